@@ -1,0 +1,152 @@
+#include "app/serve.hpp"
+
+#include <csignal>
+#include <iostream>
+#include <optional>
+#include <pthread.h>
+#include <unistd.h>
+
+#include <caf/all.hpp>
+
+#include "actors/heartbeat.hpp"
+#include "actors/node_store.hpp"
+#include "app/data_dir_lock.hpp"
+#include "net/api_routes.hpp"
+#include "net/http_server.hpp"
+#include "net/ws_frames.hpp"
+#include "runtime/actor_system.hpp"
+#include "runtime/logging.hpp"
+#include "runtime/node_identity.hpp"
+#include "runtime/version.hpp"
+#include "storage/embedded_postgres.hpp"
+#include "storage/migrations.hpp"
+#include "storage/node_repository.hpp"
+#include "storage/storage_error.hpp"
+
+namespace fs = std::filesystem;
+
+namespace boocode {
+
+namespace {
+
+/// SIGINT and SIGTERM are blocked in every thread and taken by sigwait on
+/// the main thread, so shutdown runs as ordinary code, not in a handler.
+sigset_t shutdown_signals() {
+  sigset_t set;
+  sigemptyset(&set);
+  sigaddset(&set, SIGINT);
+  sigaddset(&set, SIGTERM);
+  return set;
+}
+
+/// The built web app: --web-dir, else web/dist of the source tree this
+/// binary was built in (build/bin/boocode → web/dist), else ./web/dist.
+fs::path find_web_dir(const node_config& cfg) {
+  if (!cfg.web_dir.empty())
+    return cfg.web_dir;
+  std::error_code ec;
+  auto exe = fs::read_symlink("/proc/self/exe", ec);
+  if (!ec) {
+    auto candidate = exe.parent_path().parent_path().parent_path() / "web" / "dist";
+    if (fs::exists(candidate / "index.html", ec))
+      return candidate;
+  }
+  return fs::absolute("web/dist");
+}
+
+std::string url_host(const std::string& host) {
+  return host.find(':') != std::string::npos ? "[" + host + "]" : host;
+}
+
+int run(const node_config& cfg, log_set& logs) {
+  auto log = logs.get("node");
+  auto signals = shutdown_signals();
+
+  data_dir_lock lock{cfg.data_dir};
+  auto node_id = cfg.node_id.empty() ? load_or_create_node_id(cfg.data_dir) : cfg.node_id;
+  log->info("boocode {} starting as node {} (data dir {})", version, node_id,
+            fs::absolute(cfg.data_dir).string());
+
+  std::unique_ptr<storage::embedded_postgres> pg;
+  std::string conninfo = cfg.database_url;
+  if (conninfo.empty()) {
+    storage::embedded_postgres_options pg_opts;
+    pg_opts.root = cfg.data_dir / "pg";
+    pg_opts.bin_dir = cfg.pg_bin_dir;
+    pg_opts.log = logs.get("postgres");
+    pg = storage::embedded_postgres::start(std::move(pg_opts));
+    conninfo = pg->conninfo();
+  }
+  auto applied = storage::apply_migrations(conninfo, storage::builtin_migrations());
+  if (!applied.empty())
+    logs.get("storage")->info("applied {} migration(s), now at version {}", applied.size(),
+                              applied.back());
+
+  auto web_dir = find_web_dir(cfg);
+  if (!fs::exists(web_dir / "index.html"))
+    log->warn("no web app in {}: pages will answer 503 until it is built", web_dir.string());
+
+  node_actor_config actor_cfg;
+  caf::actor_system sys{actor_cfg};
+
+  net::router routes;
+  net::add_health_routes(routes, {node_id, version});
+  net::ws_handler ws;
+  ws.on_open = [node_id](const std::shared_ptr<net::ws_connection>& c) {
+    c->send_text(net::hello_frame(node_id, version));
+  };
+  ws.on_text = [](const std::shared_ptr<net::ws_connection>& c, std::string text) {
+    if (auto answer = net::answer_client_frame(text))
+      c->send_text(std::move(*answer));
+  };
+  net::http_server server{{cfg.listen_host, cfg.listen_port, cfg.max_body_bytes, web_dir, 2,
+                           logs.get("http")},
+                          [&routes](const net::http_request& req) { return routes.dispatch(req); },
+                          std::move(ws)};
+  auto port = server.start();
+  auto address = fmt::format("http://{}:{}", url_host(cfg.listen_host), port);
+
+  storage::node_repository nodes{conninfo};
+  nodes.register_node({node_id, address, version, static_cast<int>(getpid()), "up", 0});
+  auto store = spawn_node_store(sys, conninfo);
+  auto heartbeat = spawn_heartbeat(sys, store, {node_id, cfg.heartbeat_interval, log});
+
+  log->info("listening on {}", address);
+  std::cout << "boocode listening on " << address << std::endl;
+
+  int sig = 0;
+  sigwait(&signals, &sig);
+  log->info("received {}, shutting down", sig == SIGINT ? "SIGINT" : "SIGTERM");
+
+  server.stop();
+  caf::anon_send_exit(heartbeat, caf::exit_reason::user_shutdown);
+  caf::anon_send_exit(store, caf::exit_reason::user_shutdown);
+  try {
+    nodes.mark_stopped(node_id);
+  } catch (const storage::storage_error& e) {
+    log->warn("could not mark the node stopped: {}", e.what());
+  }
+  if (pg)
+    pg->stop();
+  log->info("stopped");
+  return 0;
+}
+
+} // namespace
+
+int serve(const node_config& cfg) {
+  // Before any thread exists, so every thread inherits the mask.
+  auto signals = shutdown_signals();
+  pthread_sigmask(SIG_BLOCK, &signals, nullptr);
+  std::signal(SIGPIPE, SIG_IGN);
+  log_set logs{cfg.log_level, cfg.log_fmt};
+  try {
+    return run(cfg, logs);
+  } catch (const std::exception& e) {
+    logs.get("node")->error("{}", e.what());
+    std::cerr << "boocode: " << e.what() << std::endl;
+    return 1;
+  }
+}
+
+} // namespace boocode

@@ -1,0 +1,76 @@
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <filesystem>
+#include <functional>
+#include <memory>
+#include <string>
+
+#include <spdlog/logger.h>
+
+#include "net/http_types.hpp"
+
+namespace boocode::net {
+
+/// One open WebSocket, as the rest of the node sees it. Thread-safe: sends
+/// and closes are queued onto the connection's strand.
+class ws_connection {
+public:
+  virtual ~ws_connection() = default;
+  /// Process-unique id of this connection.
+  virtual uint64_t id() const = 0;
+  /// Queues a text frame; dropped silently once the connection is closing.
+  virtual void send_text(std::string text) = 0;
+  /// Sends a close frame with `code` after the queued frames.
+  virtual void close(uint16_t code, std::string reason) = 0;
+};
+
+/// Callbacks for WebSocket traffic on /ws; run on the server's threads.
+struct ws_handler {
+  std::function<void(const std::shared_ptr<ws_connection>&)> on_open;
+  std::function<void(const std::shared_ptr<ws_connection>&, std::string)> on_text;
+  std::function<void(const std::shared_ptr<ws_connection>&)> on_close;
+};
+
+struct http_server_options {
+  std::string host = "127.0.0.1";
+  uint16_t port = 8080;
+  uint64_t max_body_bytes = 16ull << 20;
+  std::filesystem::path web_dir;
+  int threads = 2;
+  std::shared_ptr<spdlog::logger> log;
+};
+
+/// The node's HTTP + WebSocket server (Boost.Beast). /api/... goes to
+/// `api`, /ws upgrades to a WebSocket, everything else is the web app.
+/// Malformed requests get 400, bodies over the limit 413, headers over 64 KiB 431.
+class http_server {
+public:
+  using api_handler = std::function<http_response(const http_request&)>;
+
+  http_server(http_server_options opts, api_handler api, ws_handler ws);
+  ~http_server();
+  http_server(const http_server&) = delete;
+  http_server& operator=(const http_server&) = delete;
+
+  /// Binds, starts the threads and returns the port it listens on.
+  /// Throws std::runtime_error if the address cannot be bound.
+  uint16_t start();
+
+  /// Stops accepting, closes WebSockets with 1001 (going away), ends HTTP
+  /// connections, and joins the threads; waits at most `grace` for
+  /// connections to close. Idempotent.
+  void stop(std::chrono::milliseconds grace = std::chrono::milliseconds(3000));
+
+  /// The number of open WebSocket connections.
+  size_t websocket_count() const;
+
+  /// Implementation detail, public only so the sessions in the .cpp can name it.
+  struct impl;
+
+private:
+  std::unique_ptr<impl> impl_;
+};
+
+} // namespace boocode::net

@@ -1,0 +1,296 @@
+#include "runtime/node_options.hpp"
+
+#include <cctype>
+#include <charconv>
+#include <fstream>
+#include <unistd.h>
+
+#include <fmt/format.h>
+
+#include "runtime/version.hpp"
+
+extern char** environ;
+
+namespace boocode {
+
+namespace {
+
+/// Sets one field from text; returns an error message, or nothing on success.
+using setter = std::optional<std::string> (*)(node_config&, std::string_view);
+
+struct option_spec {
+  const char* name;       // flag without "--", and the config-file key
+  const char* env;        // environment variable
+  const char* value_name; // shown in help
+  const char* help;
+  const char* default_text;
+  setter set;
+};
+
+std::optional<uint64_t> to_uint(std::string_view s) {
+  uint64_t v = 0;
+  auto [end, ec] = std::from_chars(s.data(), s.data() + s.size(), v);
+  if (ec != std::errc{} || end != s.data() + s.size() || s.empty())
+    return std::nullopt;
+  return v;
+}
+
+std::optional<std::string> set_listen(node_config& c, std::string_view v) {
+  auto colon = v.rfind(':');
+  if (colon == std::string_view::npos || colon == 0)
+    return "expected HOST:PORT";
+  auto host = v.substr(0, colon);
+  if (host.size() > 2 && host.front() == '[' && host.back() == ']')
+    host = host.substr(1, host.size() - 2);
+  auto port = to_uint(v.substr(colon + 1));
+  if (!port || *port > 65535)
+    return "port must be a number from 0 to 65535";
+  c.listen_host = std::string(host);
+  c.listen_port = static_cast<uint16_t>(*port);
+  return std::nullopt;
+}
+
+std::optional<std::string> set_node_id(node_config& c, std::string_view v) {
+  if (v.empty() || v.size() > 64)
+    return "must be 1 to 64 characters";
+  for (char ch : v)
+    if (!(std::isalnum(static_cast<unsigned char>(ch)) || ch == '-' || ch == '_' || ch == '.'))
+      return "may hold only letters, digits, '-', '_' and '.'";
+  c.node_id = std::string(v);
+  return std::nullopt;
+}
+
+std::optional<std::string> set_database_url(node_config& c, std::string_view v) {
+  bool uri = v.starts_with("postgres://") || v.starts_with("postgresql://");
+  bool kv = v.find('=') != std::string_view::npos;
+  if (!uri && !kv)
+    return "expected postgresql://... or a key=value connection string";
+  c.database_url = std::string(v);
+  return std::nullopt;
+}
+
+std::optional<std::string> set_path(std::filesystem::path& p, std::string_view v) {
+  if (v.empty())
+    return "must not be empty";
+  p = std::filesystem::path(std::string(v));
+  return std::nullopt;
+}
+
+std::optional<std::string> set_duration(std::chrono::milliseconds& d, std::string_view v) {
+  size_t digits = 0;
+  while (digits < v.size() && std::isdigit(static_cast<unsigned char>(v[digits])))
+    ++digits;
+  auto n = to_uint(v.substr(0, digits));
+  auto unit = v.substr(digits);
+  if (!n)
+    return "expected a duration such as 500ms or 2s";
+  if (unit == "ms")
+    d = std::chrono::milliseconds(*n);
+  else if (unit == "s" || unit.empty())
+    d = std::chrono::seconds(*n);
+  else
+    return "expected a duration such as 500ms or 2s";
+  if (d.count() == 0)
+    return "must be greater than zero";
+  return std::nullopt;
+}
+
+const std::vector<option_spec>& option_table() {
+  static const std::vector<option_spec> table = {
+    {"listen", "BOOCODE_LISTEN", "HOST:PORT", "HTTP + WebSocket address (port 0 picks a free one)",
+     "127.0.0.1:8080", &set_listen},
+    {"data-dir", "BOOCODE_DATA_DIR", "DIR", "where the node keeps its id and embedded database",
+     "./.boocode", [](node_config& c, std::string_view v) { return set_path(c.data_dir, v); }},
+    {"database-url", "BOOCODE_DATABASE_URL", "URL",
+     "PostgreSQL to use instead of the embedded one", "(embedded)", &set_database_url},
+    {"node-id", "BOOCODE_NODE_ID", "ID", "this node's id in the cluster",
+     "(generated once, kept in the data dir)", &set_node_id},
+    {"log-level", "BOOCODE_LOG_LEVEL", "LEVEL", "trace|debug|info|warn|error|off", "info",
+     [](node_config& c, std::string_view v) -> std::optional<std::string> {
+       if (!parse_log_level(v, c.log_level))
+         return "expected trace, debug, info, warn, error or off";
+       return std::nullopt;
+     }},
+    {"log-format", "BOOCODE_LOG_FORMAT", "FORMAT", "text (for people) or json (one object a line)",
+     "text",
+     [](node_config& c, std::string_view v) -> std::optional<std::string> {
+       if (!parse_log_format(v, c.log_fmt))
+         return "expected text or json";
+       return std::nullopt;
+     }},
+    {"web-dir", "BOOCODE_WEB_DIR", "DIR", "the built web app to serve",
+     "(web/dist beside the build, else ./web/dist)",
+     [](node_config& c, std::string_view v) { return set_path(c.web_dir, v); }},
+    {"pg-bin", "BOOCODE_PG_BIN", "DIR", "PostgreSQL server binaries for the embedded database",
+     "(/usr/lib/postgresql/<newest>/bin)",
+     [](node_config& c, std::string_view v) { return set_path(c.pg_bin_dir, v); }},
+    {"max-body-bytes", "BOOCODE_MAX_BODY_BYTES", "N", "largest HTTP request body (larger get 413)",
+     "16777216",
+     [](node_config& c, std::string_view v) -> std::optional<std::string> {
+       auto n = to_uint(v);
+       if (!n || *n == 0)
+         return "expected a positive number of bytes";
+       c.max_body_bytes = *n;
+       return std::nullopt;
+     }},
+    {"heartbeat-interval", "BOOCODE_HEARTBEAT_INTERVAL", "DURATION",
+     "how often the node records that it is alive", "1s",
+     [](node_config& c, std::string_view v) { return set_duration(c.heartbeat_interval, v); }},
+  };
+  return table;
+}
+
+const option_spec* find_option(std::string_view name) {
+  for (auto& spec : option_table())
+    if (name == spec.name)
+      return &spec;
+  return nullptr;
+}
+
+std::string trim(std::string_view s) {
+  auto b = s.find_first_not_of(" \t\r");
+  if (b == std::string_view::npos)
+    return {};
+  auto e = s.find_last_not_of(" \t\r");
+  return std::string(s.substr(b, e - b + 1));
+}
+
+std::optional<option_error> apply(node_config& c, const option_spec& spec, std::string_view value,
+                                  const std::string& where) {
+  if (auto err = spec.set(c, value))
+    return option_error{fmt::format("{}: invalid value '{}': {}", where, value, *err)};
+  return std::nullopt;
+}
+
+std::optional<option_error> read_config_file(node_config& c, const std::filesystem::path& file) {
+  std::ifstream in(file);
+  if (!in)
+    return option_error{fmt::format("cannot read config file {}", file.string())};
+  std::string line;
+  for (int n = 1; std::getline(in, line); ++n) {
+    auto hash = line.find('#');
+    auto text = trim(line.substr(0, hash));
+    if (text.empty())
+      continue;
+    auto where = fmt::format("{}:{}", file.string(), n);
+    auto eq = text.find('=');
+    if (eq == std::string::npos)
+      return option_error{where + ": expected key = value"};
+    auto key = trim(text.substr(0, eq));
+    auto value = trim(text.substr(eq + 1));
+    if (value.size() >= 2 && value.front() == '"' && value.back() == '"')
+      value = value.substr(1, value.size() - 2);
+    auto* spec = find_option(key);
+    if (spec == nullptr)
+      return option_error{fmt::format("{}: unknown key '{}'", where, key)};
+    if (auto err = apply(c, *spec, value, where + ": " + key))
+      return err;
+  }
+  c.config_file = file;
+  return std::nullopt;
+}
+
+} // namespace
+
+environment boocode_environment() {
+  environment env;
+  for (char** e = environ; e != nullptr && *e != nullptr; ++e) {
+    std::string_view kv{*e};
+    if (!kv.starts_with("BOOCODE_"))
+      continue;
+    auto eq = kv.find('=');
+    if (eq != std::string_view::npos)
+      env.emplace(std::string(kv.substr(0, eq)), std::string(kv.substr(eq + 1)));
+  }
+  return env;
+}
+
+std::variant<command_line, option_error> parse_command_line(const std::vector<std::string>& args,
+                                                            const environment& env) {
+  command_line result;
+  if (args.empty())
+    return option_error{"missing command; try 'boocode --help'"};
+  size_t i = 0;
+  const auto& first = args[0];
+  if (first == "--help" || first == "-h" || first == "help") {
+    result.what = command_line::action::help;
+    return result;
+  }
+  if (first == "--version" || first == "-V" || first == "version") {
+    result.what = command_line::action::version;
+    return result;
+  }
+  if (first != "serve")
+    return option_error{fmt::format("unknown command '{}'; try 'boocode --help'", first)};
+  result.what = command_line::action::serve;
+  ++i;
+
+  // Flags are collected first so the config file can be applied beneath them.
+  std::vector<std::pair<const option_spec*, std::string>> flags;
+  std::optional<std::filesystem::path> config_file;
+  if (auto it = env.find("BOOCODE_CONFIG"); it != env.end() && !it->second.empty())
+    config_file = it->second;
+  for (; i < args.size(); ++i) {
+    std::string_view arg = args[i];
+    if (arg == "--help" || arg == "-h") {
+      result.what = command_line::action::help;
+      return result;
+    }
+    if (!arg.starts_with("--"))
+      return option_error{fmt::format("unexpected argument '{}'", arg)};
+    auto body = arg.substr(2);
+    std::string name;
+    std::optional<std::string> value;
+    if (auto eq = body.find('='); eq != std::string_view::npos) {
+      name = std::string(body.substr(0, eq));
+      value = std::string(body.substr(eq + 1));
+    } else {
+      name = std::string(body);
+    }
+    const option_spec* spec = find_option(name);
+    if (spec == nullptr && name != "config")
+      return option_error{fmt::format("unknown flag '--{}'; try 'boocode --help'", name)};
+    if (!value) {
+      if (i + 1 >= args.size())
+        return option_error{fmt::format("--{} needs a value", name)};
+      value = args[++i];
+    }
+    if (name == "config")
+      config_file = *value;
+    else
+      flags.emplace_back(spec, *value);
+  }
+
+  auto& c = result.config;
+  if (config_file)
+    if (auto err = read_config_file(c, *config_file))
+      return *err;
+  for (auto& spec : option_table()) {
+    if (auto it = env.find(spec.env); it != env.end())
+      if (auto err = apply(c, spec, it->second, spec.env))
+        return *err;
+  }
+  for (auto& [spec, value] : flags)
+    if (auto err = apply(c, *spec, value, std::string("--") + spec->name))
+      return *err;
+  return result;
+}
+
+std::string help_text() {
+  std::string out = fmt::format(
+    "boocode {} - a durable actor runtime for AI coding agents\n\n"
+    "Usage:\n"
+    "  boocode serve [flags]   start a node\n"
+    "  boocode --version       print the version\n"
+    "  boocode --help          print this help\n\n"
+    "Flags of serve (flags > BOOCODE_* environment > config file > defaults):\n"
+    "  --config FILE  (BOOCODE_CONFIG)\n"
+    "      a file of 'key = value' lines, keys as the flags below\n",
+    version);
+  for (auto& spec : option_table())
+    out += fmt::format("  --{} {}  ({})\n      {}; default {}\n", spec.name, spec.value_name,
+                       spec.env, spec.help, spec.default_text);
+  return out;
+}
+
+} // namespace boocode

@@ -1,0 +1,66 @@
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <filesystem>
+#include <map>
+#include <optional>
+#include <variant>
+#include <string>
+#include <vector>
+
+#include "runtime/logging.hpp"
+
+namespace boocode {
+
+/// Everything `boocode serve` can be told. Each field is declared once, with
+/// its flag, environment variable and help, in node_options.cpp's table.
+struct node_config {
+  std::string listen_host = "127.0.0.1";
+  uint16_t listen_port = 8080;
+  std::filesystem::path data_dir = ".boocode";
+  /// Empty: start the embedded PostgreSQL under data_dir.
+  std::string database_url;
+  /// Empty: generated once and kept in data_dir/node-id.
+  std::string node_id;
+  spdlog::level::level_enum log_level = spdlog::level::info;
+  log_format log_fmt = log_format::text;
+  /// Empty: the built web app next to the binary, else ./web/dist.
+  std::filesystem::path web_dir;
+  /// Empty: PostgreSQL's server binaries are looked up in the usual places.
+  std::filesystem::path pg_bin_dir;
+  /// Largest HTTP request body accepted; larger ones get 413.
+  uint64_t max_body_bytes = 16ull << 20;
+  std::chrono::milliseconds heartbeat_interval{1000};
+  /// The config file that was read, if any.
+  std::filesystem::path config_file;
+};
+
+/// What the command line asked for.
+struct command_line {
+  enum class action { serve, help, version } what = action::help;
+  node_config config;
+};
+
+/// A parse failure: one line for the user; `boocode` exits with code 2.
+struct option_error {
+  std::string message;
+};
+
+/// The environment as name → value (so tests can pass their own).
+using environment = std::map<std::string, std::string>;
+
+/// Reads the process environment's BOOCODE_* variables.
+environment boocode_environment();
+
+/// Parses `argv` (without the program name) with precedence
+/// flags > environment > config file > defaults. The config file is named by
+/// `--config FILE` or BOOCODE_CONFIG and holds `key = value` lines with the
+/// flags' names as keys and `#` comments.
+std::variant<command_line, option_error> parse_command_line(const std::vector<std::string>& args,
+                                                            const environment& env);
+
+/// The text of `boocode --help`.
+std::string help_text();
+
+} // namespace boocode
