@@ -13,6 +13,7 @@
 #include <fmt/format.h>
 
 #include "net/static_files.hpp"
+#include "runtime/poll.hpp"
 #include "runtime/version.hpp"
 
 namespace asio = boost::asio;
@@ -54,7 +55,9 @@ struct http_server::impl {
   std::atomic<uint64_t> next_id{1};
 
   asio::io_context ioc;
-  tcp::acceptor acceptor{ioc};
+  // The acceptor runs on its own strand: stop() closes it from another thread.
+  tcp::acceptor acceptor{asio::make_strand(ioc)};
+  std::atomic<bool> stopping{false};
   std::vector<std::thread> threads;
   bool started = false;
   bool stopped = false;
@@ -389,10 +392,10 @@ private:
 void http_server::impl::do_accept() {
   acceptor.async_accept(asio::make_strand(ioc), [this](beast::error_code ec, tcp::socket s) {
     if (ec) {
-      if (ec != asio::error::operation_aborted && opts.log)
-        opts.log->warn("accept failed: {}", ec.message());
-      if (!acceptor.is_open())
+      if (stopping || !acceptor.is_open())
         return;
+      if (opts.log)
+        opts.log->warn("accept failed: {}", ec.message());
     } else {
       std::make_shared<http_session>(this, std::move(s))->run();
     }
@@ -446,7 +449,8 @@ void http_server::stop(std::chrono::milliseconds grace) {
   if (!i.started || i.stopped)
     return;
   i.stopped = true;
-  asio::post(i.ioc, [&i] {
+  i.stopping = true;
+  asio::post(i.acceptor.get_executor(), [&i] {
     beast::error_code ec;
     i.acceptor.close(ec);
   });
@@ -459,15 +463,10 @@ void http_server::stop(std::chrono::milliseconds grace) {
   for (auto& weak : open)
     if (auto s = weak.lock())
       s->shutdown();
-  auto deadline = std::chrono::steady_clock::now() + grace;
-  while (std::chrono::steady_clock::now() < deadline) {
-    {
-      std::lock_guard guard{i.mtx};
-      if (i.sessions.empty())
-        break;
-    }
-    std::this_thread::sleep_for(std::chrono::milliseconds(5));
-  }
+  poll_until(grace, [&i] {
+    std::lock_guard guard{i.mtx};
+    return i.sessions.empty();
+  });
   i.ioc.stop();
   for (auto& t : i.threads)
     t.join();

@@ -66,6 +66,10 @@ http_response serve_static(const fs::path& web_dir, const http_request& req) {
   auto index = web_dir / "index.html";
   auto file = resolve(web_dir, req.path);
   bool is_index = !file;
+  // Client-side routes (/chats/42) get the app; a missing file (/assets/x.js) is a 404,
+  // so a stale page fails loudly instead of parsing HTML as JavaScript.
+  if (is_index && fs::path(req.path).has_extension())
+    return http_response{404, "text/plain; charset=utf-8", "not found\n", {}};
   if (is_index)
     file = index;
   http_response res;

@@ -13,6 +13,25 @@ namespace boocode {
 
 namespace {
 
+const char* level_name(spdlog::level::level_enum lvl) {
+  switch (lvl) {
+    case spdlog::level::trace:
+      return "trace";
+    case spdlog::level::debug:
+      return "debug";
+    case spdlog::level::info:
+      return "info";
+    case spdlog::level::warn:
+      return "warn";
+    case spdlog::level::err:
+      return "error";
+    case spdlog::level::critical:
+      return "critical";
+    default:
+      return "off";
+  }
+}
+
 /// Renders each record as one JSON object per line: ts, level, logger, msg.
 /// The message is escaped, so callers log plain text in either format.
 class json_formatter final : public spdlog::formatter {
@@ -24,7 +43,7 @@ public:
       std::chrono::duration_cast<std::chrono::seconds>(ms));
     nlohmann::json j{
       {"ts", fmt::format("{:%Y-%m-%dT%H:%M:%S}.{:03}Z", secs, ms.count() % 1000)},
-      {"level", spdlog::level::to_string_view(msg.level)},
+      {"level", level_name(msg.level)},
       {"logger", std::string(msg.logger_name.data(), msg.logger_name.size())},
       {"msg", std::string(msg.payload.data(), msg.payload.size())},
       {"thread", msg.thread_id},

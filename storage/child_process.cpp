@@ -8,11 +8,11 @@
 #include <grp.h>
 #include <sys/prctl.h>
 #include <sys/wait.h>
-#include <thread>
 #include <unistd.h>
 
 #include <fmt/format.h>
 
+#include "runtime/poll.hpp"
 #include "storage/storage_error.hpp"
 
 namespace boocode::storage {
@@ -86,14 +86,7 @@ std::optional<int> child_process::poll() {
 }
 
 std::optional<int> child_process::wait_for(std::chrono::milliseconds timeout) {
-  auto deadline = std::chrono::steady_clock::now() + timeout;
-  auto pause = std::chrono::milliseconds(2);
-  while (!poll()) {
-    if (std::chrono::steady_clock::now() >= deadline)
-      return std::nullopt;
-    std::this_thread::sleep_for(pause);
-    pause = std::min(pause * 2, std::chrono::milliseconds(50));
-  }
+  poll_until(timeout, [this] { return poll().has_value(); });
   return status_;
 }
 

@@ -6,13 +6,13 @@
 #include <functional>
 #include <pwd.h>
 #include <sys/stat.h>
-#include <thread>
 #include <unistd.h>
 
 #include <fmt/format.h>
 #include <libpq-fe.h>
 #include <pqxx/pqxx>
 
+#include "runtime/poll.hpp"
 #include "storage/storage_error.hpp"
 
 namespace fs = std::filesystem;
@@ -78,8 +78,15 @@ std::optional<pid_t> read_postmaster_pid(const fs::path& data) {
   return static_cast<pid_t>(pid);
 }
 
+/// True while `pid` runs; a zombie (exited, not yet reaped) counts as gone.
 bool process_alive(pid_t pid) {
-  return kill(pid, 0) == 0 || errno == EPERM;
+  if (kill(pid, 0) != 0 && errno != EPERM)
+    return false;
+  std::ifstream stat(fmt::format("/proc/{}/stat", pid));
+  std::string line;
+  std::getline(stat, line);
+  auto close = line.rfind(')');
+  return close == std::string::npos || close + 2 >= line.size() || line[close + 2] != 'Z';
 }
 
 /// True if `pid` is a running postgres server (by its command line).
@@ -89,24 +96,12 @@ bool is_postgres_process(pid_t pid) {
   return cmd.find("postgres") != std::string::npos;
 }
 
-bool wait_until(std::chrono::milliseconds timeout, const std::function<bool()>& done) {
-  auto deadline = std::chrono::steady_clock::now() + timeout;
-  auto pause = std::chrono::milliseconds(2);
-  while (!done()) {
-    if (std::chrono::steady_clock::now() >= deadline)
-      return false;
-    std::this_thread::sleep_for(pause);
-    pause = std::min(pause * 2, std::chrono::milliseconds(50));
-  }
-  return true;
-}
-
 /// Stops a server process that is not our child: SIGINT (fast shutdown),
 /// then SIGQUIT, then SIGKILL.
 void stop_foreign_server(pid_t pid, std::chrono::milliseconds timeout) {
   for (int sig : {SIGINT, SIGQUIT, SIGKILL}) {
     kill(pid, sig);
-    if (wait_until(sig == SIGINT ? timeout : std::chrono::milliseconds(5000),
+    if (poll_until(sig == SIGINT ? timeout : std::chrono::milliseconds(5000),
                    [pid] { return !process_alive(pid); }))
       return;
   }
@@ -114,7 +109,8 @@ void stop_foreign_server(pid_t pid, std::chrono::milliseconds timeout) {
 
 /// Deals with a postmaster.pid left by a crash: a live server of ours is
 /// stopped (it is an orphan; we restart it as our child), a dead one's file
-/// is removed so the new server does not mistake a reused pid for it.
+/// is removed so the new server does not mistake a reused pid (or a zombie
+/// that nobody reaps, as under some container inits) for it.
 void recover_stale_pid(const fs::path& data, spdlog::logger* log) {
   auto pid = read_postmaster_pid(data);
   if (!pid)
@@ -127,6 +123,19 @@ void recover_stale_pid(const fs::path& data, spdlog::logger* log) {
   std::error_code ec;
   if (fs::remove(data / "postmaster.pid", ec) && log)
     log->info("removed stale postmaster.pid (pid {} is not running)", *pid);
+}
+
+/// The socket's lock file holds the pid of the server that made it; one left
+/// by a dead server would make the next start refuse the socket.
+void remove_stale_socket_lock(const fs::path& socket_dir) {
+  auto lock = socket_dir / ".s.PGSQL.5432.lock";
+  std::ifstream in(lock);
+  long pid = 0;
+  if (!(in >> pid) || pid <= 0 || !process_alive(static_cast<pid_t>(pid))) {
+    std::error_code ec;
+    fs::remove(lock, ec);
+    fs::remove(socket_dir / ".s.PGSQL.5432", ec);
+  }
 }
 
 fs::path pick_socket_dir(const fs::path& root, const std::optional<run_as>& user) {
@@ -228,6 +237,7 @@ std::unique_ptr<embedded_postgres> embedded_postgres::start(embedded_postgres_op
 
   recover_stale_pid(data, log);
   auto socket_dir = pick_socket_dir(root, user);
+  remove_stale_socket_lock(socket_dir);
   std::vector<std::string> argv{(bin / "postgres").string(),
                                 "-D", data.string(),
                                 "-k", socket_dir.string(),
@@ -247,7 +257,7 @@ std::unique_ptr<embedded_postgres> embedded_postgres::start(embedded_postgres_op
   auto admin = make_conninfo(socket_dir, "postgres");
   auto check = admin + " connect_timeout=2";
   std::optional<int> exited;
-  bool ready = wait_until(opts.ready_timeout, [&] {
+  bool ready = poll_until(opts.ready_timeout, [&] {
     if ((exited = server.poll()))
       return true;
     return PQping(check.c_str()) == PQPING_OK;
