@@ -1,0 +1,122 @@
+#include <fstream>
+
+#include <gtest/gtest.h>
+
+#include "runtime/node_options.hpp"
+#include "tests/support/temp_dir.hpp"
+
+using namespace boocode;
+
+namespace {
+
+command_line parse_ok(std::vector<std::string> args, environment env = {}) {
+  auto r = parse_command_line(args, env);
+  if (auto* err = std::get_if<option_error>(&r))
+    ADD_FAILURE() << "unexpected error: " << err->message;
+  return std::get<command_line>(r);
+}
+
+std::string parse_err(std::vector<std::string> args, environment env = {}) {
+  auto r = parse_command_line(args, env);
+  if (auto* err = std::get_if<option_error>(&r))
+    return err->message;
+  ADD_FAILURE() << "expected an error";
+  return {};
+}
+
+} // namespace
+
+TEST(NodeOptionsTest, DefaultsMatchTheDocumentation) {
+  auto c = parse_ok({"serve"}).config;
+  EXPECT_EQ(c.listen_host, "127.0.0.1");
+  EXPECT_EQ(c.listen_port, 8080);
+  EXPECT_EQ(c.data_dir, ".boocode");
+  EXPECT_TRUE(c.database_url.empty());
+  EXPECT_TRUE(c.node_id.empty());
+  EXPECT_EQ(c.log_level, spdlog::level::info);
+  EXPECT_EQ(c.log_fmt, log_format::text);
+}
+
+TEST(NodeOptionsTest, ParsesEveryFlagInBothSpellings) {
+  auto c = parse_ok({"serve", "--listen", "0.0.0.0:9000", "--data-dir=/var/lib/boo",
+                     "--database-url", "postgresql://u@h/db", "--node-id", "n1",
+                     "--log-level=debug", "--log-format", "json", "--heartbeat-interval", "250ms"})
+             .config;
+  EXPECT_EQ(c.listen_host, "0.0.0.0");
+  EXPECT_EQ(c.listen_port, 9000);
+  EXPECT_EQ(c.data_dir, "/var/lib/boo");
+  EXPECT_EQ(c.database_url, "postgresql://u@h/db");
+  EXPECT_EQ(c.node_id, "n1");
+  EXPECT_EQ(c.log_level, spdlog::level::debug);
+  EXPECT_EQ(c.log_fmt, log_format::json);
+  EXPECT_EQ(c.heartbeat_interval, std::chrono::milliseconds(250));
+}
+
+TEST(NodeOptionsTest, AcceptsBracketedIpv6Listen) {
+  auto c = parse_ok({"serve", "--listen", "[::1]:0"}).config;
+  EXPECT_EQ(c.listen_host, "::1");
+  EXPECT_EQ(c.listen_port, 0);
+}
+
+TEST(NodeOptionsTest, HelpAndVersion) {
+  EXPECT_EQ(parse_ok({"--help"}).what, command_line::action::help);
+  EXPECT_EQ(parse_ok({"serve", "--help"}).what, command_line::action::help);
+  EXPECT_EQ(parse_ok({"--version"}).what, command_line::action::version);
+  auto help = help_text();
+  for (auto flag : {"--listen", "--data-dir", "--database-url", "--node-id", "--log-level",
+                    "--log-format", "BOOCODE_LISTEN"})
+    EXPECT_NE(help.find(flag), std::string::npos) << flag;
+}
+
+TEST(NodeOptionsTest, BadInputGivesOneLineErrors) {
+  std::vector<std::pair<std::vector<std::string>, std::string>> cases = {
+    {{}, "missing command"},
+    {{"frobnicate"}, "unknown command 'frobnicate'"},
+    {{"serve", "--nope"}, "unknown flag '--nope'"},
+    {{"serve", "--listen"}, "--listen needs a value"},
+    {{"serve", "--listen", "8080"}, "expected HOST:PORT"},
+    {{"serve", "--listen", "h:70000"}, "port must be a number"},
+    {{"serve", "--log-level", "loud"}, "expected trace, debug"},
+    {{"serve", "--log-format", "xml"}, "expected text or json"},
+    {{"serve", "--node-id", "a b"}, "may hold only"},
+    {{"serve", "--database-url", "mysql"}, "expected postgresql://"},
+    {{"serve", "--heartbeat-interval", "fast"}, "expected a duration"},
+    {{"serve", "stray"}, "unexpected argument 'stray'"},
+  };
+  for (auto& [args, expected] : cases) {
+    auto msg = parse_err(args);
+    EXPECT_NE(msg.find(expected), std::string::npos) << "got: " << msg;
+    EXPECT_EQ(msg.find('\n'), std::string::npos) << msg;
+  }
+}
+
+TEST(NodeOptionsTest, FlagsBeatEnvironmentBeatsConfigFile) {
+  test::temp_dir dir;
+  auto file = dir / "node.conf";
+  std::ofstream(file) << "# a comment\nlisten = 127.0.0.1:7000\nnode-id = from-file\n"
+                         "log-level = \"warn\"  # trailing comment\ndata-dir = /from/file\n";
+  environment env{{"BOOCODE_CONFIG", file.string()},
+                  {"BOOCODE_NODE_ID", "from-env"},
+                  {"BOOCODE_LOG_LEVEL", "error"}};
+  auto c = parse_ok({"serve", "--log-level", "debug"}, env).config;
+  EXPECT_EQ(c.listen_port, 7000);          // file only
+  EXPECT_EQ(c.data_dir, "/from/file");     // file only
+  EXPECT_EQ(c.node_id, "from-env");        // env beats file
+  EXPECT_EQ(c.log_level, spdlog::level::debug); // flag beats env
+  EXPECT_EQ(c.config_file, file);
+}
+
+TEST(NodeOptionsTest, ConfigFileErrorsNameFileAndLine) {
+  test::temp_dir dir;
+  auto file = dir / "bad.conf";
+  std::ofstream(file) << "listen = 127.0.0.1:1\ncolour = blue\n";
+  auto msg = parse_err({"serve", "--config", file.string()});
+  EXPECT_NE(msg.find("bad.conf:2: unknown key 'colour'"), std::string::npos) << msg;
+  auto missing = parse_err({"serve", "--config", (dir / "none.conf").string()});
+  EXPECT_NE(missing.find("cannot read config file"), std::string::npos) << missing;
+}
+
+TEST(NodeOptionsTest, BadEnvironmentValueNamesTheVariable) {
+  auto msg = parse_err({"serve"}, {{"BOOCODE_LISTEN", "nowhere"}});
+  EXPECT_NE(msg.find("BOOCODE_LISTEN"), std::string::npos) << msg;
+}

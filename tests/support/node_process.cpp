@@ -1,0 +1,81 @@
+#include "tests/support/node_process.hpp"
+
+#include <csignal>
+#include <cstdlib>
+#include <fstream>
+#include <sstream>
+#include <stdexcept>
+
+#include "runtime/poll.hpp"
+
+namespace boocode::test {
+
+namespace {
+
+/// `env -i` keeps the test's environment out of the node; PATH and HOME stay.
+std::vector<std::string> command(std::vector<std::string> args, std::vector<std::string> env) {
+  std::vector<std::string> argv{"/usr/bin/env", "-i"};
+  for (const char* keep : {"PATH", "HOME", "LANG", "ASAN_OPTIONS", "UBSAN_OPTIONS"})
+    if (const char* v = std::getenv(keep))
+      argv.push_back(std::string(keep) + "=" + v);
+  for (auto& e : env)
+    argv.push_back(std::move(e));
+  argv.push_back(boocode_binary());
+  for (auto& a : args)
+    argv.push_back(std::move(a));
+  return argv;
+}
+
+} // namespace
+
+std::string boocode_binary() {
+  return BOOCODE_BIN;
+}
+
+node_process::node_process(std::vector<std::string> args, const std::filesystem::path& log_file,
+                           std::vector<std::string> env)
+  : log_(log_file),
+    child_(storage::child_process::start(
+      {command(std::move(args), std::move(env)), std::nullopt, log_file, "/", false})) {
+}
+
+node_process::~node_process() {
+  if (!child_.poll()) {
+    child_.signal(SIGKILL);
+    child_.wait_for(std::chrono::seconds(10));
+  }
+}
+
+std::string node_process::output() const {
+  std::ifstream in(log_);
+  std::stringstream ss;
+  ss << in.rdbuf();
+  return ss.str();
+}
+
+std::string node_process::wait_ready(std::chrono::milliseconds timeout) {
+  static const std::string marker = "boocode listening on ";
+  bool exited = false;
+  bool ready = poll_until(timeout, [&] {
+    auto out = output();
+    if (auto pos = out.find(marker); pos != std::string::npos) {
+      auto end = out.find('\n', pos);
+      if (end != std::string::npos) {
+        url_ = out.substr(pos + marker.size(), end - pos - marker.size());
+        return true;
+      }
+    }
+    exited = child_.poll().has_value();
+    return exited;
+  });
+  if (!ready || exited)
+    throw std::runtime_error(std::string("node ") + (exited ? "exited" : "was not ready in time") +
+                             "; its output:\n" + output());
+  return url_;
+}
+
+std::optional<int> node_process::wait_exit(std::chrono::milliseconds timeout) {
+  return child_.wait_for(timeout);
+}
+
+} // namespace boocode::test
