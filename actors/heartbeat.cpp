@@ -27,9 +27,9 @@ struct heartbeat_actor_state {
   static inline const char* name = "heartbeat";
 };
 
-heartbeat_impl::behavior_type heartbeat_behavior(
-  heartbeat_impl::stateful_pointer<heartbeat_actor_state> self, node_store_actor store,
-  heartbeat_options opts) {
+heartbeat_impl::behavior_type
+heartbeat_behavior(heartbeat_impl::stateful_pointer<heartbeat_actor_state> self,
+                   node_store_actor store, heartbeat_options opts) {
   self->send(self, tick_atom::value);
   return {
     [=](tick_atom) {

@@ -21,7 +21,8 @@ data_dir_lock::data_dir_lock(const std::filesystem::path& dir) {
   auto file = dir / "lock";
   fd_ = open(file.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0600);
   if (fd_ < 0)
-    throw std::runtime_error(fmt::format("cannot open {}: {}", file.string(), std::strerror(errno)));
+    throw std::runtime_error(
+      fmt::format("cannot open {}: {}", file.string(), std::strerror(errno)));
   if (flock(fd_, LOCK_EX | LOCK_NB) != 0) {
     char holder[32] = {0};
     auto n = pread(fd_, holder, sizeof(holder) - 1, 0);

@@ -99,10 +99,10 @@ int run(const node_config& cfg, log_set& logs) {
     if (auto answer = net::answer_client_frame(text))
       c->send_text(std::move(*answer));
   };
-  net::http_server server{{cfg.listen_host, cfg.listen_port, cfg.max_body_bytes, web_dir, 2,
-                           logs.get("http")},
-                          [&routes](const net::http_request& req) { return routes.dispatch(req); },
-                          std::move(ws)};
+  net::http_server server{
+    {cfg.listen_host, cfg.listen_port, cfg.max_body_bytes, web_dir, 2, logs.get("http")},
+    [&routes](const net::http_request& req) { return routes.dispatch(req); },
+    std::move(ws)};
   auto port = server.start();
   auto address = fmt::format("http://{}:{}", url_host(cfg.listen_host), port);
 

@@ -6,9 +6,8 @@ namespace boocode::net {
 
 void add_health_routes(router& r, node_info info) {
   r.add("GET", "/api/health", [info](const http_request&, const route_params&) {
-    return json_response(200, {{"status", "ok"},
-                               {"node_id", info.node_id},
-                               {"version", info.version}});
+    return json_response(200,
+                         {{"status", "ok"}, {"node_id", info.node_id}, {"version", info.version}});
   });
 }
 

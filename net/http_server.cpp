@@ -126,8 +126,7 @@ class ws_session final : public session_base,
                          public ws_connection,
                          public std::enable_shared_from_this<ws_session> {
 public:
-  ws_session(server_impl* srv, tcp::socket socket) : srv_(srv), ws_(std::move(socket)) {
-  }
+  ws_session(server_impl* srv, tcp::socket socket) : srv_(srv), ws_(std::move(socket)) {}
 
   ~ws_session() override {
     if (id_ != 0)
@@ -143,14 +142,11 @@ public:
     ws_.set_option(websocket::stream_base::decorator(
       [](websocket::response_type& res) { res.set(http::field::server, server_name); }));
     ws_.read_message_max(srv_->opts.max_body_bytes);
-    ws_.async_accept(req, [self = shared_from_this()](beast::error_code ec) {
-      self->on_accept(ec);
-    });
+    ws_.async_accept(req,
+                     [self = shared_from_this()](beast::error_code ec) { self->on_accept(ec); });
   }
 
-  uint64_t id() const override {
-    return id_;
-  }
+  uint64_t id() const override { return id_; }
 
   void send_text(std::string text) override {
     asio::post(ws_.get_executor(), [self = shared_from_this(), t = std::move(text)]() mutable {
@@ -188,9 +184,8 @@ private:
   }
 
   void do_read() {
-    ws_.async_read(buffer_, [self = shared_from_this()](beast::error_code ec, size_t) {
-      self->on_read(ec);
-    });
+    ws_.async_read(
+      buffer_, [self = shared_from_this()](beast::error_code ec, size_t) { self->on_read(ec); });
   }
 
   void on_read(beast::error_code ec) {
@@ -239,8 +234,7 @@ private:
 
 class http_session final : public session_base, public std::enable_shared_from_this<http_session> {
 public:
-  http_session(server_impl* srv, tcp::socket socket) : srv_(srv), stream_(std::move(socket)) {
-  }
+  http_session(server_impl* srv, tcp::socket socket) : srv_(srv), stream_(std::move(socket)) {}
 
   ~http_session() override {
     if (id_ != 0)
@@ -266,10 +260,9 @@ private:
     parser_->body_limit(srv_->opts.max_body_bytes);
     parser_->header_limit(header_limit);
     stream_.expires_after(idle_timeout);
-    http::async_read_header(stream_, buffer_, *parser_,
-                            [self = shared_from_this()](beast::error_code ec, size_t) {
-                              self->on_header(ec);
-                            });
+    http::async_read_header(
+      stream_, buffer_, *parser_,
+      [self = shared_from_this()](beast::error_code ec, size_t) { self->on_header(ec); });
   }
 
   void on_header(beast::error_code ec) {
@@ -286,8 +279,8 @@ private:
       return;
     }
     if (beast::iequals(req[http::field::expect], "100-continue")) {
-      auto cont = std::make_shared<http::response<http::empty_body>>(http::status::continue_,
-                                                                     req.version());
+      auto cont =
+        std::make_shared<http::response<http::empty_body>>(http::status::continue_, req.version());
       http::async_write(stream_, *cont,
                         [self = shared_from_this(), cont](beast::error_code ec, size_t) {
                           if (ec)
@@ -300,10 +293,9 @@ private:
   }
 
   void read_body() {
-    http::async_read(stream_, buffer_, *parser_,
-                     [self = shared_from_this()](beast::error_code ec, size_t) {
-                       self->on_read(ec);
-                     });
+    http::async_read(
+      stream_, buffer_, *parser_,
+      [self = shared_from_this()](beast::error_code ec, size_t) { self->on_read(ec); });
   }
 
   void on_read(beast::error_code ec) {
@@ -334,16 +326,14 @@ private:
     if (ec == http::error::end_of_stream || ec == asio::error::eof)
       return drain_and_close();
     if (ec == http::error::body_limit)
-      return send(json_error(413, "payload_too_large",
-                             fmt::format("the request body exceeds {} bytes",
-                                         srv_->opts.max_body_bytes)),
-                  false);
+      return send(
+        json_error(413, "payload_too_large",
+                   fmt::format("the request body exceeds {} bytes", srv_->opts.max_body_bytes)),
+        false);
     if (ec == http::error::header_limit)
-      return send(json_error(431, "headers_too_large", "the request headers exceed 64 KiB"),
-                  false);
+      return send(json_error(431, "headers_too_large", "the request headers exceed 64 KiB"), false);
     if (ec.category() == http::make_error_code(http::error::bad_method).category())
-      return send(json_error(400, "bad_request", "malformed HTTP request: " + ec.message()),
-                  false);
+      return send(json_error(400, "bad_request", "malformed HTTP request: " + ec.message()), false);
     beast::error_code ignored;
     stream_.socket().close(ignored); // timeout, reset or shutdown
   }
@@ -425,8 +415,8 @@ uint16_t http_server::start() {
                                          ec ? ec.message() : "no address"));
   auto endpoint = results.begin()->endpoint();
   auto fail = [&](const char* what) {
-    throw std::runtime_error(fmt::format("cannot listen on {}:{}: {} ({})", i.opts.host,
-                                         i.opts.port, ec.message(), what));
+    throw std::runtime_error(
+      fmt::format("cannot listen on {}:{}: {} ({})", i.opts.host, i.opts.port, ec.message(), what));
   };
   if (i.acceptor.open(endpoint.protocol(), ec); ec)
     fail("open");

@@ -12,8 +12,10 @@ std::optional<std::string_view> http_request::header(std::string_view name) cons
 }
 
 http_response json_response(int status, const nlohmann::json& body) {
-  return http_response{status, "application/json",
-                       body.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace), {}};
+  return http_response{status,
+                       "application/json",
+                       body.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace),
+                       {}};
 }
 
 http_response json_error(int status, std::string_view code, std::string_view message) {

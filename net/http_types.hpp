@@ -12,10 +12,10 @@ namespace boocode::net {
 
 /// An HTTP request as routes see it (no Beast types past the server).
 struct http_request {
-  std::string method; // upper case: GET, POST, ...
-  std::string target; // as received: path and query
-  std::string path;   // percent-decoded path
-  std::string query;  // raw query string without '?'
+  std::string method;                                       // upper case: GET, POST, ...
+  std::string target;                                       // as received: path and query
+  std::string path;                                         // percent-decoded path
+  std::string query;                                        // raw query string without '?'
   std::vector<std::pair<std::string, std::string>> headers; // names lower case
   std::string body;
 

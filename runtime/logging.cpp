@@ -37,8 +37,7 @@ const char* level_name(spdlog::level::level_enum lvl) {
 class json_formatter final : public spdlog::formatter {
 public:
   void format(const spdlog::details::log_msg& msg, spdlog::memory_buf_t& dest) override {
-    auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(
-      msg.time.time_since_epoch());
+    auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(msg.time.time_since_epoch());
     auto secs = std::chrono::time_point<std::chrono::system_clock, std::chrono::seconds>(
       std::chrono::duration_cast<std::chrono::seconds>(ms));
     nlohmann::json j{
@@ -72,9 +71,8 @@ bool parse_log_format(std::string_view s, log_format& out) {
 
 bool parse_log_level(std::string_view s, spdlog::level::level_enum& out) {
   static constexpr std::pair<std::string_view, spdlog::level::level_enum> levels[] = {
-    {"trace", spdlog::level::trace}, {"debug", spdlog::level::debug},
-    {"info", spdlog::level::info},   {"warn", spdlog::level::warn},
-    {"error", spdlog::level::err},   {"off", spdlog::level::off},
+    {"trace", spdlog::level::trace}, {"debug", spdlog::level::debug}, {"info", spdlog::level::info},
+    {"warn", spdlog::level::warn},   {"error", spdlog::level::err},   {"off", spdlog::level::off},
   };
   for (auto& [name, lvl] : levels)
     if (s == name) {

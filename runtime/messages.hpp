@@ -16,8 +16,7 @@ using status_atom = caf::atom_constant<caf::atom("status")>;
 /// Records node liveness in the database. Implemented in actors/node_store;
 /// blocking, so spawned detached. Replies with an error (errc::storage_failure)
 /// when the write fails.
-using node_store_actor =
-  caf::typed_actor<caf::replies_to<heartbeat_atom, std::string>::with<void>>;
+using node_store_actor = caf::typed_actor<caf::replies_to<heartbeat_atom, std::string>::with<void>>;
 
 /// How the heartbeat loop is doing, for health reports and tests.
 struct heartbeat_status {
@@ -32,7 +31,6 @@ typename Inspector::result_type inspect(Inspector& f, heartbeat_status& x) {
 }
 
 /// Sends heartbeats to a node_store_actor at a fixed interval.
-using heartbeat_actor =
-  caf::typed_actor<caf::replies_to<status_atom>::with<heartbeat_status>>;
+using heartbeat_actor = caf::typed_actor<caf::replies_to<status_atom>::with<heartbeat_status>>;
 
 } // namespace boocode

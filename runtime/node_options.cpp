@@ -101,8 +101,8 @@ const std::vector<option_spec>& option_table() {
      "127.0.0.1:8080", &set_listen},
     {"data-dir", "BOOCODE_DATA_DIR", "DIR", "where the node keeps its id and embedded database",
      "./.boocode", [](node_config& c, std::string_view v) { return set_path(c.data_dir, v); }},
-    {"database-url", "BOOCODE_DATABASE_URL", "URL",
-     "PostgreSQL to use instead of the embedded one", "(embedded)", &set_database_url},
+    {"database-url", "BOOCODE_DATABASE_URL", "URL", "PostgreSQL to use instead of the embedded one",
+     "(embedded)", &set_database_url},
     {"node-id", "BOOCODE_NODE_ID", "ID", "this node's id in the cluster",
      "(generated once, kept in the data dir)", &set_node_id},
     {"log-level", "BOOCODE_LOG_LEVEL", "LEVEL", "trace|debug|info|warn|error|off", "info",
@@ -183,7 +183,7 @@ std::optional<option_error> read_config_file(node_config& c, const std::filesyst
     auto* spec = find_option(key);
     if (spec == nullptr)
       return option_error{fmt::format("{}: unknown key '{}'", where, key)};
-    if (auto err = apply(c, *spec, value, where + ": " + key))
+    if (auto err = apply(c, *spec, value, fmt::format("{}: {}", where, key)))
       return err;
   }
   c.config_file = file;
@@ -277,16 +277,16 @@ std::variant<command_line, option_error> parse_command_line(const std::vector<st
 }
 
 std::string help_text() {
-  std::string out = fmt::format(
-    "boocode {} - a durable actor runtime for AI coding agents\n\n"
-    "Usage:\n"
-    "  boocode serve [flags]   start a node\n"
-    "  boocode --version       print the version\n"
-    "  boocode --help          print this help\n\n"
-    "Flags of serve (flags > BOOCODE_* environment > config file > defaults):\n"
-    "  --config FILE  (BOOCODE_CONFIG)\n"
-    "      a file of 'key = value' lines, keys as the flags below\n",
-    version);
+  std::string out =
+    fmt::format("boocode {} - a durable actor runtime for AI coding agents\n\n"
+                "Usage:\n"
+                "  boocode serve [flags]   start a node\n"
+                "  boocode --version       print the version\n"
+                "  boocode --help          print this help\n\n"
+                "Flags of serve (flags > BOOCODE_* environment > config file > defaults):\n"
+                "  --config FILE  (BOOCODE_CONFIG)\n"
+                "      a file of 'key = value' lines, keys as the flags below\n",
+                version);
   for (auto& spec : option_table())
     out += fmt::format("  --{} {}  ({})\n      {}; default {}\n", spec.name, spec.value_name,
                        spec.env, spec.help, spec.default_text);

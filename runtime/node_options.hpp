@@ -5,8 +5,8 @@
 #include <filesystem>
 #include <map>
 #include <optional>
-#include <variant>
 #include <string>
+#include <variant>
 #include <vector>
 
 #include "runtime/logging.hpp"

@@ -101,8 +101,8 @@ int run_to_completion(const child_options& opts, std::chrono::milliseconds timeo
     return *status;
   child.signal(SIGKILL);
   child.wait_for(std::chrono::seconds(5));
-  throw storage_error(fmt::format("{} did not finish within {} s", opts.argv[0],
-                                  timeout.count() / 1000));
+  throw storage_error(
+    fmt::format("{} did not finish within {} s", opts.argv[0], timeout.count() / 1000));
 }
 
 std::string tail_of(const std::filesystem::path& file, size_t max_bytes) {

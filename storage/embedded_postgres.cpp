@@ -50,7 +50,7 @@ std::optional<run_as> postgres_user() {
 bool can_traverse(const fs::path& dir, const std::optional<run_as>& user) {
   if (!user)
     return access(dir.c_str(), X_OK) == 0;
-  struct stat st{};
+  struct stat st {};
   if (stat(dir.c_str(), &st) != 0)
     return false;
   if (st.st_uid == user->uid)
@@ -225,8 +225,9 @@ std::unique_ptr<embedded_postgres> embedded_postgres::start(embedded_postgres_op
     fs::remove_all(data, ec); // a half-made cluster from an interrupted initdb
     if (log)
       log->info("creating the embedded PostgreSQL cluster in {}", data.string());
-    std::vector<std::string> argv{(bin / "initdb").string(), "-D", data.string(), "-U", superuser,
-                                  "-A", "trust", "-E", "UTF8", "--locale=C.UTF-8"};
+    std::vector<std::string> argv{
+      (bin / "initdb").string(), "-D", data.string(), "-U", superuser, "-A", "trust", "-E", "UTF8",
+      "--locale=C.UTF-8"};
     if (opts.unsafe_fast)
       argv.emplace_back("--no-sync");
     int rc = run_to_completion({argv, user, initdb_log, root, false}, std::chrono::minutes(3));
@@ -239,11 +240,16 @@ std::unique_ptr<embedded_postgres> embedded_postgres::start(embedded_postgres_op
   auto socket_dir = pick_socket_dir(root, user);
   remove_stale_socket_lock(socket_dir);
   std::vector<std::string> argv{(bin / "postgres").string(),
-                                "-D", data.string(),
-                                "-k", socket_dir.string(),
-                                "-p", std::to_string(pg_port),
-                                "-c", "listen_addresses=",
-                                "-c", "unix_socket_permissions=0700"};
+                                "-D",
+                                data.string(),
+                                "-k",
+                                socket_dir.string(),
+                                "-p",
+                                std::to_string(pg_port),
+                                "-c",
+                                "listen_addresses=",
+                                "-c",
+                                "unix_socket_permissions=0700"};
   if (opts.unsafe_fast)
     for (const char* setting : {"fsync=off", "synchronous_commit=off", "full_page_writes=off"}) {
       argv.emplace_back("-c");
@@ -283,8 +289,7 @@ std::unique_ptr<embedded_postgres> embedded_postgres::start(embedded_postgres_op
 
 embedded_postgres::embedded_postgres(embedded_postgres_options opts, child_process server,
                                      fs::path socket_dir)
-  : opts_(std::move(opts)), server_(std::move(server)), socket_dir_(std::move(socket_dir)) {
-}
+  : opts_(std::move(opts)), server_(std::move(server)), socket_dir_(std::move(socket_dir)) {}
 
 embedded_postgres::~embedded_postgres() {
   if (!released_)

@@ -65,19 +65,20 @@ void node_repository::mark_stopped(const std::string& node_id) {
 }
 
 std::optional<node_record> node_repository::find(const std::string& node_id) {
-  return impl_->with_connection("find node", [&](pqxx::connection& c) -> std::optional<node_record> {
-    pqxx::read_transaction tx{c};
-    auto r = tx.exec_params("SELECT id, http_address, version, pid, state,"
-                            " EXTRACT(EPOCH FROM now() - heartbeat_at)::float8"
-                            " FROM nodes WHERE id = $1",
-                            node_id);
-    if (r.empty())
-      return std::nullopt;
-    auto row = r[0];
-    return node_record{row[0].as<std::string>(), row[1].as<std::string>(),
-                       row[2].as<std::string>(), row[3].as<int>(), row[4].as<std::string>(),
-                       row[5].as<double>()};
-  });
+  return impl_->with_connection(
+    "find node", [&](pqxx::connection& c) -> std::optional<node_record> {
+      pqxx::read_transaction tx{c};
+      auto r = tx.exec_params("SELECT id, http_address, version, pid, state,"
+                              " EXTRACT(EPOCH FROM now() - heartbeat_at)::float8"
+                              " FROM nodes WHERE id = $1",
+                              node_id);
+      if (r.empty())
+        return std::nullopt;
+      auto row = r[0];
+      return node_record{row[0].as<std::string>(), row[1].as<std::string>(),
+                         row[2].as<std::string>(), row[3].as<int>(),
+                         row[4].as<std::string>(), row[5].as<double>()};
+    });
 }
 
 } // namespace boocode::storage

@@ -65,8 +65,8 @@ TEST_F(HttpServerTest, MalformedRequestIs400) {
   auto out = test::raw_exchange(to_, "THIS IS NOT HTTP\r\n\r\n");
   EXPECT_EQ(out.rfind("HTTP/1.1 400", 0), 0u) << out;
   EXPECT_NE(out.find("bad_request"), std::string::npos) << out;
-  auto bad_length = test::raw_exchange(
-    to_, "POST /api/echo HTTP/1.1\r\nHost: x\r\nContent-Length: banana\r\n\r\n");
+  auto bad_length =
+    test::raw_exchange(to_, "POST /api/echo HTTP/1.1\r\nHost: x\r\nContent-Length: banana\r\n\r\n");
   EXPECT_EQ(bad_length.rfind("HTTP/1.1 400", 0), 0u) << bad_length;
 }
 
@@ -87,9 +87,8 @@ TEST_F(HttpServerTest, BodyOverTheLimitIs413AndUnderItIsServed) {
 }
 
 TEST_F(HttpServerTest, OversizedHeadersAre431) {
-  auto out = test::raw_exchange(
-    to_, "GET /api/health HTTP/1.1\r\nHost: x\r\nX-Big: " + std::string(70 * 1024, 'h') +
-           "\r\n\r\n");
+  auto out = test::raw_exchange(to_, "GET /api/health HTTP/1.1\r\nHost: x\r\nX-Big: " +
+                                       std::string(70 * 1024, 'h') + "\r\n\r\n");
   EXPECT_EQ(out.rfind("HTTP/1.1 431", 0), 0u) << out.substr(0, 200);
 }
 
@@ -107,9 +106,9 @@ TEST_F(HttpServerTest, ServesTheWebAppWithFallback) {
 }
 
 TEST_F(HttpServerTest, KeepAliveServesSeveralRequestsOnOneConnection) {
-  auto out = test::raw_exchange(to_,
-                                "GET /api/health HTTP/1.1\r\nHost: x\r\n\r\n"
-                                "GET /api/health HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");
+  auto out =
+    test::raw_exchange(to_, "GET /api/health HTTP/1.1\r\nHost: x\r\n\r\n"
+                            "GET /api/health HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");
   size_t count = 0;
   for (auto pos = out.find("HTTP/1.1 200"); pos != std::string::npos;
        pos = out.find("HTTP/1.1 200", pos + 1))

@@ -39,7 +39,8 @@ TEST(RouterTest, UnknownPathIs404Json) {
 TEST(RouterTest, KnownPathOtherMethodIs405WithAllow) {
   router r;
   r.add("GET", "/api/x", [](const http_request&, const route_params&) { return http_response{}; });
-  r.add("DELETE", "/api/x", [](const http_request&, const route_params&) { return http_response{}; });
+  r.add("DELETE", "/api/x",
+        [](const http_request&, const route_params&) { return http_response{}; });
   auto res = r.dispatch(get("/api/x", "POST"));
   EXPECT_EQ(res.status, 405);
   ASSERT_EQ(res.headers.size(), 1u);

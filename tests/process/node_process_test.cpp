@@ -71,8 +71,7 @@ class NodeProcessTest : public ::testing::Test {
 protected:
   std::unique_ptr<test::node_process> start(std::vector<std::string> extra = {},
                                             std::vector<std::string> env = {}) {
-    std::vector<std::string> args{"serve", "--listen", "127.0.0.1:0", "--data-dir",
-                                  data_.string()};
+    std::vector<std::string> args{"serve", "--listen", "127.0.0.1:0", "--data-dir", data_.string()};
     args.insert(args.end(), extra.begin(), extra.end());
     auto log = dir_ / ("node-" + std::to_string(++runs_) + ".log");
     return std::make_unique<test::node_process>(args, log, env);
@@ -139,8 +138,7 @@ TEST_F(NodeProcessTest, KillNineTakesPostgresDownAndTheNextStartRecovers) {
     ASSERT_TRUE(alive(pg));
     node->signal(SIGKILL);
     node->wait_exit(10s);
-    EXPECT_TRUE(poll_until(20s, [&] { return !alive(pg); }))
-      << "PostgreSQL outlived its node";
+    EXPECT_TRUE(poll_until(20s, [&] { return !alive(pg); })) << "PostgreSQL outlived its node";
   }
   {
     // Now the worst case: PostgreSQL itself killed, leaving postmaster.pid behind.
@@ -162,11 +160,10 @@ TEST_F(NodeProcessTest, KillNineTakesPostgresDownAndTheNextStartRecovers) {
 }
 
 TEST_F(NodeProcessTest, UsageErrorsExitWithCode2AndOneLine) {
-  for (auto args : std::vector<std::vector<std::string>>{
-         {"serve", "--no-such-flag"},
-         {"serve", "--listen", "nowhere"},
-         {"serve", "--log-format", "xml"},
-         {"launch"}}) {
+  for (auto args : std::vector<std::vector<std::string>>{{"serve", "--no-such-flag"},
+                                                         {"serve", "--listen", "nowhere"},
+                                                         {"serve", "--log-format", "xml"},
+                                                         {"launch"}}) {
     test::node_process p{args, dir_ / "usage.log"};
     EXPECT_EQ(p.wait_exit(10s), 2) << args.back();
     auto out = p.output();

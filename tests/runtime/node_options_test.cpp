@@ -99,9 +99,9 @@ TEST(NodeOptionsTest, FlagsBeatEnvironmentBeatsConfigFile) {
                   {"BOOCODE_NODE_ID", "from-env"},
                   {"BOOCODE_LOG_LEVEL", "error"}};
   auto c = parse_ok({"serve", "--log-level", "debug"}, env).config;
-  EXPECT_EQ(c.listen_port, 7000);          // file only
-  EXPECT_EQ(c.data_dir, "/from/file");     // file only
-  EXPECT_EQ(c.node_id, "from-env");        // env beats file
+  EXPECT_EQ(c.listen_port, 7000);               // file only
+  EXPECT_EQ(c.data_dir, "/from/file");          // file only
+  EXPECT_EQ(c.node_id, "from-env");             // env beats file
   EXPECT_EQ(c.log_level, spdlog::level::debug); // flag beats env
   EXPECT_EQ(c.config_file, file);
 }

@@ -13,9 +13,7 @@ add_actor::behavior_type adder() {
 }
 
 struct io_config : caf::actor_system_config {
-  io_config() {
-    load<caf::io::middleman>();
-  }
+  io_config() { load<caf::io::middleman>(); }
 };
 
 } // namespace

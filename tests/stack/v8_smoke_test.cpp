@@ -29,7 +29,8 @@ private:
 const auto* const env = ::testing::AddGlobalTestEnvironment(new v8_environment);
 
 struct isolate_holder {
-  std::unique_ptr<v8::ArrayBuffer::Allocator> alloc{v8::ArrayBuffer::Allocator::NewDefaultAllocator()};
+  std::unique_ptr<v8::ArrayBuffer::Allocator> alloc{
+    v8::ArrayBuffer::Allocator::NewDefaultAllocator()};
   v8::Isolate* iso;
   isolate_holder() {
     v8::Isolate::CreateParams params;
@@ -47,7 +48,8 @@ TEST(V8SmokeTest, EvaluatesScriptInAPlainContext) {
   v8::HandleScope hs(h.iso);
   auto ctx = v8::Context::New(h.iso);
   v8::Context::Scope cs(ctx);
-  auto src = v8::String::NewFromUtf8Literal(h.iso, "[1,2,3].map(x => x * 2).join(',') + typeof require");
+  auto src =
+    v8::String::NewFromUtf8Literal(h.iso, "[1,2,3].map(x => x * 2).join(',') + typeof require");
   auto result = v8::Script::Compile(ctx, src).ToLocalChecked()->Run(ctx).ToLocalChecked();
   v8::String::Utf8Value s(h.iso, result);
   EXPECT_STREQ(*s, "2,4,6undefined");

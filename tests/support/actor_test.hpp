@@ -21,12 +21,10 @@ protected:
     }
   };
 
-  ActorTest() : sys_(cfg_), sched_(dynamic_cast<caf::scheduler::test_coordinator&>(sys_.scheduler())) {
-  }
+  ActorTest()
+    : sys_(cfg_), sched_(dynamic_cast<caf::scheduler::test_coordinator&>(sys_.scheduler())) {}
 
-  ~ActorTest() override {
-    run();
-  }
+  ~ActorTest() override { run(); }
 
   /// Runs every actor until no message is left; the number of jobs run.
   size_t run() { return sched_.run(); }

@@ -48,11 +48,13 @@ public:
   void send_text(const std::string& text);
 
   /// The next text frame, or nothing if the connection closed or timed out.
-  std::optional<std::string> read_text(std::chrono::milliseconds timeout = std::chrono::seconds(10));
+  std::optional<std::string>
+  read_text(std::chrono::milliseconds timeout = std::chrono::seconds(10));
 
   /// Reads until the server closes; returns its close code, or nothing on
   /// timeout or a connection that dropped without a close frame.
-  std::optional<uint16_t> wait_for_close(std::chrono::milliseconds timeout = std::chrono::seconds(10));
+  std::optional<uint16_t>
+  wait_for_close(std::chrono::milliseconds timeout = std::chrono::seconds(10));
 
 private:
   struct impl;

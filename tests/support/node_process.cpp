@@ -34,10 +34,8 @@ std::string boocode_binary() {
 
 node_process::node_process(std::vector<std::string> args, const std::filesystem::path& log_file,
                            std::vector<std::string> env)
-  : log_(log_file),
-    child_(storage::child_process::start(
-      {command(std::move(args), std::move(env)), std::nullopt, log_file, "/", false})) {
-}
+  : log_(log_file), child_(storage::child_process::start({command(std::move(args), std::move(env)),
+                                                          std::nullopt, log_file, "/", false})) {}
 
 node_process::~node_process() {
   if (!child_.poll()) {
