@@ -168,6 +168,15 @@ void ensure_database(const std::string& admin_conninfo, const std::string& name)
   }
 }
 
+/// Starts the postgres server; a launch failure becomes a storage_error.
+child_process start_server(const child_options& opts) {
+  try {
+    return child_process::start(opts);
+  } catch (const process_error& e) {
+    throw storage_error(fmt::format("cannot start PostgreSQL: {}", e.what()));
+  }
+}
+
 } // namespace
 
 fs::path find_postgres_bin(const fs::path& override_dir) {
@@ -230,7 +239,14 @@ std::unique_ptr<embedded_postgres> embedded_postgres::start(embedded_postgres_op
       "--locale=C.UTF-8"};
     if (opts.unsafe_fast)
       argv.emplace_back("--no-sync");
-    int rc = run_to_completion({argv, user, initdb_log, root, false}, std::chrono::minutes(3));
+    int rc = 0;
+    try {
+      rc = run_to_completion({.argv = argv, .user = user, .log_file = initdb_log, .cwd = root},
+                             std::chrono::minutes(3));
+    } catch (const process_error& e) {
+      throw storage_error(fmt::format("initdb: {}; its log {} ends with:\n{}", e.what(),
+                                      initdb_log.string(), tail_of(initdb_log)));
+    }
     if (rc != 0)
       throw storage_error(fmt::format("initdb failed (exit {}); its log {} ends with:\n{}", rc,
                                       initdb_log.string(), tail_of(initdb_log)));
@@ -256,7 +272,11 @@ std::unique_ptr<embedded_postgres> embedded_postgres::start(embedded_postgres_op
       argv.emplace_back(setting);
     }
   auto server_log = root / "postgres.log";
-  auto server = child_process::start({argv, user, server_log, root, opts.die_with_parent});
+  auto server = start_server({.argv = argv,
+                              .user = user,
+                              .log_file = server_log,
+                              .cwd = root,
+                              .die_with_parent = opts.die_with_parent});
   if (log)
     log->info("starting PostgreSQL (pid {}) on socket {}", server.pid(), socket_dir.string());
 

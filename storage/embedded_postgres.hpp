@@ -8,7 +8,7 @@
 
 #include <spdlog/logger.h>
 
-#include "storage/child_process.hpp"
+#include "runtime/child_process.hpp"
 
 namespace boocode::storage {
 

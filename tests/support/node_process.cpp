@@ -12,15 +12,26 @@ namespace boocode::test {
 
 namespace {
 
-/// `env -i` keeps the test's environment out of the node; PATH and HOME stay.
-std::vector<std::string> command(std::vector<std::string> args, std::vector<std::string> env) {
-  std::vector<std::string> argv{"/usr/bin/env", "-i"};
-  for (const char* keep : {"PATH", "HOME", "LANG", "ASAN_OPTIONS", "UBSAN_OPTIONS"})
-    if (const char* v = std::getenv(keep))
-      argv.push_back(std::string(keep) + "=" + v);
-  for (auto& e : env)
-    argv.push_back(std::move(e));
-  argv.push_back(boocode_binary());
+/// A clean environment: PATH, HOME and a few more kept, no BOOCODE_* leaking
+/// in; `extra` (NAME=VALUE) is added last and replaces a kept variable.
+std::vector<std::string> environment(std::vector<std::string> extra) {
+  std::vector<std::string> env;
+  for (const char* keep : {"PATH", "HOME", "LANG", "ASAN_OPTIONS", "UBSAN_OPTIONS"}) {
+    const char* v = std::getenv(keep);
+    std::string prefix = std::string(keep) + "=";
+    bool replaced = false;
+    for (auto& e : extra)
+      replaced = replaced || e.rfind(prefix, 0) == 0;
+    if (v && !replaced)
+      env.push_back(prefix + v);
+  }
+  for (auto& e : extra)
+    env.push_back(std::move(e));
+  return env;
+}
+
+std::vector<std::string> command(std::vector<std::string> args) {
+  std::vector<std::string> argv{boocode_binary()};
   for (auto& a : args)
     argv.push_back(std::move(a));
   return argv;
@@ -34,8 +45,9 @@ std::string boocode_binary() {
 
 node_process::node_process(std::vector<std::string> args, const std::filesystem::path& log_file,
                            std::vector<std::string> env)
-  : log_(log_file), child_(storage::child_process::start({command(std::move(args), std::move(env)),
-                                                          std::nullopt, log_file, "/", false})) {}
+  : log_(log_file), child_(child_process::start({.argv = command(std::move(args)),
+                                                 .log_file = log_file,
+                                                 .env = environment(std::move(env))})) {}
 
 node_process::~node_process() {
   if (!child_.poll()) {

@@ -6,7 +6,7 @@
 #include <string>
 #include <vector>
 
-#include "storage/child_process.hpp"
+#include "runtime/child_process.hpp"
 #include "tests/support/http_client.hpp"
 
 namespace boocode::test {
@@ -41,7 +41,7 @@ public:
 
 private:
   std::filesystem::path log_;
-  storage::child_process child_;
+  child_process child_;
   std::string url_;
 };
 

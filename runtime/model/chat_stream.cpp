@@ -1,0 +1,97 @@
+#include "runtime/model/chat_stream.hpp"
+
+#include <nlohmann/json.hpp>
+
+namespace boocode::model {
+
+namespace {
+
+std::string string_field(const nlohmann::json& obj, const char* name) {
+  auto it = obj.find(name);
+  return it != obj.end() && it->is_string() ? it->get<std::string>() : std::string{};
+}
+
+} // namespace
+
+std::optional<std::string> chat_stream::on_data(std::string_view data) {
+  if (data == "[DONE]") {
+    done_ = true;
+    return std::nullopt;
+  }
+  auto chunk = nlohmann::json::parse(data, nullptr, false);
+  if (chunk.is_discarded())
+    return "malformed JSON in the model's stream";
+  return on_chunk(chunk);
+}
+
+std::optional<std::string> chat_stream::on_chunk(const nlohmann::json& chunk) {
+  if (!chunk.is_object())
+    return "a stream chunk is not a JSON object";
+  if (auto err = chunk.find("error"); err != chunk.end()) {
+    auto msg = err->is_object() ? string_field(*err, "message") : err->dump();
+    return "the model reported an error: " + (msg.empty() ? err->dump() : msg);
+  }
+  if (auto usage = chunk.find("usage"); usage != chunk.end() && usage->is_object())
+    usage_ = normalise_usage(*usage);
+  auto choices = chunk.find("choices");
+  if (choices == chunk.end())
+    return chunk.contains("usage") ? std::nullopt
+                                   : std::optional<std::string>{"a stream chunk has no choices"};
+  if (!choices->is_array())
+    return "a stream chunk's choices is not an array";
+  for (auto& choice : *choices) {
+    if (!choice.is_object())
+      continue;
+    if (auto fr = string_field(choice, "finish_reason"); !fr.empty())
+      finish_reason_ = fr;
+    auto delta = choice.find("delta");
+    if (delta == choice.end() || !delta->is_object())
+      continue;
+    if (auto text = string_field(*delta, "content"); !text.empty()) {
+      content_ += text;
+      if (cb_.on_text)
+        cb_.on_text(text);
+    }
+    if (auto text = string_field(*delta, "reasoning_content"); !text.empty()) {
+      reasoning_ += text;
+      if (cb_.on_reasoning)
+        cb_.on_reasoning(text);
+    }
+    auto calls = delta->find("tool_calls");
+    if (calls == delta->end() || !calls->is_array())
+      continue;
+    for (auto& call : *calls) {
+      if (!call.is_object())
+        continue;
+      int index = call.contains("index") && call["index"].is_number_integer()
+                    ? call["index"].get<int>()
+                    : static_cast<int>(calls_.size());
+      auto& slot = calls_[index];
+      if (auto id = string_field(call, "id"); !id.empty())
+        slot.id = id;
+      if (auto fn = call.find("function"); fn != call.end() && fn->is_object()) {
+        slot.name += string_field(*fn, "name");
+        slot.arguments += string_field(*fn, "arguments");
+      }
+    }
+  }
+  return std::nullopt;
+}
+
+model_reply chat_stream::reply() const {
+  model_reply r;
+  r.message.role = "assistant";
+  r.message.content = content_;
+  r.message.reasoning = reasoning_;
+  for (auto& [index, call] : calls_) {
+    auto c = call;
+    if (c.id.empty())
+      c.id = "call_" + std::to_string(index); // some local servers send no ids
+    r.message.tool_calls.push_back(std::move(c));
+  }
+  r.finish_reason = finish_reason_;
+  r.usage = usage_;
+  return r;
+}
+
+} // namespace boocode::model

@@ -1,0 +1,51 @@
+#pragma once
+
+#include <functional>
+#include <map>
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include <nlohmann/json_fwd.hpp>
+
+#include "runtime/model/chat_types.hpp"
+
+namespace boocode::model {
+
+/// Callbacks for the parts of a reply as they stream in.
+struct stream_callbacks {
+  std::function<void(std::string_view)> on_text;
+  std::function<void(std::string_view)> on_reasoning;
+};
+
+/// Assembles an OpenAI-style streamed reply from its chunks: content and
+/// DeepSeek reasoning_content deltas, tool calls whose id, name and
+/// arguments arrive split across many chunks (keyed by `index`), the finish
+/// reason and the final usage chunk.
+class chat_stream {
+public:
+  explicit chat_stream(stream_callbacks cb = {}) : cb_(std::move(cb)) {}
+
+  /// Takes one parsed `data:` payload. Returns an error message for a chunk
+  /// that is not a chat-completion chunk (or carries an API error).
+  std::optional<std::string> on_chunk(const nlohmann::json& chunk);
+
+  /// Takes the raw text of one `data:` payload ("[DONE]" ends the stream).
+  std::optional<std::string> on_data(std::string_view data);
+
+  bool done() const { return done_; }
+
+  /// The reply so far (complete once done()).
+  model_reply reply() const;
+
+private:
+  stream_callbacks cb_;
+  std::string content_;
+  std::string reasoning_;
+  std::map<int, tool_call> calls_;
+  std::string finish_reason_;
+  token_usage usage_;
+  bool done_ = false;
+};
+
+} // namespace boocode::model

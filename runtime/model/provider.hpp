@@ -1,0 +1,43 @@
+#pragma once
+
+#include <string>
+#include <variant>
+#include <vector>
+
+#include <nlohmann/json_fwd.hpp>
+
+#include "runtime/cancel_token.hpp"
+#include "runtime/model/chat_stream.hpp"
+
+namespace boocode::model {
+
+/// Why a model call failed.
+struct model_error {
+  enum class kind { network, timeout, http_status, protocol, cancelled, config } what;
+  int status = 0; // the HTTP status for http_status
+  std::string message;
+  int attempts = 0;
+};
+
+std::string to_string(model_error::kind k);
+
+using model_result = std::variant<model_reply, model_error>;
+
+/// Something that answers chat-completion calls: the OpenAI-compatible HTTP
+/// client (net/model_client) or the scripted provider. Calls block; make them
+/// from a thread of their own, never from a CAF scheduler thread.
+class model_provider {
+public:
+  virtual ~model_provider() = default;
+
+  /// One model call; deltas go to `cb` as they arrive. `cancel` (may be
+  /// null) is honoured within a few milliseconds with kind::cancelled.
+  virtual model_result complete(const std::vector<chat_message>& messages,
+                                const nlohmann::json& tools, const stream_callbacks& cb,
+                                const cancel_token* cancel) = 0;
+
+  /// For logs and the start-up banner, e.g. "deepseek-chat at https://api.deepseek.com/v1".
+  virtual std::string describe() const = 0;
+};
+
+} // namespace boocode::model

@@ -1,0 +1,61 @@
+#pragma once
+
+#include <chrono>
+#include <filesystem>
+#include <string>
+#include <variant>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "runtime/model/provider.hpp"
+
+namespace boocode::model {
+
+/// One scripted model reply: text, reasoning and tool calls.
+struct script_step {
+  std::string text;
+  std::string reasoning;
+  std::vector<tool_call> tool_calls;
+  /// A provider-style usage object; null: estimated from the text (4 chars a token).
+  nlohmann::json usage;
+};
+
+/// A script of model turns (format: docs/model-script.md). Turn k answers
+/// the k-th user message (cycling when the script is shorter); step n of a
+/// turn is the model's n-th reply within it, so replay is stateless: the
+/// conversation alone says which step comes next.
+struct model_script {
+  std::vector<std::vector<script_step>> turns;
+  size_t piece_chars = 8;
+  std::chrono::milliseconds piece_delay{15};
+};
+
+/// Parses a script; the error names the offending field.
+std::variant<model_script, std::string> parse_model_script(const nlohmann::json& j);
+
+/// Reads and parses a script file; throws std::runtime_error naming the file.
+model_script load_model_script(const std::filesystem::path& file);
+
+/// The demo script bundled into the binary (used when no model is configured).
+const model_script& demo_script();
+
+/// Replays a model_script, streaming its text in pieces.
+class scripted_provider final : public model_provider {
+public:
+  scripted_provider(model_script script, std::string name);
+
+  model_result complete(const std::vector<chat_message>& messages, const nlohmann::json& tools,
+                        const stream_callbacks& cb, const cancel_token* cancel) override;
+
+  std::string describe() const override;
+
+  /// Which step answers `messages`: {turn, step}; plain logic for tests.
+  std::pair<size_t, size_t> position(const std::vector<chat_message>& messages) const;
+
+private:
+  model_script script_;
+  std::string name_;
+};
+
+} // namespace boocode::model

@@ -1,0 +1,42 @@
+#pragma once
+
+#include <cstdint>
+
+#include <nlohmann/json_fwd.hpp>
+
+namespace boocode::model {
+
+/// Token counts of one model call, normalised across providers:
+///   prompt      = every input token, cached or not
+///   cache_hit   = input tokens served from the provider's prompt cache
+///   cache_miss  = prompt - cache_hit
+///   cache_write = input tokens written to the cache (Anthropic only; part of prompt)
+///   completion  = output tokens, reasoning included
+///   reasoning   = the part of completion spent on hidden reasoning
+struct token_usage {
+  uint64_t prompt = 0;
+  uint64_t cache_hit = 0;
+  uint64_t cache_miss = 0;
+  uint64_t cache_write = 0;
+  uint64_t completion = 0;
+  uint64_t reasoning = 0;
+  /// False when the provider reported no usage at all.
+  bool reported = false;
+
+  token_usage& operator+=(const token_usage& other);
+  friend bool operator==(const token_usage&, const token_usage&) = default;
+};
+
+/// Reads a provider's `usage` object:
+/// - DeepSeek: prompt_cache_hit_tokens + prompt_cache_miss_tokens = prompt;
+/// - OpenAI (and vLLM, Ollama, llama.cpp): prompt_tokens_details.cached_tokens is part of
+///   prompt_tokens; completion_tokens_details.reasoning_tokens is part of completion_tokens;
+/// - Anthropic: input_tokens excludes cache_read_input_tokens and
+///   cache_creation_input_tokens, so prompt = input + read + creation.
+/// Missing or non-numeric fields count as zero; a non-object gives reported = false.
+token_usage normalise_usage(const nlohmann::json& usage);
+
+/// {"prompt":..,"cache_hit":..,"cache_miss":..,"cache_write":..,"completion":..,"reasoning":..}
+nlohmann::json to_json(const token_usage& u);
+
+} // namespace boocode::model

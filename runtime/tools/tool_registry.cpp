@@ -1,0 +1,237 @@
+#include "runtime/tools/tool_registry.hpp"
+
+#include <algorithm>
+#include <chrono>
+#include <cmath>
+#include <functional>
+
+#include <fmt/format.h>
+#include <fmt/ranges.h>
+#include <nlohmann/json.hpp>
+
+#include "runtime/tools/file_tools.hpp"
+#include "runtime/tools/run_command.hpp"
+#include "runtime/tools/search_tool.hpp"
+#include "runtime/tools/text.hpp"
+
+namespace boocode::tools {
+
+namespace {
+
+using json = nlohmann::json;
+
+/// One tool: its schema, whether it only reads, and how to call it with
+/// arguments already checked against the schema.
+struct tool_def {
+  std::string name;
+  bool read_only;
+  std::string description;
+  json parameters;
+  std::function<tool_result(const json&, const tool_context&)> call;
+};
+
+json string_param(const char* description) {
+  return {{"type", "string"}, {"description", description}};
+}
+
+json object_schema(json properties, json required) {
+  return {{"type", "object"},
+          {"properties", std::move(properties)},
+          {"required", std::move(required)},
+          {"additionalProperties", false}};
+}
+
+std::string str(const json& args, const char* key, const char* fallback = "") {
+  return args.contains(key) ? args[key].get<std::string>() : fallback;
+}
+
+const std::vector<tool_def>& defs() {
+  static const std::vector<tool_def> all = {
+    {"read_file", true,
+     "Read a text file in the workspace and return its contents. Large and binary files are "
+     "refused; use search to find lines in them.",
+     object_schema({{"path", string_param("File path, relative to the workspace root.")}},
+                   {"path"}),
+     [](const json& a, const tool_context& ctx) { return read_file(ctx, str(a, "path")); }},
+    {"write_file", false,
+     "Create a file in the workspace or replace its whole content. Missing parent directories "
+     "are created. Prefer edit_file for changing part of an existing file.",
+     object_schema({{"path", string_param("File path, relative to the workspace root.")},
+                    {"content", string_param("The complete new content of the file.")}},
+                   {"path", "content"}),
+     [](const json& a, const tool_context& ctx) {
+       return write_file(ctx, str(a, "path"), str(a, "content"));
+     }},
+    {"edit_file", false,
+     "Replace one exact piece of text in a file. old_string must occur exactly once in the file, "
+     "including whitespace and indentation; otherwise nothing is changed and the error says how "
+     "many times it matched. Read the file first.",
+     object_schema({{"path", string_param("File path, relative to the workspace root.")},
+                    {"old_string", string_param("The exact text to replace; must match once.")},
+                    {"new_string", string_param("The text to put in its place.")}},
+                   {"path", "old_string", "new_string"}),
+     [](const json& a, const tool_context& ctx) {
+       return edit_file(ctx, str(a, "path"), str(a, "old_string"), str(a, "new_string"));
+     }},
+    {"list_dir", true,
+     "List a directory in the workspace: one line per entry with its type (file, dir, symlink) "
+     "and size, sorted by name.",
+     object_schema(
+       {{"path",
+         string_param("Directory path, relative to the workspace root; \".\" for the root.")}},
+       {"path"}),
+     [](const json& a, const tool_context& ctx) { return list_dir(ctx, str(a, "path")); }},
+    {"search", true,
+     "Search the text files under a path for lines matching a regular expression (ECMAScript "
+     "syntax, matched within each line). Returns \"path:line: text\" lines, a bounded number. "
+     "Skips .git, node_modules, build directories and binary files.",
+     object_schema(
+       {{"pattern", string_param("The regular expression.")},
+        {"path", string_param("Directory or file to search, relative to the workspace root; the "
+                              "whole workspace when omitted.")}},
+       {"pattern"}),
+     [](const json& a, const tool_context& ctx) {
+       return search(ctx, str(a, "pattern"), str(a, "path", "."));
+     }},
+    {"run_command", false,
+     "Run a program in the workspace directory, without a shell: argv[0] is the program (looked "
+     "up in PATH) and the other elements are its arguments, passed as they are (no globbing, "
+     "pipes, redirection or $VARIABLES; use [\"sh\", \"-c\", \"...\"] when you need them). "
+     "Returns stdout and stderr together (capped) and the exit code. The command and every "
+     "process it started are killed when the timeout passes.",
+     object_schema({{"argv",
+                     {{"type", "array"},
+                      {"items", {{"type", "string"}}},
+                      {"minItems", 1},
+                      {"description", "The program and its arguments."}}},
+                    {"timeout_s",
+                     {{"type", "number"},
+                      {"description", "Seconds before the command is killed (default 30)."}}}},
+                   {"argv"}),
+     [](const json& a, const tool_context& ctx) {
+       std::optional<std::chrono::milliseconds> timeout;
+       if (a.contains("timeout_s")) {
+         double s = a["timeout_s"].get<double>();
+         // Out-of-range values become 0 or the largest bound, both refused by run_command.
+         double ms = std::isfinite(s) ? std::clamp(s * 1000.0, 0.0, 1e12) : 0.0;
+         timeout = std::chrono::milliseconds(static_cast<long long>(std::ceil(ms)));
+       }
+       return run_command(ctx, a["argv"].get<std::vector<std::string>>(), timeout);
+     }},
+  };
+  return all;
+}
+
+const tool_def* find(std::string_view name) {
+  for (auto& d : defs())
+    if (d.name == name)
+      return &d;
+  return nullptr;
+}
+
+/// The JSON type name a model would understand, for error messages.
+std::string type_of(const json& v) {
+  return v.is_number() ? "number" : v.type_name();
+}
+
+bool has_type(const json& v, const json& schema) {
+  auto type = schema.at("type").get<std::string>();
+  if (type == "string")
+    return v.is_string();
+  if (type == "number")
+    return v.is_number();
+  if (type == "array") {
+    if (!v.is_array() || v.size() < schema.value("minItems", 0u))
+      return false;
+    return std::all_of(v.begin(), v.end(),
+                       [&](const json& item) { return has_type(item, schema.at("items")); });
+  }
+  return false;
+}
+
+std::string describe_type(const json& schema) {
+  auto type = schema.at("type").get<std::string>();
+  if (type != "array")
+    return "a " + type;
+  return fmt::format("an array of {}s{}", schema.at("items").at("type").get<std::string>(),
+                     schema.value("minItems", 0u) > 0 ? " (not empty)" : "");
+}
+
+/// Throws tool_failure naming the first way `args` breaks `def`'s schema.
+void validate(const tool_def& def, const json& args) {
+  const auto& props = def.parameters.at("properties");
+  for (auto& [key, value] : args.items())
+    if (!props.contains(key)) {
+      std::vector<std::string> known;
+      for (auto& [k, v] : props.items())
+        known.push_back(k);
+      throw tool_failure(fmt::format("{}: unknown argument '{}' (it takes {})", def.name, key,
+                                     fmt::join(known, ", ")));
+    }
+  for (auto& key : def.parameters.at("required"))
+    if (!args.contains(key.get<std::string>()))
+      throw tool_failure(fmt::format("{}: missing required argument '{}' ({})", def.name,
+                                     key.get<std::string>(),
+                                     describe_type(props.at(key.get<std::string>()))));
+  for (auto& [key, value] : args.items())
+    if (!has_type(value, props.at(key)))
+      throw tool_failure(fmt::format("{}: argument '{}' must be {}, not {}", def.name, key,
+                                     describe_type(props.at(key)),
+                                     value.is_array() ? "this array" : type_of(value)));
+}
+
+} // namespace
+
+const json& tool_schemas() {
+  static const json schemas = [] {
+    json all = json::array();
+    for (auto& d : defs())
+      all.push_back(
+        {{"type", "function"},
+         {"function",
+          {{"name", d.name}, {"description", d.description}, {"parameters", d.parameters}}}});
+    return all;
+  }();
+  return schemas;
+}
+
+const std::vector<std::string>& tool_names() {
+  static const std::vector<std::string> names = [] {
+    std::vector<std::string> all;
+    for (auto& d : defs())
+      all.push_back(d.name);
+    return all;
+  }();
+  return names;
+}
+
+std::optional<bool> is_read_only(std::string_view name) {
+  if (auto* d = find(name))
+    return d->read_only;
+  return std::nullopt;
+}
+
+tool_result execute(std::string_view name, const json& arguments, const tool_context& ctx) {
+  const tool_def* def = find(name);
+  // An unknown tool did nothing, so running it again is as safe as reading.
+  return guarded(def ? def->read_only : true, [&] {
+    if (!def)
+      throw tool_failure(fmt::format("unknown tool '{}'; the tools are {}", valid_utf8(name),
+                                     fmt::join(tool_names(), ", ")));
+    json parsed;
+    const json* args = &arguments;
+    if (arguments.is_string()) {
+      parsed = json::parse(arguments.get<std::string>(), nullptr, false);
+      if (parsed.is_discarded())
+        throw tool_failure(fmt::format("{}: the arguments are not valid JSON", def->name));
+      args = &parsed;
+    }
+    if (!args->is_object())
+      throw tool_failure(
+        fmt::format("{}: the arguments must be a JSON object, not {}", def->name, type_of(*args)));
+    validate(*def, *args);
+    return def->call(*args, ctx);
+  });
+}
+
+} // namespace boocode::tools

@@ -1,0 +1,103 @@
+#include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
+
+#include "runtime/model/chat_stream.hpp"
+#include "runtime/model/sse_parser.hpp"
+
+using namespace boocode::model;
+
+namespace {
+
+std::vector<sse_event> parse_in_pieces(std::string_view text, size_t piece) {
+  sse_parser p;
+  std::vector<sse_event> out;
+  for (size_t i = 0; i < text.size(); i += piece)
+    EXPECT_TRUE(p.feed(text.substr(i, piece), [&](sse_event&& e) { out.push_back(std::move(e)); }));
+  return out;
+}
+
+} // namespace
+
+TEST(SseParserTest, EventsSurviveAnySplitAndLineEnding) {
+  std::string text = ": comment\r\nevent: delta\r\ndata: {\"a\":1}\r\n\r\n"
+                     "data: line one\ndata: line two\n\n"
+                     "data:no-space\r\r"
+                     "data: [DONE]\n\n";
+  for (size_t piece : {1u, 2u, 7u, 1000u}) {
+    auto events = parse_in_pieces(text, piece);
+    ASSERT_EQ(events.size(), 4u) << "piece " << piece;
+    EXPECT_EQ(events[0].event, "delta");
+    EXPECT_EQ(events[0].data, "{\"a\":1}");
+    EXPECT_EQ(events[1].data, "line one\nline two");
+    EXPECT_EQ(events[2].data, "no-space");
+    EXPECT_EQ(events[3].data, "[DONE]");
+  }
+}
+
+TEST(SseParserTest, AnIncompleteEventIsNotDispatched) {
+  auto events = parse_in_pieces("data: {\"cut\": tr", 3);
+  EXPECT_TRUE(events.empty());
+}
+
+TEST(SseParserTest, AnOversizedEventIsRefused) {
+  sse_parser p{64};
+  EXPECT_FALSE(p.feed("data: " + std::string(100, 'x'), [](sse_event&&) {}));
+}
+
+TEST(ChatStreamTest, AssemblesContentToolCallsFinishAndUsage) {
+  std::string seen;
+  chat_stream s{{[&](std::string_view t) { seen += t; }, {}}};
+  auto chunk = [&](nlohmann::json delta, nlohmann::json finish = nullptr) {
+    EXPECT_FALSE(
+      s.on_chunk({{"choices", {{{"index", 0}, {"delta", delta}, {"finish_reason", finish}}}}}));
+  };
+  chunk({{"role", "assistant"}, {"content", "Let me "}});
+  chunk({{"content", "look."}});
+  chunk(
+    {{"tool_calls",
+      {{{"index", 0}, {"id", "c1"}, {"function", {{"name", "read_"}, {"arguments", "{\"pa"}}}}}}});
+  chunk({{"tool_calls",
+          {{{"index", 0}, {"function", {{"name", "file"}, {"arguments", "th\":\"a\"}"}}}}}}});
+  chunk(
+    {{"tool_calls",
+      {{{"index", 1}, {"id", "c2"}, {"function", {{"name", "list_dir"}, {"arguments", "{}"}}}}}}});
+  chunk(nlohmann::json::object(), "tool_calls");
+  EXPECT_FALSE(
+    s.on_chunk({{"choices", nlohmann::json::array()}, {"usage", {{"prompt_tokens", 9}}}}));
+  EXPECT_FALSE(s.on_data("[DONE]"));
+  EXPECT_TRUE(s.done());
+  auto r = s.reply();
+  EXPECT_EQ(r.message.content, "Let me look.");
+  EXPECT_EQ(seen, "Let me look.");
+  ASSERT_EQ(r.message.tool_calls.size(), 2u);
+  EXPECT_EQ(r.message.tool_calls[0], (tool_call{"c1", "read_file", "{\"path\":\"a\"}"}));
+  EXPECT_EQ(r.message.tool_calls[1].name, "list_dir");
+  EXPECT_EQ(r.finish_reason, "tool_calls");
+  EXPECT_EQ(r.usage.prompt, 9u);
+}
+
+TEST(ChatStreamTest, ReportsGarbageAndApiErrors) {
+  chat_stream s;
+  EXPECT_TRUE(s.on_data("{not json"));
+  EXPECT_TRUE(s.on_data("[1,2]"));
+  EXPECT_TRUE(s.on_data(R"({"id":"x"})"));
+  auto err = s.on_data(R"({"error":{"message":"context length exceeded"}})");
+  ASSERT_TRUE(err);
+  EXPECT_NE(err->find("context length exceeded"), std::string::npos);
+}
+
+TEST(ChatStreamTest, RequestBodyCarriesToolCallsAndToolResults) {
+  std::vector<chat_message> msgs{
+    {"user", "hi", "", {}, ""},
+    {"assistant", "", "thinking", {{"c1", "read_file", "{\"path\":\"a\"}"}}, ""},
+    {"tool", "file text", "", {}, "c1"},
+  };
+  auto body = to_request_body("m", msgs, nlohmann::json::array());
+  EXPECT_EQ(body["stream"], true);
+  EXPECT_FALSE(body.contains("tools"));
+  auto& m = body["messages"];
+  EXPECT_TRUE(m[1]["content"].is_null());
+  EXPECT_FALSE(m[1].contains("reasoning_content")); // never sent back
+  EXPECT_EQ(m[1]["tool_calls"][0]["function"]["name"], "read_file");
+  EXPECT_EQ(m[2]["tool_call_id"], "c1");
+}

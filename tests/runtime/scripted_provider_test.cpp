@@ -1,0 +1,104 @@
+#include <fstream>
+#include <set>
+
+#include <gtest/gtest.h>
+
+#include "runtime/model/scripted_provider.hpp"
+#include "tests/support/temp_dir.hpp"
+
+using namespace boocode;
+using namespace boocode::model;
+using nlohmann::json;
+
+namespace {
+
+model_script two_turns() {
+  auto parsed = parse_model_script(json::parse(R"({
+    "piece_chars": 3, "piece_delay_ms": 0,
+    "turns": [
+      {"steps": [
+        {"text": "writing", "tool_calls": [{"name": "write_file", "arguments": {"path": "a", "content": "x"}}]},
+        {"text": "done"}
+      ]},
+      {"steps": [{"reasoning": "hmm", "text": "second turn", "usage": {"prompt_tokens": 7, "completion_tokens": 2}}]}
+    ]})"));
+  return std::get<model_script>(parsed);
+}
+
+chat_message msg(std::string role, std::string content = "") {
+  return {std::move(role), std::move(content), "", {}, ""};
+}
+
+} // namespace
+
+TEST(ScriptedProviderTest, StepsFollowFromTheConversation) {
+  scripted_provider p{two_turns(), "test"};
+  std::vector<chat_message> conv{msg("system"), msg("user", "hi")};
+  std::string streamed;
+  stream_callbacks cb{[&](std::string_view t) { streamed += t; }, {}};
+  auto first = std::get<model_reply>(p.complete(conv, json::array(), cb, nullptr));
+  EXPECT_EQ(first.message.content, "writing");
+  EXPECT_EQ(streamed, "writing");
+  ASSERT_EQ(first.message.tool_calls.size(), 1u);
+  EXPECT_EQ(first.message.tool_calls[0].name, "write_file");
+  EXPECT_EQ(json::parse(first.message.tool_calls[0].arguments)["path"], "a");
+  EXPECT_EQ(first.finish_reason, "tool_calls");
+  EXPECT_TRUE(first.usage.reported);
+  conv.push_back(first.message);
+  conv.push_back({"tool", "ok", "", {}, first.message.tool_calls[0].id});
+  auto second = std::get<model_reply>(p.complete(conv, json::array(), {}, nullptr));
+  EXPECT_EQ(second.message.content, "done");
+  EXPECT_EQ(second.finish_reason, "stop");
+  conv.push_back(second.message);
+  conv.push_back(msg("user", "again"));
+  auto third = std::get<model_reply>(p.complete(conv, json::array(), {}, nullptr));
+  EXPECT_EQ(third.message.content, "second turn");
+  EXPECT_EQ(third.message.reasoning, "hmm");
+  EXPECT_EQ(third.usage.prompt, 7u);
+  conv.push_back(third.message);
+  conv.push_back(msg("user", "third: cycles back"));
+  EXPECT_EQ(p.position(conv), (std::pair<size_t, size_t>{0, 0}));
+}
+
+TEST(ScriptedProviderTest, PastTheLastStepSaysSo) {
+  scripted_provider p{two_turns(), "test"};
+  std::vector<chat_message> conv{msg("user", "x"), msg("assistant"), msg("tool"), msg("assistant")};
+  auto r = std::get<model_reply>(p.complete(conv, json::array(), {}, nullptr));
+  EXPECT_NE(r.message.content.find("no step 3"), std::string::npos) << r.message.content;
+}
+
+TEST(ScriptedProviderTest, CancelStopsTheStream) {
+  scripted_provider p{two_turns(), "test"};
+  cancel_token token;
+  token.cancel();
+  auto r = p.complete({msg("user", "x")}, json::array(), {}, &token);
+  ASSERT_TRUE(std::holds_alternative<model_error>(r));
+  EXPECT_EQ(std::get<model_error>(r).what, model_error::kind::cancelled);
+}
+
+TEST(ScriptedProviderTest, BadScriptsAreRefusedWithThePath) {
+  auto err = [](const char* text) {
+    auto r = parse_model_script(json::parse(text));
+    return std::holds_alternative<std::string>(r) ? std::get<std::string>(r) : std::string();
+  };
+  EXPECT_NE(err(R"({})").find("turns"), std::string::npos);
+  EXPECT_NE(err(R"({"turns":[{"steps":[]}]})").find("turns[0]"), std::string::npos);
+  EXPECT_NE(err(R"({"turns":[{"steps":[{"txt":"typo"}]}]})").find("unknown field \"txt\""),
+            std::string::npos);
+  EXPECT_NE(err(R"({"turns":[{"steps":[{"tool_calls":[{"arguments":{}}]}]}]})")
+              .find("turns[0].steps[0].tool_calls[0]"),
+            std::string::npos);
+  test::temp_dir dir;
+  std::ofstream(dir / "bad.json") << "{nope";
+  EXPECT_THROW(load_model_script(dir / "bad.json"), std::runtime_error);
+}
+
+TEST(ScriptedProviderTest, TheBundledDemoScriptUsesRealTools) {
+  auto& demo = demo_script();
+  ASSERT_FALSE(demo.turns.empty());
+  std::set<std::string> used;
+  for (auto& step : demo.turns[0])
+    for (auto& c : step.tool_calls)
+      used.insert(c.name);
+  EXPECT_TRUE(used.count("write_file") && used.count("run_command")) << "the demo shows tools";
+}
