@@ -1,0 +1,64 @@
+#pragma once
+
+#include <chrono>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json_fwd.hpp>
+#include <spdlog/logger.h>
+
+#include "runtime/model/provider.hpp"
+
+namespace boocode::net {
+
+/// An OpenAI-compatible chat-completions endpoint (DeepSeek, OpenAI, vLLM,
+/// Ollama, llama.cpp).
+struct model_endpoint {
+  /// Up to the API version, e.g. https://api.deepseek.com/v1 or
+  /// http://127.0.0.1:11434/v1; "/chat/completions" is appended.
+  std::string base_url;
+  /// Sent as "Authorization: Bearer ..."; never logged. Empty: no header.
+  std::string api_key;
+  std::string model;
+  std::chrono::milliseconds connect_timeout{10000};
+  /// Longest silence allowed between two reads of a response.
+  std::chrono::milliseconds idle_timeout{60000};
+  int max_attempts = 4;
+  std::chrono::milliseconds backoff_base{500};
+  std::chrono::milliseconds backoff_max{8000};
+  /// Extra CA file for https (self-signed servers); the system store is always used.
+  std::string ca_file;
+};
+
+using model::model_error;
+using model::model_result;
+
+/// Calls a chat-completions endpoint with stream=true and usage included,
+/// delivering deltas through the callbacks as they arrive. Retries 429, 5xx
+/// and dropped connections with jittered exponential backoff (honouring
+/// Retry-After) as long as nothing of the reply was delivered yet. Blocking:
+/// call it from a thread of its own, never from a CAF scheduler thread.
+/// Thread-safe: each call uses its own connection.
+class model_client final : public model::model_provider {
+public:
+  model_client(model_endpoint ep, std::shared_ptr<spdlog::logger> log);
+  ~model_client() override;
+
+  /// One model call. `cancel` (may be null) is checked every few
+  /// milliseconds; raising it closes the connection and returns `cancelled`.
+  model_result complete(const std::vector<model::chat_message>& messages,
+                        const nlohmann::json& tools, const model::stream_callbacks& cb,
+                        const cancel_token* cancel) override;
+
+  std::string describe() const override;
+
+  const model_endpoint& endpoint() const { return ep_; }
+
+private:
+  struct impl;
+  model_endpoint ep_;
+  std::unique_ptr<impl> impl_;
+};
+
+} // namespace boocode::net

@@ -1,0 +1,324 @@
+#include "tests/support/fake_model_server.hpp"
+
+#include <arpa/inet.h>
+#include <condition_variable>
+#include <cstring>
+#include <deque>
+#include <mutex>
+#include <netinet/in.h>
+#include <stdexcept>
+#include <sys/socket.h>
+#include <thread>
+#include <unistd.h>
+
+#include <fmt/format.h>
+
+namespace boocode::test {
+
+fake_reply fake_reply::text_reply(std::string text, nlohmann::json usage) {
+  fake_reply r;
+  r.text = std::move(text);
+  r.usage = std::move(usage);
+  return r;
+}
+
+fake_reply fake_reply::tool_reply(std::string name, std::string arguments_json) {
+  fake_reply r;
+  r.tool_calls.emplace_back(std::move(name), std::move(arguments_json));
+  return r;
+}
+
+fake_reply fake_reply::error(int status, std::optional<int> retry_after) {
+  fake_reply r;
+  r.status = status;
+  r.retry_after = retry_after;
+  return r;
+}
+
+std::string fake_request::header(const std::string& name) const {
+  for (auto& [k, v] : headers)
+    if (k == name)
+      return v;
+  return {};
+}
+
+namespace {
+
+std::string lower(std::string s) {
+  for (auto& c : s)
+    c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  return s;
+}
+
+/// The SSE events of a streamed reply, each a full "data: ...\n\n".
+std::vector<std::string> stream_events(const fake_reply& r) {
+  std::vector<std::string> out;
+  auto event = [&](const nlohmann::json& delta, const nlohmann::json& finish) {
+    nlohmann::json chunk{
+      {"id", "chatcmpl-fake"},
+      {"object", "chat.completion.chunk"},
+      {"model", "fake"},
+      {"choices", {{{"index", 0}, {"delta", delta}, {"finish_reason", finish}}}}};
+    out.push_back("data: " + chunk.dump() + "\n\n");
+  };
+  event({{"role", "assistant"}, {"content", ""}}, nullptr);
+  for (size_t i = 0; i < r.reasoning.size(); i += r.piece)
+    event({{"reasoning_content", r.reasoning.substr(i, r.piece)}}, nullptr);
+  for (size_t i = 0; i < r.text.size(); i += r.piece)
+    event({{"content", r.text.substr(i, r.piece)}}, nullptr);
+  for (size_t c = 0; c < r.tool_calls.size(); ++c) {
+    auto& [name, args] = r.tool_calls[c];
+    event({{"tool_calls",
+            {{{"index", c},
+              {"id", fmt::format("call_{}", c)},
+              {"type", "function"},
+              {"function", {{"name", name}, {"arguments", ""}}}}}}},
+          nullptr);
+    for (size_t i = 0; i < args.size(); i += r.piece)
+      event(
+        {{"tool_calls", {{{"index", c}, {"function", {{"arguments", args.substr(i, r.piece)}}}}}}},
+        nullptr);
+  }
+  auto finish =
+    r.finish_reason.empty() ? (r.tool_calls.empty() ? "stop" : "tool_calls") : r.finish_reason;
+  event(nlohmann::json::object(), finish);
+  if (!r.usage.is_null())
+    out.push_back("data: " +
+                  nlohmann::json{{"id", "chatcmpl-fake"},
+                                 {"choices", nlohmann::json::array()},
+                                 {"usage", r.usage}}
+                    .dump() +
+                  "\n\n");
+  out.push_back("data: [DONE]\n\n");
+  return out;
+}
+
+std::string whole_body(const fake_reply& r) {
+  nlohmann::json msg{{"role", "assistant"}, {"content", r.text}};
+  if (!r.reasoning.empty())
+    msg["reasoning_content"] = r.reasoning;
+  if (!r.tool_calls.empty()) {
+    msg["tool_calls"] = nlohmann::json::array();
+    for (size_t c = 0; c < r.tool_calls.size(); ++c)
+      msg["tool_calls"].push_back(
+        {{"id", fmt::format("call_{}", c)},
+         {"type", "function"},
+         {"function", {{"name", r.tool_calls[c].first}, {"arguments", r.tool_calls[c].second}}}});
+  }
+  auto finish =
+    r.finish_reason.empty() ? (r.tool_calls.empty() ? "stop" : "tool_calls") : r.finish_reason;
+  nlohmann::json body{{"id", "chatcmpl-fake"},
+                      {"object", "chat.completion"},
+                      {"choices", {{{"index", 0}, {"message", msg}, {"finish_reason", finish}}}}};
+  if (!r.usage.is_null())
+    body["usage"] = r.usage;
+  return body.dump();
+}
+
+bool send_all(int fd, std::string_view data) {
+  while (!data.empty()) {
+    auto n = ::send(fd, data.data(), data.size(), MSG_NOSIGNAL);
+    if (n <= 0)
+      return false;
+    data.remove_prefix(static_cast<size_t>(n));
+  }
+  return true;
+}
+
+std::string chunk_of(std::string_view data) {
+  return fmt::format("{:x}\r\n{}\r\n", data.size(), data);
+}
+
+} // namespace
+
+struct fake_model_server::impl {
+  int listen_fd = -1;
+  uint16_t port = 0;
+  std::thread acceptor;
+  mutable std::mutex mtx;
+  std::condition_variable stop_cv;
+  bool stopping = false;
+  std::deque<fake_reply> replies;
+  std::vector<fake_request> received;
+  std::vector<std::thread> connections;
+  std::vector<int> open_fds;
+
+  bool wait_or_stop(std::chrono::milliseconds d) {
+    std::unique_lock lock{mtx};
+    return stop_cv.wait_for(lock, d, [this] { return stopping; });
+  }
+
+  void serve(int fd) {
+    std::string in;
+    char buf[8192];
+    size_t header_end;
+    while ((header_end = in.find("\r\n\r\n")) == std::string::npos) {
+      auto n = ::recv(fd, buf, sizeof buf, 0);
+      if (n <= 0)
+        return;
+      in.append(buf, static_cast<size_t>(n));
+    }
+    fake_request req;
+    auto head = in.substr(0, header_end);
+    auto line_end = head.find("\r\n");
+    auto request_line = head.substr(0, line_end);
+    auto sp1 = request_line.find(' ');
+    auto sp2 = request_line.find(' ', sp1 + 1);
+    req.method = request_line.substr(0, sp1);
+    req.target = request_line.substr(sp1 + 1, sp2 - sp1 - 1);
+    size_t content_length = 0;
+    for (size_t pos = line_end + 2; pos < head.size();) {
+      auto end = head.find("\r\n", pos);
+      if (end == std::string::npos)
+        end = head.size();
+      auto l = head.substr(pos, end - pos);
+      auto colon = l.find(':');
+      auto name = lower(l.substr(0, colon));
+      auto value = l.substr(colon + 1);
+      value.erase(0, value.find_first_not_of(' '));
+      if (name == "content-length")
+        content_length = std::stoul(value);
+      req.headers.emplace_back(name, value);
+      pos = end + 2;
+    }
+    auto body = in.substr(header_end + 4);
+    while (body.size() < content_length) {
+      auto n = ::recv(fd, buf, sizeof buf, 0);
+      if (n <= 0)
+        return;
+      body.append(buf, static_cast<size_t>(n));
+    }
+    req.body = nlohmann::json::parse(body, nullptr, false);
+    std::optional<fake_reply> reply;
+    {
+      std::lock_guard guard{mtx};
+      received.push_back(req);
+      if (!replies.empty()) {
+        reply = std::move(replies.front());
+        replies.pop_front();
+      }
+    }
+    if (!reply)
+      reply = fake_reply::error(500);
+    respond(fd, *reply);
+  }
+
+  void respond(int fd, const fake_reply& r) {
+    if (r.status != 200) {
+      auto body = nlohmann::json{{"error",
+                                  {{"message", fmt::format("fake error {}", r.status)},
+                                   {"type", "server_error"}}}}
+                    .dump();
+      auto head = fmt::format("HTTP/1.1 {} Error\r\nContent-Type: application/json\r\n"
+                              "Content-Length: {}\r\nConnection: close\r\n",
+                              r.status, body.size());
+      if (r.retry_after)
+        head += fmt::format("Retry-After: {}\r\n", *r.retry_after);
+      send_all(fd, head + "\r\n" + body);
+      return;
+    }
+    if (!r.stream) {
+      auto body = whole_body(r);
+      send_all(fd, fmt::format("HTTP/1.1 200 OK\r\nContent-Type: application/json\r\n"
+                               "Content-Length: {}\r\nConnection: close\r\n\r\n{}",
+                               body.size(), body));
+      return;
+    }
+    if (!send_all(fd, "HTTP/1.1 200 OK\r\nContent-Type: text/event-stream\r\n"
+                      "Transfer-Encoding: chunked\r\nConnection: close\r\n\r\n"))
+      return;
+    auto events = stream_events(r);
+    if (r.fault_kind == fake_reply::fault::malformed)
+      events.insert(events.begin() + 1, "data: {\"choices\": [ {\"delta\": \n\n");
+    size_t sent = 0;
+    for (size_t i = 0; i < events.size(); ++i) {
+      if (i > 0 && r.interval.count() > 0 && wait_or_stop(r.interval))
+        return;
+      if (r.fault_kind == fake_reply::fault::stall && i == 1) {
+        wait_or_stop(std::chrono::hours(1));
+        return;
+      }
+      auto chunk = chunk_of(events[i]);
+      if (r.fault_kind == fake_reply::fault::cut && sent + chunk.size() > r.cut_after) {
+        send_all(fd, std::string_view(chunk).substr(0, r.cut_after - sent));
+        return;
+      }
+      if (!send_all(fd, chunk))
+        return;
+      sent += chunk.size();
+    }
+    send_all(fd, "0\r\n\r\n");
+  }
+};
+
+fake_model_server::fake_model_server() : impl_(std::make_unique<impl>()) {
+  auto& i = *impl_;
+  i.listen_fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  if (::bind(i.listen_fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0 ||
+      ::listen(i.listen_fd, 64) != 0)
+    throw std::runtime_error(std::string("fake model server: ") + std::strerror(errno));
+  socklen_t len = sizeof addr;
+  ::getsockname(i.listen_fd, reinterpret_cast<sockaddr*>(&addr), &len);
+  i.port = ntohs(addr.sin_port);
+  i.acceptor = std::thread([&i] {
+    for (;;) {
+      int fd = ::accept4(i.listen_fd, nullptr, nullptr, SOCK_CLOEXEC);
+      if (fd < 0)
+        return; // shut down
+      std::lock_guard guard{i.mtx};
+      if (i.stopping) {
+        ::close(fd);
+        return;
+      }
+      i.open_fds.push_back(fd);
+      i.connections.emplace_back([&i, fd] {
+        i.serve(fd);
+        ::shutdown(fd, SHUT_WR);
+      });
+    }
+  });
+}
+
+fake_model_server::~fake_model_server() {
+  auto& i = *impl_;
+  {
+    std::lock_guard guard{i.mtx};
+    i.stopping = true;
+  }
+  i.stop_cv.notify_all();
+  ::shutdown(i.listen_fd, SHUT_RDWR);
+  i.acceptor.join();
+  ::close(i.listen_fd);
+  for (auto& t : i.connections)
+    t.join();
+  for (int fd : i.open_fds)
+    ::close(fd);
+}
+
+std::string fake_model_server::base_url() const {
+  return fmt::format("http://127.0.0.1:{}/v1", impl_->port);
+}
+
+uint16_t fake_model_server::port() const {
+  return impl_->port;
+}
+
+void fake_model_server::enqueue(fake_reply reply) {
+  std::lock_guard guard{impl_->mtx};
+  impl_->replies.push_back(std::move(reply));
+}
+
+std::vector<fake_request> fake_model_server::requests() const {
+  std::lock_guard guard{impl_->mtx};
+  return impl_->received;
+}
+
+size_t fake_model_server::request_count() const {
+  std::lock_guard guard{impl_->mtx};
+  return impl_->received.size();
+}
+
+} // namespace boocode::test

@@ -1,0 +1,74 @@
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+namespace boocode::test {
+
+/// One scripted answer of the fake model server.
+struct fake_reply {
+  enum class fault {
+    none,
+    stall,     // send the headers and the first event, then nothing (until the server stops)
+    cut,       // close the connection after `cut_after` bytes of the body, mid-chunk
+    malformed, // a data: event whose JSON is broken, after the first event
+  };
+  int status = 200;               // 429, 500, ...: an OpenAI-style error body
+  std::optional<int> retry_after; // Retry-After header, in seconds
+  std::string text;               // assistant content, streamed in small pieces
+  std::string reasoning;          // DeepSeek reasoning_content, streamed first
+  std::vector<std::pair<std::string, std::string>> tool_calls; // name, arguments JSON text
+  nlohmann::json usage = nullptr;                              // the final usage chunk; null: none
+  std::string finish_reason;             // default: tool_calls if any, else stop
+  bool stream = true;                    // false: one application/json body
+  size_t piece = 4;                      // characters per content/arguments delta
+  std::chrono::milliseconds interval{0}; // pause between events
+  fault fault_kind = fault::none;
+  size_t cut_after = 0;
+
+  static fake_reply text_reply(std::string text, nlohmann::json usage = nullptr);
+  static fake_reply tool_reply(std::string name, std::string arguments_json);
+  static fake_reply error(int status, std::optional<int> retry_after = std::nullopt);
+};
+
+/// A request the fake server received.
+struct fake_request {
+  std::string method;
+  std::string target;
+  std::vector<std::pair<std::string, std::string>> headers; // names lower case
+  nlohmann::json body;
+  std::string header(const std::string& name) const;
+};
+
+/// A fake model endpoint speaking the OpenAI chat-completions wire protocol
+/// over real HTTP/1.1 on 127.0.0.1 (chunked SSE streams, or plain JSON).
+/// Serves the enqueued replies in order, one per request; with none left it
+/// answers 500. Thread-safe; each connection runs on its own thread.
+class fake_model_server {
+public:
+  fake_model_server();
+  ~fake_model_server();
+  fake_model_server(const fake_model_server&) = delete;
+  fake_model_server& operator=(const fake_model_server&) = delete;
+
+  /// http://127.0.0.1:PORT/v1
+  std::string base_url() const;
+  uint16_t port() const;
+
+  void enqueue(fake_reply reply);
+
+  std::vector<fake_request> requests() const;
+  size_t request_count() const;
+
+private:
+  struct impl;
+  std::unique_ptr<impl> impl_;
+};
+
+} // namespace boocode::test
