@@ -8,14 +8,19 @@
 
 #include <caf/all.hpp>
 
+#include "actors/chat_service_impl.hpp"
 #include "actors/heartbeat.hpp"
 #include "actors/node_store.hpp"
+#include "actors/session_registry.hpp"
 #include "app/data_dir_lock.hpp"
 #include "net/api_routes.hpp"
+#include "net/chat_routes.hpp"
 #include "net/http_server.hpp"
+#include "net/model_client.hpp"
 #include "net/ws_frames.hpp"
 #include "runtime/actor_system.hpp"
 #include "runtime/logging.hpp"
+#include "runtime/model/scripted_provider.hpp"
 #include "runtime/node_identity.hpp"
 #include "runtime/version.hpp"
 #include "storage/embedded_postgres.hpp"
@@ -54,6 +59,27 @@ fs::path find_web_dir(const node_config& cfg) {
   return fs::absolute("web/dist");
 }
 
+/// The model the node's chats talk to: an endpoint, a script, or the demo.
+std::shared_ptr<model::model_provider> make_provider(const node_config& cfg, log_set& logs) {
+  std::shared_ptr<model::model_provider> p;
+  if (!cfg.model_script.empty()) {
+    p = std::make_shared<model::scripted_provider>(model::load_model_script(cfg.model_script),
+                                                   cfg.model_script.filename().string());
+  } else if (!cfg.model_base_url.empty()) {
+    net::model_endpoint ep;
+    ep.base_url = cfg.model_base_url;
+    ep.api_key = cfg.model_api_key;
+    ep.model = cfg.model;
+    p = std::make_shared<net::model_client>(ep, logs.get("model"));
+  } else {
+    p = std::make_shared<model::scripted_provider>(model::demo_script(), "built-in demo");
+    logs.get("node")->warn("no model configured: using the built-in demo script. Set "
+                           "--model-base-url, --model-api-key and --model for a real model.");
+  }
+  logs.get("node")->info("model: {}", p->describe());
+  return p;
+}
+
 std::string url_host(const std::string& host) {
   return host.find(':') != std::string::npos ? "[" + host + "]" : host;
 }
@@ -86,18 +112,28 @@ int run(const node_config& cfg, log_set& logs) {
   if (!fs::exists(web_dir / "index.html"))
     log->warn("no web app in {}: pages will answer 503 until it is built", web_dir.string());
 
+  auto deps = std::make_shared<session_deps>();
+  deps->conninfo = conninfo;
+  deps->provider = make_provider(cfg, logs);
+  deps->log = logs.get("session");
+
   node_actor_config actor_cfg;
   caf::actor_system sys{actor_cfg};
+  auto registry = spawn_session_registry(sys, deps);
+  chat_service_impl chats{sys, deps, registry};
 
   net::router routes;
   net::add_health_routes(routes, {node_id, version});
+  net::add_chat_routes(routes, chats);
   net::ws_handler ws;
   ws.on_open = [node_id](const std::shared_ptr<net::ws_connection>& c) {
     c->send_text(net::hello_frame(node_id, version));
   };
-  ws.on_text = [](const std::shared_ptr<net::ws_connection>& c, std::string text) {
-    if (auto answer = net::answer_client_frame(text))
-      c->send_text(std::move(*answer));
+  ws.on_text = [&chats](const std::shared_ptr<net::ws_connection>& c, std::string text) {
+    net::handle_chat_frame(chats, c, text);
+  };
+  ws.on_close = [&chats](const std::shared_ptr<net::ws_connection>& c) {
+    chats.connection_closed(c->id());
   };
   net::http_server server{
     {cfg.listen_host, cfg.listen_port, cfg.max_body_bytes, web_dir, 2, logs.get("http")},
@@ -119,6 +155,7 @@ int run(const node_config& cfg, log_set& logs) {
   log->info("received {}, shutting down", sig == SIGINT ? "SIGINT" : "SIGTERM");
 
   server.stop();
+  caf::anon_send_exit(registry, caf::exit_reason::user_shutdown);
   caf::anon_send_exit(heartbeat, caf::exit_reason::user_shutdown);
   caf::anon_send_exit(store, caf::exit_reason::user_shutdown);
   try {

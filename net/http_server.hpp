@@ -10,18 +10,18 @@
 #include <spdlog/logger.h>
 
 #include "net/http_types.hpp"
+#include "runtime/chat/service.hpp"
 
 namespace boocode::net {
 
-/// One open WebSocket, as the rest of the node sees it. Thread-safe: sends
-/// and closes are queued onto the connection's strand.
-class ws_connection {
+/// One open WebSocket, as the rest of the node sees it: also the frame sink
+/// chats send to. Thread-safe: sends and closes are queued onto the
+/// connection's strand.
+class ws_connection : public chat::frame_sink {
 public:
-  virtual ~ws_connection() = default;
-  /// Process-unique id of this connection.
-  virtual uint64_t id() const = 0;
   /// Queues a text frame; dropped silently once the connection is closing.
   virtual void send_text(std::string text) = 0;
+  void send_frame(std::string json) override { send_text(std::move(json)); }
   /// Sends a close frame with `code` after the queued frames.
   virtual void close(uint16_t code, std::string reason) = 0;
 };

@@ -12,6 +12,12 @@ namespace boocode {
 
 using heartbeat_atom = caf::atom_constant<caf::atom("heartbeat")>;
 using status_atom = caf::atom_constant<caf::atom("status")>;
+using deliver_atom = caf::atom_constant<caf::atom("deliver")>;
+using subscribe_atom = caf::atom_constant<caf::atom("subscribe")>;
+using unsubscribe_atom = caf::atom_constant<caf::atom("unsub")>;
+using cancel_atom = caf::atom_constant<caf::atom("cancel")>;
+using frame_atom = caf::atom_constant<caf::atom("frame")>;
+using turn_done_atom = caf::atom_constant<caf::atom("turn_done")>;
 
 /// Records node liveness in the database. Implemented in actors/node_store;
 /// blocking, so spawned detached. Replies with an error (errc::storage_failure)
@@ -32,5 +38,28 @@ typename Inspector::result_type inspect(Inspector& f, heartbeat_status& x) {
 
 /// Sends heartbeats to a node_store_actor at a fixed interval.
 using heartbeat_actor = caf::typed_actor<caf::replies_to<status_atom>::with<heartbeat_status>>;
+
+/// One browser connection: forwards chat frames (complete JSON text) to it.
+using ws_client_actor = caf::typed_actor<caf::reacts_to<frame_atom, std::string>>;
+
+/// One chat. `deliver` carries the ack and message frames (payload JSON
+/// objects without chat_id and seq) of a user message that is stored; the
+/// session emits them and starts a turn unless one runs. `frame` (type,
+/// payload) comes from its turn worker. Status answers idle or running.
+using session_actor =
+  caf::typed_actor<caf::reacts_to<deliver_atom, std::string, std::string>,
+                   caf::reacts_to<subscribe_atom, ws_client_actor>,
+                   caf::reacts_to<unsubscribe_atom, ws_client_actor>, caf::reacts_to<cancel_atom>,
+                   caf::reacts_to<frame_atom, std::string, std::string>,
+                   caf::reacts_to<turn_done_atom>, caf::replies_to<status_atom>::with<std::string>>;
+
+/// The node's sessions by chat id: spawns a session on first use (given the
+/// chat's last frame seq) and forwards to it.
+using session_registry_actor =
+  caf::typed_actor<caf::reacts_to<deliver_atom, std::string, int64_t, std::string, std::string>,
+                   caf::reacts_to<subscribe_atom, std::string, int64_t, ws_client_actor>,
+                   caf::reacts_to<unsubscribe_atom, std::string, ws_client_actor>,
+                   caf::reacts_to<cancel_atom, std::string>,
+                   caf::replies_to<status_atom, std::string>::with<std::string>>;
 
 } // namespace boocode

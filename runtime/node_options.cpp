@@ -133,6 +133,32 @@ const std::vector<option_spec>& option_table() {
        c.max_body_bytes = *n;
        return std::nullopt;
      }},
+    {"model-base-url", "BOOCODE_MODEL_BASE_URL", "URL",
+     "OpenAI-compatible endpoint, e.g. https://api.deepseek.com/v1 or http://127.0.0.1:11434/v1",
+     "(none: the built-in demo script)",
+     [](node_config& c, std::string_view v) -> std::optional<std::string> {
+       if (!v.starts_with("http://") && !v.starts_with("https://"))
+         return "expected an http:// or https:// URL";
+       c.model_base_url = std::string(v);
+       return std::nullopt;
+     }},
+    {"model-api-key", "BOOCODE_MODEL_API_KEY", "KEY", "the endpoint's API key (never logged)",
+     "(none)",
+     [](node_config& c, std::string_view v) -> std::optional<std::string> {
+       c.model_api_key = std::string(v);
+       return std::nullopt;
+     }},
+    {"model", "BOOCODE_MODEL", "NAME", "the model to ask, e.g. deepseek-chat or gpt-4.1",
+     "(required with --model-base-url)",
+     [](node_config& c, std::string_view v) -> std::optional<std::string> {
+       if (v.empty())
+         return "must not be empty";
+       c.model = std::string(v);
+       return std::nullopt;
+     }},
+    {"model-script", "BOOCODE_MODEL_SCRIPT", "FILE",
+     "replay a scripted model instead of calling an endpoint (docs/model-script.md)", "(none)",
+     [](node_config& c, std::string_view v) { return set_path(c.model_script, v); }},
     {"heartbeat-interval", "BOOCODE_HEARTBEAT_INTERVAL", "DURATION",
      "how often the node records that it is alive", "1s",
      [](node_config& c, std::string_view v) { return set_duration(c.heartbeat_interval, v); }},
@@ -273,6 +299,10 @@ std::variant<command_line, option_error> parse_command_line(const std::vector<st
   for (auto& [spec, value] : flags)
     if (auto err = apply(c, *spec, value, std::string("--") + spec->name))
       return *err;
+  if (!c.model_base_url.empty() && c.model.empty())
+    return option_error{"--model is required with --model-base-url"};
+  if (!c.model_base_url.empty() && !c.model_script.empty())
+    return option_error{"use either --model-base-url or --model-script, not both"};
   return result;
 }
 

@@ -32,6 +32,13 @@ struct node_config {
   /// Largest HTTP request body accepted; larger ones get 413.
   uint64_t max_body_bytes = 16ull << 20;
   std::chrono::milliseconds heartbeat_interval{1000};
+  /// An OpenAI-compatible endpoint (e.g. https://api.deepseek.com/v1); empty: none.
+  std::string model_base_url;
+  /// Sent as a bearer token; never logged.
+  std::string model_api_key;
+  std::string model;
+  /// A scripted model (docs/model-script.md) instead of an endpoint.
+  std::filesystem::path model_script;
   /// The config file that was read, if any.
   std::filesystem::path config_file;
 };

@@ -1,0 +1,174 @@
+#include "actors/chat_service_impl.hpp"
+
+#include <caf/all.hpp>
+#include <nlohmann/json.hpp>
+
+#include "actors/ws_client.hpp"
+#include "runtime/node_identity.hpp"
+#include "storage/chat_repository.hpp"
+#include "storage/storage_error.hpp"
+
+namespace boocode {
+
+namespace {
+
+chat::service_error not_found(const std::string& id) {
+  return {404, "not_found", "no chat " + id};
+}
+
+} // namespace
+
+chat_service_impl::chat_service_impl(caf::actor_system& sys,
+                                     std::shared_ptr<const session_deps> deps,
+                                     session_registry_actor registry)
+  : sys_(sys), deps_(std::move(deps)), registry_(std::move(registry)),
+    repo_(std::make_unique<storage::chat_repository>(deps_->conninfo)) {}
+
+chat_service_impl::~chat_service_impl() {
+  std::lock_guard guard{clients_mtx_};
+  for (auto& [id, client] : clients_)
+    caf::anon_send_exit(client, caf::exit_reason::user_shutdown);
+}
+
+template <class T, class F>
+chat::result<T> chat_service_impl::with_repo(F&& f) {
+  try {
+    std::lock_guard guard{repo_mtx_};
+    return f(*repo_);
+  } catch (const storage::storage_error& e) {
+    if (deps_->log)
+      deps_->log->error("chat storage: {}", e.what());
+    return chat::service_error{503, "storage_unavailable", "the database failed: try again"};
+  }
+}
+
+chat::result<chat::chat_record> chat_service_impl::create_chat(const chat::new_chat& req) {
+  return with_repo<chat::chat_record>([&](storage::chat_repository& repo) {
+    chat::chat_record c;
+    c.id = random_id("c_", 16);
+    c.workspace = req.workspace;
+    c.title = req.title;
+    c.build_command = req.build_command;
+    return repo.create_chat(c);
+  });
+}
+
+chat::result<std::vector<chat::chat_record>> chat_service_impl::list_chats() {
+  return with_repo<std::vector<chat::chat_record>>(
+    [](storage::chat_repository& repo) { return repo.list_chats(); });
+}
+
+chat::result<chat::chat_view> chat_service_impl::get_chat(const std::string& id) {
+  auto view = with_repo<chat::chat_view>(
+    [&](storage::chat_repository& repo) -> chat::result<chat::chat_view> {
+      auto c = repo.find_chat(id);
+      if (!c)
+        return not_found(id);
+      return chat::chat_view{*c, repo.messages(id), "idle"};
+    });
+  if (auto* v = std::get_if<chat::chat_view>(&view)) {
+    caf::scoped_actor self{sys_};
+    self->request(registry_, std::chrono::seconds(2), status_atom::value, id)
+      .receive([&](const std::string& status) { v->status = status; }, [](caf::error&) {});
+  }
+  return view;
+}
+
+chat::result<chat::chat_record> chat_service_impl::archive_chat(const std::string& id) {
+  auto r = with_repo<chat::chat_record>(
+    [&](storage::chat_repository& repo) -> chat::result<chat::chat_record> {
+      if (!repo.archive_chat(id))
+        return not_found(id);
+      return *repo.find_chat(id);
+    });
+  if (std::holds_alternative<chat::chat_record>(r))
+    caf::anon_send(registry_, cancel_atom::value, id);
+  return r;
+}
+
+chat::result<chat::posted_message> chat_service_impl::post_message(const std::string& chat_id,
+                                                                   const std::string& text,
+                                                                   const std::string& client_id) {
+  int64_t last_seq = 0;
+  chat::message_record stored;
+  auto posted = with_repo<chat::posted_message>(
+    [&](storage::chat_repository& repo) -> chat::result<chat::posted_message> {
+      auto c = repo.find_chat(chat_id);
+      if (!c)
+        return not_found(chat_id);
+      if (c->archived)
+        return chat::service_error{409, "archived", "chat " + chat_id + " is archived"};
+      last_seq = c->last_seq;
+      auto p = repo.append_user_message(chat_id, text, client_id);
+      for (auto& m : repo.pending_user_messages(chat_id))
+        if (m.id == p.id)
+          stored = m;
+      return chat::posted_message{p.id, p.duplicate};
+    });
+  auto* p = std::get_if<chat::posted_message>(&posted);
+  if (p != nullptr && !p->duplicate) {
+    if (stored.id == 0) { // already taken by a running turn: echo what was sent
+      stored.id = p->message_id;
+      stored.chat_id = chat_id;
+      stored.role = "user";
+      stored.content = text;
+      stored.client_id = client_id;
+    }
+    nlohmann::json ack{{"client_id", client_id}, {"message_id", p->message_id}};
+    nlohmann::json message{{"message", to_json(stored)}};
+    caf::anon_send(registry_, deliver_atom::value, chat_id, last_seq, ack.dump(),
+                   message.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace));
+  }
+  return posted;
+}
+
+chat::result<bool> chat_service_impl::cancel(const std::string& chat_id) {
+  auto known = with_repo<bool>([&](storage::chat_repository& repo) -> chat::result<bool> {
+    if (!repo.find_chat(chat_id))
+      return not_found(chat_id);
+    return true;
+  });
+  if (std::holds_alternative<bool>(known))
+    caf::anon_send(registry_, cancel_atom::value, chat_id);
+  return known;
+}
+
+chat::result<bool> chat_service_impl::subscribe(const std::shared_ptr<chat::frame_sink>& conn,
+                                                const std::string& chat_id) {
+  int64_t last_seq = 0;
+  auto known = with_repo<bool>([&](storage::chat_repository& repo) -> chat::result<bool> {
+    auto c = repo.find_chat(chat_id);
+    if (!c)
+      return not_found(chat_id);
+    last_seq = c->last_seq;
+    return true;
+  });
+  if (!std::holds_alternative<bool>(known))
+    return known;
+  ws_client_actor client;
+  {
+    std::lock_guard guard{clients_mtx_};
+    auto& slot = clients_[conn->id()];
+    if (!slot)
+      slot = spawn_ws_client(sys_, conn);
+    client = slot;
+  }
+  caf::anon_send(registry_, subscribe_atom::value, chat_id, last_seq, client);
+  return true;
+}
+
+void chat_service_impl::unsubscribe(uint64_t conn_id, const std::string& chat_id) {
+  std::lock_guard guard{clients_mtx_};
+  if (auto i = clients_.find(conn_id); i != clients_.end())
+    caf::anon_send(registry_, unsubscribe_atom::value, chat_id, i->second);
+}
+
+void chat_service_impl::connection_closed(uint64_t conn_id) {
+  std::lock_guard guard{clients_mtx_};
+  if (auto i = clients_.find(conn_id); i != clients_.end()) {
+    caf::anon_send_exit(i->second, caf::exit_reason::user_shutdown);
+    clients_.erase(i);
+  }
+}
+
+} // namespace boocode

@@ -1,0 +1,56 @@
+#pragma once
+
+#include <map>
+#include <memory>
+#include <mutex>
+
+#include <caf/actor_system.hpp>
+
+#include "actors/session_deps.hpp"
+#include "runtime/chat/service.hpp"
+#include "runtime/messages.hpp"
+
+namespace boocode {
+
+namespace storage {
+class chat_repository;
+}
+
+/// The chat_service the HTTP routes and WebSocket handler call: database
+/// work on the caller's (HTTP server) thread through one mutex-guarded
+/// connection, everything live through the session registry.
+class chat_service_impl final : public chat::chat_service {
+public:
+  chat_service_impl(caf::actor_system& sys, std::shared_ptr<const session_deps> deps,
+                    session_registry_actor registry);
+  ~chat_service_impl() override;
+
+  chat::result<chat::chat_record> create_chat(const chat::new_chat& req) override;
+  chat::result<std::vector<chat::chat_record>> list_chats() override;
+  chat::result<chat::chat_view> get_chat(const std::string& id) override;
+  chat::result<chat::chat_record> archive_chat(const std::string& id) override;
+  chat::result<chat::posted_message> post_message(const std::string& chat_id,
+                                                  const std::string& text,
+                                                  const std::string& client_id) override;
+  chat::result<bool> cancel(const std::string& chat_id) override;
+  chat::result<bool> subscribe(const std::shared_ptr<chat::frame_sink>& conn,
+                               const std::string& chat_id) override;
+  void unsubscribe(uint64_t conn_id, const std::string& chat_id) override;
+  void connection_closed(uint64_t conn_id) override;
+
+private:
+  /// Runs `f` with the repository under the lock, turning storage failures
+  /// into 503 answers.
+  template <class T, class F>
+  chat::result<T> with_repo(F&& f);
+
+  caf::actor_system& sys_;
+  std::shared_ptr<const session_deps> deps_;
+  session_registry_actor registry_;
+  std::mutex repo_mtx_;
+  std::unique_ptr<storage::chat_repository> repo_;
+  std::mutex clients_mtx_;
+  std::map<uint64_t, ws_client_actor> clients_;
+};
+
+} // namespace boocode

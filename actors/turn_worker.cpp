@@ -1,0 +1,123 @@
+#include "actors/turn_worker.hpp"
+
+#include <caf/all.hpp>
+#include <nlohmann/json.hpp>
+
+#include "runtime/chat/agent_loop.hpp"
+#include "runtime/tools/run_command.hpp"
+#include "runtime/tools/tool_registry.hpp"
+#include "storage/chat_repository.hpp"
+
+namespace boocode {
+
+namespace {
+
+/// The agent loop's side effects for real: provider, tools, database, session.
+class worker_io final : public chat::turn_io {
+public:
+  worker_io(const session_deps& deps, storage::chat_repository& repo, tools::tool_context ctx,
+            session_actor session, const cancel_token* cancel)
+    : deps_(deps), repo_(repo), ctx_(std::move(ctx)), session_(std::move(session)),
+      cancel_(cancel) {}
+
+  model::model_result call_model(const std::vector<model::chat_message>& conv,
+                                 const model::stream_callbacks& cb) override {
+    return deps_.provider->complete(conv, tools::tool_schemas(), cb, cancel_);
+  }
+
+  tools::tool_result run_tool(const model::tool_call& call) override {
+    auto args =
+      nlohmann::json::parse(call.arguments.empty() ? "{}" : call.arguments, nullptr, false);
+    if (args.is_discarded())
+      return tools::tool_error("the arguments are not valid JSON: " + call.arguments,
+                               tools::is_read_only(call.name).value_or(true));
+    return tools::execute(call.name, args, ctx_);
+  }
+
+  tools::tool_result run_build(const std::vector<std::string>& argv) override {
+    return tools::run_command(ctx_, argv);
+  }
+
+  chat::message_record store(chat::message_record m) override {
+    m.chat_id = chat_id();
+    return repo_.append_message(std::move(m));
+  }
+
+  void emit(const std::string& type, nlohmann::json payload) override {
+    caf::anon_send(session_, frame_atom::value, type,
+                   payload.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace));
+  }
+
+  std::string chat_id_;
+
+private:
+  const std::string& chat_id() const { return chat_id_; }
+  const session_deps& deps_;
+  storage::chat_repository& repo_;
+  tools::tool_context ctx_;
+  session_actor session_;
+  const cancel_token* cancel_;
+};
+
+/// The whole turn; blocking. Every failure ends the turn with a visible error.
+void run_worker(std::shared_ptr<const session_deps> deps, const std::string& chat_id,
+                std::shared_ptr<cancel_token> cancel, const session_actor& session) {
+  auto emit_failure = [&](const std::string& msg, int turn) {
+    caf::anon_send(session, frame_atom::value, std::string("error"),
+                   nlohmann::json{{"code", "internal"}, {"message", msg}}.dump());
+    caf::anon_send(session, frame_atom::value, std::string("turn_end"),
+                   nlohmann::json{{"turn", turn},
+                                  {"outcome", "error"},
+                                  {"error", msg},
+                                  {"usage", model::to_json(model::token_usage{})}}
+                     .dump());
+  };
+  int turn = 0;
+  try {
+    storage::chat_repository repo{deps->conninfo};
+    auto chat = repo.find_chat(chat_id);
+    auto pending = repo.pending_user_messages(chat_id);
+    if (!chat || chat->archived || pending.empty())
+      return;
+    turn = chat->turns + 1;
+    std::vector<int64_t> ids;
+    for (auto& m : pending)
+      ids.push_back(m.id);
+    repo.start_turn(chat_id, turn, ids);
+    auto history = repo.messages(chat_id);
+    tools::tool_context ctx;
+    ctx.workspace = chat->workspace;
+    ctx.limits = deps->limits;
+    ctx.cancel = cancel;
+    worker_io io{*deps, repo, ctx, session, cancel.get()};
+    io.chat_id_ = chat_id;
+    chat::turn_settings settings;
+    settings.system_prompt = chat::default_system_prompt(chat->workspace);
+    settings.build_command = chat->build_command;
+    settings.max_fix_attempts = deps->max_fix_attempts;
+    auto sum = chat::run_turn(settings, turn, history, io, *cancel);
+    if (deps->log)
+      deps->log->info(
+        "chat {} turn {} {} ({} model calls, {} prompt / {} cached / {} output tokens)", chat_id,
+        turn, sum.outcome, sum.model_calls, sum.usage.prompt, sum.usage.cache_hit,
+        sum.usage.completion);
+  } catch (const std::exception& e) {
+    if (deps->log)
+      deps->log->error("chat {} turn {} failed: {}", chat_id, turn, e.what());
+    emit_failure(e.what(), turn);
+  }
+}
+
+} // namespace
+
+void spawn_turn_worker(caf::actor_system& sys, std::shared_ptr<const session_deps> deps,
+                       std::string chat_id, std::shared_ptr<cancel_token> cancel,
+                       session_actor session) {
+  sys.spawn<caf::detached>([=](caf::event_based_actor* self) {
+    run_worker(deps, chat_id, cancel, session);
+    self->send(session, turn_done_atom::value);
+    self->quit();
+  });
+}
+
+} // namespace boocode

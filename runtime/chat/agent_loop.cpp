@@ -1,0 +1,181 @@
+#include "runtime/chat/agent_loop.hpp"
+
+#include <chrono>
+
+#include <fmt/format.h>
+#include <fmt/ranges.h>
+
+namespace boocode::chat {
+
+namespace {
+
+bool writes_files(const std::string& tool) {
+  return tool == "write_file" || tool == "edit_file";
+}
+
+std::vector<model::chat_message> conversation(const turn_settings& s,
+                                              const std::vector<message_record>& history) {
+  std::vector<model::chat_message> out;
+  out.reserve(history.size() + 1);
+  out.push_back({"system", s.system_prompt, "", {}, ""});
+  for (auto& m : history)
+    out.push_back(to_model_message(m));
+  return out;
+}
+
+/// Runs one tool call (or records it as cancelled) and stores its result.
+bool run_call(const model::tool_call& call, int turn, std::vector<message_record>& history,
+              turn_io& io, const cancel_token& cancel) {
+  io.emit(
+    "tool_call",
+    {{"turn", turn}, {"call_id", call.id}, {"name", call.name}, {"arguments", call.arguments}});
+  auto started = std::chrono::steady_clock::now();
+  tools::tool_result res;
+  if (cancel.cancelled()) {
+    res.outcome = tools::tool_outcome::cancelled;
+    res.text = "cancelled before it ran";
+  } else {
+    res = io.run_tool(call);
+  }
+  auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() -
+                                                                  started)
+              .count();
+  message_record m;
+  m.role = "tool";
+  m.content = res.text;
+  m.tool_call_id = call.id;
+  m.tool_name = call.name;
+  m.outcome = std::string(tools::to_string(res.outcome));
+  m.exit_code = res.exit_code;
+  m.duration_ms = ms;
+  m.turn = turn;
+  m = io.store(std::move(m));
+  io.emit("tool_result", {{"turn", turn},
+                          {"call_id", call.id},
+                          {"name", call.name},
+                          {"outcome", m.outcome},
+                          {"output", m.content},
+                          {"exit_code", res.exit_code ? nlohmann::json(*res.exit_code) : nullptr},
+                          {"duration_ms", ms}});
+  io.emit("message", {{"message", to_json(m)}});
+  history.push_back(std::move(m));
+  return res.ok() && writes_files(call.name);
+}
+
+/// Runs the build command after file changes; a failure becomes a user
+/// message for the next model call. Returns whether it failed.
+bool check_build(const turn_settings& s, int turn, int attempt,
+                 std::vector<message_record>& history, turn_io& io) {
+  auto argv = *s.build_command;
+  auto call_id = fmt::format("build_{}_{}", turn, attempt);
+  auto command = fmt::format("{}", fmt::join(argv, " "));
+  io.emit("tool_call",
+          {{"turn", turn}, {"call_id", call_id}, {"name", "build"}, {"arguments", command}});
+  auto started = std::chrono::steady_clock::now();
+  auto res = io.run_build(argv);
+  auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() -
+                                                                  started)
+              .count();
+  bool failed = !res.ok() || res.exit_code.value_or(0) != 0;
+  io.emit("tool_result", {{"turn", turn},
+                          {"call_id", call_id},
+                          {"name", "build"},
+                          {"outcome", std::string(tools::to_string(res.outcome))},
+                          {"output", res.text},
+                          {"exit_code", res.exit_code ? nlohmann::json(*res.exit_code) : nullptr},
+                          {"duration_ms", ms}});
+  if (!failed)
+    return false;
+  message_record m;
+  m.role = "user";
+  m.turn = turn;
+  m.content =
+    fmt::format("[auto-fix] The build command `{}` failed{}. Fix the errors:\n\n{}", command,
+                res.exit_code ? fmt::format(" with exit code {}", *res.exit_code) : "", res.text);
+  m = io.store(std::move(m));
+  io.emit("message", {{"message", to_json(m)}});
+  history.push_back(std::move(m));
+  return true;
+}
+
+} // namespace
+
+std::string default_system_prompt(const std::string& workspace) {
+  return fmt::format(
+    "You are BooCode, a coding agent. You work in the workspace {} through tools: read, "
+    "write and edit files, list directories, search, and run commands (argv, no shell). Paths "
+    "are relative to the workspace. Make changes with the tools rather than describing them, "
+    "check your work by running it, and answer briefly when you are done.",
+    workspace);
+}
+
+turn_summary run_turn(const turn_settings& settings, int turn, std::vector<message_record>& history,
+                      turn_io& io, const cancel_token& cancel) {
+  turn_summary sum;
+  io.emit("turn_start", {{"turn", turn}});
+  while (sum.outcome.empty()) {
+    if (cancel.cancelled()) {
+      sum.outcome = "cancelled";
+      break;
+    }
+    if (sum.model_calls >= settings.max_model_calls) {
+      sum.outcome = "error";
+      sum.error = fmt::format("the model made {} calls in one turn; stopping", sum.model_calls);
+      io.emit("error", {{"code", "too_many_steps"}, {"message", sum.error}});
+      break;
+    }
+    ++sum.model_calls;
+    model::stream_callbacks cb;
+    cb.on_text = [&](std::string_view t) {
+      io.emit("assistant_delta", {{"turn", turn}, {"text", t}});
+    };
+    cb.on_reasoning = [&](std::string_view t) {
+      io.emit("reasoning_delta", {{"turn", turn}, {"text", t}});
+    };
+    auto result = io.call_model(conversation(settings, history), cb);
+    if (auto* err = std::get_if<model::model_error>(&result)) {
+      if (err->what == model::model_error::kind::cancelled || cancel.cancelled()) {
+        sum.outcome = "cancelled";
+      } else {
+        sum.outcome = "error";
+        sum.error = err->message;
+        io.emit("error", {{"code", "model_error"}, {"message", err->message}});
+      }
+      break;
+    }
+    auto& reply = std::get<model::model_reply>(result);
+    sum.usage += reply.usage;
+    message_record m;
+    m.role = "assistant";
+    m.content = reply.message.content;
+    m.reasoning = reply.message.reasoning;
+    m.tool_calls = reply.message.tool_calls;
+    m.turn = turn;
+    m.usage = reply.usage;
+    m = io.store(std::move(m));
+    io.emit("message", {{"message", to_json(m)}});
+    auto calls = m.tool_calls;
+    history.push_back(std::move(m));
+    if (calls.empty()) {
+      sum.outcome = "completed";
+      break;
+    }
+    bool wrote = false;
+    for (auto& call : calls) // every call gets a result, even after a cancel
+      wrote = run_call(call, turn, history, io, cancel) || wrote;
+    if (cancel.cancelled()) {
+      sum.outcome = "cancelled";
+      break;
+    }
+    if (wrote && settings.build_command && sum.fix_attempts < settings.max_fix_attempts)
+      if (check_build(settings, turn, sum.fix_attempts + 1, history, io))
+        ++sum.fix_attempts;
+  }
+  nlohmann::json end{{"turn", turn}, {"outcome", sum.outcome}, {"usage", to_json(sum.usage)}};
+  if (!sum.error.empty())
+    end["error"] = sum.error;
+  io.emit("turn_end", std::move(end));
+  return sum;
+}
+
+} // namespace boocode::chat

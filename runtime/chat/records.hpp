@@ -1,0 +1,63 @@
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json_fwd.hpp>
+
+#include "runtime/model/chat_types.hpp"
+#include "runtime/model/usage.hpp"
+
+namespace boocode::chat {
+
+/// A chat as stored (table chats) and shown by the API.
+struct chat_record {
+  std::string id; // "c_" + 16 hex digits
+  std::string workspace;
+  std::string title;
+  std::optional<std::vector<std::string>> build_command;
+  std::string created_at; // ISO 8601, UTC, milliseconds
+  bool archived = false;
+  /// The last frame seq sent for this chat (frames continue after it on restart).
+  int64_t last_seq = 0;
+  /// Turns started so far.
+  int turns = 0;
+};
+
+/// One stored message (table messages); see docs/api.md for the fields.
+struct message_record {
+  int64_t id = 0;
+  std::string chat_id;
+  std::string role; // user, assistant, tool
+  std::string content;
+  std::string reasoning;
+  std::vector<model::tool_call> tool_calls;
+  std::string tool_call_id;
+  std::string tool_name;
+  std::string outcome; // tool: ok, error, timeout, cancelled
+  std::optional<int> exit_code;
+  std::optional<int64_t> duration_ms;
+  /// Null for a user message no turn has taken yet.
+  std::optional<int> turn;
+  std::string client_id;
+  std::optional<model::token_usage> usage; // assistant: the model call's usage
+  std::string created_at;
+};
+
+/// The chat with its messages, as GET /api/chats/:id answers.
+struct chat_view {
+  chat_record chat;
+  std::vector<message_record> messages;
+  std::string status; // idle or running
+};
+
+nlohmann::json to_json(const chat_record& c);
+nlohmann::json to_json(const message_record& m);
+nlohmann::json to_json(const chat_view& v);
+
+/// The conversation as the model sees it (reasoning and bookkeeping dropped).
+model::chat_message to_model_message(const message_record& m);
+
+} // namespace boocode::chat

@@ -1,0 +1,78 @@
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <variant>
+#include <vector>
+
+#include "runtime/chat/records.hpp"
+
+namespace boocode::chat {
+
+/// A refused request: the HTTP status, a stable code and a message for people.
+struct service_error {
+  int status = 400;
+  std::string code;
+  std::string message;
+};
+
+template <class T>
+using result = std::variant<T, service_error>;
+
+/// POST /api/chats, validated by validate_new_chat.
+struct new_chat {
+  std::string workspace;
+  std::string title;
+  std::optional<std::vector<std::string>> build_command;
+};
+
+struct posted_message {
+  int64_t message_id = 0;
+  bool duplicate = false;
+};
+
+/// Where a chat's frames go: one browser connection. Implemented by the
+/// HTTP server's WebSocket connection; send_frame is thread-safe.
+class frame_sink {
+public:
+  virtual ~frame_sink() = default;
+  virtual uint64_t id() const = 0;
+  virtual void send_frame(std::string json) = 0;
+};
+
+/// What the HTTP routes and the WebSocket handler ask of the chats. Lives
+/// here so net/ need not know actors/; implemented in actors/. Calls come
+/// from the HTTP server's threads and may block briefly on the database.
+class chat_service {
+public:
+  virtual ~chat_service() = default;
+  virtual result<chat_record> create_chat(const new_chat& req) = 0;
+  virtual result<std::vector<chat_record>> list_chats() = 0;
+  virtual result<chat_view> get_chat(const std::string& id) = 0;
+  virtual result<chat_record> archive_chat(const std::string& id) = 0;
+  /// Stores the message, then wakes the chat's session; answers once stored.
+  virtual result<posted_message> post_message(const std::string& chat_id, const std::string& text,
+                                              const std::string& client_id) = 0;
+  virtual result<bool> cancel(const std::string& chat_id) = 0;
+  /// The connection receives the chat's frames, starting with `subscribed`.
+  virtual result<bool> subscribe(const std::shared_ptr<frame_sink>& conn,
+                                 const std::string& chat_id) = 0;
+  virtual void unsubscribe(uint64_t conn_id, const std::string& chat_id) = 0;
+  virtual void connection_closed(uint64_t conn_id) = 0;
+};
+
+/// Longest user message accepted, in bytes.
+inline constexpr size_t max_message_bytes = 100'000;
+
+/// Checks a new chat: the workspace must be an absolute path to an existing
+/// directory (stored canonical); the title defaults to the folder's name and
+/// is at most 200 characters; a build command is a non-empty argv of
+/// non-empty strings.
+std::optional<service_error> validate_new_chat(new_chat& req);
+
+/// Checks a user message's text (non-empty, at most max_message_bytes).
+std::optional<service_error> validate_message_text(const std::string& text);
+
+} // namespace boocode::chat
