@@ -110,7 +110,7 @@ TEST_F(NodeProcessTest, SigintClosesWebSocketsWithGoingAway) {
   EXPECT_EQ(nlohmann::json::parse(*hello)["type"], "hello");
   node->signal(SIGINT);
   EXPECT_EQ(ws.wait_for_close(10s), 1001);
-  EXPECT_EQ(node->wait_exit(20s), 0);
+  EXPECT_EQ(node->wait_exit(20s), 0) << node->output();
 }
 
 TEST_F(NodeProcessTest, RestartReusesTheClusterAndTheNodeId) {
@@ -120,7 +120,7 @@ TEST_F(NodeProcessTest, RestartReusesTheClusterAndTheNodeId) {
     node->wait_ready();
     first_id = test::http_call(node->address(), "GET", "/api/health").json()["node_id"];
     node->signal(SIGTERM);
-    ASSERT_EQ(node->wait_exit(20s), 0);
+    ASSERT_EQ(node->wait_exit(20s), 0) << node->output();
     EXPECT_EQ(count(node->output(), "creating the embedded PostgreSQL cluster"), 1);
   }
   auto node = start();
@@ -156,7 +156,7 @@ TEST_F(NodeProcessTest, KillNineTakesPostgresDownAndTheNextStartRecovers) {
   node->wait_ready();
   EXPECT_EQ(test::http_call(node->address(), "GET", "/api/health").status, 200);
   node->signal(SIGTERM);
-  EXPECT_EQ(node->wait_exit(20s), 0);
+  EXPECT_EQ(node->wait_exit(20s), 0) << node->output();
 }
 
 TEST_F(NodeProcessTest, UsageErrorsExitWithCode2AndOneLine) {
@@ -197,14 +197,14 @@ TEST_F(NodeProcessTest, ASecondNodeOnTheSameDataDirIsRefused) {
   EXPECT_NE(second->output().find("another boocode node"), std::string::npos) << second->output();
   EXPECT_EQ(test::http_call(first->address(), "GET", "/api/health").status, 200);
   first->signal(SIGTERM);
-  EXPECT_EQ(first->wait_exit(20s), 0);
+  EXPECT_EQ(first->wait_exit(20s), 0) << first->output();
 }
 
 TEST_F(NodeProcessTest, JsonLogsAreOneObjectPerLine) {
   auto node = start({"--log-format", "json"});
   node->wait_ready();
   node->signal(SIGTERM);
-  ASSERT_EQ(node->wait_exit(20s), 0);
+  ASSERT_EQ(node->wait_exit(20s), 0) << node->output();
   std::istringstream lines{node->output()};
   std::string line;
   int parsed = 0;
@@ -232,6 +232,6 @@ TEST_F(NodeProcessTest, ExternalDatabaseUrlRegistersAndHeartbeats) {
     return db.scalar("SELECT heartbeat_at FROM nodes WHERE id = 'env-node'") != first;
   }));
   node->signal(SIGTERM);
-  EXPECT_EQ(node->wait_exit(20s), 0);
+  EXPECT_EQ(node->wait_exit(20s), 0) << node->output();
   EXPECT_EQ(db.scalar("SELECT state FROM nodes WHERE id = 'env-node'"), "stopped");
 }

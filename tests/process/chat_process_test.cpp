@@ -1,0 +1,228 @@
+// A chat end to end: the real node, a fake OpenAI-compatible model over HTTP,
+// REST and WebSocket clients, and the workspace on disk.
+#include <fstream>
+
+#include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
+
+#include "tests/support/fake_model_server.hpp"
+#include "tests/support/http_client.hpp"
+#include "tests/support/node_process.hpp"
+#include "tests/support/temp_dir.hpp"
+#include "tests/support/test_database.hpp"
+
+using namespace boocode;
+using namespace std::chrono_literals;
+using nlohmann::json;
+using test::fake_reply;
+
+class ChatProcessTest : public ::testing::Test {
+protected:
+  void SetUp() override {
+    std::filesystem::create_directories(workspace_);
+    std::filesystem::permissions(workspace_, std::filesystem::perms::all);
+    node_ = std::make_unique<test::node_process>(
+      std::vector<std::string>{"serve", "--listen", "127.0.0.1:0", "--data-dir",
+                               (dir_ / "data").string(), "--database-url", db_.conninfo(),
+                               "--model-base-url", model_.base_url(), "--model", "fake-model",
+                               "--model-api-key", "sk-secret-key"},
+      dir_ / "node.log");
+    node_->wait_ready();
+    to_ = node_->address();
+  }
+
+  void TearDown() override {
+    node_->signal(SIGTERM);
+    EXPECT_EQ(node_->wait_exit(20s), 0) << node_->output();
+    EXPECT_EQ(node_->output().find("sk-secret-key"), std::string::npos) << "the API key was logged";
+  }
+
+  std::string create_chat() {
+    auto res =
+      test::http_call(to_, "POST", "/api/chats", json{{"workspace", workspace_.string()}}.dump());
+    EXPECT_EQ(res.status, 201) << res.body;
+    return res.json()["id"];
+  }
+
+  /// Reads frames until one of `type` for `chat` arrives; all frames read so far.
+  static std::vector<json> read_until(test::ws_client& ws, const std::string& type,
+                                      std::chrono::milliseconds timeout = 30s) {
+    std::vector<json> frames;
+    auto deadline = std::chrono::steady_clock::now() + timeout;
+    while (std::chrono::steady_clock::now() < deadline) {
+      auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
+        deadline - std::chrono::steady_clock::now());
+      auto text = ws.read_text(left);
+      if (!text)
+        break;
+      frames.push_back(json::parse(*text));
+      if (frames.back()["type"] == type)
+        return frames;
+    }
+    ADD_FAILURE() << "no " << type << " frame; got " << json(frames).dump();
+    return frames;
+  }
+
+  static std::vector<json> of_type(const std::vector<json>& frames, const std::string& type) {
+    std::vector<json> out;
+    for (auto& f : frames)
+      if (f["type"] == type)
+        out.push_back(f);
+    return out;
+  }
+
+  test::temp_dir dir_;
+  test::test_database db_{false}; // the node migrates it
+  std::filesystem::path workspace_ = dir_ / "workspace";
+  test::fake_model_server model_;
+  std::unique_ptr<test::node_process> node_;
+  test::endpoint to_;
+};
+
+TEST_F(ChatProcessTest, AModelWritesAFileAndRunsACommand) {
+  model_.enqueue(fake_reply::tool_reply("write_file", R"({"path":"notes.txt","content":"hi\n"})"));
+  model_.enqueue(fake_reply::tool_reply("run_command", R"({"argv":["cat","notes.txt"]})"));
+  model_.enqueue(fake_reply::text_reply("Wrote **notes.txt**.",
+                                        {{"prompt_tokens", 300},
+                                         {"completion_tokens", 12},
+                                         {"prompt_tokens_details", {{"cached_tokens", 256}}}}));
+  auto id = create_chat();
+  test::ws_client ws{to_};
+  ASSERT_TRUE(ws.read_text()); // hello
+  ws.send_text(
+    json{{"type", "user_message"}, {"chat_id", id}, {"text", "make notes"}, {"client_id", "m1"}}
+      .dump());
+  auto frames = read_until(ws, "turn_end");
+  ASSERT_FALSE(frames.empty());
+  EXPECT_EQ(frames[0]["type"], "subscribed");
+  // Every chat frame carries chat_id and a seq that grows by one.
+  int64_t last = frames[0]["seq"];
+  for (size_t i = 1; i < frames.size(); ++i) {
+    EXPECT_EQ(frames[i]["chat_id"], id);
+    EXPECT_EQ(frames[i]["seq"], last + 1) << frames[i].dump();
+    last = frames[i]["seq"];
+  }
+  auto acks = of_type(frames, "ack");
+  ASSERT_EQ(acks.size(), 1u);
+  EXPECT_EQ(acks[0]["client_id"], "m1");
+  auto results = of_type(frames, "tool_result");
+  ASSERT_EQ(results.size(), 2u);
+  EXPECT_EQ(results[0]["name"], "write_file");
+  EXPECT_EQ(results[1]["name"], "run_command");
+  EXPECT_EQ(results[1]["exit_code"], 0);
+  EXPECT_EQ(results[1]["output"].get<std::string>().rfind("hi\n", 0), 0u) << results[1].dump();
+  auto end = frames.back();
+  EXPECT_EQ(end["outcome"], "completed");
+  EXPECT_EQ(end["usage"]["cache_hit"], 256);
+  std::string text;
+  for (auto& d : of_type(frames, "assistant_delta"))
+    text += d["text"].get<std::string>();
+  EXPECT_EQ(text, "Wrote **notes.txt**.");
+  std::ifstream file(workspace_ / "notes.txt");
+  std::string content((std::istreambuf_iterator<char>(file)), std::istreambuf_iterator<char>());
+  EXPECT_EQ(content, "hi\n");
+  // The model saw the tools, in their fixed order, and the results.
+  auto reqs = model_.requests();
+  ASSERT_EQ(reqs.size(), 3u);
+  EXPECT_EQ(reqs[0].body["tools"][0]["function"]["name"], "read_file");
+  EXPECT_EQ(reqs[0].body["tools"], reqs[2].body["tools"]);
+  EXPECT_EQ(reqs[2].body["messages"].back()["role"], "tool");
+  // History through the API: user, 3 assistant replies, 2 tool results.
+  auto chat = test::http_call(to_, "GET", "/api/chats/" + id).json();
+  ASSERT_EQ(chat["messages"].size(), 6u);
+  EXPECT_EQ(chat["messages"][0]["content"], "make notes");
+  EXPECT_EQ(chat["messages"][5]["content"], "Wrote **notes.txt**.");
+  EXPECT_EQ(chat["status"], "idle");
+}
+
+TEST_F(ChatProcessTest, RestMessageIsAcknowledgedOnceStoredAndDeduplicated) {
+  model_.enqueue(fake_reply::text_reply("hello"));
+  auto id = create_chat();
+  test::ws_client ws{to_};
+  ASSERT_TRUE(ws.read_text());
+  ws.send_text(json{{"type", "subscribe"}, {"chat_id", id}}.dump());
+  read_until(ws, "subscribed");
+  auto first = test::http_call(to_, "POST", "/api/chats/" + id + "/messages",
+                               json{{"text", "hi"}, {"client_id", "c-1"}}.dump());
+  EXPECT_EQ(first.status, 202);
+  auto again = test::http_call(to_, "POST", "/api/chats/" + id + "/messages",
+                               json{{"text", "hi"}, {"client_id", "c-1"}}.dump());
+  EXPECT_EQ(again.status, 202);
+  EXPECT_EQ(again.json()["message_id"], first.json()["message_id"]);
+  auto frames = read_until(ws, "turn_end");
+  EXPECT_EQ(of_type(frames, "ack").size(), 1u);
+  auto chat = test::http_call(to_, "GET", "/api/chats/" + id).json();
+  EXPECT_EQ(chat["messages"].size(), 2u);
+}
+
+TEST_F(ChatProcessTest, AModelThatIsDownShowsAnErrorKeepsTheMessageAndRecovers) {
+  for (int i = 0; i < 4; ++i)
+    model_.enqueue(fake_reply::error(503, 0));
+  auto id = create_chat();
+  test::ws_client ws{to_};
+  ASSERT_TRUE(ws.read_text());
+  ws.send_text(
+    json{{"type", "user_message"}, {"chat_id", id}, {"text", "are you there?"}, {"client_id", "x"}}
+      .dump());
+  auto frames = read_until(ws, "turn_end");
+  EXPECT_EQ(frames.back()["outcome"], "error");
+  auto errors = of_type(frames, "error");
+  ASSERT_EQ(errors.size(), 1u);
+  EXPECT_EQ(errors[0]["code"], "model_error");
+  EXPECT_NE(errors[0]["message"].get<std::string>().find("503"), std::string::npos);
+  auto chat = test::http_call(to_, "GET", "/api/chats/" + id).json();
+  ASSERT_EQ(chat["messages"].size(), 1u);
+  EXPECT_EQ(chat["messages"][0]["content"], "are you there?");
+  // The chat is usable afterwards.
+  model_.enqueue(fake_reply::text_reply("back again"));
+  ws.send_text(
+    json{{"type", "user_message"}, {"chat_id", id}, {"text", "now?"}, {"client_id", "y"}}.dump());
+  frames = read_until(ws, "turn_end");
+  EXPECT_EQ(frames.back()["outcome"], "completed");
+}
+
+TEST_F(ChatProcessTest, CancelStopsTheStreamAndEndsTheTurn) {
+  auto slow = fake_reply::text_reply(std::string(2000, 'z'));
+  slow.interval = 20ms;
+  model_.enqueue(slow);
+  auto id = create_chat();
+  test::ws_client ws{to_};
+  ASSERT_TRUE(ws.read_text());
+  ws.send_text(
+    json{{"type", "user_message"}, {"chat_id", id}, {"text", "talk"}, {"client_id", "a"}}.dump());
+  read_until(ws, "assistant_delta");
+  ws.send_text(json{{"type", "cancel"}, {"chat_id", id}}.dump());
+  auto frames = read_until(ws, "turn_end", 10s);
+  EXPECT_EQ(frames.back()["outcome"], "cancelled");
+}
+
+TEST_F(ChatProcessTest, BadInputGetsClearErrorsAndChangesNothing) {
+  auto id = create_chat();
+  auto bad = test::http_call(to_, "POST", "/api/chats", R"({"workspace": "relative/path"})");
+  EXPECT_EQ(bad.status, 400);
+  EXPECT_EQ(test::http_call(to_, "POST", "/api/chats", "not json").status, 400);
+  EXPECT_EQ(test::http_call(to_, "POST", "/api/chats/nope/messages", R"({"text":"x"})").status,
+            404);
+  EXPECT_EQ(test::http_call(to_, "POST", "/api/chats/" + id + "/messages", R"({"text":7})").status,
+            400);
+  test::ws_client ws{to_};
+  ASSERT_TRUE(ws.read_text());
+  ws.send_text("{broken");
+  EXPECT_EQ(json::parse(*ws.read_text())["code"], "bad_frame");
+  ws.send_text(json{{"type", "subscribe"}, {"chat_id", "nope"}}.dump());
+  EXPECT_EQ(json::parse(*ws.read_text())["code"], "not_found");
+  ws.send_text(
+    json{{"type", "user_message"}, {"chat_id", id}, {"text", std::string(100001, 'x')}}.dump());
+  EXPECT_EQ(json::parse(*ws.read_text())["code"], "too_large");
+  ws.send_text(json{{"type", "ping"}}.dump());
+  EXPECT_EQ(json::parse(*ws.read_text())["type"], "pong"); // the connection stayed up
+  auto chat = test::http_call(to_, "GET", "/api/chats/" + id).json();
+  EXPECT_TRUE(chat["messages"].empty());
+  EXPECT_EQ(model_.request_count(), 0u);
+  auto list = test::http_call(to_, "GET", "/api/chats").json();
+  EXPECT_EQ(list["items"].size(), 1u);
+  EXPECT_EQ(test::http_call(to_, "DELETE", "/api/chats/" + id).status, 200);
+  EXPECT_TRUE(test::http_call(to_, "GET", "/api/chats").json()["items"].empty());
+  EXPECT_EQ(
+    test::http_call(to_, "POST", "/api/chats/" + id + "/messages", R"({"text":"x"})").status, 409);
+}
