@@ -1,11 +1,11 @@
-import { useCallback, useEffect, useState } from 'react';
-import { fetchHealth, type Health } from './api';
+import { useCallback, useEffect, useRef, useState } from 'react';
+import { errorInfo, fetchHealth, type Chat, type ErrorInfo, type ServerFrame } from './api';
+import { listChats } from './chat-api';
+import { ChatView } from './components/ChatView';
+import { ChatList, NewChatForm, NodeInfo, type HealthState } from './components/Sidebar';
+import { chatHref, navigate, parseRoute, useLinkClick, usePathname } from './router';
+import { useChatSession } from './useChatSession';
 import { useNodeSocket } from './useNodeSocket';
-
-type HealthState =
-  | { kind: 'loading' }
-  | { kind: 'ok'; health: Health }
-  | { kind: 'error'; message: string };
 
 function useHealth(): [HealthState, () => void] {
   const [state, setState] = useState<HealthState>({ kind: 'loading' });
@@ -28,66 +28,123 @@ function useHealth(): [HealthState, () => void] {
   return [state, retry];
 }
 
+function useChatList(reloadKey: number): {
+  chats: Chat[] | null;
+  error: ErrorInfo | null;
+  reload: () => void;
+  setChats: (f: (chats: Chat[] | null) => Chat[] | null) => void;
+} {
+  const [chats, setChats] = useState<Chat[] | null>(null);
+  const [error, setError] = useState<ErrorInfo | null>(null);
+  const [attempt, setAttempt] = useState(0);
+  useEffect(() => {
+    const ctrl = new AbortController();
+    listChats({ signal: ctrl.signal }).then(
+      (items) => {
+        setChats(items);
+        setError(null);
+      },
+      (err: unknown) => {
+        if (!ctrl.signal.aborted) setError(errorInfo(err));
+      },
+    );
+    return () => ctrl.abort();
+  }, [attempt, reloadKey]);
+  const reload = useCallback(() => setAttempt((n) => n + 1), []);
+  return { chats, error, reload, setChats };
+}
+
 export function App() {
   const [health, retryHealth] = useHealth();
-  const ws = useNodeSocket();
+  const route = parseRoute(usePathname());
+  const chatId = route.name === 'chat' ? route.id : null;
 
-  const status =
-    health.kind === 'ok' ? health.health.status : health.kind === 'loading' ? 'loading' : 'error';
-  const statusClass =
-    health.kind === 'ok' && health.health.status === 'ok' ? 'good' : health.kind === 'loading' ? 'pending' : 'bad';
-  const wsClass = ws.status === 'connected' ? 'good' : ws.status === 'connecting' ? 'pending' : 'bad';
+  const frameSink = useRef<(frame: ServerFrame) => void>(() => {});
+  const [protocolIssue, setProtocolIssue] = useState<string | null>(null);
+  const ws = useNodeSocket({
+    onFrame: (frame) => frameSink.current(frame),
+    onBadFrame: (err) => setProtocolIssue(err.message),
+  });
+  const session = useChatSession(chatId, ws);
+  frameSink.current = session.onFrame;
+
+  // The list is refreshed on every (re)connect, and when the open chat's turn ends.
+  const running = session.state.running;
+  const [listKey, setListKey] = useState(0);
+  const prevRunning = useRef(running);
+  useEffect(() => {
+    if (prevRunning.current && !running) setListKey((k) => k + 1);
+    prevRunning.current = running;
+  }, [running]);
+  const list = useChatList(ws.connection * 1000 + listKey);
+
+  const onCreated = useCallback(
+    (chat: Chat) => {
+      list.setChats((chats) => [chat, ...(chats ?? []).filter((c) => c.id !== chat.id)]);
+      navigate(chatHref(chat.id));
+    },
+    [list.setChats],
+  );
+  const onArchived = useCallback(
+    (id: string) => list.setChats((chats) => chats?.filter((c) => c.id !== id) ?? null),
+    [list.setChats],
+  );
+  const onLinkClick = useLinkClick();
 
   return (
-    <main className="page">
-      <header className="header">
-        <h1>BooCode</h1>
-        <span className="subtitle">AI coding agents, supervised</span>
-      </header>
+    <div className="app">
+      <aside className="sidebar">
+        <header className="brand">
+          <a href="/" onClick={onLinkClick} className="brand-name">
+            <span className="brand-logo" aria-hidden="true">
+              B
+            </span>
+            <h1>BooCode</h1>
+          </a>
+          <span className="subtitle">AI coding agents, supervised</span>
+        </header>
+        <NewChatForm onCreated={onCreated} />
+        <ChatList
+          chats={list.chats}
+          error={list.error}
+          activeId={chatId}
+          activeRunning={running}
+          onRetry={list.reload}
+        />
+        <NodeInfo health={health} ws={ws} onRetry={retryHealth} />
+      </aside>
 
-      <section className="card" aria-labelledby="node-title">
-        <h2 id="node-title">Node</h2>
-
-        {health.kind === 'error' && (
-          <div className="error" role="alert" data-testid="health-error">
-            <span>Health check failed: {health.message}</span>
-            <button type="button" onClick={retryHealth}>
-              Retry
+      <main className="main">
+        {protocolIssue && (
+          <div className="error-banner protocol" role="alert" data-testid="protocol-error">
+            <span>The node sent a frame this page does not understand: {protocolIssue}</span>
+            <button type="button" className="link-btn" onClick={() => setProtocolIssue(null)}>
+              Dismiss
             </button>
           </div>
         )}
+        {chatId && session.state.chatId === chatId ? (
+          <ChatView session={session} connected={ws.status === 'connected'} onArchived={onArchived} />
+        ) : chatId ? null : (
+          <Home hasChats={(list.chats?.length ?? 0) > 0} />
+        )}
+      </main>
+    </div>
+  );
+}
 
-        <dl className="facts">
-          <dt>Health</dt>
-          <dd>
-            <span className={`badge ${statusClass}`} data-testid="health-status">
-              {status}
-            </span>
-          </dd>
-
-          <dt>Node ID</dt>
-          <dd className="mono" data-testid="node-id">
-            {health.kind === 'ok' ? health.health.node_id : '—'}
-          </dd>
-
-          <dt>Version</dt>
-          <dd className="mono" data-testid="node-version">
-            {health.kind === 'ok' ? health.health.version : '—'}
-          </dd>
-
-          <dt>WebSocket</dt>
-          <dd>
-            <span className={`badge ${wsClass}`} data-testid="ws-status">
-              {ws.status}
-            </span>
-            {ws.status !== 'connected' && ws.detail && (
-              <span className="detail" data-testid="ws-detail">
-                {ws.detail}
-              </span>
-            )}
-          </dd>
-        </dl>
-      </section>
-    </main>
+function Home({ hasChats }: { hasChats: boolean }) {
+  return (
+    <section className="home" data-testid="home">
+      <div className="home-card">
+        <h2>Start a chat on a workspace</h2>
+        <p>
+          Enter the absolute path of a folder on the node&apos;s machine and press <strong>New chat</strong>. The model
+          works in that folder through tools: it reads, writes and searches files and runs commands, and you see every
+          step as it happens.
+        </p>
+        {hasChats && <p className="hint">Or pick a chat on the left.</p>}
+      </div>
+    </section>
   );
 }

@@ -1,10 +1,13 @@
-// Protocol types and helpers for talking to a BooCode node.
+// Protocol types and validation for talking to a BooCode node (docs/api.md, docs/protocol.md).
 //
 // HTTP: GET /api/health -> 200 {"status":"ok","node_id":"...","version":"..."}
-// WS:   /ws; the server's first text frame is {"type":"hello","node_id":"...","version":"..."}
+//       /api/chats...   -> chats and messages (types here, calls in chat-api.ts)
+// WS:   /ws; the server's first text frame is {"type":"hello","node_id":"...","version":"..."},
+//       then connection frames (pong, error) and chat frames (carrying chat_id and seq).
 //
 // Everything that crosses the wire is validated here, so components only ever see typed
-// values. Extend ServerFrame (and parseServerFrame) as the node grows new frame types.
+// values. Unknown fields are dropped; a missing or mistyped documented field is a
+// ProtocolError.
 
 export interface Health {
   status: string;
@@ -12,14 +15,14 @@ export interface Health {
   version: string;
 }
 
-export interface HelloFrame {
-  type: 'hello';
-  node_id: string;
-  version: string;
-}
+// ---------------------------------------------------------------------------------------
+// Errors
 
-/** Every frame the server may send over /ws. */
-export type ServerFrame = HelloFrame;
+/** What the UI shows for any failure: the node's error code and message. */
+export interface ErrorInfo {
+  code: string;
+  message: string;
+}
 
 /** An HTTP request to the node failed (network error, non-2xx status or bad body). */
 export class ApiError extends Error {
@@ -43,15 +46,29 @@ export interface ErrorBody {
 
 /** A frame or body did not match the protocol. */
 export class ProtocolError extends Error {
+  readonly code = 'bad_response';
   constructor(message: string) {
     super(message);
     this.name = 'ProtocolError';
   }
 }
 
-type JsonObject = Record<string, unknown>;
+/** Any thrown value as {code, message} for display. */
+export function errorInfo(err: unknown): ErrorInfo {
+  if (err instanceof ApiError) {
+    return { code: err.code ?? (err.status ? `http_${err.status}` : 'network'), message: err.message };
+  }
+  if (err instanceof ProtocolError) return { code: err.code, message: err.message };
+  if (err instanceof Error) return { code: 'unknown', message: err.message };
+  return { code: 'unknown', message: String(err) };
+}
 
-function isObject(value: unknown): value is JsonObject {
+// ---------------------------------------------------------------------------------------
+// Field readers
+
+export type JsonObject = Record<string, unknown>;
+
+export function isObject(value: unknown): value is JsonObject {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
@@ -63,6 +80,75 @@ function requireString(obj: JsonObject, key: string, what: string): string {
   return value;
 }
 
+/** A string that may be empty (text, output, content). */
+function requireText(obj: JsonObject, key: string, what: string): string {
+  const value = obj[key];
+  if (typeof value !== 'string') throw new ProtocolError(`${what}: field "${key}" must be a string`);
+  return value;
+}
+
+/** An optional string: absent or null gives undefined. */
+function optionalText(obj: JsonObject, key: string, what: string): string | undefined {
+  const value = obj[key];
+  if (value === undefined || value === null) return undefined;
+  if (typeof value !== 'string') throw new ProtocolError(`${what}: field "${key}" must be a string`);
+  return value;
+}
+
+function requireInt(obj: JsonObject, key: string, what: string, min = 0): number {
+  const value = obj[key];
+  if (typeof value !== 'number' || !Number.isInteger(value) || value < min) {
+    throw new ProtocolError(`${what}: field "${key}" must be an integer >= ${min}`);
+  }
+  return value;
+}
+
+function requireNumber(obj: JsonObject, key: string, what: string): number {
+  const value = obj[key];
+  if (typeof value !== 'number' || !Number.isFinite(value) || value < 0) {
+    throw new ProtocolError(`${what}: field "${key}" must be a number >= 0`);
+  }
+  return value;
+}
+
+/** An integer (any sign) or null; absent gives null. */
+function optionalIntOrNull(obj: JsonObject, key: string, what: string): number | null {
+  const value = obj[key];
+  if (value === undefined || value === null) return null;
+  if (typeof value !== 'number' || !Number.isInteger(value)) {
+    throw new ProtocolError(`${what}: field "${key}" must be an integer or null`);
+  }
+  return value;
+}
+
+function requireBool(obj: JsonObject, key: string, what: string): boolean {
+  const value = obj[key];
+  if (typeof value !== 'boolean') throw new ProtocolError(`${what}: field "${key}" must be a boolean`);
+  return value;
+}
+
+function requireOneOf<T extends string>(
+  obj: JsonObject,
+  key: string,
+  what: string,
+  allowed: readonly T[],
+): T {
+  const value = obj[key];
+  if (typeof value !== 'string' || !(allowed as readonly string[]).includes(value)) {
+    throw new ProtocolError(`${what}: field "${key}" must be one of ${allowed.join(', ')}`);
+  }
+  return value as T;
+}
+
+function requireObject(obj: JsonObject, key: string, what: string): JsonObject {
+  const value = obj[key];
+  if (!isObject(value)) throw new ProtocolError(`${what}: field "${key}" must be an object`);
+  return value;
+}
+
+// ---------------------------------------------------------------------------------------
+// Health
+
 /** Validates a decoded /api/health body. */
 export function parseHealth(data: unknown): Health {
   if (!isObject(data)) throw new ProtocolError('health: body must be a JSON object');
@@ -73,6 +159,441 @@ export function parseHealth(data: unknown): Health {
   };
 }
 
+// ---------------------------------------------------------------------------------------
+// Chats and messages (docs/api.md, "Chats")
+
+export const ROLES = ['user', 'assistant', 'tool'] as const;
+export type Role = (typeof ROLES)[number];
+
+export const TOOL_OUTCOMES = ['ok', 'error', 'timeout', 'cancelled'] as const;
+export type ToolOutcome = (typeof TOOL_OUTCOMES)[number];
+
+export const TURN_OUTCOMES = ['completed', 'cancelled', 'error'] as const;
+export type TurnOutcome = (typeof TURN_OUTCOMES)[number];
+
+export const CHAT_STATUSES = ['idle', 'running'] as const;
+export type ChatStatus = (typeof CHAT_STATUSES)[number];
+
+export interface Chat {
+  id: string;
+  workspace: string;
+  title: string;
+  /** argv of the auto-fix build command, or null when the chat has none. */
+  build_command: string[] | null;
+  created_at: string;
+  archived: boolean;
+  status: ChatStatus;
+}
+
+/** A tool call as stored on an assistant message. */
+export interface StoredToolCall {
+  id: string;
+  name: string;
+  /** As the model sent them: JSON text (possibly malformed). */
+  arguments: string;
+}
+
+export interface Message {
+  id: number;
+  role: Role;
+  content: string;
+  /**
+   * The turn the message belongs to. null for a user message whose turn has not started yet:
+   * the node sends the user's message in its `message` frame with "turn": null (and 1, 2, ...
+   * from GET /api/chats/:id once the turn ran); docs/api.md does not mention null.
+   */
+  turn: number | null;
+  created_at: string;
+  /** assistant only */
+  reasoning?: string;
+  /** assistant only */
+  tool_calls?: StoredToolCall[];
+  /** tool only */
+  tool_call_id?: string;
+  tool_name?: string;
+  outcome?: ToolOutcome;
+  exit_code?: number | null;
+  duration_ms?: number;
+  /** user only */
+  client_id?: string;
+}
+
+export interface ChatWithMessages extends Chat {
+  messages: Message[];
+}
+
+export function parseChat(data: unknown): Chat {
+  const what = 'chat';
+  if (!isObject(data)) throw new ProtocolError(`${what}: must be a JSON object`);
+  let build: string[] | null = null;
+  const raw = data.build_command;
+  if (raw !== undefined && raw !== null) {
+    if (!Array.isArray(raw) || !raw.every((a) => typeof a === 'string')) {
+      throw new ProtocolError(`${what}: field "build_command" must be an array of strings or null`);
+    }
+    build = raw as string[];
+  }
+  return {
+    id: requireString(data, 'id', what),
+    workspace: requireString(data, 'workspace', what),
+    title: requireText(data, 'title', what),
+    build_command: build,
+    created_at: requireString(data, 'created_at', what),
+    archived: requireBool(data, 'archived', what),
+    // docs/api.md shows "status" on every chat, but the node (as of this writing) sends none
+    // (and an undocumented "turns" count): absent reads as idle. The `subscribed` frame gives
+    // the live status anyway.
+    status: data.status === undefined ? 'idle' : requireOneOf(data, 'status', what, CHAT_STATUSES),
+  };
+}
+
+function parseStoredToolCall(data: unknown, what: string): StoredToolCall {
+  if (!isObject(data)) throw new ProtocolError(`${what}: must be an object`);
+  return {
+    id: requireString(data, 'id', what),
+    name: requireString(data, 'name', what),
+    arguments: argumentsText(data, what),
+  };
+}
+
+/** `arguments` is JSON text; an object (already decoded) is accepted and re-encoded. */
+function argumentsText(data: JsonObject, what: string): string {
+  const value = data.arguments;
+  if (typeof value === 'string') return value;
+  if (isObject(value) || Array.isArray(value)) return JSON.stringify(value);
+  throw new ProtocolError(`${what}: field "arguments" must be JSON text or an object`);
+}
+
+export function parseMessage(data: unknown): Message {
+  const what = 'message';
+  if (!isObject(data)) throw new ProtocolError(`${what}: must be a JSON object`);
+  const msg: Message = {
+    id: requireInt(data, 'id', what),
+    role: requireOneOf(data, 'role', what, ROLES),
+    content: requireText(data, 'content', what),
+    turn: data.turn === null ? null : requireInt(data, 'turn', what),
+    created_at: requireString(data, 'created_at', what),
+  };
+  const reasoning = optionalText(data, 'reasoning', what);
+  if (reasoning) msg.reasoning = reasoning;
+  if (data.tool_calls !== undefined && data.tool_calls !== null) {
+    if (!Array.isArray(data.tool_calls)) {
+      throw new ProtocolError(`${what}: field "tool_calls" must be an array`);
+    }
+    msg.tool_calls = data.tool_calls.map((c, i) => parseStoredToolCall(c, `${what}.tool_calls[${i}]`));
+  }
+  const callId = optionalText(data, 'tool_call_id', what);
+  if (callId !== undefined) msg.tool_call_id = callId;
+  const toolName = optionalText(data, 'tool_name', what);
+  if (toolName !== undefined) msg.tool_name = toolName;
+  if (data.outcome !== undefined && data.outcome !== null) {
+    msg.outcome = requireOneOf(data, 'outcome', what, TOOL_OUTCOMES);
+  }
+  if ('exit_code' in data) msg.exit_code = optionalIntOrNull(data, 'exit_code', what);
+  if (data.duration_ms !== undefined && data.duration_ms !== null) {
+    msg.duration_ms = requireNumber(data, 'duration_ms', what);
+  }
+  const clientId = optionalText(data, 'client_id', what);
+  if (clientId) msg.client_id = clientId;
+  if (msg.role === 'tool' && msg.tool_call_id === undefined) {
+    throw new ProtocolError(`${what}: a tool message needs "tool_call_id"`);
+  }
+  return msg;
+}
+
+export function parseChatWithMessages(data: unknown): ChatWithMessages {
+  const chat = parseChat(data);
+  const body = data as JsonObject;
+  if (!Array.isArray(body.messages)) throw new ProtocolError('chat: field "messages" must be an array');
+  return { ...chat, messages: body.messages.map(parseMessage) };
+}
+
+export function parseChatList(data: unknown): Chat[] {
+  if (!isObject(data) || !Array.isArray(data.items)) {
+    throw new ProtocolError('chat list: body must be {"items": [...]}');
+  }
+  return data.items.map(parseChat);
+}
+
+export function parseSendResult(data: unknown): { message_id: number } {
+  if (!isObject(data)) throw new ProtocolError('send: body must be a JSON object');
+  return { message_id: requireInt(data, 'message_id', 'send') };
+}
+
+// ---------------------------------------------------------------------------------------
+// WebSocket frames (docs/protocol.md)
+
+export interface HelloFrame {
+  type: 'hello';
+  node_id: string;
+  version: string;
+}
+
+export interface PongFrame {
+  type: 'pong';
+}
+
+/**
+ * `error`. Without `seq` it is about a client frame (connection level; `chat_id` when the
+ * frame named a chat). With `chat_id` and `seq` it is a chat frame: something failed inside
+ * a turn.
+ */
+export interface ErrorFrame {
+  type: 'error';
+  code: string;
+  message: string;
+  chat_id?: string;
+  seq?: number;
+}
+
+interface ChatFrameBase {
+  chat_id: string;
+  seq: number;
+}
+
+export interface SubscribedFrame extends ChatFrameBase {
+  type: 'subscribed';
+  /** seq is the last seq sent so far; this frame does not consume one. */
+  status: ChatStatus;
+}
+
+export interface AckFrame extends ChatFrameBase {
+  type: 'ack';
+  client_id: string;
+  message_id: number;
+}
+
+export interface MessageFrame extends ChatFrameBase {
+  type: 'message';
+  message: Message;
+}
+
+export interface TurnStartFrame extends ChatFrameBase {
+  type: 'turn_start';
+  turn: number;
+}
+
+export interface DeltaFrame extends ChatFrameBase {
+  type: 'assistant_delta' | 'reasoning_delta';
+  turn: number;
+  text: string;
+}
+
+export interface ToolCallFrame extends ChatFrameBase {
+  type: 'tool_call';
+  turn: number;
+  call_id: string;
+  name: string;
+  /** JSON text (an object sent by the node is re-encoded). */
+  arguments: string;
+}
+
+export interface ToolResultFrame extends ChatFrameBase {
+  type: 'tool_result';
+  turn: number;
+  call_id: string;
+  name: string;
+  outcome: ToolOutcome;
+  output: string;
+  exit_code: number | null;
+  duration_ms: number;
+}
+
+export interface Usage {
+  prompt: number;
+  cache_hit: number;
+  cache_miss: number;
+  cache_write: number;
+  completion: number;
+  reasoning: number;
+}
+
+export interface TurnEndFrame extends ChatFrameBase {
+  type: 'turn_end';
+  turn: number;
+  outcome: TurnOutcome;
+  usage: Usage;
+  /** When outcome is error: what went wrong. */
+  error?: ErrorInfo;
+}
+
+export interface ChatErrorFrame extends ChatFrameBase {
+  type: 'error';
+  code: string;
+  message: string;
+}
+
+/** Frames that carry chat_id and seq. */
+export type ChatFrame =
+  | SubscribedFrame
+  | AckFrame
+  | MessageFrame
+  | TurnStartFrame
+  | DeltaFrame
+  | ToolCallFrame
+  | ToolResultFrame
+  | TurnEndFrame
+  | ChatErrorFrame;
+
+/** Every frame the server may send over /ws. */
+export type ServerFrame = HelloFrame | PongFrame | ErrorFrame | ChatFrame;
+
+/** Frames the client sends. */
+export type ClientFrame =
+  | { type: 'ping' }
+  | { type: 'subscribe'; chat_id: string }
+  | { type: 'unsubscribe'; chat_id: string }
+  | { type: 'user_message'; chat_id: string; text: string; client_id: string }
+  | { type: 'cancel'; chat_id: string };
+
+/** True for frames that carry chat_id and seq (an `error` with a seq is one). */
+export function isChatFrame(frame: ServerFrame): frame is ChatFrame {
+  return 'chat_id' in frame && typeof frame.chat_id === 'string' && 'seq' in frame && typeof frame.seq === 'number';
+}
+
+const USAGE_FIELDS = ['prompt', 'cache_hit', 'cache_miss', 'cache_write', 'completion', 'reasoning'] as const;
+
+function parseUsage(obj: JsonObject, what: string): Usage {
+  const u = requireObject(obj, 'usage', what);
+  const usage = {} as Usage;
+  for (const key of USAGE_FIELDS) usage[key] = requireInt(u, key, `${what}.usage`);
+  return usage;
+}
+
+/** `error` of a failed turn: a string or {code, message}. */
+function parseTurnError(obj: JsonObject, what: string): ErrorInfo | undefined {
+  const value = obj.error;
+  if (value === undefined || value === null) return undefined;
+  if (typeof value === 'string') return { code: 'error', message: value };
+  if (isObject(value)) {
+    return {
+      code: typeof value.code === 'string' && value.code ? value.code : 'error',
+      message: requireText(value, 'message', `${what}.error`),
+    };
+  }
+  throw new ProtocolError(`${what}: field "error" must be a string or {code, message}`);
+}
+
+/** Validates a decoded frame object. */
+export function parseFrameObject(data: unknown): ServerFrame {
+  if (!isObject(data)) throw new ProtocolError('frame: must be a JSON object');
+  const type = data.type;
+  if (typeof type !== 'string' || type === '') throw new ProtocolError('frame: missing string "type"');
+  const what = type;
+  switch (type) {
+    case 'hello':
+      return {
+        type: 'hello',
+        node_id: requireString(data, 'node_id', what),
+        version: requireString(data, 'version', what),
+      };
+    case 'pong':
+      return { type: 'pong' };
+    case 'error': {
+      const frame: ErrorFrame = {
+        type: 'error',
+        code: requireString(data, 'code', what),
+        message: requireText(data, 'message', what),
+      };
+      if (data.chat_id !== undefined && data.chat_id !== null) frame.chat_id = requireString(data, 'chat_id', what);
+      if (data.seq !== undefined && data.seq !== null) {
+        frame.seq = requireInt(data, 'seq', what);
+        if (frame.chat_id === undefined) throw new ProtocolError('error: a frame with "seq" needs "chat_id"');
+      }
+      return frame;
+    }
+    default:
+      break;
+  }
+
+  // Chat frames.
+  const base: ChatFrameBase = {
+    chat_id: requireString(data, 'chat_id', what),
+    seq: requireInt(data, 'seq', what),
+  };
+  switch (type) {
+    case 'subscribed':
+      return { type, ...base, status: requireOneOf(data, 'status', what, CHAT_STATUSES) };
+    case 'ack':
+      return {
+        type,
+        ...base,
+        client_id: requireString(data, 'client_id', what),
+        message_id: requireInt(data, 'message_id', what),
+      };
+    case 'message':
+      return { type, ...base, message: parseMessage(data.message) };
+    case 'turn_start':
+      return { type, ...base, turn: requireInt(data, 'turn', what) };
+    case 'assistant_delta':
+    case 'reasoning_delta':
+      return { type, ...base, turn: requireInt(data, 'turn', what), text: requireText(data, 'text', what) };
+    case 'tool_call':
+      return {
+        type,
+        ...base,
+        turn: requireInt(data, 'turn', what),
+        call_id: requireString(data, 'call_id', what),
+        name: requireString(data, 'name', what),
+        arguments: argumentsText(data, what),
+      };
+    case 'tool_result':
+      return {
+        type,
+        ...base,
+        turn: requireInt(data, 'turn', what),
+        call_id: requireString(data, 'call_id', what),
+        name: requireString(data, 'name', what),
+        outcome: requireOneOf(data, 'outcome', what, TOOL_OUTCOMES),
+        output: requireText(data, 'output', what),
+        exit_code: optionalIntOrNull(data, 'exit_code', what),
+        duration_ms: requireNumber(data, 'duration_ms', what),
+      };
+    case 'turn_end': {
+      const frame: TurnEndFrame = {
+        type,
+        ...base,
+        turn: requireInt(data, 'turn', what),
+        outcome: requireOneOf(data, 'outcome', what, TURN_OUTCOMES),
+        usage: parseUsage(data, what),
+      };
+      const error = parseTurnError(data, what);
+      if (error) frame.error = error;
+      return frame;
+    }
+    default:
+      throw new ProtocolError(`frame: unknown type ${JSON.stringify(type)}`);
+  }
+}
+
+/** Parses one text frame from /ws into a typed ServerFrame, or throws ProtocolError. */
+export function parseServerFrame(text: unknown): ServerFrame {
+  if (typeof text !== 'string') throw new ProtocolError('frame: expected a text frame');
+  let data: unknown;
+  try {
+    data = JSON.parse(text);
+  } catch {
+    throw new ProtocolError('frame: not valid JSON');
+  }
+  return parseFrameObject(data);
+}
+
+/** Parses the first frame on /ws, which must be a hello frame. */
+export function parseHelloFrame(text: unknown): HelloFrame {
+  const frame = parseServerFrame(text);
+  if (frame.type === 'hello') return frame;
+  throw new ProtocolError('frame: expected a hello frame first');
+}
+
+/** The /ws URL for a page at `loc` (ws: for http:, wss: for https:). */
+export function wsUrl(loc: { protocol: string; host: string }, path = '/ws'): string {
+  const scheme = loc.protocol === 'https:' ? 'wss:' : 'ws:';
+  return `${scheme}//${loc.host}${path}`;
+}
+
+// ---------------------------------------------------------------------------------------
+// HTTP
+
 export interface FetchOptions {
   /** Prefix for the request URL, e.g. "http://127.0.0.1:8080". Default: same origin. */
   baseUrl?: string;
@@ -81,19 +602,40 @@ export interface FetchOptions {
   fetchImpl?: typeof fetch;
 }
 
-async function getJson(path: string, opts: FetchOptions): Promise<unknown> {
+/**
+ * Sends a request and returns the decoded JSON body of a 2xx answer.
+ *
+ * Errors are ApiErrors. With `prefix` (the health check) the message reads
+ * "GET /api/health: HTTP 503 node is draining"; without it the message is exactly the
+ * node's `error.message` and the code its `error.code`, so the UI can show them as they are.
+ */
+export async function requestJson(
+  method: string,
+  path: string,
+  opts: FetchOptions & { body?: unknown; prefix?: boolean },
+): Promise<unknown> {
   const doFetch = opts.fetchImpl ?? fetch;
   const url = (opts.baseUrl ?? '') + path;
+  const where = `${method} ${path}`;
+  const headers: Record<string, string> = { Accept: 'application/json' };
+  const init: RequestInit = { method, headers, signal: opts.signal };
+  if (opts.body !== undefined) {
+    headers['Content-Type'] = 'application/json';
+    init.body = JSON.stringify(opts.body);
+  }
   let res: Response;
   try {
-    res = await doFetch(url, { headers: { Accept: 'application/json' }, signal: opts.signal });
+    res = await doFetch(url, init);
   } catch (err) {
     if (err instanceof DOMException && err.name === 'AbortError') throw err;
-    throw new ApiError(`GET ${path}: ${err instanceof Error ? err.message : String(err)}`);
+    const why = err instanceof Error ? err.message : String(err);
+    throw opts.prefix
+      ? new ApiError(`${where}: ${why}`)
+      : new ApiError(`cannot reach the node (${why})`, undefined, 'network');
   }
   const text = await res.text();
   if (!res.ok) {
-    let detail = res.statusText;
+    let detail: string | undefined;
     let code: string | undefined;
     try {
       const body: unknown = JSON.parse(text);
@@ -109,55 +651,24 @@ async function getJson(path: string, opts: FetchOptions): Promise<unknown> {
     } catch {
       // Not JSON: keep the status text.
     }
+    if (opts.prefix) {
+      const d = detail ?? res.statusText;
+      throw new ApiError(`${where}: HTTP ${res.status}${d ? ` ${d}` : ''}`, res.status, code);
+    }
     throw new ApiError(
-      `GET ${path}: HTTP ${res.status}${detail ? ` ${detail}` : ''}`,
+      detail ?? `${where}: HTTP ${res.status}${res.statusText ? ` ${res.statusText}` : ''}`,
       res.status,
-      code,
+      code ?? `http_${res.status}`,
     );
   }
   try {
     return JSON.parse(text) as unknown;
   } catch {
-    throw new ApiError(`GET ${path}: response is not JSON`, res.status);
+    throw new ApiError(`${where}: response is not JSON`, res.status, opts.prefix ? undefined : 'bad_response');
   }
 }
 
 /** GET /api/health. Throws ApiError on transport/HTTP failure, ProtocolError on a bad body. */
 export async function fetchHealth(opts: FetchOptions = {}): Promise<Health> {
-  return parseHealth(await getJson('/api/health', opts));
-}
-
-/** Parses one text frame from /ws into a typed ServerFrame, or throws ProtocolError. */
-export function parseServerFrame(text: unknown): ServerFrame {
-  if (typeof text !== 'string') throw new ProtocolError('frame: expected a text frame');
-  let data: unknown;
-  try {
-    data = JSON.parse(text);
-  } catch {
-    throw new ProtocolError('frame: not valid JSON');
-  }
-  if (!isObject(data)) throw new ProtocolError('frame: must be a JSON object');
-  switch (data.type) {
-    case 'hello':
-      return {
-        type: 'hello',
-        node_id: requireString(data, 'node_id', 'hello'),
-        version: requireString(data, 'version', 'hello'),
-      };
-    default:
-      throw new ProtocolError(`frame: unknown type ${JSON.stringify(data.type)}`);
-  }
-}
-
-/** Parses the first frame on /ws, which must be a hello frame. */
-export function parseHelloFrame(text: unknown): HelloFrame {
-  const frame = parseServerFrame(text);
-  if (frame.type === 'hello') return frame;
-  throw new ProtocolError('frame: expected a hello frame first');
-}
-
-/** The /ws URL for a page at `loc` (ws: for http:, wss: for https:). */
-export function wsUrl(loc: { protocol: string; host: string }, path = '/ws'): string {
-  const scheme = loc.protocol === 'https:' ? 'wss:' : 'ws:';
-  return `${scheme}//${loc.host}${path}`;
+  return parseHealth(await requestJson('GET', '/api/health', { ...opts, prefix: true }));
 }

@@ -1,5 +1,12 @@
-import { useEffect, useState } from 'react';
-import { parseHelloFrame, parseServerFrame, wsUrl, type HelloFrame, type ServerFrame } from './api';
+import { useCallback, useEffect, useRef, useState } from 'react';
+import {
+  parseHelloFrame,
+  parseServerFrame,
+  wsUrl,
+  type ClientFrame,
+  type HelloFrame,
+  type ServerFrame,
+} from './api';
 
 export type WsStatus = 'connecting' | 'connected' | 'disconnected';
 
@@ -9,59 +16,97 @@ export interface NodeSocketState {
   hello: HelloFrame | null;
   /** Why the last connection failed or closed, if it did. */
   detail: string | null;
+  /** Counts connections that got their hello: changes on every (re)connect, for re-subscribing. */
+  connection: number;
+}
+
+export interface NodeSocket extends NodeSocketState {
+  /** Sends a frame if the socket is connected; false when it is not (nothing is queued). */
+  send: (frame: ClientFrame) => boolean;
+}
+
+export interface NodeSocketHandlers {
+  /** Every validated frame after hello. */
+  onFrame?: (frame: ServerFrame) => void;
+  /** A frame after hello that did not match the protocol; it is skipped. */
+  onBadFrame?: (error: Error, raw: unknown) => void;
 }
 
 const RETRY_MIN_MS = 500;
 const RETRY_MAX_MS = 10_000;
 
 /**
- * Keeps a WebSocket open to the node's /ws endpoint, reconnecting with backoff.
- * The status becomes "connected" only once a valid hello frame has arrived.
- * `onFrame` receives every later frame (already validated).
+ * Keeps one WebSocket open to the node's /ws endpoint, reconnecting with backoff (doubling
+ * from 0.5 s to 10 s, with jitter). The status becomes "connected" only once a valid hello
+ * frame has arrived; a bad hello closes the connection. Later frames that do not parse are
+ * reported to onBadFrame and skipped (a chat frame's seq then shows a gap, and the chat is
+ * reloaded), so one unexpected frame does not cost the connection.
  */
-export function useNodeSocket(onFrame?: (frame: ServerFrame) => void): NodeSocketState {
+export function useNodeSocket(handlers?: NodeSocketHandlers | ((frame: ServerFrame) => void)): NodeSocket {
   const [state, setState] = useState<NodeSocketState>({
     status: 'connecting',
     hello: null,
     detail: null,
+    connection: 0,
   });
+  const handlersRef = useRef<NodeSocketHandlers>({});
+  handlersRef.current = typeof handlers === 'function' ? { onFrame: handlers } : (handlers ?? {});
+  const socketRef = useRef<WebSocket | null>(null);
+  const readyRef = useRef(false);
 
   useEffect(() => {
-    let socket: WebSocket | null = null;
     let retryTimer: ReturnType<typeof setTimeout> | undefined;
     let retryMs = RETRY_MIN_MS;
     let stopped = false;
 
     const connect = () => {
       const ws = new WebSocket(wsUrl(window.location));
-      socket = ws;
+      socketRef.current = ws;
+      readyRef.current = false;
       let gotHello = false;
 
       ws.onmessage = (ev: MessageEvent) => {
-        try {
-          if (!gotHello) {
+        if (!gotHello) {
+          try {
             const hello = parseHelloFrame(ev.data);
             gotHello = true;
+            readyRef.current = true;
             retryMs = RETRY_MIN_MS;
-            setState({ status: 'connected', hello, detail: null });
-          } else {
-            onFrame?.(parseServerFrame(ev.data));
+            setState((s) => ({ status: 'connected', hello, detail: null, connection: s.connection + 1 }));
+          } catch (err) {
+            const msg = err instanceof Error ? err.message : String(err);
+            setState((s) => ({ ...s, status: 'disconnected', detail: msg }));
+            ws.close(1002, 'protocol error');
           }
-        } catch (err) {
-          const msg = err instanceof Error ? err.message : String(err);
-          setState((s) => ({ ...s, status: 'disconnected', detail: msg }));
-          ws.close(1002, 'protocol error');
+          return;
         }
+        let frame: ServerFrame;
+        try {
+          frame = parseServerFrame(ev.data);
+        } catch (err) {
+          const error = err instanceof Error ? err : new Error(String(err));
+          console.warn(`boocode: skipped a frame: ${error.message}`, ev.data);
+          handlersRef.current.onBadFrame?.(error, ev.data);
+          return;
+        }
+        handlersRef.current.onFrame?.(frame);
       };
       ws.onclose = (ev: CloseEvent) => {
-        if (socket === ws) socket = null;
+        if (socketRef.current === ws) {
+          socketRef.current = null;
+          readyRef.current = false;
+        }
         if (stopped) return;
         setState((s) => ({
           ...s,
           status: 'disconnected',
-          detail: s.detail ?? `closed (code ${ev.code}${ev.reason ? `: ${ev.reason}` : ''})`,
+          detail:
+            s.status === 'disconnected' && s.detail
+              ? s.detail
+              : `closed (code ${ev.code}${ev.reason ? `: ${ev.reason}` : ''})`,
         }));
-        retryTimer = setTimeout(connect, retryMs);
+        const delay = retryMs * (0.75 + Math.random() * 0.5);
+        retryTimer = setTimeout(connect, delay);
         retryMs = Math.min(retryMs * 2, RETRY_MAX_MS);
       };
     };
@@ -70,11 +115,18 @@ export function useNodeSocket(onFrame?: (frame: ServerFrame) => void): NodeSocke
     return () => {
       stopped = true;
       clearTimeout(retryTimer);
-      socket?.close(1000, 'page closed');
+      socketRef.current?.close(1000, 'page closed');
+      socketRef.current = null;
+      readyRef.current = false;
     };
-    // onFrame is intentionally not a dependency: reconnecting on every render would be wrong.
-    // eslint-disable-next-line react-hooks/exhaustive-deps
   }, []);
 
-  return state;
+  const send = useCallback((frame: ClientFrame): boolean => {
+    const ws = socketRef.current;
+    if (!ws || !readyRef.current || ws.readyState !== WebSocket.OPEN) return false;
+    ws.send(JSON.stringify(frame));
+    return true;
+  }, []);
+
+  return { ...state, send };
 }

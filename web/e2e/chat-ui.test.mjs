@@ -1,0 +1,221 @@
+// The chat UI against the documented contract, with the chat API and /ws mocked in the
+// browser (Playwright route + routeWebSocket) so every frame of docs/protocol.md can be sent
+// exactly when the test wants: streaming, duplicates, tool calls, errors, cancel, a seq gap,
+// and a reconnect. The real node only serves the app and /api/health.
+import assert from 'node:assert/strict';
+import os from 'node:os';
+import path from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { launchBrowser, startNode, stopNode, testIdText, waitFor, waitForTestIdText } from './harness.mjs';
+
+const CHAT_ID = 'c_mock0001';
+const chat = {
+  id: CHAT_ID,
+  workspace: '/home/me/project',
+  title: 'Mocked chat',
+  build_command: null,
+  created_at: '2026-11-24T06:10:00.000Z',
+  archived: false,
+  status: 'idle',
+};
+const usage = { prompt: 1834, cache_hit: 1536, cache_miss: 298, cache_write: 0, completion: 142, reasoning: 0 };
+
+/** @param {number} id @param {string} role @param {string} content @param {Record<string, unknown>} [extra] */
+function msg(id, role, content, extra = {}) {
+  return { id, role, content, turn: 1, created_at: '2026-11-24T06:10:00.000Z', ...extra };
+}
+
+describe('chat UI (mocked chat API and WebSocket)', { timeout: 180_000 }, () => {
+  /** @type {import('./harness.mjs').NodeHandle | undefined} */
+  let node;
+  /** @type {import('./harness.mjs').BrowserHandle | undefined} */
+  let browser;
+
+  before(async () => {
+    node = await startNode();
+    browser = await launchBrowser({ viewport: { width: 1280, height: 800 } });
+  });
+
+  after(async () => {
+    await browser?.close();
+    if (node) await stopNode(node);
+  });
+
+  it('streams a turn, dedupes by seq, shows tools and errors, cancels, reloads on a gap, re-subscribes', async (t) => {
+    assert.ok(node && browser);
+    const page = await browser.newPage();
+    /** @type {string[]} */
+    const pageErrors = [];
+    page.on('pageerror', (err) => pageErrors.push(err.message));
+
+    /** @type {unknown[]} */
+    let stored = [];
+    let gets = 0;
+    await page.route('**/api/chats', (route) =>
+      route.fulfill({ status: 200, contentType: 'application/json', body: JSON.stringify({ items: [chat] }) }),
+    );
+    await page.route(`**/api/chats/${CHAT_ID}`, (route) => {
+      gets++;
+      return route.fulfill({
+        status: 200,
+        contentType: 'application/json',
+        body: JSON.stringify({ ...chat, messages: stored }),
+      });
+    });
+
+    /** @type {Array<Record<string, any>>} */
+    const fromClient = [];
+    /** @type {import('playwright-core').WebSocketRoute[]} */
+    const sockets = [];
+    let seq = 0;
+    await page.routeWebSocket('**/ws', (ws) => {
+      sockets.push(ws);
+      ws.send(JSON.stringify({ type: 'hello', node_id: 'node-mock', version: '0.0.0' }));
+      ws.onMessage((data) => {
+        const frame = JSON.parse(String(data));
+        fromClient.push(frame);
+        if (frame.type === 'subscribe') {
+          ws.send(JSON.stringify({ type: 'subscribed', chat_id: frame.chat_id, seq, status: 'idle' }));
+        }
+      });
+    });
+    const current = () => {
+      const ws = sockets[sockets.length - 1];
+      assert.ok(ws);
+      return ws;
+    };
+    /** Sends a chat frame with the next seq (or a given one). */
+    const send = (/** @type {Record<string, unknown>} */ fields, /** @type {number | undefined} */ at = undefined) => {
+      const s = at ?? ++seq;
+      seq = Math.max(seq, s);
+      current().send(JSON.stringify({ chat_id: CHAT_ID, seq: s, ...fields }));
+    };
+    const clientFrame = (/** @type {(f: Record<string, any>) => boolean} */ pred, what = 'a client frame') =>
+      waitFor(() => fromClient.find(pred), { what, timeoutMs: 10_000 });
+
+    await page.goto(`${node.url}/chats/${CHAT_ID}`);
+    await waitForTestIdText(page, 'ws-status', 'connected');
+    await waitForTestIdText(page, 'chat-title', 'Mocked chat');
+    await clientFrame((f) => f.type === 'subscribe' && f.chat_id === CHAT_ID, 'subscribe');
+    await waitForTestIdText(page, 'turn-status', 'idle');
+
+    // Send: the message shows at once (optimistic), over the WebSocket with a client_id.
+    await page.getByTestId('composer-input').fill('List the files');
+    await page.getByTestId('composer-send').click();
+    const um = /** @type {Record<string, any>} */ (await clientFrame((f) => f.type === 'user_message', 'user_message'));
+    assert.equal(um.chat_id, CHAT_ID);
+    assert.equal(um.text, 'List the files');
+    assert.match(um.client_id, /^m-/);
+    await page.locator('[data-testid="message-user"][data-pending="sending"]').waitFor({ timeout: 5_000 });
+
+    const userMessage = msg(1, 'user', 'List the files', { client_id: um.client_id });
+    send({ type: 'ack', client_id: um.client_id, message_id: 1 });
+    send({ type: 'message', message: userMessage });
+    await waitFor(async () => (await page.locator('[data-testid="message-user"][data-pending]').count()) === 0, {
+      what: 'the optimistic message to be replaced',
+    });
+    assert.equal(await page.getByTestId('message-user').count(), 1);
+
+    // Streaming, with a duplicate frame that must be ignored.
+    send({ type: 'turn_start', turn: 1 });
+    send({ type: 'reasoning_delta', turn: 1, text: 'The user wants a listing.' });
+    send({ type: 'assistant_delta', turn: 1, text: 'Let me look' });
+    current().send(JSON.stringify({ type: 'assistant_delta', chat_id: CHAT_ID, seq, turn: 1, text: ' DUPLICATE' }));
+    send({ type: 'assistant_delta', turn: 1, text: ' at the **files**.' });
+    await page.locator('[data-testid="message-streaming"]', { hasText: 'Let me look at the files.' }).waitFor({ timeout: 5_000 });
+    assert.doesNotMatch(await testIdText(page, 'message-streaming'), /DUPLICATE/);
+    await waitForTestIdText(page, 'turn-status', 'running');
+    await page.getByTestId('cancel-turn').waitFor({ timeout: 5_000 });
+
+    // The step is stored, then its tool call runs and ends.
+    const call = { id: 'call_1', name: 'run_command', arguments: '{"argv":["ls","-la"]}' };
+    const assistant1 = msg(2, 'assistant', 'Let me look at the **files**.', {
+      reasoning: 'The user wants a listing.',
+      tool_calls: [call],
+    });
+    send({ type: 'message', message: assistant1 });
+    send({ type: 'tool_call', turn: 1, call_id: call.id, name: call.name, arguments: call.arguments });
+    const tool = page.locator('[data-testid="tool-call"][data-tool-name="run_command"]');
+    await waitFor(async () => (await tool.getAttribute('data-outcome')) === 'running', { what: 'a running tool call' });
+    send({
+      type: 'tool_result',
+      turn: 1,
+      call_id: call.id,
+      name: call.name,
+      outcome: 'ok',
+      output: 'notes.txt\nsrc\n',
+      exit_code: 0,
+      duration_ms: 15,
+    });
+    await waitFor(async () => (await tool.getAttribute('data-outcome')) === 'ok', { what: 'the tool call to end ok' });
+    assert.equal(await tool.getByTestId('tool-duration').textContent(), '15 ms');
+    assert.equal(await tool.getByTestId('tool-exit-code').textContent(), 'exit 0');
+    const toolMessage = msg(3, 'tool', 'notes.txt\nsrc\n', {
+      tool_call_id: call.id,
+      tool_name: call.name,
+      outcome: 'ok',
+      exit_code: 0,
+      duration_ms: 15,
+    });
+    send({ type: 'message', message: toolMessage });
+
+    // An error inside the turn shows inline.
+    send({ type: 'error', code: 'model_error', message: 'the model endpoint answered 502' });
+    await page.locator('[data-testid="error-banner"]', { hasText: 'the model endpoint answered 502' }).waitFor({ timeout: 5_000 });
+
+    // More streaming, then Cancel.
+    send({ type: 'assistant_delta', turn: 1, text: 'Half an ans' });
+    await page.locator('[data-testid="message-streaming"]', { hasText: 'Half an ans' }).waitFor({ timeout: 5_000 });
+    await page.getByTestId('cancel-turn').click();
+    await clientFrame((f) => f.type === 'cancel' && f.chat_id === CHAT_ID, 'cancel');
+    send({ type: 'turn_end', turn: 1, outcome: 'cancelled', usage });
+    await waitForTestIdText(page, 'turn-status', 'cancelled');
+    assert.equal(await page.getByTestId('cancel-turn').count(), 0);
+    assert.equal(await testIdText(page, 'turn-usage'), 'tokens in 1,834 · cached 1,536 · out 142');
+    assert.equal(await page.locator('[data-testid="turn-end"][data-outcome="cancelled"]').count(), 1);
+
+    const shot = path.join(os.tmpdir(), `boocode-e2e-chat-ui-${process.pid}.png`);
+    await page.screenshot({ path: shot });
+    t.diagnostic(`screenshot: ${shot}`);
+
+    // A gap in seq: the page reloads the chat from the API and merges it.
+    const assistant2 = msg(5, 'assistant', 'Missed this one while away.', { turn: 2 });
+    stored = [userMessage, assistant1, toolMessage, msg(4, 'user', 'again', { turn: 2 }), assistant2];
+    const getsBefore = gets;
+    send({ type: 'turn_end', turn: 2, outcome: 'completed', usage }, seq + 5);
+    await waitFor(() => gets > getsBefore, { what: 'a reload after the gap' });
+    await page.locator('[data-testid="message-assistant"]', { hasText: 'Missed this one while away.' }).waitFor({ timeout: 5_000 });
+    await page.locator('[data-testid="message-user"]', { hasText: 'again' }).waitFor({ timeout: 5_000 });
+
+    // The node goes away: the page reconnects and subscribes again.
+    const subscribes = fromClient.filter((f) => f.type === 'subscribe').length;
+    await current().close({ code: 1001, reason: 'going away' });
+    await waitForTestIdText(page, 'ws-status', 'disconnected');
+    await waitForTestIdText(page, 'ws-status', 'connected');
+    await waitFor(() => fromClient.filter((f) => f.type === 'subscribe').length > subscribes, {
+      what: 'a new subscribe after reconnecting',
+    });
+
+    assert.equal(await page.getByTestId('protocol-error').count(), 0);
+    assert.deepEqual(pageErrors, []);
+    await page.close();
+  });
+
+  it('shows a frame the page does not understand, and keeps the connection', async () => {
+    assert.ok(node && browser);
+    const page = await browser.newPage();
+    /** @type {import('playwright-core').WebSocketRoute | undefined} */
+    let socket;
+    await page.routeWebSocket('**/ws', (ws) => {
+      socket = ws;
+      ws.send(JSON.stringify({ type: 'hello', node_id: 'node-mock', version: '0.0.0' }));
+    });
+    await page.goto(`${node.url}/`);
+    await waitForTestIdText(page, 'ws-status', 'connected');
+    socket?.send(JSON.stringify({ type: 'turn_end', chat_id: 'c1', seq: 1, turn: 1, outcome: 'finished' }));
+    await page.getByTestId('protocol-error').waitFor({ timeout: 5_000 });
+    assert.match(await testIdText(page, 'protocol-error'), /outcome/);
+    assert.equal(await testIdText(page, 'ws-status'), 'connected');
+    await page.close();
+  });
+});

@@ -1,0 +1,191 @@
+// The chat against a real node with the scripted model (e2e/fixtures/chat-script.json): create
+// a chat on a temp workspace, send a message, watch the model write a file and run a command,
+// see the answer, reload, and see the history again. Then: a bad workspace shows the API's error.
+import assert from 'node:assert/strict';
+import { chmod, mkdtemp, readFile, rm } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { fileURLToPath } from 'node:url';
+import { launchBrowser, startNode, stopNode, testIdText, waitForTestIdText } from './harness.mjs';
+
+const here = path.dirname(fileURLToPath(import.meta.url));
+const scriptPath = path.join(here, 'fixtures', 'chat-script.json');
+const NOTES = 'BooCode e2e notes\nline two\n';
+const keepTemp = process.env.BOOCODE_E2E_KEEP === '1';
+
+/** @param {import('playwright-core').Page} page */
+function watchPage(page) {
+  /** @type {string[]} */
+  const problems = [];
+  page.on('pageerror', (err) => problems.push(`pageerror: ${err.message}`));
+  page.on('console', (msg) => {
+    if (msg.text().startsWith('boocode:')) problems.push(`console.${msg.type()}: ${msg.text()}`);
+  });
+  return problems;
+}
+
+describe('chat', { timeout: 240_000 }, () => {
+  /** @type {import('./harness.mjs').NodeHandle | undefined} */
+  let node;
+  /** @type {import('./harness.mjs').BrowserHandle | undefined} */
+  let browser;
+  /** @type {string} */
+  let workspace = '';
+
+  before(async () => {
+    workspace = await mkdtemp(path.join(os.tmpdir(), 'boocode-e2e-ws-'));
+    // mkdtemp makes it 0700; a node running as root may work in it as another user.
+    await chmod(workspace, 0o755);
+    node = await startNode({ extraArgs: ['--model-script', scriptPath] });
+    browser = await launchBrowser({ viewport: { width: 1280, height: 800 } });
+  });
+
+  after(async () => {
+    await browser?.close();
+    if (node) await stopNode(node);
+    if (workspace && !keepTemp) await rm(workspace, { recursive: true, force: true });
+  });
+
+  it('creates a chat, streams an answer with two tool calls, and keeps the history on reload', async (t) => {
+    assert.ok(node && browser);
+    const page = await browser.newPage();
+    const problems = watchPage(page);
+
+    await page.goto(node.url + '/');
+    await waitForTestIdText(page, 'ws-status', 'connected');
+    await waitForTestIdText(page, 'health-status', 'ok');
+
+    // New chat.
+    await page.getByTestId('new-chat-workspace').fill(workspace);
+    await page.getByTestId('new-chat-title').fill('E2E notes');
+    await page.getByTestId('new-chat-submit').click();
+    await page.waitForURL(/\/chats\/[^/]+$/, { timeout: 15_000 });
+    const chatId = decodeURIComponent(new URL(page.url()).pathname.split('/').pop() ?? '');
+    assert.ok(chatId, `chat id from ${page.url()}`);
+    await waitForTestIdText(page, 'chat-title', 'E2E notes');
+    await page.locator(`[data-testid="chat-list-item"][data-chat-id="${chatId}"]`).waitFor({ timeout: 10_000 });
+    assert.equal(await testIdText(page, 'chat-workspace'), workspace);
+
+    // Compose: Shift+Enter is a newline, Enter sends.
+    const input = page.getByTestId('composer-input');
+    await input.click();
+    await page.keyboard.type('Please write notes.txt');
+    await page.keyboard.press('Shift+Enter');
+    await page.keyboard.type('and show it to me');
+    assert.equal(await input.inputValue(), 'Please write notes.txt\nand show it to me');
+    await page.keyboard.press('Enter');
+    await page.locator('[data-testid="message-user"]', { hasText: 'and show it to me' }).waitFor({ timeout: 10_000 });
+    assert.equal(await input.inputValue(), '');
+
+    // The answer, rendered from markdown, once stored.
+    const answer = page.locator('[data-testid="message-assistant"]', { hasText: 'read it back' });
+    await answer.waitFor({ timeout: 60_000 });
+    await waitForTestIdText(page, 'turn-status', 'completed', { timeoutMs: 60_000 });
+    assert.equal(await answer.getByRole('heading').first().textContent(), 'Done');
+    assert.equal(await answer.locator('strong').first().textContent(), 'notes.txt');
+    assert.match((await answer.locator('pre code').textContent()) ?? '', /BooCode e2e notes\nline two/);
+
+    // Both tool calls, finished ok, with their details.
+    const calls = page.getByTestId('tool-call');
+    assert.equal(await calls.count(), 2);
+    const write = page.locator('[data-testid="tool-call"][data-tool-name="write_file"]');
+    const cat = page.locator('[data-testid="tool-call"][data-tool-name="run_command"]');
+    assert.equal(await write.getAttribute('data-outcome'), 'ok');
+    assert.equal(await cat.getAttribute('data-outcome'), 'ok');
+    assert.match((await cat.locator('summary').textContent()) ?? '', /cat notes\.txt/);
+    await cat.locator('summary').click();
+    await cat.getByTestId('tool-output').waitFor({ timeout: 5_000 });
+    assert.match((await cat.getByTestId('tool-output').textContent()) ?? '', /BooCode e2e notes/);
+    assert.match((await cat.getByTestId('tool-arguments').textContent()) ?? '', /"argv"/);
+    await cat.getByTestId('tool-duration').waitFor({ timeout: 1_000 });
+    // Reasoning is there, collapsed.
+    assert.ok((await page.getByTestId('message-reasoning').count()) >= 1);
+    // Usage of the turn.
+    assert.match(await testIdText(page, 'turn-usage'), /in [\d,]+ · cached [\d,]+ · out [\d,]+/);
+    assert.equal(await page.getByTestId('cancel-turn').count(), 0);
+    assert.equal(await page.getByTestId('error-banner').count(), 0);
+
+    // The file is really there.
+    assert.equal(await readFile(path.join(workspace, 'notes.txt'), 'utf8'), NOTES);
+
+    const shot = path.join(os.tmpdir(), `boocode-e2e-chat-${process.pid}.png`);
+    await page.screenshot({ path: shot });
+    t.diagnostic(`screenshot: ${shot}`);
+
+    // Reload on /chats/<id>: the history comes back from the API.
+    await page.reload();
+    await waitForTestIdText(page, 'ws-status', 'connected');
+    await waitForTestIdText(page, 'chat-title', 'E2E notes');
+    await page.locator('[data-testid="message-user"]', { hasText: 'and show it to me' }).waitFor({ timeout: 10_000 });
+    await page.locator('[data-testid="message-assistant"]', { hasText: 'read it back' }).waitFor({ timeout: 10_000 });
+    assert.equal(await page.getByTestId('tool-call').count(), 2);
+    assert.equal(await write.getAttribute('data-outcome'), 'ok');
+    assert.equal(await cat.getAttribute('data-outcome'), 'ok');
+    assert.equal(await page.locator(`[data-testid="chat-list-item"][data-chat-id="${chatId}"]`).count(), 1);
+
+    assert.equal(await page.getByTestId('protocol-error').count(), 0);
+    assert.deepEqual(problems, []);
+    await page.close();
+  });
+
+  it('cancels a running turn: the command is killed and the turn ends cancelled', async () => {
+    assert.ok(node && browser);
+    const page = await browser.newPage();
+    const problems = watchPage(page);
+    await page.goto(node.url + '/');
+    await waitForTestIdText(page, 'ws-status', 'connected');
+    await page.getByTestId('new-chat-workspace').fill(workspace);
+    await page.getByTestId('new-chat-title').fill('E2E cancel');
+    await page.getByTestId('new-chat-submit').click();
+    await waitForTestIdText(page, 'chat-title', 'E2E cancel');
+
+    // The script's first turn completes; its second runs `sleep 30`.
+    const input = page.getByTestId('composer-input');
+    await input.fill('first');
+    await page.getByTestId('composer-send').click();
+    await waitForTestIdText(page, 'turn-status', 'completed', { timeoutMs: 60_000 });
+    await input.fill('now something slow');
+    await page.getByTestId('composer-send').click();
+    const sleep = page.locator('[data-testid="tool-call"][data-tool-name="run_command"]', { hasText: 'sleep 30' });
+    await sleep.and(page.locator('[data-outcome="running"]')).waitFor({ timeout: 30_000 });
+    await waitForTestIdText(page, 'turn-status', 'running');
+
+    const started = Date.now();
+    await page.getByTestId('cancel-turn').click();
+    await waitForTestIdText(page, 'turn-status', 'cancelled', { timeoutMs: 15_000 });
+    assert.ok(Date.now() - started < 15_000);
+    assert.equal(await sleep.getAttribute('data-outcome'), 'cancelled');
+    assert.equal(await page.locator('[data-testid="turn-end"][data-outcome="cancelled"]').count(), 1);
+    assert.equal(await page.getByTestId('cancel-turn').count(), 0);
+    assert.equal(await input.isEnabled(), true);
+    assert.deepEqual(problems, []);
+    await page.close();
+  });
+
+  it("shows the API's error for a workspace that does not exist", async () => {
+    assert.ok(node && browser);
+    const missing = path.join(workspace, 'does-not-exist');
+    const res = await fetch(`${node.url}/api/chats`, {
+      method: 'POST',
+      headers: { 'Content-Type': 'application/json' },
+      body: JSON.stringify({ workspace: missing }),
+    });
+    assert.equal(res.status, 400);
+    const body = /** @type {{error: {code: string, message: string}}} */ (await res.json());
+    assert.equal(body.error.code, 'invalid_argument');
+
+    const page = await browser.newPage();
+    const problems = watchPage(page);
+    await page.goto(node.url + '/');
+    await waitForTestIdText(page, 'ws-status', 'connected');
+    const before = await page.getByTestId('chat-list-item').count();
+    await page.getByTestId('new-chat-workspace').fill(missing);
+    await page.getByTestId('new-chat-submit').click();
+    await waitForTestIdText(page, 'new-chat-error', body.error.message);
+    assert.equal(new URL(page.url()).pathname, '/');
+    assert.equal(await page.getByTestId('chat-list-item').count(), before);
+    assert.deepEqual(problems, []);
+    await page.close();
+  });
+});

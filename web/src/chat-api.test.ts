@@ -1,0 +1,263 @@
+import { describe, expect, it, vi } from 'vitest';
+import {
+  ApiError,
+  ProtocolError,
+  errorInfo,
+  isChatFrame,
+  parseChat,
+  parseMessage,
+  parseServerFrame,
+} from './api';
+import { archiveChat, createChat, getChat, listChats, sendMessage } from './chat-api';
+
+const chat = {
+  id: 'c_3f9c0a12b4de4a01',
+  workspace: '/home/me/project',
+  title: 'Fix the build',
+  build_command: ['make', '-k'],
+  created_at: '2026-11-24T06:10:00.123Z',
+  archived: false,
+  status: 'idle',
+};
+
+const userMsg = {
+  id: 1,
+  role: 'user',
+  content: 'hi',
+  turn: 1,
+  client_id: 'm-1',
+  created_at: '2026-11-24T06:10:01.000Z',
+};
+
+const assistantMsg = {
+  id: 2,
+  role: 'assistant',
+  content: '',
+  reasoning: 'think',
+  tool_calls: [{ id: 'call_1', name: 'write_file', arguments: '{"path":"a.txt","content":"x"}' }],
+  turn: 1,
+  created_at: '2026-11-24T06:10:02.000Z',
+};
+
+const toolMsg = {
+  id: 3,
+  role: 'tool',
+  content: 'wrote 1 byte',
+  tool_call_id: 'call_1',
+  tool_name: 'write_file',
+  outcome: 'ok',
+  exit_code: null,
+  duration_ms: 3,
+  turn: 1,
+  created_at: '2026-11-24T06:10:02.100Z',
+};
+
+function respond(status: number, body: unknown) {
+  return vi.fn<typeof fetch>(async () => new Response(typeof body === 'string' ? body : JSON.stringify(body), { status }));
+}
+
+describe('chat and message parsers', () => {
+  it('accepts a chat, with build_command absent or null', () => {
+    expect(parseChat(chat)).toEqual(chat);
+    const { build_command: _omit, ...noBuild } = chat;
+    expect(parseChat(noBuild).build_command).toBeNull();
+    expect(parseChat({ ...chat, build_command: null }).build_command).toBeNull();
+  });
+
+  it.each([
+    ['missing id', { ...chat, id: undefined }],
+    ['numeric id', { ...chat, id: 7 }],
+    ['bad status', { ...chat, status: 'sleeping' }],
+    ['string archived', { ...chat, archived: 'no' }],
+    ['bad build_command', { ...chat, build_command: 'make' }],
+  ])('rejects a chat with %s', (_n, body) => {
+    expect(() => parseChat(body)).toThrow(ProtocolError);
+  });
+
+  it('reads a chat without "status" as idle (the node sends none, docs/api.md shows it)', () => {
+    const { status: _omit, ...noStatus } = chat;
+    expect(parseChat({ ...noStatus, turns: 0 })).toEqual({ ...chat, status: 'idle' });
+  });
+
+  it('accepts "turn": null on a user message whose turn has not started (as the node sends it)', () => {
+    expect(parseMessage({ ...userMsg, turn: null }).turn).toBeNull();
+    expect(() => parseMessage({ ...userMsg, turn: undefined })).toThrow(ProtocolError);
+  });
+
+  it('accepts user, assistant and tool messages', () => {
+    expect(parseMessage(userMsg)).toEqual(userMsg);
+    expect(parseMessage(assistantMsg)).toEqual(assistantMsg);
+    expect(parseMessage(toolMsg)).toEqual(toolMsg);
+  });
+
+  it('re-encodes tool call arguments sent as an object', () => {
+    const m = parseMessage({ ...assistantMsg, tool_calls: [{ id: 'c', name: 'list_dir', arguments: { path: '.' } }] });
+    expect(m.tool_calls?.[0]?.arguments).toBe('{"path":"."}');
+  });
+
+  it.each([
+    ['bad role', { ...userMsg, role: 'system' }],
+    ['missing content', { ...userMsg, content: undefined }],
+    ['fractional id', { ...userMsg, id: 1.5 }],
+    ['tool without tool_call_id', { ...toolMsg, tool_call_id: undefined }],
+    ['bad outcome', { ...toolMsg, outcome: 'fine' }],
+    ['tool_calls not an array', { ...assistantMsg, tool_calls: {} }],
+  ])('rejects a message with %s', (_n, body) => {
+    expect(() => parseMessage(body)).toThrow(ProtocolError);
+  });
+});
+
+describe('server frame parser', () => {
+  const base = { chat_id: 'c1', seq: 4 };
+  const usage = { prompt: 100, cache_hit: 80, cache_miss: 20, cache_write: 0, completion: 10, reasoning: 2 };
+  const good: Array<[string, Record<string, unknown>]> = [
+    ['pong', { type: 'pong' }],
+    ['connection error', { type: 'error', code: 'unknown_type', message: "unknown frame type 'dance'" }],
+    ['connection error about a chat', { type: 'error', code: 'not_found', message: 'no chat', chat_id: 'c9' }],
+    ['chat error', { type: 'error', code: 'model_error', message: 'HTTP 500', ...base }],
+    ['subscribed', { type: 'subscribed', status: 'running', ...base }],
+    ['ack', { type: 'ack', client_id: 'm-1', message_id: 12, ...base }],
+    ['message', { type: 'message', message: userMsg, ...base }],
+    ['turn_start', { type: 'turn_start', turn: 1, ...base }],
+    ['assistant_delta', { type: 'assistant_delta', turn: 1, text: 'Hel', ...base }],
+    ['empty assistant_delta', { type: 'assistant_delta', turn: 1, text: '', ...base }],
+    ['reasoning_delta', { type: 'reasoning_delta', turn: 1, text: 'hmm', ...base }],
+    ['tool_call', { type: 'tool_call', turn: 1, call_id: 'k', name: 'run_command', arguments: '{"argv":["ls"]}', ...base }],
+    [
+      'tool_result',
+      { type: 'tool_result', turn: 1, call_id: 'k', name: 'run_command', outcome: 'ok', output: 'a\n', exit_code: 0, duration_ms: 12, ...base },
+    ],
+    ['turn_end', { type: 'turn_end', turn: 1, outcome: 'completed', usage, ...base }],
+  ];
+
+  it.each(good)('accepts %s', (_n, frame) => {
+    expect(parseServerFrame(JSON.stringify(frame))).toEqual(frame);
+  });
+
+  it('normalizes tool_call arguments given as an object', () => {
+    const f = parseServerFrame(JSON.stringify({ type: 'tool_call', turn: 1, call_id: 'k', name: 'read_file', arguments: { path: 'a' }, ...base }));
+    expect(f).toMatchObject({ arguments: '{"path":"a"}' });
+  });
+
+  it('keeps a failed turn_end error, as a string or {code, message}', () => {
+    const s = parseServerFrame(JSON.stringify({ type: 'turn_end', turn: 2, outcome: 'error', usage, error: 'model down', ...base }));
+    expect(s).toMatchObject({ error: { code: 'error', message: 'model down' } });
+    const o = parseServerFrame(
+      JSON.stringify({ type: 'turn_end', turn: 2, outcome: 'error', usage, error: { code: 'model_error', message: 'HTTP 502' }, ...base }),
+    );
+    expect(o).toMatchObject({ error: { code: 'model_error', message: 'HTTP 502' } });
+  });
+
+  it('treats a missing exit_code as null', () => {
+    const f = parseServerFrame(
+      JSON.stringify({ type: 'tool_result', turn: 1, call_id: 'k', name: 'read_file', outcome: 'error', output: 'no such file', duration_ms: 1, ...base }),
+    );
+    expect(f).toMatchObject({ exit_code: null });
+  });
+
+  it('tells chat frames from connection frames', () => {
+    expect(isChatFrame(parseServerFrame(JSON.stringify({ type: 'turn_start', turn: 1, ...base })))).toBe(true);
+    expect(isChatFrame(parseServerFrame(JSON.stringify({ type: 'error', code: 'x', message: 'y', chat_id: 'c1' })))).toBe(false);
+    expect(isChatFrame(parseServerFrame(JSON.stringify({ type: 'error', code: 'x', message: 'y', ...base })))).toBe(true);
+  });
+
+  it.each([
+    ['chat frame without chat_id', { type: 'turn_start', turn: 1, seq: 1 }],
+    ['chat frame without seq', { type: 'turn_start', turn: 1, chat_id: 'c1' }],
+    ['negative seq', { type: 'turn_start', turn: 1, chat_id: 'c1', seq: -1 }],
+    ['string seq', { type: 'turn_start', turn: 1, chat_id: 'c1', seq: '3' }],
+    ['unknown type', { type: 'dance', ...base }],
+    ['delta without text', { type: 'assistant_delta', turn: 1, ...base }],
+    ['bad subscribed status', { type: 'subscribed', status: 'busy', ...base }],
+    ['ack without message_id', { type: 'ack', client_id: 'm', ...base }],
+    ['message with a bad message', { type: 'message', message: { id: 1 }, ...base }],
+    ['tool_result with a bad outcome', { type: 'tool_result', turn: 1, call_id: 'k', name: 'x', outcome: 'meh', output: '', exit_code: 0, duration_ms: 1, ...base }],
+    ['tool_result without duration', { type: 'tool_result', turn: 1, call_id: 'k', name: 'x', outcome: 'ok', output: '', exit_code: 0, ...base }],
+    ['turn_end with a bad outcome', { type: 'turn_end', turn: 1, outcome: 'done', usage, ...base }],
+    ['turn_end without usage', { type: 'turn_end', turn: 1, outcome: 'completed', ...base }],
+    ['turn_end with partial usage', { type: 'turn_end', turn: 1, outcome: 'completed', usage: { prompt: 1 }, ...base }],
+    ['error without code', { type: 'error', message: 'x' }],
+    ['error with seq but no chat_id', { type: 'error', code: 'x', message: 'y', seq: 3 }],
+  ])('rejects %s', (_n, frame) => {
+    expect(() => parseServerFrame(JSON.stringify(frame))).toThrow(ProtocolError);
+  });
+});
+
+describe('chat REST calls', () => {
+  it('createChat POSTs JSON and parses the 201 chat', async () => {
+    const f = respond(201, chat);
+    await expect(createChat({ workspace: '/home/me/project', title: 'Fix the build' }, { fetchImpl: f })).resolves.toEqual(chat);
+    const [url, init] = f.mock.calls[0] ?? [];
+    expect(url).toBe('/api/chats');
+    expect(init?.method).toBe('POST');
+    expect(JSON.parse(String(init?.body))).toEqual({ workspace: '/home/me/project', title: 'Fix the build' });
+    expect((init?.headers as Record<string, string>)['Content-Type']).toBe('application/json');
+  });
+
+  it('createChat leaves out an empty title', async () => {
+    const f = respond(201, chat);
+    await createChat({ workspace: '/w', title: '' }, { fetchImpl: f });
+    expect(JSON.parse(String(f.mock.calls[0]?.[1]?.body))).toEqual({ workspace: '/w' });
+  });
+
+  it("surfaces the API's error as {code, message}", async () => {
+    const body = { error: { code: 'invalid_argument', message: 'workspace /nope is not an existing directory' } };
+    const f = respond(400, body);
+    const err = await createChat({ workspace: '/nope' }, { fetchImpl: f }).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(ApiError);
+    expect(errorInfo(err)).toEqual(body.error);
+    expect((err as ApiError).status).toBe(400);
+  });
+
+  it('gives a code even when the error body is not JSON, or the network fails', async () => {
+    const err = await listChats({ fetchImpl: respond(502, 'bad gateway') }).catch((e: unknown) => e);
+    expect(errorInfo(err).code).toBe('http_502');
+    const down = vi.fn<typeof fetch>(async () => {
+      throw new TypeError('fetch failed');
+    });
+    const err2 = await listChats({ fetchImpl: down }).catch((e: unknown) => e);
+    expect(errorInfo(err2)).toEqual({ code: 'network', message: 'cannot reach the node (fetch failed)' });
+  });
+
+  it('a 2xx body of the wrong shape is a bad_response', async () => {
+    const err = await listChats({ fetchImpl: respond(200, { chats: [] }) }).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(ProtocolError);
+    expect(errorInfo(err).code).toBe('bad_response');
+  });
+
+  it('listChats reads {items}', async () => {
+    const f = respond(200, { items: [chat] });
+    await expect(listChats({ fetchImpl: f })).resolves.toEqual([chat]);
+    expect(f.mock.calls[0]?.[0]).toBe('/api/chats');
+  });
+
+  it('getChat returns the chat with its messages and escapes the id', async () => {
+    const f = respond(200, { ...chat, messages: [userMsg, assistantMsg, toolMsg] });
+    const got = await getChat('c/1', { fetchImpl: f });
+    expect(got.messages).toHaveLength(3);
+    expect(f.mock.calls[0]?.[0]).toBe('/api/chats/c%2F1');
+  });
+
+  it('getChat needs a messages array', async () => {
+    await expect(getChat('c1', { fetchImpl: respond(200, chat) })).rejects.toBeInstanceOf(ProtocolError);
+  });
+
+  it('archiveChat sends DELETE', async () => {
+    const f = respond(200, { ...chat, archived: true });
+    await expect(archiveChat(chat.id, { fetchImpl: f })).resolves.toMatchObject({ archived: true });
+    expect(f.mock.calls[0]?.[1]?.method).toBe('DELETE');
+  });
+
+  it('sendMessage posts text and client_id and returns message_id', async () => {
+    const f = respond(202, { message_id: 12 });
+    await expect(sendMessage('c1', 'hello', 'm-17', { fetchImpl: f })).resolves.toEqual({ message_id: 12 });
+    expect(f.mock.calls[0]?.[0]).toBe('/api/chats/c1/messages');
+    expect(JSON.parse(String(f.mock.calls[0]?.[1]?.body))).toEqual({ text: 'hello', client_id: 'm-17' });
+  });
+
+  it('sendMessage surfaces 409 archived', async () => {
+    const f = respond(409, { error: { code: 'archived', message: 'the chat is archived' } });
+    const err = await sendMessage('c1', 'x', undefined, { fetchImpl: f }).catch((e: unknown) => e);
+    expect(errorInfo(err)).toEqual({ code: 'archived', message: 'the chat is archived' });
+  });
+});

@@ -1,0 +1,59 @@
+// REST calls for chats (docs/api.md, "Chats"). Each throws an ApiError whose `code` and
+// `message` are the node's own (`{"error": {"code", "message"}}`), or a ProtocolError when a
+// 2xx body has the wrong shape; `errorInfo(err)` turns either into {code, message}.
+
+import {
+  parseChat,
+  parseChatList,
+  parseChatWithMessages,
+  parseSendResult,
+  requestJson,
+  type Chat,
+  type ChatWithMessages,
+  type FetchOptions,
+} from './api';
+
+export interface NewChat {
+  workspace: string;
+  title?: string;
+  build_command?: string[];
+}
+
+function chatPath(id: string): string {
+  return `/api/chats/${encodeURIComponent(id)}`;
+}
+
+/** POST /api/chats -> 201 chat. */
+export async function createChat(req: NewChat, opts: FetchOptions = {}): Promise<Chat> {
+  const body: NewChat = { workspace: req.workspace };
+  if (req.title !== undefined && req.title !== '') body.title = req.title;
+  if (req.build_command !== undefined) body.build_command = req.build_command;
+  return parseChat(await requestJson('POST', '/api/chats', { ...opts, body }));
+}
+
+/** GET /api/chats -> the chats that are not archived, newest first. */
+export async function listChats(opts: FetchOptions = {}): Promise<Chat[]> {
+  return parseChatList(await requestJson('GET', '/api/chats', opts));
+}
+
+/** GET /api/chats/:id -> the chat with its messages. */
+export async function getChat(id: string, opts: FetchOptions = {}): Promise<ChatWithMessages> {
+  return parseChatWithMessages(await requestJson('GET', chatPath(id), opts));
+}
+
+/** DELETE /api/chats/:id -> the archived chat. */
+export async function archiveChat(id: string, opts: FetchOptions = {}): Promise<Chat> {
+  return parseChat(await requestJson('DELETE', chatPath(id), opts));
+}
+
+/** POST /api/chats/:id/messages -> 202 {message_id}, once the message is stored. */
+export async function sendMessage(
+  id: string,
+  text: string,
+  clientId?: string,
+  opts: FetchOptions = {},
+): Promise<{ message_id: number }> {
+  const body: { text: string; client_id?: string } = { text };
+  if (clientId !== undefined) body.client_id = clientId;
+  return parseSendResult(await requestJson('POST', `${chatPath(id)}/messages`, { ...opts, body }));
+}

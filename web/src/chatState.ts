@@ -1,0 +1,579 @@
+// The chat view's state: a pure reducer that folds the chat's history (GET /api/chats/:id)
+// and its live frames (/ws) into what the page shows, plus `buildTranscript`, which turns
+// that state into the list of items to render.
+//
+// Ordering rules (docs/protocol.md): every chat frame carries `seq`, growing by one per frame
+// within the chat. A frame with seq <= the last one seen is a duplicate and ignored; a frame
+// that skips numbers reveals a gap: it is applied, and `gap` is set so the page reloads the
+// chat from the API (stored messages are merged by id, so reloading is always safe).
+
+import type {
+  AckFrame,
+  Chat,
+  ChatFrame,
+  ChatStatus,
+  ChatWithMessages,
+  ErrorFrame,
+  ErrorInfo,
+  Message,
+  StoredToolCall,
+  ToolOutcome,
+  TurnOutcome,
+  Usage,
+} from './api';
+
+export interface PendingMessage {
+  client_id: string;
+  text: string;
+  /** sending: not stored yet; sent: stored (ack or 202), its `message` not seen yet. */
+  state: 'sending' | 'sent' | 'failed';
+  message_id?: number;
+  error?: ErrorInfo;
+}
+
+export interface ToolCallState {
+  call_id: string;
+  name: string;
+  /** JSON text as the model sent it. */
+  arguments: string;
+  turn: number | null;
+  state: 'running' | 'done';
+  outcome?: ToolOutcome;
+  output?: string;
+  exit_code?: number | null;
+  duration_ms?: number;
+}
+
+export interface TurnInfo {
+  turn: number;
+  state: 'running' | TurnOutcome;
+  usage?: Usage;
+  error?: ErrorInfo;
+  /** Text that streamed but was never stored as a message (e.g. a cancelled answer). */
+  partialText?: string;
+  partialReasoning?: string;
+}
+
+export interface ChatError extends ErrorInfo {
+  key: number;
+  turn?: number;
+}
+
+export interface ChatState {
+  chatId: string;
+  chat: Chat | null;
+  load: 'loading' | 'loaded' | 'error';
+  loadError: ErrorInfo | null;
+  /** Stored messages, ordered by id, unique by id. */
+  messages: Message[];
+  /** Optimistic user messages, by client_id, until their stored message is seen. */
+  pending: PendingMessage[];
+  /** The last chat frame seq applied; null until the first one (or `subscribed`). */
+  lastSeq: number | null;
+  /** Frames were missed (a seq gap): reload the chat from the API. */
+  gap: boolean;
+  /**
+   * The history may miss messages stored between the first GET and the subscription (the
+   * first `subscribed` sets it): reload the chat from the API. `gap` implies it.
+   */
+  resync: boolean;
+  /** A turn is running (from subscribed, turn_start, turn_end). */
+  running: boolean;
+  /** The turn being streamed, and its text not yet stored as a message. */
+  liveTurn: number | null;
+  liveText: string;
+  liveReasoning: string;
+  /** Tool calls seen live (tool_call / tool_result frames), by call_id. */
+  toolCalls: Record<string, ToolCallState>;
+  /** Turns seen live, by number. */
+  turns: Record<number, TurnInfo>;
+  /** Errors shown inline (error frames, failed sends). */
+  errors: ChatError[];
+  nextKey: number;
+}
+
+export type ChatAction =
+  | { type: 'open'; chatId: string }
+  | { type: 'load_start' }
+  | { type: 'loaded'; chat: ChatWithMessages; reload?: boolean }
+  | { type: 'load_failed'; error: ErrorInfo }
+  /** The page starts reloading after a gap or the first subscription: clears `gap` and `resync`. */
+  | { type: 'reload_start' }
+  | { type: 'frame'; frame: ChatFrame | ErrorFrame }
+  | { type: 'send'; client_id: string; text: string }
+  | { type: 'resend'; client_id: string }
+  | { type: 'sent'; client_id: string; message_id: number }
+  | { type: 'send_failed'; client_id: string; error: ErrorInfo }
+  | { type: 'discard_pending'; client_id: string }
+  | { type: 'chat_updated'; chat: Chat }
+  | { type: 'dismiss_error'; key: number };
+
+export function initialChatState(chatId: string): ChatState {
+  return {
+    chatId,
+    chat: null,
+    load: 'loading',
+    loadError: null,
+    messages: [],
+    pending: [],
+    lastSeq: null,
+    gap: false,
+    resync: false,
+    running: false,
+    liveTurn: null,
+    liveText: '',
+    liveReasoning: '',
+    toolCalls: {},
+    turns: {},
+    errors: [],
+    nextKey: 1,
+  };
+}
+
+/** Inserts or replaces messages by id, keeping id order. */
+export function mergeMessages(existing: Message[], incoming: Message[]): Message[] {
+  if (incoming.length === 0) return existing;
+  const byId = new Map<number, Message>();
+  for (const m of existing) byId.set(m.id, m);
+  for (const m of incoming) byId.set(m.id, m);
+  return [...byId.values()].sort((a, b) => a.id - b.id);
+}
+
+/** Drops pending messages whose stored message is present. */
+function settlePending(pending: PendingMessage[], messages: Message[]): PendingMessage[] {
+  if (pending.length === 0) return pending;
+  const ids = new Set<number>();
+  const clientIds = new Set<string>();
+  for (const m of messages) {
+    if (m.role !== 'user') continue;
+    ids.add(m.id);
+    if (m.client_id) clientIds.add(m.client_id);
+  }
+  const left = pending.filter(
+    (p) => !clientIds.has(p.client_id) && !(p.message_id !== undefined && ids.has(p.message_id)),
+  );
+  return left.length === pending.length ? pending : left;
+}
+
+function pushError(state: ChatState, error: ErrorInfo, turn?: number): ChatState {
+  const item: ChatError = { key: state.nextKey, code: error.code, message: error.message };
+  if (turn !== undefined) item.turn = turn;
+  return { ...state, errors: [...state.errors, item], nextKey: state.nextKey + 1 };
+}
+
+/** Error frames without seq answer a client frame; those codes mean a sent message was refused. */
+const SEND_REFUSED = new Set(['archived', 'too_large', 'bad_frame', 'not_found']);
+
+function applyConnectionError(state: ChatState, frame: ErrorFrame): ChatState {
+  let next = pushError(state, { code: frame.code, message: frame.message });
+  if (SEND_REFUSED.has(frame.code) && next.pending.some((p) => p.state === 'sending')) {
+    next = {
+      ...next,
+      pending: next.pending.map((p) =>
+        p.state === 'sending' ? { ...p, state: 'failed', error: { code: frame.code, message: frame.message } } : p,
+      ),
+    };
+  }
+  return next;
+}
+
+function applyAck(state: ChatState, frame: AckFrame): ChatState {
+  const stored = state.messages.some((m) => m.id === frame.message_id && m.role === 'user');
+  let changed = false;
+  const pending: PendingMessage[] = [];
+  for (const p of state.pending) {
+    if (p.client_id !== frame.client_id) {
+      pending.push(p);
+      continue;
+    }
+    changed = true;
+    if (!stored) pending.push({ client_id: p.client_id, text: p.text, state: 'sent', message_id: frame.message_id });
+  }
+  return changed ? { ...state, pending } : state;
+}
+
+function applyMessage(state: ChatState, message: Message): ChatState {
+  const messages = mergeMessages(state.messages, [message]);
+  let next: ChatState = { ...state, messages, pending: settlePending(state.pending, [message]) };
+  if (message.role === 'assistant') {
+    // The step that was streaming is now stored: its text lives in the message.
+    next = { ...next, liveText: '', liveReasoning: '' };
+  } else if (message.role === 'tool' && message.tool_call_id) {
+    const call = state.toolCalls[message.tool_call_id];
+    if (call && call.state === 'running') {
+      next = {
+        ...next,
+        toolCalls: {
+          ...state.toolCalls,
+          [call.call_id]: {
+            ...call,
+            state: 'done',
+            outcome: message.outcome ?? call.outcome,
+            output: message.content,
+            exit_code: message.exit_code ?? null,
+            ...(message.duration_ms !== undefined ? { duration_ms: message.duration_ms } : {}),
+          },
+        },
+      };
+    }
+  }
+  return next;
+}
+
+/** Keeps the live stream bound to one turn: a delta of another turn starts afresh. */
+function liveFor(state: ChatState, turn: number): Pick<ChatState, 'liveTurn' | 'liveText' | 'liveReasoning'> {
+  if (state.liveTurn === turn) return state;
+  return { liveTurn: turn, liveText: '', liveReasoning: '' };
+}
+
+function applyChatFrame(state: ChatState, frame: ChatFrame): ChatState {
+  switch (frame.type) {
+    case 'subscribed': // handled before seq bookkeeping
+      return state;
+    case 'ack':
+      return applyAck(state, frame);
+    case 'message':
+      return applyMessage(state, frame.message);
+    case 'turn_start':
+      return {
+        ...state,
+        running: true,
+        liveTurn: frame.turn,
+        liveText: '',
+        liveReasoning: '',
+        turns: { ...state.turns, [frame.turn]: { turn: frame.turn, state: 'running' } },
+      };
+    case 'assistant_delta': {
+      const live = liveFor(state, frame.turn);
+      return { ...state, ...live, running: true, liveText: live.liveText + frame.text };
+    }
+    case 'reasoning_delta': {
+      const live = liveFor(state, frame.turn);
+      return { ...state, ...live, running: true, liveReasoning: live.liveReasoning + frame.text };
+    }
+    case 'tool_call': {
+      const prev = state.toolCalls[frame.call_id];
+      return {
+        ...state,
+        running: true,
+        toolCalls: {
+          ...state.toolCalls,
+          [frame.call_id]: {
+            ...prev,
+            call_id: frame.call_id,
+            name: frame.name,
+            arguments: frame.arguments,
+            turn: frame.turn,
+            state: prev?.state === 'done' ? 'done' : 'running',
+          },
+        },
+      };
+    }
+    case 'tool_result': {
+      const prev = state.toolCalls[frame.call_id];
+      return {
+        ...state,
+        toolCalls: {
+          ...state.toolCalls,
+          [frame.call_id]: {
+            call_id: frame.call_id,
+            name: frame.name,
+            arguments: prev?.arguments ?? '',
+            turn: frame.turn,
+            state: 'done',
+            outcome: frame.outcome,
+            output: frame.output,
+            exit_code: frame.exit_code,
+            duration_ms: frame.duration_ms,
+          },
+        },
+      };
+    }
+    case 'turn_end': {
+      const info: TurnInfo = { turn: frame.turn, state: frame.outcome, usage: frame.usage };
+      if (frame.error) info.error = frame.error;
+      if (state.liveTurn === frame.turn) {
+        if (state.liveText) info.partialText = state.liveText;
+        if (state.liveReasoning) info.partialReasoning = state.liveReasoning;
+      }
+      return {
+        ...state,
+        running: false,
+        liveTurn: null,
+        liveText: '',
+        liveReasoning: '',
+        turns: { ...state.turns, [frame.turn]: info },
+      };
+    }
+    case 'error': {
+      const turn = state.running && state.liveTurn !== null ? state.liveTurn : undefined;
+      return pushError(state, { code: frame.code, message: frame.message }, turn);
+    }
+  }
+}
+
+function applyFrame(state: ChatState, frame: ChatFrame | ErrorFrame): ChatState {
+  if (frame.chat_id !== undefined && frame.chat_id !== state.chatId) return state;
+  if (frame.type === 'error' && (frame.seq === undefined || frame.chat_id === undefined)) {
+    return frame.chat_id === state.chatId ? applyConnectionError(state, frame) : state;
+  }
+  const chatFrame = frame as ChatFrame;
+
+  if (chatFrame.type === 'subscribed') {
+    // seq is the last seq sent so far (this frame consumes none). Behind it: we missed
+    // frames. Ahead of it: the node's numbering restarted. Either way, reload.
+    const status: ChatStatus = chatFrame.status;
+    const gap = state.lastSeq !== null && chatFrame.seq !== state.lastSeq;
+    return {
+      ...state,
+      lastSeq: chatFrame.seq,
+      gap: state.gap || gap,
+      resync: state.resync || gap || state.lastSeq === null,
+      running: status === 'running',
+      ...(status === 'idle' ? { liveTurn: null, liveText: '', liveReasoning: '' } : {}),
+    };
+  }
+
+  let gap = state.gap;
+  if (state.lastSeq !== null) {
+    if (chatFrame.seq <= state.lastSeq) return state; // duplicate
+    if (chatFrame.seq > state.lastSeq + 1) gap = true;
+  }
+  return applyChatFrame({ ...state, lastSeq: chatFrame.seq, gap, resync: state.resync || gap }, chatFrame);
+}
+
+export function chatReducer(state: ChatState, action: ChatAction): ChatState {
+  switch (action.type) {
+    case 'open':
+      return action.chatId === state.chatId ? state : initialChatState(action.chatId);
+    case 'load_start':
+      return { ...state, load: state.load === 'loaded' ? 'loaded' : 'loading', loadError: null };
+    case 'loaded': {
+      if (action.chat.id !== state.chatId) return state;
+      const { messages: loaded, ...chat } = action.chat;
+      const messages = mergeMessages(state.messages, loaded);
+      const next: ChatState = {
+        ...state,
+        chat,
+        load: 'loaded',
+        loadError: null,
+        messages,
+        pending: settlePending(state.pending, messages),
+      };
+      // The node's status is the best we know until live frames say otherwise; after a gap
+      // it is fresher than ours (we may have missed a turn_end).
+      if (state.lastSeq === null || action.reload) {
+        next.running = chat.status === 'running';
+        if (!next.running) {
+          next.liveTurn = null;
+          next.liveText = '';
+          next.liveReasoning = '';
+        }
+      }
+      return next;
+    }
+    case 'load_failed':
+      return { ...state, load: state.load === 'loaded' ? 'loaded' : 'error', loadError: action.error };
+    case 'reload_start':
+      return state.gap || state.resync ? { ...state, gap: false, resync: false } : state;
+    case 'frame':
+      return applyFrame(state, action.frame);
+    case 'send':
+      return {
+        ...state,
+        pending: [...state.pending, { client_id: action.client_id, text: action.text, state: 'sending' }],
+      };
+    case 'resend':
+      return {
+        ...state,
+        pending: state.pending.map((p) =>
+          p.client_id === action.client_id ? { client_id: p.client_id, text: p.text, state: 'sending' } : p,
+        ),
+      };
+    case 'sent': {
+      if (state.messages.some((m) => m.id === action.message_id && m.role === 'user')) {
+        return { ...state, pending: state.pending.filter((p) => p.client_id !== action.client_id) };
+      }
+      return {
+        ...state,
+        pending: state.pending.map((p) =>
+          p.client_id === action.client_id && p.state !== 'sent'
+            ? { client_id: p.client_id, text: p.text, state: 'sent', message_id: action.message_id }
+            : p,
+        ),
+      };
+    }
+    case 'send_failed':
+      return {
+        ...state,
+        pending: state.pending.map((p) =>
+          p.client_id === action.client_id && p.state === 'sending' ? { ...p, state: 'failed', error: action.error } : p,
+        ),
+      };
+    case 'discard_pending':
+      return { ...state, pending: state.pending.filter((p) => p.client_id !== action.client_id) };
+    case 'chat_updated':
+      return action.chat.id === state.chatId ? { ...state, chat: action.chat } : state;
+    case 'dismiss_error':
+      return { ...state, errors: state.errors.filter((e) => e.key !== action.key) };
+  }
+}
+
+// ---------------------------------------------------------------------------------------
+// Transcript: what to render, in order.
+
+export interface ToolCallView {
+  call_id: string;
+  name: string;
+  arguments: string;
+  /** running: no result yet; done: it ended; lost: the turn ended without a result. */
+  state: 'running' | 'done' | 'lost';
+  outcome?: ToolOutcome;
+  output?: string;
+  exit_code?: number | null;
+  duration_ms?: number;
+}
+
+export type TranscriptItem =
+  | { kind: 'user'; key: string; text: string; pending?: PendingMessage }
+  | { kind: 'assistant'; key: string; message: Message; toolCalls: ToolCallView[] }
+  | { kind: 'tool'; key: string; call: ToolCallView }
+  | { kind: 'turn_end'; key: string; info: TurnInfo }
+  | { kind: 'error'; key: string; error: ChatError }
+  | { kind: 'live'; key: string; turn: number | null; text: string; reasoning: string; toolCalls: ToolCallView[] };
+
+function viewFromStored(call: StoredToolCall, result: Message | undefined, live: ToolCallState | undefined, ended: boolean): ToolCallView {
+  const view: ToolCallView = { call_id: call.id, name: call.name, arguments: call.arguments, state: 'running' };
+  if (result) {
+    view.state = 'done';
+    if (result.outcome) view.outcome = result.outcome;
+    view.output = result.content;
+    view.exit_code = result.exit_code ?? null;
+    if (result.duration_ms !== undefined) view.duration_ms = result.duration_ms;
+  } else if (live?.state === 'done') {
+    Object.assign(view, viewFromLive(live));
+  } else if (ended) {
+    view.state = 'lost';
+  }
+  return view;
+}
+
+function viewFromLive(call: ToolCallState): ToolCallView {
+  const view: ToolCallView = { call_id: call.call_id, name: call.name, arguments: call.arguments, state: call.state };
+  if (call.outcome) view.outcome = call.outcome;
+  if (call.output !== undefined) view.output = call.output;
+  if (call.exit_code !== undefined) view.exit_code = call.exit_code;
+  if (call.duration_ms !== undefined) view.duration_ms = call.duration_ms;
+  return view;
+}
+
+export function buildTranscript(state: ChatState): TranscriptItem[] {
+  const items: TranscriptItem[] = [];
+  const results = new Map<string, Message>();
+  for (const m of state.messages) {
+    if (m.role === 'tool' && m.tool_call_id) results.set(m.tool_call_id, m);
+  }
+  const claimed = new Set<string>();
+  const liveTurnRunning = state.running && state.liveTurn !== null;
+  const turnEnded = (turn: number) => {
+    const info = state.turns[turn];
+    if (info) return info.state !== 'running';
+    return !(state.running && (state.liveTurn === null || state.liveTurn === turn));
+  };
+  /** Tool calls seen live but on no stored assistant message (yet). */
+  const unclaimed = (turn: number | null) =>
+    Object.values(state.toolCalls).filter(
+      (c) => c.turn === turn && !claimed.has(c.call_id) && !results.has(c.call_id),
+    );
+
+  // After the last stored message of each turn: its stray tool calls, errors and footer.
+  const lastOfTurn = new Map<number, number>();
+  state.messages.forEach((m, i) => {
+    if (m.turn !== null) lastOfTurn.set(m.turn, i);
+  });
+  const placedTurns = new Set<number>();
+  const placeTurnTail = (turn: number) => {
+    if (placedTurns.has(turn)) return;
+    placedTurns.add(turn);
+    for (const c of unclaimed(turn)) {
+      claimed.add(c.call_id);
+      const view = viewFromLive(c);
+      if (view.state === 'running' && turnEnded(turn)) view.state = 'lost';
+      items.push({ kind: 'tool', key: `c${c.call_id}`, call: view });
+    }
+    const errors = state.errors.filter((e) => e.turn === turn);
+    for (const e of errors) items.push({ kind: 'error', key: `e${e.key}`, error: e });
+    const info = state.turns[turn];
+    if (info && info.state !== 'running') {
+      // The same failure often arrives as an error frame and as turn_end's error: show it once.
+      const shown = info.error && errors.some((e) => e.message === info.error?.message);
+      const { error: _dup, ...rest } = info;
+      items.push({ kind: 'turn_end', key: `t${turn}`, info: shown ? rest : info });
+    }
+  };
+
+  state.messages.forEach((m, i) => {
+    if (m.role === 'user') {
+      items.push({ kind: 'user', key: `m${m.id}`, text: m.content });
+    } else if (m.role === 'assistant') {
+      const calls = (m.tool_calls ?? []).map((c) => {
+        claimed.add(c.id);
+        const ended = m.turn === null ? !state.running : turnEnded(m.turn);
+        return viewFromStored(c, results.get(c.id), state.toolCalls[c.id], ended);
+      });
+      items.push({ kind: 'assistant', key: `m${m.id}`, message: m, toolCalls: calls });
+    } else if (m.tool_call_id && !claimed.has(m.tool_call_id)) {
+      // A result whose call is on no stored message: show it on its own.
+      const live = state.toolCalls[m.tool_call_id];
+      claimed.add(m.tool_call_id);
+      items.push({
+        kind: 'tool',
+        key: `m${m.id}`,
+        call: viewFromStored(
+          { id: m.tool_call_id, name: m.tool_name ?? live?.name ?? 'tool', arguments: live?.arguments ?? '' },
+          m,
+          live,
+          true,
+        ),
+      });
+    }
+    if (m.turn !== null && lastOfTurn.get(m.turn) === i && !(liveTurnRunning && state.liveTurn === m.turn)) {
+      placeTurnTail(m.turn);
+    }
+  });
+
+  // The turn in progress: text streamed but not stored yet, tool calls not on a stored message.
+  if (state.running || state.liveText || state.liveReasoning) {
+    const calls = unclaimed(state.liveTurn);
+    for (const c of calls) claimed.add(c.call_id);
+    items.push({
+      kind: 'live',
+      key: 'live',
+      turn: state.liveTurn,
+      text: state.liveText,
+      reasoning: state.liveReasoning,
+      toolCalls: calls.map(viewFromLive),
+    });
+  }
+  if (state.liveTurn !== null) placeTurnTail(state.liveTurn);
+
+  // Turns with nothing stored (e.g. they ended before the history loaded), in order.
+  const otherTurns = new Set<number>(Object.values(state.turns).map((t) => t.turn));
+  for (const c of Object.values(state.toolCalls)) if (c.turn !== null) otherTurns.add(c.turn);
+  for (const turn of [...otherTurns].sort((a, b) => a - b)) placeTurnTail(turn);
+  for (const e of state.errors) {
+    if (e.turn === undefined) items.push({ kind: 'error', key: `e${e.key}`, error: e });
+  }
+
+  for (const p of state.pending) items.push({ kind: 'user', key: `p${p.client_id}`, text: p.text, pending: p });
+  return items;
+}
+
+/** What the header shows: running, or how the last turn ended, or idle. */
+export function turnStatus(state: ChatState): 'running' | 'idle' | TurnOutcome {
+  if (state.running) return 'running';
+  const turns = Object.values(state.turns);
+  if (turns.length === 0) return 'idle';
+  const last = turns.reduce((a, b) => (b.turn > a.turn ? b : a));
+  return last.state === 'running' ? 'idle' : last.state;
+}

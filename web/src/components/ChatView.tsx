@@ -1,0 +1,405 @@
+import {
+  memo,
+  useCallback,
+  useEffect,
+  useLayoutEffect,
+  useMemo,
+  useRef,
+  useState,
+  type FormEvent,
+  type KeyboardEvent,
+} from 'react';
+import { errorInfo, type ErrorInfo } from '../api';
+import { archiveChat } from '../chat-api';
+import { buildTranscript, turnStatus, type TranscriptItem, type TurnInfo } from '../chatState';
+import { formatUsage } from '../format';
+import { Markdown } from '../Markdown';
+import { navigate } from '../router';
+import type { ChatSession } from '../useChatSession';
+import { ToolCall } from './ToolCall';
+
+const STATUS_LABEL: Record<string, string> = {
+  running: 'running',
+  idle: 'idle',
+  completed: 'completed',
+  cancelled: 'cancelled',
+  error: 'error',
+};
+
+export function ChatView({
+  session,
+  connected,
+  onArchived,
+}: {
+  session: ChatSession;
+  connected: boolean;
+  onArchived: (id: string) => void;
+}) {
+  const { state } = session;
+  const items = useMemo(() => buildTranscript(state), [state]);
+  const status = turnStatus(state);
+  const chat = state.chat;
+  const archived = chat?.archived ?? false;
+
+  useEffect(() => {
+    document.title = chat ? `${chat.title} · BooCode` : 'BooCode';
+    return () => {
+      document.title = 'BooCode';
+    };
+  }, [chat]);
+
+  // Keep the newest content in view while the user is at the bottom.
+  const scroller = useRef<HTMLDivElement>(null);
+  const stick = useRef(true);
+  const onScroll = useCallback(() => {
+    const el = scroller.current;
+    if (el) stick.current = el.scrollHeight - el.scrollTop - el.clientHeight < 80;
+  }, []);
+  useLayoutEffect(() => {
+    const el = scroller.current;
+    if (el && stick.current) el.scrollTop = el.scrollHeight;
+  }, [items]);
+  useLayoutEffect(() => {
+    stick.current = true;
+  }, [state.chatId]);
+
+  const [archiving, setArchiving] = useState<'idle' | 'confirm' | 'busy'>('idle');
+  const [archiveError, setArchiveError] = useState<ErrorInfo | null>(null);
+  useEffect(() => {
+    setArchiving('idle');
+    setArchiveError(null);
+  }, [state.chatId]);
+  const onArchive = async () => {
+    if (archiving === 'idle') {
+      setArchiving('confirm');
+      return;
+    }
+    setArchiving('busy');
+    try {
+      const updated = await archiveChat(state.chatId);
+      session.dispatch({ type: 'chat_updated', chat: updated });
+      onArchived(updated.id);
+      navigate('/');
+    } catch (err) {
+      setArchiveError(errorInfo(err));
+      setArchiving('idle');
+    }
+  };
+
+  return (
+    <section className="chat" aria-label="Chat">
+      <header className="chat-header">
+        <div className="chat-heading">
+          <h2 className="chat-title" data-testid="chat-title">
+            {chat?.title ?? (state.load === 'error' ? 'Chat unavailable' : 'Loading…')}
+          </h2>
+          {chat && (
+            <div className="chat-workspace mono" data-testid="chat-workspace" title={chat.workspace}>
+              {chat.workspace}
+            </div>
+          )}
+        </div>
+        <div className="chat-actions">
+          {archived && <span className="badge muted-badge">archived</span>}
+          <span className={`turn-status status-${status}`} data-testid="turn-status" data-status={status}>
+            {status === 'running' && <span className="spinner" aria-hidden="true" />}
+            {STATUS_LABEL[status] ?? status}
+          </span>
+          {chat && !archived && (
+            <button
+              type="button"
+              className={`btn btn-quiet ${archiving === 'confirm' ? 'btn-danger' : ''}`}
+              data-testid="archive-chat"
+              onClick={onArchive}
+              onBlur={() => archiving === 'confirm' && setArchiving('idle')}
+              disabled={archiving === 'busy'}
+            >
+              {archiving === 'confirm' ? 'Archive?' : 'Archive'}
+            </button>
+          )}
+        </div>
+      </header>
+
+      {state.loadError && (
+        <div className="error-banner" role="alert" data-testid="error-banner" data-code={state.loadError.code}>
+          <span>
+            {state.load === 'error' ? 'Could not load this chat: ' : 'Could not refresh this chat: '}
+            {state.loadError.message}
+          </span>
+          <button type="button" className="btn btn-quiet" onClick={session.reload}>
+            Retry
+          </button>
+        </div>
+      )}
+      {archiveError && (
+        <div className="error-banner" role="alert" data-testid="error-banner" data-code={archiveError.code}>
+          <span>Could not archive: {archiveError.message}</span>
+        </div>
+      )}
+
+      <div className="transcript" ref={scroller} onScroll={onScroll} data-testid="transcript">
+        <div className="transcript-inner">
+          {state.load === 'loading' && state.messages.length === 0 && <div className="hint">Loading messages…</div>}
+          {state.load === 'loaded' && items.length === 0 && (
+            <div className="empty-chat">
+              <div className="empty-title">Ask for something in this workspace</div>
+              <div className="hint">The model can read, write and search files and run commands in it.</div>
+            </div>
+          )}
+          {state.load !== 'error' &&
+            items.map((item) => (
+              <Item key={item.key} item={item} retry={session.retry} dispatch={session.dispatch} />
+            ))}
+        </div>
+      </div>
+
+      <Composer
+        session={session}
+        running={state.running}
+        connected={connected}
+        disabled={!chat || archived}
+        disabledReason={archived ? 'This chat is archived.' : undefined}
+      />
+    </section>
+  );
+}
+
+const Item = memo(function Item({
+  item,
+  retry,
+  dispatch,
+}: {
+  item: TranscriptItem;
+  retry: ChatSession['retry'];
+  dispatch: ChatSession['dispatch'];
+}) {
+  switch (item.kind) {
+    case 'user': {
+      const p = item.pending;
+      return (
+        <div className="msg msg-user" data-testid="message-user" data-pending={p?.state}>
+          <div className="bubble">{item.text}</div>
+          {p?.state === 'sending' && <div className="msg-note">Sending…</div>}
+          {p?.state === 'failed' && (
+            <div className="msg-note msg-failed" role="alert">
+              Not sent: {p.error?.message ?? 'unknown error'}
+              <button type="button" className="link-btn" onClick={() => retry(p.client_id)}>
+                Retry
+              </button>
+              <button
+                type="button"
+                className="link-btn"
+                onClick={() => dispatch({ type: 'discard_pending', client_id: p.client_id })}
+              >
+                Discard
+              </button>
+            </div>
+          )}
+        </div>
+      );
+    }
+    case 'assistant': {
+      const m = item.message;
+      return (
+        <article className="msg msg-assistant" data-testid="message-assistant" data-turn={m.turn}>
+          {m.reasoning && <Reasoning text={m.reasoning} />}
+          {m.content && <Markdown text={m.content} />}
+          {item.toolCalls.length > 0 && (
+            <div className="tools">
+              {item.toolCalls.map((c) => (
+                <ToolCall key={c.call_id} call={c} />
+              ))}
+            </div>
+          )}
+        </article>
+      );
+    }
+    case 'tool':
+      return (
+        <div className="msg msg-assistant">
+          <div className="tools">
+            <ToolCall call={item.call} />
+          </div>
+        </div>
+      );
+    case 'live':
+      return (
+        <article className="msg msg-assistant msg-live" data-testid="message-streaming" aria-live="polite">
+          {item.reasoning && <Reasoning text={item.reasoning} live />}
+          {item.text && <Markdown text={item.text} />}
+          {item.toolCalls.length > 0 && (
+            <div className="tools">
+              {item.toolCalls.map((c) => (
+                <ToolCall key={c.call_id} call={c} />
+              ))}
+            </div>
+          )}
+          {!item.text && item.toolCalls.length === 0 && (
+            <div className="thinking">
+              <span className="dots" aria-hidden="true">
+                <i />
+                <i />
+                <i />
+              </span>
+              {item.reasoning ? 'Reasoning…' : 'Working…'}
+            </div>
+          )}
+        </article>
+      );
+    case 'turn_end':
+      return <TurnEnd info={item.info} />;
+    case 'error':
+      return (
+        <div className="error-banner inline" role="alert" data-testid="error-banner" data-code={item.error.code}>
+          <span>
+            <strong>{item.error.code}</strong> {item.error.message}
+          </span>
+          <button
+            type="button"
+            className="link-btn"
+            aria-label="Dismiss"
+            onClick={() => dispatch({ type: 'dismiss_error', key: item.error.key })}
+          >
+            Dismiss
+          </button>
+        </div>
+      );
+  }
+});
+
+function Reasoning({ text, live }: { text: string; live?: boolean }) {
+  return (
+    <details className="reasoning" data-testid="message-reasoning" open={live ? true : undefined}>
+      <summary>{live ? 'Reasoning…' : 'Reasoning'}</summary>
+      <div className="reasoning-text">{text}</div>
+    </details>
+  );
+}
+
+function TurnEnd({ info }: { info: TurnInfo }) {
+  return (
+    <div className="turn-end" data-testid="turn-end" data-turn={info.turn} data-outcome={info.state}>
+      {info.partialText && (
+        <div className="msg msg-assistant msg-partial">
+          <Markdown text={info.partialText} />
+        </div>
+      )}
+      <div className="turn-meta">
+        {info.state !== 'completed' && (
+          <span className={`turn-outcome outcome-${info.state}`}>
+            {info.state === 'cancelled' ? 'Cancelled' : 'Failed'}
+            {info.error ? `: ${info.error.message}` : ''}
+          </span>
+        )}
+        {info.usage && (
+          <span className="turn-usage" data-testid="turn-usage" title="Tokens: prompt in · served from the prompt cache · completion out">
+            tokens {formatUsage(info.usage)}
+          </span>
+        )}
+      </div>
+    </div>
+  );
+}
+
+function Composer({
+  session,
+  running,
+  connected,
+  disabled,
+  disabledReason,
+}: {
+  session: ChatSession;
+  running: boolean;
+  connected: boolean;
+  disabled: boolean;
+  disabledReason: string | undefined;
+}) {
+  const [text, setText] = useState('');
+  const [error, setError] = useState<ErrorInfo | null>(null);
+  const [cancelling, setCancelling] = useState(false);
+  const input = useRef<HTMLTextAreaElement>(null);
+  const chatId = session.state.chatId;
+
+  useEffect(() => {
+    if (!running) setCancelling(false);
+  }, [running]);
+  useEffect(() => {
+    setText('');
+    setError(null);
+    input.current?.focus();
+  }, [chatId]);
+  // Grow with the text, up to the CSS max-height.
+  useLayoutEffect(() => {
+    const el = input.current;
+    if (!el) return;
+    el.style.height = 'auto';
+    el.style.height = `${el.scrollHeight + 2}px`;
+  }, [text]);
+
+  const submit = () => {
+    if (disabled || text.trim() === '') return;
+    const err = session.send(text);
+    setError(err);
+    if (!err) setText('');
+  };
+  const onSubmit = (ev: FormEvent) => {
+    ev.preventDefault();
+    submit();
+  };
+  const onKeyDown = (ev: KeyboardEvent<HTMLTextAreaElement>) => {
+    if (ev.key === 'Enter' && !ev.shiftKey && !ev.nativeEvent.isComposing) {
+      ev.preventDefault();
+      submit();
+    }
+  };
+  const onCancel = () => {
+    if (session.cancel()) {
+      setCancelling(true);
+      setError(null);
+    } else {
+      setError({ code: 'not_connected', message: 'Not connected to the node: cannot cancel right now.' });
+    }
+  };
+
+  return (
+    <form className="composer" onSubmit={onSubmit}>
+      {error && (
+        <div className="composer-error" role="alert" data-testid="composer-error">
+          {error.message}
+        </div>
+      )}
+      <div className="composer-box">
+        <textarea
+          ref={input}
+          data-testid="composer-input"
+          rows={1}
+          value={text}
+          onChange={(e) => setText(e.target.value)}
+          onKeyDown={onKeyDown}
+          placeholder={disabledReason ?? 'Message the agent (Enter to send, Shift+Enter for a new line)'}
+          disabled={disabled}
+          aria-label="Message"
+        />
+        <div className="composer-actions">
+          {running && (
+            <button
+              type="button"
+              className="btn btn-secondary"
+              data-testid="cancel-turn"
+              onClick={onCancel}
+              disabled={cancelling}
+            >
+              {cancelling ? 'Cancelling…' : 'Cancel'}
+            </button>
+          )}
+          <button type="submit" className="btn btn-primary" data-testid="composer-send" disabled={disabled || text.trim() === ''}>
+            Send
+          </button>
+        </div>
+      </div>
+      {!connected && !disabled && (
+        <div className="composer-hint">Offline: messages are sent over HTTP; live updates resume when the connection is back.</div>
+      )}
+    </form>
+  );
+}

@@ -1,0 +1,177 @@
+// Wires the open chat to the node: loads its history, subscribes on every (re)connect,
+// routes frames into the reducer, reloads after a seq gap, and sends messages (over the
+// WebSocket, with POST /api/chats/:id/messages as the fallback; the client_id makes a
+// message that is sent twice be stored once).
+
+import { useCallback, useEffect, useReducer, useRef } from 'react';
+import { errorInfo, type ErrorInfo, type ServerFrame } from './api';
+import { getChat, sendMessage } from './chat-api';
+import { chatReducer, initialChatState, type ChatAction, type ChatState } from './chatState';
+import { newClientId, utf8Length } from './format';
+import type { NodeSocket } from './useNodeSocket';
+
+/** The node's limit for a message's text (docs/api.md). */
+export const MAX_MESSAGE_BYTES = 100_000;
+/** Without an ack by then, a message sent over the WebSocket is posted over HTTP too. */
+const ACK_TIMEOUT_MS = 8_000;
+
+export interface ChatSession {
+  state: ChatState;
+  dispatch: (action: ChatAction) => void;
+  /** Feed every frame of the page's socket here. */
+  onFrame: (frame: ServerFrame) => void;
+  /** Sends a message; returns an error when it cannot even be tried. */
+  send: (text: string) => ErrorInfo | null;
+  retry: (clientId: string) => void;
+  /** Asks the node to cancel the running turn; false when not connected. */
+  cancel: () => boolean;
+  /** Loads the chat again from the API. */
+  reload: () => void;
+}
+
+export function useChatSession(chatId: string | null, socket: NodeSocket): ChatSession {
+  const [state, dispatch] = useReducer(chatReducer, chatId ?? '', initialChatState);
+  const stateRef = useRef(state);
+  stateRef.current = state;
+  const chatIdRef = useRef(chatId);
+  chatIdRef.current = chatId;
+  const socketRef = useRef(socket);
+  socketRef.current = socket;
+  const [loadCount, bumpLoad] = useReducer((n: number) => n + 1, 0);
+  const timers = useRef(new Map<string, ReturnType<typeof setTimeout>>());
+
+  // Open the chat and load its history.
+  useEffect(() => {
+    if (!chatId) return;
+    dispatch({ type: 'open', chatId });
+    dispatch({ type: 'load_start' });
+    const ctrl = new AbortController();
+    getChat(chatId, { signal: ctrl.signal }).then(
+      (chat) => dispatch({ type: 'loaded', chat }),
+      (err: unknown) => {
+        if (!ctrl.signal.aborted) dispatch({ type: 'load_failed', error: errorInfo(err) });
+      },
+    );
+    return () => ctrl.abort();
+  }, [chatId, loadCount]);
+
+  // Subscribe on every connection; unsubscribe from the chat we leave.
+  const subscribed = useRef<{ chatId: string | null; connection: number } | null>(null);
+  useEffect(() => {
+    if (socket.status !== 'connected') return;
+    const prev = subscribed.current;
+    if (prev?.chatId && prev.connection === socket.connection && prev.chatId !== chatId) {
+      socket.send({ type: 'unsubscribe', chat_id: prev.chatId });
+    }
+    if (chatId && (prev?.chatId !== chatId || prev.connection !== socket.connection)) {
+      socket.send({ type: 'subscribe', chat_id: chatId });
+      // Messages that may have been lost with the old connection: the same client_id again.
+      if (stateRef.current.chatId === chatId) {
+        for (const p of stateRef.current.pending) {
+          if (p.state === 'sending') socket.send({ type: 'user_message', chat_id: chatId, text: p.text, client_id: p.client_id });
+        }
+      }
+    }
+    subscribed.current = { chatId, connection: socket.connection };
+  }, [chatId, socket.status, socket.connection, socket.send]);
+
+  // A seq gap, or the first subscription: reload the history (merged by message id).
+  useEffect(() => {
+    if (!state.resync || !chatId || state.chatId !== chatId) return;
+    // After a gap the node's status is fresher than ours; after subscribing, ours is fresh.
+    const afterGap = state.gap;
+    dispatch({ type: 'reload_start' });
+    const ctrl = new AbortController();
+    getChat(chatId, { signal: ctrl.signal }).then(
+      (chat) => dispatch({ type: 'loaded', chat, reload: afterGap }),
+      (err: unknown) => {
+        if (!ctrl.signal.aborted) dispatch({ type: 'load_failed', error: errorInfo(err) });
+      },
+    );
+    // state.gap is read with state.resync, which is what triggers this.
+    // eslint-disable-next-line react-hooks/exhaustive-deps
+  }, [state.resync, state.chatId, chatId]);
+
+  useEffect(() => {
+    const all = timers.current;
+    return () => {
+      for (const t of all.values()) clearTimeout(t);
+      all.clear();
+    };
+  }, []);
+
+  const onFrame = useCallback((frame: ServerFrame) => {
+    const id = chatIdRef.current;
+    if (!id || frame.type === 'hello' || frame.type === 'pong') return;
+    if (frame.type === 'error' && frame.chat_id === undefined) {
+      // A client frame was refused without naming a chat: it was ours, about the open chat.
+      dispatch({ type: 'frame', frame: { ...frame, chat_id: id } });
+      return;
+    }
+    dispatch({ type: 'frame', frame });
+  }, []);
+
+  const postMessage = useCallback((id: string, clientId: string, text: string) => {
+    sendMessage(id, text, clientId).then(
+      (r) => dispatch({ type: 'sent', client_id: clientId, message_id: r.message_id }),
+      (err: unknown) => dispatch({ type: 'send_failed', client_id: clientId, error: errorInfo(err) }),
+    );
+  }, []);
+
+  const deliver = useCallback(
+    (id: string, clientId: string, text: string) => {
+      if (socketRef.current.send({ type: 'user_message', chat_id: id, text, client_id: clientId })) {
+        const timer = setTimeout(() => {
+          timers.current.delete(clientId);
+          const p = stateRef.current.pending.find((x) => x.client_id === clientId);
+          if (stateRef.current.chatId === id && p?.state === 'sending') postMessage(id, clientId, text);
+        }, ACK_TIMEOUT_MS);
+        timers.current.set(clientId, timer);
+      } else {
+        postMessage(id, clientId, text);
+      }
+    },
+    [postMessage],
+  );
+
+  const send = useCallback(
+    (text: string): ErrorInfo | null => {
+      const id = chatIdRef.current;
+      if (!id) return { code: 'no_chat', message: 'No chat is open.' };
+      if (text.trim() === '') return { code: 'empty', message: 'Type a message first.' };
+      const size = utf8Length(text);
+      if (size > MAX_MESSAGE_BYTES) {
+        return {
+          code: 'too_large',
+          message: `The message is ${size.toLocaleString('en-US')} bytes; the limit is ${MAX_MESSAGE_BYTES.toLocaleString('en-US')}.`,
+        };
+      }
+      const clientId = newClientId();
+      dispatch({ type: 'send', client_id: clientId, text });
+      deliver(id, clientId, text);
+      return null;
+    },
+    [deliver],
+  );
+
+  const retry = useCallback(
+    (clientId: string) => {
+      const id = chatIdRef.current;
+      const p = stateRef.current.pending.find((x) => x.client_id === clientId);
+      if (!id || !p) return;
+      dispatch({ type: 'resend', client_id: clientId });
+      deliver(id, clientId, p.text);
+    },
+    [deliver],
+  );
+
+  const cancel = useCallback((): boolean => {
+    const id = chatIdRef.current;
+    if (!id) return false;
+    return socketRef.current.send({ type: 'cancel', chat_id: id });
+  }, []);
+
+  const reload = useCallback(() => bumpLoad(), []);
+
+  return { state, dispatch, onFrame, send, retry, cancel, reload };
+}
