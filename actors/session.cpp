@@ -4,7 +4,6 @@
 #include <nlohmann/json.hpp>
 
 #include "actors/turn_worker.hpp"
-#include "storage/chat_repository.hpp"
 
 namespace boocode {
 
@@ -25,6 +24,7 @@ namespace {
 struct session_state {
   frame_sequencer frames;
   std::set<ws_client_actor> subscribers;
+  std::shared_ptr<shared_repository> repo;
   std::shared_ptr<cancel_token> running; // set while a turn runs
   bool pending = false;                  // input arrived during the turn
   static inline const char* name = "session";
@@ -32,10 +32,10 @@ struct session_state {
 
 /// Records the last seq so frames continue after it when the node restarts.
 void save_seq(caf::actor_system& sys, const std::shared_ptr<const session_deps>& deps,
-              const std::string& chat_id, int64_t seq) {
-  sys.spawn<caf::detached>([deps, chat_id, seq](caf::event_based_actor* self) {
+              std::shared_ptr<shared_repository> repo, const std::string& chat_id, int64_t seq) {
+  sys.spawn<caf::detached>([deps, repo, chat_id, seq](caf::event_based_actor* self) {
     try {
-      storage::chat_repository{deps->conninfo}.save_seq(chat_id, seq);
+      repo->with([&](storage::chat_repository& r) { r.save_seq(chat_id, seq); });
     } catch (const std::exception& e) {
       if (deps->log)
         deps->log->warn("chat {}: cannot save frame seq {}: {}", chat_id, seq, e.what());
@@ -48,6 +48,7 @@ session_actor::behavior_type session_behavior(session_actor::stateful_pointer<se
                                               std::shared_ptr<const session_deps> deps,
                                               std::string chat_id, int64_t last_seq) {
   self->state.frames = {chat_id, last_seq};
+  self->state.repo = std::make_shared<shared_repository>(deps->conninfo);
   self->set_down_handler([self](const caf::down_msg& dm) {
     auto& subs = self->state.subscribers;
     for (auto i = subs.begin(); i != subs.end(); ++i)
@@ -64,7 +65,7 @@ session_actor::behavior_type session_behavior(session_actor::stateful_pointer<se
   auto start_turn = [self, deps, chat_id] {
     self->state.pending = false;
     self->state.running = std::make_shared<cancel_token>();
-    spawn_turn_worker(self->system(), deps, chat_id, self->state.running,
+    spawn_turn_worker(self->system(), deps, self->state.repo, chat_id, self->state.running,
                       caf::actor_cast<session_actor>(self));
   };
   return {
@@ -99,7 +100,7 @@ session_actor::behavior_type session_behavior(session_actor::stateful_pointer<se
     },
     [=](turn_done_atom) {
       self->state.running.reset();
-      save_seq(self->system(), deps, chat_id, self->state.frames.seq);
+      save_seq(self->system(), deps, self->state.repo, chat_id, self->state.frames.seq);
       if (self->state.pending)
         start_turn();
     },

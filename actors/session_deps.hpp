@@ -1,12 +1,14 @@
 #pragma once
 
 #include <memory>
+#include <mutex>
 #include <string>
 
 #include <spdlog/logger.h>
 
 #include "runtime/model/provider.hpp"
 #include "runtime/tools/tool_context.hpp"
+#include "storage/chat_repository.hpp"
 
 namespace boocode {
 
@@ -18,6 +20,23 @@ struct session_deps {
   tools::tool_limits limits;
   int max_fix_attempts = 3;
   std::shared_ptr<spdlog::logger> log;
+};
+
+/// A chat's database connection, kept by its session across turns (a new
+/// connection per turn costs a PostgreSQL backend start). Used by the turn
+/// worker and the seq saver, on their own threads, one call at a time.
+struct shared_repository {
+  explicit shared_repository(std::string conninfo) : repo(std::move(conninfo)) {}
+
+  template <class F>
+  auto with(F&& f) {
+    std::lock_guard guard{mtx};
+    return f(repo);
+  }
+
+private:
+  std::mutex mtx;
+  storage::chat_repository repo;
 };
 
 } // namespace boocode

@@ -15,7 +15,7 @@ namespace {
 /// The agent loop's side effects for real: provider, tools, database, session.
 class worker_io final : public chat::turn_io {
 public:
-  worker_io(const session_deps& deps, storage::chat_repository& repo, tools::tool_context ctx,
+  worker_io(const session_deps& deps, shared_repository& repo, tools::tool_context ctx,
             session_actor session, const cancel_token* cancel)
     : deps_(deps), repo_(repo), ctx_(std::move(ctx)), session_(std::move(session)),
       cancel_(cancel) {}
@@ -40,7 +40,7 @@ public:
 
   chat::message_record store(chat::message_record m) override {
     m.chat_id = chat_id();
-    return repo_.append_message(std::move(m));
+    return repo_.with([&](storage::chat_repository& r) { return r.append_message(std::move(m)); });
   }
 
   void emit(const std::string& type, nlohmann::json payload) override {
@@ -53,15 +53,16 @@ public:
 private:
   const std::string& chat_id() const { return chat_id_; }
   const session_deps& deps_;
-  storage::chat_repository& repo_;
+  shared_repository& repo_;
   tools::tool_context ctx_;
   session_actor session_;
   const cancel_token* cancel_;
 };
 
 /// The whole turn; blocking. Every failure ends the turn with a visible error.
-void run_worker(std::shared_ptr<const session_deps> deps, const std::string& chat_id,
-                std::shared_ptr<cancel_token> cancel, const session_actor& session) {
+void run_worker(std::shared_ptr<const session_deps> deps, shared_repository& repo,
+                const std::string& chat_id, std::shared_ptr<cancel_token> cancel,
+                const session_actor& session) {
   auto emit_failure = [&](const std::string& msg, int turn) {
     caf::anon_send(session, frame_atom::value, std::string("error"),
                    nlohmann::json{{"code", "internal"}, {"message", msg}}.dump());
@@ -74,17 +75,24 @@ void run_worker(std::shared_ptr<const session_deps> deps, const std::string& cha
   };
   int turn = 0;
   try {
-    storage::chat_repository repo{deps->conninfo};
-    auto chat = repo.find_chat(chat_id);
-    auto pending = repo.pending_user_messages(chat_id);
-    if (!chat || chat->archived || pending.empty())
+    std::optional<chat::chat_record> chat;
+    std::vector<chat::message_record> history;
+    repo.with([&](storage::chat_repository& r) {
+      chat = r.find_chat(chat_id);
+      auto pending = r.pending_user_messages(chat_id);
+      if (!chat || chat->archived || pending.empty()) {
+        chat.reset();
+        return;
+      }
+      turn = chat->turns + 1;
+      std::vector<int64_t> ids;
+      for (auto& m : pending)
+        ids.push_back(m.id);
+      r.start_turn(chat_id, turn, ids);
+      history = r.messages(chat_id);
+    });
+    if (!chat)
       return;
-    turn = chat->turns + 1;
-    std::vector<int64_t> ids;
-    for (auto& m : pending)
-      ids.push_back(m.id);
-    repo.start_turn(chat_id, turn, ids);
-    auto history = repo.messages(chat_id);
     tools::tool_context ctx;
     ctx.workspace = chat->workspace;
     ctx.limits = deps->limits;
@@ -111,10 +119,10 @@ void run_worker(std::shared_ptr<const session_deps> deps, const std::string& cha
 } // namespace
 
 void spawn_turn_worker(caf::actor_system& sys, std::shared_ptr<const session_deps> deps,
-                       std::string chat_id, std::shared_ptr<cancel_token> cancel,
-                       session_actor session) {
+                       std::shared_ptr<shared_repository> repo, std::string chat_id,
+                       std::shared_ptr<cancel_token> cancel, session_actor session) {
   sys.spawn<caf::detached>([=](caf::event_based_actor* self) {
-    run_worker(deps, chat_id, cancel, session);
+    run_worker(deps, *repo, chat_id, cancel, session);
     self->send(session, turn_done_atom::value);
     self->quit();
   });

@@ -16,7 +16,7 @@ namespace boocode {
 /// agent loop (runtime/chat/agent_loop), stores what it produces, sends the
 /// frames to `session` as (frame, type, payload) and ends with turn_done.
 void spawn_turn_worker(caf::actor_system& sys, std::shared_ptr<const session_deps> deps,
-                       std::string chat_id, std::shared_ptr<cancel_token> cancel,
-                       session_actor session);
+                       std::shared_ptr<shared_repository> repo, std::string chat_id,
+                       std::shared_ptr<cancel_token> cancel, session_actor session);
 
 } // namespace boocode

@@ -387,6 +387,9 @@ void http_server::impl::do_accept() {
       if (opts.log)
         opts.log->warn("accept failed: {}", ec.message());
     } else {
+      // Frames and streamed deltas are small writes: send each at once.
+      beast::error_code ignored;
+      s.set_option(tcp::no_delay(true), ignored);
       std::make_shared<http_session>(this, std::move(s))->run();
     }
     do_accept();

@@ -195,6 +195,7 @@ asio::awaitable<void> run_attempt(const parsed_url& url, const model_endpoint& e
     s.set_verify_callback(ssl::host_name_verification(url.host));
     beast::get_lowest_layer(s).expires_after(ep.connect_timeout);
     co_await beast::get_lowest_layer(s).async_connect(endpoints, asio::use_awaitable);
+    beast::get_lowest_layer(s).socket().set_option(tcp::no_delay(true));
     beast::get_lowest_layer(s).expires_after(ep.connect_timeout);
     co_await s.async_handshake(ssl::stream_base::client, asio::use_awaitable);
     co_await exchange(s, req, ep, cs, out);
@@ -202,6 +203,7 @@ asio::awaitable<void> run_attempt(const parsed_url& url, const model_endpoint& e
     beast::tcp_stream s{ex};
     s.expires_after(ep.connect_timeout);
     co_await s.async_connect(endpoints, asio::use_awaitable);
+    s.socket().set_option(tcp::no_delay(true));
     co_await exchange(s, req, ep, cs, out);
   }
 }

@@ -6,6 +6,7 @@
 #include <deque>
 #include <mutex>
 #include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <stdexcept>
 #include <sys/socket.h>
 #include <thread>
@@ -142,6 +143,7 @@ struct fake_model_server::impl {
   std::vector<fake_request> received;
   std::vector<std::thread> connections;
   std::vector<int> open_fds;
+  std::chrono::nanoseconds busy{0};
 
   bool wait_or_stop(std::chrono::milliseconds d) {
     std::unique_lock lock{mtx};
@@ -200,7 +202,10 @@ struct fake_model_server::impl {
     }
     if (!reply)
       reply = fake_reply::error(500);
+    auto started = std::chrono::steady_clock::now();
     respond(fd, *reply);
+    std::lock_guard guard{mtx};
+    busy += std::chrono::steady_clock::now() - started;
   }
 
   void respond(int fd, const fake_reply& r) {
@@ -273,6 +278,8 @@ fake_model_server::fake_model_server() : impl_(std::make_unique<impl>()) {
         ::close(fd);
         return;
       }
+      int one = 1; // like real servers: stream each event as it is written
+      ::setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
       i.open_fds.push_back(fd);
       i.connections.emplace_back([&i, fd] {
         i.serve(fd);
@@ -314,6 +321,11 @@ void fake_model_server::enqueue(fake_reply reply) {
 std::vector<fake_request> fake_model_server::requests() const {
   std::lock_guard guard{impl_->mtx};
   return impl_->received;
+}
+
+std::chrono::nanoseconds fake_model_server::busy_time() const {
+  std::lock_guard guard{impl_->mtx};
+  return impl_->busy;
 }
 
 size_t fake_model_server::request_count() const {

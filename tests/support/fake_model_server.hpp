@@ -66,6 +66,10 @@ public:
   std::vector<fake_request> requests() const;
   size_t request_count() const;
 
+  /// Total time spent answering requests so far, from a request's last byte
+  /// received to its answer's last byte sent: the model's own time.
+  std::chrono::nanoseconds busy_time() const;
+
 private:
   struct impl;
   std::unique_ptr<impl> impl_;
