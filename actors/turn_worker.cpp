@@ -86,6 +86,7 @@ void run_worker(std::shared_ptr<const session_deps> deps, shared_repository& rep
       }
       turn = chat->turns + 1;
       std::vector<int64_t> ids;
+      ids.reserve(pending.size());
       for (auto& m : pending)
         ids.push_back(m.id);
       r.start_turn(chat_id, turn, ids);

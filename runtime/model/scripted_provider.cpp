@@ -133,7 +133,7 @@ model_result scripted_provider::complete(const std::vector<chat_message>& messag
       if (i > 0 && script_.piece_delay.count() > 0)
         std::this_thread::sleep_for(script_.piece_delay);
       if (out)
-        out(std::string_view(text).substr(i, script_.piece_chars));
+        out(std::string_view{text}.substr(i, script_.piece_chars));
     }
     return true;
   };
