@@ -16,7 +16,8 @@ namespace {
 /// in; `extra` (NAME=VALUE) is added last and replaces a kept variable.
 std::vector<std::string> environment(std::vector<std::string> extra) {
   std::vector<std::string> env;
-  for (const char* keep : {"PATH", "HOME", "LANG", "ASAN_OPTIONS", "UBSAN_OPTIONS"}) {
+  for (const char* keep :
+       {"PATH", "HOME", "LANG", "ASAN_OPTIONS", "LSAN_OPTIONS", "UBSAN_OPTIONS"}) {
     const char* v = std::getenv(keep);
     std::string prefix = std::string(keep) + "=";
     bool replaced = false;
