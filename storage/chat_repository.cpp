@@ -6,6 +6,7 @@
 #include <nlohmann/json.hpp>
 #include <pqxx/pqxx>
 
+#include "storage/connection.hpp"
 #include "storage/storage_error.hpp"
 
 namespace boocode::storage {
@@ -131,38 +132,17 @@ std::optional<std::string> null_if_empty(const std::string& s) {
 } // namespace
 
 struct chat_repository::impl {
-  std::string conninfo;
-  std::unique_ptr<pqxx::connection> conn;
-
-  /// Runs `f` with an open connection. After any failure the connection is
-  /// dropped (it may be broken, or mid-transaction) and the next call opens a
-  /// new one.
-  template <class F>
-  auto with_connection(const char* what, F&& f) {
-    try {
-      if (!conn || !conn->is_open())
-        conn = std::make_unique<pqxx::connection>(conninfo);
-      return f(*conn);
-    } catch (const storage_error&) {
-      throw;
-    } catch (const pqxx::broken_connection& e) {
-      conn.reset();
-      throw storage_error(fmt::format("{}: connection lost: {}", what, e.what()));
-    } catch (const std::exception& e) {
-      conn.reset();
-      throw storage_error(fmt::format("{}: {}", what, e.what()));
-    }
-  }
+  explicit impl(std::string conninfo) : db(std::move(conninfo)) {}
+  connection db;
 };
 
-chat_repository::chat_repository(std::string conninfo) : impl_(std::make_unique<impl>()) {
-  impl_->conninfo = std::move(conninfo);
-}
+chat_repository::chat_repository(std::string conninfo)
+  : impl_(std::make_unique<impl>(std::move(conninfo))) {}
 
 chat_repository::~chat_repository() = default;
 
 chat::chat_record chat_repository::create_chat(const chat::chat_record& chat) {
-  return impl_->with_connection("create chat", [&](pqxx::connection& c) {
+  return impl_->db.with("create chat", [&](pqxx::connection& c) {
     std::optional<std::string> build;
     if (chat.build_command)
       build = nlohmann::json(*chat.build_command).dump();
@@ -179,7 +159,7 @@ chat::chat_record chat_repository::create_chat(const chat::chat_record& chat) {
 }
 
 std::vector<chat::chat_record> chat_repository::list_chats(int limit) {
-  return impl_->with_connection("list chats", [&](pqxx::connection& c) {
+  return impl_->db.with("list chats", [&](pqxx::connection& c) {
     pqxx::read_transaction tx{c};
     auto r = tx.exec_params(fmt::format("SELECT {} FROM chats WHERE archived_at IS NULL"
                                         " ORDER BY created_at DESC, id DESC LIMIT $1",
@@ -194,18 +174,17 @@ std::vector<chat::chat_record> chat_repository::list_chats(int limit) {
 }
 
 std::optional<chat::chat_record> chat_repository::find_chat(const std::string& id) {
-  return impl_->with_connection(
-    "find chat", [&](pqxx::connection& c) -> std::optional<chat::chat_record> {
-      pqxx::read_transaction tx{c};
-      auto r = tx.exec_params(fmt::format("SELECT {} FROM chats WHERE id = $1", chat_columns), id);
-      if (r.empty())
-        return std::nullopt;
-      return to_chat(r[0]);
-    });
+  return impl_->db.with("find chat", [&](pqxx::connection& c) -> std::optional<chat::chat_record> {
+    pqxx::read_transaction tx{c};
+    auto r = tx.exec_params(fmt::format("SELECT {} FROM chats WHERE id = $1", chat_columns), id);
+    if (r.empty())
+      return std::nullopt;
+    return to_chat(r[0]);
+  });
 }
 
 bool chat_repository::archive_chat(const std::string& id) {
-  return impl_->with_connection("archive chat", [&](pqxx::connection& c) {
+  return impl_->db.with("archive chat", [&](pqxx::connection& c) {
     pqxx::work tx{c};
     auto r = tx.exec_params(
       "UPDATE chats SET archived_at = coalesce(archived_at, now()) WHERE id = $1", id);
@@ -215,7 +194,7 @@ bool chat_repository::archive_chat(const std::string& id) {
 }
 
 std::vector<chat::message_record> chat_repository::messages(const std::string& chat_id) {
-  return impl_->with_connection("list messages", [&](pqxx::connection& c) {
+  return impl_->db.with("list messages", [&](pqxx::connection& c) {
     pqxx::read_transaction tx{c};
     return to_messages(tx.exec_params(
       fmt::format("SELECT {} FROM messages WHERE chat_id = $1 ORDER BY id", message_columns),
@@ -226,7 +205,7 @@ std::vector<chat::message_record> chat_repository::messages(const std::string& c
 chat_repository::posted chat_repository::append_user_message(const std::string& chat_id,
                                                              const std::string& text,
                                                              const std::string& client_id) {
-  return impl_->with_connection("append user message", [&](pqxx::connection& c) {
+  return impl_->db.with("append user message", [&](pqxx::connection& c) {
     // Two statements, not one: under READ COMMITTED the SELECT takes a new
     // snapshot, so it sees the row a concurrent caller committed (the one
     // that made our INSERT do nothing). The loop covers that row vanishing
@@ -254,7 +233,7 @@ chat_repository::posted chat_repository::append_user_message(const std::string& 
 }
 
 chat::message_record chat_repository::append_message(chat::message_record m) {
-  return impl_->with_connection("append message", [&](pqxx::connection& c) {
+  return impl_->db.with("append message", [&](pqxx::connection& c) {
     std::optional<std::string> usage;
     if (m.usage)
       usage = usage_to_text(*m.usage);
@@ -277,7 +256,7 @@ chat::message_record chat_repository::append_message(chat::message_record m) {
 
 std::vector<chat::message_record>
 chat_repository::pending_user_messages(const std::string& chat_id) {
-  return impl_->with_connection("list pending messages", [&](pqxx::connection& c) {
+  return impl_->db.with("list pending messages", [&](pqxx::connection& c) {
     pqxx::read_transaction tx{c};
     return to_messages(tx.exec_params(fmt::format("SELECT {} FROM messages WHERE chat_id = $1"
                                                   " AND turn IS NULL AND role = 'user' ORDER BY id",
@@ -288,7 +267,7 @@ chat_repository::pending_user_messages(const std::string& chat_id) {
 
 void chat_repository::start_turn(const std::string& chat_id, int turn,
                                  const std::vector<int64_t>& message_ids) {
-  impl_->with_connection("start turn", [&](pqxx::connection& c) {
+  impl_->db.with("start turn", [&](pqxx::connection& c) {
     pqxx::work tx{c};
     auto chat = tx.exec_params("UPDATE chats SET turns = $2 WHERE id = $1", chat_id, turn);
     if (chat.affected_rows() != 1)
@@ -300,7 +279,7 @@ void chat_repository::start_turn(const std::string& chat_id, int turn,
 }
 
 void chat_repository::save_seq(const std::string& chat_id, int64_t last_seq) {
-  impl_->with_connection("save seq", [&](pqxx::connection& c) {
+  impl_->db.with("save seq", [&](pqxx::connection& c) {
     pqxx::work tx{c};
     auto r = tx.exec_params("UPDATE chats SET last_seq = GREATEST(last_seq, $2) WHERE id = $1",
                             chat_id, last_seq);

@@ -3,39 +3,23 @@
 #include <fmt/format.h>
 #include <pqxx/pqxx>
 
+#include "storage/connection.hpp"
 #include "storage/storage_error.hpp"
 
 namespace boocode::storage {
 
 struct node_repository::impl {
-  std::string conninfo;
-  std::unique_ptr<pqxx::connection> conn;
-
-  /// Runs `f` with an open connection; a broken connection is dropped so the
-  /// next call reconnects.
-  template <class F>
-  auto with_connection(const char* what, F&& f) {
-    try {
-      if (!conn || !conn->is_open())
-        conn = std::make_unique<pqxx::connection>(conninfo);
-      return f(*conn);
-    } catch (const pqxx::broken_connection& e) {
-      conn.reset();
-      throw storage_error(fmt::format("{}: connection lost: {}", what, e.what()));
-    } catch (const std::exception& e) {
-      throw storage_error(fmt::format("{}: {}", what, e.what()));
-    }
-  }
+  explicit impl(std::string conninfo) : db(std::move(conninfo)) {}
+  connection db;
 };
 
-node_repository::node_repository(std::string conninfo) : impl_(std::make_unique<impl>()) {
-  impl_->conninfo = std::move(conninfo);
-}
+node_repository::node_repository(std::string conninfo)
+  : impl_(std::make_unique<impl>(std::move(conninfo))) {}
 
 node_repository::~node_repository() = default;
 
 void node_repository::register_node(const node_record& node) {
-  impl_->with_connection("register node", [&](pqxx::connection& c) {
+  impl_->db.with("register node", [&](pqxx::connection& c) {
     pqxx::work tx{c};
     tx.exec_params("INSERT INTO nodes (id, http_address, version, pid, state)"
                    " VALUES ($1, $2, $3, $4, 'up')"
@@ -48,7 +32,7 @@ void node_repository::register_node(const node_record& node) {
 }
 
 bool node_repository::heartbeat(const std::string& node_id) {
-  return impl_->with_connection("heartbeat", [&](pqxx::connection& c) {
+  return impl_->db.with("heartbeat", [&](pqxx::connection& c) {
     pqxx::work tx{c};
     auto r = tx.exec_params("UPDATE nodes SET heartbeat_at = now() WHERE id = $1", node_id);
     tx.commit();
@@ -57,7 +41,7 @@ bool node_repository::heartbeat(const std::string& node_id) {
 }
 
 void node_repository::mark_stopped(const std::string& node_id) {
-  impl_->with_connection("mark node stopped", [&](pqxx::connection& c) {
+  impl_->db.with("mark node stopped", [&](pqxx::connection& c) {
     pqxx::work tx{c};
     tx.exec_params("UPDATE nodes SET state = 'stopped' WHERE id = $1", node_id);
     tx.commit();
@@ -65,20 +49,18 @@ void node_repository::mark_stopped(const std::string& node_id) {
 }
 
 std::optional<node_record> node_repository::find(const std::string& node_id) {
-  return impl_->with_connection(
-    "find node", [&](pqxx::connection& c) -> std::optional<node_record> {
-      pqxx::read_transaction tx{c};
-      auto r = tx.exec_params("SELECT id, http_address, version, pid, state,"
-                              " EXTRACT(EPOCH FROM now() - heartbeat_at)::float8"
-                              " FROM nodes WHERE id = $1",
-                              node_id);
-      if (r.empty())
-        return std::nullopt;
-      auto row = r[0];
-      return node_record{row[0].as<std::string>(), row[1].as<std::string>(),
-                         row[2].as<std::string>(), row[3].as<int>(),
-                         row[4].as<std::string>(), row[5].as<double>()};
-    });
+  return impl_->db.with("find node", [&](pqxx::connection& c) -> std::optional<node_record> {
+    pqxx::read_transaction tx{c};
+    auto r = tx.exec_params("SELECT id, http_address, version, pid, state,"
+                            " EXTRACT(EPOCH FROM now() - heartbeat_at)::float8"
+                            " FROM nodes WHERE id = $1",
+                            node_id);
+    if (r.empty())
+      return std::nullopt;
+    auto row = r[0];
+    return node_record{row[0].as<std::string>(), row[1].as<std::string>(), row[2].as<std::string>(),
+                       row[3].as<int>(),         row[4].as<std::string>(), row[5].as<double>()};
+  });
 }
 
 } // namespace boocode::storage

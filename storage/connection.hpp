@@ -1,0 +1,47 @@
+#pragma once
+
+// Internal to storage/: included by the repositories' .cpp files only.
+
+#include <memory>
+#include <string>
+
+#include <fmt/format.h>
+#include <pqxx/pqxx>
+
+#include "storage/storage_error.hpp"
+
+namespace boocode::storage {
+
+/// One PostgreSQL connection of a repository, opened on first use. After any
+/// failure it is dropped (it may be broken, or mid-transaction) and the next
+/// call opens a new one. Not thread-safe.
+class connection {
+public:
+  explicit connection(std::string conninfo) : conninfo_(std::move(conninfo)) {}
+
+  /// Runs `f(pqxx::connection&)`; every failure leaves as storage_error with
+  /// `what` as the start of its message.
+  template <class F>
+  auto with(const char* what, F&& f) {
+    try {
+      if (!conn_ || !conn_->is_open())
+        conn_ = std::make_unique<pqxx::connection>(conninfo_);
+      return f(*conn_);
+    } catch (const storage_error&) {
+      conn_.reset();
+      throw;
+    } catch (const pqxx::broken_connection& e) {
+      conn_.reset();
+      throw storage_error(fmt::format("{}: connection lost: {}", what, e.what()));
+    } catch (const std::exception& e) {
+      conn_.reset();
+      throw storage_error(fmt::format("{}: {}", what, e.what()));
+    }
+  }
+
+private:
+  std::string conninfo_;
+  std::unique_ptr<pqxx::connection> conn_;
+};
+
+} // namespace boocode::storage
