@@ -11,7 +11,8 @@ namespace boocode::tools {
 
 /// How a tool call ended. A command that ran and exited non-zero is `ok`
 /// with its exit code; `error` means the tool could not do what was asked.
-enum class tool_outcome { ok, error, timeout, cancelled };
+/// `denied`: refused before running (a path outside the workspace).
+enum class tool_outcome { ok, error, timeout, cancelled, denied };
 
 std::string_view to_string(tool_outcome x);
 
@@ -50,6 +51,13 @@ public:
   using std::runtime_error::runtime_error;
 };
 
+/// Thrown inside a tool for a call it must refuse (a path that escapes the
+/// workspace); guarded() turns it into a `denied` result.
+class tool_denied : public tool_failure {
+public:
+  using tool_failure::tool_failure;
+};
+
 /// Runs `body` (returning a tool_result) and turns every exception into an
 /// error result, so a tool never throws at its caller.
 template <class Body>
@@ -57,6 +65,10 @@ tool_result guarded(bool read_only, Body&& body) {
   try {
     tool_result r = body();
     r.read_only = read_only;
+    return r;
+  } catch (const tool_denied& e) {
+    auto r = tool_error(e.what(), read_only);
+    r.outcome = tool_outcome::denied;
     return r;
   } catch (const std::exception& e) {
     return tool_error(e.what(), read_only);

@@ -65,7 +65,7 @@ workspace_path resolve_workspace_path(const fs::path& workspace, std::string_vie
   fs::path p{std::string(path.empty() ? "." : path)};
   auto absolute = resolve(p.is_absolute() ? p : root / p, path);
   if (!is_within(root, absolute))
-    throw tool_failure(fmt::format("path escapes the workspace: {}", path));
+    throw tool_denied(fmt::format("path escapes the workspace: {}", path));
   auto relative = absolute.lexically_relative(root).string();
   return {root, absolute, relative.empty() ? "." : relative};
 }

@@ -19,7 +19,7 @@ struct workspace_path {
 
 /// Resolves `path` (relative to the workspace root, or absolute) as the
 /// kernel would, following symlinks and `..`; a path that does not exist yet
-/// is fine. Throws tool_failure "path escapes the workspace: PATH" when the
+/// is fine. Throws tool_denied "path escapes the workspace: PATH" when the
 /// result lies outside the canonical workspace root, and tool_failure when
 /// the workspace is not a directory or the path cannot be resolved.
 /// Checks the file system when called: a symlink swapped in afterwards is

@@ -47,7 +47,7 @@ TEST_F(FileToolsTest, ReadFileRefusesEscapes) {
   for (auto path : {std::string("../x"), std::string("/etc/passwd"), std::string("link.txt"),
                     (outside_ / "secret.txt").string()}) {
     auto r = read_file(ctx_, path);
-    EXPECT_FALSE(r.ok()) << path;
+    EXPECT_EQ(r.outcome, tool_outcome::denied) << path;
     EXPECT_THAT(r.text, HasSubstr("path escapes the workspace")) << path;
   }
 }
@@ -86,7 +86,7 @@ TEST_F(FileToolsTest, WriteFileRefusesEscapesAndTouchesNothing) {
   for (auto path : {escape_name, std::string("out/x.txt"), std::string("out/new/x.txt"),
                     std::string("dangling"), (outside_ / "x.txt").string()}) {
     auto r = write_file(ctx_, path, "pwned");
-    EXPECT_FALSE(r.ok()) << path;
+    EXPECT_EQ(r.outcome, tool_outcome::denied) << path;
     EXPECT_THAT(r.text, HasSubstr("path escapes the workspace")) << path;
   }
   EXPECT_TRUE(fs::is_empty(outside_.path()));
