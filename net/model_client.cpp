@@ -255,6 +255,10 @@ std::string model_client::describe() const {
   return fmt::format("{} at {}", ep_.model.empty() ? "(default model)" : ep_.model, ep_.base_url);
 }
 
+std::string model_client::model_name() const {
+  return ep_.model.empty() ? "default" : ep_.model;
+}
+
 model_result model_client::complete(const std::vector<model::chat_message>& messages,
                                     const nlohmann::json& tools, const model::stream_callbacks& cb,
                                     const cancel_token* cancel) {
@@ -278,6 +282,7 @@ model_result model_client::complete(const std::vector<model::chat_message>& mess
       if (cb.on_reasoning)
         cb.on_reasoning(t);
     };
+    wrapped.on_tool_call = cb.on_tool_call;
     model::chat_stream cs{wrapped};
     {
       // Declared after `out` and `cs`: destroying the context (on cancel) destroys the
@@ -306,8 +311,11 @@ model_result model_client::complete(const std::vector<model::chat_message>& mess
         }
       }
     }
-    if (out.complete)
-      return cs.reply();
+    if (out.complete) {
+      auto reply = cs.reply();
+      reply.attempts = n;
+      return reply;
+    }
     model_error err;
     err.attempts = n;
     if (out.protocol_error) {

@@ -52,6 +52,7 @@ public:
                         const cancel_token* cancel) override;
 
   std::string describe() const override;
+  std::string model_name() const override;
 
   const model_endpoint& endpoint() const { return ep_; }
 

@@ -66,13 +66,16 @@ std::optional<std::string> chat_stream::on_chunk(const nlohmann::json& chunk) {
       int index = call.contains("index") && call["index"].is_number_integer()
                     ? call["index"].get<int>()
                     : static_cast<int>(calls_.size());
-      auto& slot = calls_[index];
+      auto [slot_it, is_new] = calls_.try_emplace(index);
+      auto& slot = slot_it->second;
       if (auto id = string_field(call, "id"); !id.empty())
         slot.id = id;
       if (auto fn = call.find("function"); fn != call.end() && fn->is_object()) {
         slot.name += string_field(*fn, "name");
         slot.arguments += string_field(*fn, "arguments");
       }
+      if (is_new && cb_.on_tool_call)
+        cb_.on_tool_call(slot.name);
     }
   }
   return std::nullopt;

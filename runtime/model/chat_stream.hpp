@@ -16,6 +16,8 @@ namespace boocode::model {
 struct stream_callbacks {
   std::function<void(std::string_view)> on_text;
   std::function<void(std::string_view)> on_reasoning;
+  /// A tool call starts streaming in (its name, as far as it has arrived).
+  std::function<void(std::string_view)> on_tool_call;
 };
 
 /// Assembles an OpenAI-style streamed reply from its chunks: content and

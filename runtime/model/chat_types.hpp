@@ -34,6 +34,8 @@ struct model_reply {
   /// stop, tool_calls, length, content_filter, ... ("" if the stream ended without one).
   std::string finish_reason;
   token_usage usage;
+  /// HTTP attempts the call took (retries included).
+  int attempts = 1;
 };
 
 /// The request body of a chat-completions call (stream with usage).

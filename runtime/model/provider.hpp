@@ -38,6 +38,9 @@ public:
 
   /// For logs and the start-up banner, e.g. "deepseek-chat at https://api.deepseek.com/v1".
   virtual std::string describe() const = 0;
+
+  /// The model's name, for traces ("deepseek-chat"; "scripted" for the scripted provider).
+  virtual std::string model_name() const = 0;
 };
 
 } // namespace boocode::model

@@ -40,10 +40,6 @@ std::optional<std::string> parse_step(const nlohmann::json& j, script_step& out,
   return std::nullopt;
 }
 
-uint64_t estimate_tokens(size_t chars) {
-  return (chars + 3) / 4;
-}
-
 } // namespace
 
 std::variant<model_script, std::string> parse_model_script(const nlohmann::json& j) {
@@ -140,6 +136,9 @@ model_result scripted_provider::complete(const std::vector<chat_message>& messag
   if (!stream(step.reasoning, cb.on_reasoning) || !stream(step.text, cb.on_text) ||
       (cancel != nullptr && cancel->cancelled()))
     return model_error{model_error::kind::cancelled, 0, "cancelled", 1};
+  if (cb.on_tool_call)
+    for (auto& c : step.tool_calls)
+      cb.on_tool_call(c.name);
   model_reply r;
   r.message.role = "assistant";
   r.message.content = step.text;

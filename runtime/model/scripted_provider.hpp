@@ -49,6 +49,7 @@ public:
                         const stream_callbacks& cb, const cancel_token* cancel) override;
 
   std::string describe() const override;
+  std::string model_name() const override { return "scripted"; }
 
   /// Which step answers `messages`: {turn, step}; plain logic for tests.
   std::pair<size_t, size_t> position(const std::vector<chat_message>& messages) const;

@@ -1,5 +1,6 @@
 #pragma once
 
+#include <cstddef>
 #include <cstdint>
 
 #include <nlohmann/json_fwd.hpp>
@@ -35,6 +36,12 @@ struct token_usage {
 ///   cache_creation_input_tokens, so prompt = input + read + creation.
 /// Missing or non-numeric fields count as zero; a non-object gives reported = false.
 token_usage normalise_usage(const nlohmann::json& usage);
+
+/// A rough token count for `bytes` of text (4 bytes a token), for providers
+/// that report none and for what a tool's output adds to the conversation.
+inline uint64_t estimate_tokens(size_t bytes) {
+  return (bytes + 3) / 4;
+}
 
 /// {"prompt":..,"cache_hit":..,"cache_miss":..,"cache_write":..,"completion":..,"reasoning":..}
 nlohmann::json to_json(const token_usage& u);

@@ -46,7 +46,9 @@ TEST(SseParserTest, AnOversizedEventIsRefused) {
 
 TEST(ChatStreamTest, AssemblesContentToolCallsFinishAndUsage) {
   std::string seen;
-  chat_stream s{{[&](std::string_view t) { seen += t; }, {}}};
+  std::vector<std::string> calls_started;
+  chat_stream s{{[&](std::string_view t) { seen += t; }, {},
+                 [&](std::string_view name) { calls_started.emplace_back(name); }}};
   auto chunk = [&](nlohmann::json delta, nlohmann::json finish = nullptr) {
     EXPECT_FALSE(
       s.on_chunk({{"choices", {{{"index", 0}, {"delta", delta}, {"finish_reason", finish}}}}}));
@@ -74,6 +76,8 @@ TEST(ChatStreamTest, AssemblesContentToolCallsFinishAndUsage) {
   EXPECT_EQ(r.message.tool_calls[1].name, "list_dir");
   EXPECT_EQ(r.finish_reason, "tool_calls");
   EXPECT_EQ(r.usage.prompt, 9u);
+  // Each call is announced once, as it starts, with the name so far.
+  EXPECT_EQ(calls_started, (std::vector<std::string>{"read_", "list_dir"}));
 }
 
 TEST(ChatStreamTest, ReportsGarbageAndApiErrors) {

@@ -35,7 +35,8 @@ TEST(ScriptedProviderTest, StepsFollowFromTheConversation) {
   scripted_provider p{two_turns(), "test"};
   std::vector<chat_message> conv{msg("system"), msg("user", "hi")};
   std::string streamed;
-  stream_callbacks cb{[&](std::string_view t) { streamed += t; }, {}};
+  stream_callbacks cb;
+  cb.on_text = [&](std::string_view t) { streamed += t; };
   auto first = std::get<model_reply>(p.complete(conv, json::array(), cb, nullptr));
   EXPECT_EQ(first.message.content, "writing");
   EXPECT_EQ(streamed, "writing");
