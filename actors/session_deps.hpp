@@ -8,6 +8,7 @@
 
 #include "runtime/model/provider.hpp"
 #include "runtime/tools/tool_context.hpp"
+#include "runtime/trace/trace.hpp"
 #include "storage/chat_repository.hpp"
 
 namespace boocode {
@@ -20,6 +21,9 @@ struct session_deps {
   tools::tool_limits limits;
   int max_fix_attempts = 3;
   std::shared_ptr<spdlog::logger> log;
+  /// Where traced calls go (the trace queue); null: calls are not traced.
+  std::shared_ptr<trace::trace_sink> traces;
+  std::shared_ptr<trace::id_source> trace_ids;
 };
 
 /// A chat's database connection, kept by its session across turns (a new

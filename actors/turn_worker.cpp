@@ -25,14 +25,11 @@ public:
     return deps_.provider->complete(conv, tools::tool_schemas(), cb, cancel_);
   }
 
-  tools::tool_result run_tool(const model::tool_call& call) override {
-    auto args =
-      nlohmann::json::parse(call.arguments.empty() ? "{}" : call.arguments, nullptr, false);
-    if (args.is_discarded())
-      return tools::tool_error("the arguments are not valid JSON: " + call.arguments,
-                               tools::is_read_only(call.name).value_or(true));
-    return tools::execute(call.name, args, ctx_);
+  tools::tool_result run_tool(const std::string& name, const nlohmann::json& args) override {
+    return tools::execute(name, args, ctx_);
   }
+
+  std::string model_name() const override { return deps_.provider->model_name(); }
 
   tools::tool_result run_build(const std::vector<std::string>& argv) override {
     return tools::run_command(ctx_, argv);
@@ -104,7 +101,12 @@ void run_worker(std::shared_ptr<const session_deps> deps, shared_repository& rep
     settings.system_prompt = chat::default_system_prompt(chat->workspace);
     settings.build_command = chat->build_command;
     settings.max_fix_attempts = deps->max_fix_attempts;
-    auto sum = chat::run_turn(settings, turn, history, io, *cancel);
+    trace::tracer tracer{deps->traces.get(), deps->trace_ids.get(), chat_id,
+                         trace::actor_ref{"session", chat_id, ""},
+                         [&io](const std::string& type, nlohmann::json payload) {
+                           io.emit(type, std::move(payload));
+                         }};
+    auto sum = chat::run_turn(settings, turn, history, io, *cancel, &tracer);
     if (deps->log)
       deps->log->info(
         "chat {} turn {} {} ({} model calls, {} prompt / {} cached / {} output tokens)", chat_id,

@@ -5,6 +5,8 @@
 #include <fmt/format.h>
 #include <fmt/ranges.h>
 
+#include "runtime/tools/tool_registry.hpp"
+
 namespace boocode::chat {
 
 namespace {
@@ -25,18 +27,25 @@ std::vector<model::chat_message> conversation(const turn_settings& s,
 
 /// Runs one tool call (or records it as cancelled) and stores its result.
 bool run_call(const model::tool_call& call, int turn, std::vector<message_record>& history,
-              turn_io& io, const cancel_token& cancel) {
+              turn_io& io, const cancel_token& cancel, trace::tracer& tracer) {
   io.emit(
     "tool_call",
     {{"turn", turn}, {"call_id", call.id}, {"name", call.name}, {"arguments", call.arguments}});
+  auto args = nlohmann::json::parse(call.arguments.empty() ? "{}" : call.arguments, nullptr, false);
+  bool valid = !args.is_discarded();
+  auto span = tracer.begin_tool(call.name, call.id, valid ? args : nlohmann::json(call.arguments));
   auto started = std::chrono::steady_clock::now();
   tools::tool_result res;
   if (cancel.cancelled()) {
     res.outcome = tools::tool_outcome::cancelled;
     res.text = "cancelled before it ran";
+  } else if (!valid) {
+    res = tools::tool_error("the arguments are not valid JSON: " + call.arguments,
+                            tools::is_read_only(call.name).value_or(true));
   } else {
-    res = io.run_tool(call);
+    res = io.run_tool(call.name, args);
   }
+  tracer.end_tool(span, res);
   auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() -
                                                                   started)
               .count();
@@ -65,14 +74,16 @@ bool run_call(const model::tool_call& call, int turn, std::vector<message_record
 /// Runs the build command after file changes; a failure becomes a user
 /// message for the next model call. Returns whether it failed.
 bool check_build(const turn_settings& s, int turn, int attempt,
-                 std::vector<message_record>& history, turn_io& io) {
+                 std::vector<message_record>& history, turn_io& io, trace::tracer& tracer) {
   auto argv = *s.build_command;
   auto call_id = fmt::format("build_{}_{}", turn, attempt);
   auto command = fmt::format("{}", fmt::join(argv, " "));
   io.emit("tool_call",
           {{"turn", turn}, {"call_id", call_id}, {"name", "build"}, {"arguments", command}});
+  auto span = tracer.begin_tool("build", call_id, {{"argv", argv}});
   auto started = std::chrono::steady_clock::now();
   auto res = io.run_build(argv);
+  tracer.end_tool(span, res);
   auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() -
                                                                   started)
               .count();
@@ -110,7 +121,10 @@ std::string default_system_prompt(const std::string& workspace) {
 }
 
 turn_summary run_turn(const turn_settings& settings, int turn, std::vector<message_record>& history,
-                      turn_io& io, const cancel_token& cancel) {
+                      turn_io& io, const cancel_token& cancel, trace::tracer* tracer_ptr) {
+  trace::tracer untraced;
+  auto& tracer = tracer_ptr != nullptr ? *tracer_ptr : untraced;
+  tracer.set_turn(turn);
   turn_summary sum;
   io.emit("turn_start", {{"turn", turn}});
   while (sum.outcome.empty()) {
@@ -125,14 +139,25 @@ turn_summary run_turn(const turn_settings& settings, int turn, std::vector<messa
       break;
     }
     ++sum.model_calls;
+    std::optional<std::chrono::steady_clock::time_point> first_token;
+    auto mark = [&] {
+      if (!first_token)
+        first_token = std::chrono::steady_clock::now();
+    };
     model::stream_callbacks cb;
     cb.on_text = [&](std::string_view t) {
+      mark();
       io.emit("assistant_delta", {{"turn", turn}, {"text", t}});
     };
     cb.on_reasoning = [&](std::string_view t) {
+      mark();
       io.emit("reasoning_delta", {{"turn", turn}, {"text", t}});
     };
-    auto result = io.call_model(conversation(settings, history), cb);
+    cb.on_tool_call = [&](std::string_view) { mark(); };
+    auto conv = conversation(settings, history);
+    auto span = tracer.begin_model(io.model_name(), conv.size(), tools::tool_names().size());
+    auto result = io.call_model(conv, cb);
+    tracer.end_model(span, result, first_token);
     if (auto* err = std::get_if<model::model_error>(&result)) {
       if (err->what == model::model_error::kind::cancelled || cancel.cancelled()) {
         sum.outcome = "cancelled";
@@ -162,13 +187,13 @@ turn_summary run_turn(const turn_settings& settings, int turn, std::vector<messa
     }
     bool wrote = false;
     for (auto& call : calls) // every call gets a result, even after a cancel
-      wrote = run_call(call, turn, history, io, cancel) || wrote;
+      wrote = run_call(call, turn, history, io, cancel, tracer) || wrote;
     if (cancel.cancelled()) {
       sum.outcome = "cancelled";
       break;
     }
     if (wrote && settings.build_command && sum.fix_attempts < settings.max_fix_attempts)
-      if (check_build(settings, turn, sum.fix_attempts + 1, history, io))
+      if (check_build(settings, turn, sum.fix_attempts + 1, history, io, tracer))
         ++sum.fix_attempts;
   }
   nlohmann::json end{{"turn", turn}, {"outcome", sum.outcome}, {"usage", to_json(sum.usage)}};

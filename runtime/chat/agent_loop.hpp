@@ -10,6 +10,7 @@
 #include "runtime/chat/records.hpp"
 #include "runtime/model/provider.hpp"
 #include "runtime/tools/tool_result.hpp"
+#include "runtime/trace/tracer.hpp"
 
 namespace boocode::chat {
 
@@ -21,13 +22,16 @@ public:
   virtual ~turn_io() = default;
   virtual model::model_result call_model(const std::vector<model::chat_message>& conversation,
                                          const model::stream_callbacks& cb) = 0;
-  virtual tools::tool_result run_tool(const model::tool_call& call) = 0;
+  /// Runs tool `name` with its parsed arguments.
+  virtual tools::tool_result run_tool(const std::string& name, const nlohmann::json& args) = 0;
   /// Runs the chat's build command (the auto-fix loop).
   virtual tools::tool_result run_build(const std::vector<std::string>& argv) = 0;
   /// Persists a message; returns it with id and created_at filled in.
   virtual message_record store(message_record m) = 0;
   /// Sends a chat frame (the session adds chat_id and seq).
   virtual void emit(const std::string& type, nlohmann::json payload) = 0;
+  /// The model's name, for traces.
+  virtual std::string model_name() const { return {}; }
 };
 
 struct turn_settings {
@@ -56,8 +60,9 @@ std::string default_system_prompt(const std::string& workspace);
 /// repeats until the model answers without tools, the turn is cancelled or
 /// fails. `history` holds the chat's stored messages (including this turn's
 /// user messages) and grows by what the turn stores. Emits turn_start,
-/// deltas, message, tool_call, tool_result, error and turn_end frames.
+/// deltas, message, tool_call, tool_result, error and turn_end frames; every
+/// model call, tool call and build goes through `tracer` (null: untraced).
 turn_summary run_turn(const turn_settings& settings, int turn, std::vector<message_record>& history,
-                      turn_io& io, const cancel_token& cancel);
+                      turn_io& io, const cancel_token& cancel, trace::tracer* tracer = nullptr);
 
 } // namespace boocode::chat

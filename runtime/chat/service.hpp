@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "runtime/chat/records.hpp"
+#include "runtime/trace/trace_query.hpp"
 
 namespace boocode::chat {
 
@@ -56,6 +57,9 @@ public:
   virtual result<posted_message> post_message(const std::string& chat_id, const std::string& text,
                                               const std::string& client_id) = 0;
   virtual result<bool> cancel(const std::string& chat_id) = 0;
+  /// One page of the chat's traces (404 for an unknown chat).
+  virtual result<trace::trace_page> list_traces(const std::string& chat_id,
+                                                const trace::trace_query& q) = 0;
   /// The connection receives the chat's frames, starting with `subscribed`.
   virtual result<bool> subscribe(const std::shared_ptr<frame_sink>& conn,
                                  const std::string& chat_id) = 0;

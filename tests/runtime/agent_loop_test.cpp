@@ -1,5 +1,6 @@
 // The agent loop as plain logic, with a fake model, fake tools and an in-memory store.
 #include <deque>
+#include <set>
 
 #include <gtest/gtest.h>
 
@@ -16,6 +17,7 @@ struct fake_io : turn_io {
   std::deque<tools::tool_result> builds;
   std::vector<std::vector<model::chat_message>> prompts;
   std::vector<std::string> tools_run;
+  std::vector<json> tool_args;
   std::vector<std::pair<std::string, json>> frames;
   std::vector<message_record> stored;
   cancel_token* cancel_on_tool = nullptr;
@@ -31,12 +33,13 @@ struct fake_io : turn_io {
       cb.on_text(ok->message.content);
     return r;
   }
-  tools::tool_result run_tool(const model::tool_call& call) override {
-    tools_run.push_back(call.name);
+  tools::tool_result run_tool(const std::string& name, const json& args) override {
+    tools_run.push_back(name);
+    tool_args.push_back(args);
     if (cancel_on_tool)
       cancel_on_tool->cancel();
     tools::tool_result r;
-    r.text = "ran " + call.name;
+    r.text = "ran " + name;
     return r;
   }
   tools::tool_result run_build(const std::vector<std::string>&) override {
@@ -52,10 +55,18 @@ struct fake_io : turn_io {
   void emit(const std::string& type, json payload) override {
     frames.emplace_back(type, std::move(payload));
   }
+  std::string model_name() const override { return "fake-model"; }
   std::vector<std::string> frame_types() const {
     std::vector<std::string> out;
     for (auto& [t, p] : frames)
-      if (t != "assistant_delta")
+      if (t != "assistant_delta" && t.find("_trace_") == std::string::npos)
+        out.push_back(t);
+    return out;
+  }
+  std::vector<std::string> trace_frame_types() const {
+    std::vector<std::string> out;
+    for (auto& [t, p] : frames)
+      if (t.find("_trace_") != std::string::npos)
         out.push_back(t);
     return out;
   }
@@ -193,4 +204,112 @@ TEST(AgentLoopTest, AModelThatNeverStopsIsStopped) {
   auto sum = run_turn(s, 1, history, io, cancel);
   EXPECT_EQ(sum.outcome, "error");
   EXPECT_EQ(sum.model_calls, 3);
+}
+
+namespace {
+
+/// Records what a tracer hands over, as the trace queue would receive it.
+struct recording_sink : trace::trace_sink {
+  std::vector<std::string> events;
+  std::vector<trace::trace_record> finished_rows;
+  void started(std::shared_ptr<const trace::trace_start> s) override {
+    events.push_back("start " + s->tool);
+  }
+  void finished(trace::trace_record r) override {
+    events.push_back("finish " + r.start->tool);
+    finished_rows.push_back(std::move(r));
+  }
+};
+
+} // namespace
+
+TEST(AgentLoopTest, TracesEveryModelCallToolCallAndBuild) {
+  fake_io io;
+  io.replies.push_back(reply("writing", {{"c1", "write_file", R"({"path":"a","content":"x"})"},
+                                         {"c2", "run_command", "not json"}}));
+  io.replies.push_back(reply("All done."));
+  io.builds.push_back(build(1, "error: nope"));
+  recording_sink sink;
+  trace::id_source ids;
+  trace::tracer tracer{&sink, &ids, "c_1", {"session", "c_1", ""},
+                       [&](const std::string& type, json payload) { io.emit(type, payload); }};
+  auto history = user_says("make a file");
+  cancel_token cancel;
+  turn_settings s{"sys", std::vector<std::string>{"make"}, 3, 50};
+  run_turn(s, 4, history, io, cancel, &tracer);
+
+  EXPECT_EQ(sink.events, (std::vector<std::string>{"start model", "finish model",
+                                                   "start write_file", "finish write_file",
+                                                   "start run_command", "finish run_command",
+                                                   "start build", "finish build", "start model",
+                                                   "finish model"}));
+  // The live frames, in the same order.
+  EXPECT_EQ(io.trace_frame_types(),
+            (std::vector<std::string>{"model_trace_start", "model_trace_finish", "tool_trace_start",
+                                      "tool_trace_finish", "tool_trace_start", "tool_trace_finish",
+                                      "tool_trace_start", "tool_trace_finish", "model_trace_start",
+                                      "model_trace_finish"}));
+  ASSERT_EQ(sink.finished_rows.size(), 5u);
+  auto& model_call = sink.finished_rows[0];
+  EXPECT_EQ(model_call.start->kind, trace::call_kind::model);
+  EXPECT_EQ(model_call.start->model, "fake-model");
+  EXPECT_EQ(model_call.start->turn, 4);
+  EXPECT_EQ(model_call.start->input["messages"], 2); // system + user
+  ASSERT_TRUE(model_call.end.usage.has_value());
+  EXPECT_EQ(model_call.end.usage->cache_hit, 60u);
+  EXPECT_EQ(model_call.end.tokens_used, 110u);
+  EXPECT_EQ(model_call.end.cache_tokens, 60u);
+  EXPECT_EQ(model_call.end.finish_reason, "tool_calls");
+  EXPECT_TRUE(model_call.end.ttft_ms.has_value()); // the fake streams its text
+  EXPECT_NE(model_call.end.output.find("→ write_file("), std::string::npos);
+
+  auto& write = sink.finished_rows[1];
+  EXPECT_EQ(write.start->call_id, "c1");
+  EXPECT_EQ(write.start->input["path"], "a");
+  EXPECT_EQ(write.end.outcome, trace::outcome::ok);
+  EXPECT_EQ(write.end.output, "ran write_file");
+  EXPECT_GE(write.end.latency_ms, 0.0);
+  EXPECT_NEAR(static_cast<double>(write.end.finished_us - write.start->started_us),
+              write.end.latency_ms * 1000, 1.0);
+
+  // Arguments that are not JSON: traced as the string, an error, never run.
+  auto& bad = sink.finished_rows[2];
+  EXPECT_EQ(bad.start->input, "not json");
+  EXPECT_EQ(bad.end.outcome, trace::outcome::error);
+  EXPECT_NE(bad.end.error.find("not valid JSON"), std::string::npos);
+  EXPECT_EQ(io.tools_run, (std::vector<std::string>{"write_file"}));
+
+  auto& b = sink.finished_rows[3];
+  EXPECT_EQ(b.start->tool, "build");
+  EXPECT_EQ(b.start->call_id, "build_4_1");
+  EXPECT_EQ(b.start->input["argv"], json::array({"make"}));
+  EXPECT_EQ(b.end.exit_code, 1);
+
+  // Ids are unique and the frames carry them.
+  std::set<std::string> seen;
+  for (auto& r : sink.finished_rows)
+    EXPECT_TRUE(seen.insert(r.start->id).second);
+  for (auto& [type, payload] : io.frames) {
+    if (type.find("_trace_") != std::string::npos) {
+      EXPECT_TRUE(seen.count(payload["id"].get<std::string>())) << payload.dump();
+    }
+  }
+}
+
+TEST(AgentLoopTest, ATracedModelErrorKeepsItsKindAndAttempts) {
+  fake_io io;
+  io.replies.push_back(model::model_error{model::model_error::kind::timeout, 0, "too slow", 3});
+  recording_sink sink;
+  trace::id_source ids;
+  trace::tracer tracer{&sink, &ids, "c_1", {}, {}};
+  auto history = user_says("x");
+  cancel_token cancel;
+  run_turn({"sys", std::nullopt}, 1, history, io, cancel, &tracer);
+  ASSERT_EQ(sink.finished_rows.size(), 1u);
+  auto& e = sink.finished_rows[0].end;
+  EXPECT_EQ(e.outcome, trace::outcome::timeout);
+  EXPECT_EQ(e.error, "too slow");
+  EXPECT_EQ(e.attempts, 3);
+  EXPECT_FALSE(e.ttft_ms.has_value());
+  EXPECT_FALSE(e.usage.has_value());
 }

@@ -1,0 +1,150 @@
+#include "runtime/trace/tracer.hpp"
+
+#include <fmt/format.h>
+
+namespace boocode::trace {
+
+namespace {
+
+double ms_between(std::chrono::steady_clock::time_point a, std::chrono::steady_clock::time_point b) {
+  return std::chrono::duration<double, std::milli>(b - a).count();
+}
+
+outcome from_tool(tools::tool_outcome x) {
+  switch (x) {
+  case tools::tool_outcome::ok:
+    return outcome::ok;
+  case tools::tool_outcome::timeout:
+    return outcome::timeout;
+  case tools::tool_outcome::cancelled:
+    return outcome::cancelled;
+  case tools::tool_outcome::denied:
+    return outcome::denied;
+  case tools::tool_outcome::error:
+    break;
+  }
+  return outcome::error;
+}
+
+outcome from_model(model::model_error::kind x) {
+  switch (x) {
+  case model::model_error::kind::timeout:
+    return outcome::timeout;
+  case model::model_error::kind::cancelled:
+    return outcome::cancelled;
+  default:
+    return outcome::error;
+  }
+}
+
+std::string reply_text(const model::model_reply& r) {
+  std::string out;
+  if (!r.message.reasoning.empty())
+    out += "[reasoning]\n" + r.message.reasoning + "\n[answer]\n";
+  out += r.message.content;
+  for (auto& c : r.message.tool_calls)
+    out += fmt::format("{}→ {}({})", out.empty() ? "" : "\n", c.name, c.arguments);
+  return out;
+}
+
+} // namespace
+
+trace_end tool_trace_end(const tools::tool_result& result) {
+  trace_end e;
+  e.outcome = from_tool(result.outcome);
+  if (!result.ok())
+    e.error = clip_output(result.text, max_error_bytes);
+  e.output = clip_output(result.text, max_output_bytes);
+  e.exit_code = result.exit_code;
+  e.tokens_used = model::estimate_tokens(result.text.size());
+  return e;
+}
+
+trace_end model_trace_end(const model::model_result& result) {
+  trace_end e;
+  if (auto* err = std::get_if<model::model_error>(&result)) {
+    e.outcome = from_model(err->what);
+    e.error = clip_output(err->message, max_error_bytes);
+    e.attempts = err->attempts;
+    return e;
+  }
+  auto& reply = std::get<model::model_reply>(result);
+  e.output = clip_output(reply_text(reply), max_output_bytes);
+  e.finish_reason = reply.finish_reason;
+  e.attempts = reply.attempts;
+  e.usage = reply.usage;
+  e.tokens_used = reply.usage.prompt + reply.usage.completion;
+  e.cache_tokens = reply.usage.cache_hit;
+  e.reasoning_tokens = reply.usage.reasoning;
+  return e;
+}
+
+tracer::tracer(trace_sink* sink, id_source* ids, std::string chat_id, actor_ref actor,
+               emit_fn emit)
+  : sink_(ids != nullptr ? sink : nullptr), ids_(ids), chat_id_(std::move(chat_id)),
+    actor_(std::move(actor)), emit_(std::move(emit)) {}
+
+tracer::span tracer::begin(call_kind kind, const std::string& tool, const std::string& call_id,
+                           nlohmann::json input, const std::string& model) {
+  if (sink_ == nullptr)
+    return {};
+  auto s = std::make_shared<trace_start>();
+  s->id = ids_->next();
+  s->chat_id = chat_id_;
+  s->turn = turn_;
+  s->kind = kind;
+  s->tool = tool;
+  s->call_id = call_id;
+  s->actor = actor_;
+  s->input = std::move(input);
+  s->model = model;
+  s->started_us = now_us();
+  span sp{std::move(s), std::chrono::steady_clock::now()};
+  if (emit_)
+    emit_(kind == call_kind::tool ? "tool_trace_start" : "model_trace_start",
+          start_frame(*sp.start));
+  sink_->started(sp.start);
+  return sp;
+}
+
+void tracer::end(const span& s, trace_end e, std::chrono::steady_clock::time_point t1) {
+  e.latency_ms = ms_between(s.t0, t1);
+  e.finished_us = s.start->started_us + std::chrono::duration_cast<std::chrono::microseconds>(
+                                          t1 - s.t0)
+                                          .count();
+  trace_record r{s.start, std::move(e)};
+  if (emit_)
+    emit_(s.start->kind == call_kind::tool ? "tool_trace_finish" : "model_trace_finish",
+          finish_frame(r));
+  sink_->finished(std::move(r));
+}
+
+tracer::span tracer::begin_tool(const std::string& tool, const std::string& call_id,
+                                nlohmann::json input) {
+  return begin(call_kind::tool, tool, call_id, std::move(input), {});
+}
+
+void tracer::end_tool(const span& s, const tools::tool_result& result) {
+  if (!s.start)
+    return;
+  auto t1 = std::chrono::steady_clock::now();
+  end(s, tool_trace_end(result), t1);
+}
+
+tracer::span tracer::begin_model(const std::string& model, size_t messages, size_t tools) {
+  return begin(call_kind::model, "model", {},
+               {{"model", model}, {"messages", messages}, {"tools", tools}}, model);
+}
+
+void tracer::end_model(const span& s, const model::model_result& result,
+                       std::optional<std::chrono::steady_clock::time_point> first_token) {
+  if (!s.start)
+    return;
+  auto t1 = std::chrono::steady_clock::now();
+  auto e = model_trace_end(result);
+  if (first_token)
+    e.ttft_ms = ms_between(s.t0, *first_token);
+  end(s, std::move(e), t1);
+}
+
+} // namespace boocode::trace
