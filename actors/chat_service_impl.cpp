@@ -7,6 +7,7 @@
 #include "runtime/node_identity.hpp"
 #include "storage/chat_repository.hpp"
 #include "storage/storage_error.hpp"
+#include "storage/trace_repository.hpp"
 
 namespace boocode {
 
@@ -22,7 +23,8 @@ chat_service_impl::chat_service_impl(caf::actor_system& sys,
                                      std::shared_ptr<const session_deps> deps,
                                      session_registry_actor registry)
   : sys_(sys), deps_(std::move(deps)), registry_(std::move(registry)),
-    repo_(std::make_unique<storage::chat_repository>(deps_->conninfo)) {}
+    repo_(std::make_unique<storage::chat_repository>(deps_->conninfo)),
+    traces_(std::make_unique<storage::trace_repository>(deps_->conninfo)) {}
 
 chat_service_impl::~chat_service_impl() {
   std::lock_guard guard{clients_mtx_};
@@ -131,6 +133,16 @@ chat::result<bool> chat_service_impl::cancel(const std::string& chat_id) {
   if (std::holds_alternative<bool>(known))
     caf::anon_send(registry_, cancel_atom::value, chat_id);
   return known;
+}
+
+chat::result<trace::trace_page> chat_service_impl::list_traces(const std::string& chat_id,
+                                                              const trace::trace_query& q) {
+  return with_repo<trace::trace_page>(
+    [&](storage::chat_repository& repo) -> chat::result<trace::trace_page> {
+      if (!repo.find_chat(chat_id))
+        return not_found(chat_id);
+      return traces_->page(chat_id, q);
+    });
 }
 
 chat::result<bool> chat_service_impl::subscribe(const std::shared_ptr<chat::frame_sink>& conn,

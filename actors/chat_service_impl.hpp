@@ -14,7 +14,8 @@ namespace boocode {
 
 namespace storage {
 class chat_repository;
-}
+class trace_repository;
+} // namespace storage
 
 /// The chat_service the HTTP routes and WebSocket handler call: database
 /// work on the caller's (HTTP server) thread through one mutex-guarded
@@ -33,6 +34,8 @@ public:
                                                   const std::string& text,
                                                   const std::string& client_id) override;
   chat::result<bool> cancel(const std::string& chat_id) override;
+  chat::result<trace::trace_page> list_traces(const std::string& chat_id,
+                                              const trace::trace_query& q) override;
   chat::result<bool> subscribe(const std::shared_ptr<chat::frame_sink>& conn,
                                const std::string& chat_id) override;
   void unsubscribe(uint64_t conn_id, const std::string& chat_id) override;
@@ -49,6 +52,7 @@ private:
   session_registry_actor registry_;
   std::mutex repo_mtx_;
   std::unique_ptr<storage::chat_repository> repo_;
+  std::unique_ptr<storage::trace_repository> traces_; // under repo_mtx_ too
   std::mutex clients_mtx_;
   std::map<uint64_t, ws_client_actor> clients_;
 };

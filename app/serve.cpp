@@ -12,6 +12,7 @@
 #include "actors/heartbeat.hpp"
 #include "actors/node_store.hpp"
 #include "actors/session_registry.hpp"
+#include "actors/trace_writer.hpp"
 #include "app/data_dir_lock.hpp"
 #include "net/api_routes.hpp"
 #include "net/chat_routes.hpp"
@@ -27,6 +28,7 @@
 #include "storage/migrations.hpp"
 #include "storage/node_repository.hpp"
 #include "storage/storage_error.hpp"
+#include "storage/trace_repository.hpp"
 
 namespace fs = std::filesystem;
 
@@ -80,6 +82,16 @@ std::shared_ptr<model::model_provider> make_provider(const node_config& cfg, log
   return p;
 }
 
+/// Rows of finished calls that may wait for the database before new ones are
+/// dropped (and logged): about 30 MB at the largest outputs, a few MB typically.
+constexpr size_t trace_queue_capacity = 10'000;
+
+nlohmann::json trace_stats_json(const trace::queue_stats& s) {
+  return {{"pending", s.pending},   {"written", s.written},
+          {"dropped", s.dropped},   {"rejected", s.rejected},
+          {"failed_writes", s.failed_writes}, {"open", s.open}};
+}
+
 std::string url_host(const std::string& host) {
   return host.find(':') != std::string::npos ? "[" + host + "]" : host;
 }
@@ -116,14 +128,25 @@ int run(const node_config& cfg, log_set& logs) {
   deps->conninfo = conninfo;
   deps->provider = make_provider(cfg, logs);
   deps->log = logs.get("session");
+  auto trace_log = logs.get("trace");
+  auto traces = std::make_shared<trace::trace_queue>(trace_queue_capacity, trace_log);
+  deps->traces = traces;
+  deps->trace_ids = std::make_shared<trace::id_source>();
 
   node_actor_config actor_cfg;
   caf::actor_system sys{actor_cfg};
+  auto trace_repo = std::make_shared<storage::trace_repository>(conninfo);
+  auto trace_writer = spawn_trace_writer(
+    sys, traces,
+    [trace_repo](const std::vector<trace::trace_record>& rows) { trace_repo->insert(rows); },
+    {.log = trace_log});
   auto registry = spawn_session_registry(sys, deps);
   chat_service_impl chats{sys, deps, registry};
 
   net::router routes;
-  net::add_health_routes(routes, {node_id, version});
+  net::add_health_routes(routes, {node_id, version, [traces] {
+                             return nlohmann::json{{"traces", trace_stats_json(traces->stats())}};
+                           }});
   net::add_chat_routes(routes, chats);
   net::ws_handler ws;
   ws.on_open = [node_id](const std::shared_ptr<net::ws_connection>& c) {
@@ -158,6 +181,18 @@ int run(const node_config& cfg, log_set& logs) {
   caf::anon_send_exit(registry, caf::exit_reason::user_shutdown);
   caf::anon_send_exit(heartbeat, caf::exit_reason::user_shutdown);
   caf::anon_send_exit(store, caf::exit_reason::user_shutdown);
+  {
+    // Every trace reaches the database before PostgreSQL stops; calls still
+    // running are recorded as interrupted.
+    caf::scoped_actor self{sys};
+    self->request(trace_writer, caf::infinite, close_atom::value)
+      .receive([](bool) {},
+               [&log](const caf::error& e) {
+                 log->warn("trace writer: {}", caf::to_string(e));
+               });
+    auto s = traces->stats();
+    log->info("traces: {} written, {} dropped, {} refused", s.written, s.dropped, s.rejected);
+  }
   try {
     nodes.mark_stopped(node_id);
   } catch (const storage::storage_error& e) {

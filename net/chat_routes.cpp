@@ -89,6 +89,17 @@ http_response post_message(chat::chat_service& s, const http_request& req, const
   });
 }
 
+http_response list_traces(chat::chat_service& s, const http_request& req, const std::string& id) {
+  auto params = parse_query(req.query);
+  if (!params)
+    return json_error(400, "invalid_argument", "the query string is malformed");
+  auto q = trace::parse_trace_query(*params);
+  if (auto* err = std::get_if<std::string>(&q))
+    return json_error(400, "invalid_argument", *err);
+  return answer(s.list_traces(id, std::get<trace::trace_query>(q)), 200,
+                [](const trace::trace_page& p) { return to_json(p); });
+}
+
 void send_error(const std::shared_ptr<chat::frame_sink>& conn, std::string_view code,
                 std::string_view message, const std::string& chat_id = {}) {
   auto frame = json::parse(error_frame(code, message));
@@ -119,6 +130,9 @@ void add_chat_routes(router& r, chat::chat_service& s) {
   });
   r.add("POST", "/api/chats/:id/messages", [&s](const http_request& req, const route_params& p) {
     return post_message(s, req, p.at("id"));
+  });
+  r.add("GET", "/api/chats/:id/traces", [&s](const http_request& req, const route_params& p) {
+    return list_traces(s, req, p.at("id"));
   });
 }
 

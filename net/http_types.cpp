@@ -34,32 +34,64 @@ int hex_value(char c) {
   return -1;
 }
 
+/// Percent-decodes `raw` ('+' as a space when `plus_is_space`); nothing for
+/// a malformed escape or a NUL byte.
+std::optional<std::string> percent_decode(std::string_view raw, bool plus_is_space) {
+  std::string out;
+  out.reserve(raw.size());
+  for (size_t i = 0; i < raw.size(); ++i) {
+    char c = raw[i];
+    if (c == '+' && plus_is_space) {
+      out.push_back(' ');
+      continue;
+    }
+    if (c != '%') {
+      if (c == '\0')
+        return std::nullopt;
+      out.push_back(c);
+      continue;
+    }
+    if (i + 2 >= raw.size())
+      return std::nullopt;
+    int hi = hex_value(raw[i + 1]);
+    int lo = hex_value(raw[i + 2]);
+    if (hi < 0 || lo < 0 || (hi == 0 && lo == 0))
+      return std::nullopt;
+    out.push_back(static_cast<char>(hi * 16 + lo));
+    i += 2;
+  }
+  return out;
+}
+
 } // namespace
 
 std::optional<std::pair<std::string, std::string>> split_target(std::string_view target) {
   auto q = target.find('?');
-  auto raw_path = target.substr(0, q);
   std::string query = q == std::string_view::npos ? "" : std::string(target.substr(q + 1));
-  std::string path;
-  path.reserve(raw_path.size());
-  for (size_t i = 0; i < raw_path.size(); ++i) {
-    char c = raw_path[i];
-    if (c != '%') {
-      path.push_back(c);
-      continue;
-    }
-    if (i + 2 >= raw_path.size())
-      return std::nullopt;
-    int hi = hex_value(raw_path[i + 1]);
-    int lo = hex_value(raw_path[i + 2]);
-    if (hi < 0 || lo < 0 || (hi == 0 && lo == 0))
-      return std::nullopt;
-    path.push_back(static_cast<char>(hi * 16 + lo));
-    i += 2;
-  }
-  if (path.empty() || path.front() != '/')
+  auto path = percent_decode(target.substr(0, q), false);
+  if (!path || path->empty() || path->front() != '/')
     return std::nullopt;
-  return std::make_pair(std::move(path), std::move(query));
+  return std::make_pair(std::move(*path), std::move(query));
+}
+
+std::optional<std::vector<std::pair<std::string, std::string>>>
+parse_query(std::string_view query) {
+  std::vector<std::pair<std::string, std::string>> out;
+  while (!query.empty()) {
+    auto amp = query.find('&');
+    auto part = query.substr(0, amp);
+    query = amp == std::string_view::npos ? std::string_view{} : query.substr(amp + 1);
+    if (part.empty())
+      continue;
+    auto eq = part.find('=');
+    auto name = percent_decode(part.substr(0, eq), true);
+    auto value =
+      percent_decode(eq == std::string_view::npos ? std::string_view{} : part.substr(eq + 1), true);
+    if (!name || !value || name->empty())
+      return std::nullopt;
+    out.emplace_back(std::move(*name), std::move(*value));
+  }
+  return out;
 }
 
 } // namespace boocode::net

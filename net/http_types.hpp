@@ -40,4 +40,10 @@ http_response json_error(int status, std::string_view code, std::string_view mes
 /// nothing if the path's escapes are malformed or decode to a NUL byte.
 std::optional<std::pair<std::string, std::string>> split_target(std::string_view target);
 
+/// The name=value pairs of a raw query string, percent-decoded ('+' is a
+/// space), in order; nothing if an escape is malformed, a NUL byte appears
+/// or a name is empty.
+std::optional<std::vector<std::pair<std::string, std::string>>>
+parse_query(std::string_view query);
+
 } // namespace boocode::net

@@ -18,6 +18,9 @@ using unsubscribe_atom = caf::atom_constant<caf::atom("unsub")>;
 using cancel_atom = caf::atom_constant<caf::atom("cancel")>;
 using frame_atom = caf::atom_constant<caf::atom("frame")>;
 using turn_done_atom = caf::atom_constant<caf::atom("turn_done")>;
+using wake_atom = caf::atom_constant<caf::atom("wake")>;
+using flush_atom = caf::atom_constant<caf::atom("flush")>;
+using close_atom = caf::atom_constant<caf::atom("close")>;
 
 /// Records node liveness in the database. Implemented in actors/node_store;
 /// blocking, so spawned detached. Replies with an error (errc::storage_failure)
@@ -52,6 +55,14 @@ using session_actor =
                    caf::reacts_to<unsubscribe_atom, ws_client_actor>, caf::reacts_to<cancel_atom>,
                    caf::reacts_to<frame_atom, std::string, std::string>,
                    caf::reacts_to<turn_done_atom>, caf::replies_to<status_atom>::with<std::string>>;
+
+/// Writes finished calls from the trace queue to PostgreSQL in batches, off
+/// the agents' path. `wake`: rows are waiting. `flush`: write what waits now;
+/// answers whether nothing is left. `close`: the node stops: record open calls
+/// as interrupted, write everything (retrying briefly), answer, and quit.
+using trace_writer_actor =
+  caf::typed_actor<caf::reacts_to<wake_atom>, caf::replies_to<flush_atom>::with<bool>,
+                   caf::replies_to<close_atom>::with<bool>>;
 
 /// The node's sessions by chat id: spawns a session on first use (given the
 /// chat's last frame seq) and forwards to it.

@@ -32,7 +32,7 @@ public:
       throw;
     } catch (const pqxx::broken_connection& e) {
       conn_.reset();
-      throw storage_error(fmt::format("{}: connection lost: {}", what, e.what()));
+      throw storage_unavailable(fmt::format("{}: connection lost: {}", what, e.what()));
     } catch (const std::exception& e) {
       conn_.reset();
       throw storage_error(fmt::format("{}: {}", what, e.what()));

@@ -12,4 +12,12 @@ public:
   using std::runtime_error::runtime_error;
 };
 
+/// The database could not be reached or the connection broke: the same call
+/// may succeed later. Other storage_errors are refusals (a constraint, bad
+/// data) that repeating will not fix.
+class storage_unavailable : public storage_error {
+public:
+  using storage_error::storage_error;
+};
+
 } // namespace boocode::storage

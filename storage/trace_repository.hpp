@@ -1,0 +1,32 @@
+#pragma once
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "runtime/trace/trace.hpp"
+#include "runtime/trace/trace_query.hpp"
+
+namespace boocode::storage {
+
+/// The tool_traces table. Holds one connection, reopened after a failure;
+/// not thread-safe. Every call throws storage_error on failure
+/// (storage_unavailable when the database cannot be reached).
+class trace_repository {
+public:
+  explicit trace_repository(std::string conninfo);
+  ~trace_repository();
+
+  /// Stores the rows in one statement, in order. A row whose id is stored
+  /// already is skipped, so a batch may be written again after a failure.
+  void insert(const std::vector<trace::trace_record>& rows);
+
+  /// One page of the chat's traces in write order, after `q.cursor`.
+  trace::trace_page page(const std::string& chat_id, const trace::trace_query& q);
+
+private:
+  struct impl;
+  std::unique_ptr<impl> impl_;
+};
+
+} // namespace boocode::storage
