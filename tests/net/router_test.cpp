@@ -57,3 +57,16 @@ TEST(RouterTest, SplitTargetDecodesAndRejectsBadEscapes) {
   EXPECT_FALSE(split_target("/nul%00byte"));
   EXPECT_FALSE(split_target("no-slash"));
 }
+
+TEST(QueryTest, ParsesDecodesAndRefusesMalformedQueries) {
+  auto q = parse_query("limit=5&tool=run_command&x=a%20b+c&&empty=");
+  ASSERT_TRUE(q);
+  ASSERT_EQ(q->size(), 4u);
+  EXPECT_EQ((*q)[0], (std::pair<std::string, std::string>{"limit", "5"}));
+  EXPECT_EQ((*q)[2].second, "a b c");
+  EXPECT_EQ((*q)[3].second, "");
+  EXPECT_TRUE(parse_query("")->empty());
+  EXPECT_FALSE(parse_query("a=%zz"));
+  EXPECT_FALSE(parse_query("a=%00"));
+  EXPECT_FALSE(parse_query("=value"));
+}
