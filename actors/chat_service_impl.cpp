@@ -175,6 +175,21 @@ void chat_service_impl::unsubscribe(uint64_t conn_id, const std::string& chat_id
     caf::anon_send(registry_, unsubscribe_atom::value, chat_id, i->second);
 }
 
+void chat_service_impl::close_clients() {
+  std::vector<ws_client_actor> clients;
+  {
+    std::lock_guard guard{clients_mtx_};
+    for (auto& [id, client] : clients_)
+      clients.push_back(client);
+    clients_.clear();
+  }
+  caf::scoped_actor self{sys_};
+  for (auto& c : clients) {
+    self->send_exit(c, caf::exit_reason::user_shutdown);
+    self->wait_for(c);
+  }
+}
+
 void chat_service_impl::connection_closed(uint64_t conn_id) {
   std::lock_guard guard{clients_mtx_};
   if (auto i = clients_.find(conn_id); i != clients_.end()) {

@@ -41,6 +41,10 @@ public:
   void unsubscribe(uint64_t conn_id, const std::string& chat_id) override;
   void connection_closed(uint64_t conn_id) override;
 
+  /// The node stops: ends every connection's client actor and waits until
+  /// they are gone, so no frame reaches a connection after the HTTP server.
+  void close_clients();
+
 private:
   /// Runs `f` with the repository under the lock, turning storage failures
   /// into 503 answers.

@@ -28,6 +28,13 @@ struct session_state {
   std::shared_ptr<cancel_token> running; // set while a turn runs
   bool pending = false;                  // input arrived during the turn
   static inline const char* name = "session";
+
+  // The session stops (node shutdown): stop its turn too, so no turn outlives
+  // the node's actor system.
+  ~session_state() {
+    if (running)
+      running->cancel(cancel_reason::shutdown);
+  }
 };
 
 /// Records the last seq so frames continue after it when the node restarts.

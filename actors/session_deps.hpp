@@ -1,5 +1,6 @@
 #pragma once
 
+#include <atomic>
 #include <memory>
 #include <mutex>
 #include <string>
@@ -24,6 +25,8 @@ struct session_deps {
   /// Where traced calls go (the trace queue); null: calls are not traced.
   std::shared_ptr<trace::trace_sink> traces;
   std::shared_ptr<trace::id_source> trace_ids;
+  /// Turns running now (the node waits for them to end before it stops).
+  std::shared_ptr<std::atomic<int>> running_turns = std::make_shared<std::atomic<int>>(0);
 };
 
 /// A chat's database connection, kept by its session across turns (a new

@@ -13,6 +13,13 @@ namespace {
 struct registry_state {
   std::map<std::string, session_actor> sessions;
   static inline const char* name = "session-registry";
+
+  // The registry stops with the node: its sessions stop with it (and they
+  // stop their turns).
+  ~registry_state() {
+    for (auto& [id, session] : sessions)
+      caf::anon_send_exit(session, caf::exit_reason::user_shutdown);
+  }
 };
 
 session_registry_actor::behavior_type

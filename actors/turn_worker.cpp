@@ -124,9 +124,11 @@ void run_worker(std::shared_ptr<const session_deps> deps, shared_repository& rep
 void spawn_turn_worker(caf::actor_system& sys, std::shared_ptr<const session_deps> deps,
                        std::shared_ptr<shared_repository> repo, std::string chat_id,
                        std::shared_ptr<cancel_token> cancel, session_actor session) {
+  ++*deps->running_turns;
   sys.spawn<caf::detached>([=](caf::event_based_actor* self) {
     run_worker(deps, *repo, chat_id, cancel, session);
     self->send(session, turn_done_atom::value);
+    --*deps->running_turns;
     self->quit();
   });
 }

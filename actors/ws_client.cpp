@@ -5,8 +5,14 @@
 namespace boocode {
 
 ws_client_actor spawn_ws_client(caf::actor_system& sys, std::shared_ptr<chat::frame_sink> sink) {
-  return sys.spawn([sink](ws_client_actor::pointer) -> ws_client_actor::behavior_type {
-    return {[sink](frame_atom, const std::string& frame) { sink->send_frame(frame); }};
+  // Weak: the HTTP server owns its connections, and a connection must not
+  // outlive the server (its socket belongs to the server's io_context).
+  std::weak_ptr<chat::frame_sink> weak = sink;
+  return sys.spawn([weak](ws_client_actor::pointer) -> ws_client_actor::behavior_type {
+    return {[weak](frame_atom, const std::string& frame) {
+      if (auto conn = weak.lock())
+        conn->send_frame(frame);
+    }};
   });
 }
 

@@ -23,6 +23,7 @@
 #include "runtime/logging.hpp"
 #include "runtime/model/scripted_provider.hpp"
 #include "runtime/node_identity.hpp"
+#include "runtime/poll.hpp"
 #include "runtime/version.hpp"
 #include "storage/embedded_postgres.hpp"
 #include "storage/migrations.hpp"
@@ -178,9 +179,14 @@ int run(const node_config& cfg, log_set& logs) {
   log->info("received {}, shutting down", sig == SIGINT ? "SIGINT" : "SIGTERM");
 
   server.stop();
+  chats.close_clients();
   caf::anon_send_exit(registry, caf::exit_reason::user_shutdown);
   caf::anon_send_exit(heartbeat, caf::exit_reason::user_shutdown);
   caf::anon_send_exit(store, caf::exit_reason::user_shutdown);
+  // The sessions stop their turns (a command is killed, a model stream
+  // closed); give them a moment to record how they ended.
+  if (!poll_until(std::chrono::seconds(10), [&] { return *deps->running_turns == 0; }))
+    log->warn("{} turn(s) did not stop in time", deps->running_turns->load());
   {
     // Every trace reaches the database before PostgreSQL stops; calls still
     // running are recorded as interrupted.

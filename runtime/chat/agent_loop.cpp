@@ -125,6 +125,7 @@ turn_summary run_turn(const turn_settings& settings, int turn, std::vector<messa
   trace::tracer untraced;
   auto& tracer = tracer_ptr != nullptr ? *tracer_ptr : untraced;
   tracer.set_turn(turn);
+  tracer.set_cancel(&cancel);
   turn_summary sum;
   io.emit("turn_start", {{"turn", turn}});
   while (sum.outcome.empty()) {

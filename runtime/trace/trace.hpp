@@ -77,6 +77,9 @@ inline constexpr size_t preview_bytes = 2 * 1024;
 /// Error messages are cut to this.
 inline constexpr size_t max_error_bytes = 4 * 1024;
 
+/// The error of a call cut short by the node stopping.
+inline constexpr const char* interrupted_error = "the node stopped while the call ran";
+
 /// `text` cut to at most `max_bytes` (on a UTF-8 boundary), with a marker
 /// saying how much was left out.
 std::string clip_output(std::string_view text, size_t max_bytes);

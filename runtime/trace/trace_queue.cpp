@@ -112,7 +112,7 @@ void trace_queue::interrupt_open(int64_t now_us) {
       r.end.finished_us = std::max(now_us, s->started_us);
       r.end.latency_ms = static_cast<double>(r.end.finished_us - s->started_us) / 1000.0;
       r.end.outcome = outcome::interrupted;
-      r.end.error = "the node stopped while the call ran";
+      r.end.error = interrupted_error;
       rows_.push_back(std::move(r)); // past the capacity: these are the last rows
     }
     if (was_empty)

@@ -108,6 +108,11 @@ tracer::span tracer::begin(call_kind kind, const std::string& tool, const std::s
 }
 
 void tracer::end(const span& s, trace_end e, std::chrono::steady_clock::time_point t1) {
+  if (e.outcome == outcome::cancelled && cancel_ != nullptr &&
+      cancel_->reason() == cancel_reason::shutdown) {
+    e.outcome = outcome::interrupted;
+    e.error = interrupted_error;
+  }
   e.latency_ms = ms_between(s.t0, t1);
   e.finished_us = s.start->started_us + std::chrono::duration_cast<std::chrono::microseconds>(
                                           t1 - s.t0)

@@ -8,6 +8,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "runtime/cancel_token.hpp"
 #include "runtime/model/provider.hpp"
 #include "runtime/tools/tool_result.hpp"
 #include "runtime/trace/trace.hpp"
@@ -29,6 +30,10 @@ public:
 
   /// The turn the following calls belong to.
   void set_turn(int turn) { turn_ = turn; }
+
+  /// The token that stops the calls: a call cut short because the node is
+  /// stopping is traced as interrupted rather than cancelled.
+  void set_cancel(const cancel_token* cancel) { cancel_ = cancel; }
 
   /// A call in progress (empty when tracing is off).
   struct span {
@@ -55,6 +60,7 @@ private:
   actor_ref actor_;
   emit_fn emit_;
   int turn_ = 0;
+  const cancel_token* cancel_ = nullptr;
 };
 
 /// How a tool result is traced: its outcome (a path outside the workspace is
