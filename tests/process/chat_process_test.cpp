@@ -1,10 +1,13 @@
 // A chat end to end: the real node, a fake OpenAI-compatible model over HTTP,
 // REST and WebSocket clients, and the workspace on disk.
 #include <fstream>
+#include <map>
+#include <set>
 
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
 
+#include "runtime/poll.hpp"
 #include "tests/support/fake_model_server.hpp"
 #include "tests/support/http_client.hpp"
 #include "tests/support/node_process.hpp"
@@ -21,12 +24,17 @@ protected:
   void SetUp() override {
     std::filesystem::create_directories(workspace_);
     std::filesystem::permissions(workspace_, std::filesystem::perms::all);
+    start_node();
+  }
+
+  /// Starts the node, logging to `log` (a new file per start: the ready line is read from it).
+  void start_node(const std::string& log = "node.log") {
     node_ = std::make_unique<test::node_process>(
       std::vector<std::string>{"serve", "--listen", "127.0.0.1:0", "--data-dir",
                                (dir_ / "data").string(), "--database-url", db_.conninfo(),
                                "--model-base-url", model_.base_url(), "--model", "fake-model",
                                "--model-api-key", "sk-secret-key"},
-      dir_ / "node.log");
+      dir_ / log);
     node_->wait_ready();
     to_ = node_->address();
   }
@@ -225,4 +233,142 @@ TEST_F(ChatProcessTest, BadInputGetsClearErrorsAndChangesNothing) {
   EXPECT_TRUE(test::http_call(to_, "GET", "/api/chats").json()["items"].empty());
   EXPECT_EQ(
     test::http_call(to_, "POST", "/api/chats/" + id + "/messages", R"({"text":"x"})").status, 409);
+}
+
+namespace {
+
+/// GETs a JSON document, expecting `status`.
+json get_json(const test::endpoint& to, const std::string& target, int status = 200) {
+  auto res = test::http_call(to, "GET", target);
+  EXPECT_EQ(res.status, status) << target << ": " << res.body;
+  return res.json();
+}
+
+} // namespace
+
+TEST_F(ChatProcessTest, EveryCallIsTracedLiveThenServedInPages) {
+  model_.enqueue(fake_reply::tool_reply("write_file", R"({"path":"a.txt","content":"x"})"));
+  model_.enqueue(fake_reply::tool_reply("run_command", R"({"argv":["cat","a.txt"]})"));
+  model_.enqueue(fake_reply::text_reply("done", {{"prompt_tokens", 300},
+                                                 {"completion_tokens", 12},
+                                                 {"prompt_tokens_details", {{"cached_tokens", 256}}},
+                                                 {"completion_tokens_details",
+                                                  {{"reasoning_tokens", 5}}}}));
+  auto id = create_chat();
+  test::ws_client ws{to_};
+  ASSERT_TRUE(ws.read_text());
+  ws.send_text(
+    json{{"type", "user_message"}, {"chat_id", id}, {"text", "go"}, {"client_id", "t1"}}.dump());
+  auto frames = read_until(ws, "turn_end");
+
+  // Live: a start and a finish per call, in order, finish after its start.
+  std::vector<std::string> kinds;
+  std::map<std::string, json> finished;
+  std::set<std::string> started;
+  for (auto& f : frames) {
+    std::string type = f["type"];
+    if (type.find("_trace_") == std::string::npos)
+      continue;
+    kinds.push_back(type);
+    if (type.ends_with("_start"))
+      started.insert(f["id"].get<std::string>());
+    else {
+      EXPECT_TRUE(started.count(f["id"].get<std::string>())) << f.dump();
+      finished[f["id"]] = f;
+    }
+  }
+  EXPECT_EQ(kinds, (std::vector<std::string>{
+                     "model_trace_start", "model_trace_finish", "tool_trace_start",
+                     "tool_trace_finish", "model_trace_start", "model_trace_finish",
+                     "tool_trace_start", "tool_trace_finish", "model_trace_start",
+                     "model_trace_finish"}));
+
+  // Stored: the same calls, with the same figures, once the writer got to them.
+  json items;
+  EXPECT_TRUE(poll_until(10s, [&] {
+    items = get_json(to_, "/api/chats/" + id + "/traces")["items"];
+    return items.size() == 5;
+  })) << items.dump();
+  ASSERT_EQ(items.size(), 5u);
+  for (auto& item : items) {
+    ASSERT_TRUE(finished.count(item["id"])) << item.dump();
+    auto& live = finished[item["id"]];
+    EXPECT_EQ(item["latency_ms"], live["latency_ms"]);
+    EXPECT_EQ(item["outcome"], "ok");
+    EXPECT_EQ(item["turn"], 1);
+    EXPECT_EQ(item["actor_kind"], "session");
+    EXPECT_EQ(item["actor_id"], id);
+  }
+  EXPECT_EQ(items[0]["kind"], "model");
+  EXPECT_EQ(items[0]["model"], "fake-model");
+  EXPECT_EQ(items[1]["tool"], "write_file");
+  EXPECT_EQ(items[1]["input"]["path"], "a.txt");
+  EXPECT_EQ(items[3]["tool"], "run_command");
+  EXPECT_EQ(items[3]["exit_code"], 0);
+  EXPECT_EQ(items[3]["output"].get<std::string>().rfind("x", 0), 0u);
+  auto& last = items[4];
+  EXPECT_EQ(last["usage"]["prompt"], 300);
+  EXPECT_EQ(last["usage"]["cache_hit"], 256);
+  EXPECT_EQ(last["usage"]["reasoning"], 5);
+  EXPECT_EQ(last["cache_tokens"], 256);
+  EXPECT_EQ(last["tokens_used"], 312);
+  EXPECT_EQ(last["finish_reason"], "stop");
+  EXPECT_TRUE(last["ttft_ms"].is_number());
+  EXPECT_LE(last["ttft_ms"].get<double>(), last["latency_ms"].get<double>());
+
+  // Pages of two: 2 + 2 + 1, the cursor null at the end, nothing repeated.
+  std::vector<std::string> paged;
+  std::string cursor;
+  int pages = 0;
+  do {
+    auto page = get_json(to_, "/api/chats/" + id + "/traces?limit=2" +
+                                (cursor.empty() ? "" : "&cursor=" + cursor));
+    for (auto& item : page["items"])
+      paged.push_back(item["id"]);
+    cursor = page["next_cursor"].is_null() ? "" : page["next_cursor"].get<std::string>();
+    ++pages;
+  } while (!cursor.empty() && pages < 10);
+  EXPECT_EQ(pages, 3);
+  ASSERT_EQ(paged.size(), 5u);
+  for (size_t i = 0; i < 5; ++i)
+    EXPECT_EQ(paged[i], items[i]["id"]);
+  EXPECT_EQ(get_json(to_, "/api/chats/" + id + "/traces?tool=run_command")["items"].size(), 1u);
+  EXPECT_EQ(get_json(to_, "/api/chats/" + id + "/traces?tool=model&outcome=ok")["items"].size(),
+            3u);
+  EXPECT_TRUE(get_json(to_, "/api/chats/" + id + "/traces?outcome=error")["items"].empty());
+
+  // Bad parameters: 400 with a reason; an unknown chat: 404.
+  for (auto q : {"limit=0", "limit=501", "limit=x", "cursor=abc", "outcome=fine", "tool=",
+                 "colour=red", "limit=%zz"}) {
+    auto res = test::http_call(to_, "GET", "/api/chats/" + id + "/traces?" + q);
+    EXPECT_EQ(res.status, 400) << q;
+    EXPECT_EQ(res.json()["error"]["code"], "invalid_argument") << q;
+  }
+  get_json(to_, "/api/chats/c_nope/traces", 404);
+  auto health = get_json(to_, "/api/health");
+  EXPECT_EQ(health["traces"]["written"], 5);
+  EXPECT_EQ(health["traces"]["dropped"], 0);
+}
+
+TEST_F(ChatProcessTest, ACallRunningWhenTheNodeStopsIsTracedAsInterrupted) {
+  model_.enqueue(fake_reply::tool_reply("run_command", R"({"argv":["sleep","60"]})"));
+  auto id = create_chat();
+  test::ws_client ws{to_};
+  ASSERT_TRUE(ws.read_text());
+  ws.send_text(
+    json{{"type", "user_message"}, {"chat_id", id}, {"text", "wait"}, {"client_id", "s"}}.dump());
+  auto frames = read_until(ws, "tool_trace_start");
+  ASSERT_FALSE(frames.empty());
+  auto trace_id = frames.back()["id"].get<std::string>();
+  node_->signal(SIGTERM);
+  EXPECT_EQ(node_->wait_exit(20s), 0) << node_->output();
+  // Nothing was lost on the way down: the model call and the interrupted command.
+  EXPECT_EQ(db_.scalar("SELECT outcome FROM tool_traces WHERE id = '" + trace_id + "'"),
+            "interrupted");
+  EXPECT_EQ(db_.scalar("SELECT count(*) FROM tool_traces WHERE kind = 'model'"), "1");
+  start_node("node-2.log"); // for TearDown, and the API still serves the trace after a restart
+  auto items = get_json(to_, "/api/chats/" + id + "/traces?outcome=interrupted")["items"];
+  ASSERT_EQ(items.size(), 1u);
+  EXPECT_EQ(items[0]["tool"], "run_command");
+  EXPECT_EQ(items[0]["error"], "the node stopped while the call ran");
 }
