@@ -7,7 +7,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
-import { launchBrowser, startNode, stopNode, testIdText, waitForTestIdText } from './harness.mjs';
+import { launchBrowser, startNode, stopNode, testIdText, waitFor, waitForTestIdText } from './harness.mjs';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const scriptPath = path.join(here, 'fixtures', 'chat-script.json');
@@ -109,6 +109,32 @@ describe('chat', { timeout: 240_000 }, () => {
     // The file is really there.
     assert.equal(await readFile(path.join(workspace, 'notes.txt'), 'utf8'), NOTES);
 
+    // The trace panel: the turn's three model calls and two tool calls, in start order, from the
+    // live frames (merged with the API's page by id).
+    await page.getByTestId('trace-toggle').click();
+    const traceRows = page.getByTestId('trace-row');
+    const traced = () =>
+      traceRows.evaluateAll((els) =>
+        els.map((e) => {
+          const row = /** @type {HTMLElement} */ (e);
+          const name = row.querySelector('[data-testid="trace-name"]')?.textContent ?? '';
+          return `${row.dataset.kind}:${row.dataset.kind === 'model' ? 'model' : name}:${row.dataset.outcome}`;
+        }),
+      );
+    const expectedTraces = ['model:model:ok', 'tool:write_file:ok', 'model:model:ok', 'tool:run_command:ok', 'model:model:ok'];
+    await waitFor(async () => JSON.stringify(await traced()) === JSON.stringify(expectedTraces), {
+      what: 'the five traced calls of the turn',
+    });
+    assert.equal(await page.locator('[data-testid="trace-turn"][data-turn="1"]').count(), 1);
+    // The trace writer stores them shortly after the frames.
+    await waitFor(
+      async () => {
+        const res = await fetch(`${node?.url}/api/chats/${encodeURIComponent(chatId)}/traces`);
+        return res.ok && /** @type {{items: unknown[]}} */ (await res.json()).items.length === 5;
+      },
+      { what: 'the five traces in GET /api/chats/:id/traces' },
+    );
+
     const shot = path.join(os.tmpdir(), `boocode-e2e-chat-${process.pid}.png`);
     await page.screenshot({ path: shot });
     t.diagnostic(`screenshot: ${shot}`);
@@ -123,6 +149,18 @@ describe('chat', { timeout: 240_000 }, () => {
     assert.equal(await write.getAttribute('data-outcome'), 'ok');
     assert.equal(await cat.getAttribute('data-outcome'), 'ok');
     assert.equal(await page.locator(`[data-testid="chat-list-item"][data-chat-id="${chatId}"]`).count(), 1);
+
+    // After the reload the trace panel loads the same calls from the API; a call opens.
+    await page.getByTestId('trace-toggle').click();
+    await waitFor(async () => JSON.stringify(await traced()) === JSON.stringify(expectedTraces), {
+      what: 'the five traced calls from the API',
+    });
+    const catTrace = page.locator('[data-testid="trace-row"][data-kind="tool"]', { hasText: 'run_command' });
+    await catTrace.getByTestId('trace-row-toggle').click();
+    await catTrace.getByTestId('trace-detail').waitFor({ timeout: 5_000 });
+    assert.match((await catTrace.getByTestId('trace-input').textContent()) ?? '', /"argv": \[\s*"cat",\s*"notes\.txt"/);
+    assert.match((await catTrace.getByTestId('trace-output').textContent()) ?? '', /BooCode e2e notes/);
+    assert.equal(await page.getByTestId('trace-error').count(), 0);
 
     assert.equal(await page.getByTestId('protocol-error').count(), 0);
     assert.deepEqual(problems, []);
@@ -179,7 +217,10 @@ describe('chat', { timeout: 240_000 }, () => {
     const problems = watchPage(page);
     await page.goto(node.url + '/');
     await waitForTestIdText(page, 'ws-status', 'connected');
-    const before = await page.getByTestId('chat-list-item').count();
+    // The list loads on its own schedule: wait until it shows the chats the node has.
+    const listed = /** @type {{items: unknown[]}} */ (await (await fetch(`${node.url}/api/chats`)).json()).items.length;
+    await waitFor(async () => (await page.getByTestId('chat-list-item').count()) === listed, { what: 'the chat list' });
+    const before = listed;
     await page.getByTestId('new-chat-workspace').fill(missing);
     await page.getByTestId('new-chat-submit').click();
     await waitForTestIdText(page, 'new-chat-error', body.error.message);

@@ -6,6 +6,7 @@ import { ChatList, NewChatForm, NodeInfo, type HealthState } from './components/
 import { chatHref, navigate, parseRoute, useLinkClick, usePathname } from './router';
 import { useChatSession } from './useChatSession';
 import { useNodeSocket } from './useNodeSocket';
+import { useTraces } from './useTraces';
 
 function useHealth(): [HealthState, () => void] {
   const [state, setState] = useState<HealthState>({ kind: 'loading' });
@@ -66,7 +67,11 @@ export function App() {
     onBadFrame: (err) => setProtocolIssue(err.message),
   });
   const session = useChatSession(chatId, ws);
-  frameSink.current = session.onFrame;
+  const traces = useTraces(chatId);
+  frameSink.current = (frame) => {
+    session.onFrame(frame);
+    traces.onFrame(frame);
+  };
 
   // The list is refreshed on every (re)connect, and when the open chat's turn ends.
   const running = session.state.running;
@@ -124,7 +129,7 @@ export function App() {
           </div>
         )}
         {chatId && session.state.chatId === chatId ? (
-          <ChatView session={session} connected={ws.status === 'connected'} onArchived={onArchived} />
+          <ChatView session={session} traces={traces} connected={ws.status === 'connected'} onArchived={onArchived} />
         ) : chatId ? null : (
           <Home hasChats={(list.chats?.length ?? 0) > 0} />
         )}

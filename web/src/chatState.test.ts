@@ -160,6 +160,13 @@ describe('chatReducer: seq', () => {
     expect(run([{ type: 'reload_start' }], s)).toMatchObject({ gap: false, resync: false });
   });
 
+  it('trace frames count in the seq (no gap) and change nothing else', () => {
+    const s = run([subscribed(1), { type: 'reload_start' }, f('turn_start', { turn: 1 })]);
+    const trace = { id: 't1', turn: 1, tool: 'read_file', call_id: 'call_1', input: {}, started_at: '2026-11-24T08:00:00.000001Z' };
+    const s2 = run([f('tool_trace_start', trace), f('model_trace_finish', { id: 't0', turn: 1 }), f('assistant_delta', { turn: 1, text: 'hi' })], s);
+    expect(s2).toMatchObject({ gap: false, resync: false, lastSeq: 5, liveText: 'hi', toolCalls: {} });
+  });
+
   it('ignores frames of other chats', () => {
     const s = initialChatState(CHAT);
     const other: ChatAction = { type: 'frame', frame: { type: 'turn_start', chat_id: 'c2', seq: 1, turn: 1 } };

@@ -305,6 +305,12 @@ function applyChatFrame(state: ChatState, frame: ChatFrame): ChatState {
         turns: { ...state.turns, [frame.turn]: info },
       };
     }
+    case 'tool_trace_start':
+    case 'tool_trace_finish':
+    case 'model_trace_start':
+    case 'model_trace_finish':
+      // The trace viewer's (traces.ts); here they only count in the seq.
+      return state;
     case 'error': {
       const turn = state.running && state.liveTurn !== null ? state.liveTurn : undefined;
       return pushError(state, { code: frame.code, message: frame.message }, turn);

@@ -16,7 +16,9 @@ import { formatUsage } from '../format';
 import { Markdown } from '../Markdown';
 import { navigate } from '../router';
 import type { ChatSession } from '../useChatSession';
+import type { Traces } from '../useTraces';
 import { ToolCall } from './ToolCall';
+import { TracePanel } from './TracePanel';
 
 const STATUS_LABEL: Record<string, string> = {
   running: 'running',
@@ -28,10 +30,12 @@ const STATUS_LABEL: Record<string, string> = {
 
 export function ChatView({
   session,
+  traces,
   connected,
   onArchived,
 }: {
   session: ChatSession;
+  traces: Traces;
   connected: boolean;
   onArchived: (id: string) => void;
 }) {
@@ -105,6 +109,20 @@ export function ChatView({
             {status === 'running' && <span className="spinner" aria-hidden="true" />}
             {STATUS_LABEL[status] ?? status}
           </span>
+          <button
+            type="button"
+            className={`btn btn-quiet trace-toggle${traces.open ? ' active' : ''}`}
+            data-testid="trace-toggle"
+            aria-pressed={traces.open}
+            aria-controls="trace-panel"
+            title={traces.open ? 'Hide the tool and model calls' : 'Show every tool and model call, with timings and tokens'}
+            onClick={() => traces.setOpen(!traces.open)}
+          >
+            <svg viewBox="0 0 16 16" width="13" height="13" aria-hidden="true">
+              <path d="M2 3h7v2H2zM5 7h9v2H5zM3 11h6v2H3z" fill="currentColor" />
+            </svg>
+            Traces
+          </button>
           {chat && !archived && (
             <button
               type="button"
@@ -120,46 +138,52 @@ export function ChatView({
         </div>
       </header>
 
-      {state.loadError && (
-        <div className="error-banner" role="alert" data-testid="error-banner" data-code={state.loadError.code}>
-          <span>
-            {state.load === 'error' ? 'Could not load this chat: ' : 'Could not refresh this chat: '}
-            {state.loadError.message}
-          </span>
-          <button type="button" className="btn btn-quiet" onClick={session.reload}>
-            Retry
-          </button>
-        </div>
-      )}
-      {archiveError && (
-        <div className="error-banner" role="alert" data-testid="error-banner" data-code={archiveError.code}>
-          <span>Could not archive: {archiveError.message}</span>
-        </div>
-      )}
-
-      <div className="transcript" ref={scroller} onScroll={onScroll} data-testid="transcript">
-        <div className="transcript-inner">
-          {state.load === 'loading' && state.messages.length === 0 && <div className="hint">Loading messages…</div>}
-          {state.load === 'loaded' && items.length === 0 && (
-            <div className="empty-chat">
-              <div className="empty-title">Ask for something in this workspace</div>
-              <div className="hint">The model can read, write and search files and run commands in it.</div>
+      <div className="chat-split">
+        <div className="chat-column">
+          {state.loadError && (
+            <div className="error-banner" role="alert" data-testid="error-banner" data-code={state.loadError.code}>
+              <span>
+                {state.load === 'error' ? 'Could not load this chat: ' : 'Could not refresh this chat: '}
+                {state.loadError.message}
+              </span>
+              <button type="button" className="btn btn-quiet" onClick={session.reload}>
+                Retry
+              </button>
             </div>
           )}
-          {state.load !== 'error' &&
-            items.map((item) => (
-              <Item key={item.key} item={item} retry={session.retry} dispatch={session.dispatch} />
-            ))}
-        </div>
-      </div>
+          {archiveError && (
+            <div className="error-banner" role="alert" data-testid="error-banner" data-code={archiveError.code}>
+              <span>Could not archive: {archiveError.message}</span>
+            </div>
+          )}
 
-      <Composer
-        session={session}
-        running={state.running}
-        connected={connected}
-        disabled={!chat || archived}
-        disabledReason={archived ? 'This chat is archived.' : undefined}
-      />
+          <div className="transcript" ref={scroller} onScroll={onScroll} data-testid="transcript">
+            <div className="transcript-inner">
+              {state.load === 'loading' && state.messages.length === 0 && <div className="hint">Loading messages…</div>}
+              {state.load === 'loaded' && items.length === 0 && (
+                <div className="empty-chat">
+                  <div className="empty-title">Ask for something in this workspace</div>
+                  <div className="hint">The model can read, write and search files and run commands in it.</div>
+                </div>
+              )}
+              {state.load !== 'error' &&
+                items.map((item) => (
+                  <Item key={item.key} item={item} retry={session.retry} dispatch={session.dispatch} />
+                ))}
+            </div>
+          </div>
+
+          <Composer
+            session={session}
+            running={state.running}
+            connected={connected}
+            disabled={!chat || archived}
+            disabledReason={archived ? 'This chat is archived.' : undefined}
+            narrow={traces.open}
+          />
+        </div>
+        {traces.open && <TracePanel traces={traces} />}
+      </div>
     </section>
   );
 }
@@ -307,12 +331,15 @@ function Composer({
   connected,
   disabled,
   disabledReason,
+  narrow,
 }: {
   session: ChatSession;
   running: boolean;
   connected: boolean;
   disabled: boolean;
   disabledReason: string | undefined;
+  /** The trace panel takes part of the width: the text (or placeholder) may wrap differently. */
+  narrow: boolean;
 }) {
   const [text, setText] = useState('');
   const [error, setError] = useState<ErrorInfo | null>(null);
@@ -334,7 +361,7 @@ function Composer({
     if (!el) return;
     el.style.height = 'auto';
     el.style.height = `${el.scrollHeight + 2}px`;
-  }, [text]);
+  }, [text, narrow, running]);
 
   const submit = () => {
     if (disabled || text.trim() === '') return;

@@ -7,6 +7,7 @@ const OUTCOME_LABEL: Record<string, string> = {
   error: 'error',
   timeout: 'timed out',
   cancelled: 'cancelled',
+  denied: 'denied',
   running: 'running',
   unknown: 'no result',
 };
