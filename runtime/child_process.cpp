@@ -8,6 +8,7 @@
 #include <grp.h>
 #include <poll.h>
 #include <sys/prctl.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
 #include <utility>
@@ -203,18 +204,25 @@ child_process child_process::start(const child_options& opts) {
   }
   if (output_pipe[0] >= 0)
     fcntl(output_pipe[0], F_SETFL, fcntl(output_pipe[0], F_GETFL) | O_NONBLOCK);
-  return child_process{pid, output_pipe[0]};
+  // The child is not reaped until we say so, so the pid still names it.
+  int exit_fd = static_cast<int>(syscall(SYS_pidfd_open, pid, 0));
+  if (exit_fd >= 0)
+    fcntl(exit_fd, F_SETFD, FD_CLOEXEC);
+  return child_process{pid, output_pipe[0], exit_fd};
 }
 
 child_process::child_process(child_process&& other) noexcept
   : pid_(std::exchange(other.pid_, -1)), output_fd_(std::exchange(other.output_fd_, -1)),
+    exit_fd_(std::exchange(other.exit_fd_, -1)),
     status_(std::exchange(other.status_, std::nullopt)) {}
 
 child_process& child_process::operator=(child_process&& other) noexcept {
   if (this != &other) {
     close_fd(output_fd_);
+    close_fd(exit_fd_);
     pid_ = std::exchange(other.pid_, -1);
     output_fd_ = std::exchange(other.output_fd_, -1);
+    exit_fd_ = std::exchange(other.exit_fd_, -1);
     status_ = std::exchange(other.status_, std::nullopt);
   }
   return *this;
@@ -222,6 +230,17 @@ child_process& child_process::operator=(child_process&& other) noexcept {
 
 child_process::~child_process() {
   close_fd(output_fd_);
+  close_fd(exit_fd_);
+}
+
+bool child_process::wait_exited(std::chrono::milliseconds timeout) {
+  if (has_exited())
+    return true;
+  if (exit_fd_ < 0)
+    return poll_until(timeout, [this] { return has_exited(); });
+  pollfd p{exit_fd_, POLLIN, 0};
+  ::poll(&p, 1, static_cast<int>(timeout.count()));
+  return has_exited();
 }
 
 std::optional<int> child_process::poll() {
@@ -246,8 +265,8 @@ bool child_process::has_exited() {
 }
 
 std::optional<int> child_process::wait_for(std::chrono::milliseconds timeout) {
-  poll_until(timeout, [this] { return poll().has_value(); });
-  return status_;
+  wait_exited(timeout);
+  return poll();
 }
 
 void child_process::signal(int sig) {

@@ -68,6 +68,10 @@ public:
   /// pid (and process group id) cannot be reused before kill_group().
   bool has_exited();
 
+  /// Waits up to `timeout` for the child to end, without reaping it; whether
+  /// it has. Wakes the moment it exits (a pidfd), not at the next poll.
+  bool wait_exited(std::chrono::milliseconds timeout);
+
   /// Waits up to `timeout` for the child to end; the exit status, or nothing.
   std::optional<int> wait_for(std::chrono::milliseconds timeout);
 
@@ -84,9 +88,11 @@ public:
   bool read_output(std::string& into, std::chrono::milliseconds wait);
 
 private:
-  child_process(pid_t pid, int output_fd) : pid_(pid), output_fd_(output_fd) {}
+  child_process(pid_t pid, int output_fd, int exit_fd)
+    : pid_(pid), output_fd_(output_fd), exit_fd_(exit_fd) {}
   pid_t pid_ = -1;
   int output_fd_ = -1;
+  int exit_fd_ = -1; // a pidfd: readable once the child exits (-1 if the kernel has none)
   std::optional<int> status_;
 };
 

@@ -79,7 +79,7 @@ command_result run_command(const command_request& req) {
       open = child->read_output(chunk, slice);
       keep();
     } else {
-      poll_until(slice, [&] { return child->has_exited(); });
+      child->wait_exited(slice);
     }
     if (child->has_exited())
       break;
