@@ -105,6 +105,10 @@ session_actor::behavior_type session_behavior(session_actor::stateful_pointer<se
     [=](frame_atom, const std::string& type, const std::string& payload) {
       broadcast(type, payload);
     },
+    [=](frame_atom, const std::vector<std::string>& flat) {
+      for (size_t i = 0; i + 1 < flat.size(); i += 2)
+        broadcast(flat[i], flat[i + 1]);
+    },
     [=](turn_done_atom) {
       self->state.running.reset();
       save_seq(self->system(), deps, self->state.repo, chat_id, self->state.frames.seq);

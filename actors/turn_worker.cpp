@@ -40,9 +40,8 @@ public:
     return repo_.with([&](storage::chat_repository& r) { return r.append_message(std::move(m)); });
   }
 
-  void emit(const std::string& type, nlohmann::json payload) override {
-    caf::anon_send(session_, frame_atom::value, type,
-                   payload.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace));
+  void send_frames(std::vector<std::string> flat) override {
+    caf::anon_send(session_, frame_atom::value, std::move(flat));
   }
 
   std::string chat_id_;
@@ -102,10 +101,7 @@ void run_worker(std::shared_ptr<const session_deps> deps, shared_repository& rep
     settings.build_command = chat->build_command;
     settings.max_fix_attempts = deps->max_fix_attempts;
     trace::tracer tracer{deps->traces.get(), deps->trace_ids.get(), chat_id,
-                         trace::actor_ref{"session", chat_id, ""},
-                         [&io](const std::string& type, nlohmann::json payload) {
-                           io.emit(type, std::move(payload));
-                         }};
+                         trace::actor_ref{"session", chat_id, ""}};
     auto sum = chat::run_turn(settings, turn, history, io, *cancel, &tracer);
     if (deps->log)
       deps->log->info(

@@ -1,6 +1,7 @@
 #pragma once
 
 #include <string>
+#include <vector>
 
 #include <caf/atom.hpp>
 #include <caf/typed_actor.hpp>
@@ -48,12 +49,14 @@ using ws_client_actor = caf::typed_actor<caf::reacts_to<frame_atom, std::string>
 /// One chat. `deliver` carries the ack and message frames (payload JSON
 /// objects without chat_id and seq) of a user message that is stored; the
 /// session emits them and starts a turn unless one runs. `frame` (type,
-/// payload) comes from its turn worker. Status answers idle or running.
+/// payload), or a batch of them (type, payload, type, payload, ...), comes
+/// from its turn worker. Status answers idle or running.
 using session_actor =
   caf::typed_actor<caf::reacts_to<deliver_atom, std::string, std::string>,
                    caf::reacts_to<subscribe_atom, ws_client_actor>,
                    caf::reacts_to<unsubscribe_atom, ws_client_actor>, caf::reacts_to<cancel_atom>,
                    caf::reacts_to<frame_atom, std::string, std::string>,
+                   caf::reacts_to<frame_atom, std::vector<std::string>>,
                    caf::reacts_to<turn_done_atom>, caf::replies_to<status_atom>::with<std::string>>;
 
 /// Writes finished calls from the trace queue to PostgreSQL in batches, off

@@ -65,7 +65,7 @@ trace::trace_record to_record(const pqxx::row& row) {
   s->tool = row[5].as<std::string>();
   s->call_id = row[6].as<std::string>();
   s->actor = {row[7].as<std::string>(), row[8].as<std::string>(), row[9].as<std::string>()};
-  s->input = nlohmann::json::parse(row[10].c_str());
+  s->input = row[10].as<std::string>();
   s->started_us = row[12].as<int64_t>();
   s->model = row[21].as<std::string>();
   trace::trace_end e;

@@ -1,6 +1,7 @@
 #include "runtime/chat/agent_loop.hpp"
 
 #include <chrono>
+#include <utility>
 
 #include <fmt/format.h>
 #include <fmt/ranges.h>
@@ -10,6 +11,32 @@
 namespace boocode::chat {
 
 namespace {
+
+/// The turn's outgoing frames, collected and sent to the session in one
+/// message per flush: one actor message per step instead of one per frame.
+class frame_out {
+public:
+  explicit frame_out(turn_io& io) : io_(io) {}
+  ~frame_out() { flush(); }
+  frame_out(const frame_out&) = delete;
+  frame_out& operator=(const frame_out&) = delete;
+
+  void add(std::string_view type, std::string payload) {
+    flat_.emplace_back(type);
+    flat_.push_back(std::move(payload));
+  }
+  void add(std::string_view type, const nlohmann::json& payload) {
+    add(type, payload.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace));
+  }
+  void flush() {
+    if (!flat_.empty())
+      io_.send_frames(std::exchange(flat_, {}));
+  }
+
+private:
+  turn_io& io_;
+  std::vector<std::string> flat_;
+};
 
 bool writes_files(const std::string& tool) {
   return tool == "write_file" || tool == "edit_file";
@@ -27,13 +54,19 @@ std::vector<model::chat_message> conversation(const turn_settings& s,
 
 /// Runs one tool call (or records it as cancelled) and stores its result.
 bool run_call(const model::tool_call& call, int turn, std::vector<message_record>& history,
-              turn_io& io, const cancel_token& cancel, trace::tracer& tracer) {
-  io.emit(
+              turn_io& io, frame_out& out, const cancel_token& cancel, trace::tracer& tracer) {
+  out.add(
     "tool_call",
     {{"turn", turn}, {"call_id", call.id}, {"name", call.name}, {"arguments", call.arguments}});
   auto args = nlohmann::json::parse(call.arguments.empty() ? "{}" : call.arguments, nullptr, false);
   bool valid = !args.is_discarded();
-  auto span = tracer.begin_tool(call.name, call.id, valid ? args : nlohmann::json(call.arguments));
+  auto span =
+    tracer.begin_tool(call.name, call.id,
+                      !tracer.enabled() ? std::string{}
+                      : valid ? (call.arguments.empty() ? std::string("{}") : call.arguments)
+                              : nlohmann::json(call.arguments)
+                                  .dump(-1, ' ', false, nlohmann::json::error_handler_t::replace));
+  out.flush();
   auto started = std::chrono::steady_clock::now();
   tools::tool_result res;
   if (cancel.cancelled()) {
@@ -45,7 +78,7 @@ bool run_call(const model::tool_call& call, int turn, std::vector<message_record
   } else {
     res = io.run_tool(call.name, args);
   }
-  tracer.end_tool(span, res);
+  auto traced = tracer.end_tool(span, res);
   auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() -
                                                                   started)
               .count();
@@ -59,14 +92,17 @@ bool run_call(const model::tool_call& call, int turn, std::vector<message_record
   m.duration_ms = ms;
   m.turn = turn;
   m = io.store(std::move(m));
-  io.emit("tool_result", {{"turn", turn},
-                          {"call_id", call.id},
-                          {"name", call.name},
-                          {"outcome", m.outcome},
-                          {"output", m.content},
-                          {"exit_code", res.exit_code ? nlohmann::json(*res.exit_code) : nullptr},
-                          {"duration_ms", ms}});
-  io.emit("message", {{"message", to_json(m)}});
+  out.add("tool_result",
+          nlohmann::json{{"turn", turn},
+                         {"call_id", call.id},
+                         {"name", call.name},
+                         {"outcome", m.outcome},
+                         {"output", m.content},
+                         {"exit_code", res.exit_code ? nlohmann::json(*res.exit_code) : nullptr},
+                         {"duration_ms", ms}});
+  out.add("message", nlohmann::json{{"message", to_json(m)}});
+  out.flush();
+  tracer.commit(std::move(traced));
   history.push_back(std::move(m));
   return res.ok() && writes_files(call.name);
 }
@@ -74,27 +110,37 @@ bool run_call(const model::tool_call& call, int turn, std::vector<message_record
 /// Runs the build command after file changes; a failure becomes a user
 /// message for the next model call. Returns whether it failed.
 bool check_build(const turn_settings& s, int turn, int attempt,
-                 std::vector<message_record>& history, turn_io& io, trace::tracer& tracer) {
+                 std::vector<message_record>& history, turn_io& io, frame_out& out,
+                 trace::tracer& tracer) {
   auto argv = *s.build_command;
   auto call_id = fmt::format("build_{}_{}", turn, attempt);
   auto command = fmt::format("{}", fmt::join(argv, " "));
-  io.emit("tool_call",
-          {{"turn", turn}, {"call_id", call_id}, {"name", "build"}, {"arguments", command}});
-  auto span = tracer.begin_tool("build", call_id, {{"argv", argv}});
+  out.add("tool_call",
+          nlohmann::json{
+            {"turn", turn}, {"call_id", call_id}, {"name", "build"}, {"arguments", command}});
+  auto span =
+    tracer.begin_tool("build", call_id,
+                      tracer.enabled() ? nlohmann::json{{"argv", argv}}.dump(
+                                           -1, ' ', false, nlohmann::json::error_handler_t::replace)
+                                       : std::string{});
+  out.flush();
   auto started = std::chrono::steady_clock::now();
   auto res = io.run_build(argv);
-  tracer.end_tool(span, res);
+  auto traced = tracer.end_tool(span, res);
   auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() -
                                                                   started)
               .count();
   bool failed = !res.ok() || res.exit_code.value_or(0) != 0;
-  io.emit("tool_result", {{"turn", turn},
-                          {"call_id", call_id},
-                          {"name", "build"},
-                          {"outcome", std::string(tools::to_string(res.outcome))},
-                          {"output", res.text},
-                          {"exit_code", res.exit_code ? nlohmann::json(*res.exit_code) : nullptr},
-                          {"duration_ms", ms}});
+  out.add("tool_result",
+          nlohmann::json{{"turn", turn},
+                         {"call_id", call_id},
+                         {"name", "build"},
+                         {"outcome", std::string(tools::to_string(res.outcome))},
+                         {"output", res.text},
+                         {"exit_code", res.exit_code ? nlohmann::json(*res.exit_code) : nullptr},
+                         {"duration_ms", ms}});
+  out.flush();
+  tracer.commit(std::move(traced));
   if (!failed)
     return false;
   message_record m;
@@ -104,7 +150,8 @@ bool check_build(const turn_settings& s, int turn, int attempt,
     fmt::format("[auto-fix] The build command `{}` failed{}. Fix the errors:\n\n{}", command,
                 res.exit_code ? fmt::format(" with exit code {}", *res.exit_code) : "", res.text);
   m = io.store(std::move(m));
-  io.emit("message", {{"message", to_json(m)}});
+  out.add("message", nlohmann::json{{"message", to_json(m)}});
+  out.flush();
   history.push_back(std::move(m));
   return true;
 }
@@ -124,10 +171,13 @@ turn_summary run_turn(const turn_settings& settings, int turn, std::vector<messa
                       turn_io& io, const cancel_token& cancel, trace::tracer* tracer_ptr) {
   trace::tracer untraced;
   auto& tracer = tracer_ptr != nullptr ? *tracer_ptr : untraced;
+  frame_out out{io};
   tracer.set_turn(turn);
   tracer.set_cancel(&cancel);
+  tracer.set_emit(
+    [&out](const char* type, std::string payload) { out.add(type, std::move(payload)); });
   turn_summary sum;
-  io.emit("turn_start", {{"turn", turn}});
+  out.add("turn_start", nlohmann::json{{"turn", turn}});
   while (sum.outcome.empty()) {
     if (cancel.cancelled()) {
       sum.outcome = "cancelled";
@@ -136,7 +186,7 @@ turn_summary run_turn(const turn_settings& settings, int turn, std::vector<messa
     if (sum.model_calls >= settings.max_model_calls) {
       sum.outcome = "error";
       sum.error = fmt::format("the model made {} calls in one turn; stopping", sum.model_calls);
-      io.emit("error", {{"code", "too_many_steps"}, {"message", sum.error}});
+      out.add("error", nlohmann::json{{"code", "too_many_steps"}, {"message", sum.error}});
       break;
     }
     ++sum.model_calls;
@@ -148,25 +198,30 @@ turn_summary run_turn(const turn_settings& settings, int turn, std::vector<messa
     model::stream_callbacks cb;
     cb.on_text = [&](std::string_view t) {
       mark();
-      io.emit("assistant_delta", {{"turn", turn}, {"text", t}});
+      out.add("assistant_delta", nlohmann::json{{"turn", turn}, {"text", t}});
+      out.flush();
     };
     cb.on_reasoning = [&](std::string_view t) {
       mark();
-      io.emit("reasoning_delta", {{"turn", turn}, {"text", t}});
+      out.add("reasoning_delta", nlohmann::json{{"turn", turn}, {"text", t}});
+      out.flush();
     };
     cb.on_tool_call = [&](std::string_view) { mark(); };
     auto conv = conversation(settings, history);
     auto span = tracer.begin_model(io.model_name(), conv.size(), tools::tool_names().size());
+    out.flush();
     auto result = io.call_model(conv, cb);
-    tracer.end_model(span, result, first_token);
+    auto traced = tracer.end_model(span, result, first_token);
     if (auto* err = std::get_if<model::model_error>(&result)) {
       if (err->what == model::model_error::kind::cancelled || cancel.cancelled()) {
         sum.outcome = "cancelled";
       } else {
         sum.outcome = "error";
         sum.error = err->message;
-        io.emit("error", {{"code", "model_error"}, {"message", err->message}});
+        out.add("error", nlohmann::json{{"code", "model_error"}, {"message", err->message}});
       }
+      out.flush();
+      tracer.commit(std::move(traced));
       break;
     }
     auto& reply = std::get<model::model_reply>(result);
@@ -179,7 +234,9 @@ turn_summary run_turn(const turn_settings& settings, int turn, std::vector<messa
     m.turn = turn;
     m.usage = reply.usage;
     m = io.store(std::move(m));
-    io.emit("message", {{"message", to_json(m)}});
+    out.add("message", nlohmann::json{{"message", to_json(m)}});
+    out.flush();
+    tracer.commit(std::move(traced));
     auto calls = m.tool_calls;
     history.push_back(std::move(m));
     if (calls.empty()) {
@@ -188,19 +245,21 @@ turn_summary run_turn(const turn_settings& settings, int turn, std::vector<messa
     }
     bool wrote = false;
     for (auto& call : calls) // every call gets a result, even after a cancel
-      wrote = run_call(call, turn, history, io, cancel, tracer) || wrote;
+      wrote = run_call(call, turn, history, io, out, cancel, tracer) || wrote;
     if (cancel.cancelled()) {
       sum.outcome = "cancelled";
       break;
     }
     if (wrote && settings.build_command && sum.fix_attempts < settings.max_fix_attempts)
-      if (check_build(settings, turn, sum.fix_attempts + 1, history, io, tracer))
+      if (check_build(settings, turn, sum.fix_attempts + 1, history, io, out, tracer))
         ++sum.fix_attempts;
   }
   nlohmann::json end{{"turn", turn}, {"outcome", sum.outcome}, {"usage", to_json(sum.usage)}};
   if (!sum.error.empty())
     end["error"] = sum.error;
-  io.emit("turn_end", std::move(end));
+  out.add("turn_end", end);
+  out.flush();
+  tracer.set_emit({});
   return sum;
 }
 

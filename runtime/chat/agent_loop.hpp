@@ -28,8 +28,10 @@ public:
   virtual tools::tool_result run_build(const std::vector<std::string>& argv) = 0;
   /// Persists a message; returns it with id and created_at filled in.
   virtual message_record store(message_record m) = 0;
-  /// Sends a chat frame (the session adds chat_id and seq).
-  virtual void emit(const std::string& type, nlohmann::json payload) = 0;
+  /// Sends chat frames to the session in one message (it adds chat_id and
+  /// seq): `flat` is type, payload, type, payload, ... where each payload is
+  /// a JSON object's text.
+  virtual void send_frames(std::vector<std::string> flat) = 0;
   /// The model's name, for traces.
   virtual std::string model_name() const { return {}; }
 };
@@ -62,6 +64,8 @@ std::string default_system_prompt(const std::string& workspace);
 /// user messages) and grows by what the turn stores. Emits turn_start,
 /// deltas, message, tool_call, tool_result, error and turn_end frames; every
 /// model call, tool call and build goes through `tracer` (null: untraced).
+/// Frames are sent in batches, always before the turn blocks (on the model,
+/// a tool, a build) and before a trace row is handed to the trace writer.
 turn_summary run_turn(const turn_settings& settings, int turn, std::vector<message_record>& history,
                       turn_io& io, const cancel_token& cancel, trace::tracer* tracer = nullptr);
 

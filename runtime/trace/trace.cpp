@@ -62,10 +62,25 @@ std::string iso_time(int64_t unix_us) {
     frac += 1'000'000;
     --secs;
   }
-  std::tm tm{};
-  gmtime_r(&secs, &tm);
-  return fmt::format("{:04}-{:02}-{:02}T{:02}:{:02}:{:02}.{:06}Z", tm.tm_year + 1900, tm.tm_mon + 1,
-                     tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, frac);
+  // Calls come many a second: format the date and time once per second per thread.
+  thread_local std::time_t cached_secs = -1;
+  thread_local char cached[20];
+  if (secs != cached_secs) {
+    std::tm tm{};
+    gmtime_r(&secs, &tm);
+    fmt::format_to_n(cached, sizeof cached, "{:04}-{:02}-{:02}T{:02}:{:02}:{:02}",
+                     tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min,
+                     tm.tm_sec);
+    cached_secs = secs;
+  }
+  std::string out(cached, 19);
+  out += '.';
+  char digits[6];
+  for (int i = 5; i >= 0; --i, frac /= 10)
+    digits[i] = static_cast<char>('0' + frac % 10);
+  out.append(digits, 6);
+  out += 'Z';
+  return out;
 }
 
 int64_t now_us() {
@@ -77,54 +92,168 @@ int64_t now_us() {
 id_source::id_source() {
   static constexpr char alphabet[] = "0123456789abcdefghijklmnopqrstuvwxyz";
   std::random_device rd;
-  prefix_ = "t";
-  for (int i = 0; i < 12; ++i)
+  for (int i = 0; i < 8; ++i)
     prefix_ += alphabet[rd() % 36];
   prefix_ += '.';
 }
 
 std::string id_source::next() {
-  return prefix_ + std::to_string(counter_.fetch_add(1, std::memory_order_relaxed) + 1);
+  static constexpr char digits[] = "0123456789abcdefghijklmnopqrstuvwxyz";
+  auto n = counter_.fetch_add(1, std::memory_order_relaxed) + 1;
+  char buf[16];
+  char* end = buf + sizeof buf;
+  char* p = end;
+  do {
+    *--p = digits[n % 36];
+    n /= 36;
+  } while (n != 0);
+  std::string out;
+  out.reserve(prefix_.size() + static_cast<size_t>(end - p));
+  out += prefix_;
+  out.append(p, end);
+  return out;
 }
 
-nlohmann::json start_frame(const trace_start& s) {
-  nlohmann::json j{{"id", s.id},
-                   {"turn", s.turn},
-                   {"input", s.input},
-                   {"started_at", iso_time(s.started_us)}};
-  if (s.kind == call_kind::tool) {
-    j["tool"] = s.tool;
-    j["call_id"] = s.call_id;
-  } else {
-    j["model"] = s.model;
+namespace {
+
+/// Appends `s` as a JSON string (invalid UTF-8 replaced by U+FFFD).
+void put_string(std::string& out, std::string_view s) {
+  std::string fixed;
+  for (unsigned char c : s)
+    if (c >= 0x80) {
+      fixed = tools::valid_utf8(s);
+      s = fixed;
+      break;
+    }
+  out += '"';
+  for (char ch : s) {
+    auto c = static_cast<unsigned char>(ch);
+    switch (ch) {
+      case '"':
+        out += "\\\"";
+        break;
+      case '\\':
+        out += "\\\\";
+        break;
+      case '\n':
+        out += "\\n";
+        break;
+      case '\t':
+        out += "\\t";
+        break;
+      case '\r':
+        out += "\\r";
+        break;
+      default:
+        if (c < 0x20)
+          fmt::format_to(std::back_inserter(out), "\\u{:04x}", c);
+        else
+          out += ch;
+    }
   }
-  add_actor(j, s);
-  return j;
+  out += '"';
 }
 
-nlohmann::json finish_frame(const trace_record& r) {
+/// Writes `"name":` then the value; the first member opens the object.
+class object_writer {
+public:
+  explicit object_writer(size_t reserve) { out_.reserve(reserve); }
+  object_writer& str(const char* name, std::string_view v) {
+    key(name);
+    put_string(out_, v);
+    return *this;
+  }
+  object_writer& str_or_null(const char* name, std::string_view v) {
+    key(name);
+    if (v.empty())
+      out_ += "null";
+    else
+      put_string(out_, v);
+    return *this;
+  }
+  template <class T>
+  object_writer& num(const char* name, T v) {
+    key(name);
+    fmt::format_to(std::back_inserter(out_), "{}", v);
+    return *this;
+  }
+  template <class T>
+  object_writer& num_or_null(const char* name, const std::optional<T>& v) {
+    if (v)
+      return num(name, *v);
+    key(name);
+    out_ += "null";
+    return *this;
+  }
+  object_writer& raw(const char* name, std::string_view json_text) {
+    key(name);
+    out_ += json_text;
+    return *this;
+  }
+  std::string done() {
+    out_ += out_.empty() ? "{}" : "}";
+    return std::move(out_);
+  }
+
+private:
+  void key(const char* name) {
+    out_ += out_.empty() ? '{' : ',';
+    out_ += '"';
+    out_ += name;
+    out_ += "\":";
+  }
+  std::string out_;
+};
+
+void put_actor(object_writer& w, const trace_start& s) {
+  w.str("actor_kind", s.actor.kind)
+    .str("actor_id", s.actor.id)
+    .str_or_null("parent_id", s.actor.parent_id);
+}
+
+} // namespace
+
+std::string start_frame(const trace_start& s) {
+  object_writer w{256};
+  w.str("id", s.id)
+    .num("turn", s.turn)
+    .raw("input", s.input.empty() ? std::string_view{"null"} : std::string_view{s.input})
+    .str("started_at", iso_time(s.started_us));
+  if (s.kind == call_kind::tool)
+    w.str("tool", s.tool).str("call_id", s.call_id);
+  else
+    w.str("model", s.model);
+  put_actor(w, s);
+  return w.done();
+}
+
+std::string finish_frame(const trace_record& r) {
   auto& s = *r.start;
   auto& e = r.end;
-  nlohmann::json j{{"id", s.id},
-                   {"turn", s.turn},
-                   {"finished_at", iso_time(e.finished_us)},
-                   {"latency_ms", e.latency_ms},
-                   {"outcome", to_string(e.outcome)},
-                   {"output_preview", clip_output(e.output, preview_bytes)},
-                   {"error", nullable(e.error)},
-                   {"tokens_used", e.tokens_used}};
+  object_writer w{384};
+  w.str("id", s.id)
+    .num("turn", s.turn)
+    .str("finished_at", iso_time(e.finished_us))
+    .num("latency_ms", e.latency_ms)
+    .str("outcome", to_string(e.outcome));
+  if (e.output.size() <= preview_bytes)
+    w.str("output_preview", e.output);
+  else
+    w.str("output_preview", clip_output(e.output, preview_bytes));
+  w.str_or_null("error", e.error).num("tokens_used", e.tokens_used);
   if (s.kind == call_kind::tool) {
-    j["tool"] = s.tool;
-    j["exit_code"] = nullable(e.exit_code);
+    w.str("tool", s.tool).num_or_null("exit_code", e.exit_code);
   } else {
-    j["ttft_ms"] = nullable(e.ttft_ms);
-    j["finish_reason"] = nullable(e.finish_reason);
-    j["attempts"] = e.attempts;
-    j["usage"] = e.usage ? model::to_json(*e.usage) : nlohmann::json(nullptr);
-    j["cache_tokens"] = e.cache_tokens;
-    j["reasoning_tokens"] = e.reasoning_tokens;
+    w.num_or_null("ttft_ms", e.ttft_ms)
+      .str_or_null("finish_reason", e.finish_reason)
+      .num("attempts", e.attempts);
+    if (e.usage)
+      w.raw("usage", model::to_json(*e.usage).dump());
+    else
+      w.raw("usage", "null");
+    w.num("cache_tokens", e.cache_tokens).num("reasoning_tokens", e.reasoning_tokens);
   }
-  return j;
+  return w.done();
 }
 
 nlohmann::json to_json(const trace_record& r) {
@@ -137,7 +266,8 @@ nlohmann::json to_json(const trace_record& r) {
                    {"kind", to_string(s.kind)},
                    {"tool", s.tool},
                    {"call_id", s.call_id},
-                   {"input", s.input},
+                   {"input", s.input.empty() ? nlohmann::json(nullptr)
+                                             : nlohmann::json::parse(s.input, nullptr, false)},
                    {"output", e.output},
                    {"started_at", iso_time(s.started_us)},
                    {"finished_at", iso_time(e.finished_us)},

@@ -43,8 +43,10 @@ struct trace_start {
   std::string tool; // the tool's name, "build", or "model"
   std::string call_id;
   actor_ref actor;
-  nlohmann::json input;
-  std::string model; // model calls: the model's name
+  /// The call's input as JSON text (the tool's arguments as the model sent
+  /// them): kept as text so the agent's path neither copies nor re-serialises it.
+  std::string input;
+  std::string model;      // model calls: the model's name
   int64_t started_us = 0; // microseconds since the Unix epoch
 };
 
@@ -90,8 +92,9 @@ std::string iso_time(int64_t unix_us);
 /// Microseconds since the Unix epoch, now.
 int64_t now_us();
 
-/// Makes trace ids: a random per-process prefix and a counter, so an id is
-/// unique across nodes and restarts and costs no system call. Thread-safe.
+/// Makes trace ids: 8 random base-36 characters per process, '.', and a
+/// base-36 counter, so an id is unique across nodes and restarts, costs no
+/// system call, and fits a short string (no allocation). Thread-safe.
 class id_source {
 public:
   id_source();
@@ -105,10 +108,11 @@ private:
 /// The trace as the API and the database see it (docs/api.md).
 nlohmann::json to_json(const trace_record& r);
 
-/// The live frames' payloads (docs/protocol.md): tool_trace_start or
-/// model_trace_start, and tool_trace_finish or model_trace_finish.
-nlohmann::json start_frame(const trace_start& s);
-nlohmann::json finish_frame(const trace_record& r);
+/// The live frames' payloads as JSON text (docs/protocol.md): tool_trace_start
+/// or model_trace_start, and tool_trace_finish or model_trace_finish. Written
+/// directly, not through a JSON tree: they are on the agent's path.
+std::string start_frame(const trace_start& s);
+std::string finish_frame(const trace_record& r);
 
 /// Receives the calls of tracers. Implemented by the trace queue (drained
 /// into PostgreSQL by the trace writer actor); calls never block for long.

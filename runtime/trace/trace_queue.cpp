@@ -15,8 +15,8 @@ void trace_queue::on_ready(std::function<void()> wake) {
 
 void trace_queue::started(std::shared_ptr<const trace_start> s) {
   std::lock_guard guard{mtx_};
-  auto id = s->id;
-  open_.emplace(std::move(id), std::move(s));
+  auto* key = s.get();
+  open_.emplace(key, std::move(s));
 }
 
 void trace_queue::finished(trace_record r) {
@@ -25,7 +25,7 @@ void trace_queue::finished(trace_record r) {
   std::function<void()> waker;
   {
     std::lock_guard guard{mtx_};
-    open_.erase(r.start->id);
+    open_.erase(r.start.get());
     if (rows_.size() + in_flight_ >= capacity_) {
       dropped = ++dropped_;
     } else {

@@ -18,12 +18,12 @@ namespace boocode::trace {
 
 /// Counters of the trace queue, for /api/health and tests.
 struct queue_stats {
-  uint64_t pending = 0;        // finished calls not yet written (queued or being written)
-  uint64_t written = 0;        // rows stored
-  uint64_t dropped = 0;        // rows refused because the queue was full
-  uint64_t rejected = 0;       // rows the database refused one by one (bad data): lost
-  uint64_t failed_writes = 0;  // writes that failed because the database was unreachable (retried)
-  uint64_t open = 0;           // calls started and not yet finished
+  uint64_t pending = 0;       // finished calls not yet written (queued or being written)
+  uint64_t written = 0;       // rows stored
+  uint64_t dropped = 0;       // rows refused because the queue was full
+  uint64_t rejected = 0;      // rows the database refused one by one (bad data): lost
+  uint64_t failed_writes = 0; // writes that failed because the database was unreachable (retried)
+  uint64_t open = 0;          // calls started and not yet finished
 };
 
 /// The bounded buffer between the tracers (agent threads) and the trace
@@ -71,7 +71,7 @@ private:
 
   mutable std::mutex mtx_;
   std::deque<trace_record> rows_;
-  std::unordered_map<std::string, std::shared_ptr<const trace_start>> open_;
+  std::unordered_map<const trace_start*, std::shared_ptr<const trace_start>> open_;
   size_t in_flight_ = 0;
   uint64_t written_ = 0;
   uint64_t dropped_ = 0;

@@ -6,34 +6,35 @@ namespace boocode::trace {
 
 namespace {
 
-double ms_between(std::chrono::steady_clock::time_point a, std::chrono::steady_clock::time_point b) {
+double ms_between(std::chrono::steady_clock::time_point a,
+                  std::chrono::steady_clock::time_point b) {
   return std::chrono::duration<double, std::milli>(b - a).count();
 }
 
 outcome from_tool(tools::tool_outcome x) {
   switch (x) {
-  case tools::tool_outcome::ok:
-    return outcome::ok;
-  case tools::tool_outcome::timeout:
-    return outcome::timeout;
-  case tools::tool_outcome::cancelled:
-    return outcome::cancelled;
-  case tools::tool_outcome::denied:
-    return outcome::denied;
-  case tools::tool_outcome::error:
-    break;
+    case tools::tool_outcome::ok:
+      return outcome::ok;
+    case tools::tool_outcome::timeout:
+      return outcome::timeout;
+    case tools::tool_outcome::cancelled:
+      return outcome::cancelled;
+    case tools::tool_outcome::denied:
+      return outcome::denied;
+    case tools::tool_outcome::error:
+      break;
   }
   return outcome::error;
 }
 
 outcome from_model(model::model_error::kind x) {
   switch (x) {
-  case model::model_error::kind::timeout:
-    return outcome::timeout;
-  case model::model_error::kind::cancelled:
-    return outcome::cancelled;
-  default:
-    return outcome::error;
+    case model::model_error::kind::timeout:
+      return outcome::timeout;
+    case model::model_error::kind::cancelled:
+      return outcome::cancelled;
+    default:
+      return outcome::error;
   }
 }
 
@@ -79,13 +80,12 @@ trace_end model_trace_end(const model::model_result& result) {
   return e;
 }
 
-tracer::tracer(trace_sink* sink, id_source* ids, std::string chat_id, actor_ref actor,
-               emit_fn emit)
+tracer::tracer(trace_sink* sink, id_source* ids, std::string chat_id, actor_ref actor)
   : sink_(ids != nullptr ? sink : nullptr), ids_(ids), chat_id_(std::move(chat_id)),
-    actor_(std::move(actor)), emit_(std::move(emit)) {}
+    actor_(std::move(actor)) {}
 
 tracer::span tracer::begin(call_kind kind, const std::string& tool, const std::string& call_id,
-                           nlohmann::json input, const std::string& model) {
+                           std::string input_json, const std::string& model) {
   if (sink_ == nullptr)
     return {};
   auto s = std::make_shared<trace_start>();
@@ -96,7 +96,7 @@ tracer::span tracer::begin(call_kind kind, const std::string& tool, const std::s
   s->tool = tool;
   s->call_id = call_id;
   s->actor = actor_;
-  s->input = std::move(input);
+  s->input = std::move(input_json);
   s->model = model;
   s->started_us = now_us();
   span sp{std::move(s), std::chrono::steady_clock::now()};
@@ -107,49 +107,60 @@ tracer::span tracer::begin(call_kind kind, const std::string& tool, const std::s
   return sp;
 }
 
-void tracer::end(const span& s, trace_end e, std::chrono::steady_clock::time_point t1) {
+void tracer::commit(finished_call&& call) {
+  if (call.record && sink_ != nullptr)
+    sink_->finished(std::move(*call.record));
+  call.record.reset();
+}
+
+tracer::finished_call tracer::end(const span& s, trace_end e,
+                                  std::chrono::steady_clock::time_point t1) {
   if (e.outcome == outcome::cancelled && cancel_ != nullptr &&
       cancel_->reason() == cancel_reason::shutdown) {
     e.outcome = outcome::interrupted;
     e.error = interrupted_error;
   }
   e.latency_ms = ms_between(s.t0, t1);
-  e.finished_us = s.start->started_us + std::chrono::duration_cast<std::chrono::microseconds>(
-                                          t1 - s.t0)
-                                          .count();
+  e.finished_us =
+    s.start->started_us + std::chrono::duration_cast<std::chrono::microseconds>(t1 - s.t0).count();
   trace_record r{s.start, std::move(e)};
   if (emit_)
     emit_(s.start->kind == call_kind::tool ? "tool_trace_finish" : "model_trace_finish",
           finish_frame(r));
-  sink_->finished(std::move(r));
+  return {std::move(r)};
 }
 
 tracer::span tracer::begin_tool(const std::string& tool, const std::string& call_id,
-                                nlohmann::json input) {
-  return begin(call_kind::tool, tool, call_id, std::move(input), {});
+                                std::string input_json) {
+  return begin(call_kind::tool, tool, call_id, std::move(input_json), {});
 }
 
-void tracer::end_tool(const span& s, const tools::tool_result& result) {
+tracer::finished_call tracer::end_tool(const span& s, const tools::tool_result& result) {
   if (!s.start)
-    return;
+    return {};
   auto t1 = std::chrono::steady_clock::now();
-  end(s, tool_trace_end(result), t1);
+  return end(s, tool_trace_end(result), t1);
 }
 
 tracer::span tracer::begin_model(const std::string& model, size_t messages, size_t tools) {
+  if (sink_ == nullptr)
+    return {};
   return begin(call_kind::model, "model", {},
-               {{"model", model}, {"messages", messages}, {"tools", tools}}, model);
+               nlohmann::json{{"model", model}, {"messages", messages}, {"tools", tools}}.dump(
+                 -1, ' ', false, nlohmann::json::error_handler_t::replace),
+               model);
 }
 
-void tracer::end_model(const span& s, const model::model_result& result,
-                       std::optional<std::chrono::steady_clock::time_point> first_token) {
+tracer::finished_call
+tracer::end_model(const span& s, const model::model_result& result,
+                  std::optional<std::chrono::steady_clock::time_point> first_token) {
   if (!s.start)
-    return;
+    return {};
   auto t1 = std::chrono::steady_clock::now();
   auto e = model_trace_end(result);
   if (first_token)
     e.ttft_ms = ms_between(s.t0, *first_token);
-  end(s, std::move(e), t1);
+  return end(s, std::move(e), t1);
 }
 
 } // namespace boocode::trace

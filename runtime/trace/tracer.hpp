@@ -15,16 +15,22 @@
 
 namespace boocode::trace {
 
-/// Times the tool and model calls of one actor, sends their live frames
-/// (before anything is written) and hands them to the trace sink, which
-/// writes them later off the agent's path. A tracer without a sink traces
-/// nothing. Used from one thread at a time.
+/// Times the tool and model calls of one actor, emits their live frames and
+/// hands them to the trace sink, which writes them later off the agent's
+/// path. A call's finished row goes to the sink only on commit(), which the
+/// caller makes after sending the finish frame, so no row is written before
+/// its frame is out. A tracer without a sink traces nothing. Used from one
+/// thread at a time.
 class tracer {
 public:
-  using emit_fn = std::function<void(const std::string& type, nlohmann::json payload)>;
+  /// Takes a frame: its type and its payload, the text of a JSON object.
+  using emit_fn = std::function<void(const char* type, std::string payload)>;
 
   tracer() = default;
-  tracer(trace_sink* sink, id_source* ids, std::string chat_id, actor_ref actor, emit_fn emit);
+  tracer(trace_sink* sink, id_source* ids, std::string chat_id, actor_ref actor);
+
+  /// Where the frames go (nowhere until set).
+  void set_emit(emit_fn emit) { emit_ = std::move(emit); }
 
   bool enabled() const { return sink_ != nullptr; }
 
@@ -41,18 +47,28 @@ public:
     std::chrono::steady_clock::time_point t0;
   };
 
-  span begin_tool(const std::string& tool, const std::string& call_id, nlohmann::json input);
-  void end_tool(const span& s, const tools::tool_result& result);
+  /// A finished call whose row is not yet with the sink (empty when off).
+  struct finished_call {
+    std::optional<trace_record> record;
+  };
+
+  /// `input_json`: the arguments as JSON text.
+  span begin_tool(const std::string& tool, const std::string& call_id, std::string input_json);
+  [[nodiscard]] finished_call end_tool(const span& s, const tools::tool_result& result);
 
   span begin_model(const std::string& model, size_t messages, size_t tools);
   /// `first_token` is when the first text, reasoning or tool call streamed in.
-  void end_model(const span& s, const model::model_result& result,
-                 std::optional<std::chrono::steady_clock::time_point> first_token);
+  [[nodiscard]] finished_call
+  end_model(const span& s, const model::model_result& result,
+            std::optional<std::chrono::steady_clock::time_point> first_token);
+
+  /// Hands the finished call's row to the sink (once its frame is sent).
+  void commit(finished_call&& call);
 
 private:
   span begin(call_kind kind, const std::string& tool, const std::string& call_id,
-             nlohmann::json input, const std::string& model);
-  void end(const span& s, trace_end e, std::chrono::steady_clock::time_point t1);
+             std::string input_json, const std::string& model);
+  finished_call end(const span& s, trace_end e, std::chrono::steady_clock::time_point t1);
 
   trace_sink* sink_ = nullptr;
   id_source* ids_ = nullptr;

@@ -52,9 +52,12 @@ struct fake_io : turn_io {
     stored.push_back(m);
     return m;
   }
-  void emit(const std::string& type, json payload) override {
-    frames.emplace_back(type, std::move(payload));
+  void send_frames(std::vector<std::string> flat) override {
+    ++batches;
+    for (size_t i = 0; i + 1 < flat.size(); i += 2)
+      frames.emplace_back(flat[i], json::parse(flat[i + 1]));
   }
+  int batches = 0;
   std::string model_name() const override { return "fake-model"; }
   std::vector<std::string> frame_types() const {
     std::vector<std::string> out;
@@ -212,11 +215,21 @@ namespace {
 struct recording_sink : trace::trace_sink {
   std::vector<std::string> events;
   std::vector<trace::trace_record> finished_rows;
+  const fake_io* io = nullptr;
+  /// Rows handed over before their finish frame was sent.
+  std::vector<std::string> early;
   void started(std::shared_ptr<const trace::trace_start> s) override {
     events.push_back("start " + s->tool);
   }
   void finished(trace::trace_record r) override {
     events.push_back("finish " + r.start->tool);
+    if (io != nullptr) {
+      bool sent = false;
+      for (auto& [type, payload] : io->frames)
+        sent = sent || (type.ends_with("_trace_finish") && payload["id"] == r.start->id);
+      if (!sent)
+        early.push_back(r.start->id);
+    }
     finished_rows.push_back(std::move(r));
   }
 };
@@ -230,19 +243,21 @@ TEST(AgentLoopTest, TracesEveryModelCallToolCallAndBuild) {
   io.replies.push_back(reply("All done."));
   io.builds.push_back(build(1, "error: nope"));
   recording_sink sink;
+  sink.io = &io;
   trace::id_source ids;
-  trace::tracer tracer{&sink, &ids, "c_1", {"session", "c_1", ""},
-                       [&](const std::string& type, json payload) { io.emit(type, payload); }};
+  trace::tracer tracer{&sink, &ids, "c_1", {"session", "c_1", ""}};
   auto history = user_says("make a file");
   cancel_token cancel;
   turn_settings s{"sys", std::vector<std::string>{"make"}, 3, 50};
   run_turn(s, 4, history, io, cancel, &tracer);
 
-  EXPECT_EQ(sink.events, (std::vector<std::string>{"start model", "finish model",
-                                                   "start write_file", "finish write_file",
-                                                   "start run_command", "finish run_command",
-                                                   "start build", "finish build", "start model",
-                                                   "finish model"}));
+  EXPECT_EQ(sink.events, (std::vector<std::string>{
+                           "start model", "finish model", "start write_file", "finish write_file",
+                           "start run_command", "finish run_command", "start build", "finish build",
+                           "start model", "finish model"}));
+  EXPECT_TRUE(sink.early.empty()) << "a row reached the writer before its frame was sent";
+  // Frames go in one message per step, not one per frame.
+  EXPECT_LT(io.batches, static_cast<int>(io.frames.size()) * 2 / 3);
   // The live frames, in the same order.
   EXPECT_EQ(io.trace_frame_types(),
             (std::vector<std::string>{"model_trace_start", "model_trace_finish", "tool_trace_start",
@@ -254,7 +269,7 @@ TEST(AgentLoopTest, TracesEveryModelCallToolCallAndBuild) {
   EXPECT_EQ(model_call.start->kind, trace::call_kind::model);
   EXPECT_EQ(model_call.start->model, "fake-model");
   EXPECT_EQ(model_call.start->turn, 4);
-  EXPECT_EQ(model_call.start->input["messages"], 2); // system + user
+  EXPECT_EQ(json::parse(model_call.start->input)["messages"], 2); // system + user
   ASSERT_TRUE(model_call.end.usage.has_value());
   EXPECT_EQ(model_call.end.usage->cache_hit, 60u);
   EXPECT_EQ(model_call.end.tokens_used, 110u);
@@ -265,7 +280,7 @@ TEST(AgentLoopTest, TracesEveryModelCallToolCallAndBuild) {
 
   auto& write = sink.finished_rows[1];
   EXPECT_EQ(write.start->call_id, "c1");
-  EXPECT_EQ(write.start->input["path"], "a");
+  EXPECT_EQ(json::parse(write.start->input)["path"], "a");
   EXPECT_EQ(write.end.outcome, trace::outcome::ok);
   EXPECT_EQ(write.end.output, "ran write_file");
   EXPECT_GE(write.end.latency_ms, 0.0);
@@ -274,7 +289,7 @@ TEST(AgentLoopTest, TracesEveryModelCallToolCallAndBuild) {
 
   // Arguments that are not JSON: traced as the string, an error, never run.
   auto& bad = sink.finished_rows[2];
-  EXPECT_EQ(bad.start->input, "not json");
+  EXPECT_EQ(json::parse(bad.start->input), "not json");
   EXPECT_EQ(bad.end.outcome, trace::outcome::error);
   EXPECT_NE(bad.end.error.find("not valid JSON"), std::string::npos);
   EXPECT_EQ(io.tools_run, (std::vector<std::string>{"write_file"}));
@@ -282,7 +297,7 @@ TEST(AgentLoopTest, TracesEveryModelCallToolCallAndBuild) {
   auto& b = sink.finished_rows[3];
   EXPECT_EQ(b.start->tool, "build");
   EXPECT_EQ(b.start->call_id, "build_4_1");
-  EXPECT_EQ(b.start->input["argv"], json::array({"make"}));
+  EXPECT_EQ(json::parse(b.start->input)["argv"], json::array({"make"}));
   EXPECT_EQ(b.end.exit_code, 1);
 
   // Ids are unique and the frames carry them.
@@ -301,7 +316,7 @@ TEST(AgentLoopTest, ATracedModelErrorKeepsItsKindAndAttempts) {
   io.replies.push_back(model::model_error{model::model_error::kind::timeout, 0, "too slow", 3});
   recording_sink sink;
   trace::id_source ids;
-  trace::tracer tracer{&sink, &ids, "c_1", {}, {}};
+  trace::tracer tracer{&sink, &ids, "c_1", {}};
   auto history = user_says("x");
   cancel_token cancel;
   run_turn({"sys", std::nullopt}, 1, history, io, cancel, &tracer);

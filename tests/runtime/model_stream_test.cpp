@@ -47,7 +47,8 @@ TEST(SseParserTest, AnOversizedEventIsRefused) {
 TEST(ChatStreamTest, AssemblesContentToolCallsFinishAndUsage) {
   std::string seen;
   std::vector<std::string> calls_started;
-  chat_stream s{{[&](std::string_view t) { seen += t; }, {},
+  chat_stream s{{[&](std::string_view t) { seen += t; },
+                 {},
                  [&](std::string_view name) { calls_started.emplace_back(name); }}};
   auto chunk = [&](nlohmann::json delta, nlohmann::json finish = nullptr) {
     EXPECT_FALSE(

@@ -12,8 +12,8 @@
 
 using namespace boocode;
 using namespace boocode::trace;
-using ::testing::HasSubstr;
 using nlohmann::json;
+using ::testing::HasSubstr;
 
 namespace {
 
@@ -26,7 +26,7 @@ trace_record finished_call(std::string id, std::string tool = "read_file",
   s->tool = std::move(tool);
   s->call_id = "call_9";
   s->actor = {"session", "c_1", ""};
-  s->input = {{"path", "a.txt"}};
+  s->input = R"({"path":"a.txt"})";
   s->started_us = started_us;
   trace_record r{s, {}};
   r.end.finished_us = started_us + 1500;
@@ -87,10 +87,15 @@ TEST(TraceTest, ApiJsonAndFramesCarryTheDocumentedFields) {
   auto tool = finished_call("t1");
   tool.end.exit_code = 3;
   auto j = to_json(tool);
-  for (auto* key : {"id", "chat_id", "turn", "kind", "tool", "call_id", "actor_kind", "actor_id",
-                    "parent_id", "input", "output", "started_at", "finished_at", "latency_ms",
-                    "ttft_ms", "outcome", "error", "exit_code", "tokens_used", "cache_tokens",
-                    "reasoning_tokens", "usage", "model", "finish_reason", "attempts"})
+  for (auto* key : {"id",          "chat_id",      "turn",
+                    "kind",        "tool",         "call_id",
+                    "actor_kind",  "actor_id",     "parent_id",
+                    "input",       "output",       "started_at",
+                    "finished_at", "latency_ms",   "ttft_ms",
+                    "outcome",     "error",        "exit_code",
+                    "tokens_used", "cache_tokens", "reasoning_tokens",
+                    "usage",       "model",        "finish_reason",
+                    "attempts"})
     EXPECT_TRUE(j.contains(key)) << key;
   EXPECT_EQ(j["kind"], "tool");
   EXPECT_EQ(j["started_at"], "1970-01-01T00:00:01.000000Z");
@@ -100,10 +105,10 @@ TEST(TraceTest, ApiJsonAndFramesCarryTheDocumentedFields) {
   EXPECT_TRUE(j["usage"].is_null());
   EXPECT_TRUE(j["error"].is_null());
 
-  auto start = start_frame(*tool.start);
+  auto start = json::parse(start_frame(*tool.start));
   EXPECT_EQ(start["tool"], "read_file");
   EXPECT_EQ(start["input"]["path"], "a.txt");
-  auto finish = finish_frame(tool);
+  auto finish = json::parse(finish_frame(tool));
   EXPECT_EQ(finish["output_preview"], "hello");
   EXPECT_EQ(finish["latency_ms"], 1.5);
   EXPECT_EQ(finish["outcome"], "ok");
@@ -126,9 +131,27 @@ TEST(TraceTest, ApiJsonAndFramesCarryTheDocumentedFields) {
   EXPECT_EQ(mj["reasoning_tokens"], 20);
   EXPECT_EQ(mj["attempts"], 2);
   EXPECT_EQ(mj["model"], "deepseek-chat");
-  auto mf = finish_frame(m);
+  auto mf = json::parse(finish_frame(m));
   EXPECT_LT(mf["output_preview"].get<std::string>().size(), preview_bytes + 100);
   EXPECT_EQ(mf["usage"]["prompt"], 1000);
+}
+
+TEST(TraceTest, FramesAreValidJsonWhateverTheText) {
+  auto tool = finished_call("t\"1");
+  auto s = std::make_shared<trace_start>(*tool.start);
+  s->call_id = "a\\b\n\t\x01\"";
+  s->input = json{{"text", "line\nnext \xff"}}.dump(-1, ' ', false, json::error_handler_t::replace);
+  tool.start = s;
+  tool.end.output = "bad utf8 \xc3\x28 and \"quotes\"\r\n";
+  tool.end.error = "e";
+  auto start = json::parse(start_frame(*s));
+  EXPECT_EQ(start["id"], "t\"1");
+  EXPECT_EQ(start["call_id"], "a\\b\n\t\x01\"");
+  EXPECT_EQ(start["input"]["text"], "line\nnext \xef\xbf\xbd");
+  auto finish = json::parse(finish_frame(tool));
+  EXPECT_EQ(finish["output_preview"], "bad utf8 \xef\xbf\xbd( and \"quotes\"\r\n");
+  EXPECT_EQ(finish["error"], "e");
+  EXPECT_TRUE(finish["exit_code"].is_null());
 }
 
 TEST(TraceTest, ToolResultsMapToOutcomesAndTokenEstimates) {
@@ -152,9 +175,9 @@ TEST(TraceTest, ToolResultsMapToOutcomesAndTokenEstimates) {
 TEST(TraceTest, AnUntracedTracerDoesNothing) {
   tracer t;
   EXPECT_FALSE(t.enabled());
-  auto s = t.begin_tool("read_file", "c", json::object());
+  auto s = t.begin_tool("read_file", "c", "{}");
   EXPECT_FALSE(s.start);
-  t.end_tool(s, {}); // no crash, no frame
+  EXPECT_FALSE(t.end_tool(s, {}).record); // no crash, no frame, no row
 }
 
 TEST(TraceQueryTest, DefaultsAndValidParameters) {

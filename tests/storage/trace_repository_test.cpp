@@ -24,8 +24,7 @@ protected:
   }
 
   trace::trace_record row(const std::string& id, const std::string& tool = "read_file",
-                          trace::outcome o = trace::outcome::ok,
-                          const std::string& chat = "c_1") {
+                          trace::outcome o = trace::outcome::ok, const std::string& chat = "c_1") {
     auto s = std::make_shared<trace::trace_start>();
     s->id = id;
     s->chat_id = chat;
@@ -33,7 +32,7 @@ protected:
     s->tool = tool;
     s->call_id = "call_" + id;
     s->actor = {"session", chat, ""};
-    s->input = {{"path", "src/" + id}};
+    s->input = nlohmann::json{{"path", "src/" + id}}.dump();
     s->started_us = 1'795'000'000'000'000 + static_cast<int64_t>(next_++) * 1000;
     trace::trace_record r{s, {}};
     r.end.finished_us = s->started_us + 2500;
@@ -64,7 +63,7 @@ TEST_F(TraceRepositoryTest, ARowRoundTripsEveryField) {
   s->kind = trace::call_kind::model;
   s->model = "deepseek-chat";
   s->actor.parent_id = "t_parent";
-  s->input = {{"model", "deepseek-chat"}, {"messages", 3}, {"tools", 6}};
+  s->input = R"({"messages":3,"model":"deepseek-chat","tools":6})";
   model.start = s;
   model.end.ttft_ms = 120.25;
   model.end.usage = model::token_usage{1000, 800, 200, 0, 50, 20, true};
