@@ -136,7 +136,7 @@ chat::result<bool> chat_service_impl::cancel(const std::string& chat_id) {
 }
 
 chat::result<trace::trace_page> chat_service_impl::list_traces(const std::string& chat_id,
-                                                              const trace::trace_query& q) {
+                                                               const trace::trace_query& q) {
   return with_repo<trace::trace_page>(
     [&](storage::chat_repository& repo) -> chat::result<trace::trace_page> {
       if (!repo.find_chat(chat_id))

@@ -64,9 +64,8 @@ bool drain_traces(trace::trace_queue& q, const trace_write_fn& write, size_t bat
   }
 }
 
-trace_writer_actor spawn_trace_writer(caf::actor_system& sys,
-                                      std::shared_ptr<trace::trace_queue> q, trace_write_fn write,
-                                      trace_writer_options opts) {
+trace_writer_actor spawn_trace_writer(caf::actor_system& sys, std::shared_ptr<trace::trace_queue> q,
+                                      trace_write_fn write, trace_writer_options opts) {
   auto writer = sys.spawn<caf::detached>(
     [q, write, opts](trace_writer_actor::stateful_pointer<writer_state> self)
       -> trace_writer_actor::behavior_type {

@@ -36,8 +36,7 @@ struct trace_writer_options {
 
 /// Spawns the trace writer (detached: writes block) on queue `q` and makes
 /// the queue wake it.
-trace_writer_actor spawn_trace_writer(caf::actor_system& sys,
-                                      std::shared_ptr<trace::trace_queue> q, trace_write_fn write,
-                                      trace_writer_options opts);
+trace_writer_actor spawn_trace_writer(caf::actor_system& sys, std::shared_ptr<trace::trace_queue> q,
+                                      trace_write_fn write, trace_writer_options opts);
 
 } // namespace boocode

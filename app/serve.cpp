@@ -88,9 +88,12 @@ std::shared_ptr<model::model_provider> make_provider(const node_config& cfg, log
 constexpr size_t trace_queue_capacity = 10'000;
 
 nlohmann::json trace_stats_json(const trace::queue_stats& s) {
-  return {{"pending", s.pending},   {"written", s.written},
-          {"dropped", s.dropped},   {"rejected", s.rejected},
-          {"failed_writes", s.failed_writes}, {"open", s.open}};
+  return {{"pending", s.pending},
+          {"written", s.written},
+          {"dropped", s.dropped},
+          {"rejected", s.rejected},
+          {"failed_writes", s.failed_writes},
+          {"open", s.open}};
 }
 
 std::string url_host(const std::string& host) {
@@ -145,9 +148,10 @@ int run(const node_config& cfg, log_set& logs) {
   chat_service_impl chats{sys, deps, registry};
 
   net::router routes;
-  net::add_health_routes(routes, {node_id, version, [traces] {
-                             return nlohmann::json{{"traces", trace_stats_json(traces->stats())}};
-                           }});
+  net::add_health_routes(routes,
+                         {node_id, version, [traces] {
+                            return nlohmann::json{{"traces", trace_stats_json(traces->stats())}};
+                          }});
   net::add_chat_routes(routes, chats);
   net::ws_handler ws;
   ws.on_open = [node_id](const std::shared_ptr<net::ws_connection>& c) {
@@ -193,9 +197,7 @@ int run(const node_config& cfg, log_set& logs) {
     caf::scoped_actor self{sys};
     self->request(trace_writer, caf::infinite, close_atom::value)
       .receive([](bool) {},
-               [&log](const caf::error& e) {
-                 log->warn("trace writer: {}", caf::to_string(e));
-               });
+               [&log](const caf::error& e) { log->warn("trace writer: {}", caf::to_string(e)); });
     auto s = traces->stats();
     log->info("traces: {} written, {} dropped, {} refused", s.written, s.dropped, s.rejected);
   }

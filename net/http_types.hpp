@@ -43,7 +43,6 @@ std::optional<std::pair<std::string, std::string>> split_target(std::string_view
 /// The name=value pairs of a raw query string, percent-decoded ('+' is a
 /// space), in order; nothing if an escape is malformed, a NUL byte appears
 /// or a name is empty.
-std::optional<std::vector<std::pair<std::string, std::string>>>
-parse_query(std::string_view query);
+std::optional<std::vector<std::pair<std::string, std::string>>> parse_query(std::string_view query);
 
 } // namespace boocode::net

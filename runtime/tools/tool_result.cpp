@@ -6,8 +6,7 @@ namespace boocode::tools {
 
 namespace {
 
-constexpr std::string_view outcome_names[] = {"ok", "error", "timeout", "cancelled",
-                                                "denied"};
+constexpr std::string_view outcome_names[] = {"ok", "error", "timeout", "cancelled", "denied"};
 
 } // namespace
 

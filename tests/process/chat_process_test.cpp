@@ -249,11 +249,11 @@ json get_json(const test::endpoint& to, const std::string& target, int status = 
 TEST_F(ChatProcessTest, EveryCallIsTracedLiveThenServedInPages) {
   model_.enqueue(fake_reply::tool_reply("write_file", R"({"path":"a.txt","content":"x"})"));
   model_.enqueue(fake_reply::tool_reply("run_command", R"({"argv":["cat","a.txt"]})"));
-  model_.enqueue(fake_reply::text_reply("done", {{"prompt_tokens", 300},
-                                                 {"completion_tokens", 12},
-                                                 {"prompt_tokens_details", {{"cached_tokens", 256}}},
-                                                 {"completion_tokens_details",
-                                                  {{"reasoning_tokens", 5}}}}));
+  model_.enqueue(
+    fake_reply::text_reply("done", {{"prompt_tokens", 300},
+                                    {"completion_tokens", 12},
+                                    {"prompt_tokens_details", {{"cached_tokens", 256}}},
+                                    {"completion_tokens_details", {{"reasoning_tokens", 5}}}}));
   auto id = create_chat();
   test::ws_client ws{to_};
   ASSERT_TRUE(ws.read_text());
@@ -277,18 +277,20 @@ TEST_F(ChatProcessTest, EveryCallIsTracedLiveThenServedInPages) {
       finished[f["id"]] = f;
     }
   }
-  EXPECT_EQ(kinds, (std::vector<std::string>{
-                     "model_trace_start", "model_trace_finish", "tool_trace_start",
-                     "tool_trace_finish", "model_trace_start", "model_trace_finish",
-                     "tool_trace_start", "tool_trace_finish", "model_trace_start",
-                     "model_trace_finish"}));
+  EXPECT_EQ(kinds,
+            (std::vector<std::string>{"model_trace_start", "model_trace_finish", "tool_trace_start",
+                                      "tool_trace_finish", "model_trace_start",
+                                      "model_trace_finish", "tool_trace_start", "tool_trace_finish",
+                                      "model_trace_start", "model_trace_finish"}));
 
   // Stored: the same calls, with the same figures, once the writer got to them.
   json items;
-  EXPECT_TRUE(poll_until(10s, [&] {
-    items = get_json(to_, "/api/chats/" + id + "/traces")["items"];
-    return items.size() == 5;
-  })) << items.dump();
+  EXPECT_TRUE(poll_until(10s,
+                         [&] {
+                           items = get_json(to_, "/api/chats/" + id + "/traces")["items"];
+                           return items.size() == 5;
+                         }))
+    << items.dump();
   ASSERT_EQ(items.size(), 5u);
   for (auto& item : items) {
     ASSERT_TRUE(finished.count(item["id"])) << item.dump();
@@ -338,8 +340,8 @@ TEST_F(ChatProcessTest, EveryCallIsTracedLiveThenServedInPages) {
   EXPECT_TRUE(get_json(to_, "/api/chats/" + id + "/traces?outcome=error")["items"].empty());
 
   // Bad parameters: 400 with a reason; an unknown chat: 404.
-  for (auto q : {"limit=0", "limit=501", "limit=x", "cursor=abc", "outcome=fine", "tool=",
-                 "colour=red", "limit=%zz"}) {
+  for (auto q : {"limit=0", "limit=501", "limit=x", "cursor=abc", "outcome=fine",
+                 "tool=", "colour=red", "limit=%zz"}) {
     auto res = test::http_call(to_, "GET", "/api/chats/" + id + "/traces?" + q);
     EXPECT_EQ(res.status, 400) << q;
     EXPECT_EQ(res.json()["error"]["code"], "invalid_argument") << q;
