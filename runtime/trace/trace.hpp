@@ -74,10 +74,10 @@ struct trace_record {
 };
 
 /// The output kept per trace (database and API), and the part sent live.
-inline constexpr size_t max_output_bytes = 16 * 1024;
-inline constexpr size_t preview_bytes = 2 * 1024;
+inline constexpr size_t max_output_bytes = 16 * size_t{1024};
+inline constexpr size_t preview_bytes = 2 * size_t{1024};
 /// Error messages are cut to this.
-inline constexpr size_t max_error_bytes = 4 * 1024;
+inline constexpr size_t max_error_bytes = 4 * size_t{1024};
 
 /// The error of a call cut short by the node stopping.
 inline constexpr const char* interrupted_error = "the node stopped while the call ran";
