@@ -25,13 +25,6 @@ const std::string message_columns =
   " exit_code, duration_ms, turn, coalesce(client_id, ''), usage::text, " +
   iso_created_at;
 
-/// libpqxx 6's std::optional support needs PQXX_HAVE_OPTIONAL, which the
-/// packaged build does not define; read nullable columns by hand.
-template <class T>
-std::optional<T> nullable(const pqxx::field& f) {
-  return f.is_null() ? std::nullopt : std::optional<T>{f.as<T>()};
-}
-
 chat::chat_record to_chat(const pqxx::row& row) {
   chat::chat_record c;
   c.id = row[0].as<std::string>();
@@ -46,11 +39,6 @@ chat::chat_record to_chat(const pqxx::row& row) {
   return c;
 }
 
-uint64_t usage_field(const nlohmann::json& j, const char* name) {
-  auto it = j.find(name);
-  return it != j.end() && it->is_number_unsigned() ? it->get<uint64_t>() : 0;
-}
-
 /// The usage jsonb is model::to_json(usage); "reported": false is added only
 /// for the rare usage the provider did not report, so it round-trips.
 std::string usage_to_text(const model::token_usage& u) {
@@ -58,19 +46,6 @@ std::string usage_to_text(const model::token_usage& u) {
   if (!u.reported)
     j["reported"] = false;
   return j.dump();
-}
-
-model::token_usage usage_from_text(const char* text) {
-  auto j = nlohmann::json::parse(text);
-  model::token_usage u;
-  u.prompt = usage_field(j, "prompt");
-  u.cache_hit = usage_field(j, "cache_hit");
-  u.cache_miss = usage_field(j, "cache_miss");
-  u.cache_write = usage_field(j, "cache_write");
-  u.completion = usage_field(j, "completion");
-  u.reasoning = usage_field(j, "reasoning");
-  u.reported = j.value("reported", true);
-  return u;
 }
 
 std::string tool_calls_to_text(const std::vector<model::tool_call>& calls) {
@@ -104,7 +79,7 @@ chat::message_record to_message(const pqxx::row& row) {
   m.turn = nullable<int>(row[11]);
   m.client_id = row[12].as<std::string>();
   if (!row[13].is_null())
-    m.usage = usage_from_text(row[13].c_str());
+    m.usage = model::usage_from_json(nlohmann::json::parse(row[13].c_str()));
   m.created_at = row[14].as<std::string>();
   return m;
 }

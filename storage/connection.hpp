@@ -3,6 +3,7 @@
 // Internal to storage/: included by the repositories' .cpp files only.
 
 #include <memory>
+#include <optional>
 #include <string>
 
 #include <fmt/format.h>
@@ -11,6 +12,13 @@
 #include "storage/storage_error.hpp"
 
 namespace boocode::storage {
+
+/// libpqxx 6's std::optional support needs PQXX_HAVE_OPTIONAL, which the
+/// packaged build does not define; read nullable columns by hand.
+template <class T>
+std::optional<T> nullable(const pqxx::field& f) {
+  return f.is_null() ? std::nullopt : std::optional<T>{f.as<T>()};
+}
 
 /// One PostgreSQL connection of a repository, opened on first use. After any
 /// failure it is dropped (it may be broken, or mid-transaction) and the next

@@ -39,23 +39,6 @@ const char* const columns =
   " coalesce(model, ''), ttft_ms, usage::text, coalesce(finish_reason, ''),"
   " coalesce(attempts, 0)";
 
-template <class T>
-std::optional<T> nullable(const pqxx::field& f) {
-  return f.is_null() ? std::nullopt : std::optional<T>{f.as<T>()};
-}
-
-model::token_usage usage_of(const nlohmann::json& j) {
-  model::token_usage u;
-  u.reported = true;
-  u.prompt = j.value("prompt", uint64_t{0});
-  u.cache_hit = j.value("cache_hit", uint64_t{0});
-  u.cache_miss = j.value("cache_miss", uint64_t{0});
-  u.cache_write = j.value("cache_write", uint64_t{0});
-  u.completion = j.value("completion", uint64_t{0});
-  u.reasoning = j.value("reasoning", uint64_t{0});
-  return u;
-}
-
 trace::trace_record to_record(const pqxx::row& row) {
   auto s = std::make_shared<trace::trace_start>();
   s->id = row[1].as<std::string>();
@@ -80,7 +63,7 @@ trace::trace_record to_record(const pqxx::row& row) {
   e.reasoning_tokens = row[20].as<uint64_t>();
   e.ttft_ms = nullable<double>(row[22]);
   if (!row[23].is_null())
-    e.usage = usage_of(nlohmann::json::parse(row[23].c_str()));
+    e.usage = model::usage_from_json(nlohmann::json::parse(row[23].c_str()));
   e.finish_reason = row[24].as<std::string>();
   e.attempts = row[25].as<int>();
   return {std::move(s), std::move(e)};

@@ -5,6 +5,8 @@
 #include "runtime/model/usage.hpp"
 
 using boocode::model::normalise_usage;
+using boocode::model::token_usage;
+using boocode::model::usage_from_json;
 using nlohmann::json;
 
 TEST(UsageTest, DeepSeekHitPlusMissIsPrompt) {
@@ -73,4 +75,14 @@ TEST(UsageTest, SumsAcrossCalls) {
   EXPECT_EQ(a.prompt, 30u);
   EXPECT_EQ(a.completion, 3u);
   EXPECT_EQ(to_json(a)["cache_miss"], 30);
+}
+
+TEST(UsageTest, StoredUsageReadsBack) {
+  token_usage u{1000, 800, 200, 40, 50, 20, true};
+  EXPECT_EQ(usage_from_json(to_json(u)), u);
+  auto unreported = to_json(token_usage{});
+  unreported["reported"] = false;
+  EXPECT_FALSE(usage_from_json(unreported).reported);
+  EXPECT_EQ(usage_from_json(nlohmann::json{{"prompt", "many"}}).prompt, 0u);
+  EXPECT_FALSE(usage_from_json(nlohmann::json::array()).reported);
 }
