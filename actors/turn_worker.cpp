@@ -15,10 +15,10 @@ namespace {
 /// The agent loop's side effects for real: provider, tools, database, session.
 class worker_io final : public chat::turn_io {
 public:
-  worker_io(const session_deps& deps, shared_repository& repo, tools::tool_context ctx,
-            session_actor session, const cancel_token* cancel)
-    : deps_(deps), repo_(repo), ctx_(std::move(ctx)), session_(std::move(session)),
-      cancel_(cancel) {}
+  worker_io(const session_deps& deps, shared_repository& repo, std::string chat_id,
+            tools::tool_context ctx, session_actor session, const cancel_token* cancel)
+    : deps_(deps), repo_(repo), chat_id_(std::move(chat_id)), ctx_(std::move(ctx)),
+      session_(std::move(session)), cancel_(cancel) {}
 
   model::model_result call_model(const std::vector<model::chat_message>& conv,
                                  const model::stream_callbacks& cb) override {
@@ -36,7 +36,7 @@ public:
   }
 
   chat::message_record store(chat::message_record m) override {
-    m.chat_id = chat_id();
+    m.chat_id = chat_id_;
     return repo_.with([&](storage::chat_repository& r) { return r.append_message(std::move(m)); });
   }
 
@@ -44,12 +44,10 @@ public:
     caf::anon_send(session_, frame_atom::value, std::move(flat));
   }
 
-  std::string chat_id_;
-
 private:
-  const std::string& chat_id() const { return chat_id_; }
   const session_deps& deps_;
   shared_repository& repo_;
+  std::string chat_id_;
   tools::tool_context ctx_;
   session_actor session_;
   const cancel_token* cancel_;
@@ -94,8 +92,7 @@ void run_worker(std::shared_ptr<const session_deps> deps, shared_repository& rep
     ctx.workspace = chat->workspace;
     ctx.limits = deps->limits;
     ctx.cancel = cancel;
-    worker_io io{*deps, repo, ctx, session, cancel.get()};
-    io.chat_id_ = chat_id;
+    worker_io io{*deps, repo, chat_id, ctx, session, cancel.get()};
     chat::turn_settings settings;
     settings.system_prompt = chat::default_system_prompt(chat->workspace);
     settings.build_command = chat->build_command;
