@@ -6,6 +6,7 @@
 #include "actors/ws_client.hpp"
 #include "runtime/node_identity.hpp"
 #include "storage/chat_repository.hpp"
+#include "storage/session_repository.hpp"
 #include "storage/storage_error.hpp"
 #include "storage/trace_repository.hpp"
 
@@ -24,12 +25,13 @@ chat_service_impl::chat_service_impl(caf::actor_system& sys,
                                      session_registry_actor registry)
   : sys_(sys), deps_(std::move(deps)), registry_(std::move(registry)),
     repo_(std::make_unique<storage::chat_repository>(deps_->conninfo)),
+    sessions_(std::make_unique<storage::session_repository>(deps_->conninfo)),
     traces_(std::make_unique<storage::trace_repository>(deps_->conninfo)) {}
 
 chat_service_impl::~chat_service_impl() {
   std::lock_guard guard{clients_mtx_};
-  for (auto& [id, client] : clients_)
-    caf::anon_send_exit(client, caf::exit_reason::user_shutdown);
+  for (auto& [id, c] : clients_)
+    caf::anon_send_exit(c.actor, caf::exit_reason::user_shutdown);
 }
 
 template <class T, class F>
@@ -63,10 +65,10 @@ chat::result<std::vector<chat::chat_record>> chat_service_impl::list_chats() {
 chat::result<chat::chat_view> chat_service_impl::get_chat(const std::string& id) {
   auto view = with_repo<chat::chat_view>(
     [&](storage::chat_repository& repo) -> chat::result<chat::chat_view> {
-      auto c = repo.find_chat(id);
-      if (!c)
+      auto img = sessions_->load(id);
+      if (!img)
         return not_found(id);
-      return chat::chat_view{*c, repo.messages(id), "idle"};
+      return chat::chat_view{img->chat, img->conversation(), "idle"};
     });
   if (auto* v = std::get_if<chat::chat_view>(&view)) {
     caf::scoped_actor self{sys_};
@@ -91,7 +93,6 @@ chat::result<chat::chat_record> chat_service_impl::archive_chat(const std::strin
 chat::result<chat::posted_message> chat_service_impl::post_message(const std::string& chat_id,
                                                                    const std::string& text,
                                                                    const std::string& client_id) {
-  int64_t last_seq = 0;
   chat::message_record stored;
   auto posted = with_repo<chat::posted_message>(
     [&](storage::chat_repository& repo) -> chat::result<chat::posted_message> {
@@ -100,25 +101,15 @@ chat::result<chat::posted_message> chat_service_impl::post_message(const std::st
         return not_found(chat_id);
       if (c->archived)
         return chat::service_error{409, "archived", "chat " + chat_id + " is archived"};
-      last_seq = c->last_seq;
-      auto p = repo.append_user_message(chat_id, text, client_id);
-      for (auto& m : repo.pending_user_messages(chat_id))
-        if (m.id == p.id)
-          stored = m;
-      return chat::posted_message{p.id, p.duplicate};
+      auto p = sessions_->post(chat_id, text, client_id);
+      stored = p.entry.as_message(chat_id);
+      return chat::posted_message{p.entry.id, p.duplicate};
     });
   auto* p = std::get_if<chat::posted_message>(&posted);
-  if (p != nullptr && !p->duplicate) {
-    if (stored.id == 0) { // already taken by a running turn: echo what was sent
-      stored.id = p->message_id;
-      stored.chat_id = chat_id;
-      stored.role = "user";
-      stored.content = text;
-      stored.client_id = client_id;
-    }
+  if (p != nullptr && !p->duplicate) { // in the inbox: acknowledge
     nlohmann::json ack{{"client_id", client_id}, {"message_id", p->message_id}};
     nlohmann::json message{{"message", to_json(stored)}};
-    caf::anon_send(registry_, deliver_atom::value, chat_id, last_seq, ack.dump(),
+    caf::anon_send(registry_, deliver_atom::value, chat_id, ack.dump(),
                    message.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace));
   }
   return posted;
@@ -146,41 +137,58 @@ chat::result<trace::trace_page> chat_service_impl::list_traces(const std::string
 }
 
 chat::result<bool> chat_service_impl::subscribe(const std::shared_ptr<chat::frame_sink>& conn,
-                                                const std::string& chat_id) {
-  int64_t last_seq = 0;
+                                                const std::string& chat_id,
+                                                const chat::resume_point& from, bool only_if_new) {
   auto known = with_repo<bool>([&](storage::chat_repository& repo) -> chat::result<bool> {
-    auto c = repo.find_chat(chat_id);
-    if (!c)
+    if (!repo.find_chat(chat_id))
       return not_found(chat_id);
-    last_seq = c->last_seq;
     return true;
   });
   if (!std::holds_alternative<bool>(known))
     return known;
-  ws_client_actor client;
+  ws_client_actor actor;
   {
     std::lock_guard guard{clients_mtx_};
-    auto& slot = clients_[conn->id()];
-    if (!slot)
-      slot = spawn_ws_client(sys_, conn);
-    client = slot;
+    auto& c = clients_[conn->id()];
+    if (!c.actor)
+      c.actor = spawn_ws_client(sys_, conn);
+    if (!c.chats.insert(chat_id).second && only_if_new)
+      return true;
+    actor = c.actor;
   }
-  caf::anon_send(registry_, subscribe_atom::value, chat_id, last_seq, client);
+  caf::anon_send(registry_, subscribe_atom::value, chat_id, actor, from.after_seq, from.epoch);
   return true;
+}
+
+chat::result<bool> chat_service_impl::restart(const std::string& chat_id) {
+  auto known = with_repo<bool>([&](storage::chat_repository& repo) -> chat::result<bool> {
+    if (!repo.find_chat(chat_id))
+      return not_found(chat_id);
+    return true;
+  });
+  if (!std::holds_alternative<bool>(known))
+    return known;
+  chat::result<bool> out = chat::service_error{503, "unavailable", "the node did not answer"};
+  caf::scoped_actor self{sys_};
+  self->request(registry_, std::chrono::seconds(5), restart_atom::value, chat_id)
+    .receive([&](bool restarted) { out = restarted; }, [](caf::error&) {});
+  return out;
 }
 
 void chat_service_impl::unsubscribe(uint64_t conn_id, const std::string& chat_id) {
   std::lock_guard guard{clients_mtx_};
-  if (auto i = clients_.find(conn_id); i != clients_.end())
-    caf::anon_send(registry_, unsubscribe_atom::value, chat_id, i->second);
+  if (auto i = clients_.find(conn_id); i != clients_.end()) {
+    i->second.chats.erase(chat_id);
+    caf::anon_send(registry_, unsubscribe_atom::value, chat_id, i->second.actor);
+  }
 }
 
 void chat_service_impl::close_clients() {
   std::vector<ws_client_actor> clients;
   {
     std::lock_guard guard{clients_mtx_};
-    for (auto& [id, client] : clients_)
-      clients.push_back(client);
+    for (auto& [id, c] : clients_)
+      clients.push_back(c.actor);
     clients_.clear();
   }
   caf::scoped_actor self{sys_};
@@ -193,7 +201,7 @@ void chat_service_impl::close_clients() {
 void chat_service_impl::connection_closed(uint64_t conn_id) {
   std::lock_guard guard{clients_mtx_};
   if (auto i = clients_.find(conn_id); i != clients_.end()) {
-    caf::anon_send_exit(i->second, caf::exit_reason::user_shutdown);
+    caf::anon_send_exit(i->second.actor, caf::exit_reason::user_shutdown);
     clients_.erase(i);
   }
 }

@@ -3,6 +3,8 @@
 #include <map>
 #include <memory>
 #include <mutex>
+#include <set>
+#include <string>
 
 #include <caf/actor_system.hpp>
 
@@ -14,6 +16,7 @@ namespace boocode {
 
 namespace storage {
 class chat_repository;
+class session_repository;
 class trace_repository;
 } // namespace storage
 
@@ -37,7 +40,9 @@ public:
   chat::result<trace::trace_page> list_traces(const std::string& chat_id,
                                               const trace::trace_query& q) override;
   chat::result<bool> subscribe(const std::shared_ptr<chat::frame_sink>& conn,
-                               const std::string& chat_id) override;
+                               const std::string& chat_id, const chat::resume_point& from,
+                               bool only_if_new) override;
+  chat::result<bool> restart(const std::string& chat_id) override;
   void unsubscribe(uint64_t conn_id, const std::string& chat_id) override;
   void connection_closed(uint64_t conn_id) override;
 
@@ -56,9 +61,14 @@ private:
   session_registry_actor registry_;
   std::mutex repo_mtx_;
   std::unique_ptr<storage::chat_repository> repo_;
-  std::unique_ptr<storage::trace_repository> traces_; // under repo_mtx_ too
+  std::unique_ptr<storage::session_repository> sessions_; // under repo_mtx_ too
+  std::unique_ptr<storage::trace_repository> traces_;     // under repo_mtx_ too
+  struct client {
+    ws_client_actor actor;
+    std::set<std::string> chats; // subscribed to
+  };
   std::mutex clients_mtx_;
-  std::map<uint64_t, ws_client_actor> clients_;
+  std::map<uint64_t, client> clients_;
 };
 
 } // namespace boocode

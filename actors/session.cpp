@@ -1,9 +1,14 @@
 #include "actors/session.hpp"
 
+#include <deque>
+
 #include <caf/all.hpp>
 #include <nlohmann/json.hpp>
 
 #include "actors/turn_worker.hpp"
+#include "runtime/chat/live_view.hpp"
+#include "runtime/errors.hpp"
+#include "storage/storage_error.hpp"
 
 namespace boocode {
 
@@ -19,33 +24,92 @@ std::string frame_sequencer::next(std::string_view type, std::string_view payloa
   return out;
 }
 
+void frame_log::add(int64_t seq, std::string frame) {
+  frames_.emplace_back(seq, std::move(frame));
+  while (frames_.size() > capacity_)
+    frames_.pop_front();
+}
+
+std::optional<std::vector<std::string>> frame_log::after(int64_t after_seq,
+                                                         int64_t last_seq) const {
+  if (after_seq < 0 || after_seq > last_seq)
+    return std::nullopt;
+  if (after_seq < last_seq && (frames_.empty() || frames_.front().first > after_seq + 1))
+    return std::nullopt; // some of them are gone
+  std::vector<std::string> out;
+  for (auto& [seq, frame] : frames_)
+    if (seq > after_seq)
+      out.push_back(frame);
+  return out;
+}
+
 namespace {
+
+struct pending_subscribe {
+  ws_client_actor client;
+  int64_t after_seq = -1;
+  int64_t epoch = 0;
+};
 
 struct session_state {
   frame_sequencer frames;
+  frame_log log;
+  chat::live_view view;
   std::set<ws_client_actor> subscribers;
   std::shared_ptr<shared_repository> repo;
+  storage::fence fence;
+  bool loaded = false;
+  std::vector<pending_subscribe> early_subscribers; // before the load finished
+  std::vector<std::pair<std::string, std::string>> early_deliveries;
   std::shared_ptr<cancel_token> running; // set while a turn runs
   bool pending = false;                  // input arrived during the turn
   static inline const char* name = "session";
 
-  // The session stops (node shutdown): stop its turn too, so no turn outlives
-  // the node's actor system.
+  // The session stops (node shutdown, a crash): stop its turn too, so no turn
+  // outlives it (the turn resumes from its journal in the next session).
   ~session_state() {
     if (running)
       running->cancel(cancel_reason::shutdown);
   }
 };
 
-/// Records the last seq so frames continue after it when the node restarts.
-void save_seq(caf::actor_system& sys, const std::shared_ptr<const session_deps>& deps,
-              std::shared_ptr<shared_repository> repo, const std::string& chat_id, int64_t seq) {
-  sys.spawn<caf::detached>([deps, repo, chat_id, seq](caf::event_based_actor* self) {
+/// Takes the chat's lease and reads what the session needs, off the
+/// session's thread; answers with `loaded`, or stops the session: normally
+/// for an unknown chat, with an error when the database fails (its
+/// supervisor restarts it).
+void spawn_loader(caf::actor_system& sys, const std::shared_ptr<const session_deps>& deps,
+                  std::shared_ptr<shared_repository> repo, const std::string& chat_id,
+                  const session_actor& session) {
+  sys.spawn<caf::detached>([deps, repo, chat_id, session](caf::event_based_actor* self) {
     try {
-      repo->with([&](storage::chat_repository& r) { r.save_seq(chat_id, seq); });
+      auto [fence, img] = repo->with([&](storage::session_repository& r) {
+        auto img = r.load(chat_id);
+        storage::fence f;
+        if (img)
+          f = r.acquire_lease(chat_id, deps->node_id);
+        return std::make_pair(f, img);
+      });
+      if (!img) {
+        self->send_exit(session, caf::exit_reason::normal);
+      } else {
+        auto usage = img->state.contains("usage")
+                       ? model::to_json(model::usage_from_json(img->state["usage"]))
+                       : model::to_json(model::token_usage{});
+        auto messages = nlohmann::json::array();
+        for (auto& m : img->conversation())
+          messages.push_back(chat::to_json(m));
+        nlohmann::json view{
+          {"messages", std::move(messages)},
+          {"turn", img->in_progress ? nlohmann::json(img->in_progress->turn) : nlohmann::json()},
+          {"usage", std::move(usage)}};
+        self->send(session, loaded_atom::value, fence.epoch, img->chat.last_seq,
+                   view.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace),
+                   img->has_work() && !img->chat.archived);
+      }
     } catch (const std::exception& e) {
       if (deps->log)
-        deps->log->warn("chat {}: cannot save frame seq {}: {}", chat_id, seq, e.what());
+        deps->log->warn("chat {}: cannot load its session: {}", chat_id, e.what());
+      self->send_exit(session, caf::make_error(errc::storage_failure, e.what()));
     }
     self->quit();
   });
@@ -53,8 +117,8 @@ void save_seq(caf::actor_system& sys, const std::shared_ptr<const session_deps>&
 
 session_actor::behavior_type session_behavior(session_actor::stateful_pointer<session_state> self,
                                               std::shared_ptr<const session_deps> deps,
-                                              std::string chat_id, int64_t last_seq) {
-  self->state.frames = {chat_id, last_seq};
+                                              std::string chat_id) {
+  self->state.frames = {chat_id, 0};
   self->state.repo = std::make_shared<shared_repository>(deps->conninfo);
   self->set_down_handler([self](const caf::down_msg& dm) {
     auto& subs = self->state.subscribers;
@@ -64,34 +128,88 @@ session_actor::behavior_type session_behavior(session_actor::stateful_pointer<se
         break;
       }
   });
+  spawn_loader(self->system(), deps, self->state.repo, chat_id,
+               caf::actor_cast<session_actor>(self));
+  auto status = [self]() -> std::string { return self->state.running ? "running" : "idle"; };
   auto broadcast = [self](std::string_view type, std::string_view payload) {
-    auto frame = self->state.frames.next(type, payload);
-    for (auto& s : self->state.subscribers)
+    auto& st = self->state;
+    auto frame = st.frames.next(type, payload);
+    st.view.apply(type, payload);
+    for (auto& s : st.subscribers)
       self->send(s, frame_atom::value, frame);
+    st.log.add(st.frames.seq, std::move(frame));
   };
-  auto start_turn = [self, deps, chat_id] {
-    self->state.pending = false;
-    self->state.running = std::make_shared<cancel_token>();
-    spawn_turn_worker(self->system(), deps, self->state.repo, chat_id, self->state.running,
+  auto start_turn = [self, deps] {
+    auto& st = self->state;
+    st.pending = false;
+    st.running = std::make_shared<cancel_token>();
+    spawn_turn_worker(self->system(), deps, st.repo, st.fence, st.running,
                       caf::actor_cast<session_actor>(self));
   };
+  auto deliver = [self, broadcast, start_turn](const std::string& ack, const std::string& message) {
+    broadcast("message", message);
+    broadcast("ack", ack);
+    if (self->state.running)
+      self->state.pending = true;
+    else
+      start_turn();
+  };
+  // The snapshot frame (no seq of its own: it stands at `seq`), then the
+  // frames the client missed when it can continue from where it was.
+  auto subscribe = [self, status](const pending_subscribe& p) {
+    auto& st = self->state;
+    if (st.subscribers.insert(p.client).second)
+      self->monitor(p.client);
+    std::optional<std::vector<std::string>> missed;
+    if (p.epoch == st.fence.epoch)
+      missed = st.log.after(p.after_seq, st.frames.seq);
+    nlohmann::json head{{"type", "snapshot"},
+                        {"chat_id", st.frames.chat_id},
+                        {"epoch", st.fence.epoch},
+                        {"status", status()},
+                        {"resumed", missed.has_value()}};
+    if (missed) {
+      head["seq"] = p.after_seq;
+      self->send(p.client, frame_atom::value, head.dump());
+      for (auto& f : *missed)
+        self->send(p.client, frame_atom::value, f);
+      return;
+    }
+    head["seq"] = st.frames.seq;
+    auto text = head.dump();
+    text.pop_back(); // splice the view's members in
+    text += ',' + st.view.members() + '}';
+    self->send(p.client, frame_atom::value, std::move(text));
+  };
   return {
-    [=](deliver_atom, const std::string& ack, const std::string& message) {
-      broadcast("message", message);
-      broadcast("ack", ack);
-      if (self->state.running)
-        self->state.pending = true;
-      else
+    [=](loaded_atom, int64_t epoch, int64_t last_seq, const std::string& view_json, bool has_work) {
+      auto& st = self->state;
+      st.fence = storage::fence{st.frames.chat_id, epoch, deps->node_id};
+      st.frames.seq = last_seq;
+      auto v = nlohmann::json::parse(view_json);
+      st.view.reset(v["messages"],
+                    v["turn"].is_number() ? std::optional<int>(v["turn"].get<int>()) : std::nullopt,
+                    model::usage_from_json(v["usage"]));
+      st.loaded = true;
+      if (has_work)
         start_turn();
+      for (auto& p : std::exchange(st.early_subscribers, {}))
+        subscribe(p);
+      for (auto& [ack, message] : std::exchange(st.early_deliveries, {}))
+        deliver(ack, message);
     },
-    [=](subscribe_atom, ws_client_actor client) {
-      if (self->state.subscribers.insert(client).second)
-        self->monitor(client);
-      nlohmann::json hello{{"type", "subscribed"},
-                           {"chat_id", self->state.frames.chat_id},
-                           {"seq", self->state.frames.seq},
-                           {"status", self->state.running ? "running" : "idle"}};
-      self->send(client, frame_atom::value, hello.dump());
+    [=](deliver_atom, const std::string& ack, const std::string& message) {
+      if (!self->state.loaded)
+        self->state.early_deliveries.emplace_back(ack, message);
+      else
+        deliver(ack, message);
+    },
+    [=](subscribe_atom, ws_client_actor client, int64_t after_seq, int64_t epoch) {
+      pending_subscribe p{std::move(client), after_seq, epoch};
+      if (!self->state.loaded)
+        self->state.early_subscribers.push_back(std::move(p));
+      else
+        subscribe(p);
     },
     [=](unsubscribe_atom, ws_client_actor client) {
       self->state.subscribers.erase(client);
@@ -109,21 +227,30 @@ session_actor::behavior_type session_behavior(session_actor::stateful_pointer<se
       for (size_t i = 0; i + 1 < flat.size(); i += 2)
         broadcast(flat[i], flat[i + 1]);
     },
-    [=](turn_done_atom) {
-      self->state.running.reset();
-      save_seq(self->system(), deps, self->state.repo, chat_id, self->state.frames.seq);
-      if (self->state.pending)
+    [=](seq_atom) -> int64_t { return self->state.frames.seq; },
+    [=](turn_done_atom, const std::string& how) {
+      auto& st = self->state;
+      st.running.reset();
+      if (how == "fenced") { // another owner took the chat: stop writing it
+        self->quit(caf::exit_reason::normal);
+        return;
+      }
+      if (how == "failed") { // the supervisor restarts us from the journal
+        self->quit(caf::make_error(errc::storage_failure, "the turn failed"));
+        return;
+      }
+      if (st.pending && how != "interrupted")
         start_turn();
     },
-    [=](status_atom) -> std::string { return self->state.running ? "running" : "idle"; },
+    [=](status_atom) -> std::string { return status(); },
   };
 }
 
 } // namespace
 
 session_actor spawn_session(caf::actor_system& sys, std::shared_ptr<const session_deps> deps,
-                            std::string chat_id, int64_t last_seq) {
-  return sys.spawn(session_behavior, std::move(deps), std::move(chat_id), last_seq);
+                            std::string chat_id) {
+  return sys.spawn(session_behavior, std::move(deps), std::move(chat_id));
 }
 
 } // namespace boocode

@@ -10,7 +10,7 @@
 #include "runtime/model/provider.hpp"
 #include "runtime/tools/tool_context.hpp"
 #include "runtime/trace/trace.hpp"
-#include "storage/chat_repository.hpp"
+#include "storage/session_repository.hpp"
 
 namespace boocode {
 
@@ -18,6 +18,8 @@ namespace boocode {
 /// composition root and never changed afterwards.
 struct session_deps {
   std::string conninfo;
+  /// This node's id: the owner named in the leases it takes.
+  std::string node_id;
   std::shared_ptr<model::model_provider> provider;
   tools::tool_limits limits;
   int max_fix_attempts = 3;
@@ -30,8 +32,8 @@ struct session_deps {
 };
 
 /// A chat's database connection, kept by its session across turns (a new
-/// connection per turn costs a PostgreSQL backend start). Used by the turn
-/// worker and the seq saver, on their own threads, one call at a time.
+/// connection per turn costs a PostgreSQL backend start). Used by the
+/// session's loader and turn workers, on their own threads, one call at a time.
 struct shared_repository {
   explicit shared_repository(std::string conninfo) : repo(std::move(conninfo)) {}
 
@@ -43,7 +45,7 @@ struct shared_repository {
 
 private:
   std::mutex mtx;
-  storage::chat_repository repo;
+  storage::session_repository repo;
 };
 
 } // namespace boocode

@@ -6,18 +6,18 @@
 #include "runtime/chat/agent_loop.hpp"
 #include "runtime/tools/run_command.hpp"
 #include "runtime/tools/tool_registry.hpp"
-#include "storage/chat_repository.hpp"
+#include "storage/storage_error.hpp"
 
 namespace boocode {
 
 namespace {
 
-/// The agent loop's side effects for real: provider, tools, database, session.
+/// The agent loop's side effects for real: provider, tools, journal, session.
 class worker_io final : public chat::turn_io {
 public:
-  worker_io(const session_deps& deps, shared_repository& repo, std::string chat_id,
-            tools::tool_context ctx, session_actor session, const cancel_token* cancel)
-    : deps_(deps), repo_(repo), chat_id_(std::move(chat_id)), ctx_(std::move(ctx)),
+  worker_io(const session_deps& deps, shared_repository& repo, const storage::fence& fence,
+            int turn, tools::tool_context ctx, session_actor session, const cancel_token* cancel)
+    : deps_(deps), repo_(repo), fence_(fence), turn_(turn), ctx_(std::move(ctx)),
       session_(std::move(session)), cancel_(cancel) {}
 
   model::model_result call_model(const std::vector<model::chat_message>& conv,
@@ -35,9 +35,15 @@ public:
     return tools::run_command(ctx_, argv);
   }
 
-  chat::message_record store(chat::message_record m) override {
-    m.chat_id = chat_id_;
-    return repo_.with([&](storage::chat_repository& r) { return r.append_message(std::move(m)); });
+  chat::message_record journal_message(const std::string& step, chat::message_record m) override {
+    return repo_.with([&](storage::session_repository& r) {
+      return r.journal_message(fence_, turn_, step, std::move(m));
+    });
+  }
+
+  void journal_step(const std::string& step, const std::string& kind,
+                    const nlohmann::json& data) override {
+    repo_.with([&](storage::session_repository& r) { r.journal(fence_, turn_, step, kind, data); });
   }
 
   void send_frames(std::vector<std::string> flat) override {
@@ -47,80 +53,107 @@ public:
 private:
   const session_deps& deps_;
   shared_repository& repo_;
-  std::string chat_id_;
+  const storage::fence& fence_;
+  int turn_;
   tools::tool_context ctx_;
   session_actor session_;
   const cancel_token* cancel_;
 };
 
-/// The whole turn; blocking. Every failure ends the turn with a visible error.
-void run_worker(std::shared_ptr<const session_deps> deps, shared_repository& repo,
-                const std::string& chat_id, std::shared_ptr<cancel_token> cancel,
-                const session_actor& session) {
-  auto emit_failure = [&](const std::string& msg, int turn) {
-    caf::anon_send(session, frame_atom::value, std::string("error"),
-                   nlohmann::json{{"code", "internal"}, {"message", msg}}.dump());
-    caf::anon_send(session, frame_atom::value, std::string("turn_end"),
-                   nlohmann::json{{"turn", turn},
-                                  {"outcome", "error"},
-                                  {"error", msg},
-                                  {"usage", model::to_json(model::token_usage{})}}
-                     .dump());
-  };
+/// The session's frame seq now, for the checkpoint (0 if it does not answer).
+int64_t session_seq(caf::actor_system& sys, const session_actor& session) {
+  int64_t seq = 0;
+  caf::scoped_actor self{sys};
+  self->request(session, std::chrono::seconds(5), seq_atom::value)
+    .receive([&](int64_t s) { seq = s; }, [](caf::error&) {});
+  return seq;
+}
+
+/// The whole turn; blocking. Returns how it ended (see spawn_turn_worker).
+std::string run_worker(caf::actor_system& sys, const std::shared_ptr<const session_deps>& deps,
+                       shared_repository& repo, const storage::fence& fence,
+                       const std::shared_ptr<cancel_token>& cancel, const session_actor& session) {
+  const auto& chat_id = fence.actor_id;
   int turn = 0;
   try {
-    std::optional<chat::chat_record> chat;
-    std::vector<chat::message_record> history;
-    repo.with([&](storage::chat_repository& r) {
-      chat = r.find_chat(chat_id);
-      auto pending = r.pending_user_messages(chat_id);
-      if (!chat || chat->archived || pending.empty()) {
-        chat.reset();
-        return;
+    auto img = repo.with([&](storage::session_repository& r) { return r.load(chat_id); });
+    if (!img || img->chat.archived || !img->has_work())
+      return "idle";
+    auto history = img->history;
+    chat::turn_settings settings;
+    const chat::turn_journal* resume = nullptr;
+    if (img->in_progress) {
+      turn = img->in_progress->turn;
+      resume = &*img->in_progress;
+      for (auto& e : img->inbox)
+        if (e.taken_turn == turn)
+          history.push_back(e.as_message(chat_id));
+    } else {
+      turn = img->chat.turns + 1;
+      auto taken =
+        repo.with([&](storage::session_repository& r) { return r.begin_turn(fence, turn); });
+      if (taken.empty())
+        return "idle";
+      for (auto& e : taken) {
+        e.taken_turn = turn;
+        history.push_back(e.as_message(chat_id));
+        settings.user_message_ids.push_back(e.id);
       }
-      turn = chat->turns + 1;
-      std::vector<int64_t> ids;
-      ids.reserve(pending.size());
-      for (auto& m : pending)
-        ids.push_back(m.id);
-      r.start_turn(chat_id, turn, ids);
-      history = r.messages(chat_id);
-    });
-    if (!chat)
-      return;
+    }
     tools::tool_context ctx;
-    ctx.workspace = chat->workspace;
+    ctx.workspace = img->chat.workspace;
     ctx.limits = deps->limits;
     ctx.cancel = cancel;
-    worker_io io{*deps, repo, chat_id, ctx, session, cancel.get()};
-    chat::turn_settings settings;
-    settings.system_prompt = chat::default_system_prompt(chat->workspace);
-    settings.build_command = chat->build_command;
+    worker_io io{*deps, repo, fence, turn, ctx, session, cancel.get()};
+    settings.system_prompt = chat::default_system_prompt(img->chat.workspace);
+    settings.build_command = img->chat.build_command;
     settings.max_fix_attempts = deps->max_fix_attempts;
     trace::tracer tracer{deps->traces.get(), deps->trace_ids.get(), chat_id,
                          trace::actor_ref{"session", chat_id, ""}};
-    auto sum = chat::run_turn(settings, turn, history, io, *cancel, &tracer);
+    auto sum = chat::run_turn(settings, turn, history, io, *cancel, &tracer, resume);
     if (deps->log)
       deps->log->info(
-        "chat {} turn {} {} ({} model calls, {} prompt / {} cached / {} output tokens)", chat_id,
-        turn, sum.outcome, sum.model_calls, sum.usage.prompt, sum.usage.cache_hit,
-        sum.usage.completion);
+        "chat {} turn {} {}{} ({} model calls, {} prompt / {} cached / {} output tokens)", chat_id,
+        turn, sum.outcome, resume != nullptr ? " (resumed)" : "", sum.model_calls, sum.usage.prompt,
+        sum.usage.cache_hit, sum.usage.completion);
+    if (sum.outcome == "interrupted")
+      return "interrupted";
+    auto totals = img->state.contains("usage") ? model::usage_from_json(img->state["usage"])
+                                               : model::token_usage{};
+    totals += sum.usage;
+    storage::checkpoint_request req;
+    req.turn = turn;
+    req.last_seq = session_seq(sys, session);
+    req.state = {{"turn", turn}, {"last_seq", req.last_seq}, {"usage", model::to_json(totals)}};
+    repo.with([&](storage::session_repository& r) { r.checkpoint(fence, req); });
+    return "checkpointed";
+  } catch (const storage::fenced& e) {
+    if (deps->log)
+      deps->log->warn("chat {} turn {} stopped: {}", chat_id, turn, e.what());
+    return "fenced";
   } catch (const std::exception& e) {
+    if (cancel->reason() == cancel_reason::shutdown)
+      return "interrupted";
     if (deps->log)
       deps->log->error("chat {} turn {} failed: {}", chat_id, turn, e.what());
-    emit_failure(e.what(), turn);
+    caf::anon_send(
+      session, frame_atom::value, std::string("error"),
+      nlohmann::json{{"code", "turn_failed"},
+                     {"message", std::string(e.what()) + " (the turn resumes from its journal)"}}
+        .dump());
+    return "failed";
   }
 }
 
 } // namespace
 
 void spawn_turn_worker(caf::actor_system& sys, std::shared_ptr<const session_deps> deps,
-                       std::shared_ptr<shared_repository> repo, std::string chat_id,
+                       std::shared_ptr<shared_repository> repo, storage::fence fence,
                        std::shared_ptr<cancel_token> cancel, session_actor session) {
   ++*deps->running_turns;
   sys.spawn<caf::detached>([=](caf::event_based_actor* self) {
-    run_worker(deps, *repo, chat_id, cancel, session);
-    self->send(session, turn_done_atom::value);
+    auto how = run_worker(self->system(), deps, *repo, fence, cancel, session);
+    self->send(session, turn_done_atom::value, how);
     --*deps->running_turns;
     self->quit();
   });

@@ -12,11 +12,14 @@
 namespace boocode {
 
 /// Runs one turn of a chat on a thread of its own (detached: the model call
-/// and the tools block): takes the chat's pending user messages, runs the
-/// agent loop (runtime/chat/agent_loop), stores what it produces, sends the
-/// frames to `session` as (frame, type, payload) and ends with turn_done.
+/// and the tools block), writing as owner `fence`: resumes the turn in
+/// progress from its journal if there is one, else begins a turn with the
+/// waiting inbox messages; runs the agent loop (runtime/chat/agent_loop),
+/// journaling each step; checkpoints at the end. Sends the frames to
+/// `session` and ends with turn_done (checkpointed, interrupted, fenced,
+/// failed or idle: nothing to do).
 void spawn_turn_worker(caf::actor_system& sys, std::shared_ptr<const session_deps> deps,
-                       std::shared_ptr<shared_repository> repo, std::string chat_id,
+                       std::shared_ptr<shared_repository> repo, storage::fence fence,
                        std::shared_ptr<cancel_token> cancel, session_actor session);
 
 } // namespace boocode

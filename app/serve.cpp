@@ -28,6 +28,7 @@
 #include "storage/embedded_postgres.hpp"
 #include "storage/migrations.hpp"
 #include "storage/node_repository.hpp"
+#include "storage/session_repository.hpp"
 #include "storage/storage_error.hpp"
 #include "storage/trace_repository.hpp"
 
@@ -130,6 +131,7 @@ int run(const node_config& cfg, log_set& logs) {
 
   auto deps = std::make_shared<session_deps>();
   deps->conninfo = conninfo;
+  deps->node_id = node_id;
   deps->provider = make_provider(cfg, logs);
   deps->log = logs.get("session");
   auto trace_log = logs.get("trace");
@@ -174,6 +176,18 @@ int run(const node_config& cfg, log_set& logs) {
   nodes.register_node({node_id, address, version, static_cast<int>(getpid()), "up", 0});
   auto store = spawn_node_store(sys, conninfo);
   auto heartbeat = spawn_heartbeat(sys, store, {node_id, cfg.heartbeat_interval, log});
+
+  // Turns the last stop (or crash) cut short continue; waiting messages get
+  // their turn.
+  try {
+    auto work = storage::session_repository{conninfo}.chats_with_work();
+    if (!work.empty()) {
+      log->info("resuming {} chat(s) with work", work.size());
+      caf::anon_send(registry, resume_atom::value, std::move(work));
+    }
+  } catch (const storage::storage_error& e) {
+    log->warn("cannot list the chats to resume: {}", e.what());
+  }
 
   log->info("listening on {}", address);
   std::cout << "boocode listening on " << address << std::endl;

@@ -72,10 +72,11 @@ struct bench_io final : chat::turn_io {
   }
   tools::tool_result run_tool(const std::string&, const json&) override { return tool(); }
   tools::tool_result run_build(const std::vector<std::string>&) override { return {}; }
-  chat::message_record store(chat::message_record m) override {
+  chat::message_record journal_message(const std::string&, chat::message_record m) override {
     m.id = ++next_id;
     return m;
   }
+  void journal_step(const std::string&, const std::string&, const json&) override {}
   void send_frames(std::vector<std::string> flat) override {
     caf::anon_send(frames, frame_atom::value, std::move(flat));
   }

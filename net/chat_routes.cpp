@@ -43,6 +43,17 @@ std::optional<std::string> string_field(const json& obj, const char* name, bool 
   return std::nullopt;
 }
 
+/// An optional non-negative integer field.
+std::optional<std::string> count_field(const json& obj, const char* name, int64_t& out) {
+  auto it = obj.find(name);
+  if (it == obj.end() || it->is_null())
+    return std::nullopt;
+  if (!it->is_number_integer() || it->get<int64_t>() < 0)
+    return std::string(name) + " must be a non-negative integer";
+  out = it->get<int64_t>();
+  return std::nullopt;
+}
+
 http_response create_chat(chat::chat_service& s, const http_request& req) {
   auto parsed = json_body(req);
   if (auto* res = std::get_if<http_response>(&parsed))
@@ -131,6 +142,11 @@ void add_chat_routes(router& r, chat::chat_service& s) {
   r.add("POST", "/api/chats/:id/messages", [&s](const http_request& req, const route_params& p) {
     return post_message(s, req, p.at("id"));
   });
+  r.add("POST", "/api/chats/:id/restart", [&s](const http_request&, const route_params& p) {
+    return answer(s.restart(p.at("id")), 200, [](bool restarted) {
+      return json{{"restarted", restarted}};
+    });
+  });
   r.add("GET", "/api/chats/:id/traces", [&s](const http_request& req, const route_params& p) {
     return list_traces(s, req, p.at("id"));
   });
@@ -159,8 +175,14 @@ void handle_chat_frame(chat::chat_service& s, const std::shared_ptr<chat::frame_
     if (auto* e = std::get_if<chat::service_error>(&r))
       send_error(conn, e->code, e->message, chat_id);
   };
-  if (type == "subscribe")
-    return report(s.subscribe(conn, chat_id));
+  if (type == "subscribe") {
+    chat::resume_point from;
+    if (auto err = count_field(frame, "after_seq", from.after_seq))
+      return send_error(conn, "bad_frame", *err, chat_id);
+    if (auto err = count_field(frame, "epoch", from.epoch))
+      return send_error(conn, "bad_frame", *err, chat_id);
+    return report(s.subscribe(conn, chat_id, from));
+  }
   if (type == "unsubscribe")
     return s.unsubscribe(conn->id(), chat_id);
   if (type == "cancel")
@@ -173,8 +195,8 @@ void handle_chat_frame(chat::chat_service& s, const std::shared_ptr<chat::frame_
     return send_error(conn, "bad_frame", *err, chat_id);
   if (auto err = chat::validate_message_text(body))
     return send_error(conn, err->code, err->message, chat_id);
-  // Subscribe first, so the ack reaches this connection.
-  auto sub = s.subscribe(conn, chat_id);
+  // Subscribe first (unless it is), so the ack reaches this connection.
+  auto sub = s.subscribe(conn, chat_id, {}, true);
   if (std::holds_alternative<chat::service_error>(sub))
     return report(sub);
   report(s.post_message(chat_id, body, client_id));

@@ -32,35 +32,10 @@ public:
   /// false for an unknown id.
   bool archive_chat(const std::string& id);
 
-  /// The chat's messages in id order (empty for an unknown chat).
+  /// The messages of the chat's finished turns, in turn order (empty for
+  /// an unknown chat). Waiting messages and a turn in progress are the
+  /// session repository's.
   std::vector<chat::message_record> messages(const std::string& chat_id);
-
-  /// The id of a stored user message; `duplicate` when `client_id` had
-  /// already been stored for this chat and nothing new was written.
-  struct posted {
-    int64_t id = 0;
-    bool duplicate = false;
-  };
-
-  /// Stores a user message with no turn yet (pending). A non-empty
-  /// `client_id` is stored at most once per chat, also under concurrent
-  /// calls. An unknown chat is a storage_error.
-  posted append_user_message(const std::string& chat_id, const std::string& text,
-                             const std::string& client_id);
-
-  /// Stores an assistant or tool message (every field but id and
-  /// created_at, which come back filled). An unknown chat is a storage_error.
-  chat::message_record append_message(chat::message_record message);
-
-  /// User messages of the chat that no turn has taken yet, in id order.
-  std::vector<chat::message_record> pending_user_messages(const std::string& chat_id);
-
-  /// In one transaction: gives the listed messages (of this chat) to `turn`
-  /// and sets the chat's turns to `turn`.
-  void start_turn(const std::string& chat_id, int turn, const std::vector<int64_t>& message_ids);
-
-  /// Raises the chat's last_seq to `last_seq` (never lowers it).
-  void save_seq(const std::string& chat_id, int64_t last_seq);
 
 private:
   struct impl;

@@ -20,4 +20,11 @@ public:
   using storage_error::storage_error;
 };
 
+/// An owner's write refused because another owner took the actor's lease
+/// since (its epoch moved on): this owner must stop writing that actor.
+class fenced : public storage_error {
+public:
+  using storage_error::storage_error;
+};
+
 } // namespace boocode::storage

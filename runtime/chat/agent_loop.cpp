@@ -52,20 +52,52 @@ std::vector<model::chat_message> conversation(const turn_settings& s,
   return out;
 }
 
-/// Runs one tool call (or records it as cancelled) and stores its result.
-bool run_call(const model::tool_call& call, int turn, std::vector<message_record>& history,
-              turn_io& io, frame_out& out, const cancel_token& cancel, trace::tracer& tracer) {
+bool stopping(const cancel_token& cancel) {
+  return cancel.reason() == cancel_reason::shutdown;
+}
+
+/// What one step of the loop did: done, or the node is stopping (nothing of
+/// the step was journaled; the turn must stop at once).
+enum class step_result { done, stopped };
+
+tools::tool_result interrupted_result(const std::string& tool) {
+  tools::tool_result r;
+  r.outcome = tools::tool_outcome::interrupted;
+  r.text = interrupted_call_text;
+  r.read_only = tools::is_read_only(tool).value_or(false);
+  return r;
+}
+
+std::string trace_input(const trace::tracer& tracer, const model::tool_call& call, bool valid) {
+  if (!tracer.enabled())
+    return {};
+  if (valid)
+    return call.arguments.empty() ? std::string("{}") : call.arguments;
+  return nlohmann::json(call.arguments)
+    .dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+}
+
+/// Runs tool call `call` (step `step`), or takes its result from the journal
+/// of an earlier run, and adds the result to the history. Sets `wrote` when
+/// it changed files.
+step_result run_call(const model::tool_call& call, const std::string& step, int turn,
+                     std::vector<message_record>& history, turn_io& io, frame_out& out,
+                     const cancel_token& cancel, trace::tracer& tracer, const turn_journal* resume,
+                     bool& wrote) {
+  if (resume != nullptr)
+    if (auto* done = resume->find(step, "message"); done != nullptr && done->message) {
+      wrote = wrote || (done->message->outcome == "ok" && writes_files(call.name));
+      history.push_back(*done->message);
+      return step_result::done;
+    }
+  bool interrupted = resume != nullptr && resume->find(step, "intent") != nullptr;
   out.add(
     "tool_call",
     {{"turn", turn}, {"call_id", call.id}, {"name", call.name}, {"arguments", call.arguments}});
   auto args = nlohmann::json::parse(call.arguments.empty() ? "{}" : call.arguments, nullptr, false);
   bool valid = !args.is_discarded();
-  auto span =
-    tracer.begin_tool(call.name, call.id,
-                      !tracer.enabled() ? std::string{}
-                      : valid ? (call.arguments.empty() ? std::string("{}") : call.arguments)
-                              : nlohmann::json(call.arguments)
-                                  .dump(-1, ' ', false, nlohmann::json::error_handler_t::replace));
+  bool read_only = tools::is_read_only(call.name).value_or(true);
+  auto span = tracer.begin_tool(call.name, call.id, trace_input(tracer, call, valid));
   out.flush();
   auto started = std::chrono::steady_clock::now();
   tools::tool_result res;
@@ -73,12 +105,20 @@ bool run_call(const model::tool_call& call, int turn, std::vector<message_record
     res.outcome = tools::tool_outcome::cancelled;
     res.text = "cancelled before it ran";
   } else if (!valid) {
-    res = tools::tool_error("the arguments are not valid JSON: " + call.arguments,
-                            tools::is_read_only(call.name).value_or(true));
+    res = tools::tool_error("the arguments are not valid JSON: " + call.arguments, read_only);
+  } else if (interrupted && !read_only) {
+    res = interrupted_result(call.name); // it may have taken effect: the model decides
   } else {
+    if (!interrupted)
+      io.journal_step(step, "intent", {{"name", call.name}, {"arguments", call.arguments}});
     res = io.run_tool(call.name, args);
   }
   auto traced = tracer.end_tool(span, res);
+  if (stopping(cancel)) {
+    out.flush();
+    tracer.commit(std::move(traced));
+    return step_result::stopped; // no result journaled: the resumed turn sees the intent
+  }
   auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() -
                                                                   started)
               .count();
@@ -91,7 +131,7 @@ bool run_call(const model::tool_call& call, int turn, std::vector<message_record
   m.exit_code = res.exit_code;
   m.duration_ms = ms;
   m.turn = turn;
-  m = io.store(std::move(m));
+  m = io.journal_message(step, std::move(m));
   out.add("tool_result",
           nlohmann::json{{"turn", turn},
                          {"call_id", call.id},
@@ -104,56 +144,89 @@ bool run_call(const model::tool_call& call, int turn, std::vector<message_record
   out.flush();
   tracer.commit(std::move(traced));
   history.push_back(std::move(m));
-  return res.ok() && writes_files(call.name);
+  wrote = wrote || (res.ok() && writes_files(call.name));
+  return step_result::done;
 }
 
-/// Runs the build command after file changes; a failure becomes a user
-/// message for the next model call. Returns whether it failed.
-bool check_build(const turn_settings& s, int turn, int attempt,
-                 std::vector<message_record>& history, turn_io& io, frame_out& out,
-                 trace::tracer& tracer) {
-  auto argv = *s.build_command;
-  auto call_id = fmt::format("build_{}_{}", turn, attempt);
-  auto command = fmt::format("{}", fmt::join(argv, " "));
-  out.add("tool_call",
-          nlohmann::json{
-            {"turn", turn}, {"call_id", call_id}, {"name", "build"}, {"arguments", command}});
-  auto span =
-    tracer.begin_tool("build", call_id,
-                      tracer.enabled() ? nlohmann::json{{"argv", argv}}.dump(
-                                           -1, ' ', false, nlohmann::json::error_handler_t::replace)
-                                       : std::string{});
-  out.flush();
-  auto started = std::chrono::steady_clock::now();
-  auto res = io.run_build(argv);
-  auto traced = tracer.end_tool(span, res);
-  auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() -
-                                                                  started)
-              .count();
-  bool failed = !res.ok() || res.exit_code.value_or(0) != 0;
-  out.add("tool_result",
-          nlohmann::json{{"turn", turn},
-                         {"call_id", call_id},
-                         {"name", "build"},
-                         {"outcome", std::string(tools::to_string(res.outcome))},
-                         {"output", res.text},
-                         {"exit_code", res.exit_code ? nlohmann::json(*res.exit_code) : nullptr},
-                         {"duration_ms", ms}});
-  out.flush();
-  tracer.commit(std::move(traced));
-  if (!failed)
-    return false;
+/// The auto-fix request for a failed build, journaled as a message of `step`.
+message_record fix_request(const std::string& step, int turn, const std::string& command,
+                           const nlohmann::json& build, turn_io& io) {
   message_record m;
   m.role = "user";
   m.turn = turn;
+  auto code = build.value("exit_code", nlohmann::json());
   m.content =
     fmt::format("[auto-fix] The build command `{}` failed{}. Fix the errors:\n\n{}", command,
-                res.exit_code ? fmt::format(" with exit code {}", *res.exit_code) : "", res.text);
-  m = io.store(std::move(m));
+                code.is_number() ? fmt::format(" with exit code {}", code.get<int>()) : "",
+                build.value("output", std::string()));
+  return io.journal_message(step, std::move(m));
+}
+
+/// Runs the build command after file changes (or takes its result from the
+/// journal); a failure becomes a user message for the next model call. Sets
+/// `failed` when it failed. Builds are checks: one interrupted runs again.
+step_result check_build(const turn_settings& s, int turn, int reply, int attempt,
+                        std::vector<message_record>& history, turn_io& io, frame_out& out,
+                        const cancel_token& cancel, trace::tracer& tracer,
+                        const turn_journal* resume, bool& failed) {
+  auto argv = *s.build_command;
+  auto step = build_step(reply);
+  auto command = fmt::format("{}", fmt::join(argv, " "));
+  const journal_entry* done = resume != nullptr ? resume->find(step, "build") : nullptr;
+  nlohmann::json build;
+  if (done != nullptr) {
+    build = done->data;
+  } else {
+    auto call_id = fmt::format("build_{}_{}", turn, attempt);
+    out.add("tool_call",
+            nlohmann::json{
+              {"turn", turn}, {"call_id", call_id}, {"name", "build"}, {"arguments", command}});
+    auto span = tracer.begin_tool("build", call_id,
+                                  tracer.enabled()
+                                    ? nlohmann::json{{"argv", argv}}.dump(
+                                        -1, ' ', false, nlohmann::json::error_handler_t::replace)
+                                    : std::string{});
+    out.flush();
+    auto started = std::chrono::steady_clock::now();
+    auto res = io.run_build(argv);
+    auto traced = tracer.end_tool(span, res);
+    if (stopping(cancel)) {
+      out.flush();
+      tracer.commit(std::move(traced));
+      return step_result::stopped;
+    }
+    auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(
+                std::chrono::steady_clock::now() - started)
+                .count();
+    build = {{"outcome", std::string(tools::to_string(res.outcome))},
+             {"output", res.text},
+             {"exit_code", res.exit_code ? nlohmann::json(*res.exit_code) : nullptr},
+             {"duration_ms", ms},
+             {"failed", !res.ok() || res.exit_code.value_or(0) != 0}};
+    io.journal_step(step, "build", build);
+    out.add("tool_result", nlohmann::json{{"turn", turn},
+                                          {"call_id", call_id},
+                                          {"name", "build"},
+                                          {"outcome", build["outcome"]},
+                                          {"output", res.text},
+                                          {"exit_code", build["exit_code"]},
+                                          {"duration_ms", ms}});
+    out.flush();
+    tracer.commit(std::move(traced));
+  }
+  failed = build.value("failed", false);
+  if (!failed)
+    return step_result::done;
+  const journal_entry* asked = resume != nullptr ? resume->find(step, "message") : nullptr;
+  if (asked != nullptr && asked->message) {
+    history.push_back(*asked->message);
+    return step_result::done;
+  }
+  auto m = fix_request(step, turn, command, build, io);
   out.add("message", nlohmann::json{{"message", to_json(m)}});
   out.flush();
   history.push_back(std::move(m));
-  return true;
+  return step_result::done;
 }
 
 } // namespace
@@ -167,8 +240,14 @@ std::string default_system_prompt(const std::string& workspace) {
     workspace);
 }
 
+const char* const interrupted_call_text =
+  "This call was interrupted: the node running it stopped before it finished, so it may have "
+  "taken effect partly, fully or not at all. It was not run again. Check the workspace before "
+  "you repeat it.";
+
 turn_summary run_turn(const turn_settings& settings, int turn, std::vector<message_record>& history,
-                      turn_io& io, const cancel_token& cancel, trace::tracer* tracer_ptr) {
+                      turn_io& io, const cancel_token& cancel, trace::tracer* tracer_ptr,
+                      const turn_journal* resume) {
   trace::tracer untraced;
   auto& tracer = tracer_ptr != nullptr ? *tracer_ptr : untraced;
   frame_out out{io};
@@ -177,8 +256,17 @@ turn_summary run_turn(const turn_settings& settings, int turn, std::vector<messa
   tracer.set_emit(
     [&out](const char* type, std::string payload) { out.add(type, std::move(payload)); });
   turn_summary sum;
-  out.add("turn_start", nlohmann::json{{"turn", turn}});
+  nlohmann::json start{{"turn", turn}};
+  if (!settings.user_message_ids.empty())
+    start["user_message_ids"] = settings.user_message_ids;
+  if (resume != nullptr)
+    start["resumed"] = true;
+  out.add("turn_start", start);
   while (sum.outcome.empty()) {
+    if (stopping(cancel)) {
+      sum.outcome = "interrupted";
+      break;
+    }
     if (cancel.cancelled()) {
       sum.outcome = "cancelled";
       break;
@@ -189,54 +277,68 @@ turn_summary run_turn(const turn_settings& settings, int turn, std::vector<messa
       out.add("error", nlohmann::json{{"code", "too_many_steps"}, {"message", sum.error}});
       break;
     }
-    ++sum.model_calls;
-    std::optional<std::chrono::steady_clock::time_point> first_token;
-    auto mark = [&] {
-      if (!first_token)
-        first_token = std::chrono::steady_clock::now();
-    };
-    model::stream_callbacks cb;
-    cb.on_text = [&](std::string_view t) {
-      mark();
-      out.add("assistant_delta", nlohmann::json{{"turn", turn}, {"text", t}});
+    int n = ++sum.model_calls;
+    auto step = reply_step(n);
+    message_record m;
+    if (auto* done = resume != nullptr ? resume->find(step, "message") : nullptr;
+        done != nullptr && done->message) {
+      m = *done->message; // the reply we already have: not asked again
+      if (m.usage)
+        sum.usage += *m.usage;
+    } else {
+      std::optional<std::chrono::steady_clock::time_point> first_token;
+      auto mark = [&] {
+        if (!first_token)
+          first_token = std::chrono::steady_clock::now();
+      };
+      model::stream_callbacks cb;
+      cb.on_text = [&](std::string_view t) {
+        mark();
+        out.add("assistant_delta", nlohmann::json{{"turn", turn}, {"text", t}});
+        out.flush();
+      };
+      cb.on_reasoning = [&](std::string_view t) {
+        mark();
+        out.add("reasoning_delta", nlohmann::json{{"turn", turn}, {"text", t}});
+        out.flush();
+      };
+      cb.on_tool_call = [&](std::string_view) { mark(); };
+      auto conv = conversation(settings, history);
+      auto span = tracer.begin_model(io.model_name(), conv.size(), tools::tool_names().size());
       out.flush();
-    };
-    cb.on_reasoning = [&](std::string_view t) {
-      mark();
-      out.add("reasoning_delta", nlohmann::json{{"turn", turn}, {"text", t}});
-      out.flush();
-    };
-    cb.on_tool_call = [&](std::string_view) { mark(); };
-    auto conv = conversation(settings, history);
-    auto span = tracer.begin_model(io.model_name(), conv.size(), tools::tool_names().size());
-    out.flush();
-    auto result = io.call_model(conv, cb);
-    auto traced = tracer.end_model(span, result, first_token);
-    if (auto* err = std::get_if<model::model_error>(&result)) {
-      if (err->what == model::model_error::kind::cancelled || cancel.cancelled()) {
-        sum.outcome = "cancelled";
-      } else {
-        sum.outcome = "error";
-        sum.error = err->message;
-        out.add("error", nlohmann::json{{"code", "model_error"}, {"message", err->message}});
+      auto result = io.call_model(conv, cb);
+      auto traced = tracer.end_model(span, result, first_token);
+      if (stopping(cancel)) {
+        out.flush();
+        tracer.commit(std::move(traced));
+        sum.outcome = "interrupted";
+        break;
       }
+      if (auto* err = std::get_if<model::model_error>(&result)) {
+        if (err->what == model::model_error::kind::cancelled || cancel.cancelled()) {
+          sum.outcome = "cancelled";
+        } else {
+          sum.outcome = "error";
+          sum.error = err->message;
+          out.add("error", nlohmann::json{{"code", "model_error"}, {"message", err->message}});
+        }
+        out.flush();
+        tracer.commit(std::move(traced));
+        break;
+      }
+      auto& reply = std::get<model::model_reply>(result);
+      sum.usage += reply.usage;
+      m.role = "assistant";
+      m.content = reply.message.content;
+      m.reasoning = reply.message.reasoning;
+      m.tool_calls = reply.message.tool_calls;
+      m.turn = turn;
+      m.usage = reply.usage;
+      m = io.journal_message(step, std::move(m));
+      out.add("message", nlohmann::json{{"message", to_json(m)}});
       out.flush();
       tracer.commit(std::move(traced));
-      break;
     }
-    auto& reply = std::get<model::model_reply>(result);
-    sum.usage += reply.usage;
-    message_record m;
-    m.role = "assistant";
-    m.content = reply.message.content;
-    m.reasoning = reply.message.reasoning;
-    m.tool_calls = reply.message.tool_calls;
-    m.turn = turn;
-    m.usage = reply.usage;
-    m = io.store(std::move(m));
-    out.add("message", nlohmann::json{{"message", to_json(m)}});
-    out.flush();
-    tracer.commit(std::move(traced));
     auto calls = m.tool_calls;
     history.push_back(std::move(m));
     if (calls.empty()) {
@@ -244,20 +346,35 @@ turn_summary run_turn(const turn_settings& settings, int turn, std::vector<messa
       break;
     }
     bool wrote = false;
-    for (auto& call : calls) // every call gets a result, even after a cancel
-      wrote = run_call(call, turn, history, io, out, cancel, tracer) || wrote;
+    bool stopped = false;
+    for (size_t i = 0; i < calls.size() && !stopped; ++i) // every call gets a result
+      stopped = run_call(calls[i], tool_step(n, i), turn, history, io, out, cancel, tracer, resume,
+                         wrote) == step_result::stopped;
+    if (stopped || stopping(cancel)) {
+      sum.outcome = "interrupted";
+      break;
+    }
     if (cancel.cancelled()) {
       sum.outcome = "cancelled";
       break;
     }
-    if (wrote && settings.build_command && sum.fix_attempts < settings.max_fix_attempts)
-      if (check_build(settings, turn, sum.fix_attempts + 1, history, io, out, tracer))
+    if (wrote && settings.build_command && sum.fix_attempts < settings.max_fix_attempts) {
+      bool failed = false;
+      if (check_build(settings, turn, n, sum.fix_attempts + 1, history, io, out, cancel, tracer,
+                      resume, failed) == step_result::stopped) {
+        sum.outcome = "interrupted";
+        break;
+      }
+      if (failed)
         ++sum.fix_attempts;
+    }
   }
-  nlohmann::json end{{"turn", turn}, {"outcome", sum.outcome}, {"usage", to_json(sum.usage)}};
-  if (!sum.error.empty())
-    end["error"] = sum.error;
-  out.add("turn_end", end);
+  if (sum.outcome != "interrupted") {
+    nlohmann::json end{{"turn", turn}, {"outcome", sum.outcome}, {"usage", to_json(sum.usage)}};
+    if (!sum.error.empty())
+      end["error"] = sum.error;
+    out.add("turn_end", end);
+  }
   out.flush();
   tracer.set_emit({});
   return sum;

@@ -7,6 +7,7 @@
 #include <nlohmann/json.hpp>
 
 #include "runtime/cancel_token.hpp"
+#include "runtime/chat/journal.hpp"
 #include "runtime/chat/records.hpp"
 #include "runtime/model/provider.hpp"
 #include "runtime/tools/tool_result.hpp"
@@ -26,8 +27,14 @@ public:
   virtual tools::tool_result run_tool(const std::string& name, const nlohmann::json& args) = 0;
   /// Runs the chat's build command (the auto-fix loop).
   virtual tools::tool_result run_build(const std::vector<std::string>& argv) = 0;
-  /// Persists a message; returns it with id and created_at filled in.
-  virtual message_record store(message_record m) = 0;
+  /// Journals a finished step's message (the model's reply, a tool's
+  /// result, an auto-fix request) as step `step` of the turn; returns it with
+  /// id and created_at filled in. It joins the history at the checkpoint.
+  virtual message_record journal_message(const std::string& step, message_record m) = 0;
+  /// Journals a step that is not a message: kind "intent" (a tool call about
+  /// to start: {"name", "arguments"}) or "build" (a build's result).
+  virtual void journal_step(const std::string& step, const std::string& kind,
+                            const nlohmann::json& data) = 0;
   /// Sends chat frames to the session in one message (it adds chat_id and
   /// seq): `flat` is type, payload, type, payload, ... where each payload is
   /// a JSON object's text.
@@ -43,10 +50,14 @@ struct turn_settings {
   int max_fix_attempts = 3;
   /// Model calls per turn, at most (a model that never stops calling tools).
   int max_model_calls = 50;
+  /// The user messages this turn took from the inbox (turn_start lists them).
+  std::vector<int64_t> user_message_ids = {};
 };
 
 struct turn_summary {
-  std::string outcome; // completed, cancelled, error
+  /// completed, cancelled, error; or interrupted: the node is stopping and
+  /// the turn stopped without journaling more (it resumes on the next start).
+  std::string outcome;
   std::string error;
   model::token_usage usage;
   int model_calls = 0;
@@ -66,7 +77,19 @@ std::string default_system_prompt(const std::string& workspace);
 /// model call, tool call and build goes through `tracer` (null: untraced).
 /// Frames are sent in batches, always before the turn blocks (on the model,
 /// a tool, a build) and before a trace row is handed to the trace writer.
+///
+/// Each finished step is journaled through `io` as it completes, and a tool
+/// call's intent before it starts. With `resume` (the journal of this turn
+/// from an earlier run cut short), finished steps are taken from it instead
+/// of being done again (no frames, no traces); a tool call with an intent
+/// and no result was interrupted: a read-only tool runs again, any other is
+/// reported to the model as interrupted and not run. When `cancel` says the
+/// node is stopping, the turn stops at once and journals nothing more.
 turn_summary run_turn(const turn_settings& settings, int turn, std::vector<message_record>& history,
-                      turn_io& io, const cancel_token& cancel, trace::tracer* tracer = nullptr);
+                      turn_io& io, const cancel_token& cancel, trace::tracer* tracer = nullptr,
+                      const turn_journal* resume = nullptr);
+
+/// What the model is told about a call that was interrupted and not re-run.
+extern const char* const interrupted_call_text;
 
 } // namespace boocode::chat

@@ -43,6 +43,13 @@ public:
   virtual void send_frame(std::string json) = 0;
 };
 
+/// Where a subscriber continues from: the last seq it applied and the epoch
+/// of the snapshot it had (after_seq -1: it has nothing; send everything).
+struct resume_point {
+  int64_t after_seq = -1;
+  int64_t epoch = 0;
+};
+
 /// What the HTTP routes and the WebSocket handler ask of the chats. Lives
 /// here so net/ need not know actors/; implemented in actors/. Calls come
 /// from the HTTP server's threads and may block briefly on the database.
@@ -60,9 +67,16 @@ public:
   /// One page of the chat's traces (404 for an unknown chat).
   virtual result<trace::trace_page> list_traces(const std::string& chat_id,
                                                 const trace::trace_query& q) = 0;
-  /// The connection receives the chat's frames, starting with `subscribed`.
+  /// The connection receives the chat's frames: a `snapshot` frame, the
+  /// frames it missed after `from` (when the session still has them), then
+  /// live frames. With `only_if_new`, a connection already subscribed gets
+  /// nothing more.
   virtual result<bool> subscribe(const std::shared_ptr<frame_sink>& conn,
-                                 const std::string& chat_id) = 0;
+                                 const std::string& chat_id, const resume_point& from,
+                                 bool only_if_new = false) = 0;
+  /// Starts the chat's session again after it failed (true), or answers
+  /// false when it runs.
+  virtual result<bool> restart(const std::string& chat_id) = 0;
   virtual void unsubscribe(uint64_t conn_id, const std::string& chat_id) = 0;
   virtual void connection_closed(uint64_t conn_id) = 0;
 };

@@ -6,7 +6,8 @@ namespace boocode::tools {
 
 namespace {
 
-constexpr std::string_view outcome_names[] = {"ok", "error", "timeout", "cancelled", "denied"};
+constexpr std::string_view outcome_names[] = {"ok",        "error",  "timeout",
+                                              "cancelled", "denied", "interrupted"};
 
 } // namespace
 

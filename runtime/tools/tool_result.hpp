@@ -12,7 +12,7 @@ namespace boocode::tools {
 /// How a tool call ended. A command that ran and exited non-zero is `ok`
 /// with its exit code; `error` means the tool could not do what was asked.
 /// `denied`: refused before running (a path outside the workspace).
-enum class tool_outcome { ok, error, timeout, cancelled, denied };
+enum class tool_outcome { ok, error, timeout, cancelled, denied, interrupted };
 
 std::string_view to_string(tool_outcome x);
 

@@ -21,6 +21,8 @@ outcome from_tool(tools::tool_outcome x) {
       return outcome::cancelled;
     case tools::tool_outcome::denied:
       return outcome::denied;
+    case tools::tool_outcome::interrupted:
+      return outcome::interrupted;
     case tools::tool_outcome::error:
       break;
   }

@@ -1,6 +1,7 @@
 // A chat end to end: the real node, a fake OpenAI-compatible model over HTTP,
 // REST and WebSocket clients, and the workspace on disk.
 #include <fstream>
+#include <iostream>
 #include <map>
 #include <set>
 
@@ -42,6 +43,8 @@ protected:
   void TearDown() override {
     node_->signal(SIGTERM);
     EXPECT_EQ(node_->wait_exit(20s), 0) << node_->output();
+    if (HasFailure())
+      std::cerr << "node output:\n" << node_->output() << "\n";
     EXPECT_EQ(node_->output().find("sk-secret-key"), std::string::npos) << "the API key was logged";
   }
 
@@ -102,7 +105,7 @@ TEST_F(ChatProcessTest, AModelWritesAFileAndRunsACommand) {
       .dump());
   auto frames = read_until(ws, "turn_end");
   ASSERT_FALSE(frames.empty());
-  EXPECT_EQ(frames[0]["type"], "subscribed");
+  EXPECT_EQ(frames[0]["type"], "snapshot");
   // Every chat frame carries chat_id and a seq that grows by one.
   int64_t last = frames[0]["seq"];
   for (size_t i = 1; i < frames.size(); ++i) {
@@ -149,7 +152,7 @@ TEST_F(ChatProcessTest, RestMessageIsAcknowledgedOnceStoredAndDeduplicated) {
   test::ws_client ws{to_};
   ASSERT_TRUE(ws.read_text());
   ws.send_text(json{{"type", "subscribe"}, {"chat_id", id}}.dump());
-  read_until(ws, "subscribed");
+  read_until(ws, "snapshot");
   auto first = test::http_call(to_, "POST", "/api/chats/" + id + "/messages",
                                json{{"text", "hi"}, {"client_id", "c-1"}}.dump());
   EXPECT_EQ(first.status, 202);

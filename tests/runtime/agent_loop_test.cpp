@@ -21,6 +21,11 @@ struct fake_io : turn_io {
   std::vector<std::pair<std::string, json>> frames;
   std::vector<message_record> stored;
   cancel_token* cancel_on_tool = nullptr;
+  /// The node "dies" when this tool starts: the call throws, as a kill would
+  /// end the turn, with its intent journaled and no result.
+  std::string crash_on_tool;
+  /// The node stops (SIGTERM) while this tool runs.
+  std::string stop_on_tool;
 
   model::model_result call_model(const std::vector<model::chat_message>& conv,
                                  const model::stream_callbacks& cb) override {
@@ -36,6 +41,15 @@ struct fake_io : turn_io {
   tools::tool_result run_tool(const std::string& name, const json& args) override {
     tools_run.push_back(name);
     tool_args.push_back(args);
+    if (name == crash_on_tool)
+      throw std::runtime_error("killed");
+    if (name == stop_on_tool && cancel_on_tool != nullptr) {
+      cancel_on_tool->cancel(cancel_reason::shutdown);
+      tools::tool_result r;
+      r.outcome = tools::tool_outcome::cancelled;
+      r.text = "killed by the stop";
+      return r;
+    }
     if (cancel_on_tool)
       cancel_on_tool->cancel();
     tools::tool_result r;
@@ -47,11 +61,16 @@ struct fake_io : turn_io {
     builds.pop_front();
     return r;
   }
-  message_record store(message_record m) override {
+  message_record journal_message(const std::string& step, message_record m) override {
     m.id = static_cast<int64_t>(stored.size()) + 1;
     stored.push_back(m);
+    journal.entries.push_back({step, "message", m, nullptr});
     return m;
   }
+  void journal_step(const std::string& step, const std::string& kind, const json& data) override {
+    journal.entries.push_back({step, kind, std::nullopt, data});
+  }
+  turn_journal journal; // every step journaled, as a resumed turn would read it
   void send_frames(std::vector<std::string> flat) override {
     ++batches;
     for (size_t i = 0; i + 1 < flat.size(); i += 2)
@@ -327,4 +346,118 @@ TEST(AgentLoopTest, ATracedModelErrorKeepsItsKindAndAttempts) {
   EXPECT_EQ(e.attempts, 3);
   EXPECT_FALSE(e.ttft_ms.has_value());
   EXPECT_FALSE(e.usage.has_value());
+}
+
+// A turn killed mid-way resumes from its journal: the reply it has is not
+// asked for again, finished tools do not run again, the interrupted
+// run_command is reported to the model (not re-run), and the turn ends.
+TEST(AgentLoopTest, AResumedTurnRedoesNothingFinishedAndReportsTheInterruptedCall) {
+  fake_io first;
+  first.replies.push_back(reply("working", {{"c1", "write_file", R"({"path":"a","content":"x"})"},
+                                            {"c2", "run_command", R"({"argv":["make"]})"},
+                                            {"c3", "read_file", R"({"path":"a"})"}}));
+  first.crash_on_tool = "run_command";
+  auto history = user_says("build it");
+  cancel_token cancel;
+  EXPECT_THROW(run_turn({"sys", std::nullopt}, 1, history, first, cancel), std::runtime_error);
+  // Journaled: the reply, write_file's intent and result, run_command's intent.
+  ASSERT_NE(first.journal.find("r1", "message"), nullptr);
+  ASSERT_NE(first.journal.find("t1.0", "message"), nullptr);
+  ASSERT_NE(first.journal.find("t1.1", "intent"), nullptr);
+  EXPECT_EQ(first.journal.find("t1.1", "message"), nullptr);
+
+  fake_io second;
+  second.replies.push_back(reply("The build was interrupted; I checked and it is fine."));
+  auto again = user_says("build it");
+  auto sum = run_turn({"sys", std::nullopt}, 1, again, second, cancel, nullptr, &first.journal);
+  EXPECT_EQ(sum.outcome, "completed");
+  // Only read_file ran: write_file had finished, run_command was interrupted.
+  EXPECT_EQ(second.tools_run, (std::vector<std::string>{"read_file"}));
+  // The model was asked once (for the final answer), and saw the interruption.
+  ASSERT_EQ(second.prompts.size(), 1u);
+  auto& prompt = second.prompts[0];
+  ASSERT_EQ(prompt.size(), 6u); // system, user, reply, three results
+  EXPECT_EQ(prompt[3].content, "ran write_file");
+  EXPECT_EQ(prompt[4].content, interrupted_call_text);
+  EXPECT_EQ(prompt[5].content, "ran read_file");
+  // The usage of the reply taken from the journal counts in the turn's.
+  EXPECT_EQ(sum.usage.prompt, 200u);
+  // The interrupted call is shown, with its outcome; nothing finished is re-sent.
+  EXPECT_EQ(second.frame_types(), (std::vector<std::string>{
+                                    "turn_start", "tool_call", "tool_result", "message",
+                                    "tool_call", "tool_result", "message", "message", "turn_end"}));
+  EXPECT_EQ(second.frames[0].second["resumed"], true);
+  EXPECT_EQ(second.frames[2].second["outcome"], "interrupted");
+  EXPECT_EQ(second.stored[0].outcome, "interrupted");
+}
+
+// A read-only call with an intent and no result simply runs again.
+TEST(AgentLoopTest, AnInterruptedReadOnlyCallRunsAgain) {
+  fake_io first;
+  first.replies.push_back(reply("looking", {{"c1", "read_file", R"({"path":"a"})"}}));
+  first.crash_on_tool = "read_file";
+  auto history = user_says("read a");
+  cancel_token cancel;
+  EXPECT_THROW(run_turn({"sys", std::nullopt}, 1, history, first, cancel), std::runtime_error);
+  fake_io second;
+  second.replies.push_back(reply("It says x."));
+  auto again = user_says("read a");
+  auto sum = run_turn({"sys", std::nullopt}, 1, again, second, cancel, nullptr, &first.journal);
+  EXPECT_EQ(sum.outcome, "completed");
+  EXPECT_EQ(second.tools_run, (std::vector<std::string>{"read_file"}));
+  EXPECT_EQ(second.stored[0].outcome, "ok");
+  // Its intent was not journaled twice.
+  size_t intents = 0;
+  for (auto& e : second.journal.entries)
+    intents += e.kind == "intent" ? 1 : 0;
+  EXPECT_EQ(intents, 0u);
+}
+
+// When the node stops, the turn stops at once and journals nothing more: the
+// killed command keeps its intent only, so the next start resumes it.
+TEST(AgentLoopTest, ANodeStopLeavesTheTurnToResume) {
+  fake_io io;
+  io.replies.push_back(reply("running", {{"c1", "run_command", R"({"argv":["sleep","60"]})"},
+                                         {"c2", "read_file", R"({"path":"a"})"}}));
+  cancel_token cancel;
+  io.cancel_on_tool = &cancel;
+  io.stop_on_tool = "run_command";
+  auto history = user_says("wait");
+  auto sum = run_turn({"sys", std::nullopt}, 1, history, io, cancel);
+  EXPECT_EQ(sum.outcome, "interrupted");
+  EXPECT_EQ(io.tools_run, (std::vector<std::string>{"run_command"}));
+  EXPECT_NE(io.journal.find("t1.0", "intent"), nullptr);
+  EXPECT_EQ(io.journal.find("t1.0", "message"), nullptr);
+  EXPECT_EQ(io.journal.find("t1.1", "message"), nullptr);
+  for (auto& [type, payload] : io.frames)
+    EXPECT_NE(type, "turn_end");
+}
+
+// A build journaled before the crash is not run again; its fix request is.
+TEST(AgentLoopTest, AResumedTurnTakesTheBuildResultFromTheJournal) {
+  fake_io first;
+  first.replies.push_back(reply("edit", {{"c1", "write_file", R"({"path":"a","content":"x"})"}}));
+  first.builds.push_back(build(2, "error: a is wrong"));
+  first.replies.push_back(reply("fixing", {{"c2", "run_command", R"({"argv":["make"]})"}}));
+  first.crash_on_tool = "run_command";
+  auto history = user_says("edit a");
+  cancel_token cancel;
+  turn_settings settings{"sys", std::vector<std::string>{"make"}};
+  EXPECT_THROW(run_turn(settings, 1, history, first, cancel), std::runtime_error);
+  ASSERT_NE(first.journal.find("b1", "build"), nullptr);
+  ASSERT_NE(first.journal.find("b1", "message"), nullptr);
+
+  fake_io second; // no builds scripted: running one would fail the test
+  second.replies.push_back(reply("done"));
+  auto again = user_says("edit a");
+  auto sum = run_turn(settings, 1, again, second, cancel, nullptr, &first.journal);
+  EXPECT_EQ(sum.outcome, "completed");
+  EXPECT_EQ(sum.fix_attempts, 1);
+  EXPECT_TRUE(second.tools_run.empty());
+  ASSERT_EQ(second.prompts.size(), 1u);
+  // user, reply, write result, fix request, reply, interrupted result.
+  auto& prompt = second.prompts[0];
+  ASSERT_EQ(prompt.size(), 7u);
+  EXPECT_NE(prompt[4].content.find("[auto-fix]"), std::string::npos);
+  EXPECT_EQ(prompt[6].content, interrupted_call_text);
 }

@@ -1,0 +1,63 @@
+#include "runtime/chat/journal.hpp"
+
+#include <fmt/format.h>
+
+namespace boocode::chat {
+
+std::string reply_step(int n) {
+  return fmt::format("r{}", n);
+}
+
+std::string tool_step(int n, size_t i) {
+  return fmt::format("t{}.{}", n, i);
+}
+
+std::string build_step(int n) {
+  return fmt::format("b{}", n);
+}
+
+const journal_entry* turn_journal::find(std::string_view step, std::string_view kind) const {
+  for (auto& e : entries)
+    if (e.step == step && e.kind == kind)
+      return &e;
+  return nullptr;
+}
+
+message_record inbox_entry::as_message(const std::string& chat_id) const {
+  message_record m;
+  m.id = id;
+  m.chat_id = chat_id;
+  m.role = "user";
+  m.content = content;
+  m.client_id = client_id;
+  m.turn = taken_turn;
+  m.created_at = created_at;
+  return m;
+}
+
+bool session_image::has_work() const {
+  if (in_progress)
+    return true;
+  for (auto& e : inbox)
+    if (!e.taken_turn)
+      return true;
+  return false;
+}
+
+std::vector<message_record> session_image::conversation() const {
+  std::vector<message_record> out = history;
+  if (in_progress) {
+    for (auto& e : inbox)
+      if (e.taken_turn == in_progress->turn)
+        out.push_back(e.as_message(chat.id));
+    for (auto& e : in_progress->entries)
+      if (e.message)
+        out.push_back(*e.message);
+  }
+  for (auto& e : inbox)
+    if (!e.taken_turn)
+      out.push_back(e.as_message(chat.id));
+  return out;
+}
+
+} // namespace boocode::chat

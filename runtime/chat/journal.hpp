@@ -1,0 +1,77 @@
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "runtime/chat/records.hpp"
+
+namespace boocode::chat {
+
+/// Step names of the journal: the n-th model reply of a turn, the i-th tool
+/// call of that reply, and the build after it (n counts from 1).
+std::string reply_step(int n);
+std::string tool_step(int n, size_t i);
+std::string build_step(int n);
+
+/// One finished (or, for an intent, started) step of a turn in progress.
+struct journal_entry {
+  std::string step;
+  std::string kind; // message, intent, build
+  /// kind message: the message, id and created_at allocated.
+  std::optional<message_record> message;
+  /// kind intent: {"name", "arguments"}; kind build: {"outcome", "output",
+  /// "exit_code", "duration_ms", "failed"}.
+  nlohmann::json data;
+};
+
+/// A turn that began and has not reached its checkpoint: what a resumed turn
+/// takes instead of doing it again.
+struct turn_journal {
+  int turn = 0;
+  std::string started_at; // ISO 8601 UTC
+  std::vector<journal_entry> entries;
+
+  /// The entry for `step` of `kind`, or null.
+  const journal_entry* find(std::string_view step, std::string_view kind) const;
+};
+
+/// One acknowledged user message not yet consumed by a checkpoint.
+struct inbox_entry {
+  int64_t id = 0; // becomes the message id
+  std::string content;
+  std::string client_id;
+  std::string created_at;
+  std::optional<int> taken_turn; // the turn that took it; null while waiting
+
+  /// As a user message of `taken_turn` (or of no turn yet).
+  message_record as_message(const std::string& chat_id) const;
+};
+
+/// Everything a session needs to continue its chat, read at its start.
+struct session_image {
+  chat_record chat;
+  /// The session's state at its last checkpoint ({} before the first one):
+  /// {"turn", "last_seq", "usage"}.
+  nlohmann::json state = nlohmann::json::object();
+  /// Messages of finished turns, in turn order.
+  std::vector<message_record> history;
+  /// The turn in progress, if one began and did not reach its checkpoint.
+  std::optional<turn_journal> in_progress;
+  /// Acknowledged user messages not yet consumed (taken by the turn in
+  /// progress or waiting), in id order.
+  std::vector<inbox_entry> inbox;
+
+  /// Whether a turn must run: one is in progress or messages wait.
+  bool has_work() const;
+  /// The whole conversation as a reader sees it: history, the turn in
+  /// progress (its user messages, then its journaled messages), then the
+  /// waiting messages.
+  std::vector<message_record> conversation() const;
+};
+
+} // namespace boocode::chat

@@ -1,0 +1,146 @@
+#include "storage/rows.hpp"
+
+#include "storage/connection.hpp"
+
+namespace boocode::storage {
+
+namespace {
+
+/// The usage jsonb is model::to_json(usage); "reported": false is added only
+/// for the rare usage the provider did not report, so it round-trips.
+nlohmann::json usage_to_json(const model::token_usage& u) {
+  auto j = model::to_json(u);
+  if (!u.reported)
+    j["reported"] = false;
+  return j;
+}
+
+nlohmann::json tool_calls_to_json(const std::vector<model::tool_call>& calls) {
+  auto j = nlohmann::json::array();
+  for (auto& c : calls)
+    j.push_back({{"id", c.id}, {"name", c.name}, {"arguments", c.arguments}});
+  return j;
+}
+
+std::vector<model::tool_call> tool_calls_from_json(const nlohmann::json& j) {
+  std::vector<model::tool_call> out;
+  for (auto& c : j)
+    out.push_back({c.at("id").get<std::string>(), c.at("name").get<std::string>(),
+                   c.at("arguments").get<std::string>()});
+  return out;
+}
+
+template <class T>
+nlohmann::json json_or_null(const std::optional<T>& v) {
+  return v ? nlohmann::json(*v) : nlohmann::json();
+}
+
+} // namespace
+
+std::string iso_time(const std::string& column) {
+  return "to_char(" + column + " AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.MS\"Z\"')";
+}
+
+const std::string chat_columns = "id, workspace, title, build_command::text, " +
+                                 iso_time("created_at") +
+                                 ", archived_at IS NOT NULL, last_seq, turns";
+
+const std::string message_columns =
+  "id, chat_id, role, content, reasoning, tool_calls::text, tool_call_id, tool_name, outcome,"
+  " exit_code, duration_ms, turn, coalesce(client_id, ''), usage::text, " +
+  iso_time("created_at");
+
+chat::chat_record to_chat(const pqxx::row& row) {
+  chat::chat_record c;
+  c.id = row[0].as<std::string>();
+  c.workspace = row[1].as<std::string>();
+  c.title = row[2].as<std::string>();
+  if (!row[3].is_null())
+    c.build_command = nlohmann::json::parse(row[3].c_str()).get<std::vector<std::string>>();
+  c.created_at = row[4].as<std::string>();
+  c.archived = row[5].as<bool>();
+  c.last_seq = row[6].as<int64_t>();
+  c.turns = row[7].as<int>();
+  return c;
+}
+
+chat::message_record to_message(const pqxx::row& row) {
+  chat::message_record m;
+  m.id = row[0].as<int64_t>();
+  m.chat_id = row[1].as<std::string>();
+  m.role = row[2].as<std::string>();
+  m.content = row[3].as<std::string>();
+  m.reasoning = row[4].as<std::string>();
+  m.tool_calls = tool_calls_from_json(nlohmann::json::parse(row[5].c_str()));
+  m.tool_call_id = row[6].as<std::string>();
+  m.tool_name = row[7].as<std::string>();
+  m.outcome = row[8].as<std::string>();
+  m.exit_code = nullable<int>(row[9]);
+  m.duration_ms = nullable<int64_t>(row[10]);
+  m.turn = nullable<int>(row[11]);
+  m.client_id = row[12].as<std::string>();
+  if (!row[13].is_null())
+    m.usage = model::usage_from_json(nlohmann::json::parse(row[13].c_str()));
+  m.created_at = row[14].as<std::string>();
+  return m;
+}
+
+std::vector<chat::message_record> to_messages(const pqxx::result& r) {
+  std::vector<chat::message_record> out;
+  out.reserve(r.size());
+  for (const auto& row : r)
+    out.push_back(to_message(row));
+  return out;
+}
+
+nlohmann::json message_to_row(const chat::message_record& m) {
+  return {{"id", m.id},
+          {"chat_id", m.chat_id},
+          {"role", m.role},
+          {"content", m.content},
+          {"reasoning", m.reasoning},
+          {"tool_calls", tool_calls_to_json(m.tool_calls)},
+          {"tool_call_id", m.tool_call_id},
+          {"tool_name", m.tool_name},
+          {"outcome", m.outcome},
+          {"exit_code", json_or_null(m.exit_code)},
+          {"duration_ms", json_or_null(m.duration_ms)},
+          {"turn", json_or_null(m.turn)},
+          {"client_id", m.client_id.empty() ? nlohmann::json() : nlohmann::json(m.client_id)},
+          {"usage", m.usage ? usage_to_json(*m.usage) : nlohmann::json()},
+          {"created_at", m.created_at}};
+}
+
+chat::message_record message_from_row(const nlohmann::json& row) {
+  chat::message_record m;
+  m.id = row.at("id").get<int64_t>();
+  m.chat_id = row.at("chat_id").get<std::string>();
+  m.role = row.at("role").get<std::string>();
+  m.content = row.at("content").get<std::string>();
+  m.reasoning = row.at("reasoning").get<std::string>();
+  m.tool_calls = tool_calls_from_json(row.at("tool_calls"));
+  m.tool_call_id = row.at("tool_call_id").get<std::string>();
+  m.tool_name = row.at("tool_name").get<std::string>();
+  m.outcome = row.at("outcome").get<std::string>();
+  if (!row.at("exit_code").is_null())
+    m.exit_code = row.at("exit_code").get<int>();
+  if (!row.at("duration_ms").is_null())
+    m.duration_ms = row.at("duration_ms").get<int64_t>();
+  if (!row.at("turn").is_null())
+    m.turn = row.at("turn").get<int>();
+  if (!row.at("client_id").is_null())
+    m.client_id = row.at("client_id").get<std::string>();
+  if (!row.at("usage").is_null())
+    m.usage = model::usage_from_json(row.at("usage"));
+  m.created_at = row.at("created_at").get<std::string>();
+  return m;
+}
+
+std::string id_array(const std::vector<int64_t>& ids) {
+  std::string out = "{";
+  for (size_t i = 0; i < ids.size(); ++i)
+    out += (i == 0 ? "" : ",") + std::to_string(ids[i]);
+  return out + "}";
+}
+
+} // namespace boocode::storage

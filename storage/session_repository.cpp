@@ -1,0 +1,257 @@
+#include "storage/session_repository.hpp"
+
+#include <fmt/format.h>
+#include <pqxx/pqxx>
+
+#include "storage/connection.hpp"
+#include "storage/rows.hpp"
+#include "storage/storage_error.hpp"
+
+namespace boocode::storage {
+
+namespace {
+
+const std::string inbox_columns =
+  "id, content, coalesce(client_id, ''), " + iso_time("created_at") + ", taken_turn";
+
+chat::inbox_entry to_inbox(const pqxx::row& row) {
+  chat::inbox_entry e;
+  e.id = row[0].as<int64_t>();
+  e.content = row[1].as<std::string>();
+  e.client_id = row[2].as<std::string>();
+  e.created_at = row[3].as<std::string>();
+  e.taken_turn = nullable<int>(row[4]);
+  return e;
+}
+
+/// Locks the lease row for the rest of the transaction (a new owner's
+/// takeover waits for it) and checks the epoch.
+void hold_lease(pqxx::work& tx, const fence& f, const char* what) {
+  auto r = tx.exec_params("SELECT 1 FROM actor_leases WHERE actor_id = $1 AND epoch = $2 FOR SHARE",
+                          f.actor_id, f.epoch);
+  if (r.empty())
+    throw fenced(fmt::format("{}: {} is no longer owned at epoch {}", what, f.actor_id, f.epoch));
+}
+
+/// The statement prefix that makes one INSERT fenced: it selects from
+/// `lease`, which has a row only while the epoch holds.
+const char* const lease_cte =
+  "WITH lease AS (SELECT 1 FROM actor_leases WHERE actor_id = $1 AND epoch = $2 FOR SHARE) ";
+
+} // namespace
+
+struct session_repository::impl {
+  explicit impl(std::string conninfo) : db(std::move(conninfo)) {}
+  connection db;
+};
+
+session_repository::session_repository(std::string conninfo)
+  : impl_(std::make_unique<impl>(std::move(conninfo))) {}
+
+session_repository::~session_repository() = default;
+
+fence session_repository::acquire_lease(const std::string& actor_id, const std::string& node_id) {
+  return impl_->db.with("acquire lease", [&](pqxx::connection& c) {
+    pqxx::work tx{c};
+    auto row =
+      tx.exec_params1("INSERT INTO actor_leases (actor_id, node_id, epoch) VALUES ($1, $2, 1)"
+                      " ON CONFLICT (actor_id) DO UPDATE SET epoch = actor_leases.epoch + 1,"
+                      " node_id = EXCLUDED.node_id, acquired_at = now() RETURNING epoch",
+                      actor_id, node_id);
+    tx.commit();
+    return fence{actor_id, row[0].as<int64_t>(), node_id};
+  });
+}
+
+session_repository::posted session_repository::post(const std::string& chat_id,
+                                                    const std::string& text,
+                                                    const std::string& client_id) {
+  return impl_->db.with("post message", [&](pqxx::connection& c) {
+    std::optional<std::string> cid;
+    if (!client_id.empty())
+      cid = client_id;
+    // Two statements, not one: under READ COMMITTED the SELECT takes a new
+    // snapshot, so it sees the row a concurrent caller committed (the one
+    // that made our INSERT do nothing).
+    for (int attempt = 0; attempt < 3; ++attempt) {
+      pqxx::work tx{c};
+      auto inserted = tx.exec_params(
+        fmt::format("INSERT INTO inbox (chat_id, content, client_id) VALUES ($1, $2, $3)"
+                    " ON CONFLICT (chat_id, client_id) WHERE client_id IS NOT NULL DO NOTHING"
+                    " RETURNING {}",
+                    inbox_columns),
+        chat_id, text, cid);
+      if (!inserted.empty()) {
+        tx.commit();
+        return posted{to_inbox(inserted[0]), false};
+      }
+      auto existing = tx.exec_params(
+        fmt::format("SELECT {} FROM inbox WHERE chat_id = $1 AND client_id = $2", inbox_columns),
+        chat_id, client_id);
+      tx.commit();
+      if (!existing.empty())
+        return posted{to_inbox(existing[0]), true};
+    }
+    throw storage_error("post message: client_id conflict did not resolve");
+  });
+}
+
+std::optional<chat::session_image> session_repository::load(const std::string& chat_id) {
+  return impl_->db.with("load session", [&](pqxx::connection& c) {
+    // One snapshot for all reads: a checkpoint committing in between would
+    // otherwise show a turn both in history and in the journal.
+    pqxx::transaction<pqxx::repeatable_read, pqxx::readwrite_policy::read_only> tx{c};
+    auto chat =
+      tx.exec_params(fmt::format("SELECT {} FROM chats WHERE id = $1", chat_columns), chat_id);
+    if (chat.empty())
+      return std::optional<chat::session_image>{};
+    chat::session_image img;
+    img.chat = to_chat(chat[0]);
+    auto snap =
+      tx.exec_params("SELECT state::text FROM agent_snapshots WHERE chat_id = $1", chat_id);
+    if (!snap.empty())
+      img.state = nlohmann::json::parse(snap[0][0].c_str());
+    img.history = to_messages(tx.exec_params(
+      fmt::format("SELECT {} FROM messages WHERE chat_id = $1 ORDER BY turn, id", message_columns),
+      chat_id));
+    for (const auto& row : tx.exec_params(
+           fmt::format(
+             "SELECT {} FROM inbox WHERE chat_id = $1 AND consumed_at IS NULL ORDER BY id",
+             inbox_columns),
+           chat_id))
+      img.inbox.push_back(to_inbox(row));
+    auto journal =
+      tx.exec_params("SELECT turn, step, kind, payload::text, " + iso_time("created_at") +
+                       " FROM turn_journal WHERE chat_id = $1 ORDER BY pos",
+                     chat_id);
+    for (const auto& row : journal) {
+      int turn = row[0].as<int>();
+      if (!img.in_progress || img.in_progress->turn != turn)
+        img.in_progress = chat::turn_journal{turn, row[4].as<std::string>(), {}};
+      chat::journal_entry e;
+      e.step = row[1].as<std::string>();
+      e.kind = row[2].as<std::string>();
+      auto payload = nlohmann::json::parse(row[3].c_str());
+      if (e.kind == "message")
+        e.message = message_from_row(payload);
+      else
+        e.data = std::move(payload);
+      if (e.kind != "start")
+        img.in_progress->entries.push_back(std::move(e));
+    }
+    tx.commit();
+    return std::optional<chat::session_image>{std::move(img)};
+  });
+}
+
+std::vector<chat::inbox_entry> session_repository::begin_turn(const fence& f, int turn) {
+  return impl_->db.with("begin turn", [&](pqxx::connection& c) {
+    pqxx::work tx{c};
+    hold_lease(tx, f, "begin turn");
+    std::vector<chat::inbox_entry> taken;
+    for (const auto& row :
+         tx.exec_params(fmt::format("UPDATE inbox SET taken_turn = $2 WHERE chat_id = $1"
+                                    " AND consumed_at IS NULL AND taken_turn IS NULL RETURNING {}",
+                                    inbox_columns),
+                        f.actor_id, turn))
+      taken.push_back(to_inbox(row));
+    if (taken.empty())
+      return taken; // rolled back: nothing to do
+    std::sort(taken.begin(), taken.end(), [](auto& a, auto& b) { return a.id < b.id; });
+    tx.exec_params("INSERT INTO turn_journal (chat_id, turn, step, kind, payload, epoch)"
+                   " VALUES ($1, $2, '', 'start', '{}', $3)",
+                   f.actor_id, turn, f.epoch);
+    tx.exec_params("UPDATE chats SET turns = $2 WHERE id = $1", f.actor_id, turn);
+    tx.commit();
+    return taken;
+  });
+}
+
+chat::message_record session_repository::journal_message(const fence& f, int turn,
+                                                         const std::string& step,
+                                                         chat::message_record m) {
+  return impl_->db.with("journal message", [&](pqxx::connection& c) {
+    m.chat_id = f.actor_id;
+    m.turn = turn;
+    pqxx::work tx{c};
+    auto r = tx.exec_params(
+      std::string(lease_cte) +
+        ", p AS (SELECT $5::jsonb || jsonb_build_object('id', nextval('messages_id_seq'),"
+        " 'created_at', " +
+        iso_time("now()") +
+        ") AS payload FROM lease)"
+        " INSERT INTO turn_journal (chat_id, turn, step, kind, payload, epoch)"
+        " SELECT $1, $3, $4, 'message', payload, $2 FROM p"
+        " RETURNING (payload->>'id')::bigint, payload->>'created_at'",
+      f.actor_id, f.epoch, turn, step, message_to_row(m).dump());
+    if (r.empty())
+      throw fenced(
+        fmt::format("journal {}: {} is no longer owned at epoch {}", step, f.actor_id, f.epoch));
+    tx.commit();
+    m.id = r[0][0].as<int64_t>();
+    m.created_at = r[0][1].as<std::string>();
+    return m;
+  });
+}
+
+void session_repository::journal(const fence& f, int turn, const std::string& step,
+                                 const std::string& kind, const nlohmann::json& data) {
+  impl_->db.with("journal step", [&](pqxx::connection& c) {
+    pqxx::work tx{c};
+    auto r = tx.exec_params(std::string(lease_cte) +
+                              "INSERT INTO turn_journal (chat_id, turn, step, kind, payload, epoch)"
+                              " SELECT $1, $3, $4, $5, $6::jsonb, $2 FROM lease RETURNING pos",
+                            f.actor_id, f.epoch, turn, step, kind, data.dump());
+    if (r.empty())
+      throw fenced(
+        fmt::format("journal {}: {} is no longer owned at epoch {}", step, f.actor_id, f.epoch));
+    tx.commit();
+  });
+}
+
+void session_repository::checkpoint(const fence& f, const checkpoint_request& req) {
+  impl_->db.with("checkpoint", [&](pqxx::connection& c) {
+    pqxx::work tx{c};
+    hold_lease(tx, f, "checkpoint");
+    tx.exec_params("INSERT INTO messages (id, chat_id, role, content, client_id, turn, created_at)"
+                   " SELECT id, chat_id, 'user', content, client_id, taken_turn, created_at"
+                   " FROM inbox WHERE chat_id = $1 AND taken_turn = $2 AND consumed_at IS NULL",
+                   f.actor_id, req.turn);
+    tx.exec_params("INSERT INTO messages SELECT (jsonb_populate_record(NULL::messages, payload)).*"
+                   " FROM turn_journal WHERE chat_id = $1 AND turn = $2 AND kind = 'message'"
+                   " ORDER BY pos",
+                   f.actor_id, req.turn);
+    tx.exec_params("UPDATE inbox SET consumed_at = now()"
+                   " WHERE chat_id = $1 AND taken_turn = $2 AND consumed_at IS NULL",
+                   f.actor_id, req.turn);
+    tx.exec_params(
+      "INSERT INTO agent_snapshots (chat_id, turn, state, mailbox, node_id, epoch)"
+      " VALUES ($1, $2, $3::jsonb, (SELECT coalesce(jsonb_agg(jsonb_build_object('id', id,"
+      " 'client_id', client_id) ORDER BY id), '[]') FROM inbox WHERE chat_id = $1"
+      " AND consumed_at IS NULL), $4, $5)"
+      " ON CONFLICT (chat_id) DO UPDATE SET turn = EXCLUDED.turn, state = EXCLUDED.state,"
+      " mailbox = EXCLUDED.mailbox, node_id = EXCLUDED.node_id, epoch = EXCLUDED.epoch,"
+      " updated_at = now()",
+      f.actor_id, req.turn, req.state.dump(), f.node_id, f.epoch);
+    tx.exec_params("UPDATE chats SET last_seq = GREATEST(last_seq, $2) WHERE id = $1", f.actor_id,
+                   req.last_seq);
+    tx.exec_params("DELETE FROM turn_journal WHERE chat_id = $1 AND turn = $2", f.actor_id,
+                   req.turn);
+    tx.commit();
+  });
+}
+
+std::vector<std::string> session_repository::chats_with_work() {
+  return impl_->db.with("list chats with work", [&](pqxx::connection& c) {
+    pqxx::read_transaction tx{c};
+    std::vector<std::string> out;
+    for (const auto& row :
+         tx.exec("SELECT id FROM chats WHERE archived_at IS NULL AND (EXISTS (SELECT 1 FROM inbox"
+                 " WHERE inbox.chat_id = chats.id AND consumed_at IS NULL) OR EXISTS (SELECT 1"
+                 " FROM turn_journal WHERE turn_journal.chat_id = chats.id)) ORDER BY id"))
+      out.push_back(row[0].as<std::string>());
+    return out;
+  });
+}
+
+} // namespace boocode::storage

@@ -1,0 +1,86 @@
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "runtime/chat/journal.hpp"
+
+namespace boocode::storage {
+
+/// An owner's right to write an actor's state: the write fails with `fenced`
+/// once another owner took the lease (a higher epoch).
+struct fence {
+  std::string actor_id; // a chat's session: the chat id
+  int64_t epoch = 0;
+  std::string node_id;
+};
+
+/// What a session writes at a turn boundary.
+struct checkpoint_request {
+  int turn = 0;
+  nlohmann::json state; // the session's state ({"turn", "last_seq", "usage"})
+  int64_t last_seq = 0;
+};
+
+/// The tables that make a session durable (docs/durability.md): actor_leases,
+/// inbox, turn_journal and agent_snapshots, read together with chats and
+/// messages. Holds one connection, reopened after a failure; not thread-safe.
+/// Every call throws storage_error on failure; an owner write whose epoch is
+/// no longer the lease's throws `fenced` and changes nothing.
+class session_repository {
+public:
+  explicit session_repository(std::string conninfo);
+  ~session_repository();
+
+  /// Takes the lease of `actor_id` for `node_id`: epoch 1 for the first
+  /// owner, the previous epoch + 1 after that. Returns the fence to write with.
+  fence acquire_lease(const std::string& actor_id, const std::string& node_id);
+
+  struct posted {
+    chat::inbox_entry entry;
+    bool duplicate = false; // client_id was stored before; nothing new written
+  };
+
+  /// Stores an acknowledged user message in the chat's inbox. A non-empty
+  /// `client_id` is stored at most once per chat, also under concurrent
+  /// calls. An unknown chat is a storage_error.
+  posted post(const std::string& chat_id, const std::string& text, const std::string& client_id);
+
+  /// Everything a session needs to continue `chat_id`; nothing for an
+  /// unknown chat. One consistent read.
+  std::optional<chat::session_image> load(const std::string& chat_id);
+
+  /// Starts turn `turn` (fenced): the waiting inbox messages become the
+  /// turn's, the journal gets its start, chats.turns becomes `turn`. Returns
+  /// the taken messages (none: nothing is written and the turn does not start).
+  std::vector<chat::inbox_entry> begin_turn(const fence& f, int turn);
+
+  /// Journals a message step (fenced); returns it with id and created_at.
+  chat::message_record journal_message(const fence& f, int turn, const std::string& step,
+                                       chat::message_record m);
+
+  /// Journals an intent or build step (fenced).
+  void journal(const fence& f, int turn, const std::string& step, const std::string& kind,
+               const nlohmann::json& data);
+
+  /// The turn boundary, in one transaction (fenced): the turn's user and
+  /// journaled messages appended to messages, its inbox entries marked
+  /// consumed, the snapshot upserted (with the waiting inbox as its
+  /// mailbox), chats.last_seq raised, the turn's journal dropped.
+  void checkpoint(const fence& f, const checkpoint_request& req);
+
+  /// Chats with a turn in progress or waiting messages (a starting node
+  /// resumes them), archived chats left out.
+  std::vector<std::string> chats_with_work();
+
+private:
+  struct impl;
+  std::unique_ptr<impl> impl_;
+};
+
+} // namespace boocode::storage

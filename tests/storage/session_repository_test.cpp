@@ -1,0 +1,282 @@
+// The durable session tables on a real PostgreSQL: leases and fencing, the
+// inbox, the journal of a turn in progress and the checkpoint.
+#include <latch>
+#include <regex>
+#include <thread>
+
+#include <gtest/gtest.h>
+
+#include "storage/chat_repository.hpp"
+#include "storage/session_repository.hpp"
+#include "storage/storage_error.hpp"
+#include "tests/support/test_database.hpp"
+
+using namespace boocode;
+
+namespace {
+
+chat::chat_record new_chat(const std::string& id) {
+  chat::chat_record c;
+  c.id = id;
+  c.workspace = "/work/" + id;
+  c.title = "title of " + id;
+  return c;
+}
+
+bool is_iso_millis(const std::string& s) {
+  static const std::regex iso{R"(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z)"};
+  return std::regex_match(s, iso);
+}
+
+chat::message_record assistant(std::string text, std::vector<model::tool_call> calls = {}) {
+  chat::message_record m;
+  m.role = "assistant";
+  m.content = std::move(text);
+  m.tool_calls = std::move(calls);
+  m.usage = model::token_usage{1200, 1000, 200, 0, 80, 30, true};
+  return m;
+}
+
+chat::message_record tool_result(std::string call_id, std::string text) {
+  chat::message_record m;
+  m.role = "tool";
+  m.content = std::move(text);
+  m.tool_call_id = std::move(call_id);
+  m.tool_name = "run_command";
+  m.outcome = "error";
+  m.exit_code = 2;
+  m.duration_ms = 5'000'000'000LL;
+  return m;
+}
+
+void expect_same(const chat::message_record& got, const chat::message_record& want) {
+  EXPECT_EQ(got.id, want.id);
+  EXPECT_EQ(got.chat_id, want.chat_id);
+  EXPECT_EQ(got.role, want.role);
+  EXPECT_EQ(got.content, want.content);
+  EXPECT_EQ(got.reasoning, want.reasoning);
+  EXPECT_EQ(got.tool_calls, want.tool_calls);
+  EXPECT_EQ(got.tool_call_id, want.tool_call_id);
+  EXPECT_EQ(got.tool_name, want.tool_name);
+  EXPECT_EQ(got.outcome, want.outcome);
+  EXPECT_EQ(got.exit_code, want.exit_code);
+  EXPECT_EQ(got.duration_ms, want.duration_ms);
+  EXPECT_EQ(got.turn, want.turn);
+  EXPECT_EQ(got.client_id, want.client_id);
+  EXPECT_EQ(got.usage, want.usage);
+  EXPECT_EQ(got.created_at, want.created_at);
+}
+
+struct fixture {
+  test::test_database db;
+  storage::chat_repository chats{db.conninfo()};
+  storage::session_repository repo{db.conninfo()};
+  fixture() {
+    chats.create_chat(new_chat("c_1"));
+    chats.create_chat(new_chat("c_2"));
+  }
+};
+
+} // namespace
+
+TEST(SessionRepositoryTest, LeasesStartAtEpochOneAndGrowByOne) {
+  fixture f;
+  auto a = f.repo.acquire_lease("c_1", "node-a");
+  EXPECT_EQ(a.epoch, 1);
+  EXPECT_EQ(a.node_id, "node-a");
+  auto b = f.repo.acquire_lease("c_1", "node-b");
+  EXPECT_EQ(b.epoch, 2);
+  EXPECT_EQ(f.db.scalar("SELECT node_id FROM actor_leases WHERE actor_id = 'c_1'"), "node-b");
+  EXPECT_EQ(f.repo.acquire_lease("c_2", "node-a").epoch, 1);
+}
+
+TEST(SessionRepositoryTest, AClientIdIsStoredOncePerChat) {
+  fixture f;
+  auto first = f.repo.post("c_1", "hello", "m-1");
+  auto again = f.repo.post("c_1", "hello (resent)", "m-1");
+  EXPECT_FALSE(first.duplicate);
+  EXPECT_TRUE(again.duplicate);
+  EXPECT_EQ(again.entry.id, first.entry.id);
+  EXPECT_EQ(again.entry.content, "hello");
+  EXPECT_TRUE(is_iso_millis(first.entry.created_at)) << first.entry.created_at;
+  // The same client id in another chat is another message.
+  auto other = f.repo.post("c_2", "hello", "m-1");
+  EXPECT_FALSE(other.duplicate);
+  EXPECT_NE(other.entry.id, first.entry.id);
+  // No client id: no dedupe.
+  auto a = f.repo.post("c_1", "same text", "");
+  auto b = f.repo.post("c_1", "same text", "");
+  EXPECT_FALSE(b.duplicate);
+  EXPECT_NE(a.entry.id, b.entry.id);
+  auto img = f.repo.load("c_1");
+  ASSERT_TRUE(img);
+  ASSERT_EQ(img->inbox.size(), 3u);
+  EXPECT_TRUE(img->has_work());
+  EXPECT_EQ(img->conversation().size(), 3u);
+  EXPECT_FALSE(img->conversation()[0].turn);
+  EXPECT_THROW(f.repo.post("c_ghost", "hi", ""), storage::storage_error);
+}
+
+TEST(SessionRepositoryTest, ConcurrentResendsStoreOneMessage) {
+  fixture f;
+  constexpr int threads = 4;
+  constexpr int rounds = 10;
+  for (int round = 0; round < rounds; ++round) {
+    auto client_id = "m-" + std::to_string(round);
+    std::vector<storage::session_repository::posted> results(threads);
+    std::vector<std::string> errors(threads);
+    std::latch start{threads};
+    std::vector<std::thread> workers;
+    for (int i = 0; i < threads; ++i)
+      workers.emplace_back([&, i] {
+        try {
+          storage::session_repository repo{f.db.conninfo()};
+          repo.load("c_1"); // connect before the race starts
+          start.arrive_and_wait();
+          results[i] = repo.post("c_1", "hi", client_id);
+        } catch (const std::exception& e) {
+          errors[i] = e.what();
+        }
+      });
+    for (auto& w : workers)
+      w.join();
+    int fresh = 0;
+    for (int i = 0; i < threads; ++i) {
+      EXPECT_EQ(errors[i], "") << "thread " << i;
+      EXPECT_EQ(results[i].entry.id, results[0].entry.id) << "thread " << i;
+      fresh += results[i].duplicate ? 0 : 1;
+    }
+    EXPECT_EQ(fresh, 1) << "round " << round;
+  }
+  EXPECT_EQ(f.db.scalar("SELECT count(*) FROM inbox"), std::to_string(rounds));
+}
+
+// A turn from its start to its checkpoint: the journal holds it meanwhile, the
+// checkpoint moves it into messages (every field intact) in one transaction.
+TEST(SessionRepositoryTest, ATurnIsJournaledThenCheckpointed) {
+  fixture f;
+  auto lease = f.repo.acquire_lease("c_1", "node-a");
+  auto m1 = f.repo.post("c_1", "write a file, please", "m-17").entry;
+  auto elsewhere = f.repo.post("c_2", "other chat", "").entry;
+  auto taken = f.repo.begin_turn(lease, 1);
+  ASSERT_EQ(taken.size(), 1u);
+  EXPECT_EQ(taken[0].id, m1.id);
+  EXPECT_EQ(f.chats.find_chat("c_1")->turns, 1);
+  EXPECT_EQ(f.chats.find_chat("c_2")->turns, 0);
+
+  auto reply = f.repo.journal_message(
+    lease, 1, "r1",
+    assistant("I'll write it: ünïcødé", {{"call_1", "run_command", R"({"argv":["ls"]})"}}));
+  EXPECT_GT(reply.id, m1.id);
+  EXPECT_EQ(reply.chat_id, "c_1");
+  EXPECT_EQ(reply.turn, 1);
+  EXPECT_TRUE(is_iso_millis(reply.created_at)) << reply.created_at;
+  f.repo.journal(lease, 1, "t1.0", "intent", {{"name", "run_command"}});
+  auto result = f.repo.journal_message(lease, 1, "t1.0", tool_result("call_1", "exit 2"));
+  // A message sent during the turn waits for the next one.
+  auto m2 = f.repo.post("c_1", "and another", "").entry;
+
+  auto img = f.repo.load("c_1");
+  ASSERT_TRUE(img && img->in_progress);
+  EXPECT_EQ(img->in_progress->turn, 1);
+  EXPECT_TRUE(img->history.empty());
+  ASSERT_EQ(img->in_progress->entries.size(), 3u);
+  ASSERT_TRUE(img->in_progress->find("r1", "message"));
+  expect_same(*img->in_progress->find("r1", "message")->message, reply);
+  EXPECT_EQ(img->in_progress->find("t1.0", "intent")->data["name"], "run_command");
+  auto conv = img->conversation();
+  ASSERT_EQ(conv.size(), 4u);
+  EXPECT_EQ(conv[0].id, m1.id);
+  EXPECT_EQ(conv[0].turn, 1);
+  EXPECT_EQ(conv[1].id, reply.id);
+  EXPECT_EQ(conv[2].id, result.id);
+  EXPECT_EQ(conv[3].id, m2.id);
+  EXPECT_FALSE(conv[3].turn);
+  EXPECT_EQ(f.db.scalar("SELECT count(*) FROM messages"), "0");
+
+  storage::checkpoint_request req;
+  req.turn = 1;
+  req.last_seq = 42;
+  req.state = {{"turn", 1}, {"last_seq", 42}};
+  f.repo.checkpoint(lease, req);
+  auto history = f.chats.messages("c_1");
+  ASSERT_EQ(history.size(), 3u);
+  EXPECT_EQ(history[0].id, m1.id);
+  EXPECT_EQ(history[0].client_id, "m-17");
+  EXPECT_EQ(history[0].turn, 1);
+  expect_same(history[1], reply);
+  expect_same(history[2], result);
+  EXPECT_EQ(f.db.scalar("SELECT count(*) FROM turn_journal"), "0");
+  EXPECT_EQ(f.db.scalar("SELECT turn FROM agent_snapshots WHERE chat_id = 'c_1'"), "1");
+  EXPECT_EQ(f.db.scalar("SELECT state->>'last_seq' FROM agent_snapshots"), "42");
+  EXPECT_EQ(f.db.scalar("SELECT epoch FROM agent_snapshots"), "1");
+  // The mailbox: the message still waiting.
+  EXPECT_EQ(f.db.scalar("SELECT mailbox->0->>'id' FROM agent_snapshots"), std::to_string(m2.id));
+  EXPECT_EQ(f.chats.find_chat("c_1")->last_seq, 42);
+  img = f.repo.load("c_1");
+  EXPECT_FALSE(img->in_progress);
+  EXPECT_EQ(img->state["last_seq"], 42);
+  ASSERT_EQ(img->inbox.size(), 1u);
+  EXPECT_EQ(img->inbox[0].id, m2.id);
+  EXPECT_TRUE(img->has_work());
+  // The other chat's message was never touched.
+  EXPECT_EQ(f.repo.load("c_2")->inbox.at(0).id, elsewhere.id);
+
+  // Turn 2 takes the waiting message and comes after turn 1 in history.
+  ASSERT_EQ(f.repo.begin_turn(lease, 2).size(), 1u);
+  f.repo.journal_message(lease, 2, "r1", assistant("ok"));
+  req.turn = 2;
+  f.repo.checkpoint(lease, req);
+  history = f.chats.messages("c_1");
+  ASSERT_EQ(history.size(), 5u);
+  EXPECT_EQ(history[3].id, m2.id);
+  EXPECT_EQ(history[4].content, "ok");
+  EXPECT_FALSE(f.repo.load("c_1")->has_work());
+  // Nothing waits: no turn begins.
+  EXPECT_TRUE(f.repo.begin_turn(lease, 3).empty());
+  EXPECT_EQ(f.chats.find_chat("c_1")->turns, 2);
+}
+
+// Once another owner took the lease, every write of the old one fails and
+// changes nothing.
+TEST(SessionRepositoryTest, AFencedOwnerCannotWrite) {
+  fixture f;
+  auto old_owner = f.repo.acquire_lease("c_1", "node-a");
+  f.repo.post("c_1", "hi", "");
+  ASSERT_EQ(f.repo.begin_turn(old_owner, 1).size(), 1u);
+  f.repo.journal_message(old_owner, 1, "r1", assistant("working", {{"c", "run_command", "{}"}}));
+  auto new_owner = f.repo.acquire_lease("c_1", "node-b");
+  EXPECT_EQ(new_owner.epoch, 2);
+  EXPECT_THROW(f.repo.journal_message(old_owner, 1, "t1.0", tool_result("c", "x")),
+               storage::fenced);
+  EXPECT_THROW(f.repo.journal(old_owner, 1, "t1.0", "intent", {}), storage::fenced);
+  storage::checkpoint_request req;
+  req.turn = 1;
+  req.state = nlohmann::json::object();
+  EXPECT_THROW(f.repo.checkpoint(old_owner, req), storage::fenced);
+  f.repo.post("c_1", "more", "");
+  EXPECT_THROW(f.repo.begin_turn(old_owner, 2), storage::fenced);
+  EXPECT_EQ(f.db.scalar("SELECT count(*) FROM turn_journal WHERE kind <> 'start'"), "1");
+  EXPECT_EQ(f.db.scalar("SELECT count(*) FROM messages"), "0");
+  EXPECT_EQ(f.db.scalar("SELECT count(*) FROM agent_snapshots"), "0");
+  // The new owner continues the turn.
+  f.repo.journal_message(new_owner, 1, "t1.0", tool_result("c", "x"));
+  f.repo.checkpoint(new_owner, req);
+  EXPECT_EQ(f.db.scalar("SELECT count(*) FROM messages"), "3");
+  EXPECT_EQ(f.db.scalar("SELECT epoch FROM agent_snapshots"), "2");
+}
+
+TEST(SessionRepositoryTest, ChatsWithWorkAreListedForResume) {
+  fixture f;
+  f.chats.create_chat(new_chat("c_3"));
+  f.chats.create_chat(new_chat("c_gone"));
+  EXPECT_TRUE(f.repo.chats_with_work().empty());
+  f.repo.post("c_2", "waiting", "");
+  auto lease = f.repo.acquire_lease("c_3", "node-a");
+  f.repo.post("c_3", "running", "");
+  f.repo.begin_turn(lease, 1);
+  f.repo.post("c_gone", "archived", "");
+  f.chats.archive_chat("c_gone");
+  EXPECT_EQ(f.repo.chats_with_work(), (std::vector<std::string>{"c_2", "c_3"}));
+  EXPECT_FALSE(f.repo.load("c_ghost"));
+}
