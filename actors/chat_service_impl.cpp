@@ -1,6 +1,7 @@
 #include "actors/chat_service_impl.hpp"
 
 #include <caf/all.hpp>
+#include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
 #include "actors/ws_client.hpp"
@@ -124,6 +125,40 @@ chat::result<bool> chat_service_impl::cancel(const std::string& chat_id) {
   if (std::holds_alternative<bool>(known))
     caf::anon_send(registry_, cancel_atom::value, chat_id);
   return known;
+}
+
+chat::result<std::vector<chat::timeline_turn>>
+chat_service_impl::timeline(const std::string& chat_id) {
+  return with_repo<std::vector<chat::timeline_turn>>(
+    [&](storage::chat_repository& repo) -> chat::result<std::vector<chat::timeline_turn>> {
+      if (!repo.find_chat(chat_id))
+        return not_found(chat_id);
+      return repo.timeline(chat_id);
+    });
+}
+
+chat::result<chat::chat_record> chat_service_impl::fork(const std::string& chat_id, int turn) {
+  return with_repo<chat::chat_record>(
+    [&](storage::chat_repository& repo) -> chat::result<chat::chat_record> {
+      auto source = repo.find_chat(chat_id);
+      if (!source)
+        return not_found(chat_id);
+      bool finished = false;
+      for (auto& t : repo.timeline(chat_id))
+        finished = finished || (t.turn == turn && t.outcome != "running");
+      if (!finished)
+        return chat::service_error{400, "invalid_argument",
+                                   fmt::format("turn {} of chat {} has not finished", turn,
+                                               chat_id)};
+      chat::chat_record fork;
+      fork.id = random_id("c_", 16);
+      fork.workspace = source->workspace;
+      fork.title = fmt::format("{} (turn {})", source->title, turn);
+      if (fork.title.size() > 200)
+        fork.title = fmt::format("{}… (turn {})", source->title.substr(0, 180), turn);
+      fork.build_command = source->build_command;
+      return repo.fork_chat(chat_id, turn, fork);
+    });
 }
 
 chat::result<trace::trace_page> chat_service_impl::list_traces(const std::string& chat_id,

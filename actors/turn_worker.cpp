@@ -125,6 +125,10 @@ std::string run_worker(caf::actor_system& sys, const std::shared_ptr<const sessi
     req.turn = turn;
     req.last_seq = session_seq(sys, session);
     req.state = {{"turn", turn}, {"last_seq", req.last_seq}, {"usage", model::to_json(totals)}};
+    req.outcome = sum.outcome;
+    req.error = sum.error;
+    req.usage = sum.usage;
+    req.model_calls = sum.model_calls;
     repo.with([&](storage::session_repository& r) { r.checkpoint(fence, req); });
     return "checkpointed";
   } catch (const storage::fenced& e) {

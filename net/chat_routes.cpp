@@ -1,5 +1,7 @@
 #include "net/chat_routes.hpp"
 
+#include <limits>
+
 #include <nlohmann/json.hpp>
 
 #include "net/ws_frames.hpp"
@@ -100,6 +102,19 @@ http_response post_message(chat::chat_service& s, const http_request& req, const
   });
 }
 
+http_response fork_chat(chat::chat_service& s, const http_request& req, const std::string& id) {
+  auto parsed = json_body(req);
+  if (auto* res = std::get_if<http_response>(&parsed))
+    return *res;
+  auto& body = std::get<json>(parsed);
+  auto turn = body.find("turn");
+  if (turn == body.end() || !turn->is_number_integer() || turn->get<int64_t>() < 1 ||
+      turn->get<int64_t>() > std::numeric_limits<int>::max())
+    return json_error(400, "invalid_argument", "turn must be a positive integer");
+  return answer(s.fork(id, turn->get<int>()), 201,
+                [](const chat::chat_record& c) { return to_json(c); });
+}
+
 http_response list_traces(chat::chat_service& s, const http_request& req, const std::string& id) {
   auto params = parse_query(req.query);
   if (!params)
@@ -141,6 +156,17 @@ void add_chat_routes(router& r, chat::chat_service& s) {
   });
   r.add("POST", "/api/chats/:id/messages", [&s](const http_request& req, const route_params& p) {
     return post_message(s, req, p.at("id"));
+  });
+  r.add("GET", "/api/chats/:id/timeline", [&s](const http_request&, const route_params& p) {
+    return answer(s.timeline(p.at("id")), 200, [](const std::vector<chat::timeline_turn>& turns) {
+      auto items = json::array();
+      for (auto& t : turns)
+        items.push_back(to_json(t));
+      return json{{"turns", std::move(items)}};
+    });
+  });
+  r.add("POST", "/api/chats/:id/fork", [&s](const http_request& req, const route_params& p) {
+    return fork_chat(s, req, p.at("id"));
   });
   r.add("POST", "/api/chats/:id/restart", [&s](const http_request&, const route_params& p) {
     return answer(s.restart(p.at("id")), 200, [](bool restarted) {

@@ -83,4 +83,76 @@ std::vector<chat::message_record> chat_repository::messages(const std::string& c
   });
 }
 
+std::vector<chat::timeline_turn> chat_repository::timeline(const std::string& chat_id) {
+  return impl_->db.with("read timeline", [&](pqxx::connection& c) {
+    pqxx::read_transaction tx{c};
+    // Finished turns, then the one in progress (its start is in the journal).
+    auto r = tx.exec_params(
+      "SELECT t.turn, " + iso_time("t.started_at") + ", " + iso_time("t.finished_at") +
+        ", (extract(epoch FROM t.finished_at - t.started_at) * 1000)::bigint, t.outcome, t.error,"
+        " t.usage::text, t.model_calls, t.tool_calls, u.id, left(u.content, 120)"
+        " FROM chat_turns t LEFT JOIN LATERAL (SELECT id, content FROM messages m"
+        " WHERE m.chat_id = t.chat_id AND m.turn = t.turn AND m.role = 'user' ORDER BY id"
+        " LIMIT 1) u ON true WHERE t.chat_id = $1"
+        " UNION ALL SELECT j.turn, " +
+        iso_time("j.created_at") +
+        ", NULL, NULL, 'running', '', NULL, 0, 0, u.id, left(u.content, 120)"
+        " FROM turn_journal j LEFT JOIN LATERAL (SELECT id, content FROM inbox i"
+        " WHERE i.chat_id = j.chat_id AND i.taken_turn = j.turn ORDER BY id LIMIT 1) u ON true"
+        " WHERE j.chat_id = $1 AND j.kind = 'start' ORDER BY 1",
+      chat_id);
+    std::vector<chat::timeline_turn> out;
+    out.reserve(r.size());
+    for (const auto& row : r) {
+      chat::timeline_turn t;
+      t.turn = row[0].as<int>();
+      t.started_at = row[1].as<std::string>();
+      t.finished_at = nullable<std::string>(row[2]);
+      t.duration_ms = nullable<int64_t>(row[3]);
+      t.outcome = row[4].as<std::string>();
+      t.error = row[5].as<std::string>();
+      if (!row[6].is_null())
+        t.usage = model::usage_from_json(nlohmann::json::parse(row[6].c_str()));
+      t.model_calls = row[7].as<int>();
+      t.tool_calls = row[8].as<int>();
+      t.first_message_id = nullable<int64_t>(row[9]);
+      t.preview = row[10].is_null() ? std::string() : row[10].as<std::string>();
+      out.push_back(std::move(t));
+    }
+    return out;
+  });
+}
+
+chat::chat_record chat_repository::fork_chat(const std::string& chat_id, int turn,
+                                             const chat::chat_record& fork) {
+  return impl_->db.with("fork chat", [&](pqxx::connection& c) {
+    std::optional<std::string> build;
+    if (fork.build_command)
+      build = nlohmann::json(*fork.build_command).dump();
+    pqxx::work tx{c};
+    auto finished = tx.exec_params(
+      "SELECT 1 FROM chat_turns WHERE chat_id = $1 AND turn = $2", chat_id, turn);
+    if (finished.empty())
+      throw storage_error(fmt::format("fork chat: turn {} of {} has not finished", turn, chat_id));
+    auto row =
+      tx.exec_params1(fmt::format("INSERT INTO chats (id, workspace, title, build_command, turns)"
+                                  " VALUES ($1, $2, $3, $4::jsonb, $5) RETURNING {}",
+                                  chat_columns),
+                      fork.id, fork.workspace, fork.title, build, turn);
+    tx.exec_params("INSERT INTO messages (chat_id, role, content, reasoning, tool_calls,"
+                   " tool_call_id, tool_name, outcome, exit_code, duration_ms, turn, client_id,"
+                   " usage, created_at) SELECT $2, role, content, reasoning, tool_calls,"
+                   " tool_call_id, tool_name, outcome, exit_code, duration_ms, turn, client_id,"
+                   " usage, created_at FROM messages WHERE chat_id = $1 AND turn <= $3"
+                   " ORDER BY turn, id",
+                   chat_id, fork.id, turn);
+    tx.exec_params("INSERT INTO chat_turns SELECT $2, turn, started_at, finished_at, outcome,"
+                   " error, usage, model_calls, tool_calls FROM chat_turns"
+                   " WHERE chat_id = $1 AND turn <= $3",
+                   chat_id, fork.id, turn);
+    tx.commit();
+    return to_chat(row);
+  });
+}
+
 } // namespace boocode::storage

@@ -37,6 +37,16 @@ public:
   /// session repository's.
   std::vector<chat::message_record> messages(const std::string& chat_id);
 
+  /// The chat's turns, oldest first: finished ones and the one in progress
+  /// (outcome "running").
+  std::vector<chat::timeline_turn> timeline(const std::string& chat_id);
+
+  /// Creates chat `fork.id` (its workspace, title and build command as
+  /// given) with the messages and timeline of `chat_id`'s turns 1..turn, in
+  /// one transaction; returns it. A turn that has not finished is a
+  /// storage_error (callers check it first).
+  chat::chat_record fork_chat(const std::string& chat_id, int turn, const chat::chat_record& fork);
+
 private:
   struct impl;
   std::unique_ptr<impl> impl_;

@@ -109,8 +109,15 @@ std::optional<chat::session_image> session_repository::load(const std::string& c
     img.chat = to_chat(chat[0]);
     auto snap =
       tx.exec_params("SELECT state::text FROM agent_snapshots WHERE chat_id = $1", chat_id);
-    if (!snap.empty())
+    if (!snap.empty()) {
       img.state = nlohmann::json::parse(snap[0][0].c_str());
+    } else { // never checkpointed here (a fork): the totals of the turns it has
+      model::token_usage total;
+      for (const auto& row :
+           tx.exec_params("SELECT usage::text FROM chat_turns WHERE chat_id = $1", chat_id))
+        total += model::usage_from_json(nlohmann::json::parse(row[0].c_str()));
+      img.state["usage"] = model::to_json(total);
+    }
     img.history = to_messages(tx.exec_params(
       fmt::format("SELECT {} FROM messages WHERE chat_id = $1 ORDER BY turn, id", message_columns),
       chat_id));
@@ -221,6 +228,14 @@ void session_repository::checkpoint(const fence& f, const checkpoint_request& re
                    " FROM turn_journal WHERE chat_id = $1 AND turn = $2 AND kind = 'message'"
                    " ORDER BY pos",
                    f.actor_id, req.turn);
+    tx.exec_params(
+      "INSERT INTO chat_turns (chat_id, turn, started_at, finished_at, outcome, error, usage,"
+      " model_calls, tool_calls) SELECT $1, $2, coalesce((SELECT created_at FROM turn_journal"
+      " WHERE chat_id = $1 AND turn = $2 AND kind = 'start'), now()), now(), $3, $4, $5::jsonb,"
+      " $6, (SELECT count(*) FROM turn_journal WHERE chat_id = $1 AND turn = $2"
+      " AND kind = 'message' AND payload->>'role' = 'tool')",
+      f.actor_id, req.turn, req.outcome, req.error, model::to_json(req.usage).dump(),
+      req.model_calls);
     tx.exec_params("UPDATE inbox SET consumed_at = now()"
                    " WHERE chat_id = $1 AND taken_turn = $2 AND consumed_at IS NULL",
                    f.actor_id, req.turn);

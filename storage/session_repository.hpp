@@ -25,6 +25,11 @@ struct checkpoint_request {
   int turn = 0;
   nlohmann::json state; // the session's state ({"turn", "last_seq", "usage"})
   int64_t last_seq = 0;
+  // The turn's summary, for the timeline (table chat_turns).
+  std::string outcome; // completed, cancelled, error
+  std::string error;
+  model::token_usage usage;
+  int model_calls = 0;
 };
 
 /// The tables that make a session durable (docs/durability.md): actor_leases,
@@ -69,9 +74,9 @@ public:
                const nlohmann::json& data);
 
   /// The turn boundary, in one transaction (fenced): the turn's user and
-  /// journaled messages appended to messages, its inbox entries marked
-  /// consumed, the snapshot upserted (with the waiting inbox as its
-  /// mailbox), chats.last_seq raised, the turn's journal dropped.
+  /// journaled messages appended to messages, its summary to chat_turns, its
+  /// inbox entries marked consumed, the snapshot upserted (with the waiting
+  /// inbox as its mailbox), chats.last_seq raised, the turn's journal dropped.
   void checkpoint(const fence& f, const checkpoint_request& req);
 
   /// Chats with a turn in progress or waiting messages (a starting node

@@ -14,6 +14,23 @@ nlohmann::json to_json(const chat_record& c) {
           {"turns", c.turns}};
 }
 
+nlohmann::json to_json(const timeline_turn& t) {
+  auto opt = [](const auto& v) { return v ? nlohmann::json(*v) : nlohmann::json(); };
+  nlohmann::json j{{"turn", t.turn},
+                   {"started_at", t.started_at},
+                   {"finished_at", opt(t.finished_at)},
+                   {"duration_ms", opt(t.duration_ms)},
+                   {"outcome", t.outcome},
+                   {"usage", model::to_json(t.usage)},
+                   {"model_calls", t.model_calls},
+                   {"tool_calls", t.tool_calls},
+                   {"first_message_id", opt(t.first_message_id)},
+                   {"preview", t.preview}};
+  if (!t.error.empty())
+    j["error"] = t.error;
+  return j;
+}
+
 nlohmann::json to_json(const message_record& m) {
   nlohmann::json j{{"id", m.id},
                    {"role", m.role},

@@ -53,7 +53,23 @@ struct chat_view {
   std::string status; // idle or running
 };
 
+/// One turn on the chat's timeline (GET /api/chats/:id/timeline).
+struct timeline_turn {
+  int turn = 0;
+  std::string started_at;                 // ISO 8601 UTC
+  std::optional<std::string> finished_at; // null while it runs
+  std::optional<int64_t> duration_ms;
+  std::string outcome; // completed, cancelled, error, running
+  std::string error;
+  model::token_usage usage;
+  int model_calls = 0;
+  int tool_calls = 0;
+  std::optional<int64_t> first_message_id; // the turn's first user message
+  std::string preview;                     // its first 120 characters
+};
+
 nlohmann::json to_json(const chat_record& c);
+nlohmann::json to_json(const timeline_turn& t);
 nlohmann::json to_json(const message_record& m);
 nlohmann::json to_json(const chat_view& v);
 

@@ -64,6 +64,11 @@ public:
   virtual result<posted_message> post_message(const std::string& chat_id, const std::string& text,
                                               const std::string& client_id) = 0;
   virtual result<bool> cancel(const std::string& chat_id) = 0;
+  /// The chat's turns, oldest first (404 for an unknown chat).
+  virtual result<std::vector<timeline_turn>> timeline(const std::string& chat_id) = 0;
+  /// A new chat with the conversation of `chat_id` up to and including
+  /// finished turn `turn` (the workspace's files are not restored).
+  virtual result<chat_record> fork(const std::string& chat_id, int turn) = 0;
   /// One page of the chat's traces (404 for an unknown chat).
   virtual result<trace::trace_page> list_traces(const std::string& chat_id,
                                                 const trace::trace_query& q) = 0;

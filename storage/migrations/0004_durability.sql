@@ -58,6 +58,20 @@ CREATE TABLE agent_snapshots (
   updated_at   timestamptz NOT NULL DEFAULT now()
 );
 
+-- One row per finished turn, written by its checkpoint: the chat's timeline.
+CREATE TABLE chat_turns (
+  chat_id      text NOT NULL REFERENCES chats (id),
+  turn         integer NOT NULL,
+  started_at   timestamptz NOT NULL,
+  finished_at  timestamptz NOT NULL,
+  outcome      text NOT NULL,                  -- completed, cancelled, error
+  error        text NOT NULL DEFAULT '',
+  usage        jsonb NOT NULL,
+  model_calls  integer NOT NULL,
+  tool_calls   integer NOT NULL,
+  PRIMARY KEY (chat_id, turn)
+);
+
 -- Messages waiting before this migration move to the inbox.
 INSERT INTO inbox (id, chat_id, content, client_id, created_at)
   SELECT id, chat_id, content, client_id, created_at FROM messages WHERE turn IS NULL;

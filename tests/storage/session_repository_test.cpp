@@ -280,3 +280,62 @@ TEST(SessionRepositoryTest, ChatsWithWorkAreListedForResume) {
   EXPECT_EQ(f.repo.chats_with_work(), (std::vector<std::string>{"c_2", "c_3"}));
   EXPECT_FALSE(f.repo.load("c_ghost"));
 }
+
+// The timeline lists finished turns with their summary and the turn in
+// progress; a fork copies the conversation up to a finished turn.
+TEST(SessionRepositoryTest, TheTimelineAndAForkFollowTheCheckpoints) {
+  fixture f;
+  auto lease = f.repo.acquire_lease("c_1", "node-a");
+  auto run_turn = [&](int turn, const std::string& text) {
+    f.repo.post("c_1", text, "");
+    f.repo.begin_turn(lease, turn);
+    f.repo.journal_message(lease, turn, "r1", assistant("calling", {{"c", "run_command", "{}"}}));
+    f.repo.journal_message(lease, turn, "t1.0", tool_result("c", "out"));
+    f.repo.journal_message(lease, turn, "r2", assistant("done"));
+    storage::checkpoint_request req;
+    req.turn = turn;
+    req.state = nlohmann::json::object();
+    req.outcome = turn == 2 ? "error" : "completed";
+    req.error = turn == 2 ? "the model failed" : "";
+    req.usage = model::token_usage{100, 60, 40, 0, 10, 0, true};
+    req.model_calls = 2;
+    f.repo.checkpoint(lease, req);
+  };
+  run_turn(1, "first question");
+  run_turn(2, std::string(300, 'x'));
+  f.repo.post("c_1", "third", "");
+  f.repo.begin_turn(lease, 3);
+  auto tl = f.chats.timeline("c_1");
+  ASSERT_EQ(tl.size(), 3u);
+  EXPECT_EQ(tl[0].turn, 1);
+  EXPECT_EQ(tl[0].outcome, "completed");
+  EXPECT_EQ(tl[0].preview, "first question");
+  EXPECT_EQ(tl[0].model_calls, 2);
+  EXPECT_EQ(tl[0].tool_calls, 1);
+  EXPECT_EQ(tl[0].usage.prompt, 100u);
+  ASSERT_TRUE(tl[0].duration_ms);
+  EXPECT_GE(*tl[0].duration_ms, 0);
+  EXPECT_TRUE(is_iso_millis(*tl[0].finished_at));
+  EXPECT_EQ(tl[1].outcome, "error");
+  EXPECT_EQ(tl[1].error, "the model failed");
+  EXPECT_EQ(tl[1].preview.size(), 120u);
+  EXPECT_EQ(tl[2].outcome, "running");
+  EXPECT_EQ(tl[2].preview, "third");
+  EXPECT_FALSE(tl[2].finished_at);
+  ASSERT_TRUE(tl[2].first_message_id);
+
+  chat::chat_record fork = new_chat("c_fork");
+  auto made = f.chats.fork_chat("c_1", 1, fork);
+  EXPECT_EQ(made.turns, 1);
+  auto copied = f.chats.messages("c_fork");
+  ASSERT_EQ(copied.size(), 4u);
+  EXPECT_EQ(copied[0].content, "first question");
+  EXPECT_EQ(copied[3].content, "done");
+  EXPECT_EQ(f.chats.timeline("c_fork").size(), 1u);
+  // Its usage totals come from the turns it took.
+  EXPECT_EQ(f.repo.load("c_fork")->state["usage"]["prompt"], 100);
+  EXPECT_FALSE(f.repo.load("c_fork")->has_work());
+  // A turn in progress cannot be forked; nothing is created.
+  EXPECT_THROW(f.chats.fork_chat("c_1", 3, new_chat("c_bad")), storage::storage_error);
+  EXPECT_FALSE(f.chats.find_chat("c_bad"));
+}

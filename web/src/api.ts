@@ -3,8 +3,10 @@
 // HTTP: GET /api/health -> 200 {"status":"ok","node_id":"...","version":"..."}
 //       /api/chats...   -> chats and messages (types here, calls in chat-api.ts)
 // WS:   /ws; the server's first text frame is {"type":"hello","node_id":"...","version":"..."},
-//       then connection frames (pong, error) and chat frames (carrying chat_id and seq).
+//       then connection frames (pong, error, session_failed) and chat frames (carrying chat_id
+//       and seq; `subscribe` is answered by a `snapshot`).
 //       /api/chats/:id/traces and the *_trace_* frames -> traces (calls in trace-api.ts).
+//       /api/chats/:id/timeline -> a chat's turns (calls in chat-api.ts).
 //
 // Everything that crosses the wire is validated here, so components only ever see typed
 // values. Unknown fields are dropped; a missing or mistyped documented field is a
@@ -168,14 +170,23 @@ export function parseHealth(data: unknown): Health {
 export const ROLES = ['user', 'assistant', 'tool'] as const;
 export type Role = (typeof ROLES)[number];
 
-export const TOOL_OUTCOMES = ['ok', 'error', 'timeout', 'cancelled', 'denied'] as const;
+/** `interrupted`: the node stopped while the call ran (the model is told when the turn resumes). */
+export const TOOL_OUTCOMES = ['ok', 'error', 'timeout', 'cancelled', 'denied', 'interrupted'] as const;
 export type ToolOutcome = (typeof TOOL_OUTCOMES)[number];
 
 export const TURN_OUTCOMES = ['completed', 'cancelled', 'error'] as const;
 export type TurnOutcome = (typeof TURN_OUTCOMES)[number];
 
-export const CHAT_STATUSES = ['idle', 'running'] as const;
+/**
+ * A chat's status in GET /api/chats/:id: `restarting` while its crashed session waits to be
+ * started again, `failed` once it crashed too often (POST /api/chats/:id/restart starts it).
+ */
+export const CHAT_STATUSES = ['idle', 'running', 'restarting', 'failed'] as const;
 export type ChatStatus = (typeof CHAT_STATUSES)[number];
+
+/** What a `snapshot` says of the session: whether a turn runs. */
+export const SESSION_STATUSES = ['idle', 'running'] as const;
+export type SessionStatus = (typeof SESSION_STATUSES)[number];
 
 export interface Chat {
   id: string;
@@ -243,9 +254,9 @@ export function parseChat(data: unknown): Chat {
     build_command: build,
     created_at: requireString(data, 'created_at', what),
     archived: requireBool(data, 'archived', what),
-    // docs/api.md shows "status" on every chat, but the node (as of this writing) sends none
-    // (and an undocumented "turns" count): absent reads as idle. The `subscribed` frame gives
-    // the live status anyway.
+    // GET /api/chats/:id has "status"; the list and POST /api/chats have none (and a "turns"
+    // count this page does not use): absent reads as idle. The `snapshot` frame gives the live
+    // status anyway.
     status: data.status === undefined ? 'idle' : requireOneOf(data, 'status', what, CHAT_STATUSES),
   };
 }
@@ -323,6 +334,62 @@ export function parseSendResult(data: unknown): { message_id: number } {
   return { message_id: requireInt(data, 'message_id', 'send') };
 }
 
+/** POST /api/chats/:id/restart -> {"restarted": bool} (false: the session was running). */
+export function parseRestartResult(data: unknown): { restarted: boolean } {
+  if (!isObject(data)) throw new ProtocolError('restart: body must be a JSON object');
+  return { restarted: requireBool(data, 'restarted', 'restart') };
+}
+
+// ---------------------------------------------------------------------------------------
+// Timeline (GET /api/chats/:id/timeline): one entry per turn
+
+export const TIMELINE_OUTCOMES = ['completed', 'cancelled', 'error', 'running'] as const;
+export type TimelineOutcome = (typeof TIMELINE_OUTCOMES)[number];
+
+export interface TimelineTurn {
+  turn: number;
+  /** ISO 8601 UTC. */
+  started_at: string;
+  /** null while the turn runs. */
+  finished_at: string | null;
+  duration_ms: number | null;
+  outcome: TimelineOutcome;
+  /** The turn's tokens over its model calls. */
+  usage: Usage;
+  model_calls: number;
+  tool_calls: number;
+  /** The turn's first message (its user message), to scroll to; null when it has none. */
+  first_message_id: number | null;
+  /** The turn's first user message, at most 120 characters. */
+  preview: string;
+}
+
+export function parseTimelineTurn(data: unknown): TimelineTurn {
+  const what = 'timeline turn';
+  if (!isObject(data)) throw new ProtocolError(`${what}: must be a JSON object`);
+  const finished = optionalText(data, 'finished_at', what);
+  return {
+    turn: requireInt(data, 'turn', what, 1),
+    started_at: requireDate(data, 'started_at', what),
+    finished_at: finished === undefined ? null : requireDate(data, 'finished_at', what),
+    duration_ms: optionalNumberOrNull(data, 'duration_ms', what),
+    outcome: requireOneOf(data, 'outcome', what, TIMELINE_OUTCOMES),
+    usage: parseUsage(data, what),
+    model_calls: requireInt(data, 'model_calls', what),
+    tool_calls: requireInt(data, 'tool_calls', what),
+    first_message_id: optionalIntOrNull(data, 'first_message_id', what),
+    preview: optionalText(data, 'preview', what) ?? '',
+  };
+}
+
+/** Validates GET /api/chats/:id/timeline: {"turns": [...]}, returned in turn order. */
+export function parseTimeline(data: unknown): TimelineTurn[] {
+  if (!isObject(data) || !Array.isArray(data.turns)) {
+    throw new ProtocolError('timeline: body must be {"turns": [...]}');
+  }
+  return data.turns.map(parseTimelineTurn).sort((a, b) => a.turn - b.turn);
+}
+
 // ---------------------------------------------------------------------------------------
 // WebSocket frames (docs/protocol.md)
 
@@ -354,11 +421,58 @@ interface ChatFrameBase {
   seq: number;
 }
 
-export interface SubscribedFrame extends ChatFrameBase {
-  type: 'subscribed';
-  /** seq is the last seq sent so far; this frame does not consume one. */
-  status: ChatStatus;
+/**
+ * `session_failed` (connection level, no seq): the chat's session crashed `crashes` times in a
+ * short while and is not restarted until POST /api/chats/:id/restart.
+ */
+export interface SessionFailedFrame {
+  type: 'session_failed';
+  chat_id: string;
+  crashes: number;
+  error: string;
 }
+
+/** A tool call as `tool_call` frames and a snapshot's `running_tools` carry it. */
+export interface ToolCallPayload {
+  turn: number;
+  call_id: string;
+  name: string;
+  /** JSON text (an object sent by the node is re-encoded). */
+  arguments: string;
+}
+
+/** The turn in progress, in a full snapshot. */
+export interface SnapshotTurn {
+  number: number;
+  /** The answer and the reasoning streamed so far (since the last stored assistant message). */
+  text: string;
+  reasoning: string;
+  /** The tool calls still running. */
+  running_tools: ToolCallPayload[];
+}
+
+interface SnapshotBase extends ChatFrameBase {
+  type: 'snapshot';
+  /** Changes whenever the chat's session restarts: seqs of another epoch are not comparable. */
+  epoch: number;
+  status: SessionStatus;
+}
+
+/**
+ * The answer to `subscribe` (it consumes no seq of its own). Full: the chat as it is at `seq`;
+ * replace what you had. Resumed (the subscribe's after_seq and epoch matched): `seq` is the
+ * after_seq; keep what you had and apply the frames that follow.
+ */
+export type SnapshotFrame =
+  | (SnapshotBase & { resumed: true })
+  | (SnapshotBase & {
+      resumed: false;
+      /** Finished turns, the turn in progress, then waiting user messages (turn null). */
+      messages: Message[];
+      turn: SnapshotTurn | null;
+      /** The chat's totals over finished turns. */
+      usage: Usage;
+    });
 
 export interface AckFrame extends ChatFrameBase {
   type: 'ack';
@@ -374,6 +488,10 @@ export interface MessageFrame extends ChatFrameBase {
 export interface TurnStartFrame extends ChatFrameBase {
   type: 'turn_start';
   turn: number;
+  /** The waiting user messages this turn answers (empty on a resumed turn). */
+  user_message_ids: number[];
+  /** The turn continues after a node restart. */
+  resumed: boolean;
 }
 
 export interface DeltaFrame extends ChatFrameBase {
@@ -382,13 +500,8 @@ export interface DeltaFrame extends ChatFrameBase {
   text: string;
 }
 
-export interface ToolCallFrame extends ChatFrameBase {
+export interface ToolCallFrame extends ChatFrameBase, ToolCallPayload {
   type: 'tool_call';
-  turn: number;
-  call_id: string;
-  name: string;
-  /** JSON text (an object sent by the node is re-encoded). */
-  arguments: string;
 }
 
 export interface ToolResultFrame extends ChatFrameBase {
@@ -539,7 +652,7 @@ export type TraceFrame = TraceStartFrame | TraceFinishFrame;
 
 /** Frames that carry chat_id and seq. */
 export type ChatFrame =
-  | SubscribedFrame
+  | SnapshotFrame
   | AckFrame
   | MessageFrame
   | TurnStartFrame
@@ -551,17 +664,18 @@ export type ChatFrame =
   | ChatErrorFrame;
 
 /** Every frame the server may send over /ws. */
-export type ServerFrame = HelloFrame | PongFrame | ErrorFrame | ChatFrame;
+export type ServerFrame = HelloFrame | PongFrame | ErrorFrame | SessionFailedFrame | ChatFrame;
 
 /** Frames the client sends. */
 export type ClientFrame =
   | { type: 'ping' }
-  | { type: 'subscribe'; chat_id: string }
+  /** after_seq and epoch (both or neither): continue from there if the session still can. */
+  | { type: 'subscribe'; chat_id: string; after_seq?: number; epoch?: number }
   | { type: 'unsubscribe'; chat_id: string }
   | { type: 'user_message'; chat_id: string; text: string; client_id: string }
   | { type: 'cancel'; chat_id: string };
 
-/** True for frames that carry chat_id and seq (an `error` with a seq is one). */
+/** True for frames that carry chat_id and seq (an `error` with a seq is one; `session_failed` is not). */
 export function isChatFrame(frame: ServerFrame): frame is ChatFrame {
   return 'chat_id' in frame && typeof frame.chat_id === 'string' && 'seq' in frame && typeof frame.seq === 'number';
 }
@@ -599,6 +713,13 @@ function optionalTextOrNull(obj: JsonObject, key: string, what: string): string 
 function requireTimestamp(obj: JsonObject, key: string, what: string): string {
   const value = requireString(obj, key, what);
   if (parseIsoMicros(value) === null) throw new ProtocolError(`${what}: field "${key}" must be an ISO 8601 timestamp`);
+  return value;
+}
+
+/** A timestamp `Date` can read (ISO 8601). */
+function requireDate(obj: JsonObject, key: string, what: string): string {
+  const value = requireString(obj, key, what);
+  if (Number.isNaN(Date.parse(value))) throw new ProtocolError(`${what}: field "${key}" must be an ISO 8601 timestamp`);
   return value;
 }
 
@@ -734,6 +855,66 @@ function parseTurnError(obj: JsonObject, what: string): ErrorInfo | undefined {
   throw new ProtocolError(`${what}: field "error" must be a string or {code, message}`);
 }
 
+function parseToolCallPayload(data: JsonObject, what: string): ToolCallPayload {
+  return {
+    turn: requireInt(data, 'turn', what),
+    call_id: requireString(data, 'call_id', what),
+    name: requireString(data, 'name', what),
+    arguments: argumentsText(data, what),
+  };
+}
+
+/** An array of message ids; absent or null gives []. */
+function optionalIds(obj: JsonObject, key: string, what: string): number[] {
+  const value = obj[key];
+  if (value === undefined || value === null) return [];
+  if (!Array.isArray(value) || !value.every((v) => typeof v === 'number' && Number.isInteger(v) && v >= 0)) {
+    throw new ProtocolError(`${what}: field "${key}" must be an array of message ids`);
+  }
+  return value as number[];
+}
+
+function parseSnapshotTurn(data: JsonObject, what: string): SnapshotTurn | null {
+  const value = data.turn;
+  if (value === null) return null;
+  if (!isObject(value)) throw new ProtocolError(`${what}: field "turn" must be an object or null`);
+  const w = `${what}.turn`;
+  const number = requireInt(value, 'number', w, 1);
+  const tools = value.running_tools ?? [];
+  if (!Array.isArray(tools)) throw new ProtocolError(`${w}: field "running_tools" must be an array`);
+  return {
+    number,
+    text: optionalText(value, 'text', w) ?? '',
+    reasoning: optionalText(value, 'reasoning', w) ?? '',
+    running_tools: tools.map((t, i) => {
+      const wi = `${w}.running_tools[${i}]`;
+      if (!isObject(t)) throw new ProtocolError(`${wi}: must be an object`);
+      // The payload of its tool_call frame; its turn is the snapshot's when absent.
+      return parseToolCallPayload({ turn: number, ...t }, wi);
+    }),
+  };
+}
+
+function parseSnapshot(base: ChatFrameBase, data: JsonObject): SnapshotFrame {
+  const what = 'snapshot';
+  const head = {
+    type: 'snapshot' as const,
+    ...base,
+    epoch: requireInt(data, 'epoch', what),
+    status: requireOneOf(data, 'status', what, SESSION_STATUSES),
+  };
+  if (requireBool(data, 'resumed', what)) return { ...head, resumed: true };
+  if (!Array.isArray(data.messages)) throw new ProtocolError(`${what}: field "messages" must be an array`);
+  if (!('turn' in data)) throw new ProtocolError(`${what}: field "turn" is missing`);
+  return {
+    ...head,
+    resumed: false,
+    messages: data.messages.map(parseMessage),
+    turn: parseSnapshotTurn(data, what),
+    usage: parseUsage(data, what),
+  };
+}
+
 /** Validates a decoded frame object. */
 export function parseFrameObject(data: unknown): ServerFrame {
   if (!isObject(data)) throw new ProtocolError('frame: must be a JSON object');
@@ -762,6 +943,13 @@ export function parseFrameObject(data: unknown): ServerFrame {
       }
       return frame;
     }
+    case 'session_failed':
+      return {
+        type: 'session_failed',
+        chat_id: requireString(data, 'chat_id', what),
+        crashes: requireInt(data, 'crashes', what),
+        error: requireText(data, 'error', what),
+      };
     default:
       break;
   }
@@ -772,8 +960,8 @@ export function parseFrameObject(data: unknown): ServerFrame {
     seq: requireInt(data, 'seq', what),
   };
   switch (type) {
-    case 'subscribed':
-      return { type, ...base, status: requireOneOf(data, 'status', what, CHAT_STATUSES) };
+    case 'snapshot':
+      return parseSnapshot(base, data);
     case 'ack':
       return {
         type,
@@ -784,19 +972,18 @@ export function parseFrameObject(data: unknown): ServerFrame {
     case 'message':
       return { type, ...base, message: parseMessage(data.message) };
     case 'turn_start':
-      return { type, ...base, turn: requireInt(data, 'turn', what) };
-    case 'assistant_delta':
-    case 'reasoning_delta':
-      return { type, ...base, turn: requireInt(data, 'turn', what), text: requireText(data, 'text', what) };
-    case 'tool_call':
       return {
         type,
         ...base,
         turn: requireInt(data, 'turn', what),
-        call_id: requireString(data, 'call_id', what),
-        name: requireString(data, 'name', what),
-        arguments: argumentsText(data, what),
+        user_message_ids: optionalIds(data, 'user_message_ids', what),
+        resumed: data.resumed === undefined || data.resumed === null ? false : requireBool(data, 'resumed', what),
       };
+    case 'assistant_delta':
+    case 'reasoning_delta':
+      return { type, ...base, turn: requireInt(data, 'turn', what), text: requireText(data, 'text', what) };
+    case 'tool_call':
+      return { type, ...base, ...parseToolCallPayload(data, what) };
     case 'tool_result':
       return {
         type,

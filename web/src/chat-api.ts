@@ -6,11 +6,14 @@ import {
   parseChat,
   parseChatList,
   parseChatWithMessages,
+  parseRestartResult,
   parseSendResult,
+  parseTimeline,
   requestJson,
   type Chat,
   type ChatWithMessages,
   type FetchOptions,
+  type TimelineTurn,
 } from './api';
 
 export interface NewChat {
@@ -56,4 +59,19 @@ export async function sendMessage(
   const body: { text: string; client_id?: string } = { text };
   if (clientId !== undefined) body.client_id = clientId;
   return parseSendResult(await requestJson('POST', `${chatPath(id)}/messages`, { ...opts, body }));
+}
+
+/** POST /api/chats/:id/restart -> {restarted}: starts a session stopped after repeated crashes. */
+export async function restartChat(id: string, opts: FetchOptions = {}): Promise<{ restarted: boolean }> {
+  return parseRestartResult(await requestJson('POST', `${chatPath(id)}/restart`, opts));
+}
+
+/** GET /api/chats/:id/timeline -> the chat's turns, in order. */
+export async function getTimeline(id: string, opts: FetchOptions = {}): Promise<TimelineTurn[]> {
+  return parseTimeline(await requestJson('GET', `${chatPath(id)}/timeline`, opts));
+}
+
+/** POST /api/chats/:id/fork {"turn": N} -> 201 the new chat, holding the conversation as it was at turn N. */
+export async function forkChat(id: string, turn: number, opts: FetchOptions = {}): Promise<Chat> {
+  return parseChat(await requestJson('POST', `${chatPath(id)}/fork`, { ...opts, body: { turn } }));
 }

@@ -1,24 +1,31 @@
-// The chat view's state: a pure reducer that folds the chat's history (GET /api/chats/:id)
-// and its live frames (/ws) into what the page shows, plus `buildTranscript`, which turns
+// The chat view's state: a pure reducer that folds the chat's live frames (/ws) and its
+// metadata (GET /api/chats/:id) into what the page shows, plus `buildTranscript`, which turns
 // that state into the list of items to render.
 //
-// Ordering rules (docs/protocol.md): every chat frame carries `seq`, growing by one per frame
-// within the chat. A frame with seq <= the last one seen is a duplicate and ignored; a frame
-// that skips numbers reveals a gap: it is applied, and `gap` is set so the page reloads the
-// chat from the API (stored messages are merged by id, so reloading is always safe).
+// Ordering rules (docs/protocol.md): `subscribe` is answered by a `snapshot`. A full one is the
+// chat as it is at its seq: it replaces the messages, the turn in progress and its running tool
+// calls. A resumed one (the subscribe carried the last seq applied and the snapshot's epoch)
+// keeps what we have: the frames we missed follow it. Every other chat frame carries `seq`,
+// growing by one per frame within the chat. A frame with seq <= the last one applied is a
+// duplicate and ignored; a frame that skips numbers reveals a gap: it is applied, and `gap` is
+// set so the page subscribes again for a full snapshot.
 
 import type {
   AckFrame,
   Chat,
   ChatFrame,
-  ChatStatus,
   ChatWithMessages,
+  ClientFrame,
   ErrorFrame,
   ErrorInfo,
   Message,
+  SessionFailedFrame,
+  SnapshotFrame,
   StoredToolCall,
+  ToolCallPayload,
   ToolOutcome,
   TurnOutcome,
+  TurnStartFrame,
   Usage,
 } from './api';
 
@@ -52,6 +59,8 @@ export interface TurnInfo {
   /** Text that streamed but was never stored as a message (e.g. a cancelled answer). */
   partialText?: string;
   partialReasoning?: string;
+  /** The turn continued after a node restart (turn_start with resumed: true). */
+  resumed?: boolean;
 }
 
 export interface ChatError extends ErrorInfo {
@@ -59,34 +68,42 @@ export interface ChatError extends ErrorInfo {
   turn?: number;
 }
 
+/** The chat's session crashed repeatedly and was stopped (`session_failed`). */
+export interface SessionFailure {
+  /** null when only GET /api/chats/:id said so (status `failed`). */
+  crashes: number | null;
+  error: string;
+}
+
 export interface ChatState {
   chatId: string;
   chat: Chat | null;
   load: 'loading' | 'loaded' | 'error';
   loadError: ErrorInfo | null;
-  /** Stored messages, ordered by id, unique by id. */
+  /** Stored messages, unique by id, in `compareMessages` order. */
   messages: Message[];
   /** Optimistic user messages, by client_id, until their stored message is seen. */
   pending: PendingMessage[];
-  /** The last chat frame seq applied; null until the first one (or `subscribed`). */
+  /** The last chat frame seq applied (or the last snapshot's); null before the first. */
   lastSeq: number | null;
-  /** Frames were missed (a seq gap): reload the chat from the API. */
+  /** The epoch of the last snapshot; null before the first. */
+  epoch: number | null;
+  /** Frames were missed (a seq gap): subscribe again, without after_seq, for a full snapshot. */
   gap: boolean;
-  /**
-   * The history may miss messages stored between the first GET and the subscription (the
-   * first `subscribed` sets it): reload the chat from the API. `gap` implies it.
-   */
-  resync: boolean;
-  /** A turn is running (from subscribed, turn_start, turn_end). */
+  /** A turn is running (from the snapshot, turn_start, turn_end). */
   running: boolean;
   /** The turn being streamed, and its text not yet stored as a message. */
   liveTurn: number | null;
   liveText: string;
   liveReasoning: string;
-  /** Tool calls seen live (tool_call / tool_result frames), by call_id. */
+  /** Tool calls seen live (tool_call / tool_result frames, the snapshot's running ones), by call_id. */
   toolCalls: Record<string, ToolCallState>;
   /** Turns seen live, by number. */
   turns: Record<number, TurnInfo>;
+  /** The chat's token totals over finished turns (from the snapshot, plus each turn_end). */
+  usage: Usage | null;
+  /** Set while the chat's session is stopped after repeated crashes. */
+  sessionFailed: SessionFailure | null;
   /** Errors shown inline (error frames, failed sends). */
   errors: ChatError[];
   nextKey: number;
@@ -95,17 +112,19 @@ export interface ChatState {
 export type ChatAction =
   | { type: 'open'; chatId: string }
   | { type: 'load_start' }
-  | { type: 'loaded'; chat: ChatWithMessages; reload?: boolean }
+  | { type: 'loaded'; chat: ChatWithMessages }
   | { type: 'load_failed'; error: ErrorInfo }
-  /** The page starts reloading after a gap or the first subscription: clears `gap` and `resync`. */
-  | { type: 'reload_start' }
-  | { type: 'frame'; frame: ChatFrame | ErrorFrame }
+  /** The page subscribed again (without after_seq) after a gap: clears `gap`. */
+  | { type: 'resubscribe' }
+  | { type: 'frame'; frame: ChatFrame | ErrorFrame | SessionFailedFrame }
   | { type: 'send'; client_id: string; text: string }
   | { type: 'resend'; client_id: string }
   | { type: 'sent'; client_id: string; message_id: number }
   | { type: 'send_failed'; client_id: string; error: ErrorInfo }
   | { type: 'discard_pending'; client_id: string }
   | { type: 'chat_updated'; chat: Chat }
+  /** POST /api/chats/:id/restart answered: the session runs (a full snapshot follows). */
+  | { type: 'restarted' }
   | { type: 'dismiss_error'; key: number };
 
 export function initialChatState(chatId: string): ChatState {
@@ -117,26 +136,41 @@ export function initialChatState(chatId: string): ChatState {
     messages: [],
     pending: [],
     lastSeq: null,
+    epoch: null,
     gap: false,
-    resync: false,
     running: false,
     liveTurn: null,
     liveText: '',
     liveReasoning: '',
     toolCalls: {},
     turns: {},
+    usage: null,
+    sessionFailed: null,
     errors: [],
     nextKey: 1,
   };
 }
 
-/** Inserts or replaces messages by id, keeping id order. */
+/**
+ * The order messages are shown in: by turn (waiting messages, turn null, last), then by id. A
+ * message sent while turn 3 runs gets an id between turn 3's messages but belongs after them.
+ */
+export function compareMessages(a: Message, b: Message): number {
+  if (a.turn !== b.turn) {
+    if (a.turn === null) return 1;
+    if (b.turn === null) return -1;
+    return a.turn - b.turn;
+  }
+  return a.id - b.id;
+}
+
+/** Inserts or replaces messages by id, keeping `compareMessages` order. */
 export function mergeMessages(existing: Message[], incoming: Message[]): Message[] {
   if (incoming.length === 0) return existing;
   const byId = new Map<number, Message>();
   for (const m of existing) byId.set(m.id, m);
   for (const m of incoming) byId.set(m.id, m);
-  return [...byId.values()].sort((a, b) => a.id - b.id);
+  return [...byId.values()].sort(compareMessages);
 }
 
 /** Drops pending messages whose stored message is present. */
@@ -175,6 +209,59 @@ function applyConnectionError(state: ChatState, frame: ErrorFrame): ChatState {
     };
   }
   return next;
+}
+
+function addUsage(a: Usage | null, b: Usage): Usage {
+  if (!a) return b;
+  return {
+    prompt: a.prompt + b.prompt,
+    cache_hit: a.cache_hit + b.cache_hit,
+    cache_miss: a.cache_miss + b.cache_miss,
+    cache_write: a.cache_write + b.cache_write,
+    completion: a.completion + b.completion,
+    reasoning: a.reasoning + b.reasoning,
+  };
+}
+
+function runningCall(payload: ToolCallPayload): ToolCallState {
+  return { call_id: payload.call_id, name: payload.name, arguments: payload.arguments, turn: payload.turn, state: 'running' };
+}
+
+/** A full snapshot: the chat as it is at its seq replaces what we had. */
+function applySnapshot(state: ChatState, frame: SnapshotFrame & { resumed: false }): ChatState {
+  const messages = [...new Map(frame.messages.map((m) => [m.id, m])).values()].sort(compareMessages);
+  const turn = frame.turn;
+  const toolCalls: Record<string, ToolCallState> = {};
+  for (const call of turn?.running_tools ?? []) toolCalls[call.call_id] = runningCall(call);
+  // What the snapshot does not say: how the turns we saw live ended (their footers). Turns
+  // that were running when we lost track are dropped; the one running now is the snapshot's.
+  const turns: Record<number, TurnInfo> = {};
+  for (const info of Object.values(state.turns)) {
+    if (info.state !== 'running' && info.turn !== turn?.number) turns[info.turn] = info;
+  }
+  if (turn) {
+    const prev = state.turns[turn.number];
+    turns[turn.number] = { turn: turn.number, state: 'running', ...(prev?.resumed ? { resumed: true } : {}) };
+  }
+  return {
+    ...state,
+    messages,
+    pending: settlePending(state.pending, messages),
+    lastSeq: frame.seq,
+    epoch: frame.epoch,
+    gap: false,
+    // The turn in progress says it best: `status` may still read running for a moment after
+    // turn_end (until the session has wound the turn down), and a turn_start follows when a
+    // turn is about to begin.
+    running: turn !== null,
+    liveTurn: turn?.number ?? null,
+    liveText: turn?.text ?? '',
+    liveReasoning: turn?.reasoning ?? '',
+    toolCalls,
+    turns,
+    usage: frame.usage,
+    sessionFailed: null,
+  };
 }
 
 function applyAck(state: ChatState, frame: AckFrame): ChatState {
@@ -220,29 +307,42 @@ function applyMessage(state: ChatState, message: Message): ChatState {
   return next;
 }
 
+function applyTurnStart(state: ChatState, frame: TurnStartFrame): ChatState {
+  const info: TurnInfo = { turn: frame.turn, state: 'running' };
+  if (frame.resumed || state.turns[frame.turn]?.resumed) info.resumed = true;
+  let messages = state.messages;
+  if (frame.user_message_ids.length > 0) {
+    // The waiting messages this turn answers now belong to it.
+    const ids = new Set(frame.user_message_ids);
+    messages = messages.map((m) => (ids.has(m.id) && m.turn !== frame.turn ? { ...m, turn: frame.turn } : m)).sort(compareMessages);
+  }
+  const sameTurn = state.liveTurn === frame.turn;
+  return {
+    ...state,
+    messages,
+    running: true,
+    liveTurn: frame.turn,
+    // A resumed turn_start may repeat the number we follow: keep what streamed of it.
+    liveText: sameTurn ? state.liveText : '',
+    liveReasoning: sameTurn ? state.liveReasoning : '',
+    turns: { ...state.turns, [frame.turn]: info },
+  };
+}
+
 /** Keeps the live stream bound to one turn: a delta of another turn starts afresh. */
 function liveFor(state: ChatState, turn: number): Pick<ChatState, 'liveTurn' | 'liveText' | 'liveReasoning'> {
   if (state.liveTurn === turn) return state;
   return { liveTurn: turn, liveText: '', liveReasoning: '' };
 }
 
-function applyChatFrame(state: ChatState, frame: ChatFrame): ChatState {
+function applyChatFrame(state: ChatState, frame: Exclude<ChatFrame, SnapshotFrame>): ChatState {
   switch (frame.type) {
-    case 'subscribed': // handled before seq bookkeeping
-      return state;
     case 'ack':
       return applyAck(state, frame);
     case 'message':
       return applyMessage(state, frame.message);
     case 'turn_start':
-      return {
-        ...state,
-        running: true,
-        liveTurn: frame.turn,
-        liveText: '',
-        liveReasoning: '',
-        turns: { ...state.turns, [frame.turn]: { turn: frame.turn, state: 'running' } },
-      };
+      return applyTurnStart(state, frame);
     case 'assistant_delta': {
       const live = liveFor(state, frame.turn);
       return { ...state, ...live, running: true, liveText: live.liveText + frame.text };
@@ -260,10 +360,7 @@ function applyChatFrame(state: ChatState, frame: ChatFrame): ChatState {
           ...state.toolCalls,
           [frame.call_id]: {
             ...prev,
-            call_id: frame.call_id,
-            name: frame.name,
-            arguments: frame.arguments,
-            turn: frame.turn,
+            ...runningCall(frame),
             state: prev?.state === 'done' ? 'done' : 'running',
           },
         },
@@ -292,6 +389,7 @@ function applyChatFrame(state: ChatState, frame: ChatFrame): ChatState {
     case 'turn_end': {
       const info: TurnInfo = { turn: frame.turn, state: frame.outcome, usage: frame.usage };
       if (frame.error) info.error = frame.error;
+      if (state.turns[frame.turn]?.resumed) info.resumed = true;
       if (state.liveTurn === frame.turn) {
         if (state.liveText) info.partialText = state.liveText;
         if (state.liveReasoning) info.partialReasoning = state.liveReasoning;
@@ -303,6 +401,7 @@ function applyChatFrame(state: ChatState, frame: ChatFrame): ChatState {
         liveText: '',
         liveReasoning: '',
         turns: { ...state.turns, [frame.turn]: info },
+        usage: addUsage(state.usage, frame.usage),
       };
     }
     case 'tool_trace_start':
@@ -318,26 +417,21 @@ function applyChatFrame(state: ChatState, frame: ChatFrame): ChatState {
   }
 }
 
-function applyFrame(state: ChatState, frame: ChatFrame | ErrorFrame): ChatState {
+function applyFrame(state: ChatState, frame: ChatFrame | ErrorFrame | SessionFailedFrame): ChatState {
   if (frame.chat_id !== undefined && frame.chat_id !== state.chatId) return state;
+  if (frame.type === 'session_failed') {
+    // No turn runs while the session is stopped; its messages wait for the restart.
+    return { ...state, running: false, sessionFailed: { crashes: frame.crashes, error: frame.error } };
+  }
   if (frame.type === 'error' && (frame.seq === undefined || frame.chat_id === undefined)) {
     return frame.chat_id === state.chatId ? applyConnectionError(state, frame) : state;
   }
   const chatFrame = frame as ChatFrame;
 
-  if (chatFrame.type === 'subscribed') {
-    // seq is the last seq sent so far (this frame consumes none). Behind it: we missed
-    // frames. Ahead of it: the node's numbering restarted. Either way, reload.
-    const status: ChatStatus = chatFrame.status;
-    const gap = state.lastSeq !== null && chatFrame.seq !== state.lastSeq;
-    return {
-      ...state,
-      lastSeq: chatFrame.seq,
-      gap: state.gap || gap,
-      resync: state.resync || gap || state.lastSeq === null,
-      running: status === 'running',
-      ...(status === 'idle' ? { liveTurn: null, liveText: '', liveReasoning: '' } : {}),
-    };
+  if (chatFrame.type === 'snapshot') {
+    // It consumes no seq: the frames that follow have seq + 1, seq + 2, ...
+    if (!chatFrame.resumed) return applySnapshot(state, chatFrame);
+    return { ...state, lastSeq: chatFrame.seq, epoch: chatFrame.epoch };
   }
 
   let gap = state.gap;
@@ -345,7 +439,17 @@ function applyFrame(state: ChatState, frame: ChatFrame | ErrorFrame): ChatState 
     if (chatFrame.seq <= state.lastSeq) return state; // duplicate
     if (chatFrame.seq > state.lastSeq + 1) gap = true;
   }
-  return applyChatFrame({ ...state, lastSeq: chatFrame.seq, gap, resync: state.resync || gap }, chatFrame);
+  return applyChatFrame({ ...state, lastSeq: chatFrame.seq, gap }, chatFrame);
+}
+
+/**
+ * The `subscribe` frame for the chat: with the last seq applied and the snapshot's epoch when
+ * we have both and missed nothing (the node then resumes from there if it can), else without
+ * (a full snapshot).
+ */
+export function subscribeFrame(state: ChatState): Extract<ClientFrame, { type: 'subscribe' }> {
+  if (state.lastSeq === null || state.epoch === null || state.gap) return { type: 'subscribe', chat_id: state.chatId };
+  return { type: 'subscribe', chat_id: state.chatId, after_seq: state.lastSeq, epoch: state.epoch };
 }
 
 export function chatReducer(state: ChatState, action: ChatAction): ChatState {
@@ -357,31 +461,22 @@ export function chatReducer(state: ChatState, action: ChatAction): ChatState {
     case 'loaded': {
       if (action.chat.id !== state.chatId) return state;
       const { messages: loaded, ...chat } = action.chat;
-      const messages = mergeMessages(state.messages, loaded);
-      const next: ChatState = {
-        ...state,
-        chat,
-        load: 'loaded',
-        loadError: null,
-        messages,
-        pending: settlePending(state.pending, messages),
-      };
-      // The node's status is the best we know until live frames say otherwise; after a gap
-      // it is fresher than ours (we may have missed a turn_end).
-      if (state.lastSeq === null || action.reload) {
-        next.running = chat.status === 'running';
-        if (!next.running) {
-          next.liveTurn = null;
-          next.liveText = '';
-          next.liveReasoning = '';
-        }
+      const next: ChatState = { ...state, chat, load: 'loaded', loadError: null };
+      if (chat.status === 'failed' && !state.sessionFailed) {
+        next.sessionFailed = { crashes: null, error: '' };
       }
+      // Once a snapshot came, it (and the frames after it) know better than this answer,
+      // which may have been read before or after it: keep the chat's metadata only.
+      if (state.epoch !== null) return next;
+      next.messages = mergeMessages(state.messages, loaded);
+      next.pending = settlePending(state.pending, next.messages);
+      if (state.lastSeq === null) next.running = chat.status === 'running';
       return next;
     }
     case 'load_failed':
       return { ...state, load: state.load === 'loaded' ? 'loaded' : 'error', loadError: action.error };
-    case 'reload_start':
-      return state.gap || state.resync ? { ...state, gap: false, resync: false } : state;
+    case 'resubscribe':
+      return state.gap ? { ...state, gap: false } : state;
     case 'frame':
       return applyFrame(state, action.frame);
     case 'send':
@@ -420,6 +515,8 @@ export function chatReducer(state: ChatState, action: ChatAction): ChatState {
       return { ...state, pending: state.pending.filter((p) => p.client_id !== action.client_id) };
     case 'chat_updated':
       return action.chat.id === state.chatId ? { ...state, chat: action.chat } : state;
+    case 'restarted':
+      return state.sessionFailed ? { ...state, sessionFailed: null } : state;
     case 'dismiss_error':
       return { ...state, errors: state.errors.filter((e) => e.key !== action.key) };
   }
@@ -441,12 +538,22 @@ export interface ToolCallView {
 }
 
 export type TranscriptItem =
-  | { kind: 'user'; key: string; text: string; pending?: PendingMessage }
+  /** A stored user message (with its id and turn) or a pending one. */
+  | { kind: 'user'; key: string; text: string; messageId?: number; turn?: number | null; pending?: PendingMessage }
   | { kind: 'assistant'; key: string; message: Message; toolCalls: ToolCallView[] }
-  | { kind: 'tool'; key: string; call: ToolCallView }
+  | { kind: 'tool'; key: string; turn: number | null; call: ToolCallView }
   | { kind: 'turn_end'; key: string; info: TurnInfo }
   | { kind: 'error'; key: string; error: ChatError }
-  | { kind: 'live'; key: string; turn: number | null; text: string; reasoning: string; toolCalls: ToolCallView[] };
+  | {
+      kind: 'live';
+      key: string;
+      turn: number | null;
+      text: string;
+      reasoning: string;
+      toolCalls: ToolCallView[];
+      /** The turn continues after a node restart. */
+      resumed: boolean;
+    };
 
 function viewFromStored(call: StoredToolCall, result: Message | undefined, live: ToolCallState | undefined, ended: boolean): ToolCallView {
   const view: ToolCallView = { call_id: call.id, name: call.name, arguments: call.arguments, state: 'running' };
@@ -505,7 +612,7 @@ export function buildTranscript(state: ChatState): TranscriptItem[] {
       claimed.add(c.call_id);
       const view = viewFromLive(c);
       if (view.state === 'running' && turnEnded(turn)) view.state = 'lost';
-      items.push({ kind: 'tool', key: `c${c.call_id}`, call: view });
+      items.push({ kind: 'tool', key: `c${c.call_id}`, turn, call: view });
     }
     const errors = state.errors.filter((e) => e.turn === turn);
     for (const e of errors) items.push({ kind: 'error', key: `e${e.key}`, error: e });
@@ -518,9 +625,9 @@ export function buildTranscript(state: ChatState): TranscriptItem[] {
     }
   };
 
-  state.messages.forEach((m, i) => {
+  const placeMessage = (m: Message, i: number) => {
     if (m.role === 'user') {
-      items.push({ kind: 'user', key: `m${m.id}`, text: m.content });
+      items.push({ kind: 'user', key: `m${m.id}`, text: m.content, messageId: m.id, turn: m.turn });
     } else if (m.role === 'assistant') {
       const calls = (m.tool_calls ?? []).map((c) => {
         claimed.add(c.id);
@@ -535,6 +642,7 @@ export function buildTranscript(state: ChatState): TranscriptItem[] {
       items.push({
         kind: 'tool',
         key: `m${m.id}`,
+        turn: m.turn,
         call: viewFromStored(
           { id: m.tool_call_id, name: m.tool_name ?? live?.name ?? 'tool', arguments: live?.arguments ?? '' },
           m,
@@ -546,7 +654,13 @@ export function buildTranscript(state: ChatState): TranscriptItem[] {
     if (m.turn !== null && lastOfTurn.get(m.turn) === i && !(liveTurnRunning && state.liveTurn === m.turn)) {
       placeTurnTail(m.turn);
     }
-  });
+  };
+
+  // Messages are in turn order, the waiting ones (turn null) last: they come after the turn
+  // in progress.
+  const firstWaiting = state.messages.findIndex((m) => m.turn === null);
+  const waitingFrom = firstWaiting < 0 ? state.messages.length : firstWaiting;
+  for (let i = 0; i < waitingFrom; i++) placeMessage(state.messages[i]!, i);
 
   // The turn in progress: text streamed but not stored yet, tool calls not on a stored message.
   if (state.running || state.liveText || state.liveReasoning) {
@@ -559,6 +673,7 @@ export function buildTranscript(state: ChatState): TranscriptItem[] {
       text: state.liveText,
       reasoning: state.liveReasoning,
       toolCalls: calls.map(viewFromLive),
+      resumed: state.liveTurn !== null && state.turns[state.liveTurn]?.resumed === true,
     });
   }
   if (state.liveTurn !== null) placeTurnTail(state.liveTurn);
@@ -567,6 +682,8 @@ export function buildTranscript(state: ChatState): TranscriptItem[] {
   const otherTurns = new Set<number>(Object.values(state.turns).map((t) => t.turn));
   for (const c of Object.values(state.toolCalls)) if (c.turn !== null) otherTurns.add(c.turn);
   for (const turn of [...otherTurns].sort((a, b) => a - b)) placeTurnTail(turn);
+
+  for (let i = waitingFrom; i < state.messages.length; i++) placeMessage(state.messages[i]!, i);
   for (const e of state.errors) {
     if (e.turn === undefined) items.push({ kind: 'error', key: `e${e.key}`, error: e });
   }

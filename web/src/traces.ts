@@ -211,7 +211,7 @@ export interface TraceStore {
   /** The last chat frame seq seen; null before the first. */
   lastSeq: number | null;
   /**
-   * Frames may have been missed (a seq gap, or a (re)subscription while no request was in
+   * Frames may have been missed (a seq gap, or a full snapshot while no request was in
    * flight): once the pages reached the end, fetch again from `tailCursor`.
    */
   needsSync: boolean;
@@ -280,9 +280,11 @@ function isTrace(frame: ChatFrame): frame is TraceFrame {
 function applyFrame(state: TraceStore, frame: ChatFrame | ErrorFrame, atUs: number): TraceStore {
   if (frame.chat_id !== state.chatId || frame.seq === undefined) return state;
   const chatFrame = frame as ChatFrame;
-  if (chatFrame.type === 'subscribed') {
-    // Frames before this subscription never reached us: unless a request is in flight (its
-    // pages will reach past this point), fetch the tail again once at the end.
+  if (chatFrame.type === 'snapshot') {
+    // Resumed: the frames we missed follow it. Full: frames before it never reached us, so
+    // unless a request is in flight (its pages will reach past this point), fetch the tail
+    // again once at the end.
+    if (chatFrame.resumed) return { ...state, lastSeq: chatFrame.seq };
     return { ...state, lastSeq: chatFrame.seq, needsSync: state.needsSync || state.load !== 'loading' };
   }
   let needsSync = state.needsSync;

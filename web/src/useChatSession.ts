@@ -1,12 +1,14 @@
-// Wires the open chat to the node: loads its history, subscribes on every (re)connect,
-// routes frames into the reducer, reloads after a seq gap, and sends messages (over the
+// Wires the open chat to the node: loads its metadata (and a first look at its messages),
+// subscribes on every (re)connect (with the last seq applied and the snapshot's epoch, so a
+// reconnect continues where it was when the node can), routes frames into the reducer,
+// subscribes again for a full snapshot after a seq gap, and sends messages (over the
 // WebSocket, with POST /api/chats/:id/messages as the fallback; the client_id makes a
 // message that is sent twice be stored once).
 
 import { useCallback, useEffect, useReducer, useRef } from 'react';
 import { errorInfo, type ErrorInfo, type ServerFrame } from './api';
-import { getChat, sendMessage } from './chat-api';
-import { chatReducer, initialChatState, type ChatAction, type ChatState } from './chatState';
+import { getChat, restartChat, sendMessage } from './chat-api';
+import { chatReducer, initialChatState, subscribeFrame, type ChatAction, type ChatState } from './chatState';
 import { newClientId, utf8Length } from './format';
 import type { NodeSocket } from './useNodeSocket';
 
@@ -27,6 +29,8 @@ export interface ChatSession {
   cancel: () => boolean;
   /** Loads the chat again from the API. */
   reload: () => void;
+  /** POST /api/chats/:id/restart for a failed session; resolves to the error, if any. */
+  restart: () => Promise<ErrorInfo | null>;
 }
 
 export function useChatSession(chatId: string | null, socket: NodeSocket): ChatSession {
@@ -64,33 +68,24 @@ export function useChatSession(chatId: string | null, socket: NodeSocket): ChatS
       socket.send({ type: 'unsubscribe', chat_id: prev.chatId });
     }
     if (chatId && (prev?.chatId !== chatId || prev.connection !== socket.connection)) {
-      socket.send({ type: 'subscribe', chat_id: chatId });
+      const current = stateRef.current.chatId === chatId ? stateRef.current : initialChatState(chatId);
+      socket.send(subscribeFrame(current));
+      if (current.gap) dispatch({ type: 'resubscribe' });
       // Messages that may have been lost with the old connection: the same client_id again.
-      if (stateRef.current.chatId === chatId) {
-        for (const p of stateRef.current.pending) {
-          if (p.state === 'sending') socket.send({ type: 'user_message', chat_id: chatId, text: p.text, client_id: p.client_id });
-        }
+      for (const p of current.pending) {
+        if (p.state === 'sending') socket.send({ type: 'user_message', chat_id: chatId, text: p.text, client_id: p.client_id });
       }
     }
     subscribed.current = { chatId, connection: socket.connection };
   }, [chatId, socket.status, socket.connection, socket.send]);
 
-  // A seq gap, or the first subscription: reload the history (merged by message id).
+  // A seq gap: frames were missed. Subscribing again without after_seq brings a full snapshot.
   useEffect(() => {
-    if (!state.resync || !chatId || state.chatId !== chatId) return;
-    // After a gap the node's status is fresher than ours; after subscribing, ours is fresh.
-    const afterGap = state.gap;
-    dispatch({ type: 'reload_start' });
-    const ctrl = new AbortController();
-    getChat(chatId, { signal: ctrl.signal }).then(
-      (chat) => dispatch({ type: 'loaded', chat, reload: afterGap }),
-      (err: unknown) => {
-        if (!ctrl.signal.aborted) dispatch({ type: 'load_failed', error: errorInfo(err) });
-      },
-    );
-    // state.gap is read with state.resync, which is what triggers this.
+    if (!state.gap || !chatId || state.chatId !== chatId || socket.status !== 'connected') return;
+    if (socket.send(subscribeFrame(state))) dispatch({ type: 'resubscribe' });
+    // Only a new gap sends again: a new connection subscribes (in full, after a gap) above.
     // eslint-disable-next-line react-hooks/exhaustive-deps
-  }, [state.resync, state.chatId, chatId]);
+  }, [state.gap, state.chatId, chatId]);
 
   useEffect(() => {
     const all = timers.current;
@@ -173,5 +168,18 @@ export function useChatSession(chatId: string | null, socket: NodeSocket): ChatS
 
   const reload = useCallback(() => bumpLoad(), []);
 
-  return { state, dispatch, onFrame, send, retry, cancel, reload };
+  const restart = useCallback(async (): Promise<ErrorInfo | null> => {
+    const id = chatIdRef.current;
+    if (!id) return { code: 'no_chat', message: 'No chat is open.' };
+    try {
+      await restartChat(id);
+      // The session runs again: its subscribers get a full snapshot.
+      if (chatIdRef.current === id) dispatch({ type: 'restarted' });
+      return null;
+    } catch (err) {
+      return errorInfo(err);
+    }
+  }, []);
+
+  return { state, dispatch, onFrame, send, retry, cancel, reload, restart };
 }

@@ -7,6 +7,7 @@ import {
   type HelloFrame,
   type ServerFrame,
 } from './api';
+import { reconnectDelay } from './reconnect';
 
 export type WsStatus = 'connecting' | 'connected' | 'disconnected';
 
@@ -18,6 +19,8 @@ export interface NodeSocketState {
   detail: string | null;
   /** Counts connections that got their hello: changes on every (re)connect, for re-subscribing. */
   connection: number;
+  /** The reconnect attempt under way or scheduled since the connection was lost; 0 while connected. */
+  attempt: number;
 }
 
 export interface NodeSocket extends NodeSocketState {
@@ -32,15 +35,13 @@ export interface NodeSocketHandlers {
   onBadFrame?: (error: Error, raw: unknown) => void;
 }
 
-const RETRY_MIN_MS = 500;
-const RETRY_MAX_MS = 10_000;
-
 /**
- * Keeps one WebSocket open to the node's /ws endpoint, reconnecting with backoff (doubling
- * from 0.5 s to 10 s, with jitter). The status becomes "connected" only once a valid hello
- * frame has arrived; a bad hello closes the connection. Later frames that do not parse are
- * reported to onBadFrame and skipped (a chat frame's seq then shows a gap, and the chat is
- * reloaded), so one unexpected frame does not cost the connection.
+ * Keeps one WebSocket open to the node's /ws endpoint, reconnecting with backoff when it closes
+ * (the node going away with 1001, a network drop): `reconnectDelay`, doubling from 0.5 s to
+ * 10 s, with jitter. The status becomes "connected" only once a valid hello frame has arrived;
+ * a bad hello closes the connection. Later frames that do not parse are reported to onBadFrame
+ * and skipped (a chat frame's seq then shows a gap, and the chat subscribes again for a full
+ * snapshot), so one unexpected frame does not cost the connection.
  */
 export function useNodeSocket(handlers?: NodeSocketHandlers | ((frame: ServerFrame) => void)): NodeSocket {
   const [state, setState] = useState<NodeSocketState>({
@@ -48,6 +49,7 @@ export function useNodeSocket(handlers?: NodeSocketHandlers | ((frame: ServerFra
     hello: null,
     detail: null,
     connection: 0,
+    attempt: 0,
   });
   const handlersRef = useRef<NodeSocketHandlers>({});
   handlersRef.current = typeof handlers === 'function' ? { onFrame: handlers } : (handlers ?? {});
@@ -56,7 +58,7 @@ export function useNodeSocket(handlers?: NodeSocketHandlers | ((frame: ServerFra
 
   useEffect(() => {
     let retryTimer: ReturnType<typeof setTimeout> | undefined;
-    let retryMs = RETRY_MIN_MS;
+    let attempt = 0;
     let stopped = false;
 
     const connect = () => {
@@ -71,8 +73,8 @@ export function useNodeSocket(handlers?: NodeSocketHandlers | ((frame: ServerFra
             const hello = parseHelloFrame(ev.data);
             gotHello = true;
             readyRef.current = true;
-            retryMs = RETRY_MIN_MS;
-            setState((s) => ({ status: 'connected', hello, detail: null, connection: s.connection + 1 }));
+            attempt = 0;
+            setState((s) => ({ status: 'connected', hello, detail: null, connection: s.connection + 1, attempt: 0 }));
           } catch (err) {
             const msg = err instanceof Error ? err.message : String(err);
             setState((s) => ({ ...s, status: 'disconnected', detail: msg }));
@@ -97,17 +99,18 @@ export function useNodeSocket(handlers?: NodeSocketHandlers | ((frame: ServerFra
           readyRef.current = false;
         }
         if (stopped) return;
+        attempt += 1;
+        const next = attempt;
         setState((s) => ({
           ...s,
           status: 'disconnected',
+          attempt: next,
           detail:
             s.status === 'disconnected' && s.detail
               ? s.detail
               : `closed (code ${ev.code}${ev.reason ? `: ${ev.reason}` : ''})`,
         }));
-        const delay = retryMs * (0.75 + Math.random() * 0.5);
-        retryTimer = setTimeout(connect, delay);
-        retryMs = Math.min(retryMs * 2, RETRY_MAX_MS);
+        retryTimer = setTimeout(connect, reconnectDelay(next));
       };
     };
 

@@ -82,7 +82,7 @@ export function useTraces(chatId: string | null): Traces {
   }, [request]);
 
   const onFrame = useCallback((frame: ServerFrame) => {
-    if (!chatIdRef.current || frame.type === 'hello' || frame.type === 'pong') return;
+    if (!chatIdRef.current || frame.type === 'hello' || frame.type === 'pong' || frame.type === 'session_failed') return;
     dispatch({ type: 'frame', frame, atUs: Date.now() * 1000 });
   }, []);
 
