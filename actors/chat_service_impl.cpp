@@ -64,19 +64,21 @@ chat::result<std::vector<chat::chat_record>> chat_service_impl::list_chats() {
 }
 
 chat::result<chat::chat_view> chat_service_impl::get_chat(const std::string& id) {
-  auto view = with_repo<chat::chat_view>(
-    [&](storage::chat_repository& repo) -> chat::result<chat::chat_view> {
+  // The status first: "idle" then means the messages read after it hold
+  // everything the last turn wrote.
+  std::string status = "idle";
+  {
+    caf::scoped_actor self{sys_};
+    self->request(registry_, std::chrono::seconds(2), status_atom::value, id)
+      .receive([&](const std::string& s) { status = s; }, [](caf::error&) {});
+  }
+  return with_repo<chat::chat_view>(
+    [&](storage::chat_repository&) -> chat::result<chat::chat_view> {
       auto img = sessions_->load(id);
       if (!img)
         return not_found(id);
-      return chat::chat_view{img->chat, img->conversation(), "idle"};
+      return chat::chat_view{img->chat, img->conversation(), status};
     });
-  if (auto* v = std::get_if<chat::chat_view>(&view)) {
-    caf::scoped_actor self{sys_};
-    self->request(registry_, std::chrono::seconds(2), status_atom::value, id)
-      .receive([&](const std::string& status) { v->status = status; }, [](caf::error&) {});
-  }
-  return view;
 }
 
 chat::result<chat::chat_record> chat_service_impl::archive_chat(const std::string& id) {
@@ -147,9 +149,9 @@ chat::result<chat::chat_record> chat_service_impl::fork(const std::string& chat_
       for (auto& t : repo.timeline(chat_id))
         finished = finished || (t.turn == turn && t.outcome != "running");
       if (!finished)
-        return chat::service_error{400, "invalid_argument",
-                                   fmt::format("turn {} of chat {} has not finished", turn,
-                                               chat_id)};
+        return chat::service_error{
+          400, "invalid_argument",
+          fmt::format("turn {} of chat {} has not finished", turn, chat_id)};
       chat::chat_record fork;
       fork.id = random_id("c_", 16);
       fork.workspace = source->workspace;

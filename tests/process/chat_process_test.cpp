@@ -9,86 +9,12 @@
 #include <nlohmann/json.hpp>
 
 #include "runtime/poll.hpp"
-#include "tests/support/fake_model_server.hpp"
-#include "tests/support/http_client.hpp"
-#include "tests/support/node_process.hpp"
-#include "tests/support/temp_dir.hpp"
-#include "tests/support/test_database.hpp"
+#include "tests/process/chat_process_fixture.hpp"
 
 using namespace boocode;
 using namespace std::chrono_literals;
 using nlohmann::json;
 using test::fake_reply;
-
-class ChatProcessTest : public ::testing::Test {
-protected:
-  void SetUp() override {
-    std::filesystem::create_directories(workspace_);
-    std::filesystem::permissions(workspace_, std::filesystem::perms::all);
-    start_node();
-  }
-
-  /// Starts the node, logging to `log` (a new file per start: the ready line is read from it).
-  void start_node(const std::string& log = "node.log") {
-    node_ = std::make_unique<test::node_process>(
-      std::vector<std::string>{"serve", "--listen", "127.0.0.1:0", "--data-dir",
-                               (dir_ / "data").string(), "--database-url", db_.conninfo(),
-                               "--model-base-url", model_.base_url(), "--model", "fake-model",
-                               "--model-api-key", "sk-secret-key"},
-      dir_ / log);
-    node_->wait_ready();
-    to_ = node_->address();
-  }
-
-  void TearDown() override {
-    node_->signal(SIGTERM);
-    EXPECT_EQ(node_->wait_exit(20s), 0) << node_->output();
-    if (HasFailure())
-      std::cerr << "node output:\n" << node_->output() << "\n";
-    EXPECT_EQ(node_->output().find("sk-secret-key"), std::string::npos) << "the API key was logged";
-  }
-
-  std::string create_chat() {
-    auto res =
-      test::http_call(to_, "POST", "/api/chats", json{{"workspace", workspace_.string()}}.dump());
-    EXPECT_EQ(res.status, 201) << res.body;
-    return res.json()["id"];
-  }
-
-  /// Reads frames until one of `type` for `chat` arrives; all frames read so far.
-  static std::vector<json> read_until(test::ws_client& ws, const std::string& type,
-                                      std::chrono::milliseconds timeout = 30s) {
-    std::vector<json> frames;
-    auto deadline = std::chrono::steady_clock::now() + timeout;
-    while (std::chrono::steady_clock::now() < deadline) {
-      auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
-        deadline - std::chrono::steady_clock::now());
-      auto text = ws.read_text(left);
-      if (!text)
-        break;
-      frames.push_back(json::parse(*text));
-      if (frames.back()["type"] == type)
-        return frames;
-    }
-    ADD_FAILURE() << "no " << type << " frame; got " << json(frames).dump();
-    return frames;
-  }
-
-  static std::vector<json> of_type(const std::vector<json>& frames, const std::string& type) {
-    std::vector<json> out;
-    for (auto& f : frames)
-      if (f["type"] == type)
-        out.push_back(f);
-    return out;
-  }
-
-  test::temp_dir dir_;
-  test::test_database db_{false}; // the node migrates it
-  std::filesystem::path workspace_ = dir_ / "workspace";
-  test::fake_model_server model_;
-  std::unique_ptr<test::node_process> node_;
-  test::endpoint to_;
-};
 
 TEST_F(ChatProcessTest, AModelWritesAFileAndRunsACommand) {
   model_.enqueue(fake_reply::tool_reply("write_file", R"({"path":"notes.txt","content":"hi\n"})"));
@@ -238,17 +164,6 @@ TEST_F(ChatProcessTest, BadInputGetsClearErrorsAndChangesNothing) {
     test::http_call(to_, "POST", "/api/chats/" + id + "/messages", R"({"text":"x"})").status, 409);
 }
 
-namespace {
-
-/// GETs a JSON document, expecting `status`.
-json get_json(const test::endpoint& to, const std::string& target, int status = 200) {
-  auto res = test::http_call(to, "GET", target);
-  EXPECT_EQ(res.status, status) << target << ": " << res.body;
-  return res.json();
-}
-
-} // namespace
-
 TEST_F(ChatProcessTest, EveryCallIsTracedLiveThenServedInPages) {
   model_.enqueue(fake_reply::tool_reply("write_file", R"({"path":"a.txt","content":"x"})"));
   model_.enqueue(fake_reply::tool_reply("run_command", R"({"argv":["cat","a.txt"]})"));
@@ -290,7 +205,7 @@ TEST_F(ChatProcessTest, EveryCallIsTracedLiveThenServedInPages) {
   json items;
   EXPECT_TRUE(poll_until(10s,
                          [&] {
-                           items = get_json(to_, "/api/chats/" + id + "/traces")["items"];
+                           items = test::get_json(to_, "/api/chats/" + id + "/traces")["items"];
                            return items.size() == 5;
                          }))
     << items.dump();
@@ -326,8 +241,8 @@ TEST_F(ChatProcessTest, EveryCallIsTracedLiveThenServedInPages) {
   std::string cursor;
   int pages = 0;
   do {
-    auto page = get_json(to_, "/api/chats/" + id + "/traces?limit=2" +
-                                (cursor.empty() ? "" : "&cursor=" + cursor));
+    auto page = test::get_json(to_, "/api/chats/" + id + "/traces?limit=2" +
+                                      (cursor.empty() ? "" : "&cursor=" + cursor));
     for (auto& item : page["items"])
       paged.push_back(item["id"]);
     cursor = page["next_cursor"].is_null() ? "" : page["next_cursor"].get<std::string>();
@@ -337,10 +252,11 @@ TEST_F(ChatProcessTest, EveryCallIsTracedLiveThenServedInPages) {
   ASSERT_EQ(paged.size(), 5u);
   for (size_t i = 0; i < 5; ++i)
     EXPECT_EQ(paged[i], items[i]["id"]);
-  EXPECT_EQ(get_json(to_, "/api/chats/" + id + "/traces?tool=run_command")["items"].size(), 1u);
-  EXPECT_EQ(get_json(to_, "/api/chats/" + id + "/traces?tool=model&outcome=ok")["items"].size(),
-            3u);
-  EXPECT_TRUE(get_json(to_, "/api/chats/" + id + "/traces?outcome=error")["items"].empty());
+  EXPECT_EQ(test::get_json(to_, "/api/chats/" + id + "/traces?tool=run_command")["items"].size(),
+            1u);
+  EXPECT_EQ(
+    test::get_json(to_, "/api/chats/" + id + "/traces?tool=model&outcome=ok")["items"].size(), 3u);
+  EXPECT_TRUE(test::get_json(to_, "/api/chats/" + id + "/traces?outcome=error")["items"].empty());
 
   // Bad parameters: 400 with a reason; an unknown chat: 404.
   for (auto q : {"limit=0", "limit=501", "limit=x", "cursor=abc", "outcome=fine",
@@ -349,8 +265,8 @@ TEST_F(ChatProcessTest, EveryCallIsTracedLiveThenServedInPages) {
     EXPECT_EQ(res.status, 400) << q;
     EXPECT_EQ(res.json()["error"]["code"], "invalid_argument") << q;
   }
-  get_json(to_, "/api/chats/c_nope/traces", 404);
-  auto health = get_json(to_, "/api/health");
+  test::get_json(to_, "/api/chats/c_nope/traces", 404);
+  auto health = test::get_json(to_, "/api/health");
   EXPECT_EQ(health["traces"]["written"], 5);
   EXPECT_EQ(health["traces"]["dropped"], 0);
 }
@@ -372,7 +288,7 @@ TEST_F(ChatProcessTest, ACallRunningWhenTheNodeStopsIsTracedAsInterrupted) {
             "interrupted");
   EXPECT_EQ(db_.scalar("SELECT count(*) FROM tool_traces WHERE kind = 'model'"), "1");
   start_node("node-2.log"); // for TearDown, and the API still serves the trace after a restart
-  auto items = get_json(to_, "/api/chats/" + id + "/traces?outcome=interrupted")["items"];
+  auto items = test::get_json(to_, "/api/chats/" + id + "/traces?outcome=interrupted")["items"];
   ASSERT_EQ(items.size(), 1u);
   EXPECT_EQ(items[0]["tool"], "run_command");
   EXPECT_EQ(items[0]["error"], "the node stopped while the call ran");

@@ -318,6 +318,11 @@ void fake_model_server::enqueue(fake_reply reply) {
   impl_->replies.push_back(std::move(reply));
 }
 
+void fake_model_server::clear_replies() {
+  std::lock_guard guard{impl_->mtx};
+  impl_->replies.clear();
+}
+
 std::vector<fake_request> fake_model_server::requests() const {
   std::lock_guard guard{impl_->mtx};
   return impl_->received;

@@ -62,6 +62,8 @@ public:
   uint16_t port() const;
 
   void enqueue(fake_reply reply);
+  /// Drops the replies not served yet.
+  void clear_replies();
 
   std::vector<fake_request> requests() const;
   size_t request_count() const;

@@ -90,4 +90,26 @@ std::string test_database::scalar(const std::string& sql) const {
   return r[0][0].c_str();
 }
 
+struct held_transaction::impl {
+  explicit impl(const std::string& conninfo) : conn(conninfo), tx(conn) {}
+  pqxx::connection conn;
+  pqxx::work tx;
+};
+
+held_transaction::held_transaction(const std::string& conninfo, const std::string& sql)
+  : impl_(std::make_unique<impl>(conninfo)) {
+  impl_->tx.exec(sql);
+}
+
+held_transaction::~held_transaction() {
+  release();
+}
+
+void held_transaction::release() {
+  if (impl_) {
+    impl_->tx.abort();
+    impl_.reset();
+  }
+}
+
 } // namespace boocode::test

@@ -1,5 +1,6 @@
 #pragma once
 
+#include <memory>
 #include <string>
 
 namespace boocode::test {
@@ -30,6 +31,22 @@ public:
 private:
   std::string name_;
   std::string conninfo_;
+};
+
+/// A transaction held open on a database, e.g. to hold a row lock that a
+/// node's write must wait for; rolled back by release() or the destructor.
+class held_transaction {
+public:
+  /// Opens a connection, begins, and runs `sql` (e.g. SELECT ... FOR UPDATE).
+  held_transaction(const std::string& conninfo, const std::string& sql);
+  ~held_transaction();
+  held_transaction(const held_transaction&) = delete;
+  held_transaction& operator=(const held_transaction&) = delete;
+  void release();
+
+private:
+  struct impl;
+  std::unique_ptr<impl> impl_;
 };
 
 } // namespace boocode::test

@@ -1,0 +1,104 @@
+#pragma once
+
+// The fixture of the chat process tests: a real node on the run's PostgreSQL,
+// a fake OpenAI-compatible model over HTTP, a workspace folder, and helpers
+// to talk to the node over REST and WebSocket.
+#include <chrono>
+#include <csignal>
+#include <filesystem>
+#include <iostream>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
+
+#include "tests/support/fake_model_server.hpp"
+#include "tests/support/http_client.hpp"
+#include "tests/support/node_process.hpp"
+#include "tests/support/temp_dir.hpp"
+#include "tests/support/test_database.hpp"
+
+namespace boocode::test {
+
+/// GETs a JSON document, expecting `status`.
+inline nlohmann::json get_json(const endpoint& to, const std::string& target, int status = 200) {
+  auto res = http_call(to, "GET", target);
+  EXPECT_EQ(res.status, status) << target << ": " << res.body;
+  return res.json();
+}
+
+} // namespace boocode::test
+
+class ChatProcessTest : public ::testing::Test {
+protected:
+  void SetUp() override {
+    std::filesystem::create_directories(workspace_);
+    std::filesystem::permissions(workspace_, std::filesystem::perms::all);
+    start_node();
+  }
+
+  /// Starts the node, logging to `log` (a new file per start: the ready line is read from it).
+  void start_node(const std::string& log = "node.log") {
+    node_ = std::make_unique<boocode::test::node_process>(
+      std::vector<std::string>{"serve", "--listen", "127.0.0.1:0", "--data-dir",
+                               (dir_ / "data").string(), "--database-url", db_.conninfo(),
+                               "--model-base-url", model_.base_url(), "--model", "fake-model",
+                               "--model-api-key", "sk-secret-key"},
+      dir_ / log);
+    node_->wait_ready();
+    to_ = node_->address();
+  }
+
+  void TearDown() override {
+    node_->signal(SIGTERM);
+    EXPECT_EQ(node_->wait_exit(std::chrono::seconds(20)), 0) << node_->output();
+    if (HasFailure())
+      std::cerr << "node output:\n" << node_->output() << "\n";
+    EXPECT_EQ(node_->output().find("sk-secret-key"), std::string::npos) << "the API key was logged";
+  }
+
+  std::string create_chat() {
+    auto res = boocode::test::http_call(to_, "POST", "/api/chats",
+                                        nlohmann::json{{"workspace", workspace_.string()}}.dump());
+    EXPECT_EQ(res.status, 201) << res.body;
+    return res.json()["id"];
+  }
+
+  /// Reads frames until one of `type` for `chat` arrives; all frames read so far.
+  static std::vector<nlohmann::json>
+  read_until(boocode::test::ws_client& ws, const std::string& type,
+             std::chrono::milliseconds timeout = std::chrono::seconds(30)) {
+    std::vector<nlohmann::json> frames;
+    auto deadline = std::chrono::steady_clock::now() + timeout;
+    while (std::chrono::steady_clock::now() < deadline) {
+      auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
+        deadline - std::chrono::steady_clock::now());
+      auto text = ws.read_text(left);
+      if (!text)
+        break;
+      frames.push_back(nlohmann::json::parse(*text));
+      if (frames.back()["type"] == type)
+        return frames;
+    }
+    ADD_FAILURE() << "no " << type << " frame; got " << nlohmann::json(frames).dump();
+    return frames;
+  }
+
+  static std::vector<nlohmann::json> of_type(const std::vector<nlohmann::json>& frames,
+                                             const std::string& type) {
+    std::vector<nlohmann::json> out;
+    for (auto& f : frames)
+      if (f["type"] == type)
+        out.push_back(f);
+    return out;
+  }
+
+  boocode::test::temp_dir dir_;
+  boocode::test::test_database db_{false}; // the node migrates it
+  std::filesystem::path workspace_ = dir_ / "workspace";
+  boocode::test::fake_model_server model_;
+  std::unique_ptr<boocode::test::node_process> node_;
+  boocode::test::endpoint to_;
+};

@@ -1,0 +1,282 @@
+// The durability contract with real crashes: the node is killed with SIGKILL
+// at each dangerous moment of a turn, restarted on the same database, and
+// must lose no acknowledged message, repeat no finished step and report an
+// interrupted command. PostgreSQL is real; the pauses that put the node at an
+// exact moment are made in the database (a trigger waiting on a lock the test
+// holds), not in the node.
+#include <csignal>
+#include <fstream>
+#include <random>
+#include <thread>
+
+#include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
+
+#include "runtime/poll.hpp"
+#include "tests/process/chat_process_fixture.hpp"
+
+using namespace boocode;
+using namespace std::chrono_literals;
+using nlohmann::json;
+using test::fake_reply;
+
+namespace {
+
+constexpr int pause_lock = 4242;
+
+std::vector<std::string> lines_of(const std::filesystem::path& p) {
+  std::vector<std::string> out;
+  std::ifstream in(p);
+  for (std::string line; std::getline(in, line);)
+    out.push_back(line);
+  return out;
+}
+
+json run_command(const std::string& script) {
+  return json{{"argv", {"sh", "-c", script}}};
+}
+
+fake_reply tool_calls(std::vector<std::pair<std::string, json>> calls) {
+  fake_reply r;
+  for (auto& [name, args] : calls)
+    r.tool_calls.emplace_back(name, args.dump());
+  return r;
+}
+
+} // namespace
+
+class DurabilityTest : public ChatProcessTest {
+protected:
+  /// SIGKILL: no shutdown code runs, as in a crash or an OOM kill.
+  void kill_node() {
+    node_->signal(SIGKILL);
+    ASSERT_EQ(node_->wait_exit(20s), 128 + SIGKILL);
+  }
+
+  void restart_node() { start_node("node-" + std::to_string(++starts_) + ".log"); }
+
+  int64_t post(const std::string& id, const std::string& text, const std::string& client_id) {
+    auto res = test::http_call(to_, "POST", "/api/chats/" + id + "/messages",
+                               json{{"text", text}, {"client_id", client_id}}.dump());
+    EXPECT_EQ(res.status, 202) << res.body;
+    return res.json().value("message_id", int64_t{0});
+  }
+
+  /// The chat once nothing is left to do: idle, nothing running in the
+  /// timeline, no message waiting.
+  json wait_done(const std::string& id, std::chrono::milliseconds timeout = 30s) {
+    json chat;
+    bool done = poll_until(timeout, [&] {
+      // The timeline first: once its last turn finished, the chat read after
+      // it holds everything that turn wrote.
+      auto tl = test::get_json(to_, "/api/chats/" + id + "/timeline")["turns"];
+      if (tl.empty() || tl.back()["outcome"] == "running")
+        return false;
+      chat = test::get_json(to_, "/api/chats/" + id);
+      if (chat["status"] != "idle")
+        return false;
+      for (auto& m : chat["messages"])
+        if (m["turn"].is_null())
+          return false;
+      return true;
+    });
+    EXPECT_TRUE(done) << "the chat did not finish: " << chat.dump();
+    return chat;
+  }
+
+  static std::vector<json> of_role(const json& chat, const std::string& role) {
+    std::vector<json> out;
+    for (auto& m : chat["messages"])
+      if (m["role"] == role)
+        out.push_back(m);
+    return out;
+  }
+
+  /// Makes the node's next write that matches (a row inserted into `table`
+  /// where `when`, in SQL over NEW) wait inside its transaction until the
+  /// returned lock is released; waits until the node is waiting there.
+  std::unique_ptr<test::held_transaction> pause_at(const std::string& table,
+                                                   const std::string& when) {
+    db_.scalar("CREATE OR REPLACE FUNCTION boocode_test_pause() RETURNS trigger AS $$"
+               " BEGIN PERFORM pg_advisory_xact_lock_shared(" +
+               std::to_string(pause_lock) + "); RETURN NEW; END $$ LANGUAGE plpgsql");
+    db_.scalar("CREATE TRIGGER boocode_test_pause BEFORE INSERT ON " + table +
+               " FOR EACH ROW WHEN (" + when + ") EXECUTE FUNCTION boocode_test_pause()");
+    return std::make_unique<test::held_transaction>(
+      db_.conninfo(), "SELECT pg_advisory_xact_lock(" + std::to_string(pause_lock) + ")");
+  }
+
+  bool node_is_paused(std::chrono::milliseconds timeout = 30s) {
+    return poll_until(timeout, [&] {
+      return db_.scalar("SELECT count(*) FROM pg_stat_activity WHERE wait_event = 'advisory'") !=
+             "0";
+    });
+  }
+
+  void unpause(const std::string& table, std::unique_ptr<test::held_transaction>& lock) {
+    lock->release();
+    db_.scalar("DROP TRIGGER boocode_test_pause ON " + table);
+  }
+
+  int starts_ = 1;
+};
+
+// Killed while the model streams its answer: the answer was not journaled, so
+// the resumed turn asks again; the acknowledged message is answered once.
+TEST_F(DurabilityTest, AKillWhileTheModelStreamsLosesNothing) {
+  auto slow = fake_reply::text_reply(std::string(400, 'a'));
+  slow.interval = 50ms;
+  model_.enqueue(slow);
+  model_.enqueue(fake_reply::text_reply("The complete answer."));
+  auto id = create_chat();
+  test::ws_client ws{to_};
+  ASSERT_TRUE(ws.read_text());
+  ws.send_text(json{{"type", "subscribe"}, {"chat_id", id}}.dump());
+  read_until(ws, "snapshot");
+  auto msg_id = post(id, "hello", "m-1");
+  read_until(ws, "assistant_delta");
+  kill_node();
+  restart_node();
+  auto chat = wait_done(id);
+  auto users = of_role(chat, "user");
+  ASSERT_EQ(users.size(), 1u);
+  EXPECT_EQ(users[0]["id"], msg_id);
+  EXPECT_EQ(users[0]["content"], "hello");
+  auto replies = of_role(chat, "assistant");
+  ASSERT_EQ(replies.size(), 1u);
+  EXPECT_EQ(replies[0]["content"], "The complete answer.");
+  EXPECT_EQ(model_.request_count(), 2u);
+  auto tl = test::get_json(to_, "/api/chats/" + id + "/timeline")["turns"];
+  ASSERT_EQ(tl.size(), 1u);
+  EXPECT_EQ(tl[0]["outcome"], "completed");
+}
+
+// Killed while run_command runs: the command is not run again; the model is
+// told it was interrupted and the trace shows it.
+TEST_F(DurabilityTest, AKillWhileACommandRunsReportsItInterrupted) {
+  model_.enqueue(tool_calls(
+    {{"run_command", run_command("echo run >> runs.txt; echo $$ > sleeper.pid; exec sleep 30")}}));
+  model_.enqueue(fake_reply::text_reply("It was interrupted; I will check first."));
+  auto id = create_chat();
+  post(id, "run it", "m-1");
+  ASSERT_TRUE(poll_until(30s, [&] { return lines_of(workspace_ / "sleeper.pid").size() == 1; }));
+  kill_node();
+  restart_node();
+  auto chat = wait_done(id);
+  // The orphaned command of the killed node is still running; stop it.
+  ::kill(std::stoi(lines_of(workspace_ / "sleeper.pid").at(0)), SIGKILL);
+  EXPECT_EQ(lines_of(workspace_ / "runs.txt").size(), 1u) << "the command ran again";
+  auto results = of_role(chat, "tool");
+  ASSERT_EQ(results.size(), 1u) << chat.dump();
+  EXPECT_EQ(results[0]["outcome"], "interrupted");
+  EXPECT_NE(results[0]["content"].get<std::string>().find("interrupted"), std::string::npos);
+  ASSERT_EQ(of_role(chat, "assistant").size(), 2u);
+  // The model was asked twice in all: the tool call, then after the interruption.
+  auto reqs = model_.requests();
+  ASSERT_EQ(reqs.size(), 2u);
+  EXPECT_EQ(reqs[1].body["messages"].back()["role"], "tool");
+  EXPECT_EQ(reqs[1].body["messages"].back()["content"], results[0]["content"]);
+  json items;
+  EXPECT_TRUE(poll_until(10s,
+                         [&] {
+                           items = test::get_json(to_, "/api/chats/" + id +
+                                                         "/traces?outcome=interrupted")["items"];
+                           return items.size() == 1;
+                         }))
+    << items.dump();
+}
+
+// Killed between two tool calls (the first finished and journaled, the
+// second not started): the first does not run again, the second runs once.
+TEST_F(DurabilityTest, AKillBetweenTwoToolCallsRunsEachOnce) {
+  model_.enqueue(tool_calls({{"run_command", run_command("echo a >> a.txt")},
+                             {"run_command", run_command("echo b >> b.txt")}}));
+  model_.enqueue(fake_reply::text_reply("Both ran."));
+  auto id = create_chat();
+  auto lock = pause_at("turn_journal", "NEW.step = 't1.1' AND NEW.kind = 'intent'");
+  post(id, "run both", "m-1");
+  ASSERT_TRUE(node_is_paused());
+  EXPECT_EQ(lines_of(workspace_ / "a.txt").size(), 1u);
+  EXPECT_FALSE(std::filesystem::exists(workspace_ / "b.txt"));
+  kill_node();
+  unpause("turn_journal", lock);
+  restart_node();
+  auto chat = wait_done(id);
+  EXPECT_EQ(lines_of(workspace_ / "a.txt").size(), 1u) << "the finished call ran again";
+  EXPECT_EQ(lines_of(workspace_ / "b.txt").size(), 1u);
+  auto results = of_role(chat, "tool");
+  ASSERT_EQ(results.size(), 2u);
+  EXPECT_EQ(results[0]["outcome"], "ok");
+  EXPECT_EQ(results[1]["outcome"], "ok");
+  EXPECT_EQ(of_role(chat, "assistant").back()["content"], "Both ran.");
+  EXPECT_EQ(model_.request_count(), 2u);
+}
+
+// Killed inside the checkpoint transaction: none of it is committed, the
+// resumed turn has every step in its journal and checkpoints again without
+// asking the model; nothing is duplicated.
+TEST_F(DurabilityTest, AKillDuringTheCheckpointCommitsItOnce) {
+  model_.enqueue(tool_calls({{"run_command", run_command("echo x >> x.txt")}}));
+  model_.enqueue(fake_reply::text_reply("Done."));
+  auto id = create_chat();
+  auto lock = pause_at("chat_turns", "true");
+  post(id, "go", "m-1");
+  ASSERT_TRUE(node_is_paused());
+  kill_node();
+  unpause("chat_turns", lock);
+  EXPECT_EQ(db_.scalar("SELECT count(*) FROM messages"), "0") << "a half checkpoint committed";
+  restart_node();
+  auto chat = wait_done(id);
+  EXPECT_EQ(model_.request_count(), 2u) << "the model was asked again for a reply it had";
+  EXPECT_EQ(lines_of(workspace_ / "x.txt").size(), 1u);
+  ASSERT_EQ(chat["messages"].size(), 4u) << chat.dump(); // user, call, result, answer
+  EXPECT_EQ(db_.scalar("SELECT count(*) FROM chat_turns"), "1");
+  EXPECT_EQ(db_.scalar("SELECT count(*) FROM turn_journal"), "0");
+  EXPECT_EQ(db_.scalar("SELECT count(*) FROM inbox WHERE consumed_at IS NULL"), "0");
+}
+
+// SIGKILL at random moments of turns with side effects, many times (bounded
+// in time): every acknowledged message is answered exactly once and no side
+// effect happens twice.
+TEST_F(DurabilityTest, KillsAtRandomMomentsLoseAndRepeatNothing) {
+  std::mt19937 rng{std::random_device{}()};
+  std::uniform_int_distribution<int> delay_ms{0, 600};
+  auto deadline = std::chrono::steady_clock::now() + 60s;
+  int rounds = 0;
+  while (rounds < 3 || (rounds < 20 && std::chrono::steady_clock::now() < deadline)) {
+    ++rounds;
+    auto tag = "r" + std::to_string(rounds);
+    auto id = create_chat();
+    auto effects = tag + ".txt";
+    model_.enqueue(tool_calls({{"run_command", run_command("echo a >> " + effects)},
+                               {"run_command", run_command("sleep 0.2; echo b >> " + effects)}}));
+    for (int i = 0; i < 3; ++i) // the killed node may have used one
+      model_.enqueue(fake_reply::text_reply("answer " + tag));
+    auto msg_id = post(id, "question " + tag, tag);
+    std::this_thread::sleep_for(std::chrono::milliseconds(delay_ms(rng))); // the random moment
+    kill_node();
+    restart_node();
+    auto chat = wait_done(id);
+    auto users = of_role(chat, "user");
+    ASSERT_EQ(users.size(), 1u) << tag << ": " << chat.dump();
+    EXPECT_EQ(users[0]["id"], msg_id);
+    auto replies = of_role(chat, "assistant");
+    ASSERT_FALSE(replies.empty()) << tag;
+    EXPECT_EQ(replies.back()["content"], "answer " + tag) << tag << ": " << chat.dump();
+    int finals = 0;
+    for (auto& r : replies)
+      finals += r["content"] == "answer " + tag ? 1 : 0;
+    EXPECT_EQ(finals, 1) << tag << ": answered more than once";
+    auto lines = lines_of(workspace_ / effects);
+    EXPECT_LE(std::count(lines.begin(), lines.end(), "a"), 1) << tag;
+    EXPECT_LE(std::count(lines.begin(), lines.end(), "b"), 1) << tag;
+    // A call whose result says ok really happened once.
+    for (auto& t : of_role(chat, "tool"))
+      if (t["outcome"] == "ok")
+        EXPECT_FALSE(lines.empty()) << tag;
+    auto tl = test::get_json(to_, "/api/chats/" + id + "/timeline")["turns"];
+    EXPECT_EQ(tl.size(), 1u) << tag;
+    model_.clear_replies(); // what the killed node did not use
+  }
+  std::cerr << rounds << " rounds of kill and resume\n";
+}
