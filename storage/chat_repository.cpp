@@ -130,8 +130,8 @@ chat::chat_record chat_repository::fork_chat(const std::string& chat_id, int tur
     if (fork.build_command)
       build = nlohmann::json(*fork.build_command).dump();
     pqxx::work tx{c};
-    auto finished = tx.exec_params(
-      "SELECT 1 FROM chat_turns WHERE chat_id = $1 AND turn = $2", chat_id, turn);
+    auto finished =
+      tx.exec_params("SELECT 1 FROM chat_turns WHERE chat_id = $1 AND turn = $2", chat_id, turn);
     if (finished.empty())
       throw storage_error(fmt::format("fork chat: turn {} of {} has not finished", turn, chat_id));
     auto row =
