@@ -271,8 +271,9 @@ TEST_F(ChatProcessTest, EveryCallIsTracedLiveThenServedInPages) {
   EXPECT_EQ(health["traces"]["dropped"], 0);
 }
 
-TEST_F(ChatProcessTest, ACallRunningWhenTheNodeStopsIsTracedAsInterrupted) {
+TEST_F(ChatProcessTest, ACallRunningWhenTheNodeStopsIsTracedAsInterruptedAndResumed) {
   model_.enqueue(fake_reply::tool_reply("run_command", R"({"argv":["sleep","60"]})"));
+  model_.enqueue(fake_reply::text_reply("The wait was interrupted."));
   auto id = create_chat();
   test::ws_client ws{to_};
   ASSERT_TRUE(ws.read_text());
@@ -287,9 +288,31 @@ TEST_F(ChatProcessTest, ACallRunningWhenTheNodeStopsIsTracedAsInterrupted) {
   EXPECT_EQ(db_.scalar("SELECT outcome FROM tool_traces WHERE id = '" + trace_id + "'"),
             "interrupted");
   EXPECT_EQ(db_.scalar("SELECT count(*) FROM tool_traces WHERE kind = 'model'"), "1");
-  start_node("node-2.log"); // for TearDown, and the API still serves the trace after a restart
-  auto items = test::get_json(to_, "/api/chats/" + id + "/traces?outcome=interrupted")["items"];
-  ASSERT_EQ(items.size(), 1u);
+  // The turn was left in its journal, not ended: the next start resumes it,
+  // reports the command as interrupted (not run again) and lets the model answer.
+  EXPECT_EQ(db_.scalar("SELECT count(*) FROM messages"), "0");
+  start_node("node-2.log");
+  json turns;
+  ASSERT_TRUE(poll_until(30s,
+                         [&] {
+                           turns = test::get_json(to_, "/api/chats/" + id + "/timeline")["turns"];
+                           return turns.size() == 1 && turns[0]["outcome"] == "completed";
+                         }))
+    << turns.dump();
+  auto chat = test::get_json(to_, "/api/chats/" + id);
+  ASSERT_EQ(chat["messages"].size(), 4u) << chat.dump();
+  EXPECT_EQ(chat["messages"][2]["outcome"], "interrupted");
+  EXPECT_EQ(chat["messages"][3]["content"], "The wait was interrupted.");
+  json items;
+  EXPECT_TRUE(poll_until(10s,
+                         [&] {
+                           items = test::get_json(to_, "/api/chats/" + id +
+                                                         "/traces?outcome=interrupted")["items"];
+                           return items.size() == 2;
+                         }))
+    << items.dump();
+  ASSERT_EQ(items.size(), 2u);
   EXPECT_EQ(items[0]["tool"], "run_command");
   EXPECT_EQ(items[0]["error"], "the node stopped while the call ran");
+  EXPECT_EQ(items[1]["tool"], "run_command");
 }

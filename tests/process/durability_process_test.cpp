@@ -280,3 +280,53 @@ TEST_F(DurabilityTest, KillsAtRandomMomentsLoseAndRepeatNothing) {
   }
   std::cerr << rounds << " rounds of kill and resume\n";
 }
+
+// A session whose writes keep failing crashes; its supervisor restarts it with
+// backoff, marks it failed after 5 crashes within a minute and tells its
+// subscribers; restarted by hand once the fault is gone, it answers the
+// message that waited, once.
+TEST_F(DurabilityTest, ACrashingSessionIsRestartedThenFailedThenRestartedByHand) {
+  for (int i = 0; i < 5; ++i)
+    model_.enqueue(fake_reply::text_reply("lost " + std::to_string(i)));
+  model_.enqueue(fake_reply::text_reply("The answer."));
+  auto id = create_chat();
+  db_.scalar("CREATE OR REPLACE FUNCTION boocode_test_refuse() RETURNS trigger AS $$"
+             " BEGIN RAISE EXCEPTION 'refused by the test'; END $$ LANGUAGE plpgsql");
+  db_.scalar("CREATE TRIGGER boocode_test_refuse BEFORE INSERT ON turn_journal FOR EACH ROW"
+             " WHEN (NEW.kind = 'message') EXECUTE FUNCTION boocode_test_refuse()");
+  test::ws_client ws{to_};
+  ASSERT_TRUE(ws.read_text());
+  ws.send_text(json{{"type", "subscribe"}, {"chat_id", id}}.dump());
+  read_until(ws, "snapshot");
+  post(id, "are you there?", "m-1");
+  auto frames = read_until(ws, "session_failed", 60s);
+  ASSERT_FALSE(frames.empty());
+  EXPECT_EQ(frames.back()["crashes"], 5);
+  EXPECT_NE(frames.back()["error"].get<std::string>().find("the turn failed"), std::string::npos);
+  // Each restart sent a fresh snapshot; each crash was shown.
+  EXPECT_GE(of_type(frames, "snapshot").size(), 4u);
+  EXPECT_EQ(of_type(frames, "error").size(), 5u);
+  EXPECT_EQ(model_.request_count(), 5u);
+  EXPECT_EQ(test::get_json(to_, "/api/chats/" + id)["status"], "failed");
+  // The message waits; nothing restarts the session by itself.
+  auto failed = test::get_json(to_, "/api/chats/" + id);
+  ASSERT_EQ(failed["messages"].size(), 1u);
+  EXPECT_EQ(failed["messages"][0]["content"], "are you there?");
+
+  db_.scalar("DROP TRIGGER boocode_test_refuse ON turn_journal");
+  auto res = test::http_call(to_, "POST", "/api/chats/" + id + "/restart", "{}");
+  ASSERT_EQ(res.status, 200) << res.body;
+  EXPECT_EQ(res.json()["restarted"], true);
+  frames = read_until(ws, "turn_end");
+  ASSERT_FALSE(frames.empty());
+  EXPECT_EQ(frames.back()["outcome"], "completed");
+  auto chat = wait_done(id);
+  auto replies = of_role(chat, "assistant");
+  ASSERT_EQ(replies.size(), 1u);
+  EXPECT_EQ(replies[0]["content"], "The answer.");
+  EXPECT_EQ(of_role(chat, "user").size(), 1u);
+  // A running session is not restarted.
+  EXPECT_EQ(test::http_call(to_, "POST", "/api/chats/" + id + "/restart", "{}").json()["restarted"],
+            false);
+  EXPECT_EQ(test::http_call(to_, "POST", "/api/chats/c_ghost/restart", "{}").status, 404);
+}
