@@ -1,7 +1,9 @@
 // The chat UI against the documented contract, with the chat API and /ws mocked in the
 // browser (Playwright route + routeWebSocket) so every frame of docs/protocol.md can be sent
-// exactly when the test wants: streaming, duplicates, tool calls, errors, cancel, a seq gap,
-// and a reconnect. The real node only serves the app and /api/health.
+// exactly when the test wants: snapshots, streaming, duplicates, tool calls, errors, cancel, a
+// seq gap (a full snapshot again), a reconnect (a resumed snapshot), a resumed turn with an
+// interrupted tool call, and a failed session restarted by hand. The real node only serves
+// the app and /api/health.
 import assert from 'node:assert/strict';
 import os from 'node:os';
 import path from 'node:path';
@@ -41,42 +43,60 @@ describe('chat UI (mocked chat API and WebSocket)', { timeout: 180_000 }, () => 
     if (node) await stopNode(node);
   });
 
-  it('streams a turn, dedupes by seq, shows tools and errors, cancels, reloads on a gap, re-subscribes', async (t) => {
+  it('streams a turn, dedupes by seq, shows tools and errors, cancels, resyncs on a gap, resumes after a reconnect', async (t) => {
     assert.ok(node && browser);
     const page = await browser.newPage();
     /** @type {string[]} */
     const pageErrors = [];
     page.on('pageerror', (err) => pageErrors.push(err.message));
 
-    /** @type {unknown[]} */
+    /** The messages a full snapshot (and GET /api/chats/:id) holds. @type {unknown[]} */
     let stored = [];
-    let gets = 0;
     await page.route('**/api/chats', (route) =>
       route.fulfill({ status: 200, contentType: 'application/json', body: JSON.stringify({ items: [chat] }) }),
     );
-    await page.route(`**/api/chats/${CHAT_ID}`, (route) => {
-      gets++;
-      return route.fulfill({
+    await page.route(`**/api/chats/${CHAT_ID}`, (route) =>
+      route.fulfill({
         status: 200,
         contentType: 'application/json',
         body: JSON.stringify({ ...chat, messages: stored }),
-      });
-    });
+      }),
+    );
 
     /** @type {Array<Record<string, any>>} */
     const fromClient = [];
     /** @type {import('playwright-core').WebSocketRoute[]} */
     const sockets = [];
     let seq = 0;
+    const epoch = 1;
+    /** Frames a resumed snapshot is followed by (the ones sent while the page was away). @type {Record<string, unknown>[]} */
+    let missed = [];
     await page.routeWebSocket('**/ws', (ws) => {
       sockets.push(ws);
       ws.send(JSON.stringify({ type: 'hello', node_id: 'node-mock', version: '0.0.0' }));
       ws.onMessage((data) => {
         const frame = JSON.parse(String(data));
         fromClient.push(frame);
-        if (frame.type === 'subscribe') {
-          ws.send(JSON.stringify({ type: 'subscribed', chat_id: frame.chat_id, seq, status: 'idle' }));
+        if (frame.type !== 'subscribe') return;
+        if (frame.epoch === epoch && typeof frame.after_seq === 'number') {
+          ws.send(JSON.stringify({ type: 'snapshot', chat_id: frame.chat_id, seq: frame.after_seq, epoch, status: 'idle', resumed: true }));
+          for (const f of missed) ws.send(JSON.stringify({ chat_id: CHAT_ID, seq: ++seq, ...f }));
+          missed = [];
+          return;
         }
+        ws.send(
+          JSON.stringify({
+            type: 'snapshot',
+            chat_id: frame.chat_id,
+            seq,
+            epoch,
+            status: 'idle',
+            resumed: false,
+            messages: stored,
+            turn: null,
+            usage: { prompt: 0, cache_hit: 0, cache_miss: 0, cache_write: 0, completion: 0, reasoning: 0 },
+          }),
+        );
       });
     });
     const current = () => {
@@ -117,7 +137,7 @@ describe('chat UI (mocked chat API and WebSocket)', { timeout: 180_000 }, () => 
     assert.equal(await page.getByTestId('message-user').count(), 1);
 
     // Streaming, with a duplicate frame that must be ignored.
-    send({ type: 'turn_start', turn: 1 });
+    send({ type: 'turn_start', turn: 1, user_message_ids: [1] });
     send({ type: 'reasoning_delta', turn: 1, text: 'The user wants a listing.' });
     send({ type: 'assistant_delta', turn: 1, text: 'Let me look' });
     current().send(JSON.stringify({ type: 'assistant_delta', chat_id: CHAT_ID, seq, turn: 1, text: ' DUPLICATE' }));
@@ -178,25 +198,142 @@ describe('chat UI (mocked chat API and WebSocket)', { timeout: 180_000 }, () => 
     await page.screenshot({ path: shot });
     t.diagnostic(`screenshot: ${shot}`);
 
-    // A gap in seq: the page reloads the chat from the API and merges it.
+    // A gap in seq: the page subscribes again, without after_seq, and the full snapshot
+    // replaces what it had.
     const assistant2 = msg(5, 'assistant', 'Missed this one while away.', { turn: 2 });
     stored = [userMessage, assistant1, toolMessage, msg(4, 'user', 'again', { turn: 2 }), assistant2];
-    const getsBefore = gets;
+    const subscribesBefore = fromClient.filter((f) => f.type === 'subscribe').length;
     send({ type: 'turn_end', turn: 2, outcome: 'completed', usage }, seq + 5);
-    await waitFor(() => gets > getsBefore, { what: 'a reload after the gap' });
+    const resubscribe = /** @type {Record<string, any>} */ (
+      await waitFor(() => fromClient.filter((f) => f.type === 'subscribe')[subscribesBefore], { what: 'a subscribe after the gap' })
+    );
+    assert.deepEqual(resubscribe, { type: 'subscribe', chat_id: CHAT_ID });
     await page.locator('[data-testid="message-assistant"]', { hasText: 'Missed this one while away.' }).waitFor({ timeout: 5_000 });
     await page.locator('[data-testid="message-user"]', { hasText: 'again' }).waitFor({ timeout: 5_000 });
+    assert.equal(await page.getByTestId('message-user').count(), 2);
+    assert.equal(await page.getByTestId('message-assistant').count(), 2);
 
-    // The node goes away: the page reconnects and subscribes again.
+    // The node goes away: the pill says so, the page reconnects and continues from the last
+    // seq it applied (a resumed snapshot, then the frames it missed).
+    assert.equal(await page.getByTestId('connection-status').count(), 0);
     const subscribes = fromClient.filter((f) => f.type === 'subscribe').length;
+    const lastSeq = seq;
+    const assistant3 = msg(6, 'assistant', 'Sent while the page was away.', { turn: 2 });
+    missed = [{ type: 'message', message: assistant3 }];
     await current().close({ code: 1001, reason: 'going away' });
-    await waitForTestIdText(page, 'ws-status', 'disconnected');
+    await waitForTestIdText(page, 'connection-status', 'Reconnecting… (attempt 1)', { timeoutMs: 5_000 });
+    assert.equal(await page.getByTestId('connection-status').getAttribute('data-state'), 'reconnecting');
     await waitForTestIdText(page, 'ws-status', 'connected');
-    await waitFor(() => fromClient.filter((f) => f.type === 'subscribe').length > subscribes, {
-      what: 'a new subscribe after reconnecting',
+    const again = /** @type {Record<string, any>} */ (
+      await waitFor(() => fromClient.filter((f) => f.type === 'subscribe')[subscribes], { what: 'a new subscribe after reconnecting' })
+    );
+    assert.deepEqual(again, { type: 'subscribe', chat_id: CHAT_ID, after_seq: lastSeq, epoch });
+    await page.locator('[data-testid="message-assistant"]', { hasText: 'Sent while the page was away.' }).waitFor({ timeout: 5_000 });
+    await waitFor(async () => (await page.getByTestId('connection-status').count()) === 0, { what: 'the pill to go' });
+    assert.equal(await page.getByTestId('message-assistant').count(), 3);
+
+    // The node restarts mid-turn: a new epoch's full snapshot comes unprompted (the turn so far,
+    // its running command), then the turn resumes: it is marked, and the command that was cut
+    // short shows as interrupted.
+    const question = msg(7, 'user', 'and now?', { turn: null });
+    send({ type: 'message', message: question });
+    send({ type: 'turn_start', turn: 3, user_message_ids: [7] });
+    send({ type: 'assistant_delta', turn: 3, text: 'Building' });
+    await page.locator('[data-testid="message-streaming"]', { hasText: 'Building' }).waitFor({ timeout: 5_000 });
+    const make = { turn: 3, call_id: 'call_9', name: 'run_command', arguments: '{"argv":["make"]}' };
+    seq = 0;
+    current().send(
+      JSON.stringify({
+        type: 'snapshot',
+        chat_id: CHAT_ID,
+        seq,
+        epoch: 2,
+        status: 'running',
+        resumed: false,
+        messages: [...stored, assistant3, { ...question, turn: 3 }],
+        turn: { number: 3, text: 'Building it.', reasoning: '', running_tools: [make] },
+        usage,
+      }),
+    );
+    await page.locator('[data-testid="message-streaming"]', { hasText: 'Building it.' }).waitFor({ timeout: 5_000 });
+    const interrupted = page.locator('[data-testid="tool-call"][data-call-id="call_9"]');
+    await waitFor(async () => (await interrupted.getAttribute('data-outcome')) === 'running', { what: 'the running command from the snapshot' });
+    send({ type: 'turn_start', turn: 3, resumed: true });
+    await page.locator('[data-testid="message-streaming"] [data-testid="turn-resumed"]').waitFor({ timeout: 5_000 });
+    send({
+      type: 'tool_result',
+      ...make,
+      outcome: 'interrupted',
+      output: 'the node stopped while this ran',
+      exit_code: null,
+      duration_ms: 0,
     });
+    await waitFor(async () => (await interrupted.getAttribute('data-outcome')) === 'interrupted', { what: 'an interrupted tool call' });
+    assert.equal(await interrupted.getByTestId('tool-outcome').textContent(), 'interrupted');
+    send({ type: 'turn_end', turn: 3, outcome: 'completed', usage });
+    await page.locator('[data-testid="turn-end"][data-turn="3"] [data-testid="turn-resumed"]').waitFor({ timeout: 5_000 });
+    // The user message belongs to turn 3 (turn_start's user_message_ids).
+    assert.equal(await page.locator('[data-testid="message-user"][data-message-id="7"]').getAttribute('data-turn'), '3');
 
     assert.equal(await page.getByTestId('protocol-error').count(), 0);
+    assert.deepEqual(pageErrors, []);
+    await page.close();
+  });
+
+  it('shows a failed session with its error, and Restart brings it back', async () => {
+    assert.ok(node && browser);
+    const page = await browser.newPage();
+    /** @type {string[]} */
+    const pageErrors = [];
+    page.on('pageerror', (err) => pageErrors.push(err.message));
+    await page.route('**/api/chats', (route) =>
+      route.fulfill({ status: 200, contentType: 'application/json', body: JSON.stringify({ items: [chat] }) }),
+    );
+    await page.route(`**/api/chats/${CHAT_ID}`, (route) =>
+      route.fulfill({ status: 200, contentType: 'application/json', body: JSON.stringify({ ...chat, messages: [] }) }),
+    );
+    let restarts = 0;
+    await page.route(`**/api/chats/${CHAT_ID}/restart`, (route) => {
+      restarts++;
+      assert.equal(route.request().method(), 'POST');
+      return route.fulfill({ status: 200, contentType: 'application/json', body: JSON.stringify({ restarted: true }) });
+    });
+    /** @type {import('playwright-core').WebSocketRoute | undefined} */
+    let socket;
+    const snapshot = (/** @type {number} */ epoch, /** @type {unknown[]} */ messages) =>
+      JSON.stringify({
+        type: 'snapshot',
+        chat_id: CHAT_ID,
+        seq: 0,
+        epoch,
+        status: 'idle',
+        resumed: false,
+        messages,
+        turn: null,
+        usage: { prompt: 0, cache_hit: 0, cache_miss: 0, cache_write: 0, completion: 0, reasoning: 0 },
+      });
+    await page.routeWebSocket('**/ws', (ws) => {
+      socket = ws;
+      ws.send(JSON.stringify({ type: 'hello', node_id: 'node-mock', version: '0.0.0' }));
+      ws.onMessage((data) => {
+        const frame = JSON.parse(String(data));
+        // The session has failed: a subscribe is answered by session_failed only.
+        if (frame.type === 'subscribe') {
+          ws.send(JSON.stringify({ type: 'session_failed', chat_id: CHAT_ID, crashes: 5, error: 'storage failure: the turn failed' }));
+        }
+      });
+    });
+    await page.goto(`${node.url}/chats/${CHAT_ID}`);
+    await waitForTestIdText(page, 'chat-title', 'Mocked chat');
+    const banner = page.getByTestId('session-failed');
+    await banner.waitFor({ timeout: 10_000 });
+    assert.match(await testIdText(page, 'session-failed'), /crashing 5 times: storage failure: the turn failed/);
+    await page.getByTestId('session-restart').click();
+    await waitFor(() => restarts === 1, { what: 'POST /api/chats/:id/restart' });
+    // After the restart the node sends a full snapshot.
+    socket?.send(snapshot(2, [msg(1, 'user', 'waited in the inbox', { turn: null })]));
+    await waitFor(async () => (await banner.count()) === 0, { what: 'the banner to go' });
+    await page.locator('[data-testid="message-user"]', { hasText: 'waited in the inbox' }).waitFor({ timeout: 5_000 });
     assert.deepEqual(pageErrors, []);
     await page.close();
   });

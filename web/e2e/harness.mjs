@@ -9,6 +9,11 @@
 //   await browser.close();
 //   await stopNode(node);                      // SIGTERM, expects exit code 0
 //
+// Restarting a node with the same database, on the same address (a page stays on its URL):
+//
+//   await stopNode(node, { keepData: true });
+//   const again = await restartNode(node);     // same --data-dir, same port
+//
 // Environment:
 //   BOOCODE_BIN          node binary (default: ../build/bin/boocode relative to web/)
 //   BOOCODE_WEB_DIR      static files the node serves (default: web/dist)
@@ -64,25 +69,27 @@ process.on('exit', () => {
 
 /**
  * Spawns `boocode serve` on an ephemeral port with a fresh data dir and waits for its
- * "boocode listening on URL" line.
- * @param {{extraArgs?: string[], env?: Record<string, string>, readyTimeoutMs?: number}} [opts]
+ * "boocode listening on URL" line. `dataDir` reuses a data dir (a node stopped with
+ * `keepData`), `listen` a fixed address instead of 127.0.0.1:0.
+ * @param {{extraArgs?: string[], env?: Record<string, string>, readyTimeoutMs?: number,
+ *          dataDir?: string, listen?: string}} [opts]
  * @returns {Promise<NodeHandle>}
  */
 export async function startNode(opts = {}) {
-  const { extraArgs = [], env = {}, readyTimeoutMs = READY_TIMEOUT_MS } = opts;
+  const { extraArgs = [], env = {}, readyTimeoutMs = READY_TIMEOUT_MS, listen = '127.0.0.1:0' } = opts;
   if (!existsSync(boocodeBin)) {
     throw new Error(`node binary not found: ${boocodeBin} (build it, or set BOOCODE_BIN)`);
   }
   if (!existsSync(path.join(distDir, 'index.html'))) {
     throw new Error(`${distDir}/index.html not found: run \`npm run build\` in web/ first`);
   }
-  const dataDir = await mkdtemp(path.join(os.tmpdir(), 'boocode-e2e-data-'));
+  const dataDir = opts.dataDir ?? (await mkdtemp(path.join(os.tmpdir(), 'boocode-e2e-data-')));
   // mkdtemp makes the dir 0700. When we run as root, the node runs its embedded PostgreSQL
   // as another user ('postgres'), which must be able to enter the data dir.
   await chmod(dataDir, 0o711);
   const args = [
     'serve',
-    '--listen', '127.0.0.1:0',
+    '--listen', listen,
     '--data-dir', dataDir,
     '--web-dir', distDir,
     '--log-level', 'info',
@@ -166,12 +173,12 @@ export async function startNode(opts = {}) {
 
 /**
  * Sends SIGTERM, waits for the node to exit, checks that it exited with code 0, and
- * removes its data dir.
+ * removes its data dir (unless `keepData`, to start it again with restartNode).
  * @param {NodeHandle} node
- * @param {{timeoutMs?: number}} [opts]
+ * @param {{timeoutMs?: number, keepData?: boolean}} [opts]
  */
 export async function stopNode(node, opts = {}) {
-  const { timeoutMs = STOP_TIMEOUT_MS } = opts;
+  const { timeoutMs = STOP_TIMEOUT_MS, keepData = false } = opts;
   try {
     if (node.child.exitCode === null && node.child.signalCode === null) node.child.kill('SIGTERM');
     let timer;
@@ -196,8 +203,22 @@ export async function stopNode(node, opts = {}) {
       );
     }
   } finally {
-    if (!keepTemp) await rm(node.dataDir, { recursive: true, force: true });
+    if (!keepTemp && !keepData) await rm(node.dataDir, { recursive: true, force: true });
   }
+}
+
+/**
+ * Starts a node stopped with `keepData` again: the same data dir (its database), the same
+ * address (so pages on its URL reconnect to it), and the same extra arguments.
+ * @param {NodeHandle} node
+ * @param {{env?: Record<string, string>, readyTimeoutMs?: number}} [opts]
+ * @returns {Promise<NodeHandle>}
+ */
+export async function restartNode(node, opts = {}) {
+  const listen = new URL(node.url).host;
+  const i = node.args.indexOf('--log-level');
+  const extraArgs = i >= 0 ? node.args.slice(i + 2) : [];
+  return startNode({ ...opts, extraArgs, dataDir: node.dataDir, listen });
 }
 
 export const CHROMIUM_ARGS = [

@@ -117,7 +117,19 @@ async function mockNode(page, chatId, traces) {
       const frame = JSON.parse(String(data));
       fromClient.push(frame);
       if (frame.type === 'subscribe') {
-        ws.send(JSON.stringify({ type: 'subscribed', chat_id: frame.chat_id, seq, status: 'idle' }));
+        ws.send(
+          JSON.stringify({
+            type: 'snapshot',
+            chat_id: frame.chat_id,
+            seq,
+            epoch: 1,
+            status: 'idle',
+            resumed: false,
+            messages: [],
+            turn: null,
+            usage: { prompt: 0, cache_hit: 0, cache_miss: 0, cache_write: 0, completion: 0, reasoning: 0 },
+          }),
+        );
       }
     });
   });

@@ -2,10 +2,12 @@ import { useCallback, useEffect, useRef, useState } from 'react';
 import { errorInfo, fetchHealth, type Chat, type ErrorInfo, type ServerFrame } from './api';
 import { listChats } from './chat-api';
 import { ChatView } from './components/ChatView';
+import { ConnectionStatus } from './components/ConnectionStatus';
 import { ChatList, NewChatForm, NodeInfo, type HealthState } from './components/Sidebar';
 import { chatHref, navigate, parseRoute, useLinkClick, usePathname } from './router';
 import { useChatSession } from './useChatSession';
 import { useNodeSocket } from './useNodeSocket';
+import { useTimeline } from './useTimeline';
 import { useTraces } from './useTraces';
 
 function useHealth(): [HealthState, () => void] {
@@ -68,9 +70,11 @@ export function App() {
   });
   const session = useChatSession(chatId, ws);
   const traces = useTraces(chatId);
+  const timeline = useTimeline(chatId);
   frameSink.current = (frame) => {
     session.onFrame(frame);
     traces.onFrame(frame);
+    timeline.onFrame(frame);
   };
 
   // The list is refreshed on every (re)connect, and when the open chat's turn ends.
@@ -120,6 +124,7 @@ export function App() {
       </aside>
 
       <main className="main">
+        <ConnectionStatus ws={ws} />
         {protocolIssue && (
           <div className="error-banner protocol" role="alert" data-testid="protocol-error">
             <span>The node sent a frame this page does not understand: {protocolIssue}</span>
@@ -129,7 +134,14 @@ export function App() {
           </div>
         )}
         {chatId && session.state.chatId === chatId ? (
-          <ChatView session={session} traces={traces} connected={ws.status === 'connected'} onArchived={onArchived} />
+          <ChatView
+            session={session}
+            traces={traces}
+            timeline={timeline}
+            connected={ws.status === 'connected'}
+            onArchived={onArchived}
+            onForked={onCreated}
+          />
         ) : chatId ? null : (
           <Home hasChats={(list.chats?.length ?? 0) > 0} />
         )}

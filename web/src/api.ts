@@ -343,7 +343,12 @@ export function parseRestartResult(data: unknown): { restarted: boolean } {
 // ---------------------------------------------------------------------------------------
 // Timeline (GET /api/chats/:id/timeline): one entry per turn
 
-export const TIMELINE_OUTCOMES = ['completed', 'cancelled', 'error', 'running'] as const;
+/**
+ * How a turn ended, or `running`. `interrupted` is not in the endpoint's contract (a turn cut
+ * short by a node stop resumes and ends as one of the others); it is accepted so a node that
+ * reports one does not cost the whole timeline.
+ */
+export const TIMELINE_OUTCOMES = ['completed', 'cancelled', 'error', 'running', 'interrupted'] as const;
 export type TimelineOutcome = (typeof TIMELINE_OUTCOMES)[number];
 
 export interface TimelineTurn {
@@ -362,12 +367,15 @@ export interface TimelineTurn {
   first_message_id: number | null;
   /** The turn's first user message, at most 120 characters. */
   preview: string;
+  /** What went wrong, for a turn that ended with outcome `error` (absent otherwise). */
+  error?: string;
 }
 
 export function parseTimelineTurn(data: unknown): TimelineTurn {
   const what = 'timeline turn';
   if (!isObject(data)) throw new ProtocolError(`${what}: must be a JSON object`);
   const finished = optionalText(data, 'finished_at', what);
+  const error = optionalText(data, 'error', what);
   return {
     turn: requireInt(data, 'turn', what, 1),
     started_at: requireDate(data, 'started_at', what),
@@ -379,6 +387,7 @@ export function parseTimelineTurn(data: unknown): TimelineTurn {
     tool_calls: requireInt(data, 'tool_calls', what),
     first_message_id: optionalIntOrNull(data, 'first_message_id', what),
     preview: optionalText(data, 'preview', what) ?? '',
+    ...(error ? { error } : {}),
   };
 }
 
@@ -449,6 +458,11 @@ export interface SnapshotTurn {
   reasoning: string;
   /** The tool calls still running. */
   running_tools: ToolCallPayload[];
+  /**
+   * The turn continues after a node restart. Not in the protocol yet (only turn_start says
+   * so, and a page that subscribes after it never sees it): read when a node sends it.
+   */
+  resumed?: boolean;
 }
 
 interface SnapshotBase extends ChatFrameBase {
@@ -882,7 +896,7 @@ function parseSnapshotTurn(data: JsonObject, what: string): SnapshotTurn | null 
   const number = requireInt(value, 'number', w, 1);
   const tools = value.running_tools ?? [];
   if (!Array.isArray(tools)) throw new ProtocolError(`${w}: field "running_tools" must be an array`);
-  return {
+  const turn: SnapshotTurn = {
     number,
     text: optionalText(value, 'text', w) ?? '',
     reasoning: optionalText(value, 'reasoning', w) ?? '',
@@ -893,6 +907,8 @@ function parseSnapshotTurn(data: JsonObject, what: string): SnapshotTurn | null 
       return parseToolCallPayload({ turn: number, ...t }, wi);
     }),
   };
+  if (value.resumed !== undefined && value.resumed !== null && requireBool(value, 'resumed', w)) turn.resumed = true;
+  return turn;
 }
 
 function parseSnapshot(base: ChatFrameBase, data: JsonObject): SnapshotFrame {

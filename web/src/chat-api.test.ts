@@ -8,7 +8,7 @@ import {
   parseMessage,
   parseServerFrame,
 } from './api';
-import { archiveChat, createChat, getChat, listChats, sendMessage } from './chat-api';
+import { archiveChat, createChat, forkChat, getChat, getTimeline, listChats, restartChat, sendMessage } from './chat-api';
 
 const chat = {
   id: 'c_3f9c0a12b4de4a01',
@@ -68,15 +68,20 @@ describe('chat and message parsers', () => {
     ['missing id', { ...chat, id: undefined }],
     ['numeric id', { ...chat, id: 7 }],
     ['bad status', { ...chat, status: 'sleeping' }],
+    ['status null', { ...chat, status: null }],
     ['string archived', { ...chat, archived: 'no' }],
     ['bad build_command', { ...chat, build_command: 'make' }],
   ])('rejects a chat with %s', (_n, body) => {
     expect(() => parseChat(body)).toThrow(ProtocolError);
   });
 
-  it('reads a chat without "status" as idle (the node sends none, docs/api.md shows it)', () => {
+  it('reads a chat without "status" as idle (the list and POST /api/chats send none)', () => {
     const { status: _omit, ...noStatus } = chat;
     expect(parseChat({ ...noStatus, turns: 0 })).toEqual({ ...chat, status: 'idle' });
+  });
+
+  it.each(['idle', 'running', 'restarting', 'failed'])('accepts status %s', (status) => {
+    expect(parseChat({ ...chat, status }).status).toBe(status);
   });
 
   it('accepts "turn": null on a user message whose turn has not started (as the node sends it)', () => {
@@ -88,6 +93,10 @@ describe('chat and message parsers', () => {
     expect(parseMessage(userMsg)).toEqual(userMsg);
     expect(parseMessage(assistantMsg)).toEqual(assistantMsg);
     expect(parseMessage(toolMsg)).toEqual(toolMsg);
+  });
+
+  it('accepts the interrupted tool outcome', () => {
+    expect(parseMessage({ ...toolMsg, outcome: 'interrupted' }).outcome).toBe('interrupted');
   });
 
   it('re-encodes tool call arguments sent as an object', () => {
@@ -115,10 +124,34 @@ describe('server frame parser', () => {
     ['connection error', { type: 'error', code: 'unknown_type', message: "unknown frame type 'dance'" }],
     ['connection error about a chat', { type: 'error', code: 'not_found', message: 'no chat', chat_id: 'c9' }],
     ['chat error', { type: 'error', code: 'model_error', message: 'HTTP 500', ...base }],
-    ['subscribed', { type: 'subscribed', status: 'running', ...base }],
+    ['resumed snapshot', { type: 'snapshot', epoch: 3, status: 'running', resumed: true, ...base }],
+    [
+      'full snapshot of an idle chat',
+      { type: 'snapshot', epoch: 3, status: 'idle', resumed: false, messages: [userMsg], turn: null, usage, ...base },
+    ],
+    [
+      'full snapshot mid-turn',
+      {
+        type: 'snapshot',
+        epoch: 1,
+        status: 'running',
+        resumed: false,
+        messages: [userMsg, assistantMsg, { ...userMsg, id: 4, turn: null }],
+        turn: {
+          number: 1,
+          text: 'Hello, wor',
+          reasoning: 'hmm',
+          running_tools: [{ turn: 1, call_id: 'call_1', name: 'write_file', arguments: '{"path":"a.txt","content":"x"}' }],
+        },
+        usage,
+        ...base,
+      },
+    ],
+    ['session_failed', { type: 'session_failed', chat_id: 'c1', crashes: 5, error: 'storage failure' }],
     ['ack', { type: 'ack', client_id: 'm-1', message_id: 12, ...base }],
     ['message', { type: 'message', message: userMsg, ...base }],
-    ['turn_start', { type: 'turn_start', turn: 1, ...base }],
+    ['turn_start', { type: 'turn_start', turn: 2, user_message_ids: [5, 6], resumed: false, ...base }],
+    ['resumed turn_start', { type: 'turn_start', turn: 2, user_message_ids: [], resumed: true, ...base }],
     ['assistant_delta', { type: 'assistant_delta', turn: 1, text: 'Hel', ...base }],
     ['empty assistant_delta', { type: 'assistant_delta', turn: 1, text: '', ...base }],
     ['reasoning_delta', { type: 'reasoning_delta', turn: 1, text: 'hmm', ...base }],
@@ -127,11 +160,61 @@ describe('server frame parser', () => {
       'tool_result',
       { type: 'tool_result', turn: 1, call_id: 'k', name: 'run_command', outcome: 'ok', output: 'a\n', exit_code: 0, duration_ms: 12, ...base },
     ],
+    [
+      'interrupted tool_result',
+      { type: 'tool_result', turn: 1, call_id: 'k', name: 'run_command', outcome: 'interrupted', output: '', exit_code: null, duration_ms: 0, ...base },
+    ],
     ['turn_end', { type: 'turn_end', turn: 1, outcome: 'completed', usage, ...base }],
   ];
 
   it.each(good)('accepts %s', (_n, frame) => {
     expect(parseServerFrame(JSON.stringify(frame))).toEqual(frame);
+  });
+
+  it('reads a turn_start without user_message_ids or resumed (a resumed turn has none) as [] and false', () => {
+    expect(parseServerFrame(JSON.stringify({ type: 'turn_start', turn: 1, ...base }))).toEqual({
+      type: 'turn_start',
+      turn: 1,
+      user_message_ids: [],
+      resumed: false,
+      ...base,
+    });
+    expect(parseServerFrame(JSON.stringify({ type: 'turn_start', turn: 1, resumed: true, ...base }))).toMatchObject({
+      user_message_ids: [],
+      resumed: true,
+    });
+  });
+
+  it('a full snapshot drops the extra fields of a resumed one, and a running tool takes the turn when it has none', () => {
+    const f = parseServerFrame(
+      JSON.stringify({
+        type: 'snapshot',
+        epoch: 2,
+        status: 'running',
+        resumed: false,
+        messages: [],
+        turn: { number: 3, text: '', reasoning: '', running_tools: [{ call_id: 'k', name: 'run_command', arguments: { argv: ['ls'] } }] },
+        usage,
+        ...base,
+      }),
+    );
+    expect(f).toMatchObject({ turn: { running_tools: [{ turn: 3, call_id: 'k', arguments: '{"argv":["ls"]}' }] } });
+    expect(f.type === 'snapshot' && !f.resumed && f.turn && 'resumed' in f.turn).toBe(false);
+    const withResumed = parseServerFrame(
+      JSON.stringify({
+        type: 'snapshot',
+        epoch: 2,
+        status: 'running',
+        resumed: false,
+        messages: [],
+        turn: { number: 3, text: '', reasoning: '', running_tools: [], resumed: true },
+        usage,
+        ...base,
+      }),
+    );
+    expect(withResumed).toMatchObject({ turn: { resumed: true } });
+    const r = parseServerFrame(JSON.stringify({ type: 'snapshot', epoch: 2, status: 'idle', resumed: true, messages: [], ...base }));
+    expect(r).toEqual({ type: 'snapshot', epoch: 2, status: 'idle', resumed: true, ...base });
   });
 
   it('normalizes tool_call arguments given as an object', () => {
@@ -159,6 +242,8 @@ describe('server frame parser', () => {
     expect(isChatFrame(parseServerFrame(JSON.stringify({ type: 'turn_start', turn: 1, ...base })))).toBe(true);
     expect(isChatFrame(parseServerFrame(JSON.stringify({ type: 'error', code: 'x', message: 'y', chat_id: 'c1' })))).toBe(false);
     expect(isChatFrame(parseServerFrame(JSON.stringify({ type: 'error', code: 'x', message: 'y', ...base })))).toBe(true);
+    expect(isChatFrame(parseServerFrame(JSON.stringify({ type: 'session_failed', chat_id: 'c1', crashes: 5, error: '' })))).toBe(false);
+    expect(isChatFrame(parseServerFrame(JSON.stringify({ type: 'snapshot', epoch: 1, status: 'idle', resumed: true, ...base })))).toBe(true);
   });
 
   it.each([
@@ -168,7 +253,34 @@ describe('server frame parser', () => {
     ['string seq', { type: 'turn_start', turn: 1, chat_id: 'c1', seq: '3' }],
     ['unknown type', { type: 'dance', ...base }],
     ['delta without text', { type: 'assistant_delta', turn: 1, ...base }],
-    ['bad subscribed status', { type: 'subscribed', status: 'busy', ...base }],
+    ['the old subscribed frame', { type: 'subscribed', status: 'idle', ...base }],
+    ['snapshot with a bad status', { type: 'snapshot', epoch: 1, status: 'restarting', resumed: true, ...base }],
+    ['snapshot without epoch', { type: 'snapshot', status: 'idle', resumed: true, ...base }],
+    ['snapshot without resumed', { type: 'snapshot', epoch: 1, status: 'idle', ...base }],
+    ['full snapshot without messages', { type: 'snapshot', epoch: 1, status: 'idle', resumed: false, turn: null, usage, ...base }],
+    ['full snapshot without turn', { type: 'snapshot', epoch: 1, status: 'idle', resumed: false, messages: [], usage, ...base }],
+    ['full snapshot without usage', { type: 'snapshot', epoch: 1, status: 'idle', resumed: false, messages: [], turn: null, ...base }],
+    [
+      'full snapshot with a bad turn',
+      { type: 'snapshot', epoch: 1, status: 'running', resumed: false, messages: [], turn: { text: '' }, usage, ...base },
+    ],
+    [
+      'full snapshot with a bad running tool',
+      {
+        type: 'snapshot',
+        epoch: 1,
+        status: 'running',
+        resumed: false,
+        messages: [],
+        turn: { number: 1, text: '', reasoning: '', running_tools: [{ call_id: 'k' }] },
+        usage,
+        ...base,
+      },
+    ],
+    ['turn_start with bad user_message_ids', { type: 'turn_start', turn: 1, user_message_ids: ['1'], ...base }],
+    ['turn_start with a string resumed', { type: 'turn_start', turn: 1, resumed: 'yes', ...base }],
+    ['session_failed without crashes', { type: 'session_failed', chat_id: 'c1', error: 'x' }],
+    ['session_failed without chat_id', { type: 'session_failed', crashes: 5, error: 'x' }],
     ['ack without message_id', { type: 'ack', client_id: 'm', ...base }],
     ['message with a bad message', { type: 'message', message: { id: 1 }, ...base }],
     ['tool_result with a bad outcome', { type: 'tool_result', turn: 1, call_id: 'k', name: 'x', outcome: 'meh', output: '', exit_code: 0, duration_ms: 1, ...base }],
@@ -259,5 +371,82 @@ describe('chat REST calls', () => {
     const f = respond(409, { error: { code: 'archived', message: 'the chat is archived' } });
     const err = await sendMessage('c1', 'x', undefined, { fetchImpl: f }).catch((e: unknown) => e);
     expect(errorInfo(err)).toEqual({ code: 'archived', message: 'the chat is archived' });
+  });
+});
+
+describe('timeline, fork and restart', () => {
+  const usage = { prompt: 1834, cache_hit: 1536, cache_miss: 298, cache_write: 0, completion: 142, reasoning: 0 };
+  const done = {
+    turn: 1,
+    started_at: '2026-11-24T10:00:00.123Z',
+    finished_at: '2026-11-24T10:00:01.357Z',
+    duration_ms: 1234,
+    outcome: 'completed',
+    usage,
+    model_calls: 2,
+    tool_calls: 3,
+    first_message_id: 17,
+    preview: 'Add a test for the parser',
+  };
+  const running = {
+    ...done,
+    turn: 2,
+    finished_at: null,
+    duration_ms: null,
+    outcome: 'running',
+    first_message_id: null,
+    preview: '',
+  };
+
+  it('getTimeline reads the turns, in turn order', async () => {
+    const f = respond(200, { turns: [running, done] });
+    await expect(getTimeline('c/1', { fetchImpl: f })).resolves.toEqual([done, running]);
+    const failed = { ...done, outcome: 'error', error: 'HTTP 502 from the model' };
+    await expect(getTimeline('c1', { fetchImpl: respond(200, { turns: [failed, { ...done, turn: 2, error: '' }] }) })).resolves.toEqual([
+      failed,
+      { ...done, turn: 2 },
+    ]);
+    expect(f.mock.calls[0]?.[0]).toBe('/api/chats/c%2F1/timeline');
+    expect(f.mock.calls[0]?.[1]?.method).toBe('GET');
+  });
+
+  it.each([
+    ['not {turns}', { items: [] }],
+    ['a bad outcome', { turns: [{ ...done, outcome: 'finished' }] }],
+    ['a bad started_at', { turns: [{ ...done, started_at: 'yesterday' }] }],
+    ['turn 0', { turns: [{ ...done, turn: 0 }] }],
+    ['no usage', { turns: [{ ...done, usage: undefined }] }],
+    ['a string tool_calls', { turns: [{ ...done, tool_calls: '3' }] }],
+    ['a negative duration', { turns: [{ ...done, duration_ms: -1 }] }],
+    ['a bad first_message_id', { turns: [{ ...done, first_message_id: 'm17' }] }],
+  ])('getTimeline rejects a body with %s', async (_n, body) => {
+    await expect(getTimeline('c1', { fetchImpl: respond(200, body) })).rejects.toBeInstanceOf(ProtocolError);
+  });
+
+  it('getTimeline surfaces 404 for an unknown chat', async () => {
+    const f = respond(404, { error: { code: 'not_found', message: 'no chat c9' } });
+    const err = await getTimeline('c9', { fetchImpl: f }).catch((e: unknown) => e);
+    expect(errorInfo(err)).toEqual({ code: 'not_found', message: 'no chat c9' });
+  });
+
+  it('forkChat POSTs the turn and returns the new chat', async () => {
+    const forked = { ...chat, id: 'c_fork', title: 'Fix the build (turn 2)' };
+    const f = respond(201, forked);
+    await expect(forkChat(chat.id, 2, { fetchImpl: f })).resolves.toEqual(forked);
+    expect(f.mock.calls[0]?.[0]).toBe(`/api/chats/${chat.id}/fork`);
+    expect(f.mock.calls[0]?.[1]?.method).toBe('POST');
+    expect(JSON.parse(String(f.mock.calls[0]?.[1]?.body))).toEqual({ turn: 2 });
+  });
+
+  it('forkChat needs a chat back', async () => {
+    await expect(forkChat('c1', 1, { fetchImpl: respond(201, { ok: true }) })).rejects.toBeInstanceOf(ProtocolError);
+  });
+
+  it('restartChat POSTs and reads {restarted}', async () => {
+    const f = respond(200, { restarted: true });
+    await expect(restartChat('c1', { fetchImpl: f })).resolves.toEqual({ restarted: true });
+    expect(f.mock.calls[0]?.[0]).toBe('/api/chats/c1/restart');
+    expect(f.mock.calls[0]?.[1]?.method).toBe('POST');
+    await expect(restartChat('c1', { fetchImpl: respond(200, { restarted: 'yes' }) })).rejects.toBeInstanceOf(ProtocolError);
   });
 });

@@ -71,7 +71,7 @@ export async function getTimeline(id: string, opts: FetchOptions = {}): Promise<
   return parseTimeline(await requestJson('GET', `${chatPath(id)}/timeline`, opts));
 }
 
-/** POST /api/chats/:id/fork {"turn": N} -> 201 the new chat, holding the conversation as it was at turn N. */
+/** POST /api/chats/:id/fork {"turn": N} -> 201 a new chat holding turns 1..N of this one (N must have finished). */
 export async function forkChat(id: string, turn: number, opts: FetchOptions = {}): Promise<Chat> {
   return parseChat(await requestJson('POST', `${chatPath(id)}/fork`, { ...opts, body: { turn } }));
 }

@@ -1,9 +1,20 @@
 import { describe, expect, it } from 'vitest';
-import type { ChatFrame, ChatWithMessages, ErrorFrame, Message, Usage } from './api';
-import { buildTranscript, chatReducer, initialChatState, turnStatus, type ChatAction, type ChatState } from './chatState';
+import type { ChatFrame, ChatWithMessages, ErrorFrame, Message, SnapshotTurn, Usage } from './api';
+import {
+  buildTranscript,
+  chatReducer,
+  compareMessages,
+  initialChatState,
+  mergeMessages,
+  subscribeFrame,
+  turnStatus,
+  type ChatAction,
+  type ChatState,
+} from './chatState';
 
 const CHAT = 'c1';
 const usage: Usage = { prompt: 120, cache_hit: 100, cache_miss: 20, cache_write: 0, completion: 30, reasoning: 0 };
+const zero: Usage = { prompt: 0, cache_hit: 0, cache_miss: 0, cache_write: 0, completion: 0, reasoning: 0 };
 
 let seq = 0;
 /** A chat frame with the next seq (or the given one). */
@@ -17,7 +28,7 @@ function msg(id: number, role: Message['role'], content: string, extra: Partial<
   return { id, role, content, turn: 1, created_at: '2026-11-24T06:10:00Z', ...extra };
 }
 
-function chatWith(messages: Message[], status: 'idle' | 'running' = 'idle'): ChatWithMessages {
+function chatWith(messages: Message[], status: ChatWithMessages['status'] = 'idle'): ChatWithMessages {
   return {
     id: CHAT,
     workspace: '/w',
@@ -34,13 +45,41 @@ function run(actions: ChatAction[], start: ChatState = initialChatState(CHAT)): 
   return actions.reduce(chatReducer, start);
 }
 
-function subscribed(at: number, status: 'idle' | 'running' = 'idle'): ChatAction {
+/** A full snapshot at `at` (the chat as it is then). */
+function snapshot(
+  at: number,
+  view: { messages?: Message[]; turn?: SnapshotTurn | null; usage?: Usage; epoch?: number; status?: 'idle' | 'running' } = {},
+): ChatAction {
   seq = at;
-  return { type: 'frame', frame: { type: 'subscribed', chat_id: CHAT, seq: at, status } };
+  const turn = view.turn ?? null;
+  return {
+    type: 'frame',
+    frame: {
+      type: 'snapshot',
+      chat_id: CHAT,
+      seq: at,
+      epoch: view.epoch ?? 1,
+      status: view.status ?? (turn ? 'running' : 'idle'),
+      resumed: false,
+      messages: view.messages ?? [],
+      turn,
+      usage: view.usage ?? zero,
+    },
+  };
+}
+
+/** A resumed snapshot: the subscribe's after_seq `at` and epoch matched. */
+function resumed(at: number, epoch = 1, status: 'idle' | 'running' = 'idle'): ChatAction {
+  seq = at;
+  return { type: 'frame', frame: { type: 'snapshot', chat_id: CHAT, seq: at, epoch, status, resumed: true } };
+}
+
+function turnStart(turn: number, fields: Record<string, unknown> = {}, at?: number): ChatAction {
+  return f('turn_start', { turn, user_message_ids: [], resumed: false, ...fields }, at);
 }
 
 describe('chatReducer: history', () => {
-  it('loads messages in id order and the chat metadata', () => {
+  it('loads messages in order and the chat metadata', () => {
     const s = run([{ type: 'loaded', chat: chatWith([msg(2, 'assistant', 'b'), msg(1, 'user', 'a')]) }]);
     expect(s.load).toBe('loaded');
     expect(s.chat?.title).toBe('w');
@@ -52,13 +91,32 @@ describe('chatReducer: history', () => {
     expect(run([{ type: 'loaded', chat: chatWith([], 'running') }]).running).toBe(true);
   });
 
-  it('merges a load with live messages by id', () => {
+  it('before any snapshot, merges a load with live messages by id', () => {
     const s = run([
-      subscribed(0),
       f('message', { message: msg(3, 'assistant', 'live') }),
       { type: 'loaded', chat: chatWith([msg(1, 'user', 'a'), msg(2, 'assistant', 'b')]) },
     ]);
     expect(s.messages.map((m) => m.id)).toEqual([1, 2, 3]);
+  });
+
+  it('after a snapshot, a load only updates the chat: the snapshot knows the messages better', () => {
+    const s = run([
+      snapshot(4, { messages: [msg(1, 'user', 'a'), msg(2, 'assistant', 'b', { turn: 1 })] }),
+      // Read before the snapshot: the answer is missing and the user message has no turn yet.
+      { type: 'loaded', chat: { ...chatWith([msg(1, 'user', 'a', { turn: null })], 'running'), title: 'renamed' } },
+    ]);
+    expect(s.chat?.title).toBe('renamed');
+    expect(s.messages.map((m) => [m.id, m.turn])).toEqual([
+      [1, 1],
+      [2, 1],
+    ]);
+    expect(s.running).toBe(false);
+  });
+
+  it('a load that says the session failed shows it', () => {
+    const s = run([{ type: 'loaded', chat: chatWith([], 'failed') }]);
+    expect(s.sessionFailed).toEqual({ crashes: null, error: '' });
+    expect(s.running).toBe(false);
   });
 
   it('ignores a load for another chat', () => {
@@ -79,9 +137,113 @@ describe('chatReducer: history', () => {
   });
 });
 
-describe('chatReducer: seq', () => {
-  it('ignores frames with seq <= the last seen (duplicates)', () => {
-    const s1 = run([subscribed(5), f('assistant_delta', { turn: 1, text: 'Hel' }, 6)]);
+describe('compareMessages / mergeMessages', () => {
+  it('orders by turn (waiting messages last), then by id', () => {
+    const sent = msg(5, 'user', 'sent during turn 3', { turn: null });
+    const merged = mergeMessages(
+      [msg(4, 'assistant', 't3 a', { turn: 3 }), msg(1, 'user', 't2', { turn: 2 })],
+      [sent, msg(6, 'assistant', 't3 b', { turn: 3 }), msg(3, 'user', 't3', { turn: 3 })],
+    );
+    expect(merged.map((m) => m.id)).toEqual([1, 3, 4, 6, 5]);
+    expect([...merged].sort(compareMessages)).toEqual(merged);
+  });
+
+  it('replaces a message by id', () => {
+    const merged = mergeMessages([msg(1, 'user', 'x', { turn: null })], [msg(1, 'user', 'x', { turn: 4 })]);
+    expect(merged).toEqual([msg(1, 'user', 'x', { turn: 4 })]);
+  });
+});
+
+describe('chatReducer: snapshots and seq', () => {
+  it('a full snapshot replaces messages, the turn in progress, its streamed text and running tools', () => {
+    const stale = run([
+      snapshot(2, { messages: [msg(1, 'user', 'old')] }),
+      turnStart(9, {}, 3),
+      f('assistant_delta', { turn: 9, text: 'stale text' }, 4),
+      f('tool_call', { turn: 9, call_id: 'gone', name: 'run_command', arguments: '{}' }, 5),
+    ]);
+    const args = '{"argv":["sleep","3"]}';
+    const s = run(
+      [
+        snapshot(40, {
+          epoch: 2,
+          messages: [
+            msg(1, 'user', 'q', { turn: 1 }),
+            msg(2, 'assistant', 'Running it.', { turn: 1, tool_calls: [{ id: 'k1', name: 'run_command', arguments: args }] }),
+            msg(3, 'user', 'waiting', { turn: null }),
+          ],
+          turn: {
+            number: 1,
+            text: 'Hello, wor',
+            reasoning: 'hmm',
+            running_tools: [{ turn: 1, call_id: 'k1', name: 'run_command', arguments: args }],
+          },
+          usage,
+        }),
+      ],
+      stale,
+    );
+    expect(s).toMatchObject({
+      lastSeq: 40,
+      epoch: 2,
+      gap: false,
+      running: true,
+      liveTurn: 1,
+      liveText: 'Hello, wor',
+      liveReasoning: 'hmm',
+      usage,
+    });
+    expect(s.messages.map((m) => m.id)).toEqual([1, 2, 3]);
+    expect(Object.keys(s.toolCalls)).toEqual(['k1']);
+    expect(s.toolCalls.k1).toMatchObject({ state: 'running', name: 'run_command', arguments: args, turn: 1 });
+    expect(s.turns).toEqual({ 1: { turn: 1, state: 'running' } });
+    expect(turnStatus(s)).toBe('running');
+    // The running call on the stored message, the text so far, then the waiting message.
+    const items = buildTranscript(s);
+    expect(items.map((i) => i.kind)).toEqual(['user', 'assistant', 'live', 'user']);
+    expect(items[1]).toMatchObject({ toolCalls: [{ call_id: 'k1', state: 'running' }] });
+    expect(items[2]).toMatchObject({ text: 'Hello, wor', reasoning: 'hmm' });
+    expect(items[3]).toMatchObject({ text: 'waiting', messageId: 3, turn: null });
+  });
+
+  it('a full snapshot of an idle chat ends what we thought was running, and keeps finished turn footers', () => {
+    const s = run([
+      snapshot(0),
+      turnStart(1),
+      f('turn_end', { turn: 1, outcome: 'cancelled', usage }),
+      turnStart(2),
+      f('assistant_delta', { turn: 2, text: 'partial' }),
+      snapshot(20, { messages: [msg(1, 'user', 'a'), msg(2, 'user', 'b', { turn: 2 }), msg(3, 'assistant', 'B', { turn: 2 })] }),
+    ]);
+    expect(s).toMatchObject({ running: false, liveTurn: null, liveText: '', liveReasoning: '', toolCalls: {} });
+    expect(s.turns).toEqual({ 1: { turn: 1, state: 'cancelled', usage } });
+    expect(turnStatus(s)).toBe('cancelled');
+  });
+
+  it('takes running from the turn in progress, not from a status that lags behind turn_end', () => {
+    const s = run([snapshot(22, { status: 'running', turn: null })]);
+    expect(s.running).toBe(false);
+  });
+
+  it('a full snapshot settles pending messages and clears a session failure', () => {
+    const s = run([
+      { type: 'send', client_id: 'm-1', text: 'hi' },
+      { type: 'frame', frame: { type: 'session_failed', chat_id: CHAT, crashes: 5, error: 'boom' } },
+      snapshot(3, { messages: [msg(1, 'user', 'hi', { client_id: 'm-1', turn: null })] }),
+    ]);
+    expect(s.pending).toEqual([]);
+    expect(s.sessionFailed).toBeNull();
+  });
+
+  it('a resumed snapshot keeps everything and the frames after it apply', () => {
+    const before = run([snapshot(5, { epoch: 3 }), turnStart(1, {}, 6), f('assistant_delta', { turn: 1, text: 'Hel' }, 7)]);
+    const s = run([resumed(7, 3, 'running'), f('assistant_delta', { turn: 1, text: 'lo' }, 8)], before);
+    expect(s).toMatchObject({ lastSeq: 8, epoch: 3, gap: false, liveText: 'Hello', running: true });
+    expect(s.messages).toBe(before.messages);
+  });
+
+  it('ignores frames with seq <= the last applied (duplicates)', () => {
+    const s1 = run([snapshot(5), f('assistant_delta', { turn: 1, text: 'Hel' }, 6)]);
     const s2 = run([f('assistant_delta', { turn: 1, text: 'Hel' }, 6), f('assistant_delta', { turn: 1, text: 'XX' }, 3)], s1);
     expect(s2).toBe(s1);
     expect(s2.liveText).toBe('Hel');
@@ -89,37 +251,22 @@ describe('chatReducer: seq', () => {
     expect(s2.gap).toBe(false);
   });
 
-  it('ignores frames at or before the subscribed seq', () => {
-    const s = run([subscribed(10), f('message', { message: msg(1, 'user', 'old') }, 10)]);
+  it('ignores frames at or before the snapshot seq (they are in it)', () => {
+    const s = run([snapshot(10), f('message', { message: msg(1, 'user', 'old') }, 10)]);
     expect(s.messages).toEqual([]);
   });
 
-  it('detects a gap, remembers it, and still applies the frame', () => {
-    const s = run([subscribed(1), f('turn_start', { turn: 1 }, 2), f('assistant_delta', { turn: 1, text: 'lo' }, 5)]);
+  it('detects a gap, remembers it, and still applies the frame; a full snapshot clears it', () => {
+    const s = run([snapshot(1), turnStart(1, {}, 2), f('assistant_delta', { turn: 1, text: 'lo' }, 5)]);
     expect(s.gap).toBe(true);
     expect(s.lastSeq).toBe(5);
     expect(s.liveText).toBe('lo');
-    // Later in-order frames do not clear the gap; the page's reload does.
+    // Later in-order frames do not clear the gap; subscribing again does.
     const s2 = run([f('assistant_delta', { turn: 1, text: '!' }, 6)], s);
     expect(s2.gap).toBe(true);
-    const s3 = run([{ type: 'reload_start' }], s2);
-    expect(s3.gap).toBe(false);
-    const s4 = run([{ type: 'loaded', chat: chatWith([msg(1, 'user', 'hi')], 'running'), reload: true }], s3);
-    expect(s4.messages).toHaveLength(1);
-    expect(s4.running).toBe(true);
-  });
-
-  it('a reload after a gap takes the node status (a missed turn_end)', () => {
-    const s = run([
-      subscribed(0),
-      f('turn_start', { turn: 1 }, 1),
-      f('assistant_delta', { turn: 1, text: 'partial' }, 2),
-      f('message', { message: msg(2, 'assistant', 'all') }, 9),
-      { type: 'reload_start' },
-      { type: 'loaded', chat: chatWith([msg(1, 'user', 'q'), msg(2, 'assistant', 'all')], 'idle'), reload: true },
-    ]);
-    expect(s.running).toBe(false);
-    expect(turnStatus(s)).not.toBe('running');
+    expect(run([{ type: 'resubscribe' }], s2).gap).toBe(false);
+    const s3 = run([snapshot(9, { messages: [msg(1, 'user', 'hi')], turn: { number: 1, text: 'Hello!', reasoning: '', running_tools: [] } })], s2);
+    expect(s3).toMatchObject({ gap: false, lastSeq: 9, liveText: 'Hello!', running: true });
   });
 
   it('takes the first frame as the baseline when nothing was seen', () => {
@@ -128,57 +275,66 @@ describe('chatReducer: seq', () => {
     expect(s.gap).toBe(false);
   });
 
-  it('subscribed: same seq is in sync, a higher or lower one is a gap', () => {
-    const base = run([subscribed(3), f('turn_start', { turn: 1 }, 4)]);
-    expect(run([subscribed(4, 'running')], base).gap).toBe(false);
-    expect(run([subscribed(7, 'running')], base).gap).toBe(true);
-    const reset = run([subscribed(1)], base);
-    expect(reset.gap).toBe(true);
-    expect(reset.lastSeq).toBe(1);
-  });
-
-  it('subscribed sets running from its status', () => {
-    expect(run([subscribed(0, 'running')]).running).toBe(true);
-    const s = run([subscribed(0, 'running'), f('assistant_delta', { turn: 2, text: 'x' }), subscribed(1, 'idle')]);
-    expect(s.running).toBe(false);
-    expect(s.liveText).toBe('');
-  });
-
-  it('the first subscription asks for a history reload (resync), later in-sync ones do not', () => {
-    const first = run([subscribed(3)]);
-    expect(first.resync).toBe(true);
-    expect(first.gap).toBe(false);
-    const reloaded = run([{ type: 'reload_start' }], first);
-    expect(reloaded.resync).toBe(false);
-    expect(run([subscribed(3)], reloaded).resync).toBe(false);
-    expect(run([subscribed(5)], reloaded)).toMatchObject({ gap: true, resync: true });
-  });
-
-  it('a gap also asks for a reload, and reload_start clears both', () => {
-    const s = run([subscribed(1), { type: 'reload_start' }, f('turn_start', { turn: 1 }, 4)]);
-    expect(s).toMatchObject({ gap: true, resync: true });
-    expect(run([{ type: 'reload_start' }], s)).toMatchObject({ gap: false, resync: false });
+  it('a full snapshot of a new epoch may go back in seq: it is the new baseline', () => {
+    const s = run([snapshot(50, { epoch: 1 }), f('ack', { client_id: 'x', message_id: 1 }, 51), snapshot(3, { epoch: 2 })]);
+    expect(s).toMatchObject({ lastSeq: 3, epoch: 2, gap: false });
+    expect(run([turnStart(1, {}, 4)], s)).toMatchObject({ lastSeq: 4, gap: false, running: true });
   });
 
   it('trace frames count in the seq (no gap) and change nothing else', () => {
-    const s = run([subscribed(1), { type: 'reload_start' }, f('turn_start', { turn: 1 })]);
+    const s = run([snapshot(1), turnStart(1)]);
     const trace = { id: 't1', turn: 1, tool: 'read_file', call_id: 'call_1', input: {}, started_at: '2026-11-24T08:00:00.000001Z' };
     const s2 = run([f('tool_trace_start', trace), f('model_trace_finish', { id: 't0', turn: 1 }), f('assistant_delta', { turn: 1, text: 'hi' })], s);
-    expect(s2).toMatchObject({ gap: false, resync: false, lastSeq: 5, liveText: 'hi', toolCalls: {} });
+    expect(s2).toMatchObject({ gap: false, lastSeq: 5, liveText: 'hi', toolCalls: {} });
   });
 
   it('ignores frames of other chats', () => {
     const s = initialChatState(CHAT);
-    const other: ChatAction = { type: 'frame', frame: { type: 'turn_start', chat_id: 'c2', seq: 1, turn: 1 } };
+    const other: ChatAction = {
+      type: 'frame',
+      frame: { type: 'turn_start', chat_id: 'c2', seq: 1, turn: 1, user_message_ids: [], resumed: false },
+    };
     expect(chatReducer(s, other)).toBe(s);
+    const failed: ChatAction = { type: 'frame', frame: { type: 'session_failed', chat_id: 'c2', crashes: 5, error: 'x' } };
+    expect(chatReducer(s, failed)).toBe(s);
+  });
+});
+
+describe('subscribeFrame', () => {
+  it('subscribes in full before the first snapshot', () => {
+    expect(subscribeFrame(initialChatState(CHAT))).toEqual({ type: 'subscribe', chat_id: CHAT });
+    // A frame without a snapshot gives a seq but no epoch.
+    expect(subscribeFrame(run([f('ack', { client_id: 'x', message_id: 1 }, 4)]))).toEqual({ type: 'subscribe', chat_id: CHAT });
+  });
+
+  it('continues from the last seq applied, in the snapshot epoch', () => {
+    const s = run([snapshot(5, { epoch: 7 }), turnStart(1, {}, 6)]);
+    expect(subscribeFrame(s)).toEqual({ type: 'subscribe', chat_id: CHAT, after_seq: 6, epoch: 7 });
+  });
+
+  it('after a gap, asks for a full snapshot', () => {
+    const s = run([snapshot(5, { epoch: 7 }), turnStart(1, {}, 9)]);
+    expect(s.gap).toBe(true);
+    expect(subscribeFrame(s)).toEqual({ type: 'subscribe', chat_id: CHAT });
+  });
+});
+
+describe('chatReducer: session failures', () => {
+  it('session_failed stops the turn and is shown until a restart', () => {
+    let s = run([snapshot(0), turnStart(1)]);
+    s = run([{ type: 'frame', frame: { type: 'session_failed', chat_id: CHAT, crashes: 5, error: 'storage failure' } }], s);
+    expect(s.sessionFailed).toEqual({ crashes: 5, error: 'storage failure' });
+    expect(s.running).toBe(false);
+    expect(s.lastSeq).toBe(1); // it has no seq
+    expect(run([{ type: 'restarted' }], s).sessionFailed).toBeNull();
   });
 });
 
 describe('chatReducer: streaming a turn', () => {
   it('accumulates assistant and reasoning deltas of the turn in progress', () => {
     const s = run([
-      subscribed(0),
-      f('turn_start', { turn: 1 }),
+      snapshot(0),
+      turnStart(1),
       f('reasoning_delta', { turn: 1, text: 'Let me ' }),
       f('reasoning_delta', { turn: 1, text: 'think.' }),
       f('assistant_delta', { turn: 1, text: 'Hello, ' }),
@@ -195,7 +351,7 @@ describe('chatReducer: streaming a turn', () => {
 
   it('a delta of a new turn starts a fresh stream', () => {
     const s = run([
-      subscribed(0),
+      snapshot(0),
       f('assistant_delta', { turn: 1, text: 'old' }),
       f('assistant_delta', { turn: 2, text: 'new' }),
     ]);
@@ -205,8 +361,8 @@ describe('chatReducer: streaming a turn', () => {
 
   it('the stored assistant message replaces the streamed text', () => {
     const s = run([
-      subscribed(0),
-      f('turn_start', { turn: 1 }),
+      snapshot(0),
+      turnStart(1),
       f('assistant_delta', { turn: 1, text: 'Done.' }),
       f('message', { message: msg(2, 'assistant', 'Done.') }),
     ]);
@@ -219,8 +375,8 @@ describe('chatReducer: streaming a turn', () => {
   it('tool call lifecycle: pending, then finished with outcome, output, exit code and duration', () => {
     const args = '{"argv":["cat","notes.txt"]}';
     let s = run([
-      subscribed(0),
-      f('turn_start', { turn: 1 }),
+      snapshot(0),
+      turnStart(1),
       f('message', {
         message: msg(2, 'assistant', 'Reading it.', { tool_calls: [{ id: 'k1', name: 'run_command', arguments: args }] }),
       }),
@@ -266,8 +422,8 @@ describe('chatReducer: streaming a turn', () => {
 
   it('shows a tool call that arrives before its assistant message in the live turn', () => {
     const s = run([
-      subscribed(0),
-      f('turn_start', { turn: 1 }),
+      snapshot(0),
+      turnStart(1),
       f('tool_call', { turn: 1, call_id: 'k1', name: 'write_file', arguments: '{"path":"a"}' }),
     ]);
     const live = buildTranscript(s).find((i) => i.kind === 'live');
@@ -276,7 +432,7 @@ describe('chatReducer: streaming a turn', () => {
 
   it('a tool result that arrives as a stored message finishes a running call', () => {
     const s = run([
-      subscribed(0),
+      snapshot(0),
       f('tool_call', { turn: 1, call_id: 'k1', name: 'read_file', arguments: '{}' }),
       f('message', { message: msg(3, 'tool', 'boom', { tool_call_id: 'k1', outcome: 'error', exit_code: null, duration_ms: 5 }) }),
     ]);
@@ -285,8 +441,8 @@ describe('chatReducer: streaming a turn', () => {
 
   it('turn_end records outcome and usage and stops running', () => {
     const s = run([
-      subscribed(0),
-      f('turn_start', { turn: 1 }),
+      snapshot(0),
+      turnStart(1),
       f('message', { message: msg(2, 'assistant', 'Hi') }),
       f('turn_end', { turn: 1, outcome: 'completed', usage }),
     ]);
@@ -300,8 +456,8 @@ describe('chatReducer: streaming a turn', () => {
 
   it('a cancelled turn keeps the text that streamed but was never stored', () => {
     const s = run([
-      subscribed(0),
-      f('turn_start', { turn: 1 }),
+      snapshot(0),
+      turnStart(1),
       f('assistant_delta', { turn: 1, text: 'I was say' }),
       f('turn_end', { turn: 1, outcome: 'cancelled', usage }),
     ]);
@@ -311,8 +467,8 @@ describe('chatReducer: streaming a turn', () => {
 
   it('a running tool call of a turn that ended without its result is shown as lost', () => {
     const s = run([
-      subscribed(0),
-      f('turn_start', { turn: 1 }),
+      snapshot(0),
+      turnStart(1),
       f('message', { message: msg(2, 'assistant', '', { tool_calls: [{ id: 'k', name: 'run_command', arguments: '{}' }] }) }),
       f('tool_call', { turn: 1, call_id: 'k', name: 'run_command', arguments: '{}' }),
       f('turn_end', { turn: 1, outcome: 'cancelled', usage }),
@@ -322,8 +478,8 @@ describe('chatReducer: streaming a turn', () => {
 
   it('error frames are kept with their turn and shown inline; turn_end error shown once', () => {
     const s = run([
-      subscribed(0),
-      f('turn_start', { turn: 1 }),
+      snapshot(0),
+      turnStart(1),
       f('error', { code: 'model_error', message: 'HTTP 502 from the model' }),
       f('turn_end', { turn: 1, outcome: 'error', usage, error: { code: 'model_error', message: 'HTTP 502 from the model' } }),
     ]);
@@ -337,14 +493,17 @@ describe('chatReducer: streaming a turn', () => {
     expect(dismissed.errors).toEqual([]);
   });
 
-  it('orders the transcript: history, turn footers, live turn, pending messages', () => {
+  it('orders the transcript: history, turn footers, live turn, waiting and pending messages', () => {
     const s = run([
-      { type: 'loaded', chat: chatWith([msg(1, 'user', 'first'), msg(2, 'assistant', 'one')]) },
-      subscribed(0),
+      snapshot(0, { messages: [msg(1, 'user', 'first'), msg(2, 'assistant', 'one')], turn: { number: 1, text: '', reasoning: '', running_tools: [] } }),
       f('turn_end', { turn: 1, outcome: 'completed', usage }),
-      f('message', { message: msg(3, 'user', 'second', { turn: 2 }) }),
-      f('turn_start', { turn: 2 }),
+      f('message', { message: msg(3, 'user', 'second', { turn: null }) }),
+      turnStart(2, { user_message_ids: [3] }),
       f('assistant_delta', { turn: 2, text: 'stream' }),
+      // Sent while turn 2 runs: its id is between turn 2's messages, it waits for turn 3.
+      f('message', { message: msg(4, 'user', 'waiting', { turn: null }) }),
+      f('message', { message: msg(5, 'assistant', 'two', { turn: 2 }) }),
+      f('assistant_delta', { turn: 2, text: 'more' }),
       { type: 'send', client_id: 'm-9', text: 'third' },
     ]);
     expect(buildTranscript(s).map((i) => i.kind + ':' + ('text' in i ? i.text : ''))).toEqual([
@@ -352,26 +511,83 @@ describe('chatReducer: streaming a turn', () => {
       'assistant:',
       'turn_end:',
       'user:second',
-      'live:stream',
+      'assistant:',
+      'live:more',
+      'user:waiting',
       'user:third',
     ]);
+  });
+
+  it('turn_start gives the waiting messages it answers their turn', () => {
+    const s = run([
+      snapshot(0, { messages: [msg(1, 'user', 'a'), msg(2, 'assistant', 'A')] }),
+      f('message', { message: msg(3, 'user', 'b', { turn: null }) }),
+      f('message', { message: msg(4, 'user', 'c', { turn: null }) }),
+      turnStart(2, { user_message_ids: [3, 4] }),
+    ]);
+    expect(s.messages.map((m) => [m.id, m.turn])).toEqual([
+      [1, 1],
+      [2, 1],
+      [3, 2],
+      [4, 2],
+    ]);
+    expect(buildTranscript(s).find((i) => i.kind === 'user' && i.messageId === 3)).toMatchObject({ turn: 2 });
+  });
+
+  it('a resumed turn is marked on the live item and on its footer', () => {
+    let s = run([snapshot(0, { turn: { number: 3, text: 'Half', reasoning: '', running_tools: [] } }), turnStart(3, { resumed: true })]);
+    expect(s.turns[3]).toEqual({ turn: 3, state: 'running', resumed: true });
+    // The resumed turn_start repeats the turn the snapshot showed: what streamed stays.
+    expect(s.liveText).toBe('Half');
+    expect(buildTranscript(s).find((i) => i.kind === 'live')).toMatchObject({ resumed: true, turn: 3 });
+    s = run([f('turn_end', { turn: 3, outcome: 'completed', usage })], s);
+    expect(s.turns[3]).toMatchObject({ state: 'completed', resumed: true });
+    expect(buildTranscript(s).find((i) => i.kind === 'turn_end')).toMatchObject({ info: { resumed: true } });
+    expect(run([turnStart(4)], s).turns[4]).toEqual({ turn: 4, state: 'running' });
+  });
+
+  it('a snapshot that says its turn resumed marks it (for a page that missed the turn_start)', () => {
+    const s = run([snapshot(0, { turn: { number: 2, text: '', reasoning: '', running_tools: [], resumed: true } })]);
+    expect(s.turns[2]).toEqual({ turn: 2, state: 'running', resumed: true });
+  });
+
+  it('turn_end adds its usage to the chat totals from the snapshot', () => {
+    const s = run([snapshot(0, { usage }), turnStart(2), f('turn_end', { turn: 2, outcome: 'completed', usage })]);
+    expect(s.usage).toEqual({ prompt: 240, cache_hit: 200, cache_miss: 40, cache_write: 0, completion: 60, reasoning: 0 });
+  });
+
+  it('an interrupted tool call is done with its outcome', () => {
+    const s = run([
+      snapshot(0),
+      turnStart(1, { resumed: true }),
+      f('tool_result', {
+        turn: 1,
+        call_id: 'k1',
+        name: 'run_command',
+        outcome: 'interrupted',
+        output: 'the node stopped while this ran',
+        exit_code: null,
+        duration_ms: 0,
+      }),
+    ]);
+    expect(buildTranscript(s).find((i) => i.kind === 'live')).toMatchObject({
+      toolCalls: [{ call_id: 'k1', state: 'done', outcome: 'interrupted' }],
+    });
   });
 });
 
 describe('chatReducer: frames as the node sends them', () => {
-  it('handles the user message with turn null, then the same message with its turn after a reload', () => {
-    let s = run([
-      subscribed(0),
+  it('handles the user message with turn null, which turn_start then assigns', () => {
+    const s = run([
+      snapshot(0),
       { type: 'send', client_id: 'm-1', text: 'hi' },
       f('message', { message: msg(1, 'user', 'hi', { client_id: 'm-1', turn: null }) }),
       f('ack', { client_id: 'm-1', message_id: 1 }),
-      f('turn_start', { turn: 1 }),
+      turnStart(1, { user_message_ids: [1] }),
       f('message', { message: msg(2, 'assistant', 'Hello') }),
       f('turn_end', { turn: 1, outcome: 'completed', usage }),
     ]);
     expect(s.pending).toEqual([]);
-    expect(buildTranscript(s).map((i) => i.kind)).toEqual(['user', 'assistant', 'turn_end']);
-    s = run([{ type: 'loaded', chat: chatWith([msg(1, 'user', 'hi', { client_id: 'm-1' }), msg(2, 'assistant', 'Hello')]) }], s);
     expect(s.messages[0]?.turn).toBe(1);
     expect(buildTranscript(s).map((i) => i.kind)).toEqual(['user', 'assistant', 'turn_end']);
   });
@@ -379,7 +595,7 @@ describe('chatReducer: frames as the node sends them', () => {
 
 describe('chatReducer: optimistic user messages', () => {
   it('shows the message at once and replaces it when ack and message arrive', () => {
-    let s = run([subscribed(0), { type: 'send', client_id: 'm-1', text: 'hello' }]);
+    let s = run([snapshot(0), { type: 'send', client_id: 'm-1', text: 'hello' }]);
     expect(s.pending).toEqual([{ client_id: 'm-1', text: 'hello', state: 'sending' }]);
     expect(buildTranscript(s)).toMatchObject([{ kind: 'user', text: 'hello', pending: { state: 'sending' } }]);
 
@@ -393,7 +609,7 @@ describe('chatReducer: optimistic user messages', () => {
 
   it('a message echoed before the ack settles it too', () => {
     const s = run([
-      subscribed(0),
+      snapshot(0),
       { type: 'send', client_id: 'm-1', text: 'hello' },
       f('message', { message: msg(7, 'user', 'hello', { client_id: 'm-1' }) }),
       f('ack', { client_id: 'm-1', message_id: 7 }),

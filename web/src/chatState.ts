@@ -241,7 +241,7 @@ function applySnapshot(state: ChatState, frame: SnapshotFrame & { resumed: false
   }
   if (turn) {
     const prev = state.turns[turn.number];
-    turns[turn.number] = { turn: turn.number, state: 'running', ...(prev?.resumed ? { resumed: true } : {}) };
+    turns[turn.number] = { turn: turn.number, state: 'running', ...(prev?.resumed || turn.resumed ? { resumed: true } : {}) };
   }
   return {
     ...state,

@@ -161,6 +161,14 @@ function stored(start: TraceStartFrame, finish: TraceFinishFrame): Trace {
 }
 
 const frame = (f: ChatFrame, atUs = 0): TraceAction => ({ type: 'frame', frame: f, atUs });
+const zeroUsage = { prompt: 0, cache_hit: 0, cache_miss: 0, cache_write: 0, completion: 0, reasoning: 0 };
+/** A full snapshot at `seq` (a fresh subscription), or a resumed one. */
+const snapshot = (seq: number, resumed = false): TraceAction =>
+  frame(
+    resumed
+      ? { type: 'snapshot', chat_id: CHAT, seq, epoch: 1, status: 'idle', resumed: true }
+      : { type: 'snapshot', chat_id: CHAT, seq, epoch: 1, status: 'idle', resumed: false, messages: [], turn: null, usage: zeroUsage },
+  );
 const page = (items: Trace[], next: string | null = null, cursor: string | null = null): TraceAction => ({
   type: 'page_loaded',
   chatId: CHAT,
@@ -341,7 +349,7 @@ describe('trace store: paging and seq', () => {
   });
 
   it('after a seq gap at the end, fetches the tail again', () => {
-    let s = run([frame({ type: 'subscribed', chat_id: CHAT, seq: 10, status: 'idle' })]);
+    let s = run([snapshot(10)]);
     s = run([{ type: 'page_start', chatId: CHAT, cursor: null }, page([], null, null)], s);
     expect(s.needsSync).toBe(false);
     s = run([frame({ ...toolStart('a', 1, 0), seq: 11 })], s);
@@ -353,14 +361,26 @@ describe('trace store: paging and seq', () => {
     expect(s.needsSync).toBe(false);
   });
 
-  it('a (re)subscription while nothing is in flight asks for the tail; one during a request does not', () => {
+  it('a full snapshot while nothing is in flight asks for the tail; one during a request does not', () => {
     let s = run([{ type: 'page_start', chatId: CHAT, cursor: null }]);
-    s = run([frame({ type: 'subscribed', chat_id: CHAT, seq: 4, status: 'running' })], s);
+    s = run([snapshot(4)], s);
     expect(s.needsSync).toBe(false);
     s = run([page([], null, null)], s);
     expect(nextRequest(s, false)).toBeUndefined();
-    s = run([frame({ type: 'subscribed', chat_id: CHAT, seq: 9, status: 'idle' })], s);
+    s = run([snapshot(9)], s);
     expect(nextRequest(s, false)).toEqual({ cursor: null });
+  });
+
+  it('a resumed snapshot asks for nothing: the missed frames follow it', () => {
+    let s = run([{ type: 'page_start', chatId: CHAT, cursor: null }, page([], null, null), snapshot(4)]);
+    s = run([{ type: 'page_start', chatId: CHAT, cursor: null }, page([], null, null)], s);
+    expect(nextRequest(s, false)).toBeUndefined();
+    s = run([snapshot(6, true)], s);
+    expect(s.lastSeq).toBe(6);
+    expect(nextRequest(s, false)).toBeUndefined();
+    s = run([frame({ ...toolStart('a', 1, 0), seq: 7 })], s);
+    expect(s.needsSync).toBe(false);
+    expect(s.entries.has('a')).toBe(true);
   });
 
   it('a failed page keeps its cursor for retry and stops further requests', () => {

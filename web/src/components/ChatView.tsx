@@ -9,16 +9,21 @@ import {
   type FormEvent,
   type KeyboardEvent,
 } from 'react';
-import { errorInfo, type ErrorInfo } from '../api';
+import { errorInfo, type Chat, type ErrorInfo, type TimelineTurn } from '../api';
 import { archiveChat } from '../chat-api';
 import { buildTranscript, turnStatus, type TranscriptItem, type TurnInfo } from '../chatState';
 import { formatUsage } from '../format';
 import { Markdown } from '../Markdown';
 import { navigate } from '../router';
 import type { ChatSession } from '../useChatSession';
+import type { Timeline } from '../useTimeline';
 import type { Traces } from '../useTraces';
+import { TimelinePanel } from './TimelinePanel';
 import { ToolCall } from './ToolCall';
 import { TracePanel } from './TracePanel';
+
+/** How long a turn the timeline jumped to stays highlighted. */
+const JUMP_HIGHLIGHT_MS = 1600;
 
 const STATUS_LABEL: Record<string, string> = {
   running: 'running',
@@ -31,13 +36,18 @@ const STATUS_LABEL: Record<string, string> = {
 export function ChatView({
   session,
   traces,
+  timeline,
   connected,
   onArchived,
+  onForked,
 }: {
   session: ChatSession;
   traces: Traces;
+  timeline: Timeline;
   connected: boolean;
   onArchived: (id: string) => void;
+  /** A turn was restored into a new chat (POST .../fork). */
+  onForked: (chat: Chat) => void;
 }) {
   const { state } = session;
   const items = useMemo(() => buildTranscript(state), [state]);
@@ -66,6 +76,30 @@ export function ChatView({
   useLayoutEffect(() => {
     stick.current = true;
   }, [state.chatId]);
+
+  // The timeline's turn: scroll its first message (or anything of the turn) into view.
+  const jumpTo = useCallback((turn: TimelineTurn) => {
+    const root = scroller.current;
+    if (!root) return;
+    const el =
+      (turn.first_message_id !== null ? root.querySelector(`[data-message-id="${turn.first_message_id}"]`) : null) ??
+      root.querySelector(`[data-turn="${turn.turn}"]`);
+    if (!(el instanceof HTMLElement)) return;
+    stick.current = false;
+    el.scrollIntoView({ block: 'start' });
+    el.classList.add('jump-target');
+    setTimeout(() => el.classList.remove('jump-target'), JUMP_HIGHLIGHT_MS);
+  }, []);
+
+  // One side panel at a time.
+  const toggleTraces = () => {
+    if (!traces.open) timeline.setOpen(false);
+    traces.setOpen(!traces.open);
+  };
+  const toggleTimeline = () => {
+    if (!timeline.open) traces.setOpen(false);
+    timeline.setOpen(!timeline.open);
+  };
 
   const [archiving, setArchiving] = useState<'idle' | 'confirm' | 'busy'>('idle');
   const [archiveError, setArchiveError] = useState<ErrorInfo | null>(null);
@@ -105,10 +139,32 @@ export function ChatView({
         </div>
         <div className="chat-actions">
           {archived && <span className="badge muted-badge">archived</span>}
+          {state.usage && state.usage.prompt + state.usage.completion > 0 && (
+            <span className="chat-usage" data-testid="chat-usage" title="This chat's tokens: prompt in · served from the prompt cache · completion out">
+              {formatUsage(state.usage)}
+            </span>
+          )}
           <span className={`turn-status status-${status}`} data-testid="turn-status" data-status={status}>
             {status === 'running' && <span className="spinner" aria-hidden="true" />}
             {STATUS_LABEL[status] ?? status}
           </span>
+          <button
+            type="button"
+            className={`btn btn-quiet trace-toggle${timeline.open ? ' active' : ''}`}
+            data-testid="timeline-toggle"
+            aria-pressed={timeline.open}
+            aria-controls="timeline-panel"
+            title={timeline.open ? 'Hide the timeline' : "Show the chat's turns: when, how long, tokens, tools; restore one"}
+            onClick={toggleTimeline}
+          >
+            <svg viewBox="0 0 16 16" width="13" height="13" aria-hidden="true">
+              <path d="M3.25 1h1.5v14h-1.5zM8 3h7v2H8zM8 7h6v2H8zM8 11h7v2H8z" fill="currentColor" />
+              <circle cx="4" cy="4" r="2" fill="currentColor" />
+              <circle cx="4" cy="8" r="2" fill="currentColor" />
+              <circle cx="4" cy="12" r="2" fill="currentColor" />
+            </svg>
+            Timeline
+          </button>
           <button
             type="button"
             className={`btn btn-quiet trace-toggle${traces.open ? ' active' : ''}`}
@@ -116,7 +172,7 @@ export function ChatView({
             aria-pressed={traces.open}
             aria-controls="trace-panel"
             title={traces.open ? 'Hide the tool and model calls' : 'Show every tool and model call, with timings and tokens'}
-            onClick={() => traces.setOpen(!traces.open)}
+            onClick={toggleTraces}
           >
             <svg viewBox="0 0 16 16" width="13" height="13" aria-hidden="true">
               <path d="M2 3h7v2H2zM5 7h9v2H5zM3 11h6v2H3z" fill="currentColor" />
@@ -151,6 +207,7 @@ export function ChatView({
               </button>
             </div>
           )}
+          {state.sessionFailed && <SessionFailed failure={state.sessionFailed} restart={session.restart} />}
           {archiveError && (
             <div className="error-banner" role="alert" data-testid="error-banner" data-code={archiveError.code}>
               <span>Could not archive: {archiveError.message}</span>
@@ -179,10 +236,11 @@ export function ChatView({
             connected={connected}
             disabled={!chat || archived}
             disabledReason={archived ? 'This chat is archived.' : undefined}
-            narrow={traces.open}
+            narrow={traces.open || timeline.open}
           />
         </div>
         {traces.open && <TracePanel traces={traces} />}
+        {timeline.open && <TimelinePanel timeline={timeline} onJump={jumpTo} onForked={onForked} />}
       </div>
     </section>
   );
@@ -201,7 +259,13 @@ const Item = memo(function Item({
     case 'user': {
       const p = item.pending;
       return (
-        <div className="msg msg-user" data-testid="message-user" data-pending={p?.state}>
+        <div
+          className="msg msg-user"
+          data-testid="message-user"
+          data-pending={p?.state}
+          data-message-id={item.messageId}
+          data-turn={item.turn ?? undefined}
+        >
           <div className="bubble">{item.text}</div>
           {p?.state === 'sending' && <div className="msg-note">Sending…</div>}
           {p?.state === 'failed' && (
@@ -225,7 +289,7 @@ const Item = memo(function Item({
     case 'assistant': {
       const m = item.message;
       return (
-        <article className="msg msg-assistant" data-testid="message-assistant" data-turn={m.turn}>
+        <article className="msg msg-assistant" data-testid="message-assistant" data-message-id={m.id} data-turn={m.turn ?? undefined}>
           {m.reasoning && <Reasoning text={m.reasoning} />}
           {m.content && <Markdown text={m.content} />}
           {item.toolCalls.length > 0 && (
@@ -240,7 +304,7 @@ const Item = memo(function Item({
     }
     case 'tool':
       return (
-        <div className="msg msg-assistant">
+        <div className="msg msg-assistant" data-turn={item.turn ?? undefined}>
           <div className="tools">
             <ToolCall call={item.call} />
           </div>
@@ -248,9 +312,19 @@ const Item = memo(function Item({
       );
     case 'live':
       return (
-        <article className="msg msg-assistant msg-live" data-testid="message-streaming" aria-live="polite">
+        <article
+          className="msg msg-assistant msg-live"
+          data-testid="message-streaming"
+          data-turn={item.turn ?? undefined}
+          aria-live="polite"
+        >
+          {item.resumed && <ResumedNote />}
           {item.reasoning && <Reasoning text={item.reasoning} live />}
-          {item.text && <Markdown text={item.text} />}
+          {item.text && (
+            <div data-testid="streaming-text">
+              <Markdown text={item.text} />
+            </div>
+          )}
           {item.toolCalls.length > 0 && (
             <div className="tools">
               {item.toolCalls.map((c) => (
@@ -300,6 +374,45 @@ function Reasoning({ text, live }: { text: string; live?: boolean }) {
   );
 }
 
+function ResumedNote() {
+  return (
+    <div className="turn-resumed" data-testid="turn-resumed" title="The node stopped while this turn ran; it continued when the node was back">
+      resumed after restart
+    </div>
+  );
+}
+
+function SessionFailed({
+  failure,
+  restart,
+}: {
+  failure: NonNullable<ChatSession['state']['sessionFailed']>;
+  restart: ChatSession['restart'];
+}) {
+  const [busy, setBusy] = useState(false);
+  const [error, setError] = useState<ErrorInfo | null>(null);
+  const onRestart = async () => {
+    setBusy(true);
+    setError(null);
+    const err = await restart();
+    setBusy(false);
+    setError(err);
+  };
+  return (
+    <div className="error-banner session-failed" role="alert" data-testid="session-failed">
+      <span>
+        <strong>This chat&apos;s session stopped</strong>
+        {failure.crashes !== null ? ` after crashing ${failure.crashes} times` : ' after crashing repeatedly'}
+        {failure.error ? `: ${failure.error}` : '.'} New messages wait until it is restarted.
+        {error && <span className="session-failed-error"> Restart failed: {error.message}</span>}
+      </span>
+      <button type="button" className="btn btn-secondary" data-testid="session-restart" onClick={onRestart} disabled={busy}>
+        {busy ? 'Restarting…' : 'Restart'}
+      </button>
+    </div>
+  );
+}
+
 function TurnEnd({ info }: { info: TurnInfo }) {
   return (
     <div className="turn-end" data-testid="turn-end" data-turn={info.turn} data-outcome={info.state}>
@@ -309,6 +422,7 @@ function TurnEnd({ info }: { info: TurnInfo }) {
         </div>
       )}
       <div className="turn-meta">
+        {info.resumed && <ResumedNote />}
         {info.state !== 'completed' && (
           <span className={`turn-outcome outcome-${info.state}`}>
             {info.state === 'cancelled' ? 'Cancelled' : 'Failed'}

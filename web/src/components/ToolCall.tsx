@@ -8,6 +8,7 @@ const OUTCOME_LABEL: Record<string, string> = {
   timeout: 'timed out',
   cancelled: 'cancelled',
   denied: 'denied',
+  interrupted: 'interrupted',
   running: 'running',
   unknown: 'no result',
 };
