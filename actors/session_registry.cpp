@@ -18,7 +18,8 @@ std::chrono::milliseconds restart_policy::record_crash(std::chrono::steady_clock
     failed = true;
     return {};
   }
-  auto delay = first_delay * (1 << (crashes.size() - 1));
+  auto doublings = std::min<size_t>(crashes.size() - 1, 16); // past the cap anyway
+  auto delay = first_delay * (size_t{1} << doublings);
   return std::min(delay, max_delay);
 }
 

@@ -18,6 +18,7 @@ void live_view::reset(const nlohmann::json& messages, std::optional<int> turn,
   for (auto& m : messages)
     messages_.push_back({m.value("id", int64_t{0}), dump(m)});
   turn_ = turn;
+  resumed_ = turn.has_value(); // a turn in progress at load continues after a restart
   text_.clear();
   reasoning_.clear();
   running_.clear();
@@ -53,6 +54,7 @@ void live_view::apply(std::string_view type, std::string_view payload) {
     running_.erase(p.value("call_id", std::string()));
   } else if (type == "turn_start") {
     turn_ = p.value("turn", 0);
+    resumed_ = p.value("resumed", false);
     text_.clear();
     reasoning_.clear();
     running_.clear();
@@ -82,7 +84,8 @@ std::string live_view::members() const {
   }
   out += "],\"turn\":";
   if (turn_) {
-    nlohmann::json t{{"number", *turn_}, {"text", text_}, {"reasoning", reasoning_}};
+    nlohmann::json t{
+      {"number", *turn_}, {"text", text_}, {"reasoning", reasoning_}, {"resumed", resumed_}};
     auto tools = nlohmann::json::array();
     for (auto& [id, call] : running_)
       tools.push_back(nlohmann::json::parse(call));

@@ -27,8 +27,8 @@ public:
   void apply(std::string_view type, std::string_view payload);
 
   /// The snapshot's members: "messages", "turn" (null, or {"number", "text",
-  /// "reasoning", "running_tools"}) and "usage", as the text of a JSON
-  /// object without its braces.
+  /// "reasoning", "running_tools", "resumed"}) and "usage", as the text of a
+  /// JSON object without its braces.
   std::string members() const;
 
   std::optional<int> turn() const { return turn_; }
@@ -42,6 +42,7 @@ private:
   };
   std::vector<entry> messages_;
   std::optional<int> turn_;
+  bool resumed_ = false; // the turn in progress continues after a restart
   std::string text_, reasoning_;
   std::map<std::string, std::string> running_; // call_id -> tool_call payload text
   model::token_usage usage_;
