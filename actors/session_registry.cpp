@@ -19,7 +19,7 @@ std::chrono::milliseconds restart_policy::record_crash(std::chrono::steady_clock
     return {};
   }
   auto doublings = std::min<size_t>(crashes.size() - 1, 16); // past the cap anyway
-  auto delay = first_delay * (size_t{1} << doublings);
+  auto delay = first_delay * (int64_t{1} << doublings);
   return std::min(delay, max_delay);
 }
 
