@@ -7,14 +7,16 @@
 // checkpoint is timed. Prints this machine's fsync latency (pg_test_fsync)
 // beside it, since a commit waits for one.
 //
-// PostgreSQL: a private cluster started for the run (tests/support/test_database),
-// with the settings of the node's embedded one.
+// PostgreSQL: a private cluster started for the run with the node's embedded
+// settings (fsync on: a commit waits for the disk), or BENCH_DATABASE_URL.
 //
 //   ninja -C build bench && build/bin/bench_checkpoint [samples] [sessions] [seconds]
 #include <algorithm>
 #include <atomic>
 #include <chrono>
 #include <cstdio>
+#include <cstdlib>
+#include <memory>
 #include <regex>
 #include <string>
 #include <thread>
@@ -25,9 +27,9 @@
 #include "runtime/child_process.hpp"
 #include "storage/chat_repository.hpp"
 #include "storage/embedded_postgres.hpp"
+#include "storage/migrations.hpp"
 #include "storage/session_repository.hpp"
 #include "tests/support/temp_dir.hpp"
-#include "tests/support/test_database.hpp"
 
 using namespace boocode;
 using clock_type = std::chrono::steady_clock;
@@ -123,9 +125,20 @@ int main(int argc, char** argv) {
   int samples = argc > 1 ? std::stoi(argv[1]) : 200;
   int sessions = argc > 2 ? std::stoi(argv[2]) : 32;
   int seconds = argc > 3 ? std::stoi(argv[3]) : 5;
-  test::test_database db;
-  storage::chat_repository chats{db.conninfo()};
-  storage::session_repository repo{db.conninfo()};
+  test::temp_dir dir{"boocode-bench-pg"};
+  std::unique_ptr<storage::embedded_postgres> pg;
+  std::string conninfo;
+  if (const char* url = std::getenv("BENCH_DATABASE_URL")) {
+    conninfo = url;
+  } else {
+    storage::embedded_postgres_options opts;
+    opts.root = dir.path() / "cluster";
+    pg = storage::embedded_postgres::start(opts);
+    conninfo = pg->conninfo();
+  }
+  storage::apply_migrations(conninfo, storage::builtin_migrations());
+  storage::chat_repository chats{conninfo};
+  storage::session_repository repo{conninfo};
   int next_chat = 0;
 
   // Turn 10: `samples` chats, each measured at its tenth turn.
@@ -155,7 +168,7 @@ int main(int argc, char** argv) {
   auto t0 = clock_type::now();
   for (int i = 0; i < sessions; ++i)
     threads.emplace_back([&, i] {
-      storage::session_repository own{db.conninfo()};
+      storage::session_repository own{conninfo};
       auto f = own.acquire_lease(ids[static_cast<size_t>(i)], "bench");
       for (int turn = 1; !stop.load(); ++turn) {
         lat[static_cast<size_t>(i)].push_back(run_turn(own, f, turn));

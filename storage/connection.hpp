@@ -2,6 +2,7 @@
 
 // Internal to storage/: included by the repositories' .cpp files only.
 
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -27,13 +28,20 @@ class connection {
 public:
   explicit connection(std::string conninfo) : conninfo_(std::move(conninfo)) {}
 
+  /// Runs on every new connection before its first use (declare prepared
+  /// statements here: they belong to one connection).
+  std::function<void(pqxx::connection&)> on_open;
+
   /// Runs `f(pqxx::connection&)`; every failure leaves as storage_error with
   /// `what` as the start of its message.
   template <class F>
   auto with(const char* what, F&& f) {
     try {
-      if (!conn_ || !conn_->is_open())
+      if (!conn_ || !conn_->is_open()) {
         conn_ = std::make_unique<pqxx::connection>(conninfo_);
+        if (on_open)
+          on_open(*conn_);
+      }
       return f(*conn_);
     } catch (const storage_error&) {
       conn_.reset();

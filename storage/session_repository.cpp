@@ -38,10 +38,62 @@ void hold_lease(pqxx::work& tx, const fence& f, const char* what) {
 const char* const lease_cte =
   "WITH lease AS (SELECT 1 FROM actor_leases WHERE actor_id = $1 AND epoch = $2 FOR SHARE) ";
 
+// One statement, so one round trip: every part sees the rows as they were
+// when it started (hence the mailbox leaves out this turn's messages
+// itself) and none happens without the lease.
+const std::string checkpoint_sql =
+  std::string(lease_cte) +
+  ", users AS (INSERT INTO messages (id, chat_id, role, content, client_id, turn, created_at)"
+  " SELECT id, chat_id, 'user', content, client_id, taken_turn, created_at FROM inbox, lease"
+  " WHERE chat_id = $1 AND taken_turn = $3 AND consumed_at IS NULL RETURNING 1)"
+  ", steps AS (INSERT INTO messages SELECT (jsonb_populate_record(NULL::messages, payload)).*"
+  " FROM turn_journal, lease WHERE chat_id = $1 AND turn = $3 AND kind = 'message'"
+  " ORDER BY pos RETURNING 1)"
+  ", summary AS (INSERT INTO chat_turns (chat_id, turn, started_at, finished_at, outcome,"
+  " error, usage, model_calls, tool_calls) SELECT $1, $3, coalesce((SELECT created_at"
+  " FROM turn_journal WHERE chat_id = $1 AND turn = $3 AND kind = 'start'), now()), now(),"
+  " $4, $5, $6::jsonb, $7, (SELECT count(*) FROM turn_journal WHERE chat_id = $1"
+  " AND turn = $3 AND kind = 'message' AND payload->>'role' = 'tool') FROM lease RETURNING 1)"
+  ", consumed AS (UPDATE inbox SET consumed_at = now() FROM lease"
+  " WHERE chat_id = $1 AND taken_turn = $3 AND consumed_at IS NULL RETURNING 1)"
+  ", snapshot AS (INSERT INTO agent_snapshots (chat_id, turn, state, mailbox, node_id, epoch)"
+  " SELECT $1, $3, $8::jsonb, (SELECT coalesce(jsonb_agg(jsonb_build_object('id', id,"
+  " 'client_id', client_id) ORDER BY id), '[]') FROM inbox WHERE chat_id = $1"
+  " AND consumed_at IS NULL AND taken_turn IS DISTINCT FROM $3), $9, $2 FROM lease"
+  " ON CONFLICT (chat_id) DO UPDATE SET turn = EXCLUDED.turn, state = EXCLUDED.state,"
+  " mailbox = EXCLUDED.mailbox, node_id = EXCLUDED.node_id, epoch = EXCLUDED.epoch,"
+  " updated_at = now() RETURNING 1)"
+  ", seq AS (UPDATE chats SET last_seq = GREATEST(last_seq, $10) FROM lease WHERE id = $1"
+  " RETURNING 1)"
+  ", dropped AS (DELETE FROM turn_journal USING lease WHERE chat_id = $1 AND turn = $3"
+  " RETURNING 1)"
+  " SELECT count(*) FROM lease";
+
+const std::string journal_message_sql =
+  std::string(lease_cte) +
+  ", p AS (SELECT $5::jsonb || jsonb_build_object('id', nextval('messages_id_seq'),"
+  " 'created_at', " +
+  iso_time("now()") +
+  ") AS payload FROM lease)"
+  " INSERT INTO turn_journal (chat_id, turn, step, kind, payload, epoch)"
+  " SELECT $1, $3, $4, 'message', payload, $2 FROM p"
+  " RETURNING (payload->>'id')::bigint, payload->>'created_at'";
+
+const std::string journal_step_sql =
+  std::string(lease_cte) + "INSERT INTO turn_journal (chat_id, turn, step, kind, payload, epoch)"
+                           " SELECT $1, $3, $4, $5, $6::jsonb, $2 FROM lease RETURNING pos";
+
 } // namespace
 
 struct session_repository::impl {
-  explicit impl(std::string conninfo) : db(std::move(conninfo)) {}
+  explicit impl(std::string conninfo) : db(std::move(conninfo)) {
+    // A turn's writes, planned once per connection.
+    db.on_open = [](pqxx::connection& c) {
+      c.prepare("checkpoint", checkpoint_sql);
+      c.prepare("journal_message", journal_message_sql);
+      c.prepare("journal_step", journal_step_sql);
+    };
+  }
   connection db;
 };
 
@@ -181,16 +233,8 @@ chat::message_record session_repository::journal_message(const fence& f, int tur
     m.chat_id = f.actor_id;
     m.turn = turn;
     pqxx::work tx{c};
-    auto r = tx.exec_params(
-      std::string(lease_cte) +
-        ", p AS (SELECT $5::jsonb || jsonb_build_object('id', nextval('messages_id_seq'),"
-        " 'created_at', " +
-        iso_time("now()") +
-        ") AS payload FROM lease)"
-        " INSERT INTO turn_journal (chat_id, turn, step, kind, payload, epoch)"
-        " SELECT $1, $3, $4, 'message', payload, $2 FROM p"
-        " RETURNING (payload->>'id')::bigint, payload->>'created_at'",
-      f.actor_id, f.epoch, turn, step, message_to_row(m).dump());
+    auto r = tx.exec_prepared("journal_message", f.actor_id, f.epoch, turn, step,
+                              message_to_row(m).dump());
     if (r.empty())
       throw fenced(
         fmt::format("journal {}: {} is no longer owned at epoch {}", step, f.actor_id, f.epoch));
@@ -205,10 +249,7 @@ void session_repository::journal(const fence& f, int turn, const std::string& st
                                  const std::string& kind, const nlohmann::json& data) {
   impl_->db.with("journal step", [&](pqxx::connection& c) {
     pqxx::work tx{c};
-    auto r = tx.exec_params(std::string(lease_cte) +
-                              "INSERT INTO turn_journal (chat_id, turn, step, kind, payload, epoch)"
-                              " SELECT $1, $3, $4, $5, $6::jsonb, $2 FROM lease RETURNING pos",
-                            f.actor_id, f.epoch, turn, step, kind, data.dump());
+    auto r = tx.exec_prepared("journal_step", f.actor_id, f.epoch, turn, step, kind, data.dump());
     if (r.empty())
       throw fenced(
         fmt::format("journal {}: {} is no longer owned at epoch {}", step, f.actor_id, f.epoch));
@@ -219,39 +260,12 @@ void session_repository::journal(const fence& f, int turn, const std::string& st
 void session_repository::checkpoint(const fence& f, const checkpoint_request& req) {
   impl_->db.with("checkpoint", [&](pqxx::connection& c) {
     pqxx::work tx{c};
-    hold_lease(tx, f, "checkpoint");
-    tx.exec_params("INSERT INTO messages (id, chat_id, role, content, client_id, turn, created_at)"
-                   " SELECT id, chat_id, 'user', content, client_id, taken_turn, created_at"
-                   " FROM inbox WHERE chat_id = $1 AND taken_turn = $2 AND consumed_at IS NULL",
-                   f.actor_id, req.turn);
-    tx.exec_params("INSERT INTO messages SELECT (jsonb_populate_record(NULL::messages, payload)).*"
-                   " FROM turn_journal WHERE chat_id = $1 AND turn = $2 AND kind = 'message'"
-                   " ORDER BY pos",
-                   f.actor_id, req.turn);
-    tx.exec_params(
-      "INSERT INTO chat_turns (chat_id, turn, started_at, finished_at, outcome, error, usage,"
-      " model_calls, tool_calls) SELECT $1, $2, coalesce((SELECT created_at FROM turn_journal"
-      " WHERE chat_id = $1 AND turn = $2 AND kind = 'start'), now()), now(), $3, $4, $5::jsonb,"
-      " $6, (SELECT count(*) FROM turn_journal WHERE chat_id = $1 AND turn = $2"
-      " AND kind = 'message' AND payload->>'role' = 'tool')",
-      f.actor_id, req.turn, req.outcome, req.error, model::to_json(req.usage).dump(),
-      req.model_calls);
-    tx.exec_params("UPDATE inbox SET consumed_at = now()"
-                   " WHERE chat_id = $1 AND taken_turn = $2 AND consumed_at IS NULL",
-                   f.actor_id, req.turn);
-    tx.exec_params(
-      "INSERT INTO agent_snapshots (chat_id, turn, state, mailbox, node_id, epoch)"
-      " VALUES ($1, $2, $3::jsonb, (SELECT coalesce(jsonb_agg(jsonb_build_object('id', id,"
-      " 'client_id', client_id) ORDER BY id), '[]') FROM inbox WHERE chat_id = $1"
-      " AND consumed_at IS NULL), $4, $5)"
-      " ON CONFLICT (chat_id) DO UPDATE SET turn = EXCLUDED.turn, state = EXCLUDED.state,"
-      " mailbox = EXCLUDED.mailbox, node_id = EXCLUDED.node_id, epoch = EXCLUDED.epoch,"
-      " updated_at = now()",
-      f.actor_id, req.turn, req.state.dump(), f.node_id, f.epoch);
-    tx.exec_params("UPDATE chats SET last_seq = GREATEST(last_seq, $2) WHERE id = $1", f.actor_id,
-                   req.last_seq);
-    tx.exec_params("DELETE FROM turn_journal WHERE chat_id = $1 AND turn = $2", f.actor_id,
-                   req.turn);
+    auto r = tx.exec_prepared1("checkpoint", f.actor_id, f.epoch, req.turn, req.outcome, req.error,
+                               model::to_json(req.usage).dump(), req.model_calls, req.state.dump(),
+                               f.node_id, req.last_seq);
+    if (r[0].as<int>() == 0)
+      throw fenced(
+        fmt::format("checkpoint: {} is no longer owned at epoch {}", f.actor_id, f.epoch));
     tx.commit();
   });
 }
