@@ -330,3 +330,74 @@ TEST_F(DurabilityTest, ACrashingSessionIsRestartedThenFailedThenRestartedByHand)
             false);
   EXPECT_EQ(test::http_call(to_, "POST", "/api/chats/c_ghost/restart", "{}").status, 404);
 }
+
+// A client that comes back with the seq and epoch it had gets the frames it
+// missed, exactly, after a resumed snapshot; one with another epoch (or none)
+// gets the whole chat, including a turn still streaming.
+TEST_F(DurabilityTest, AReconnectingClientContinuesWithNoGapAndNoDuplicate) {
+  auto slow = fake_reply::text_reply("one two three four five six seven eight nine ten");
+  slow.piece = 4;
+  slow.interval = 30ms;
+  model_.enqueue(slow);
+  auto id = create_chat();
+  test::ws_client first{to_};
+  ASSERT_TRUE(first.read_text());
+  first.send_text(json{{"type", "subscribe"}, {"chat_id", id}}.dump());
+  auto snap = read_until(first, "snapshot").back();
+  int64_t epoch = snap["epoch"];
+  int64_t start = snap["seq"];
+  post(id, "count", "m-1");
+  // The first client sees part of the stream, then "drops".
+  auto seen = read_until(first, "assistant_delta");
+  int64_t last_seen = seen.back()["seq"];
+  test::ws_client mid{to_}; // a fresh page, mid-stream
+  ASSERT_TRUE(mid.read_text());
+  mid.send_text(json{{"type", "subscribe"}, {"chat_id", id}}.dump());
+  auto full = read_until(mid, "snapshot").back();
+  EXPECT_EQ(full["resumed"], false);
+  ASSERT_TRUE(full["turn"].is_object()) << full.dump();
+  EXPECT_EQ(full["turn"]["number"], 1);
+  std::string streamed = full["turn"]["text"];
+  auto rest = read_until(mid, "turn_end");
+  int64_t expect = full["seq"].get<int64_t>() + 1;
+  for (auto& f : rest) {
+    EXPECT_EQ(f["seq"], expect++) << f.dump();
+    if (f["type"] == "assistant_delta")
+      streamed += f["text"].get<std::string>();
+  }
+  EXPECT_EQ(streamed, "one two three four five six seven eight nine ten");
+
+  // The dropped client comes back after the turn ended.
+  auto all_after = read_until(first, "turn_end"); // what it would have seen
+  test::ws_client back{to_};
+  ASSERT_TRUE(back.read_text());
+  back.send_text(
+    json{{"type", "subscribe"}, {"chat_id", id}, {"after_seq", last_seen}, {"epoch", epoch}}
+      .dump());
+  auto resumed = read_until(back, "snapshot").back();
+  EXPECT_EQ(resumed["resumed"], true);
+  EXPECT_EQ(resumed["seq"], last_seen);
+  EXPECT_FALSE(resumed.contains("messages"));
+  auto missed = read_until(back, "turn_end");
+  ASSERT_EQ(missed.size(), all_after.size());
+  for (size_t i = 0; i < missed.size(); ++i)
+    EXPECT_EQ(missed[i], all_after[i]);
+  EXPECT_GT(last_seen, start);
+
+  // Another epoch (a restarted session), or a seq it never sent: everything.
+  test::ws_client stale{to_};
+  ASSERT_TRUE(stale.read_text());
+  stale.send_text(
+    json{{"type", "subscribe"}, {"chat_id", id}, {"after_seq", last_seen}, {"epoch", epoch + 7}}
+      .dump());
+  auto whole = read_until(stale, "snapshot").back();
+  EXPECT_EQ(whole["resumed"], false);
+  EXPECT_EQ(whole["messages"].size(), 2u);
+  EXPECT_TRUE(whole["turn"].is_null());
+  stale.send_text(
+    json{{"type", "subscribe"}, {"chat_id", id}, {"after_seq", 99999}, {"epoch", epoch}}.dump());
+  EXPECT_EQ(read_until(stale, "snapshot").back()["resumed"], false);
+  stale.send_text(json{{"type", "subscribe"}, {"chat_id", id}, {"after_seq", -3}}.dump());
+  auto bad = read_until(stale, "error").back();
+  EXPECT_EQ(bad["code"], "bad_frame");
+}
