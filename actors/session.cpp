@@ -25,9 +25,12 @@ std::string frame_sequencer::next(std::string_view type, std::string_view payloa
 }
 
 void frame_log::add(int64_t seq, std::string frame) {
+  bytes_ += frame.size();
   frames_.emplace_back(seq, std::move(frame));
-  while (frames_.size() > capacity_)
+  while (frames_.size() > capacity_ || (bytes_ > max_bytes_ && frames_.size() > 1)) {
+    bytes_ -= frames_.front().second.size();
     frames_.pop_front();
+  }
 }
 
 std::optional<std::vector<std::string>> frame_log::after(int64_t after_seq,

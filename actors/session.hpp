@@ -29,10 +29,11 @@ struct frame_sequencer {
 };
 
 /// The latest frames of a chat, for a client that reconnects and continues
-/// from the last seq it saw.
+/// from the last seq it saw: at most `capacity` frames and `max_bytes` of them.
 class frame_log {
 public:
-  explicit frame_log(size_t capacity = 4096) : capacity_(capacity) {}
+  explicit frame_log(size_t capacity = 4096, size_t max_bytes = size_t{4} << 20)
+    : capacity_(capacity), max_bytes_(max_bytes) {}
   void add(int64_t seq, std::string frame);
   /// Every frame after `after_seq` up to `last_seq` (the newest), or nothing
   /// when some of them are no longer kept or after_seq is not a seq of ours.
@@ -40,6 +41,8 @@ public:
 
 private:
   size_t capacity_;
+  size_t max_bytes_;
+  size_t bytes_ = 0;
   std::deque<std::pair<int64_t, std::string>> frames_;
 };
 

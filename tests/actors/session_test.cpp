@@ -29,6 +29,13 @@ TEST(FrameLogTest, GivesTheFramesAfterASeqWhileItHasThemAll) {
   frame_log empty;
   EXPECT_EQ(empty.after(7, 7), std::vector<std::string>{});
   EXPECT_FALSE(empty.after(6, 7));
+  // Big frames leave sooner: at most max_bytes are kept (and always the last).
+  frame_log small{100, 10};
+  small.add(1, "12345");
+  small.add(2, "67890");
+  small.add(3, "abcdefghijkl");
+  EXPECT_EQ(small.after(2, 3), (std::vector<std::string>{"abcdefghijkl"}));
+  EXPECT_FALSE(small.after(1, 3));
 }
 
 TEST(RestartPolicyTest, BacksOffThenFailsAfterFiveCrashesInAMinute) {
