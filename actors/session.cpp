@@ -64,7 +64,8 @@ struct session_state {
   bool loaded = false;
   std::vector<pending_subscribe> early_subscribers; // before the load finished
   std::vector<std::pair<std::string, std::string>> early_deliveries;
-  std::shared_ptr<cancel_token> running; // set while a turn runs
+  std::shared_ptr<cancel_token> running; // set while a turn worker runs
+  bool turn_over = false;                // its turn_end went out: the turn is stored
   bool pending = false;                  // input arrived during the turn
   static inline const char* name = "session";
 
@@ -133,11 +134,15 @@ session_actor::behavior_type session_behavior(session_actor::stateful_pointer<se
   });
   spawn_loader(self->system(), deps, self->state.repo, chat_id,
                caf::actor_cast<session_actor>(self));
-  auto status = [self]() -> std::string { return self->state.running ? "running" : "idle"; };
+  auto status = [self]() -> std::string {
+    return self->state.running && !self->state.turn_over ? "running" : "idle";
+  };
   auto broadcast = [self](std::string_view type, std::string_view payload) {
     auto& st = self->state;
     auto frame = st.frames.next(type, payload);
     st.view.apply(type, payload);
+    if (type == "turn_end")
+      st.turn_over = true;
     for (auto& s : st.subscribers)
       self->send(s, frame_atom::value, frame);
     st.log.add(st.frames.seq, std::move(frame));
@@ -145,6 +150,7 @@ session_actor::behavior_type session_behavior(session_actor::stateful_pointer<se
   auto start_turn = [self, deps] {
     auto& st = self->state;
     st.pending = false;
+    st.turn_over = false;
     st.running = std::make_shared<cancel_token>();
     spawn_turn_worker(self->system(), deps, st.repo, st.fence, st.running,
                       caf::actor_cast<session_actor>(self));

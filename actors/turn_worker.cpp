@@ -15,10 +15,11 @@ namespace {
 /// The agent loop's side effects for real: provider, tools, journal, session.
 class worker_io final : public chat::turn_io {
 public:
-  worker_io(const session_deps& deps, shared_repository& repo, const storage::fence& fence,
-            int turn, tools::tool_context ctx, session_actor session, const cancel_token* cancel)
-    : deps_(deps), repo_(repo), fence_(fence), turn_(turn), ctx_(std::move(ctx)),
-      session_(std::move(session)), cancel_(cancel) {}
+  worker_io(caf::actor_system& sys, const session_deps& deps, shared_repository& repo,
+            const storage::fence& fence, int turn, tools::tool_context ctx, session_actor session,
+            const cancel_token* cancel, model::token_usage usage_before)
+    : sys_(sys), deps_(deps), repo_(repo), fence_(fence), turn_(turn), ctx_(std::move(ctx)),
+      session_(std::move(session)), cancel_(cancel), usage_before_(usage_before) {}
 
   model::model_result call_model(const std::vector<model::chat_message>& conv,
                                  const model::stream_callbacks& cb) override {
@@ -50,7 +51,33 @@ public:
     caf::anon_send(session_, frame_atom::value, std::move(flat));
   }
 
+  /// The checkpoint: the turn's messages, summary, inbox, and the session's
+  /// state with the chat's usage totals.
+  void end_turn(const chat::turn_summary& sum) override {
+    auto totals = usage_before_;
+    totals += sum.usage;
+    storage::checkpoint_request req;
+    req.turn = turn_;
+    req.last_seq = session_seq();
+    req.state = {{"turn", turn_}, {"last_seq", req.last_seq}, {"usage", model::to_json(totals)}};
+    req.outcome = sum.outcome;
+    req.error = sum.error;
+    req.usage = sum.usage;
+    req.model_calls = sum.model_calls;
+    repo_.with([&](storage::session_repository& r) { r.checkpoint(fence_, req); });
+  }
+
 private:
+  /// The session's frame seq now (0 if it does not answer).
+  int64_t session_seq() {
+    int64_t seq = 0;
+    caf::scoped_actor self{sys_};
+    self->request(session_, std::chrono::seconds(5), seq_atom::value)
+      .receive([&](int64_t s) { seq = s; }, [](caf::error&) {});
+    return seq;
+  }
+
+  caf::actor_system& sys_;
   const session_deps& deps_;
   shared_repository& repo_;
   const storage::fence& fence_;
@@ -58,16 +85,8 @@ private:
   tools::tool_context ctx_;
   session_actor session_;
   const cancel_token* cancel_;
+  model::token_usage usage_before_;
 };
-
-/// The session's frame seq now, for the checkpoint (0 if it does not answer).
-int64_t session_seq(caf::actor_system& sys, const session_actor& session) {
-  int64_t seq = 0;
-  caf::scoped_actor self{sys};
-  self->request(session, std::chrono::seconds(5), seq_atom::value)
-    .receive([&](int64_t s) { seq = s; }, [](caf::error&) {});
-  return seq;
-}
 
 /// The whole turn; blocking. Returns how it ended (see spawn_turn_worker).
 std::string run_worker(caf::actor_system& sys, const std::shared_ptr<const session_deps>& deps,
@@ -104,7 +123,9 @@ std::string run_worker(caf::actor_system& sys, const std::shared_ptr<const sessi
     ctx.workspace = img->chat.workspace;
     ctx.limits = deps->limits;
     ctx.cancel = cancel;
-    worker_io io{*deps, repo, fence, turn, ctx, session, cancel.get()};
+    auto usage_before = img->state.contains("usage") ? model::usage_from_json(img->state["usage"])
+                                                     : model::token_usage{};
+    worker_io io{sys, *deps, repo, fence, turn, ctx, session, cancel.get(), usage_before};
     settings.system_prompt = chat::default_system_prompt(img->chat.workspace);
     settings.build_command = img->chat.build_command;
     settings.max_fix_attempts = deps->max_fix_attempts;
@@ -118,18 +139,6 @@ std::string run_worker(caf::actor_system& sys, const std::shared_ptr<const sessi
         sum.usage.cache_hit, sum.usage.completion);
     if (sum.outcome == "interrupted")
       return "interrupted";
-    auto totals = img->state.contains("usage") ? model::usage_from_json(img->state["usage"])
-                                               : model::token_usage{};
-    totals += sum.usage;
-    storage::checkpoint_request req;
-    req.turn = turn;
-    req.last_seq = session_seq(sys, session);
-    req.state = {{"turn", turn}, {"last_seq", req.last_seq}, {"usage", model::to_json(totals)}};
-    req.outcome = sum.outcome;
-    req.error = sum.error;
-    req.usage = sum.usage;
-    req.model_calls = sum.model_calls;
-    repo.with([&](storage::session_repository& r) { r.checkpoint(fence, req); });
     return "checkpointed";
   } catch (const storage::fenced& e) {
     if (deps->log)

@@ -370,6 +370,8 @@ turn_summary run_turn(const turn_settings& settings, int turn, std::vector<messa
     }
   }
   if (sum.outcome != "interrupted") {
+    out.flush();
+    io.end_turn(sum);
     nlohmann::json end{{"turn", turn}, {"outcome", sum.outcome}, {"usage", to_json(sum.usage)}};
     if (!sum.error.empty())
       end["error"] = sum.error;

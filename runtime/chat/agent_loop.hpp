@@ -15,6 +15,8 @@
 
 namespace boocode::chat {
 
+struct turn_summary;
+
 /// The side effects of a turn. The turn worker implements it with the model
 /// provider, the tools and the database; tests implement it with fakes.
 /// Every call blocks; they come from the turn's own thread.
@@ -41,6 +43,10 @@ public:
   virtual void send_frames(std::vector<std::string> flat) = 0;
   /// The model's name, for traces.
   virtual std::string model_name() const { return {}; }
+  /// The turn is over (not interrupted): make it durable (the checkpoint).
+  /// Called after every frame but turn_end is sent; turn_end follows it, so
+  /// a turn_end means the turn is stored. Throwing leaves the turn unended.
+  virtual void end_turn(const turn_summary&) {}
 };
 
 struct turn_settings {
