@@ -64,6 +64,7 @@ struct session_state {
   bool loaded = false;
   std::vector<pending_subscribe> early_subscribers; // before the load finished
   std::vector<std::pair<std::string, std::string>> early_deliveries;
+  bool early_cancel = false;
   std::shared_ptr<cancel_token> running; // set while a turn worker runs
   bool turn_over = false;                // its turn_end went out: the turn is stored
   bool pending = false;                  // input arrived during the turn
@@ -87,11 +88,10 @@ void spawn_loader(caf::actor_system& sys, const std::shared_ptr<const session_de
   sys.spawn<caf::detached>([deps, repo, chat_id, session](caf::event_based_actor* self) {
     try {
       auto [fence, img] = repo->with([&](storage::session_repository& r) {
-        auto img = r.load(chat_id);
-        storage::fence f;
-        if (img)
-          f = r.acquire_lease(chat_id, deps->node_id);
-        return std::make_pair(f, img);
+        // The lease first: once it is ours no older owner's write can land,
+        // so what we read next stays true.
+        auto f = r.acquire_lease(chat_id, deps->node_id);
+        return std::make_pair(f, r.load(chat_id));
       });
       if (!img) {
         self->send_exit(session, caf::exit_reason::normal);
@@ -156,7 +156,18 @@ session_actor::behavior_type session_behavior(session_actor::stateful_pointer<se
                       caf::actor_cast<session_actor>(self));
   };
   auto deliver = [self, broadcast, start_turn](const std::string& ack, const std::string& message) {
-    broadcast("message", message);
+    // The message may already be shown (the load read it) or already be
+    // taken by the running turn (its turn_start came first).
+    auto m = nlohmann::json::parse(message, nullptr, false);
+    int64_t id = m.is_object() ? m["message"].value("id", int64_t{0}) : 0;
+    if (!self->state.view.has_message(id)) {
+      if (auto turn = self->state.view.taken_by(id)) {
+        m["message"]["turn"] = *turn;
+        broadcast("message", m.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace));
+      } else {
+        broadcast("message", message);
+      }
+    }
     broadcast("ack", ack);
     if (self->state.running)
       self->state.pending = true;
@@ -202,6 +213,8 @@ session_actor::behavior_type session_behavior(session_actor::stateful_pointer<se
       st.loaded = true;
       if (has_work)
         start_turn();
+      if (st.early_cancel && st.running)
+        st.running->cancel();
       for (auto& p : std::exchange(st.early_subscribers, {}))
         subscribe(p);
       for (auto& [ack, message] : std::exchange(st.early_deliveries, {}))
@@ -224,10 +237,11 @@ session_actor::behavior_type session_behavior(session_actor::stateful_pointer<se
       self->state.subscribers.erase(client);
       self->demonitor(client.address());
     },
-    [=](cancel_atom) {
-      if (self->state.running)
+    [=](cancel_atom) { // the turn stops; messages still waiting get their turns
+      if (!self->state.loaded)
+        self->state.early_cancel = true;
+      else if (self->state.running)
         self->state.running->cancel();
-      self->state.pending = false;
     },
     [=](frame_atom, const std::string& type, const std::string& payload) {
       broadcast(type, payload);
@@ -248,7 +262,7 @@ session_actor::behavior_type session_behavior(session_actor::stateful_pointer<se
         self->quit(caf::make_error(errc::storage_failure, "the turn failed"));
         return;
       }
-      if (st.pending && how != "interrupted")
+      if ((st.pending || how == "more") && how != "interrupted")
         start_turn();
     },
     [=](status_atom) -> std::string { return status(); },

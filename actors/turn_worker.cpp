@@ -64,8 +64,12 @@ public:
     req.error = sum.error;
     req.usage = sum.usage;
     req.model_calls = sum.model_calls;
-    repo_.with([&](storage::session_repository& r) { r.checkpoint(fence_, req); });
+    waiting_ =
+      repo_.with([&](storage::session_repository& r) { return r.checkpoint(fence_, req); });
   }
+
+  /// Messages that still wait after the checkpoint.
+  int waiting() const { return waiting_; }
 
 private:
   /// The session's frame seq now (0 if it does not answer).
@@ -86,6 +90,7 @@ private:
   session_actor session_;
   const cancel_token* cancel_;
   model::token_usage usage_before_;
+  int waiting_ = 0;
 };
 
 /// The whole turn; blocking. Returns how it ended (see spawn_turn_worker).
@@ -139,7 +144,7 @@ std::string run_worker(caf::actor_system& sys, const std::shared_ptr<const sessi
         sum.usage.cache_hit, sum.usage.completion);
     if (sum.outcome == "interrupted")
       return "interrupted";
-    return "checkpointed";
+    return io.waiting() > 0 ? "more" : "checkpointed";
   } catch (const storage::fenced& e) {
     if (deps->log)
       deps->log->warn("chat {} turn {} stopped: {}", chat_id, turn, e.what());

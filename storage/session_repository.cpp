@@ -46,9 +46,9 @@ const std::string checkpoint_sql =
   ", users AS (INSERT INTO messages (id, chat_id, role, content, client_id, turn, created_at)"
   " SELECT id, chat_id, 'user', content, client_id, taken_turn, created_at FROM inbox, lease"
   " WHERE chat_id = $1 AND taken_turn = $3 AND consumed_at IS NULL RETURNING 1)"
-  ", steps AS (INSERT INTO messages SELECT (jsonb_populate_record(NULL::messages, payload)).*"
-  " FROM turn_journal, lease WHERE chat_id = $1 AND turn = $3 AND kind = 'message'"
-  " ORDER BY pos RETURNING 1)"
+  ", steps AS (INSERT INTO messages SELECT m.* FROM turn_journal j CROSS JOIN lease"
+  " CROSS JOIN LATERAL jsonb_populate_record(NULL::messages, j.payload) m"
+  " WHERE j.chat_id = $1 AND j.turn = $3 AND j.kind = 'message' ORDER BY j.pos RETURNING 1)"
   ", summary AS (INSERT INTO chat_turns (chat_id, turn, started_at, finished_at, outcome,"
   " error, usage, model_calls, tool_calls) SELECT $1, $3, coalesce((SELECT created_at"
   " FROM turn_journal WHERE chat_id = $1 AND turn = $3 AND kind = 'start'), now()), now(),"
@@ -62,12 +62,12 @@ const std::string checkpoint_sql =
   " AND consumed_at IS NULL AND taken_turn IS DISTINCT FROM $3), $9, $2 FROM lease"
   " ON CONFLICT (chat_id) DO UPDATE SET turn = EXCLUDED.turn, state = EXCLUDED.state,"
   " mailbox = EXCLUDED.mailbox, node_id = EXCLUDED.node_id, epoch = EXCLUDED.epoch,"
-  " updated_at = now() RETURNING 1)"
+  " updated_at = now() RETURNING jsonb_array_length(mailbox) AS waiting)"
   ", seq AS (UPDATE chats SET last_seq = GREATEST(last_seq, $10) FROM lease WHERE id = $1"
   " RETURNING 1)"
   ", dropped AS (DELETE FROM turn_journal USING lease WHERE chat_id = $1 AND turn = $3"
   " RETURNING 1)"
-  " SELECT count(*) FROM lease";
+  " SELECT (SELECT count(*) FROM lease), (SELECT coalesce(max(waiting), 0) FROM snapshot)";
 
 const std::string journal_message_sql =
   std::string(lease_cte) +
@@ -125,6 +125,18 @@ session_repository::posted session_repository::post(const std::string& chat_id,
     // Two statements, not one: under READ COMMITTED the SELECT takes a new
     // snapshot, so it sees the row a concurrent caller committed (the one
     // that made our INSERT do nothing).
+    if (cid) {
+      // A message answered before the inbox existed (migration 0004) is in
+      // messages only: a resend of it is a duplicate too.
+      pqxx::read_transaction tx{c};
+      auto old = tx.exec_params("SELECT id, content, client_id, " + iso_time("created_at") +
+                                  ", turn FROM messages WHERE chat_id = $1 AND client_id = $2"
+                                  " AND role = 'user'",
+                                chat_id, client_id);
+      tx.commit();
+      if (!old.empty())
+        return posted{to_inbox(old[0]), true};
+    }
     for (int attempt = 0; attempt < 3; ++attempt) {
       pqxx::work tx{c};
       auto inserted = tx.exec_params(
@@ -257,8 +269,8 @@ void session_repository::journal(const fence& f, int turn, const std::string& st
   });
 }
 
-void session_repository::checkpoint(const fence& f, const checkpoint_request& req) {
-  impl_->db.with("checkpoint", [&](pqxx::connection& c) {
+int session_repository::checkpoint(const fence& f, const checkpoint_request& req) {
+  return impl_->db.with("checkpoint", [&](pqxx::connection& c) {
     pqxx::work tx{c};
     auto r = tx.exec_prepared1("checkpoint", f.actor_id, f.epoch, req.turn, req.outcome, req.error,
                                model::to_json(req.usage).dump(), req.model_calls, req.state.dump(),
@@ -267,6 +279,7 @@ void session_repository::checkpoint(const fence& f, const checkpoint_request& re
       throw fenced(
         fmt::format("checkpoint: {} is no longer owned at epoch {}", f.actor_id, f.epoch));
     tx.commit();
+    return r[1].as<int>();
   });
 }
 

@@ -77,7 +77,8 @@ public:
   /// journaled messages appended to messages, its summary to chat_turns, its
   /// inbox entries marked consumed, the snapshot upserted (with the waiting
   /// inbox as its mailbox), chats.last_seq raised, the turn's journal dropped.
-  void checkpoint(const fence& f, const checkpoint_request& req);
+  /// Returns how many messages still wait (the next turn's).
+  int checkpoint(const fence& f, const checkpoint_request& req);
 
   /// Chats with a turn in progress or waiting messages (a starting node
   /// resumes them), archived chats left out.

@@ -58,21 +58,37 @@ void live_view::apply(std::string_view type, std::string_view payload) {
     text_.clear();
     reasoning_.clear();
     running_.clear();
+    taken_.clear();
     if (auto ids = p.find("user_message_ids"); ids != p.end() && ids->is_array())
-      for (auto& e : messages_)
-        if (std::find(ids->begin(), ids->end(), e.id) != ids->end()) {
-          auto m = nlohmann::json::parse(e.json);
-          m["turn"] = *turn_;
-          e.json = dump(m);
-        }
+      for (auto& id : *ids)
+        if (id.is_number_integer())
+          taken_.push_back(id.get<int64_t>());
+    for (auto& e : messages_)
+      if (std::find(taken_.begin(), taken_.end(), e.id) != taken_.end()) {
+        auto m = nlohmann::json::parse(e.json);
+        m["turn"] = *turn_;
+        e.json = dump(m);
+      }
   } else if (type == "turn_end") {
     turn_.reset();
+    taken_.clear();
     text_.clear();
     reasoning_.clear();
     running_.clear();
     if (auto u = p.find("usage"); u != p.end() && u->is_object())
       usage_ += model::usage_from_json(*u);
   }
+}
+
+bool live_view::has_message(int64_t id) const {
+  return std::any_of(messages_.begin(), messages_.end(),
+                     [id](const entry& e) { return e.id == id; });
+}
+
+std::optional<int> live_view::taken_by(int64_t id) const {
+  if (turn_ && std::find(taken_.begin(), taken_.end(), id) != taken_.end())
+    return turn_;
+  return std::nullopt;
 }
 
 std::string live_view::members() const {

@@ -32,6 +32,9 @@ public:
   std::string members() const;
 
   std::optional<int> turn() const { return turn_; }
+  bool has_message(int64_t id) const;
+  /// The running turn, when its turn_start listed message `id` as its own.
+  std::optional<int> taken_by(int64_t id) const;
   const model::token_usage& usage() const { return usage_; }
   size_t message_count() const { return messages_.size(); }
 
@@ -42,7 +45,8 @@ private:
   };
   std::vector<entry> messages_;
   std::optional<int> turn_;
-  bool resumed_ = false; // the turn in progress continues after a restart
+  bool resumed_ = false;       // the turn in progress continues after a restart
+  std::vector<int64_t> taken_; // the user messages the running turn took
   std::string text_, reasoning_;
   std::map<std::string, std::string> running_; // call_id -> tool_call payload text
   model::token_usage usage_;

@@ -72,6 +72,21 @@ CREATE TABLE chat_turns (
   PRIMARY KEY (chat_id, turn)
 );
 
+-- Turns that finished before this migration get their timeline rows (how they
+-- ended was not stored: they read as completed).
+INSERT INTO chat_turns (chat_id, turn, started_at, finished_at, outcome, usage, model_calls,
+                        tool_calls)
+  SELECT chat_id, turn, min(created_at), max(created_at), 'completed',
+         jsonb_build_object(
+           'prompt', coalesce(sum((usage->>'prompt')::bigint), 0),
+           'cache_hit', coalesce(sum((usage->>'cache_hit')::bigint), 0),
+           'cache_miss', coalesce(sum((usage->>'cache_miss')::bigint), 0),
+           'cache_write', coalesce(sum((usage->>'cache_write')::bigint), 0),
+           'completion', coalesce(sum((usage->>'completion')::bigint), 0),
+           'reasoning', coalesce(sum((usage->>'reasoning')::bigint), 0)),
+         count(*) FILTER (WHERE role = 'assistant'), count(*) FILTER (WHERE role = 'tool')
+  FROM messages WHERE turn IS NOT NULL GROUP BY chat_id, turn;
+
 -- Messages waiting before this migration move to the inbox.
 INSERT INTO inbox (id, chat_id, content, client_id, created_at)
   SELECT id, chat_id, content, client_id, created_at FROM messages WHERE turn IS NULL;
