@@ -47,6 +47,14 @@ chat::result<T> chat_service_impl::with_repo(F&& f) {
   }
 }
 
+chat::result<bool> chat_service_impl::chat_exists(const std::string& chat_id) {
+  return with_repo<bool>([&](storage::chat_repository& repo) -> chat::result<bool> {
+    if (!repo.find_chat(chat_id))
+      return not_found(chat_id);
+    return true;
+  });
+}
+
 chat::result<chat::chat_record> chat_service_impl::create_chat(const chat::new_chat& req) {
   return with_repo<chat::chat_record>([&](storage::chat_repository& repo) {
     chat::chat_record c;
@@ -119,11 +127,7 @@ chat::result<chat::posted_message> chat_service_impl::post_message(const std::st
 }
 
 chat::result<bool> chat_service_impl::cancel(const std::string& chat_id) {
-  auto known = with_repo<bool>([&](storage::chat_repository& repo) -> chat::result<bool> {
-    if (!repo.find_chat(chat_id))
-      return not_found(chat_id);
-    return true;
-  });
+  auto known = chat_exists(chat_id);
   if (std::holds_alternative<bool>(known))
     caf::anon_send(registry_, cancel_atom::value, chat_id);
   return known;
@@ -176,11 +180,7 @@ chat::result<trace::trace_page> chat_service_impl::list_traces(const std::string
 chat::result<bool> chat_service_impl::subscribe(const std::shared_ptr<chat::frame_sink>& conn,
                                                 const std::string& chat_id,
                                                 const chat::resume_point& from, bool only_if_new) {
-  auto known = with_repo<bool>([&](storage::chat_repository& repo) -> chat::result<bool> {
-    if (!repo.find_chat(chat_id))
-      return not_found(chat_id);
-    return true;
-  });
+  auto known = chat_exists(chat_id);
   if (!std::holds_alternative<bool>(known))
     return known;
   ws_client_actor actor;
@@ -198,11 +198,7 @@ chat::result<bool> chat_service_impl::subscribe(const std::shared_ptr<chat::fram
 }
 
 chat::result<bool> chat_service_impl::restart(const std::string& chat_id) {
-  auto known = with_repo<bool>([&](storage::chat_repository& repo) -> chat::result<bool> {
-    if (!repo.find_chat(chat_id))
-      return not_found(chat_id);
-    return true;
-  });
+  auto known = chat_exists(chat_id);
   if (!std::holds_alternative<bool>(known))
     return known;
   chat::result<bool> out = chat::service_error{503, "unavailable", "the node did not answer"};

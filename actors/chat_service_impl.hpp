@@ -57,6 +57,8 @@ private:
   /// into 503 answers.
   template <class T, class F>
   chat::result<T> with_repo(F&& f);
+  /// true, or 404 for an unknown chat (503 when the database fails).
+  chat::result<bool> chat_exists(const std::string& chat_id);
 
   caf::actor_system& sys_;
   std::shared_ptr<const session_deps> deps_;

@@ -29,6 +29,7 @@
 #include "storage/embedded_postgres.hpp"
 #include "storage/migrations.hpp"
 #include "storage/session_repository.hpp"
+#include "tests/support/sample_records.hpp"
 #include "tests/support/temp_dir.hpp"
 
 using namespace boocode;
@@ -36,40 +37,21 @@ using clock_type = std::chrono::steady_clock;
 
 namespace {
 
-chat::message_record reply(std::string text, std::vector<model::tool_call> calls = {}) {
-  chat::message_record m;
-  m.role = "assistant";
-  m.content = std::move(text);
-  m.tool_calls = std::move(calls);
-  m.usage = model::token_usage{2400, 2000, 400, 0, 120, 0, true};
-  return m;
-}
-
-chat::message_record result(std::string call_id, std::string text) {
-  chat::message_record m;
-  m.role = "tool";
-  m.content = std::move(text);
-  m.tool_call_id = std::move(call_id);
-  m.tool_name = "run_command";
-  m.outcome = "ok";
-  m.exit_code = 0;
-  m.duration_ms = 12;
-  return m;
-}
-
 /// One turn of `chat`; returns the checkpoint's latency in milliseconds.
 double run_turn(storage::session_repository& repo, const storage::fence& f, int turn) {
   repo.post(f.actor_id, fmt::format("please do step {} of the plan", turn), "");
   repo.begin_turn(f, turn);
-  repo.journal_message(f, turn, "r1",
-                       reply("I'll look.", {{"c1", "run_command", R"({"argv":["ls","-la"]})"},
-                                            {"c2", "read_file", R"({"path":"src/main.cpp"})"}}));
+  repo.journal_message(
+    f, turn, "r1",
+    test::sample_reply("I'll look.", {{"c1", "run_command", R"({"argv":["ls","-la"]})"},
+                                      {"c2", "read_file", R"({"path":"src/main.cpp"})"}}));
   for (int i = 0; i < 2; ++i) {
     auto step = chat::tool_step(1, static_cast<size_t>(i));
     repo.journal(f, turn, step, "intent", {{"name", "run_command"}});
-    repo.journal_message(f, turn, step, result(fmt::format("c{}", i + 1), std::string(600, 'o')));
+    repo.journal_message(
+      f, turn, step, test::sample_tool_result(fmt::format("c{}", i + 1), std::string(600, 'o')));
   }
-  repo.journal_message(f, turn, "r2", reply(std::string(400, 'a')));
+  repo.journal_message(f, turn, "r2", test::sample_reply(std::string(400, 'a')));
   storage::checkpoint_request req;
   req.turn = turn;
   req.last_seq = turn * 40L;
@@ -82,12 +64,7 @@ double run_turn(storage::session_repository& repo, const storage::fence& f, int 
 }
 
 std::string new_chat(storage::chat_repository& chats, int n) {
-  chat::chat_record c;
-  c.id = fmt::format("c_bench{:06}", n);
-  c.workspace = "/work/bench";
-  c.title = c.id;
-  chats.create_chat(c);
-  return c.id;
+  return chats.create_chat(test::sample_chat(fmt::format("c_bench{:06}", n))).id;
 }
 
 double percentile(std::vector<double> v, double p) {

@@ -1,27 +1,19 @@
 // The chats table on a real PostgreSQL (messages: session_repository_test).
-#include <regex>
-
 #include <gtest/gtest.h>
 
 #include "storage/chat_repository.hpp"
 #include "storage/storage_error.hpp"
+#include "tests/support/sample_records.hpp"
 #include "tests/support/test_database.hpp"
 
 using namespace boocode;
 
 namespace {
 
-chat::chat_record new_chat(const std::string& id) {
-  chat::chat_record c;
-  c.id = id;
-  c.workspace = "/work/" + id;
-  c.title = "title of " + id;
-  return c;
-}
+using test::is_iso_millis;
 
-bool is_iso_millis(const std::string& s) {
-  static const std::regex iso{R"(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z)"};
-  return std::regex_match(s, iso);
+chat::chat_record new_chat(const std::string& id) {
+  return test::sample_chat(id);
 }
 
 } // namespace

@@ -1,7 +1,6 @@
 // The durable session tables on a real PostgreSQL: leases and fencing, the
 // inbox, the journal of a turn in progress and the checkpoint.
 #include <latch>
-#include <regex>
 #include <thread>
 
 #include <gtest/gtest.h>
@@ -9,40 +8,26 @@
 #include "storage/chat_repository.hpp"
 #include "storage/session_repository.hpp"
 #include "storage/storage_error.hpp"
+#include "tests/support/sample_records.hpp"
 #include "tests/support/test_database.hpp"
 
 using namespace boocode;
 
 namespace {
 
-chat::chat_record new_chat(const std::string& id) {
-  chat::chat_record c;
-  c.id = id;
-  c.workspace = "/work/" + id;
-  c.title = "title of " + id;
-  return c;
-}
+using test::is_iso_millis;
 
-bool is_iso_millis(const std::string& s) {
-  static const std::regex iso{R"(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z)"};
-  return std::regex_match(s, iso);
+chat::chat_record new_chat(const std::string& id) {
+  return test::sample_chat(id);
 }
 
 chat::message_record assistant(std::string text, std::vector<model::tool_call> calls = {}) {
-  chat::message_record m;
-  m.role = "assistant";
-  m.content = std::move(text);
-  m.tool_calls = std::move(calls);
-  m.usage = model::token_usage{1200, 1000, 200, 0, 80, 30, true};
-  return m;
+  return test::sample_reply(std::move(text), std::move(calls));
 }
 
+/// A failed command's result, with a duration past 32 bits.
 chat::message_record tool_result(std::string call_id, std::string text) {
-  chat::message_record m;
-  m.role = "tool";
-  m.content = std::move(text);
-  m.tool_call_id = std::move(call_id);
-  m.tool_name = "run_command";
+  auto m = test::sample_tool_result(std::move(call_id), std::move(text));
   m.outcome = "error";
   m.exit_code = 2;
   m.duration_ms = 5'000'000'000LL;
