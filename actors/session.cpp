@@ -8,6 +8,7 @@
 #include "actors/turn_worker.hpp"
 #include "runtime/chat/live_view.hpp"
 #include "runtime/errors.hpp"
+#include "runtime/poll.hpp"
 #include "storage/storage_error.hpp"
 
 namespace boocode {
@@ -65,6 +66,7 @@ struct session_state {
   std::vector<pending_subscribe> early_subscribers; // before the load finished
   std::vector<std::pair<std::string, std::string>> early_deliveries;
   bool early_cancel = false;
+  std::shared_ptr<cancel_token> ended = std::make_shared<cancel_token>(); // raised when it stops
   std::shared_ptr<cancel_token> running; // set while a turn worker runs
   bool turn_over = false;                // its turn_end went out: the turn is stored
   bool pending = false;                  // input arrived during the turn
@@ -73,6 +75,7 @@ struct session_state {
   // The session stops (node shutdown, a crash): stop its turn too, so no turn
   // outlives it (the turn resumes from its journal in the next session).
   ~session_state() {
+    ended->cancel(cancel_reason::shutdown);
     if (running)
       running->cancel(cancel_reason::shutdown);
   }
@@ -80,19 +83,39 @@ struct session_state {
 
 /// Takes the chat's lease and reads what the session needs, off the
 /// session's thread; answers with `loaded`, or stops the session: normally
-/// for an unknown chat, with an error when the database fails (its
-/// supervisor restarts it).
+/// for an unknown chat, with an error when the database refuses (its
+/// supervisor restarts it). While the database cannot be reached it waits
+/// and tries again (an outage is not the session's crash) until it is back
+/// or `stop` is raised (the session ended).
 void spawn_loader(caf::actor_system& sys, const std::shared_ptr<const session_deps>& deps,
                   std::shared_ptr<shared_repository> repo, const std::string& chat_id,
-                  const session_actor& session) {
-  sys.spawn<caf::detached>([deps, repo, chat_id, session](caf::event_based_actor* self) {
+                  const session_actor& session, std::shared_ptr<cancel_token> stop) {
+  sys.spawn<caf::detached>([deps, repo, chat_id, session, stop](caf::event_based_actor* self) {
     try {
-      auto [fence, img] = repo->with([&](storage::session_repository& r) {
-        // The lease first: once it is ours no older owner's write can land,
-        // so what we read next stays true.
-        auto f = r.acquire_lease(chat_id, deps->node_id);
-        return std::make_pair(f, r.load(chat_id));
-      });
+      auto read = [&] {
+        return repo->with([&](storage::session_repository& r) {
+          // The lease first: once it is ours no older owner's write can
+          // land, so what we read next stays true.
+          auto f = r.acquire_lease(chat_id, deps->node_id);
+          return std::make_pair(f, r.load(chat_id));
+        });
+      };
+      std::optional<decltype(read())> got;
+      for (auto wait = std::chrono::milliseconds(250); !got;
+           wait = std::min(wait * 2, std::chrono::milliseconds(5000))) {
+        try {
+          got = read();
+        } catch (const storage::storage_unavailable& e) {
+          if (deps->log)
+            deps->log->warn("chat {}: database unreachable, retrying in {} ms: {}", chat_id,
+                            wait.count(), e.what());
+          if (poll_until(wait, [&] { return stop->cancelled(); })) {
+            self->quit();
+            return;
+          }
+        }
+      }
+      auto& [fence, img] = *got;
       if (!img) {
         self->send_exit(session, caf::exit_reason::normal);
       } else {
@@ -133,7 +156,7 @@ session_actor::behavior_type session_behavior(session_actor::stateful_pointer<se
       }
   });
   spawn_loader(self->system(), deps, self->state.repo, chat_id,
-               caf::actor_cast<session_actor>(self));
+               caf::actor_cast<session_actor>(self), self->state.ended);
   auto status = [self]() -> std::string {
     return self->state.running && !self->state.turn_over ? "running" : "idle";
   };
