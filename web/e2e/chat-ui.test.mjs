@@ -5,22 +5,12 @@
 // interrupted tool call, and a failed session restarted by hand. The real node only serves
 // the app and /api/health.
 import assert from 'node:assert/strict';
-import os from 'node:os';
-import path from 'node:path';
-import { after, before, describe, it } from 'node:test';
-import { launchBrowser, startNode, stopNode, testIdText, waitFor, waitForTestIdText } from './harness.mjs';
+import { describe, it } from 'node:test';
+import { closePage, nodeSuite, openChat, pageErrorsOf, screenshot, testIdText, waitFor, waitForTestIdText } from './harness.mjs';
+import { USAGE as usage, fulfillJson, mockChat, mockSocket, routeChat, snapshotFrame } from './mock-node.mjs';
 
 const CHAT_ID = 'c_mock0001';
-const chat = {
-  id: CHAT_ID,
-  workspace: '/home/me/project',
-  title: 'Mocked chat',
-  build_command: null,
-  created_at: '2026-11-24T06:10:00.000Z',
-  archived: false,
-  status: 'idle',
-};
-const usage = { prompt: 1834, cache_hit: 1536, cache_miss: 298, cache_write: 0, completion: 142, reasoning: 0 };
+const chat = mockChat(CHAT_ID, 'Mocked chat');
 
 /** @param {number} id @param {string} role @param {string} content @param {Record<string, unknown>} [extra] */
 function msg(id, role, content, extra = {}) {
@@ -28,94 +18,32 @@ function msg(id, role, content, extra = {}) {
 }
 
 describe('chat UI (mocked chat API and WebSocket)', { timeout: 180_000 }, () => {
-  /** @type {import('./harness.mjs').NodeHandle | undefined} */
-  let node;
-  /** @type {import('./harness.mjs').BrowserHandle | undefined} */
-  let browser;
-
-  before(async () => {
-    node = await startNode();
-    browser = await launchBrowser({ viewport: { width: 1280, height: 800 } });
-  });
-
-  after(async () => {
-    await browser?.close();
-    if (node) await stopNode(node);
-  });
+  const suite = nodeSuite();
 
   it('streams a turn, dedupes by seq, shows tools and errors, cancels, resyncs on a gap, resumes after a reconnect', async (t) => {
-    assert.ok(node && browser);
+    const { node, browser } = suite.started();
     const page = await browser.newPage();
-    /** @type {string[]} */
-    const pageErrors = [];
-    page.on('pageerror', (err) => pageErrors.push(err.message));
+    const pageErrors = pageErrorsOf(page);
 
     /** The messages a full snapshot (and GET /api/chats/:id) holds. @type {unknown[]} */
     let stored = [];
-    await page.route('**/api/chats', (route) =>
-      route.fulfill({ status: 200, contentType: 'application/json', body: JSON.stringify({ items: [chat] }) }),
-    );
-    await page.route(`**/api/chats/${CHAT_ID}`, (route) =>
-      route.fulfill({
-        status: 200,
-        contentType: 'application/json',
-        body: JSON.stringify({ ...chat, messages: stored }),
-      }),
-    );
+    await routeChat(page, chat, () => ({ ...chat, messages: stored }));
 
-    /** @type {Array<Record<string, any>>} */
-    const fromClient = [];
-    /** @type {import('playwright-core').WebSocketRoute[]} */
-    const sockets = [];
-    let seq = 0;
     const epoch = 1;
     /** Frames a resumed snapshot is followed by (the ones sent while the page was away). @type {Record<string, unknown>[]} */
     let missed = [];
-    await page.routeWebSocket('**/ws', (ws) => {
-      sockets.push(ws);
-      ws.send(JSON.stringify({ type: 'hello', node_id: 'node-mock', version: '0.0.0' }));
-      ws.onMessage((data) => {
-        const frame = JSON.parse(String(data));
-        fromClient.push(frame);
-        if (frame.type !== 'subscribe') return;
-        if (frame.epoch === epoch && typeof frame.after_seq === 'number') {
-          ws.send(JSON.stringify({ type: 'snapshot', chat_id: frame.chat_id, seq: frame.after_seq, epoch, status: 'idle', resumed: true }));
-          for (const f of missed) ws.send(JSON.stringify({ chat_id: CHAT_ID, seq: ++seq, ...f }));
-          missed = [];
-          return;
-        }
-        ws.send(
-          JSON.stringify({
-            type: 'snapshot',
-            chat_id: frame.chat_id,
-            seq,
-            epoch,
-            status: 'idle',
-            resumed: false,
-            messages: stored,
-            turn: null,
-            usage: { prompt: 0, cache_hit: 0, cache_miss: 0, cache_write: 0, completion: 0, reasoning: 0 },
-          }),
-        );
-      });
+    const mock = await mockSocket(page, CHAT_ID, (frame, ws) => {
+      if (frame.epoch === epoch && typeof frame.after_seq === 'number') {
+        ws.send(JSON.stringify({ type: 'snapshot', chat_id: frame.chat_id, seq: frame.after_seq, epoch, status: 'idle', resumed: true }));
+        for (const f of missed) ws.send(JSON.stringify({ chat_id: CHAT_ID, seq: ++mock.seq, ...f }));
+        missed = [];
+        return;
+      }
+      ws.send(snapshotFrame({ chat_id: frame.chat_id, seq: mock.seq, epoch, messages: stored }));
     });
-    const current = () => {
-      const ws = sockets[sockets.length - 1];
-      assert.ok(ws);
-      return ws;
-    };
-    /** Sends a chat frame with the next seq (or a given one). */
-    const send = (/** @type {Record<string, unknown>} */ fields, /** @type {number | undefined} */ at = undefined) => {
-      const s = at ?? ++seq;
-      seq = Math.max(seq, s);
-      current().send(JSON.stringify({ chat_id: CHAT_ID, seq: s, ...fields }));
-    };
-    const clientFrame = (/** @type {(f: Record<string, any>) => boolean} */ pred, what = 'a client frame') =>
-      waitFor(() => fromClient.find(pred), { what, timeoutMs: 10_000 });
+    const { fromClient, current, send, clientFrame } = mock;
 
-    await page.goto(`${node.url}/chats/${CHAT_ID}`);
-    await waitForTestIdText(page, 'ws-status', 'connected');
-    await waitForTestIdText(page, 'chat-title', 'Mocked chat');
+    await openChat(page, node, CHAT_ID, 'Mocked chat');
     await clientFrame((f) => f.type === 'subscribe' && f.chat_id === CHAT_ID, 'subscribe');
     await waitForTestIdText(page, 'turn-status', 'idle');
 
@@ -140,7 +68,7 @@ describe('chat UI (mocked chat API and WebSocket)', { timeout: 180_000 }, () => 
     send({ type: 'turn_start', turn: 1, user_message_ids: [1] });
     send({ type: 'reasoning_delta', turn: 1, text: 'The user wants a listing.' });
     send({ type: 'assistant_delta', turn: 1, text: 'Let me look' });
-    current().send(JSON.stringify({ type: 'assistant_delta', chat_id: CHAT_ID, seq, turn: 1, text: ' DUPLICATE' }));
+    current().send(JSON.stringify({ type: 'assistant_delta', chat_id: CHAT_ID, seq: mock.seq, turn: 1, text: ' DUPLICATE' }));
     send({ type: 'assistant_delta', turn: 1, text: ' at the **files**.' });
     await page.locator('[data-testid="message-streaming"]', { hasText: 'Let me look at the files.' }).waitFor({ timeout: 5_000 });
     assert.doesNotMatch(await testIdText(page, 'message-streaming'), /DUPLICATE/);
@@ -194,16 +122,14 @@ describe('chat UI (mocked chat API and WebSocket)', { timeout: 180_000 }, () => 
     assert.equal(await testIdText(page, 'turn-usage'), 'tokens in 1,834 · cached 1,536 · out 142');
     assert.equal(await page.locator('[data-testid="turn-end"][data-outcome="cancelled"]').count(), 1);
 
-    const shot = path.join(os.tmpdir(), `boocode-e2e-chat-ui-${process.pid}.png`);
-    await page.screenshot({ path: shot });
-    t.diagnostic(`screenshot: ${shot}`);
+    await screenshot(page, t, 'chat-ui');
 
     // A gap in seq: the page subscribes again, without after_seq, and the full snapshot
     // replaces what it had.
     const assistant2 = msg(5, 'assistant', 'Missed this one while away.', { turn: 2 });
     stored = [userMessage, assistant1, toolMessage, msg(4, 'user', 'again', { turn: 2 }), assistant2];
     const subscribesBefore = fromClient.filter((f) => f.type === 'subscribe').length;
-    send({ type: 'turn_end', turn: 2, outcome: 'completed', usage }, seq + 5);
+    send({ type: 'turn_end', turn: 2, outcome: 'completed', usage }, 4); // seq + 5: four frames lost
     const resubscribe = /** @type {Record<string, any>} */ (
       await waitFor(() => fromClient.filter((f) => f.type === 'subscribe')[subscribesBefore], { what: 'a subscribe after the gap' })
     );
@@ -217,7 +143,7 @@ describe('chat UI (mocked chat API and WebSocket)', { timeout: 180_000 }, () => 
     // seq it applied (a resumed snapshot, then the frames it missed).
     assert.equal(await page.getByTestId('connection-status').count(), 0);
     const subscribes = fromClient.filter((f) => f.type === 'subscribe').length;
-    const lastSeq = seq;
+    const lastSeq = mock.seq;
     const assistant3 = msg(6, 'assistant', 'Sent while the page was away.', { turn: 2 });
     missed = [{ type: 'message', message: assistant3 }];
     await current().close({ code: 1001, reason: 'going away' });
@@ -241,15 +167,13 @@ describe('chat UI (mocked chat API and WebSocket)', { timeout: 180_000 }, () => 
     send({ type: 'assistant_delta', turn: 3, text: 'Building' });
     await page.locator('[data-testid="message-streaming"]', { hasText: 'Building' }).waitFor({ timeout: 5_000 });
     const make = { turn: 3, call_id: 'call_9', name: 'run_command', arguments: '{"argv":["make"]}' };
-    seq = 0;
+    mock.seq = 0;
     current().send(
-      JSON.stringify({
-        type: 'snapshot',
+      snapshotFrame({
         chat_id: CHAT_ID,
-        seq,
+        seq: mock.seq,
         epoch: 2,
         status: 'running',
-        resumed: false,
         messages: [...stored, assistant3, { ...question, turn: 3 }],
         turn: { number: 3, text: 'Building it.', reasoning: '', running_tools: [make] },
         usage,
@@ -275,53 +199,23 @@ describe('chat UI (mocked chat API and WebSocket)', { timeout: 180_000 }, () => 
     // The user message belongs to turn 3 (turn_start's user_message_ids).
     assert.equal(await page.locator('[data-testid="message-user"][data-message-id="7"]').getAttribute('data-turn'), '3');
 
-    assert.equal(await page.getByTestId('protocol-error').count(), 0);
-    assert.deepEqual(pageErrors, []);
-    await page.close();
+    await closePage(page, pageErrors);
   });
 
   it('shows a failed session with its error, and Restart brings it back', async () => {
-    assert.ok(node && browser);
+    const { node, browser } = suite.started();
     const page = await browser.newPage();
-    /** @type {string[]} */
-    const pageErrors = [];
-    page.on('pageerror', (err) => pageErrors.push(err.message));
-    await page.route('**/api/chats', (route) =>
-      route.fulfill({ status: 200, contentType: 'application/json', body: JSON.stringify({ items: [chat] }) }),
-    );
-    await page.route(`**/api/chats/${CHAT_ID}`, (route) =>
-      route.fulfill({ status: 200, contentType: 'application/json', body: JSON.stringify({ ...chat, messages: [] }) }),
-    );
+    const pageErrors = pageErrorsOf(page);
+    await routeChat(page, chat);
     let restarts = 0;
     await page.route(`**/api/chats/${CHAT_ID}/restart`, (route) => {
       restarts++;
       assert.equal(route.request().method(), 'POST');
-      return route.fulfill({ status: 200, contentType: 'application/json', body: JSON.stringify({ restarted: true }) });
+      return fulfillJson(route, { restarted: true });
     });
-    /** @type {import('playwright-core').WebSocketRoute | undefined} */
-    let socket;
-    const snapshot = (/** @type {number} */ epoch, /** @type {unknown[]} */ messages) =>
-      JSON.stringify({
-        type: 'snapshot',
-        chat_id: CHAT_ID,
-        seq: 0,
-        epoch,
-        status: 'idle',
-        resumed: false,
-        messages,
-        turn: null,
-        usage: { prompt: 0, cache_hit: 0, cache_miss: 0, cache_write: 0, completion: 0, reasoning: 0 },
-      });
-    await page.routeWebSocket('**/ws', (ws) => {
-      socket = ws;
-      ws.send(JSON.stringify({ type: 'hello', node_id: 'node-mock', version: '0.0.0' }));
-      ws.onMessage((data) => {
-        const frame = JSON.parse(String(data));
-        // The session has failed: a subscribe is answered by session_failed only.
-        if (frame.type === 'subscribe') {
-          ws.send(JSON.stringify({ type: 'session_failed', chat_id: CHAT_ID, crashes: 5, error: 'storage failure: the turn failed' }));
-        }
-      });
+    // The session has failed: a subscribe is answered by session_failed only.
+    const mock = await mockSocket(page, CHAT_ID, (_frame, ws) => {
+      ws.send(JSON.stringify({ type: 'session_failed', chat_id: CHAT_ID, crashes: 5, error: 'storage failure: the turn failed' }));
     });
     await page.goto(`${node.url}/chats/${CHAT_ID}`);
     await waitForTestIdText(page, 'chat-title', 'Mocked chat');
@@ -331,7 +225,7 @@ describe('chat UI (mocked chat API and WebSocket)', { timeout: 180_000 }, () => 
     await page.getByTestId('session-restart').click();
     await waitFor(() => restarts === 1, { what: 'POST /api/chats/:id/restart' });
     // After the restart the node sends a full snapshot.
-    socket?.send(snapshot(2, [msg(1, 'user', 'waited in the inbox', { turn: null })]));
+    mock.current().send(snapshotFrame({ chat_id: CHAT_ID, epoch: 2, messages: [msg(1, 'user', 'waited in the inbox', { turn: null })] }));
     await waitFor(async () => (await banner.count()) === 0, { what: 'the banner to go' });
     await page.locator('[data-testid="message-user"]', { hasText: 'waited in the inbox' }).waitFor({ timeout: 5_000 });
     assert.deepEqual(pageErrors, []);
@@ -339,17 +233,12 @@ describe('chat UI (mocked chat API and WebSocket)', { timeout: 180_000 }, () => 
   });
 
   it('shows a frame the page does not understand, and keeps the connection', async () => {
-    assert.ok(node && browser);
+    const { node, browser } = suite.started();
     const page = await browser.newPage();
-    /** @type {import('playwright-core').WebSocketRoute | undefined} */
-    let socket;
-    await page.routeWebSocket('**/ws', (ws) => {
-      socket = ws;
-      ws.send(JSON.stringify({ type: 'hello', node_id: 'node-mock', version: '0.0.0' }));
-    });
+    const mock = await mockSocket(page, 'c1');
     await page.goto(`${node.url}/`);
     await waitForTestIdText(page, 'ws-status', 'connected');
-    socket?.send(JSON.stringify({ type: 'turn_end', chat_id: 'c1', seq: 1, turn: 1, outcome: 'finished' }));
+    mock.send({ type: 'turn_end', turn: 1, outcome: 'finished' });
     await page.getByTestId('protocol-error').waitFor({ timeout: 5_000 });
     assert.match(await testIdText(page, 'protocol-error'), /outcome/);
     assert.equal(await testIdText(page, 'ws-status'), 'connected');

@@ -21,14 +21,28 @@
 //   BOOCODE_E2E_VERBOSE  =1 to echo the node's stdout/stderr while tests run
 //   BOOCODE_E2E_KEEP     =1 to keep temp data dirs after stopNode()
 //
+// A describe() that needs a node and a browser (and a workspace for chats) for all its tests:
+//
+//   const suite = nodeSuite({ script: fixture('chat-script.json'), workspace: true });
+//   it('...', async () => {
+//     const { node, browser } = suite.started();
+//     const page = await browser.newPage();
+//     const problems = watchPage(page);
+//     await openChat(page, node, await createChat(node, { workspace: suite.workspace, title: 'T' }), 'T');
+//     ...
+//     await closePage(page, problems);    // no protocol error, no page error, then close
+//   });
+//
 // Nothing here sleeps for a fixed time: every wait is on a condition with a deadline.
 
+import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { chmod, mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import readline from 'node:readline';
+import { after, before } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { chromium } from 'playwright-core';
 
@@ -40,6 +54,11 @@ export const distDir = process.env.BOOCODE_WEB_DIR
   ? path.resolve(process.env.BOOCODE_WEB_DIR)
   : path.join(webDir, 'dist');
 export const chromiumBin = process.env.CHROMIUM_BIN ?? '/usr/bin/chromium';
+
+/** The path of a file in e2e/fixtures/ (model scripts). @param {string} name */
+export function fixture(name) {
+  return path.join(webDir, 'e2e', 'fixtures', name);
+}
 
 const verbose = process.env.BOOCODE_E2E_VERBOSE === '1';
 const keepTemp = process.env.BOOCODE_E2E_KEEP === '1';
@@ -338,4 +357,166 @@ export async function waitForTestIdText(page, testId, expected, opts = {}) {
  */
 export async function testIdText(page, testId) {
   return ((await page.locator(`[data-testid="${testId}"]`).textContent()) ?? '').trim();
+}
+
+/**
+ * @typedef {object} Suite
+ * @property {NodeHandle | undefined} node        the suite's node; a test that restarts it stores the new one here
+ * @property {BrowserHandle | undefined} browser
+ * @property {string} workspace                   the temp workspace (with `workspace: true`), else ''
+ * @property {() => {node: NodeHandle, browser: BrowserHandle}} started  node and browser, asserting both are up
+ */
+
+/** The viewport of the chat tests. */
+export const CHAT_VIEWPORT = { width: 1280, height: 800 };
+
+/**
+ * Registers before() and after() hooks in the calling describe(): before its tests, a node
+ * (with `script`, on the scripted model: `--model-script script`), a browser (`viewport`,
+ * CHAT_VIEWPORT by default) and with `workspace` a temp dir for chats; after them, closes the
+ * browser, stops the node (expecting exit code 0) and removes the workspace.
+ * @param {{script?: string, workspace?: boolean, viewport?: {width: number, height: number}}} [opts]
+ * @returns {Suite}
+ */
+export function nodeSuite(opts = {}) {
+  /** @type {Suite} */
+  const suite = {
+    node: undefined,
+    browser: undefined,
+    workspace: '',
+    started() {
+      const { node, browser } = suite;
+      assert.ok(node && browser);
+      return { node, browser };
+    },
+  };
+  before(async () => {
+    if (opts.workspace) suite.workspace = await tempWorkspace();
+    suite.node = await startNode(opts.script ? { extraArgs: ['--model-script', opts.script] } : {});
+    suite.browser = await launchBrowser({ viewport: opts.viewport ?? CHAT_VIEWPORT });
+  });
+  after(async () => {
+    await suite.browser?.close();
+    if (suite.node) await stopNode(suite.node);
+    if (suite.workspace && !keepTemp) await rm(suite.workspace, { recursive: true, force: true });
+  });
+  return suite;
+}
+
+/** A fresh temp dir for chats to work in. */
+export async function tempWorkspace() {
+  const dir = await mkdtemp(path.join(os.tmpdir(), 'boocode-e2e-ws-'));
+  // mkdtemp makes it 0700; a node running as root may work in it as another user.
+  await chmod(dir, 0o755);
+  return dir;
+}
+
+/**
+ * Collects the page's uncaught errors (their messages).
+ * @param {import('playwright-core').Page} page
+ */
+export function pageErrorsOf(page) {
+  /** @type {string[]} */
+  const errors = [];
+  page.on('pageerror', (err) => errors.push(err.message));
+  return errors;
+}
+
+/**
+ * Collects the page's uncaught errors and what the app logs to the console as a problem
+ * (messages starting "boocode:").
+ * @param {import('playwright-core').Page} page
+ */
+export function watchPage(page) {
+  /** @type {string[]} */
+  const problems = [];
+  page.on('pageerror', (err) => problems.push(`pageerror: ${err.message}`));
+  page.on('console', (msg) => {
+    if (msg.text().startsWith('boocode:')) problems.push(`console.${msg.type()}: ${msg.text()}`);
+  });
+  return problems;
+}
+
+/**
+ * The end of a test's page: it shows no protocol error, nothing went wrong in it (`problems`,
+ * from watchPage or pageErrorsOf), and it closes.
+ * @param {import('playwright-core').Page} page
+ * @param {string[]} problems
+ */
+export async function closePage(page, problems) {
+  assert.equal(await page.getByTestId('protocol-error').count(), 0);
+  assert.deepEqual(problems, []);
+  await page.close();
+}
+
+/**
+ * Saves a screenshot of the page to the temp dir as boocode-e2e-`name`-PID.png and names it in
+ * the test's diagnostics.
+ * @param {import('playwright-core').Page} page
+ * @param {{diagnostic: (message: string) => void}} t   the test's context
+ * @param {string} name
+ * @param {{fullPage?: boolean}} [opts]
+ */
+export async function screenshot(page, t, name, opts = {}) {
+  const shot = path.join(os.tmpdir(), `boocode-e2e-${name}-${process.pid}.png`);
+  await page.screenshot({ path: shot, ...opts });
+  t.diagnostic(`screenshot: ${shot}`);
+}
+
+/**
+ * Creates a chat over the API (POST /api/chats, answered 201) and returns its id.
+ * @param {NodeHandle} node
+ * @param {{workspace: string, title?: string}} body
+ * @returns {Promise<string>}
+ */
+export async function createChat(node, body) {
+  const res = await fetch(`${node.url}/api/chats`, {
+    method: 'POST',
+    headers: { 'Content-Type': 'application/json' },
+    body: JSON.stringify(body),
+  });
+  assert.equal(res.status, 201);
+  return /** @type {{id: string}} */ (await res.json()).id;
+}
+
+/**
+ * Opens the page of a chat and waits until the WebSocket is connected and the chat's title shows.
+ * @param {import('playwright-core').Page} page
+ * @param {{url: string}} node
+ * @param {string} chatId
+ * @param {string} title
+ */
+export async function openChat(page, node, chatId, title) {
+  await page.goto(`${node.url}/chats/${encodeURIComponent(chatId)}`);
+  await waitForTestIdText(page, 'ws-status', 'connected');
+  await waitForTestIdText(page, 'chat-title', title);
+}
+
+/**
+ * The id of the chat the page shows, from its URL (/chats/<id>).
+ * @param {import('playwright-core').Page} page
+ */
+export function openedChatId(page) {
+  return decodeURIComponent(new URL(page.url()).pathname.split('/').pop() ?? '');
+}
+
+/**
+ * Types `text` into the composer and sends it with the Send button.
+ * @param {import('playwright-core').Page} page
+ * @param {string} text
+ */
+export async function compose(page, text) {
+  await page.getByTestId('composer-input').fill(text);
+  await page.getByTestId('composer-send').click();
+}
+
+/**
+ * Whether the top of `target` is inside the visible box of its scroller `container`.
+ * @param {import('playwright-core').Locator} container
+ * @param {import('playwright-core').Locator} target
+ */
+export async function isInView(container, target) {
+  const box = await container.boundingBox();
+  const el = await target.boundingBox();
+  return !!box && !!el && el.y >= box.y - 1 && el.y < box.y + box.height;
 }

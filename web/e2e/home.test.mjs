@@ -1,10 +1,10 @@
 // The home page against a real node: health, WebSocket hello, SPA fallback, API 404s.
 import assert from 'node:assert/strict';
-import os from 'node:os';
-import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import {
   launchBrowser,
+  pageErrorsOf,
+  screenshot,
   startNode,
   stopNode,
   testIdText,
@@ -38,9 +38,7 @@ describe('home page', { timeout: 180_000 }, () => {
     assert.equal(typeof health.version, 'string');
 
     const page = await browser.newPage();
-    /** @type {string[]} */
-    const pageErrors = [];
-    page.on('pageerror', (err) => pageErrors.push(err.message));
+    const pageErrors = pageErrorsOf(page);
 
     await page.goto(node.url + '/');
     assert.equal(await page.title(), 'BooCode');
@@ -50,9 +48,7 @@ describe('home page', { timeout: 180_000 }, () => {
     await waitForTestIdText(page, 'ws-status', 'connected');
     assert.equal(await page.locator('[data-testid="health-error"]').count(), 0);
 
-    const shot = path.join(os.tmpdir(), `boocode-e2e-home-${process.pid}.png`);
-    await page.screenshot({ path: shot, fullPage: true });
-    t.diagnostic(`screenshot: ${shot}`);
+    await screenshot(page, t, 'home', { fullPage: true });
 
     assert.deepEqual(pageErrors, []);
     await page.close();

@@ -11,72 +11,40 @@
 //     does not see its `turn_start` with resumed: true, so there is no "resumed after restart"
 //     note to check here; chat-ui.test.mjs checks it with frames it sends itself.)
 import assert from 'node:assert/strict';
-import { chmod, mkdtemp, readFile, rm } from 'node:fs/promises';
-import os from 'node:os';
-import path from 'node:path';
-import { after, before, describe, it } from 'node:test';
-import { fileURLToPath } from 'node:url';
-import { launchBrowser, restartNode, startNode, stopNode, testIdText, waitFor, waitForTestIdText } from './harness.mjs';
+import { readFile } from 'node:fs/promises';
+import { before, describe, it } from 'node:test';
+import {
+  compose,
+  createChat,
+  fixture,
+  nodeSuite,
+  openChat,
+  restartNode,
+  screenshot,
+  stopNode,
+  testIdText,
+  waitFor,
+  waitForTestIdText,
+  watchPage,
+} from './harness.mjs';
 
-const here = path.dirname(fileURLToPath(import.meta.url));
-const scriptPath = path.join(here, 'fixtures', 'resume-script.json');
-const keepTemp = process.env.BOOCODE_E2E_KEEP === '1';
-
-/** @param {import('playwright-core').Page} page */
-function watchPage(page) {
-  /** @type {string[]} */
-  const problems = [];
-  page.on('pageerror', (err) => problems.push(`pageerror: ${err.message}`));
-  page.on('console', (msg) => {
-    if (msg.text().startsWith('boocode:')) problems.push(`console.${msg.type()}: ${msg.text()}`);
-  });
-  return problems;
-}
+const scriptPath = fixture('resume-script.json');
 
 describe('resume', { timeout: 300_000 }, () => {
-  /** @type {import('./harness.mjs').NodeHandle | undefined} */
-  let node;
-  /** @type {import('./harness.mjs').BrowserHandle | undefined} */
-  let browser;
-  let workspace = '';
   /** The script's answer after the command. */
   let answer = '';
-
   before(async () => {
     const script = JSON.parse(await readFile(scriptPath, 'utf8'));
     answer = script.turns[0].steps[1].text;
-    workspace = await mkdtemp(path.join(os.tmpdir(), 'boocode-e2e-ws-'));
-    await chmod(workspace, 0o755);
-    node = await startNode({ extraArgs: ['--model-script', scriptPath] });
-    browser = await launchBrowser({ viewport: { width: 1280, height: 800 } });
   });
-
-  after(async () => {
-    await browser?.close();
-    if (node) await stopNode(node);
-    if (workspace && !keepTemp) await rm(workspace, { recursive: true, force: true });
-  });
+  const suite = nodeSuite({ script: scriptPath, workspace: true });
 
   /** Creates a chat over the API and opens it. @param {import('playwright-core').Page} page @param {string} title */
   async function openNewChat(page, title) {
-    assert.ok(node);
-    const res = await fetch(`${node.url}/api/chats`, {
-      method: 'POST',
-      headers: { 'Content-Type': 'application/json' },
-      body: JSON.stringify({ workspace, title }),
-    });
-    assert.equal(res.status, 201);
-    const chat = /** @type {{id: string}} */ (await res.json());
-    await page.goto(`${node.url}/chats/${encodeURIComponent(chat.id)}`);
-    await waitForTestIdText(page, 'ws-status', 'connected');
-    await waitForTestIdText(page, 'chat-title', title);
-    return chat.id;
-  }
-
-  /** @param {import('playwright-core').Page} page @param {string} text */
-  async function send(page, text) {
-    await page.getByTestId('composer-input').fill(text);
-    await page.getByTestId('composer-send').click();
+    const { node } = suite.started();
+    const chatId = await createChat(node, { workspace: suite.workspace, title });
+    await openChat(page, node, chatId, title);
+    return chatId;
   }
 
   /** The turn ended with the answer shown once, and nothing is duplicated. @param {import('playwright-core').Page} page */
@@ -94,11 +62,11 @@ describe('resume', { timeout: 300_000 }, () => {
   }
 
   it('a reload mid-turn shows the turn so far, then the rest, once', async () => {
-    assert.ok(node && browser);
+    const { node, browser } = suite.started();
     const page = await browser.newPage();
     const problems = watchPage(page);
     const chatId = await openNewChat(page, 'Reload mid-turn');
-    await send(page, 'Run the slow check, then explain.');
+    await compose(page, 'Run the slow check, then explain.');
 
     // The command runs: reload. The snapshot shows it running (it is not over for seconds).
     const sleep = page.locator('[data-testid="tool-call"][data-tool-name="run_command"]', { hasText: 'sleep 6' });
@@ -147,11 +115,11 @@ describe('resume', { timeout: 300_000 }, () => {
   });
 
   it('the node restarts mid-turn: the page reconnects, and the turn resumes and ends once', async (t) => {
-    assert.ok(node && browser);
+    const { node, browser } = suite.started();
     const page = await browser.newPage();
     const problems = watchPage(page);
     await openNewChat(page, 'Restart mid-turn');
-    await send(page, 'Run the slow check, then explain.');
+    await compose(page, 'Run the slow check, then explain.');
     const sleep = page.locator('[data-testid="tool-call"][data-tool-name="run_command"]', { hasText: 'sleep 6' });
     await sleep.and(page.locator('[data-outcome="running"]')).waitFor({ timeout: 30_000 });
     assert.equal(await page.getByTestId('connection-status').count(), 0);
@@ -163,12 +131,10 @@ describe('resume', { timeout: 300_000 }, () => {
     assert.match(await testIdText(page, 'connection-status'), /^Reconnecting… \(attempt \d+\)$/);
     assert.equal(await pill.getAttribute('data-state'), 'reconnecting');
     await waitForTestIdText(page, 'ws-status', 'disconnected');
-    const shot = path.join(os.tmpdir(), `boocode-e2e-reconnecting-${process.pid}.png`);
-    await page.screenshot({ path: shot });
-    t.diagnostic(`screenshot: ${shot}`);
+    await screenshot(page, t, 'reconnecting');
 
     // Back on the same database and port: the page reconnects on its own (backoff <= 10 s).
-    node = await restartNode(node);
+    suite.node = await restartNode(node);
     await waitForTestIdText(page, 'ws-status', 'connected', { timeoutMs: 30_000 });
     await waitFor(async () => (await pill.count()) === 0, { what: 'the reconnecting pill to go' });
 

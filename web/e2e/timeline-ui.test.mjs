@@ -8,26 +8,19 @@
 //     forks the chat at that turn and opens the new chat.
 // (b) an unknown chat's timeline (404) shows the node's error, and Retry asks again.
 import assert from 'node:assert/strict';
-import os from 'node:os';
-import path from 'node:path';
-import { after, before, describe, it } from 'node:test';
-import { launchBrowser, startNode, stopNode, testIdText, waitFor, waitForTestIdText } from './harness.mjs';
-
-const usage = { prompt: 1834, cache_hit: 1536, cache_miss: 298, cache_write: 0, completion: 142, reasoning: 0 };
-const zero = { prompt: 0, cache_hit: 0, cache_miss: 0, cache_write: 0, completion: 0, reasoning: 0 };
-
-/** @param {string} id @param {string} title */
-function chatOf(id, title) {
-  return {
-    id,
-    workspace: '/home/me/project',
-    title,
-    build_command: null,
-    created_at: '2026-11-24T06:10:00.000Z',
-    archived: false,
-    status: 'idle',
-  };
-}
+import { describe, it } from 'node:test';
+import {
+  closePage,
+  isInView,
+  nodeSuite,
+  openChat,
+  pageErrorsOf,
+  screenshot,
+  testIdText,
+  waitFor,
+  waitForTestIdText,
+} from './harness.mjs';
+import { USAGE as usage, fulfillJson, mockChat, mockSocket, routeChat, snapshotFrame } from './mock-node.mjs';
 
 /** @param {number} id @param {string} role @param {string} content @param {number} turn */
 function msg(id, role, content, turn) {
@@ -67,31 +60,16 @@ function timelineOf(turns) {
 }
 
 describe('timeline (mocked chat, timeline, fork and WebSocket)', { timeout: 180_000 }, () => {
-  /** @type {import('./harness.mjs').NodeHandle | undefined} */
-  let node;
-  /** @type {import('./harness.mjs').BrowserHandle | undefined} */
-  let browser;
-
-  before(async () => {
-    node = await startNode();
-    browser = await launchBrowser({ viewport: { width: 1280, height: 800 } });
-  });
-
-  after(async () => {
-    await browser?.close();
-    if (node) await stopNode(node);
-  });
+  const suite = nodeSuite();
 
   it('lists the turns, jumps to one, refreshes on turn_end, and restores one into a new chat', async (t) => {
-    assert.ok(node && browser);
+    const { node, browser } = suite.started();
     const page = await browser.newPage();
-    /** @type {string[]} */
-    const pageErrors = [];
-    page.on('pageerror', (err) => pageErrors.push(err.message));
+    const pageErrors = pageErrorsOf(page);
 
     const CHAT = 'c_timeline';
-    const chat = chatOf(CHAT, 'Five turns');
-    const forked = chatOf('c_forked', 'Five turns (from turn 2)');
+    const chat = mockChat(CHAT, 'Five turns');
+    const forked = mockChat('c_forked', 'Five turns (from turn 2)');
     const messages = [1, 2, 3, 4, 5].flatMap((turn) => [
       msg(2 * turn - 1, 'user', `Question number ${turn}`, turn),
       msg(2 * turn, 'assistant', longAnswer(turn), turn),
@@ -100,55 +78,33 @@ describe('timeline (mocked chat, timeline, fork and WebSocket)', { timeout: 180_
     let timelineGets = 0;
     /** @type {unknown[]} */
     const forks = [];
-    await page.route('**/api/chats', (route) =>
-      route.fulfill({ status: 200, contentType: 'application/json', body: JSON.stringify({ items: [chat] }) }),
-    );
-    await page.route(`**/api/chats/${CHAT}`, (route) =>
-      route.fulfill({ status: 200, contentType: 'application/json', body: JSON.stringify({ ...chat, status: 'running', messages }) }),
-    );
-    await page.route(`**/api/chats/${forked.id}`, (route) =>
-      route.fulfill({ status: 200, contentType: 'application/json', body: JSON.stringify({ ...forked, messages: messages.slice(0, 4) }) }),
-    );
+    await routeChat(page, chat, () => ({ ...chat, status: 'running', messages }));
+    await page.route(`**/api/chats/${forked.id}`, (route) => fulfillJson(route, { ...forked, messages: messages.slice(0, 4) }));
     await page.route(`**/api/chats/${CHAT}/timeline`, (route) => {
       timelineGets++;
-      return route.fulfill({ status: 200, contentType: 'application/json', body: JSON.stringify(timelineOf(timelineTurns)) });
+      return fulfillJson(route, timelineOf(timelineTurns));
     });
     await page.route(`**/api/chats/${CHAT}/fork`, (route) => {
       assert.equal(route.request().method(), 'POST');
       forks.push(route.request().postDataJSON());
-      return route.fulfill({ status: 201, contentType: 'application/json', body: JSON.stringify(forked) });
+      return fulfillJson(route, forked, 201);
     });
 
-    /** @type {import('playwright-core').WebSocketRoute | undefined} */
-    let socket;
-    let seq = 0;
-    await page.routeWebSocket('**/ws', (ws) => {
-      socket = ws;
-      ws.send(JSON.stringify({ type: 'hello', node_id: 'node-mock', version: '0.0.0' }));
-      ws.onMessage((data) => {
-        const frame = JSON.parse(String(data));
-        if (frame.type !== 'subscribe') return;
-        const own = frame.chat_id === CHAT;
-        ws.send(
-          JSON.stringify({
-            type: 'snapshot',
-            chat_id: frame.chat_id,
-            seq: own ? seq : 0,
-            epoch: 1,
-            status: own ? 'running' : 'idle',
-            resumed: false,
-            messages: own ? messages : messages.slice(0, 4),
-            turn: own ? { number: 5, text: 'Still going', reasoning: '', running_tools: [] } : null,
-            usage: zero,
-          }),
-        );
-      });
+    const mock = await mockSocket(page, CHAT, (frame, ws) => {
+      const own = frame.chat_id === CHAT;
+      ws.send(
+        snapshotFrame({
+          chat_id: frame.chat_id,
+          seq: own ? mock.seq : 0,
+          status: own ? 'running' : 'idle',
+          messages: own ? messages : messages.slice(0, 4),
+          turn: own ? { number: 5, text: 'Still going', reasoning: '', running_tools: [] } : null,
+        }),
+      );
     });
-    const send = (/** @type {Record<string, unknown>} */ fields) => socket?.send(JSON.stringify({ chat_id: CHAT, seq: ++seq, ...fields }));
+    const { send } = mock;
 
-    await page.goto(`${node.url}/chats/${CHAT}`);
-    await waitForTestIdText(page, 'ws-status', 'connected');
-    await waitForTestIdText(page, 'chat-title', 'Five turns');
+    await openChat(page, node, CHAT, 'Five turns');
     await page.locator('[data-testid="message-streaming"]', { hasText: 'Still going' }).waitFor({ timeout: 5_000 });
 
     // Open: the trace panel closes (one side panel at a time), the turns load.
@@ -210,11 +166,7 @@ describe('timeline (mocked chat, timeline, fork and WebSocket)', { timeout: 180_
     // The chat sits at its end; clicking turn 1 brings its first message into view.
     const transcript = page.getByTestId('transcript');
     const target = page.locator('[data-testid="message-user"][data-message-id="1"]');
-    const inView = async () => {
-      const box = await transcript.boundingBox();
-      const el = await target.boundingBox();
-      return !!box && !!el && el.y >= box.y - 1 && el.y < box.y + box.height;
-    };
+    const inView = () => isInView(transcript, target);
     assert.equal(await inView(), false, 'turn 1 starts out of view');
     const scrolledBefore = await transcript.evaluate((e) => e.scrollTop);
     await first.getByTestId('timeline-jump').click();
@@ -222,9 +174,7 @@ describe('timeline (mocked chat, timeline, fork and WebSocket)', { timeout: 180_
     assert.ok((await transcript.evaluate((e) => e.scrollTop)) < scrolledBefore);
     assert.equal(await target.getAttribute('data-turn'), '1');
 
-    const shot = path.join(os.tmpdir(), `boocode-e2e-timeline-${process.pid}.png`);
-    await page.screenshot({ path: shot });
-    t.diagnostic(`screenshot: ${shot}`);
+    await screenshot(page, t, 'timeline');
 
     // turn_end while open: the timeline loads again (and shows the new turn).
     timelineTurns = 6;
@@ -247,37 +197,24 @@ describe('timeline (mocked chat, timeline, fork and WebSocket)', { timeout: 180_
     await page.locator(`[data-testid="chat-list-item"][data-chat-id="${forked.id}"]`).waitFor({ timeout: 5_000 });
     assert.equal(await page.getByTestId('message-user').count(), 2);
 
-    assert.equal(await page.getByTestId('protocol-error').count(), 0);
-    assert.deepEqual(pageErrors, []);
-    await page.close();
+    await closePage(page, pageErrors);
   });
 
   it("shows the node's error for an unknown chat's timeline, and retries", async () => {
-    assert.ok(node && browser);
+    const { node, browser } = suite.started();
     const page = await browser.newPage();
     const CHAT = 'c_gone';
-    const chat = chatOf(CHAT, 'Gone');
+    const chat = mockChat(CHAT, 'Gone');
     let gets = 0;
     let fail = true;
-    await page.route('**/api/chats', (route) =>
-      route.fulfill({ status: 200, contentType: 'application/json', body: JSON.stringify({ items: [chat] }) }),
-    );
-    await page.route(`**/api/chats/${CHAT}`, (route) =>
-      route.fulfill({ status: 200, contentType: 'application/json', body: JSON.stringify({ ...chat, messages: [] }) }),
-    );
+    await routeChat(page, chat);
     await page.route(`**/api/chats/${CHAT}/timeline`, (route) => {
       gets++;
       return fail
-        ? route.fulfill({
-            status: 404,
-            contentType: 'application/json',
-            body: JSON.stringify({ error: { code: 'not_found', message: `no chat ${CHAT}` } }),
-          })
-        : route.fulfill({ status: 200, contentType: 'application/json', body: JSON.stringify({ turns: [] }) });
+        ? fulfillJson(route, { error: { code: 'not_found', message: `no chat ${CHAT}` } }, 404)
+        : fulfillJson(route, { turns: [] });
     });
-    await page.routeWebSocket('**/ws', (ws) => {
-      ws.send(JSON.stringify({ type: 'hello', node_id: 'node-mock', version: '0.0.0' }));
-    });
+    await mockSocket(page, CHAT);
     await page.goto(`${node.url}/chats/${CHAT}`);
     await waitForTestIdText(page, 'chat-title', 'Gone');
     await page.getByTestId('timeline-toggle').click();

@@ -5,16 +5,22 @@
 // first message, and Restore forks the chat at a turn (POST /api/chats/:id/fork) and opens
 // the new chat.
 import assert from 'node:assert/strict';
-import { chmod, mkdtemp, rm } from 'node:fs/promises';
-import os from 'node:os';
-import path from 'node:path';
-import { after, before, describe, it } from 'node:test';
-import { fileURLToPath } from 'node:url';
-import { launchBrowser, startNode, stopNode, testIdText, waitFor, waitForTestIdText } from './harness.mjs';
-
-const here = path.dirname(fileURLToPath(import.meta.url));
-const scriptPath = path.join(here, 'fixtures', 'timeline-script.json');
-const keepTemp = process.env.BOOCODE_E2E_KEEP === '1';
+import { describe, it } from 'node:test';
+import {
+  closePage,
+  compose,
+  createChat,
+  fixture,
+  isInView,
+  nodeSuite,
+  openChat,
+  openedChatId,
+  pageErrorsOf,
+  screenshot,
+  testIdText,
+  waitFor,
+  waitForTestIdText,
+} from './harness.mjs';
 
 /**
  * @typedef {{turn: number, started_at: string, finished_at: string | null, duration_ms: number | null,
@@ -23,55 +29,26 @@ const keepTemp = process.env.BOOCODE_E2E_KEEP === '1';
  */
 
 describe('timeline', { timeout: 240_000 }, () => {
-  /** @type {import('./harness.mjs').NodeHandle | undefined} */
-  let node;
-  /** @type {import('./harness.mjs').BrowserHandle | undefined} */
-  let browser;
-  let workspace = '';
-
-  before(async () => {
-    workspace = await mkdtemp(path.join(os.tmpdir(), 'boocode-e2e-ws-'));
-    await chmod(workspace, 0o755);
-    node = await startNode({ extraArgs: ['--model-script', scriptPath] });
-    browser = await launchBrowser({ viewport: { width: 1280, height: 800 } });
-  });
-
-  after(async () => {
-    await browser?.close();
-    if (node) await stopNode(node);
-    if (workspace && !keepTemp) await rm(workspace, { recursive: true, force: true });
-  });
+  const suite = nodeSuite({ script: fixture('timeline-script.json'), workspace: true });
 
   it('lists the turns, follows new ones, jumps to a turn, and restores one into a new chat', async (t) => {
-    assert.ok(node && browser);
+    const { node, browser } = suite.started();
     const page = await browser.newPage();
-    /** @type {string[]} */
-    const problems = [];
-    page.on('pageerror', (err) => problems.push(`pageerror: ${err.message}`));
+    const problems = pageErrorsOf(page);
 
-    const res = await fetch(`${node.url}/api/chats`, {
-      method: 'POST',
-      headers: { 'Content-Type': 'application/json' },
-      body: JSON.stringify({ workspace, title: 'Timeline' }),
-    });
-    assert.equal(res.status, 201);
-    const chatId = /** @type {{id: string}} */ (await res.json()).id;
+    const chatId = await createChat(node, { workspace: suite.workspace, title: 'Timeline' });
     /** @returns {Promise<TimelineTurn[]>} */
     const apiTimeline = async () => {
-      const r = await fetch(`${node?.url}/api/chats/${encodeURIComponent(chatId)}/timeline`);
+      const r = await fetch(`${node.url}/api/chats/${encodeURIComponent(chatId)}/timeline`);
       assert.equal(r.status, 200, `GET /api/chats/:id/timeline answered ${r.status}: ${await r.clone().text()}`);
       return /** @type {{turns: TimelineTurn[]}} */ (await r.json()).turns;
     };
     const unknown = await fetch(`${node.url}/api/chats/c_does_not_exist/timeline`);
     assert.equal(unknown.status, 404);
 
-    await page.goto(`${node.url}/chats/${encodeURIComponent(chatId)}`);
-    await waitForTestIdText(page, 'ws-status', 'connected');
-    await waitForTestIdText(page, 'chat-title', 'Timeline');
-    const input = page.getByTestId('composer-input');
+    await openChat(page, node, chatId, 'Timeline');
     const ask = async (/** @type {string} */ text, /** @type {number} */ turns) => {
-      await input.fill(text);
-      await page.getByTestId('composer-send').click();
+      await compose(page, text);
       await page.locator(`[data-testid="turn-end"][data-turn="${turns}"]`).waitFor({ timeout: 60_000 });
       await waitForTestIdText(page, 'turn-status', 'completed', { timeoutMs: 30_000 });
     };
@@ -121,27 +98,21 @@ describe('timeline', { timeout: 240_000 }, () => {
     assert.ok(first && first.first_message_id !== null, 'turn 1 has a first message');
     const transcript = page.getByTestId('transcript');
     const target = page.locator(`[data-message-id="${first.first_message_id}"]`);
-    const inView = async () => {
-      const box = await transcript.boundingBox();
-      const el = await target.boundingBox();
-      return !!box && !!el && el.y >= box.y - 1 && el.y < box.y + box.height;
-    };
+    const inView = () => isInView(transcript, target);
     assert.equal(await inView(), false, 'turn 1 starts out of view');
     await page.locator('[data-testid="timeline-turn"][data-turn="1"]').getByTestId('timeline-jump').click();
     await waitFor(inView, { what: "turn 1's first message in view" });
     assert.equal(await target.getAttribute('data-turn'), '1');
     assert.match(await target.innerText(), /First: check the workspace/);
 
-    const shot = path.join(os.tmpdir(), `boocode-e2e-timeline-real-${process.pid}.png`);
-    await page.screenshot({ path: shot });
-    t.diagnostic(`screenshot: ${shot}`);
+    await screenshot(page, t, 'timeline-real');
 
     // Restore turn 1: a new chat, which the page opens and lists.
     await page.locator('[data-testid="timeline-turn"][data-turn="1"]').getByTestId('timeline-restore').click();
     await page.waitForURL((url) => url.pathname.startsWith('/chats/') && !url.pathname.endsWith(encodeURIComponent(chatId)), {
       timeout: 15_000,
     });
-    const forkId = decodeURIComponent(new URL(page.url()).pathname.split('/').pop() ?? '');
+    const forkId = openedChatId(page);
     assert.ok(forkId && forkId !== chatId, `a new chat id (${forkId})`);
     const fork = await fetch(`${node.url}/api/chats/${encodeURIComponent(forkId)}`);
     assert.equal(fork.status, 200);
@@ -153,8 +124,6 @@ describe('timeline', { timeout: 240_000 }, () => {
     await waitFor(async () => (await page.getByTestId('message-user').count()) === users, { what: "the fork's messages" });
     assert.equal(await testIdText(page, 'chat-title'), forked.title);
 
-    assert.equal(await page.getByTestId('protocol-error').count(), 0);
-    assert.deepEqual(problems, []);
-    await page.close();
+    await closePage(page, problems);
   });
 });

@@ -9,23 +9,9 @@
 // (c) opening a row shows its input and output.
 // (d) a failing traces API shows an error line, and Retry recovers.
 import assert from 'node:assert/strict';
-import os from 'node:os';
-import path from 'node:path';
-import { after, before, describe, it } from 'node:test';
-import { launchBrowser, startNode, stopNode, testIdText, waitFor, waitForTestIdText } from './harness.mjs';
-
-/** @param {string} id */
-function chatOf(id) {
-  return {
-    id,
-    workspace: '/home/me/project',
-    title: `Chat ${id}`,
-    build_command: null,
-    created_at: '2026-11-24T06:10:00.000Z',
-    archived: false,
-    status: 'idle',
-  };
-}
+import { describe, it } from 'node:test';
+import { closePage, nodeSuite, openChat, pageErrorsOf, screenshot, testIdText, waitFor } from './harness.mjs';
+import { USAGE, fulfillJson, mockChat, mockSocket, routeChat, snapshotFrame } from './mock-node.mjs';
 
 const T0_MS = Date.UTC(2026, 10, 24, 8, 0, 0);
 
@@ -35,7 +21,7 @@ function iso(us) {
   return `${new Date(T0_MS + ms).toISOString().slice(0, 23)}${String(us % 1000).padStart(3, '0')}Z`;
 }
 
-const usage = { prompt: 1834, cache_hit: 1536, cache_miss: 298, cache_write: 0, completion: 142, reasoning: 30 };
+const usage = { ...USAGE, reasoning: 30 };
 
 /**
  * A stored trace as the API returns it.
@@ -80,20 +66,13 @@ function trace(t) {
  * @param {(url: URL) => {status: number, body: unknown}} traces
  */
 async function mockNode(page, chatId, traces) {
-  const chat = chatOf(chatId);
+  const chat = mockChat(chatId);
   /** @type {Array<{cursor: string | null, limit: string | null}>} */
   const traceRequests = [];
   let chatGets = 0;
-  await page.route('**/api/chats', (route) =>
-    route.fulfill({ status: 200, contentType: 'application/json', body: JSON.stringify({ items: [chat] }) }),
-  );
-  await page.route(`**/api/chats/${chatId}`, (route) => {
+  await routeChat(page, chat, () => {
     chatGets++;
-    return route.fulfill({
-      status: 200,
-      contentType: 'application/json',
-      body: JSON.stringify({ ...chat, messages: [] }),
-    });
+    return { ...chat, messages: [] };
   });
   await page.route(
     (url) => url.pathname === `/api/chats/${chatId}/traces`,
@@ -101,52 +80,19 @@ async function mockNode(page, chatId, traces) {
       const url = new URL(route.request().url());
       traceRequests.push({ cursor: url.searchParams.get('cursor'), limit: url.searchParams.get('limit') });
       const { status, body } = traces(url);
-      return route.fulfill({ status, contentType: 'application/json', body: JSON.stringify(body) });
+      return fulfillJson(route, body, status);
     },
   );
-
-  /** @type {import('playwright-core').WebSocketRoute[]} */
-  const sockets = [];
-  /** @type {Array<Record<string, any>>} */
-  const fromClient = [];
-  let seq = 0;
-  await page.routeWebSocket('**/ws', (ws) => {
-    sockets.push(ws);
-    ws.send(JSON.stringify({ type: 'hello', node_id: 'node-mock', version: '0.0.0' }));
-    ws.onMessage((data) => {
-      const frame = JSON.parse(String(data));
-      fromClient.push(frame);
-      if (frame.type === 'subscribe') {
-        ws.send(
-          JSON.stringify({
-            type: 'snapshot',
-            chat_id: frame.chat_id,
-            seq,
-            epoch: 1,
-            status: 'idle',
-            resumed: false,
-            messages: [],
-            turn: null,
-            usage: { prompt: 0, cache_hit: 0, cache_miss: 0, cache_write: 0, completion: 0, reasoning: 0 },
-          }),
-        );
-      }
-    });
-  });
+  const socket = await mockSocket(page, chatId, (frame, ws) => ws.send(snapshotFrame({ chat_id: frame.chat_id, seq: socket.seq })));
   return {
     traceRequests,
     chatGets: () => chatGets,
     /** Sends a chat frame with the next seq (or skips `skip` numbers first). */
-    send(/** @type {Record<string, unknown>} */ fields, skip = 0) {
-      const ws = sockets[sockets.length - 1];
-      assert.ok(ws, 'no WebSocket yet');
-      seq += 1 + skip;
-      ws.send(JSON.stringify({ chat_id: chatId, seq, ...fields }));
-    },
-    async open() {
-      await waitForTestIdText(page, 'ws-status', 'connected');
-      await waitForTestIdText(page, 'chat-title', chat.title);
-      await waitFor(() => fromClient.some((f) => f.type === 'subscribe' && f.chat_id === chatId), { what: 'subscribe' });
+    send: socket.send,
+    /** Opens the chat's page on `node` and waits for its subscribe. @param {{url: string}} node */
+    async open(node) {
+      await openChat(page, node, chatId, chat.title);
+      await socket.clientFrame((f) => f.type === 'subscribe' && f.chat_id === chatId, 'subscribe');
     },
   };
 }
@@ -181,27 +127,12 @@ function near(actual, expected, tol, what) {
 }
 
 describe('trace viewer (mocked chat, traces API and WebSocket)', { timeout: 300_000 }, () => {
-  /** @type {import('./harness.mjs').NodeHandle | undefined} */
-  let node;
-  /** @type {import('./harness.mjs').BrowserHandle | undefined} */
-  let browser;
-
-  before(async () => {
-    node = await startNode();
-    browser = await launchBrowser({ viewport: { width: 1280, height: 800 } });
-  });
-
-  after(async () => {
-    await browser?.close();
-    if (node) await stopNode(node);
-  });
+  const suite = nodeSuite();
 
   it('renders 10,000 calls in a small window and pages to the end with the cursors it was given', async (t) => {
-    assert.ok(node && browser);
+    const { node, browser } = suite.started();
     const page = await browser.newPage();
-    /** @type {string[]} */
-    const pageErrors = [];
-    page.on('pageerror', (err) => pageErrors.push(err.message));
+    const pageErrors = pageErrorsOf(page);
 
     const CHAT = 'c_big';
     const N = 10_000;
@@ -233,8 +164,7 @@ describe('trace viewer (mocked chat, traces API and WebSocket)', { timeout: 300_
       return { status: 200, body: { items, next_cursor: to < N ? `k${to}` : null } };
     });
 
-    await page.goto(`${node.url}/chats/${CHAT}`);
-    await mock.open();
+    await mock.open(node);
     assert.equal(await page.getByTestId('trace-panel').count(), 0);
     await page.getByTestId('trace-toggle').click();
     await page.getByTestId('trace-panel').waitFor({ timeout: 5_000 });
@@ -290,27 +220,20 @@ describe('trace viewer (mocked chat, traces API and WebSocket)', { timeout: 300_
     assert.ok((await renderedRows(page)) < 150);
     assert.equal(await page.locator(`[data-testid="trace-row"][data-trace-id="${last}"]`).count(), 0);
 
-    const shot = path.join(os.tmpdir(), `boocode-e2e-traces-big-${process.pid}.png`);
-    await page.screenshot({ path: shot });
-    t.diagnostic(`screenshot: ${shot}`);
-    assert.equal(await page.getByTestId('protocol-error').count(), 0);
-    assert.deepEqual(pageErrors, []);
-    await page.close();
+    await screenshot(page, t, 'traces-big');
+    await closePage(page, pageErrors);
   });
 
   it('shows live calls: running, then outcome, latency, tokens and bars on the turn axis; opens a row', async (t) => {
-    assert.ok(node && browser);
+    const { node, browser } = suite.started();
     const page = await browser.newPage();
-    /** @type {string[]} */
-    const pageErrors = [];
-    page.on('pageerror', (err) => pageErrors.push(err.message));
+    const pageErrors = pageErrorsOf(page);
 
     const CHAT = 'c_live';
     /** @type {unknown[]} */
     let stored = [];
     const mock = await mockNode(page, CHAT, () => ({ status: 200, body: { items: stored, next_cursor: null } }));
-    await page.goto(`${node.url}/chats/${CHAT}`);
-    await mock.open();
+    await mock.open(node);
     await page.getByTestId('trace-toggle').click();
     await page.getByTestId('trace-empty').filter({ hasText: 'No tool or model calls' }).waitFor({ timeout: 10_000 });
     const chatGets = mock.chatGets();
@@ -434,9 +357,7 @@ describe('trace viewer (mocked chat, traces API and WebSocket)', { timeout: 300_
     const below = await row('t-2').boundingBox();
     near((below?.y ?? 0) - (box?.y ?? 0), 380, 1, 'the next row starts below the opened one');
 
-    const shot = path.join(os.tmpdir(), `boocode-e2e-traces-live-${process.pid}.png`);
-    await page.screenshot({ path: shot });
-    t.diagnostic(`screenshot: ${shot}`);
+    await screenshot(page, t, 'traces-live');
 
     // The chat itself saw no gap: the trace frames counted in its seq.
     assert.equal(mock.chatGets(), chatGets);
@@ -465,13 +386,11 @@ describe('trace viewer (mocked chat, traces API and WebSocket)', { timeout: 300_
     await page.getByTestId('trace-toggle').click();
     assert.equal(await page.getByTestId('trace-panel').count(), 0);
 
-    assert.equal(await page.getByTestId('protocol-error').count(), 0);
-    assert.deepEqual(pageErrors, []);
-    await page.close();
+    await closePage(page, pageErrors);
   });
 
   it('shows an error line when the traces API fails, and retries', async () => {
-    assert.ok(node && browser);
+    const { node, browser } = suite.started();
     const page = await browser.newPage();
     const CHAT = 'c_err';
     let fail = true;
@@ -483,8 +402,7 @@ describe('trace viewer (mocked chat, traces API and WebSocket)', { timeout: 300_
             body: { items: [trace({ id: 'ok-1', chat: CHAT, turn: 1, kind: 'tool', startUs: 0, endUs: 2_000 })], next_cursor: null },
           },
     );
-    await page.goto(`${node.url}/chats/${CHAT}`);
-    await mock.open();
+    await mock.open(node);
     await page.getByTestId('trace-toggle').click();
     await page.getByTestId('trace-error').waitFor({ timeout: 10_000 });
     assert.match(await testIdText(page, 'trace-error'), /Could not load traces: the trace store is unavailable/);

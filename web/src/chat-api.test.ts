@@ -9,6 +9,7 @@ import {
   parseServerFrame,
 } from './api';
 import { archiveChat, createChat, forkChat, getChat, getTimeline, listChats, restartChat, sendMessage } from './chat-api';
+import { finishedTurn } from './test-fixtures';
 
 const chat = {
   id: 'c_3f9c0a12b4de4a01',
@@ -186,32 +187,24 @@ describe('server frame parser', () => {
   });
 
   it('a full snapshot drops the extra fields of a resumed one, and a running tool takes the turn when it has none', () => {
-    const f = parseServerFrame(
-      JSON.stringify({
-        type: 'snapshot',
-        epoch: 2,
-        status: 'running',
-        resumed: false,
-        messages: [],
-        turn: { number: 3, text: '', reasoning: '', running_tools: [{ call_id: 'k', name: 'run_command', arguments: { argv: ['ls'] } }] },
-        usage,
-        ...base,
-      }),
-    );
+    /** A full snapshot of a running turn 3 with `turn`'s extra fields. */
+    const running = (turn: Record<string, unknown>) =>
+      parseServerFrame(
+        JSON.stringify({
+          type: 'snapshot',
+          epoch: 2,
+          status: 'running',
+          resumed: false,
+          messages: [],
+          turn: { number: 3, text: '', reasoning: '', ...turn },
+          usage,
+          ...base,
+        }),
+      );
+    const f = running({ running_tools: [{ call_id: 'k', name: 'run_command', arguments: { argv: ['ls'] } }] });
     expect(f).toMatchObject({ turn: { running_tools: [{ turn: 3, call_id: 'k', arguments: '{"argv":["ls"]}' }] } });
     expect(f.type === 'snapshot' && !f.resumed && f.turn && 'resumed' in f.turn).toBe(false);
-    const withResumed = parseServerFrame(
-      JSON.stringify({
-        type: 'snapshot',
-        epoch: 2,
-        status: 'running',
-        resumed: false,
-        messages: [],
-        turn: { number: 3, text: '', reasoning: '', running_tools: [], resumed: true },
-        usage,
-        ...base,
-      }),
-    );
+    const withResumed = running({ running_tools: [], resumed: true });
     expect(withResumed).toMatchObject({ turn: { resumed: true } });
     const r = parseServerFrame(JSON.stringify({ type: 'snapshot', epoch: 2, status: 'idle', resumed: true, messages: [], ...base }));
     expect(r).toEqual({ type: 'snapshot', epoch: 2, status: 'idle', resumed: true, ...base });
@@ -375,19 +368,7 @@ describe('chat REST calls', () => {
 });
 
 describe('timeline, fork and restart', () => {
-  const usage = { prompt: 1834, cache_hit: 1536, cache_miss: 298, cache_write: 0, completion: 142, reasoning: 0 };
-  const done = {
-    turn: 1,
-    started_at: '2026-11-24T10:00:00.123Z',
-    finished_at: '2026-11-24T10:00:01.357Z',
-    duration_ms: 1234,
-    outcome: 'completed',
-    usage,
-    model_calls: 2,
-    tool_calls: 3,
-    first_message_id: 17,
-    preview: 'Add a test for the parser',
-  };
+  const done = finishedTurn;
   const running = {
     ...done,
     turn: 2,

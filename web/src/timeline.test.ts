@@ -1,20 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import type { ServerFrame, TimelineTurn } from './api';
+import { finishedTurn, sampleUsage } from './test-fixtures';
 import { formatStart, timelineChanged, timelineRow, turnDuration } from './timeline';
 
-const usage = { prompt: 1834, cache_hit: 1536, cache_miss: 298, cache_write: 0, completion: 142, reasoning: 0 };
-const done: TimelineTurn = {
-  turn: 1,
-  started_at: '2026-11-24T10:00:00.123Z',
-  finished_at: '2026-11-24T10:00:01.357Z',
-  duration_ms: 1234,
-  outcome: 'completed',
-  usage,
-  model_calls: 2,
-  tool_calls: 3,
-  first_message_id: 17,
-  preview: 'Add a test for the parser',
-};
+const usage = sampleUsage;
+const done = finishedTurn;
 const running: TimelineTurn = { ...done, turn: 2, finished_at: null, duration_ms: null, outcome: 'running', tool_calls: 1, model_calls: 1 };
 
 /** The local clock time of an instant, as the panel shows it. */

@@ -18,6 +18,7 @@ import { navigate } from '../router';
 import type { ChatSession } from '../useChatSession';
 import type { Timeline } from '../useTimeline';
 import type { Traces } from '../useTraces';
+import { SidePanelToggle } from './SidePanel';
 import { TimelinePanel } from './TimelinePanel';
 import { ToolCall } from './ToolCall';
 import { TracePanel } from './TracePanel';
@@ -91,16 +92,6 @@ export function ChatView({
     setTimeout(() => el.classList.remove('jump-target'), JUMP_HIGHLIGHT_MS);
   }, []);
 
-  // One side panel at a time.
-  const toggleTraces = () => {
-    if (!traces.open) timeline.setOpen(false);
-    traces.setOpen(!traces.open);
-  };
-  const toggleTimeline = () => {
-    if (!timeline.open) traces.setOpen(false);
-    timeline.setOpen(!timeline.open);
-  };
-
   const [archiving, setArchiving] = useState<'idle' | 'confirm' | 'busy'>('idle');
   const [archiveError, setArchiveError] = useState<ErrorInfo | null>(null);
   useEffect(() => {
@@ -148,37 +139,27 @@ export function ChatView({
             {status === 'running' && <span className="spinner" aria-hidden="true" />}
             {STATUS_LABEL[status] ?? status}
           </span>
-          <button
-            type="button"
-            className={`btn btn-quiet trace-toggle${timeline.open ? ' active' : ''}`}
-            data-testid="timeline-toggle"
-            aria-pressed={timeline.open}
-            aria-controls="timeline-panel"
-            title={timeline.open ? 'Hide the timeline' : "Show the chat's turns: when, how long, tokens, tools; restore one"}
-            onClick={toggleTimeline}
+          <SidePanelToggle
+            name="timeline"
+            label="Timeline"
+            panel={timeline}
+            other={traces}
+            title={['Hide the timeline', "Show the chat's turns: when, how long, tokens, tools; restore one"]}
           >
-            <svg viewBox="0 0 16 16" width="13" height="13" aria-hidden="true">
-              <path d="M3.25 1h1.5v14h-1.5zM8 3h7v2H8zM8 7h6v2H8zM8 11h7v2H8z" fill="currentColor" />
-              <circle cx="4" cy="4" r="2" fill="currentColor" />
-              <circle cx="4" cy="8" r="2" fill="currentColor" />
-              <circle cx="4" cy="12" r="2" fill="currentColor" />
-            </svg>
-            Timeline
-          </button>
-          <button
-            type="button"
-            className={`btn btn-quiet trace-toggle${traces.open ? ' active' : ''}`}
-            data-testid="trace-toggle"
-            aria-pressed={traces.open}
-            aria-controls="trace-panel"
-            title={traces.open ? 'Hide the tool and model calls' : 'Show every tool and model call, with timings and tokens'}
-            onClick={toggleTraces}
+            <path d="M3.25 1h1.5v14h-1.5zM8 3h7v2H8zM8 7h6v2H8zM8 11h7v2H8z" fill="currentColor" />
+            <circle cx="4" cy="4" r="2" fill="currentColor" />
+            <circle cx="4" cy="8" r="2" fill="currentColor" />
+            <circle cx="4" cy="12" r="2" fill="currentColor" />
+          </SidePanelToggle>
+          <SidePanelToggle
+            name="trace"
+            label="Traces"
+            panel={traces}
+            other={timeline}
+            title={['Hide the tool and model calls', 'Show every tool and model call, with timings and tokens']}
           >
-            <svg viewBox="0 0 16 16" width="13" height="13" aria-hidden="true">
-              <path d="M2 3h7v2H2zM5 7h9v2H5zM3 11h6v2H3z" fill="currentColor" />
-            </svg>
-            Traces
-          </button>
+            <path d="M2 3h7v2H2zM5 7h9v2H5zM3 11h6v2H3z" fill="currentColor" />
+          </SidePanelToggle>
           {chat && !archived && (
             <button
               type="button"

@@ -1,21 +1,11 @@
-import { useEffect, useState } from 'react';
+import { useState } from 'react';
 import type { Chat, ErrorInfo, TimelineTurn } from '../api';
 import { timelineRow } from '../timeline';
 import type { Timeline } from '../useTimeline';
+import { SidePanelError, SidePanelHead, useNow } from './SidePanel';
 
 /** How often a running turn's duration advances. */
 const TICK_MS = 1000;
-
-function useNowMs(ticking: boolean): number {
-  const [now, setNow] = useState(() => Date.now());
-  useEffect(() => {
-    if (!ticking) return;
-    setNow(Date.now());
-    const timer = setInterval(() => setNow(Date.now()), TICK_MS);
-    return () => clearInterval(timer);
-  }, [ticking]);
-  return now;
-}
 
 /** The chat's turns, top to bottom: click one to see it in the chat, Restore to fork the chat there. */
 export function TimelinePanel({
@@ -29,7 +19,7 @@ export function TimelinePanel({
 }) {
   const { data } = timeline;
   const turns = data?.turns ?? null;
-  const nowMs = useNowMs(turns?.some((t) => t.outcome === 'running') ?? false);
+  const nowMs = useNow(turns?.some((t) => t.outcome === 'running') ?? false, TICK_MS);
   const [restoring, setRestoring] = useState<number | null>(null);
   const [restoreError, setRestoreError] = useState<ErrorInfo | null>(null);
 
@@ -44,37 +34,30 @@ export function TimelinePanel({
 
   return (
     <aside className="trace-panel timeline-panel" id="timeline-panel" data-testid="timeline-panel" aria-label="Timeline">
-      <header className="trace-head">
-        <h3 className="trace-title">Timeline</h3>
+      <SidePanelHead
+        title="Timeline"
+        loading={data?.loading ?? false}
+        loadingTestId="timeline-loading"
+        closeLabel="Close the timeline"
+        onClose={() => timeline.setOpen(false)}
+      >
         {turns && (
           <span className="trace-count" data-testid="timeline-count" data-count={turns.length}>
             {turns.length === 1 ? '1 turn' : `${turns.length} turns`}
           </span>
         )}
-        {data?.loading && (
-          <span className="trace-loading" data-testid="timeline-loading">
-            <span className="spinner" aria-hidden="true" /> loading
-          </span>
-        )}
-        <button type="button" className="trace-close" aria-label="Close the timeline" onClick={() => timeline.setOpen(false)}>
-          ×
-        </button>
-      </header>
+      </SidePanelHead>
       {data?.error && (
-        <div className="trace-error" role="alert" data-testid="timeline-error" data-code={data.error.code}>
-          <span>Could not load the timeline: {data.error.message}</span>
-          <button type="button" className="link-btn" onClick={timeline.refresh}>
-            Retry
-          </button>
-        </div>
+        <SidePanelError testId="timeline-error" what="Could not load the timeline" error={data.error} onAction={timeline.refresh} />
       )}
       {restoreError && (
-        <div className="trace-error" role="alert" data-testid="timeline-restore-error" data-code={restoreError.code}>
-          <span>Could not restore: {restoreError.message}</span>
-          <button type="button" className="link-btn" onClick={() => setRestoreError(null)}>
-            Dismiss
-          </button>
-        </div>
+        <SidePanelError
+          testId="timeline-restore-error"
+          what="Could not restore"
+          error={restoreError}
+          action="Dismiss"
+          onAction={() => setRestoreError(null)}
+        />
       )}
       {turns === null ? (
         !data?.error && <div className="trace-empty">Loading the timeline…</div>

@@ -20,6 +20,7 @@ import {
 } from '../traces';
 import type { Traces } from '../useTraces';
 import { prefixOffsets, visibleRange } from '../virtualList';
+import { SidePanelError, SidePanelHead, useNow } from './SidePanel';
 
 /** Rows rendered beyond each edge of the viewport. */
 const OVERSCAN = 8;
@@ -38,18 +39,6 @@ const OUTCOME_LABEL: Record<string, string> = {
   running: 'running',
 };
 
-/** The local clock in µs, advancing every TICK_MS while `ticking`. */
-function useNowUs(ticking: boolean): number {
-  const [now, setNow] = useState(() => Date.now() * 1000);
-  useEffect(() => {
-    if (!ticking) return;
-    setNow(Date.now() * 1000);
-    const timer = setInterval(() => setNow(Date.now() * 1000), TICK_MS);
-    return () => clearInterval(timer);
-  }, [ticking]);
-  return now;
-}
-
 /** The chat's tool and model calls, turn by turn, on a time axis per turn. */
 export function TracePanel({ traces }: { traces: Traces }) {
   const { store } = traces;
@@ -58,7 +47,7 @@ export function TracePanel({ traces }: { traces: Traces }) {
   useEffect(() => setExpanded(new Set()), [store.chatId]);
   const rows = useMemo(() => traceRows(turns, expanded), [turns, expanded]);
   const running = turns.some((t) => t.running);
-  const nowUs = useNowUs(running);
+  const nowUs = useNow(running, TICK_MS) * 1000;
   const toggle = useCallback((id: string) => {
     setExpanded((prev) => {
       const next = new Set(prev);
@@ -72,29 +61,19 @@ export function TracePanel({ traces }: { traces: Traces }) {
   const loading = store.load === 'loading';
   return (
     <aside className="trace-panel" id="trace-panel" data-testid="trace-panel" aria-label="Traces">
-      <header className="trace-head">
-        <h3 className="trace-title">Traces</h3>
+      <SidePanelHead
+        title="Traces"
+        loading={loading}
+        loadingTestId="trace-loading"
+        closeLabel="Close traces"
+        onClose={() => traces.setOpen(false)}
+      >
         <span className="trace-count" data-testid="trace-count" data-count={count}>
           {count === 1 ? '1 call' : `${count.toLocaleString('en-US')} calls`}
           {hasMore ? ' so far' : ''}
         </span>
-        {loading && (
-          <span className="trace-loading" data-testid="trace-loading">
-            <span className="spinner" aria-hidden="true" /> loading
-          </span>
-        )}
-        <button type="button" className="trace-close" aria-label="Close traces" onClick={() => traces.setOpen(false)}>
-          ×
-        </button>
-      </header>
-      {store.error && (
-        <div className="trace-error" role="alert" data-testid="trace-error" data-code={store.error.code}>
-          <span>Could not load traces: {store.error.message}</span>
-          <button type="button" className="link-btn" onClick={traces.retry}>
-            Retry
-          </button>
-        </div>
-      )}
+      </SidePanelHead>
+      {store.error && <SidePanelError testId="trace-error" what="Could not load traces" error={store.error} onAction={traces.retry} />}
       {count === 0 ? (
         store.load !== 'error' && (
           <div className="trace-empty" data-testid="trace-empty">
