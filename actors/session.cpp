@@ -181,17 +181,20 @@ session_actor::behavior_type session_behavior(session_actor::stateful_pointer<se
   auto deliver = [self, broadcast, start_turn](const std::string& ack, const std::string& message) {
     // The message may already be shown (the load read it) or already be
     // taken by the running turn (its turn_start came first).
+    // Either way a turn already has it: no other turn is needed for it.
     auto m = nlohmann::json::parse(message, nullptr, false);
     int64_t id = m.is_object() ? m["message"].value("id", int64_t{0}) : 0;
-    if (!self->state.view.has_message(id)) {
-      if (auto turn = self->state.view.taken_by(id)) {
-        m["message"]["turn"] = *turn;
-        broadcast("message", m.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace));
-      } else {
-        broadcast("message", message);
-      }
+    bool known = self->state.view.has_message(id);
+    auto taken = self->state.view.taken_by(id);
+    if (taken) {
+      m["message"]["turn"] = *taken;
+      broadcast("message", m.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace));
+    } else if (!known) {
+      broadcast("message", message);
     }
     broadcast("ack", ack);
+    if (known || taken)
+      return;
     if (self->state.running)
       self->state.pending = true;
     else
