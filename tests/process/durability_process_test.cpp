@@ -36,6 +36,13 @@ json run_command(const std::string& script) {
   return json{{"argv", {"sh", "-c", script}}};
 }
 
+/// An answer that streams for about 5 s: long enough to act while it does.
+fake_reply slow_reply() {
+  auto r = fake_reply::text_reply(std::string(400, 'a'));
+  r.interval = 50ms;
+  return r;
+}
+
 fake_reply tool_calls(std::vector<std::pair<std::string, json>> calls) {
   fake_reply r;
   for (auto& [name, args] : calls)
@@ -54,6 +61,15 @@ protected:
   }
 
   void restart_node() { start_node("node-" + std::to_string(++starts_) + ".log"); }
+
+  /// A WebSocket subscribed to chat `id`, its snapshot read.
+  std::unique_ptr<test::ws_client> subscribe(const std::string& id) {
+    auto ws = std::make_unique<test::ws_client>(to_);
+    EXPECT_TRUE(ws->read_text()); // hello
+    ws->send_text(json{{"type", "subscribe"}, {"chat_id", id}}.dump());
+    read_until(*ws, "snapshot");
+    return ws;
+  }
 
   int64_t post(const std::string& id, const std::string& text, const std::string& client_id) {
     auto res = test::http_call(to_, "POST", "/api/chats/" + id + "/messages",
@@ -124,15 +140,11 @@ protected:
 // Killed while the model streams its answer: the answer was not journaled, so
 // the resumed turn asks again; the acknowledged message is answered once.
 TEST_F(DurabilityTest, AKillWhileTheModelStreamsLosesNothing) {
-  auto slow = fake_reply::text_reply(std::string(400, 'a'));
-  slow.interval = 50ms;
-  model_.enqueue(slow);
+  model_.enqueue(slow_reply());
   model_.enqueue(fake_reply::text_reply("The complete answer."));
   auto id = create_chat();
-  test::ws_client ws{to_};
-  ASSERT_TRUE(ws.read_text());
-  ws.send_text(json{{"type", "subscribe"}, {"chat_id", id}}.dump());
-  read_until(ws, "snapshot");
+  auto conn = subscribe(id);
+  auto& ws = *conn;
   auto msg_id = post(id, "hello", "m-1");
   read_until(ws, "assistant_delta");
   kill_node();
@@ -296,10 +308,8 @@ TEST_F(DurabilityTest, ACrashingSessionIsRestartedThenFailedThenRestartedByHand)
              " BEGIN RAISE EXCEPTION 'refused by the test'; END $$ LANGUAGE plpgsql");
   db_.scalar("CREATE TRIGGER boocode_test_refuse BEFORE INSERT ON turn_journal FOR EACH ROW"
              " WHEN (NEW.kind = 'message') EXECUTE FUNCTION boocode_test_refuse()");
-  test::ws_client ws{to_};
-  ASSERT_TRUE(ws.read_text());
-  ws.send_text(json{{"type", "subscribe"}, {"chat_id", id}}.dump());
-  read_until(ws, "snapshot");
+  auto conn = subscribe(id);
+  auto& ws = *conn;
   post(id, "are you there?", "m-1");
   auto frames = read_until(ws, "session_failed", 60s);
   ASSERT_FALSE(frames.empty());
@@ -436,15 +446,11 @@ TEST_F(DurabilityTest, AMessageWaitingBehindAKilledTurnIsAnsweredAfterIt) {
 
 // Cancel stops the running turn, not the messages that wait behind it.
 TEST_F(DurabilityTest, CancelLeavesAWaitingMessageToItsTurn) {
-  auto slow = fake_reply::text_reply(std::string(400, 'a'));
-  slow.interval = 50ms;
-  model_.enqueue(slow);
+  model_.enqueue(slow_reply());
   model_.enqueue(fake_reply::text_reply("second answer"));
   auto id = create_chat();
-  test::ws_client ws{to_};
-  ASSERT_TRUE(ws.read_text());
-  ws.send_text(json{{"type", "subscribe"}, {"chat_id", id}}.dump());
-  read_until(ws, "snapshot");
+  auto conn = subscribe(id);
+  auto& ws = *conn;
   post(id, "first", "m-1");
   read_until(ws, "assistant_delta");
   post(id, "second", "m-2");
