@@ -62,7 +62,11 @@ chat::result<chat::chat_record> chat_service_impl::create_chat(const chat::new_c
     c.workspace = req.workspace;
     c.title = req.title;
     c.build_command = req.build_command;
-    return repo.create_chat(c);
+    auto created = repo.create_chat(c);
+    // Its owner: the least-loaded node of the cluster (nobody yet when no
+    // node is up: the first to use it claims it).
+    sessions_->place(created.id, deps_->cluster);
+    return created;
   });
 }
 
@@ -163,7 +167,9 @@ chat::result<chat::chat_record> chat_service_impl::fork(const std::string& chat_
       if (fork.title.size() > 200)
         fork.title = fmt::format("{}… (turn {})", source->title.substr(0, 180), turn);
       fork.build_command = source->build_command;
-      return repo.fork_chat(chat_id, turn, fork);
+      auto created = repo.fork_chat(chat_id, turn, fork);
+      sessions_->place(created.id, deps_->cluster);
+      return created;
     });
 }
 

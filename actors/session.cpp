@@ -5,6 +5,7 @@
 #include <caf/all.hpp>
 #include <nlohmann/json.hpp>
 
+#include "actors/cluster_store.hpp"
 #include "actors/turn_worker.hpp"
 #include "runtime/chat/live_view.hpp"
 #include "runtime/errors.hpp"
@@ -70,6 +71,8 @@ struct session_state {
   std::shared_ptr<cancel_token> running; // set while a turn worker runs
   bool turn_over = false;                // its turn_end went out: the turn is stored
   bool pending = false;                  // input arrived during the turn
+  // Set while it stops for a migration: answered at the turn boundary.
+  std::optional<caf::typed_response_promise<bool>> migrating;
   static inline const char* name = "session";
 
   // The session stops (node shutdown, a crash): stop its turn too, so no turn
@@ -83,10 +86,11 @@ struct session_state {
 
 /// Takes the chat's lease and reads what the session needs, off the
 /// session's thread; answers with `loaded`, or stops the session: normally
-/// for an unknown chat, with an error when the database refuses (its
-/// supervisor restarts it). While the database cannot be reached it waits
-/// and tries again (an outage is not the session's crash) until it is back
-/// or `stop` is raised (the session ended).
+/// for an unknown chat, with errc::not_owner when another live node owns it,
+/// errc::refused (giving the lease up) when its workspace is not reachable
+/// here, with an error when the database refuses (its supervisor restarts it). While the database
+/// cannot be reached it waits and tries again (an outage is not the session's crash) until it is
+/// back or `stop` is raised (the session ended).
 void spawn_loader(caf::actor_system& sys, const std::shared_ptr<const session_deps>& deps,
                   std::shared_ptr<shared_repository> repo, const std::string& chat_id,
                   const session_actor& session, std::shared_ptr<cancel_token> stop) {
@@ -116,8 +120,17 @@ void spawn_loader(caf::actor_system& sys, const std::shared_ptr<const session_de
         }
       }
       auto& [fence, img] = *got;
+      std::string refusal;
+      if (img && !img->chat.archived)
+        refusal = workspace_refusal(deps->node_id, img->chat.workspace);
       if (!img) {
         self->send_exit(session, caf::exit_reason::normal);
+      } else if (!refusal.empty()) {
+        if (deps->log)
+          deps->log->error("chat {}: not serving it: {}", chat_id, refusal);
+        repo->with([&](storage::session_repository& r) { r.release_lease(fence); });
+        self->send_exit(session,
+                        caf::make_error(errc::refused, "chat " + chat_id + ": " + refusal));
       } else {
         auto usage = img->state.contains("usage")
                        ? model::to_json(model::usage_from_json(img->state["usage"]))
@@ -133,6 +146,8 @@ void spawn_loader(caf::actor_system& sys, const std::shared_ptr<const session_de
                    view.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace),
                    img->has_work() && !img->chat.archived);
       }
+    } catch (const storage::not_owner& e) {
+      self->send_exit(session, caf::make_error(errc::not_owner, e.owner()));
     } catch (const std::exception& e) {
       if (deps->log)
         deps->log->warn("chat {}: cannot load its session: {}", chat_id, e.what());
@@ -195,10 +210,17 @@ session_actor::behavior_type session_behavior(session_actor::stateful_pointer<se
     broadcast("ack", ack);
     if (known || taken)
       return;
+    if (self->state.migrating) // the inbox keeps it for the next owner
+      return;
     if (self->state.running)
       self->state.pending = true;
     else
       start_turn();
+  };
+  // Stops for a migration: the turn is stored, so the next owner continues.
+  auto stop_for_migration = [self] {
+    self->state.migrating->deliver(true);
+    self->quit(caf::exit_reason::normal);
   };
   // The snapshot frame (no seq of its own: it stands at `seq`), then the
   // frames the client missed when it can continue from where it was.
@@ -237,7 +259,7 @@ session_actor::behavior_type session_behavior(session_actor::stateful_pointer<se
                     v["turn"].is_number() ? std::optional<int>(v["turn"].get<int>()) : std::nullopt,
                     model::usage_from_json(v["usage"]));
       st.loaded = true;
-      if (has_work)
+      if (has_work && !st.migrating)
         start_turn();
       if (st.early_cancel && st.running)
         st.running->cancel();
@@ -281,17 +303,36 @@ session_actor::behavior_type session_behavior(session_actor::stateful_pointer<se
       auto& st = self->state;
       st.running.reset();
       if (how == "fenced") { // another owner took the chat: stop writing it
-        self->quit(caf::exit_reason::normal);
+        if (deps->log)
+          deps->log->warn("chat {}: another node took it over; its session here stops",
+                          st.frames.chat_id);
+        self->quit(caf::make_error(errc::fenced, st.frames.chat_id));
         return;
       }
       if (how == "failed") { // the supervisor restarts us from the journal
         self->quit(caf::make_error(errc::storage_failure, "the turn failed"));
         return;
       }
+      if (st.migrating) {
+        stop_for_migration();
+        return;
+      }
       if ((st.pending || how == "more") && how != "interrupted")
         start_turn();
     },
     [=](status_atom) -> std::string { return status(); },
+    [=](migrate_atom) -> caf::typed_response_promise<bool> {
+      auto& st = self->state;
+      auto rp = self->make_response_promise<bool>();
+      if (st.migrating) { // already stopping: both learn when it stopped
+        rp.deliver(false);
+        return rp;
+      }
+      st.migrating = rp;
+      if (!st.running) // a turn boundary now (or not loaded yet: nothing ran)
+        stop_for_migration();
+      return rp;
+    },
   };
 }
 

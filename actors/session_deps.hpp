@@ -20,6 +20,8 @@ struct session_deps {
   std::string conninfo;
   /// This node's id: the owner named in the leases it takes.
   std::string node_id;
+  /// The cluster it belongs to (new chats are placed on its nodes).
+  std::string cluster = "default";
   std::shared_ptr<model::model_provider> provider;
   tools::tool_limits limits;
   int max_fix_attempts = 3;

@@ -1,11 +1,13 @@
 #include "actors/session_registry.hpp"
 
+#include <functional>
 #include <map>
 #include <set>
 
 #include <caf/all.hpp>
 #include <nlohmann/json.hpp>
 
+#include "actors/peers.hpp"
 #include "actors/session.hpp"
 
 namespace boocode {
@@ -30,12 +32,42 @@ void restart_policy::reset() {
 
 namespace {
 
+using retry_atom = caf::atom_constant<caf::atom("sr_retry")>;
+
+/// The registry plus its private message: try routing a chat again.
+using registry_impl = session_registry_actor::extend<caf::reacts_to<retry_atom, std::string>>;
+
+/// Where a subscriber continues from, until its first snapshot.
+struct resume_from {
+  int64_t after_seq = -1;
+  int64_t epoch = 0;
+};
+
+/// One chat as this node sees it: served here (local), by another node's
+/// session (remote), or not routed yet.
 struct chat_slot {
+  bool local = false; // this node owns the chat
   session_actor session;
-  std::set<ws_client_actor> subscribers; // re-subscribed to a restarted session
   restart_policy policy;
   bool restarting = false;
   std::string last_error;
+  bool migrating = false;
+
+  session_actor remote; // the owner's session, on another node
+  std::string owner;
+
+  bool resolving = false;
+  int failures = 0;    // routing attempts failed in a row
+  std::string refused; // why no node serves it (told to subscribers)
+  std::vector<std::function<void(const session_actor&)>> queued;   // waiting for a route
+  std::vector<caf::typed_response_promise<session_actor>> waiting; // directory requests
+  std::vector<std::function<void(const caf::error&)>> after_route; // a migration's restore
+  bool force_route = false;
+  std::map<ws_client_actor, resume_from> subscribers; // re-subscribed wherever it moves
+
+  bool needs_route() const {
+    return force_route || !subscribers.empty() || !queued.empty() || !waiting.empty();
+  }
 };
 
 struct registry_state {
@@ -51,137 +83,543 @@ struct registry_state {
   }
 };
 
+/// Exits that are no crash: a stop, or the chat belongs elsewhere.
 bool is_crash(const caf::error& reason) {
   return reason && reason != caf::exit_reason::normal &&
-         reason != caf::exit_reason::user_shutdown && reason != caf::exit_reason::kill;
+         reason != caf::exit_reason::user_shutdown && reason != caf::exit_reason::kill &&
+         !is_error(reason, errc::not_owner) && !is_error(reason, errc::fenced) &&
+         !is_error(reason, errc::refused);
 }
 
-session_registry_actor::behavior_type
-registry_behavior(session_registry_actor::stateful_pointer<registry_state> self,
-                  std::shared_ptr<const session_deps> deps) {
-  auto start = [self, deps](const std::string& chat_id, chat_slot& slot) {
+std::string failed_frame(const std::string& chat_id, size_t crashes, const std::string& error) {
+  return nlohmann::json{
+    {"type", "session_failed"}, {"chat_id", chat_id}, {"crashes", crashes}, {"error", error}}
+    .dump();
+}
+
+/// The context of an error as text (the message it carries), else its name.
+std::string error_text(caf::actor_system& sys, const caf::error& e) {
+  auto& ctx = e.context();
+  if (ctx.size() == 1 && ctx.match_element<std::string>(0))
+    return ctx.get_as<std::string>(0);
+  return sys.render(e);
+}
+
+registry_impl::behavior_type registry_behavior(registry_impl::stateful_pointer<registry_state> self,
+                                               std::shared_ptr<const session_deps> deps,
+                                               cluster_store_actor store) {
+  const std::string me = deps->node_id;
+  auto log = deps->log;
+  auto slot_of = [self](const std::string& chat_id) -> chat_slot& {
+    return self->state.chats[chat_id];
+  };
+  // Hands every subscriber and queued operation to the chat's session.
+  auto attach = [self](chat_slot& slot, const session_actor& s) {
+    for (auto& [client, from] : slot.subscribers) {
+      self->send(s, subscribe_atom::value, client, from.after_seq, from.epoch);
+      from = resume_from{}; // a later move starts from a fresh snapshot
+    }
+    for (auto& op : std::exchange(slot.queued, {}))
+      op(s);
+  };
+  auto settle = [](chat_slot& slot, const caf::error& err) {
+    for (auto& f : std::exchange(slot.after_route, {}))
+      f(err);
+    slot.force_route = false;
+  };
+  auto start = [self, deps, attach, settle](const std::string& chat_id, chat_slot& slot) {
     slot.session = spawn_session(self->system(), deps, chat_id);
     slot.restarting = false;
     self->monitor(slot.session);
-    for (auto& c : slot.subscribers) // they get a fresh snapshot
-      self->send(slot.session, subscribe_atom::value, c, int64_t{-1}, int64_t{0});
+    attach(slot, slot.session);
+    for (auto& rp : std::exchange(slot.waiting, {}))
+      rp.deliver(slot.session);
+    settle(slot, {});
   };
-  auto tell = [self](const std::string& chat_id, chat_slot& slot) {
-    auto frame = nlohmann::json{{"type", "session_failed"},
-                                {"chat_id", chat_id},
-                                {"crashes", slot.policy.crashes.size()},
-                                {"error", slot.last_error}}
-                   .dump();
-    for (auto& c : slot.subscribers)
+  // The local session, started unless it waits for its restart or failed.
+  auto local_session = [start](const std::string& chat_id, chat_slot& slot) -> session_actor {
+    if (!slot.session && !slot.restarting && !slot.policy.failed && !slot.migrating)
+      start(chat_id, slot);
+    return slot.session;
+  };
+  auto tell = [self](const std::string& chat_id, chat_slot& slot, const std::string& error) {
+    auto frame = failed_frame(chat_id, slot.policy.crashes.size(), error);
+    for (auto& [c, from] : slot.subscribers)
       self->send(c, frame_atom::value, frame);
   };
-  self->set_down_handler([self, deps, tell](const caf::down_msg& dm) {
+  // Routing failed: tell whoever waits, try again later.
+  auto retry = [self, log, tell, settle](const std::string& chat_id, const caf::error& err) {
+    auto& slot = self->state.chats[chat_id];
+    slot.resolving = false;
+    ++slot.failures;
+    auto text = error_text(self->system(), err);
+    for (auto& rp : std::exchange(slot.waiting, {}))
+      rp.deliver(err);
+    settle(slot, err);
+    if (is_error(err, errc::not_found)) {
+      slot.queued.clear();
+      return;
+    }
+    auto delay = std::min(std::chrono::milliseconds(50) * (1 << std::min(slot.failures, 6)),
+                          std::chrono::milliseconds(2000));
+    if (is_error(err, errc::refused) || is_error(err, errc::unavailable)) {
+      if (slot.refused != text) {
+        slot.refused = text;
+        tell(chat_id, slot, text);
+        if (log)
+          log->warn("chat {} cannot be served: {}", chat_id, text);
+      }
+      delay = std::chrono::milliseconds(5000);
+    } else if (slot.failures == 1 && log) {
+      log->info("chat {}: routing failed ({}); retrying", chat_id, text);
+    }
+    if (slot.needs_route())
+      self->delayed_send(self, delay, retry_atom::value, chat_id);
+  };
+  // Finds the chat's owner and attaches to its session: here, or on the
+  // owner's node through its directory.
+  auto resolve = [self, store, me, local_session, attach, retry,
+                  settle](const std::string& chat_id) {
+    auto& slot = self->state.chats[chat_id];
+    if (slot.resolving || slot.local || slot.remote)
+      return;
+    slot.resolving = true;
+    self->request(store, std::chrono::seconds(10), route_atom::value, chat_id)
+      .then(
+        [=](const std::string& owner, const std::string& address) {
+          auto& slot = self->state.chats[chat_id];
+          if (owner == me) {
+            slot.resolving = false;
+            slot.failures = 0;
+            slot.refused.clear();
+            slot.local = true;
+            if (!local_session(chat_id, slot) && slot.policy.failed)
+              for (auto& rp : std::exchange(slot.waiting, {}))
+                rp.deliver(caf::make_error(errc::unavailable, "the session of chat " + chat_id +
+                                                                " failed: " + slot.last_error));
+            return;
+          }
+          if (!slot.needs_route()) { // asked by a directory: not ours
+            slot.resolving = false;
+            retry(chat_id, caf::make_error(errc::not_owner, owner));
+            return;
+          }
+          connect_directory(
+            self, address,
+            [=](const node_directory_actor& dir) {
+              self->request(dir, std::chrono::seconds(10), resolve_atom::value, chat_id)
+                .then(
+                  [=](const session_actor& s) {
+                    auto& slot = self->state.chats[chat_id];
+                    slot.resolving = false;
+                    slot.failures = 0;
+                    slot.refused.clear();
+                    if (slot.local || !s) { // became ours meanwhile
+                      settle(slot, {});
+                      return;
+                    }
+                    slot.remote = s;
+                    slot.owner = owner;
+                    self->monitor(s);
+                    attach(slot, s);
+                    settle(slot, {});
+                  },
+                  [=](caf::error& e) { retry(chat_id, e); });
+            },
+            [=](const caf::error& e) { retry(chat_id, e); });
+        },
+        [=](caf::error& e) { retry(chat_id, e); });
+  };
+  // Runs `op` on the chat's session, wherever it is (queued until routed).
+  auto with_session = [self, local_session, resolve](const std::string& chat_id,
+                                                     std::function<void(const session_actor&)> op) {
+    auto& slot = self->state.chats[chat_id];
+    if (slot.local) {
+      // A session being restarted (or failed) has none: a message waits in
+      // the inbox for the next session.
+      if (auto s = local_session(chat_id, slot))
+        op(s);
+      return;
+    }
+    if (slot.remote) {
+      op(slot.remote);
+      return;
+    }
+    slot.queued.push_back(std::move(op));
+    resolve(chat_id);
+  };
+  // Moves a chat this node owns to `target` at its next turn boundary:
+  // checkpointed and stopped here, lease moved (epoch + 1), restored there
+  // (when it ran here or has subscribers), subscribers re-pointed.
+  auto migrate_local = [self, store, me, log, local_session, attach,
+                        resolve](const std::string& chat_id, const std::string& target,
+                                 bool restore, std::function<void(caf::expected<bool>)> done) {
+    auto& slot = self->state.chats[chat_id];
+    if (target == me) {
+      done(false); // already here
+      return;
+    }
+    if (slot.migrating) {
+      done(caf::make_error(errc::unavailable, "chat " + chat_id + " is already moving"));
+      return;
+    }
+    slot.migrating = true;
+    restore = restore || slot.session || !slot.subscribers.empty();
+    auto move = [=] {
+      self->request(store, std::chrono::seconds(10), move_atom::value, chat_id, me, target)
+        .then(
+          [=](int64_t epoch) {
+            auto& slot = self->state.chats[chat_id];
+            slot.migrating = false;
+            slot.local = false;
+            slot.policy.reset();
+            if (log)
+              log->info("moved chat {} to node {} (epoch {})", chat_id, target, epoch);
+            if (!restore) {
+              done(true);
+              return;
+            }
+            slot.force_route = true;
+            slot.after_route.push_back([done](const caf::error& e) {
+              if (e)
+                done(e);
+              else
+                done(true);
+            });
+            resolve(chat_id);
+          },
+          [=](caf::error& e) { // stays here
+            auto& slot = self->state.chats[chat_id];
+            slot.migrating = false;
+            if (log)
+              log->warn("cannot move chat {} to node {}: {}", chat_id, target,
+                        self->system().render(e));
+            if (slot.needs_route())
+              if (auto s = local_session(chat_id, slot))
+                attach(slot, s);
+            done(e);
+          });
+    };
+    if (!slot.session) {
+      move();
+      return;
+    }
+    auto s = slot.session;
+    self->request(s, caf::infinite, migrate_atom::value)
+      .then(
+        [=](bool) {
+          auto& slot = self->state.chats[chat_id];
+          if (slot.session == s) {
+            self->demonitor(s.address());
+            slot.session = nullptr;
+          }
+          move();
+        },
+        [=](caf::error&) { // it ended anyway (a crash): its journal moves with it
+          auto& slot = self->state.chats[chat_id];
+          if (slot.session == s)
+            slot.session = nullptr;
+          move();
+        });
+  };
+  // Runs `f(owner, address)` with the chat's owner (claiming it when nobody
+  // live owns it), or `fail`.
+  auto owner_of = [self, store](const std::string& chat_id,
+                                std::function<void(const std::string&, const std::string&)> f,
+                                std::function<void(const caf::error&)> fail) {
+    self->request(store, std::chrono::seconds(10), route_atom::value, chat_id)
+      .then([=](const std::string& owner, const std::string& address) { f(owner, address); },
+            [=](caf::error& e) { fail(e); });
+  };
+  self->set_down_handler([self, log, tell, resolve](const caf::down_msg& dm) {
     for (auto& [chat_id, slot] : self->state.chats) {
       if (slot.session && slot.session.address() == dm.source) {
         slot.session = nullptr;
+        if (is_error(dm.reason, errc::not_owner) || is_error(dm.reason, errc::fenced) ||
+            is_error(dm.reason, errc::refused)) {
+          // The chat is (now) another node's, or not servable here.
+          slot.local = false;
+          if (slot.needs_route())
+            resolve(chat_id);
+          return;
+        }
         if (!is_crash(dm.reason))
           return;
         slot.last_error = self->system().render(dm.reason);
         auto delay = slot.policy.record_crash(std::chrono::steady_clock::now());
         if (slot.policy.failed) {
-          if (deps->log)
-            deps->log->error("session of chat {} failed {} times in {} s; marked failed: {}",
-                             chat_id, slot.policy.crashes.size(), slot.policy.window.count(),
-                             slot.last_error);
-          tell(chat_id, slot);
+          if (log)
+            log->error("session of chat {} failed {} times in {} s; marked failed: {}", chat_id,
+                       slot.policy.crashes.size(), slot.policy.window.count(), slot.last_error);
+          tell(chat_id, slot, slot.last_error);
           return;
         }
-        if (deps->log)
-          deps->log->warn("session of chat {} crashed ({}); restarting in {} ms", chat_id,
-                          slot.last_error, delay.count());
+        if (log)
+          log->warn("session of chat {} crashed ({}); restarting in {} ms", chat_id,
+                    slot.last_error, delay.count());
         slot.restarting = true;
         caf::delayed_anon_send(caf::actor_cast<session_registry_actor>(self), delay,
                                restart_atom::value, chat_id);
         return;
       }
-      auto& subs = slot.subscribers;
-      for (auto i = subs.begin(); i != subs.end(); ++i)
-        if (i->address() == dm.source) {
-          subs.erase(i);
+      if (slot.remote && slot.remote.address() == dm.source) {
+        // The owner's session stopped (moved, node gone): find the new one.
+        slot.remote = nullptr;
+        slot.owner.clear();
+        if (slot.needs_route())
+          resolve(chat_id);
+        return;
+      }
+      for (auto i = slot.subscribers.begin(); i != slot.subscribers.end(); ++i)
+        if (i->first.address() == dm.source) {
+          slot.subscribers.erase(i);
           break;
         }
     }
   });
-  // The chat's session, started if it is not running (and not failed or
-  // waiting for its restart).
-  auto session_of = [self, start](const std::string& chat_id) -> session_actor {
-    auto& slot = self->state.chats[chat_id];
-    if (!slot.session && !slot.restarting && !slot.policy.failed)
-      start(chat_id, slot);
-    return slot.session;
-  };
-  auto existing = [self](const std::string& chat_id) -> session_actor {
-    auto i = self->state.chats.find(chat_id);
-    return i == self->state.chats.end() ? session_actor{} : i->second.session;
-  };
   return {
     [=](deliver_atom, const std::string& chat_id, const std::string& ack,
         const std::string& message) {
-      // A message for a session being restarted (or failed) waits in the
-      // inbox: the next session takes it.
-      if (auto s = session_of(chat_id))
+      with_session(chat_id, [self, ack, message](const session_actor& s) {
         self->send(s, deliver_atom::value, ack, message);
+      });
     },
     [=](subscribe_atom, const std::string& chat_id, ws_client_actor client, int64_t after_seq,
         int64_t epoch) {
-      auto s = session_of(chat_id); // before the client joins: it is told below
-      auto& slot = self->state.chats[chat_id];
-      if (slot.subscribers.insert(client).second)
+      auto& slot = slot_of(chat_id);
+      auto [it, added] = slot.subscribers.insert_or_assign(client, resume_from{after_seq, epoch});
+      if (added)
         self->monitor(client);
-      if (s)
+      session_actor s;
+      if (slot.local)
+        s = local_session(chat_id, slot);
+      else if (slot.remote)
+        s = slot.remote;
+      if (s) {
         self->send(s, subscribe_atom::value, client, after_seq, epoch);
-      else if (slot.policy.failed)
+        it->second = resume_from{};
+      } else if (slot.policy.failed) {
         self->send(client, frame_atom::value,
-                   nlohmann::json{{"type", "session_failed"},
-                                  {"chat_id", chat_id},
-                                  {"crashes", slot.policy.crashes.size()},
-                                  {"error", slot.last_error}}
-                     .dump());
+                   failed_frame(chat_id, slot.policy.crashes.size(), slot.last_error));
+      } else if (!slot.local) {
+        if (!slot.refused.empty())
+          self->send(client, frame_atom::value, failed_frame(chat_id, 0, slot.refused));
+        resolve(chat_id);
+      }
     },
     [=](unsubscribe_atom, const std::string& chat_id, ws_client_actor client) {
       auto i = self->state.chats.find(chat_id);
       if (i == self->state.chats.end())
         return;
       i->second.subscribers.erase(client);
-      if (i->second.session)
-        self->send(i->second.session, unsubscribe_atom::value, client);
+      for (auto& s : {i->second.session, i->second.remote})
+        if (s)
+          self->send(s, unsubscribe_atom::value, client);
     },
     [=](cancel_atom, const std::string& chat_id) {
-      if (auto s = existing(chat_id))
-        self->send(s, cancel_atom::value);
+      with_session(chat_id, [self](const session_actor& s) { self->send(s, cancel_atom::value); });
     },
-    [=](restart_atom, const std::string& chat_id) -> bool {
-      auto& slot = self->state.chats[chat_id];
-      if (slot.session)
-        return false;           // running: nothing to restart
-      if (slot.policy.failed) { // by hand: a fresh start
-        slot.policy.reset();
-        if (deps->log)
-          deps->log->info("session of chat {} restarted by hand", chat_id);
-      }
-      start(chat_id, slot);
-      return true;
+    [=](restart_atom, const std::string& chat_id) -> caf::result<bool> {
+      auto& slot = slot_of(chat_id);
+      auto restart_here = [self, log, start](const std::string& chat_id) -> bool {
+        auto& slot = self->state.chats[chat_id];
+        if (slot.session || slot.migrating)
+          return false;           // running: nothing to restart
+        if (slot.policy.failed) { // by hand: a fresh start
+          slot.policy.reset();
+          if (log)
+            log->info("session of chat {} restarted by hand", chat_id);
+        }
+        start(chat_id, slot);
+        return true;
+      };
+      if (slot.local)
+        return restart_here(chat_id);
+      if (slot.remote)
+        return false;
+      auto rp =
+        std::make_shared<caf::typed_response_promise<bool>>(self->make_response_promise<bool>());
+      owner_of(
+        chat_id,
+        [=](const std::string& owner, const std::string& address) {
+          if (owner == me) {
+            self->state.chats[chat_id].local = true;
+            rp->deliver(restart_here(chat_id));
+            return;
+          }
+          connect_directory(
+            self, address,
+            [=](const node_directory_actor& dir) {
+              self->request(dir, std::chrono::seconds(10), restart_atom::value, chat_id)
+                .then(
+                  [=](bool restarted) {
+                    rp->deliver(restarted);
+                    auto& slot = self->state.chats[chat_id];
+                    slot.refused.clear();
+                    if (slot.needs_route())
+                      resolve(chat_id);
+                  },
+                  [=](caf::error& e) { rp->deliver(e); });
+            },
+            [=](const caf::error& e) { rp->deliver(e); });
+        },
+        [=](const caf::error& e) { rp->deliver(e); });
+      return *rp;
     },
     [=](resume_atom, const std::vector<std::string>& chat_ids) {
-      for (auto& id : chat_ids)
-        session_of(id);
+      for (auto& id : chat_ids) { // taken over by this node
+        auto& slot = slot_of(id);
+        slot.local = true;
+        if (slot.remote) {
+          self->demonitor(slot.remote.address());
+          slot.remote = nullptr;
+        }
+        local_session(id, slot);
+      }
+    },
+    [=](retry_atom, const std::string& chat_id) {
+      auto& slot = slot_of(chat_id);
+      if (slot.needs_route())
+        resolve(chat_id);
     },
     [=](status_atom, const std::string& chat_id) -> caf::result<std::string> {
       auto i = self->state.chats.find(chat_id);
       if (i == self->state.chats.end())
         return std::string("idle");
-      if (i->second.policy.failed)
+      auto& slot = i->second;
+      if (slot.policy.failed)
         return std::string("failed");
-      if (i->second.restarting)
+      if (slot.restarting)
         return std::string("restarting");
-      if (i->second.session)
-        return self->delegate(i->second.session, status_atom::value);
+      if (slot.session)
+        return self->delegate(slot.session, status_atom::value);
+      if (slot.remote)
+        return self->delegate(slot.remote, status_atom::value);
       return std::string("idle");
+    },
+    [=](resolve_atom, const std::string& chat_id) -> caf::result<session_actor> {
+      auto& slot = slot_of(chat_id);
+      if (slot.local) {
+        if (slot.policy.failed)
+          return caf::make_error(errc::unavailable,
+                                 "the session of chat " + chat_id + " failed: " + slot.last_error);
+        if (auto s = local_session(chat_id, slot))
+          return s;
+      } else if (slot.remote) {
+        return caf::make_error(errc::not_owner, slot.owner);
+      }
+      // Restarting, moving, or not routed yet: answered once it is.
+      auto rp = self->make_response_promise<session_actor>();
+      slot.waiting.push_back(rp);
+      if (!slot.local)
+        resolve(chat_id);
+      return rp;
+    },
+    [=](migrate_atom, const std::string& chat_id, const std::string& target) -> caf::result<bool> {
+      auto rp =
+        std::make_shared<caf::typed_response_promise<bool>>(self->make_response_promise<bool>());
+      auto done = [rp](caf::expected<bool> r) {
+        if (r)
+          rp->deliver(*r);
+        else
+          rp->deliver(r.error());
+      };
+      if (slot_of(chat_id).local) {
+        migrate_local(chat_id, target, true, done);
+        return *rp;
+      }
+      owner_of(
+        chat_id,
+        [=](const std::string& owner, const std::string& address) {
+          if (owner == me) {
+            self->state.chats[chat_id].local = true;
+            migrate_local(chat_id, target, true, done);
+            return;
+          }
+          connect_directory(
+            self, address,
+            [=](const node_directory_actor& dir) {
+              self->request(dir, caf::infinite, migrate_atom::value, chat_id, target)
+                .then([=](bool moved) { rp->deliver(moved); },
+                      [=](caf::error& e) { rp->deliver(e); });
+            },
+            [=](const caf::error& e) { rp->deliver(e); });
+        },
+        [=](const caf::error& e) { rp->deliver(e); });
+      return *rp;
+    },
+    [=](drain_atom) -> caf::result<int64_t> {
+      auto rp = std::make_shared<caf::typed_response_promise<int64_t>>(
+        self->make_response_promise<int64_t>());
+      auto fail = [rp](const caf::error& e) { rp->deliver(e); };
+      self->request(store, std::chrono::seconds(10), state_atom::value, std::string("draining"))
+        .then(
+          [=](bool) {
+            self->request(store, std::chrono::seconds(10), nodes_atom::value)
+              .then(
+                [=](const std::vector<peer_info>& nodes) {
+                  std::map<std::string, int64_t> load; // the targets: the other up nodes
+                  for (auto& n : nodes)
+                    if (n.node_id != me && n.state == "up")
+                      load[n.node_id] = n.actors;
+                  if (load.empty()) {
+                    caf::anon_send(store, state_atom::value, std::string("up"));
+                    fail(caf::make_error(errc::unavailable,
+                                         "no other node is up to take this node's chats"));
+                    return;
+                  }
+                  self->request(store, std::chrono::seconds(10), leases_atom::value, me)
+                    .then(
+                      [=](const std::vector<std::string>& chats) {
+                        if (log)
+                          log->info("draining: moving {} chat(s) to {} node(s)", chats.size(),
+                                    load.size());
+                        if (chats.empty()) {
+                          rp->deliver(int64_t{0});
+                          return;
+                        }
+                        struct progress {
+                          size_t left;
+                          int64_t moved = 0;
+                        };
+                        auto p = std::make_shared<progress>(progress{chats.size()});
+                        auto spread = load;
+                        for (auto& chat : chats) {
+                          auto target =
+                            std::min_element(spread.begin(), spread.end(),
+                                             [](auto& a, auto& b) { return a.second < b.second; });
+                          ++target->second;
+                          self->state.chats[chat].local = true; // its lease is ours
+                          migrate_local(chat, target->first, false, [=](caf::expected<bool> r) {
+                            if (r && *r)
+                              ++p->moved;
+                            if (--p->left == 0)
+                              rp->deliver(p->moved);
+                          });
+                        }
+                      },
+                      fail);
+                },
+                fail);
+          },
+          fail);
+      return *rp;
+    },
+    [=](reset_atom) {
+      // The cluster declared this node dead: its chats are others' now.
+      for (auto& [chat_id, slot] : self->state.chats) {
+        if (slot.session) {
+          self->demonitor(slot.session.address());
+          caf::anon_send_exit(slot.session, caf::exit_reason::kill);
+        }
+        slot.session = nullptr;
+        slot.local = false;
+        slot.restarting = false;
+        slot.policy.reset();
+        if (slot.needs_route()) // once the node rejoined
+          self->delayed_send(self, std::chrono::milliseconds(500), retry_atom::value, chat_id);
+      }
+      return true;
     },
   };
 }
@@ -189,8 +627,10 @@ registry_behavior(session_registry_actor::stateful_pointer<registry_state> self,
 } // namespace
 
 session_registry_actor spawn_session_registry(caf::actor_system& sys,
-                                              std::shared_ptr<const session_deps> deps) {
-  return sys.spawn(registry_behavior, std::move(deps));
+                                              std::shared_ptr<const session_deps> deps,
+                                              cluster_store_actor store) {
+  registry_impl full = sys.spawn(registry_behavior, std::move(deps), std::move(store));
+  return caf::actor_cast<session_registry_actor>(full);
 }
 
 } // namespace boocode

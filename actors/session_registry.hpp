@@ -29,12 +29,16 @@ struct restart_policy {
   void reset();
 };
 
-/// The node's supervisor of session actors (chat id → session): spawns a
-/// session on first use, restarts a crashed one from its checkpoint and
-/// journal with backoff, marks it failed after repeated crashes (telling its
-/// subscribers with a session_failed frame) and keeps each chat's
-/// subscribers so a restarted session serves them again.
+/// The node's supervisor and router of sessions (chat id → session): asks
+/// `store` who owns a chat (claiming it when no live node does); runs the
+/// sessions of the chats this node owns, restarting a crashed one from its
+/// checkpoint and journal with backoff and marking it failed after repeated
+/// crashes (telling its subscribers with a session_failed frame); reaches the
+/// sessions of other nodes' chats through their node directories. Keeps each
+/// chat's subscribers so a restarted, moved or taken-over session serves them
+/// again. Migration and drain: see session_registry_actor.
 session_registry_actor spawn_session_registry(caf::actor_system& sys,
-                                              std::shared_ptr<const session_deps> deps);
+                                              std::shared_ptr<const session_deps> deps,
+                                              cluster_store_actor store);
 
 } // namespace boocode

@@ -8,9 +8,12 @@
 
 #include <caf/all.hpp>
 
+#include <caf/io/middleman.hpp>
+
 #include "actors/chat_service_impl.hpp"
-#include "actors/heartbeat.hpp"
-#include "actors/node_store.hpp"
+#include "actors/cluster_monitor.hpp"
+#include "actors/cluster_store.hpp"
+#include "actors/node_directory.hpp"
 #include "actors/session_registry.hpp"
 #include "actors/trace_writer.hpp"
 #include "app/data_dir_lock.hpp"
@@ -101,6 +104,29 @@ std::string url_host(const std::string& host) {
   return host.find(':') != std::string::npos ? "[" + host + "]" : host;
 }
 
+/// A node stopping while other nodes of its cluster are up first moves its
+/// chats to them (each at its turn boundary), so nothing waits for it.
+void drain_if_clustered(caf::actor_system& sys, const cluster_store_actor& store,
+                        const session_registry_actor& registry, const std::string& node_id,
+                        spdlog::logger& log) {
+  caf::scoped_actor self{sys};
+  bool others = false;
+  self->request(store, std::chrono::seconds(10), nodes_atom::value)
+    .receive(
+      [&](const std::vector<peer_info>& all) {
+        others = std::any_of(all.begin(), all.end(), [&](const peer_info& n) {
+          return n.node_id != node_id && n.state == "up";
+        });
+      },
+      [&](const caf::error& e) { log.warn("cannot list the cluster's nodes: {}", sys.render(e)); });
+  if (!others)
+    return;
+  log.info("draining: moving this node's chats to the other nodes");
+  self->request(registry, std::chrono::minutes(10), drain_atom::value)
+    .receive([&](int64_t moved) { log.info("drained: {} chat(s) moved", moved); },
+             [&](const caf::error& e) { log.warn("drain failed: {}", sys.render(e)); });
+}
+
 int run(const node_config& cfg, log_set& logs) {
   auto log = logs.get("node");
   auto signals = shutdown_signals();
@@ -120,6 +146,9 @@ int run(const node_config& cfg, log_set& logs) {
     pg = storage::embedded_postgres::start(std::move(pg_opts));
     conninfo = pg->conninfo();
   }
+  // Every connection of this node says whose it is: the cluster tells a dead
+  // node (none left) from a hung one.
+  conninfo = storage::with_application_name(conninfo, storage::node_application_name(node_id));
   auto applied = storage::apply_migrations(conninfo, storage::builtin_migrations());
   if (!applied.empty())
     logs.get("storage")->info("applied {} migration(s), now at version {}", applied.size(),
@@ -132,6 +161,7 @@ int run(const node_config& cfg, log_set& logs) {
   auto deps = std::make_shared<session_deps>();
   deps->conninfo = conninfo;
   deps->node_id = node_id;
+  deps->cluster = cfg.cluster;
   deps->provider = make_provider(cfg, logs);
   deps->log = logs.get("session");
   auto trace_log = logs.get("trace");
@@ -140,13 +170,26 @@ int run(const node_config& cfg, log_set& logs) {
   deps->trace_ids = std::make_shared<trace::id_source>();
 
   node_actor_config actor_cfg;
+  actor_cfg.distributed(std::min(cfg.heartbeat_interval / 2, std::chrono::milliseconds(250)),
+                        cfg.node_timeout);
   caf::actor_system sys{actor_cfg};
   auto trace_repo = std::make_shared<storage::trace_repository>(conninfo);
   auto trace_writer = spawn_trace_writer(
     sys, traces,
     [trace_repo](const std::vector<trace::trace_record>& rows) { trace_repo->insert(rows); },
     {.log = trace_log});
-  auto registry = spawn_session_registry(sys, deps);
+  storage::node_record self_row{node_id, "", version, static_cast<int>(getpid()), "up", 0};
+  self_row.cluster = cfg.cluster;
+  auto store = spawn_cluster_store(sys, {conninfo, self_row, cfg.node_timeout, log});
+  auto registry = spawn_session_registry(sys, deps, store);
+  auto directory = spawn_node_directory(sys, registry);
+  auto cluster_port =
+    sys.middleman().publish(directory, cfg.cluster_port, cfg.cluster_host.c_str(), true);
+  if (!cluster_port)
+    throw std::runtime_error(fmt::format("cannot listen for the cluster on {}:{}: {}",
+                                         cfg.cluster_host, cfg.cluster_port,
+                                         sys.render(cluster_port.error())));
+  self_row.cluster_address = fmt::format("{}:{}", url_host(cfg.cluster_host), *cluster_port);
   chat_service_impl chats{sys, deps, registry};
 
   net::router routes;
@@ -172,22 +215,22 @@ int run(const node_config& cfg, log_set& logs) {
   auto port = server.start();
   auto address = fmt::format("http://{}:{}", url_host(cfg.listen_host), port);
 
-  storage::node_repository nodes{conninfo};
-  nodes.register_node({node_id, address, version, static_cast<int>(getpid()), "up", 0});
-  auto store = spawn_node_store(sys, conninfo);
-  auto heartbeat = spawn_heartbeat(sys, store, {node_id, cfg.heartbeat_interval, log});
-
-  // Turns the last stop (or crash) cut short continue; waiting messages get
-  // their turn.
-  try {
-    auto work = storage::session_repository{conninfo}.chats_with_work();
-    if (!work.empty()) {
-      log->info("resuming {} chat(s) with work", work.size());
-      caf::anon_send(registry, resume_atom::value, std::move(work));
-    }
-  } catch (const storage::storage_error& e) {
-    log->warn("cannot list the chats to resume: {}", e.what());
+  // Joining releases whatever an earlier run of this node held; the monitor's
+  // first beat claims this node's share of the cluster's orphaned chats
+  // (here, alone: all of them) and resumes those with work.
+  {
+    caf::scoped_actor self{sys};
+    std::string failed;
+    self
+      ->request(store, std::chrono::seconds(30), join_atom::value, address,
+                self_row.cluster_address)
+      .receive([](bool) {}, [&](const caf::error& e) { failed = sys.render(e); });
+    if (!failed.empty())
+      throw std::runtime_error("cannot join the cluster: " + failed);
   }
+  auto monitor = spawn_cluster_monitor(
+    sys, store, registry, {node_id, cfg.heartbeat_interval, true, logs.get("cluster")});
+  log->info("cluster {}: reachable at {}", cfg.cluster, self_row.cluster_address);
 
   log->info("listening on {}", address);
   std::cout << "boocode listening on " << address << std::endl;
@@ -195,11 +238,13 @@ int run(const node_config& cfg, log_set& logs) {
   int sig = 0;
   sigwait(&signals, &sig);
   log->info("received {}, shutting down", sig == SIGINT ? "SIGINT" : "SIGTERM");
+  drain_if_clustered(sys, store, registry, node_id, *log);
+  caf::anon_send_exit(monitor, caf::exit_reason::user_shutdown);
 
   server.stop();
   chats.close_clients();
+  caf::anon_send_exit(directory, caf::exit_reason::user_shutdown);
   caf::anon_send_exit(registry, caf::exit_reason::user_shutdown);
-  caf::anon_send_exit(heartbeat, caf::exit_reason::user_shutdown);
   caf::anon_send_exit(store, caf::exit_reason::user_shutdown);
   // The sessions stop their turns (a command is killed, a model stream
   // closed); give them a moment to record how they ended.
@@ -216,7 +261,7 @@ int run(const node_config& cfg, log_set& logs) {
     log->info("traces: {} written, {} dropped, {} refused", s.written, s.dropped, s.rejected);
   }
   try {
-    nodes.mark_stopped(node_id);
+    storage::node_repository{conninfo}.mark_stopped(node_id);
   } catch (const storage::storage_error& e) {
     log->warn("could not mark the node stopped: {}", e.what());
   }

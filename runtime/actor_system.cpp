@@ -1,11 +1,26 @@
 #include "runtime/actor_system.hpp"
 
+#include <caf/io/middleman.hpp>
+
 #include "runtime/messages.hpp"
 
 namespace boocode {
 
 node_actor_config::node_actor_config() {
   add_message_type<heartbeat_status>("heartbeat_status");
+  add_message_type<peer_info>("peer_info");
+  add_message_type<std::vector<peer_info>>("std::vector<peer_info>");
+  add_message_type<cluster_tick>("cluster_tick");
+  add_message_type<ws_client_actor>("ws_client_actor");
+  add_message_type<session_actor>("session_actor");
+}
+
+node_actor_config& node_actor_config::distributed(std::chrono::milliseconds heartbeat,
+                                                  std::chrono::milliseconds timeout) {
+  load<caf::io::middleman>();
+  set("middleman.heartbeat-interval", caf::timespan{heartbeat});
+  set("middleman.connection-timeout", caf::timespan{timeout});
+  return *this;
 }
 
 } // namespace boocode

@@ -12,8 +12,20 @@ std::string to_string(errc x) {
       return "invalid_argument";
     case errc::not_found:
       return "not_found";
+    case errc::not_owner:
+      return "not_owner";
+    case errc::fenced:
+      return "fenced";
+    case errc::refused:
+      return "refused";
+    case errc::unavailable:
+      return "unavailable";
   }
   return "errc(" + std::to_string(static_cast<int>(x)) + ")";
+}
+
+bool is_error(const caf::error& e, errc code) {
+  return e.category() == caf::atom("boocode") && e.code() == static_cast<uint8_t>(code);
 }
 
 } // namespace boocode

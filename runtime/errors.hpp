@@ -17,9 +17,22 @@ enum class errc : uint8_t {
   invalid_argument,
   /// The actor, chat or node asked for does not exist.
   not_found,
+  /// Another live node owns the actor: ask it (the context names it).
+  not_owner,
+  /// Another owner took the actor over since: this one stopped writing it.
+  fenced,
+  /// This node may not serve the actor (its workspace is not reachable
+  /// here); the context says why.
+  refused,
+  /// The actor cannot answer now (restarting, failed, a node unreachable);
+  /// the context says why.
+  unavailable,
 };
 
 std::string to_string(errc x);
+
+/// Whether `e` is the boocode error `code`.
+bool is_error(const caf::error& e, errc code);
 
 } // namespace boocode
 

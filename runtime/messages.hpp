@@ -26,11 +26,17 @@ using seq_atom = caf::atom_constant<caf::atom("seq")>;
 using loaded_atom = caf::atom_constant<caf::atom("loaded")>;
 using restart_atom = caf::atom_constant<caf::atom("restart")>;
 using resume_atom = caf::atom_constant<caf::atom("resume")>;
-
-/// Records node liveness in the database. Implemented in actors/node_store;
-/// blocking, so spawned detached. Replies with an error (errc::storage_failure)
-/// when the write fails.
-using node_store_actor = caf::typed_actor<caf::replies_to<heartbeat_atom, std::string>::with<void>>;
+using resolve_atom = caf::atom_constant<caf::atom("resolve")>;
+using migrate_atom = caf::atom_constant<caf::atom("migrate")>;
+using drain_atom = caf::atom_constant<caf::atom("drain")>;
+using reset_atom = caf::atom_constant<caf::atom("reset")>;
+using confirm_atom = caf::atom_constant<caf::atom("confirm")>;
+using route_atom = caf::atom_constant<caf::atom("route")>;
+using move_atom = caf::atom_constant<caf::atom("move")>;
+using leases_atom = caf::atom_constant<caf::atom("leases")>;
+using nodes_atom = caf::atom_constant<caf::atom("nodes")>;
+using join_atom = caf::atom_constant<caf::atom("join")>;
+using state_atom = caf::atom_constant<caf::atom("state")>;
 
 /// How the heartbeat loop is doing, for health reports and tests.
 struct heartbeat_status {
@@ -44,8 +50,33 @@ typename Inspector::result_type inspect(Inspector& f, heartbeat_status& x) {
   return f(caf::meta::type_name("heartbeat_status"), x.sent, x.failed, x.consecutive_failures);
 }
 
-/// Sends heartbeats to a node_store_actor at a fixed interval.
-using heartbeat_actor = caf::typed_actor<caf::replies_to<status_atom>::with<heartbeat_status>>;
+/// Another node of the cluster, as the nodes table has it.
+struct peer_info {
+  std::string node_id;
+  std::string address; // its cluster address (HOST:PORT)
+  std::string state;   // up, draining, stopped, dead
+  int64_t actors = 0;  // leases it holds
+};
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, peer_info& x) {
+  return f(caf::meta::type_name("peer_info"), x.node_id, x.address, x.state, x.actors);
+}
+
+/// One heartbeat of this node and what the cluster looks like after it.
+struct cluster_tick {
+  bool alive = true;                      // false: the cluster declared this node dead
+  std::vector<std::string> declared_dead; // nodes this tick declared dead
+  std::vector<std::string> resume;        // chats with work this tick took over
+  int64_t claimed = 0;                    // leases this tick took over
+  std::vector<peer_info> peers;           // the other up or draining nodes
+};
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, cluster_tick& x) {
+  return f(caf::meta::type_name("cluster_tick"), x.alive, x.declared_dead, x.resume, x.claimed,
+           x.peers);
+}
 
 /// One browser connection: forwards chat frames (complete JSON text) to it.
 using ws_client_actor = caf::typed_actor<caf::reacts_to<frame_atom, std::string>>;
@@ -59,17 +90,17 @@ using ws_client_actor = caf::typed_actor<caf::reacts_to<frame_atom, std::string>
 /// turn worker, which ends with `turn_done` (how: checkpointed, interrupted,
 /// fenced, failed, idle) and asks for the frame `seq` to checkpoint. `loaded`
 /// (epoch, last_seq, view JSON, has_work) comes from its loader. Status
-/// answers idle or running.
-using session_actor =
-  caf::typed_actor<caf::reacts_to<deliver_atom, std::string, std::string>,
-                   caf::reacts_to<subscribe_atom, ws_client_actor, int64_t, int64_t>,
-                   caf::reacts_to<unsubscribe_atom, ws_client_actor>, caf::reacts_to<cancel_atom>,
-                   caf::reacts_to<frame_atom, std::string, std::string>,
-                   caf::reacts_to<frame_atom, std::vector<std::string>>,
-                   caf::reacts_to<turn_done_atom, std::string>,
-                   caf::replies_to<seq_atom>::with<int64_t>,
-                   caf::reacts_to<loaded_atom, int64_t, int64_t, std::string, bool>,
-                   caf::replies_to<status_atom>::with<std::string>>;
+/// answers idle or running. `migrate` stops it at the next turn boundary
+/// (answering once its turn is stored) so the chat can move to another node.
+using session_actor = caf::typed_actor<
+  caf::reacts_to<deliver_atom, std::string, std::string>,
+  caf::reacts_to<subscribe_atom, ws_client_actor, int64_t, int64_t>,
+  caf::reacts_to<unsubscribe_atom, ws_client_actor>, caf::reacts_to<cancel_atom>,
+  caf::reacts_to<frame_atom, std::string, std::string>,
+  caf::reacts_to<frame_atom, std::vector<std::string>>, caf::reacts_to<turn_done_atom, std::string>,
+  caf::replies_to<seq_atom>::with<int64_t>,
+  caf::reacts_to<loaded_atom, int64_t, int64_t, std::string, bool>,
+  caf::replies_to<status_atom>::with<std::string>, caf::replies_to<migrate_atom>::with<bool>>;
 
 /// Writes finished calls from the trace queue to PostgreSQL in batches, off
 /// the agents' path. `wake`: rows are waiting. `flush`: write what waits now;
@@ -79,18 +110,64 @@ using trace_writer_actor =
   caf::typed_actor<caf::reacts_to<wake_atom>, caf::replies_to<flush_atom>::with<bool>,
                    caf::replies_to<close_atom>::with<bool>>;
 
-/// The node's supervisor of sessions, by chat id (actors/session_registry):
-/// spawns a session on first use and forwards to it; restarts a crashed one
-/// with backoff and marks it failed after repeated crashes; `restart` starts
-/// a failed one again by hand; `resume` spawns the sessions of every chat with
-/// work (a starting node). Status answers idle, running, restarting or failed.
-using session_registry_actor =
-  caf::typed_actor<caf::reacts_to<deliver_atom, std::string, std::string, std::string>,
-                   caf::reacts_to<subscribe_atom, std::string, ws_client_actor, int64_t, int64_t>,
-                   caf::reacts_to<unsubscribe_atom, std::string, ws_client_actor>,
-                   caf::reacts_to<cancel_atom, std::string>,
-                   caf::replies_to<restart_atom, std::string>::with<bool>,
-                   caf::reacts_to<resume_atom, std::vector<std::string>>,
-                   caf::replies_to<status_atom, std::string>::with<std::string>>;
+/// What a node offers the others on its cluster port (actors/node_directory):
+/// `resolve` answers the session of a chat this node owns (starting it), or
+/// errc::not_owner; `migrate` (chat, node) moves a chat this node owns to
+/// another node; `restart` starts a failed session again.
+using node_directory_actor =
+  caf::typed_actor<caf::replies_to<resolve_atom, std::string>::with<session_actor>,
+                   caf::replies_to<migrate_atom, std::string, std::string>::with<bool>,
+                   caf::replies_to<restart_atom, std::string>::with<bool>>;
+
+/// The node's supervisor and router of sessions, by chat id
+/// (actors/session_registry): finds a chat's owner (claiming it when nobody
+/// live does), runs the sessions of the chats this node owns and forwards to
+/// the owner's session otherwise, re-routing a chat's subscribers when its
+/// session moves or its node dies. Restarts a crashed local session with
+/// backoff and marks it failed after repeated crashes; `restart` starts a
+/// failed one again by hand; `resume` starts the sessions of chats with work
+/// this node took over. `resolve`, `migrate` and `restart` also serve the
+/// node directory. `drain` moves every chat off this node (answering how many
+/// moved); `reset` stops every local session (the cluster declared this node
+/// dead). Status answers idle, running, restarting or failed.
+using session_registry_actor = caf::typed_actor<
+  caf::reacts_to<deliver_atom, std::string, std::string, std::string>,
+  caf::reacts_to<subscribe_atom, std::string, ws_client_actor, int64_t, int64_t>,
+  caf::reacts_to<unsubscribe_atom, std::string, ws_client_actor>,
+  caf::reacts_to<cancel_atom, std::string>, caf::replies_to<restart_atom, std::string>::with<bool>,
+  caf::reacts_to<resume_atom, std::vector<std::string>>,
+  caf::replies_to<status_atom, std::string>::with<std::string>,
+  caf::replies_to<resolve_atom, std::string>::with<session_actor>,
+  caf::replies_to<migrate_atom, std::string, std::string>::with<bool>,
+  caf::replies_to<drain_atom>::with<int64_t>, caf::replies_to<reset_atom>::with<bool>>;
+
+/// The node's database work for the cluster (actors/cluster_store), blocking,
+/// so spawned detached. `heartbeat`: record this node alive, declare lapsed
+/// nodes dead, take over this node's share of orphaned leases. `confirm`
+/// (node): declare it dead if it holds no database connection. `route`
+/// (chat): its owner's id and cluster address, claiming it for this node when
+/// no live node owns it. `move` (chat, from, to): the lease's new epoch.
+/// `leases` (node): the chats it owns. `nodes`: the cluster's nodes. `join`
+/// (HTTP address, cluster address): register this node (empty), and without
+/// arguments: again, after the cluster declared it dead. `state` (state): set
+/// this node's state.
+/// Failures: errc::storage_failure, not_found, refused (with why).
+using cluster_store_actor =
+  caf::typed_actor<caf::replies_to<heartbeat_atom>::with<cluster_tick>,
+                   caf::replies_to<confirm_atom, std::string>::with<bool>,
+                   caf::replies_to<route_atom, std::string>::with<std::string, std::string>,
+                   caf::replies_to<move_atom, std::string, std::string, std::string>::with<int64_t>,
+                   caf::replies_to<leases_atom, std::string>::with<std::vector<std::string>>,
+                   caf::replies_to<nodes_atom>::with<std::vector<peer_info>>,
+                   caf::replies_to<join_atom, std::string, std::string>::with<bool>,
+                   caf::replies_to<join_atom>::with<bool>,
+                   caf::replies_to<state_atom, std::string>::with<bool>>;
+
+/// Keeps this node in the cluster (actors/cluster_monitor): heartbeats,
+/// connects to the other nodes and watches them (a lost connection is
+/// confirmed against the database at once), resumes the chats it takes over,
+/// and rejoins empty when the cluster declared it dead.
+using cluster_monitor_actor =
+  caf::typed_actor<caf::replies_to<status_atom>::with<heartbeat_status>>;
 
 } // namespace boocode

@@ -35,7 +35,8 @@ std::optional<uint64_t> to_uint(std::string_view s) {
   return v;
 }
 
-std::optional<std::string> set_listen(node_config& c, std::string_view v) {
+std::optional<std::string> parse_host_port(std::string_view v, std::string& host_out,
+                                           uint16_t& port_out) {
   auto colon = v.rfind(':');
   if (colon == std::string_view::npos || colon == 0)
     return "expected HOST:PORT";
@@ -45,9 +46,13 @@ std::optional<std::string> set_listen(node_config& c, std::string_view v) {
   auto port = to_uint(v.substr(colon + 1));
   if (!port || *port > 65535)
     return "port must be a number from 0 to 65535";
-  c.listen_host = std::string(host);
-  c.listen_port = static_cast<uint16_t>(*port);
+  host_out = std::string(host);
+  port_out = static_cast<uint16_t>(*port);
   return std::nullopt;
+}
+
+std::optional<std::string> set_listen(node_config& c, std::string_view v) {
+  return parse_host_port(v, c.listen_host, c.listen_port);
 }
 
 std::optional<std::string> set_node_id(node_config& c, std::string_view v) {
@@ -162,6 +167,23 @@ const std::vector<option_spec>& option_table() {
     {"heartbeat-interval", "BOOCODE_HEARTBEAT_INTERVAL", "DURATION",
      "how often the node records that it is alive", "1s",
      [](node_config& c, std::string_view v) { return set_duration(c.heartbeat_interval, v); }},
+    {"cluster-listen", "BOOCODE_CLUSTER_LISTEN", "HOST:PORT",
+     "where the other nodes of the cluster reach this one (CAF, port 0 picks a free one)",
+     "127.0.0.1:4242",
+     [](node_config& c, std::string_view v) {
+       return parse_host_port(v, c.cluster_host, c.cluster_port);
+     }},
+    {"cluster", "BOOCODE_CLUSTER", "NAME", "the cluster this node joins (nodes sharing a database)",
+     "default",
+     [](node_config& c, std::string_view v) -> std::optional<std::string> {
+       if (v.empty() || v.size() > 64)
+         return "must be 1 to 64 characters";
+       c.cluster = std::string(v);
+       return std::nullopt;
+     }},
+    {"node-timeout", "BOOCODE_NODE_TIMEOUT", "DURATION",
+     "a node whose heartbeat is older than this is dead and its chats move", "3s",
+     [](node_config& c, std::string_view v) { return set_duration(c.node_timeout, v); }},
   };
   return table;
 }
@@ -303,6 +325,11 @@ std::variant<command_line, option_error> parse_command_line(const std::vector<st
     return option_error{"--model is required with --model-base-url"};
   if (!c.model_base_url.empty() && !c.model_script.empty())
     return option_error{"use either --model-base-url or --model-script, not both"};
+  if (c.node_timeout <= 2 * c.heartbeat_interval)
+    return option_error{fmt::format(
+      "--node-timeout ({} ms) must be more than twice --heartbeat-interval ({} ms): a live node "
+      "would be declared dead",
+      c.node_timeout.count(), c.heartbeat_interval.count())};
   return result;
 }
 

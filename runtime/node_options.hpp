@@ -32,6 +32,13 @@ struct node_config {
   /// Largest HTTP request body accepted; larger ones get 413.
   uint64_t max_body_bytes = 16ull << 20;
   std::chrono::milliseconds heartbeat_interval{1000};
+  /// Where the other nodes reach this one (CAF's middleman).
+  std::string cluster_host = "127.0.0.1";
+  uint16_t cluster_port = 4242;
+  /// Nodes of one cluster share a database; the name scopes membership.
+  std::string cluster = "default";
+  /// A node whose heartbeat is older than this is declared dead.
+  std::chrono::milliseconds node_timeout{3000};
   /// An OpenAI-compatible endpoint (e.g. https://api.deepseek.com/v1); empty: none.
   std::string model_base_url;
   /// Sent as a bearer token; never logged.

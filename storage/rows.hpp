@@ -31,5 +31,7 @@ chat::message_record message_from_row(const nlohmann::json& row);
 
 /// A PostgreSQL array literal of ids, for `= ANY($n::bigint[])`.
 std::string id_array(const std::vector<int64_t>& ids);
+/// A PostgreSQL array literal of strings, for `= ANY($n::text[])`.
+std::string text_array(const std::vector<std::string>& items);
 
 } // namespace boocode::storage

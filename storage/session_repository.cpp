@@ -1,5 +1,7 @@
 #include "storage/session_repository.hpp"
 
+#include <map>
+
 #include <fmt/format.h>
 #include <pqxx/pqxx>
 
@@ -31,6 +33,12 @@ void hold_lease(pqxx::work& tx, const fence& f, const char* what) {
                           f.actor_id, f.epoch);
   if (r.empty())
     throw fenced(fmt::format("{}: {} is no longer owned at epoch {}", what, f.actor_id, f.epoch));
+}
+
+/// SQL: `column` names a node that is up or draining.
+std::string live_node(const std::string& column) {
+  return "EXISTS (SELECT 1 FROM nodes WHERE nodes.id = " + column +
+         " AND nodes.state IN ('up', 'draining'))";
 }
 
 /// The statement prefix that makes one INSERT fenced: it selects from
@@ -105,13 +113,171 @@ session_repository::~session_repository() = default;
 fence session_repository::acquire_lease(const std::string& actor_id, const std::string& node_id) {
   return impl_->db.with("acquire lease", [&](pqxx::connection& c) {
     pqxx::work tx{c};
-    auto row =
-      tx.exec_params1("INSERT INTO actor_leases (actor_id, node_id, epoch) VALUES ($1, $2, 1)"
-                      " ON CONFLICT (actor_id) DO UPDATE SET epoch = actor_leases.epoch + 1,"
-                      " node_id = EXCLUDED.node_id, acquired_at = now() RETURNING epoch",
-                      actor_id, node_id);
+    // Ours already, or its owner is no live node; and we are not known dead.
+    auto r = tx.exec_params("INSERT INTO actor_leases (actor_id, node_id, epoch)"
+                            " SELECT $1, $2, 1 WHERE NOT EXISTS (SELECT 1 FROM nodes WHERE id = $2"
+                            " AND state NOT IN ('up', 'draining'))"
+                            " ON CONFLICT (actor_id) DO UPDATE SET epoch = actor_leases.epoch + 1,"
+                            " node_id = EXCLUDED.node_id, acquired_at = now()"
+                            " WHERE actor_leases.node_id = EXCLUDED.node_id OR NOT " +
+                              std::string(live_node("actor_leases.node_id")) + " RETURNING epoch",
+                            actor_id, node_id);
+    if (r.empty()) {
+      auto owner = tx.exec_params("SELECT node_id FROM actor_leases WHERE actor_id = $1", actor_id);
+      auto who = owner.empty() ? std::string() : owner[0][0].as<std::string>();
+      throw not_owner(fmt::format("{} is owned by node {}, not {}", actor_id,
+                                  who.empty() ? "(none)" : who, node_id),
+                      who);
+    }
     tx.commit();
-    return fence{actor_id, row[0].as<int64_t>(), node_id};
+    return fence{actor_id, r[0][0].as<int64_t>(), node_id};
+  });
+}
+
+void session_repository::release_lease(const fence& f) {
+  impl_->db.with("release lease", [&](pqxx::connection& c) {
+    pqxx::work tx{c};
+    tx.exec_params("UPDATE actor_leases SET node_id = '', epoch = epoch + 1"
+                   " WHERE actor_id = $1 AND epoch = $2",
+                   f.actor_id, f.epoch);
+    tx.commit();
+  });
+}
+
+std::optional<std::string> session_repository::place(const std::string& actor_id,
+                                                     const std::string& cluster) {
+  return impl_->db.with("place actor", [&](pqxx::connection& c) -> std::optional<std::string> {
+    pqxx::work tx{c};
+    auto r = tx.exec_params(
+      "INSERT INTO actor_leases (actor_id, node_id, epoch) SELECT $1, n.id, 0 FROM nodes n"
+      " WHERE n.cluster = $2 AND n.state = 'up' ORDER BY (SELECT count(*) FROM actor_leases l"
+      " WHERE l.node_id = n.id), n.id LIMIT 1 ON CONFLICT (actor_id) DO NOTHING RETURNING node_id",
+      actor_id, cluster);
+    tx.commit();
+    if (r.empty())
+      return std::nullopt;
+    return r[0][0].as<std::string>();
+  });
+}
+
+std::optional<route_answer> session_repository::route(const std::string& chat_id,
+                                                      const std::string& me,
+                                                      const workspace_check& check) {
+  return impl_->db.with("route chat", [&](pqxx::connection& c) -> std::optional<route_answer> {
+    // Twice at most: a claim that loses a race reads the winner.
+    for (int attempt = 0; attempt < 2; ++attempt) {
+      pqxx::work tx{c};
+      auto r = tx.exec_params(
+        "SELECT c.workspace, coalesce(l.node_id, ''), coalesce(n.state, ''),"
+        " coalesce(n.cluster_address, '') FROM chats c"
+        " LEFT JOIN actor_leases l ON l.actor_id = c.id LEFT JOIN nodes n ON n.id = l.node_id"
+        " WHERE c.id = $1",
+        chat_id);
+      if (r.empty())
+        return std::nullopt;
+      auto owner = r[0][1].as<std::string>();
+      auto state = r[0][2].as<std::string>();
+      if (state == "up" || state == "draining")
+        return route_answer{owner, r[0][3].as<std::string>(), ""};
+      if (auto why = check(r[0][0].as<std::string>()); !why.empty())
+        return route_answer{"", "", why};
+      auto claimed =
+        tx.exec_params("INSERT INTO actor_leases (actor_id, node_id, epoch) SELECT $1, $2, 0"
+                       " WHERE EXISTS (SELECT 1 FROM nodes WHERE id = $2 AND state = 'up')"
+                       " ON CONFLICT (actor_id) DO UPDATE SET node_id = EXCLUDED.node_id,"
+                       " epoch = actor_leases.epoch + 1, acquired_at = now() WHERE NOT " +
+                         std::string(live_node("actor_leases.node_id")) +
+                         " RETURNING (SELECT cluster_address FROM nodes WHERE id = $2)",
+                       chat_id, me);
+      tx.commit();
+      if (!claimed.empty())
+        return route_answer{me, claimed[0][0].is_null() ? "" : claimed[0][0].as<std::string>(), ""};
+    }
+    return route_answer{"", "", "node " + me + " is not up"};
+  });
+}
+
+std::vector<claimed_actor> session_repository::claim_orphans(const std::string& me,
+                                                             const std::string& cluster,
+                                                             const workspace_check& check,
+                                                             std::vector<std::string>* refused) {
+  return impl_->db.with("claim orphaned leases", [&](pqxx::connection& c) {
+    std::vector<claimed_actor> out;
+    pqxx::work tx{c};
+    auto counts =
+      tx.exec_params1("SELECT (SELECT count(*) FROM nodes WHERE cluster = $1 AND state = 'up'),"
+                      " (SELECT count(*) FROM nodes WHERE id = $2 AND state = 'up'),"
+                      " (SELECT count(*) FROM actor_leases l JOIN chats c ON c.id = l.actor_id"
+                      " WHERE c.archived_at IS NULL AND NOT " +
+                        std::string(live_node("l.node_id")) + ")",
+                      cluster, me);
+    auto up = counts[0].as<int64_t>();
+    auto orphans = counts[2].as<int64_t>();
+    if (counts[1].as<int64_t>() == 0 || up == 0 || orphans == 0)
+      return out;
+    auto share = (orphans + up - 1) / up;
+    auto rows = tx.exec_params(
+      "SELECT l.actor_id, c.workspace, (EXISTS (SELECT 1 FROM inbox i WHERE i.chat_id = c.id"
+      " AND i.consumed_at IS NULL) OR EXISTS (SELECT 1 FROM turn_journal j"
+      " WHERE j.chat_id = c.id)) AS has_work FROM actor_leases l JOIN chats c ON c.id = l.actor_id"
+      " WHERE c.archived_at IS NULL AND NOT " +
+        std::string(live_node("l.node_id")) +
+        " ORDER BY has_work DESC, l.actor_id LIMIT $1 FOR UPDATE OF l SKIP LOCKED",
+      share);
+    std::vector<std::string> ids;
+    std::map<std::string, bool> work;
+    for (const auto& row : rows) {
+      auto id = row[0].as<std::string>();
+      if (auto why = check(row[1].as<std::string>()); !why.empty()) {
+        if (refused != nullptr)
+          refused->push_back(id + ": " + why);
+        continue;
+      }
+      ids.push_back(id);
+      work[id] = row[2].as<bool>();
+    }
+    // Checked again, now that the rows are locked: the SELECT's re-check of a
+    // row another survivor claimed as it ran does not cover the owner's
+    // liveness (a subquery), this statement's fresh snapshot does.
+    if (!ids.empty())
+      for (const auto& row :
+           tx.exec_params("UPDATE actor_leases SET node_id = $1, epoch = epoch + 1,"
+                          " acquired_at = now() WHERE actor_id = ANY($2::text[]) AND NOT " +
+                            std::string(live_node("actor_leases.node_id")) + " RETURNING actor_id",
+                          me, text_array(ids)))
+        out.push_back({row[0].as<std::string>(), work[row[0].as<std::string>()]});
+    std::stable_sort(out.begin(), out.end(),
+                     [](auto& a, auto& b) { return a.has_work > b.has_work; });
+    tx.commit();
+    return out;
+  });
+}
+
+std::optional<int64_t> session_repository::move_lease(const std::string& actor_id,
+                                                      const std::string& from,
+                                                      const std::string& to) {
+  return impl_->db.with("move lease", [&](pqxx::connection& c) -> std::optional<int64_t> {
+    pqxx::work tx{c};
+    auto r = tx.exec_params(
+      "UPDATE actor_leases SET node_id = $3, epoch = epoch + 1, acquired_at = now()"
+      " WHERE actor_id = $1 AND node_id = $2"
+      " AND EXISTS (SELECT 1 FROM nodes WHERE id = $3 AND state = 'up') RETURNING epoch",
+      actor_id, from, to);
+    tx.commit();
+    if (r.empty())
+      return std::nullopt;
+    return r[0][0].as<int64_t>();
+  });
+}
+
+std::vector<std::string> session_repository::leases_of(const std::string& node_id) {
+  return impl_->db.with("list leases", [&](pqxx::connection& c) {
+    pqxx::read_transaction tx{c};
+    std::vector<std::string> out;
+    for (const auto& row : tx.exec_params(
+           "SELECT actor_id FROM actor_leases WHERE node_id = $1 ORDER BY actor_id", node_id))
+      out.push_back(row[0].as<std::string>());
+    return out;
   });
 }
 
@@ -280,19 +446,6 @@ int session_repository::checkpoint(const fence& f, const checkpoint_request& req
         fmt::format("checkpoint: {} is no longer owned at epoch {}", f.actor_id, f.epoch));
     tx.commit();
     return r[1].as<int>();
-  });
-}
-
-std::vector<std::string> session_repository::chats_with_work() {
-  return impl_->db.with("list chats with work", [&](pqxx::connection& c) {
-    pqxx::read_transaction tx{c};
-    std::vector<std::string> out;
-    for (const auto& row :
-         tx.exec("SELECT id FROM chats WHERE archived_at IS NULL AND (EXISTS (SELECT 1 FROM inbox"
-                 " WHERE inbox.chat_id = chats.id AND consumed_at IS NULL) OR EXISTS (SELECT 1"
-                 " FROM turn_journal WHERE turn_journal.chat_id = chats.id)) ORDER BY id"))
-      out.push_back(row[0].as<std::string>());
-    return out;
   });
 }
 

@@ -1,6 +1,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -32,6 +33,24 @@ struct checkpoint_request {
   int model_calls = 0;
 };
 
+/// Whether a chat's workspace can be served from this node: "" when it can,
+/// else why not (a claim is refused rather than resume a conversation about
+/// files that are not there).
+using workspace_check = std::function<std::string(const std::string& workspace)>;
+
+/// Where a chat is served.
+struct route_answer {
+  std::string node_id; // its owner: a live node (this one when just claimed)
+  std::string address; // the owner's cluster address
+  std::string refused; // non-empty: nobody owns it and this node may not (why)
+};
+
+/// A lease taken over from a node that is gone.
+struct claimed_actor {
+  std::string actor_id;
+  bool has_work = false; // a turn in progress or messages waiting
+};
+
 /// The tables that make a session durable (docs/durability.md): actor_leases,
 /// inbox, turn_journal and agent_snapshots, read together with chats and
 /// messages. Holds one connection, reopened after a failure; not thread-safe.
@@ -44,7 +63,38 @@ public:
 
   /// Takes the lease of `actor_id` for `node_id`: epoch 1 for the first
   /// owner, the previous epoch + 1 after that. Returns the fence to write with.
+  /// Throws not_owner when another node that is up or draining owns it, and
+  /// when `node_id` itself is known to be dead or stopped.
   fence acquire_lease(const std::string& actor_id, const std::string& node_id);
+
+  /// Gives the lease up (its owner stops serving the actor): free to claim.
+  void release_lease(const fence& f);
+
+  /// Places a new actor on the up node of `cluster` that owns the fewest
+  /// (epoch 0: its session takes epoch 1). Nothing when no node is up.
+  std::optional<std::string> place(const std::string& actor_id, const std::string& cluster);
+
+  /// Where chat `chat_id` is served: its owner while that node is up or
+  /// draining; else the chat is claimed for `me` (an up node) when `check`
+  /// accepts its workspace here. Nothing for an unknown chat.
+  std::optional<route_answer> route(const std::string& chat_id, const std::string& me,
+                                    const workspace_check& check);
+
+  /// Claims this node's share of the leases whose owner is gone (dead,
+  /// stopped, released): ceil(orphans / up nodes), chats with work first,
+  /// never one another caller is claiming at the same time (SKIP LOCKED).
+  /// Chats whose workspace `check` refuses are left and listed in `refused`.
+  std::vector<claimed_actor> claim_orphans(const std::string& me, const std::string& cluster,
+                                           const workspace_check& check,
+                                           std::vector<std::string>* refused = nullptr);
+
+  /// Moves the lease of `actor_id` from `from` to `to` (epoch + 1) when
+  /// `from` owns it and `to` is up; the new epoch, or nothing.
+  std::optional<int64_t> move_lease(const std::string& actor_id, const std::string& from,
+                                    const std::string& to);
+
+  /// The actors `node_id` owns.
+  std::vector<std::string> leases_of(const std::string& node_id);
 
   struct posted {
     chat::inbox_entry entry;
@@ -79,10 +129,6 @@ public:
   /// inbox as its mailbox), chats.last_seq raised, the turn's journal dropped.
   /// Returns how many messages still wait (the next turn's).
   int checkpoint(const fence& f, const checkpoint_request& req);
-
-  /// Chats with a turn in progress or waiting messages (a starting node
-  /// resumes them), archived chats left out.
-  std::vector<std::string> chats_with_work();
 
 private:
   struct impl;

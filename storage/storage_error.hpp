@@ -27,4 +27,15 @@ public:
   using storage_error::storage_error;
 };
 
+/// A lease refused because a live node owns the actor: talk to that node.
+class not_owner : public storage_error {
+public:
+  not_owner(const std::string& what, std::string owner)
+    : storage_error(what), owner_(std::move(owner)) {}
+  const std::string& owner() const { return owner_; }
+
+private:
+  std::string owner_;
+};
+
 } // namespace boocode::storage

@@ -11,6 +11,7 @@
 #include <spdlog/sinks/ringbuffer_sink.h>
 #include <spdlog/spdlog.h>
 
+#include "actors/cluster_store.hpp"
 #include "actors/session_registry.hpp"
 #include "runtime/actor_system.hpp"
 #include "runtime/model/scripted_provider.hpp"
@@ -39,7 +40,10 @@ size_t lines_with(const std::shared_ptr<spdlog::sinks::ringbuffer_sink_mt>& sink
 
 TEST(SessionOutageTest, ASessionWaitsForItsDatabaseThenAnswers) {
   test::test_database db;
-  storage::chat_repository{db.conninfo()}.create_chat(test::sample_chat("c_1"));
+  test::temp_dir workspace;
+  auto chat = test::sample_chat("c_1");
+  chat.workspace = workspace.path().string();
+  storage::chat_repository{db.conninfo()}.create_chat(chat);
   storage::session_repository{db.conninfo()}.post("c_1", "hello?", "m-1");
 
   // The same database through a socket folder that is empty for now.
@@ -63,7 +67,8 @@ TEST(SessionOutageTest, ASessionWaitsForItsDatabaseThenAnswers) {
   {
     node_actor_config cfg;
     caf::actor_system sys{cfg};
-    auto registry = spawn_session_registry(sys, deps);
+    auto store = spawn_cluster_store(sys, {conninfo, {"node-test"}, 3s, nullptr});
+    auto registry = spawn_session_registry(sys, deps, store);
     caf::anon_send(registry, resume_atom::value, std::vector<std::string>{"c_1"});
     // It keeps waiting (two retries seen), and is neither crashed nor failed.
     ASSERT_TRUE(poll_until(20s, [&] { return lines_with(sink, "database unreachable") >= 2; }));
@@ -82,6 +87,7 @@ TEST(SessionOutageTest, ASessionWaitsForItsDatabaseThenAnswers) {
     ASSERT_EQ(history.size(), 2u);
     EXPECT_EQ(history[1].content, "I am here.");
     self->send_exit(registry, caf::exit_reason::user_shutdown);
+    self->send_exit(store, caf::exit_reason::user_shutdown);
     self->wait_for(registry);
   }
 }

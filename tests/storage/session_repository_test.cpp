@@ -251,21 +251,6 @@ TEST(SessionRepositoryTest, AFencedOwnerCannotWrite) {
   EXPECT_EQ(f.db.scalar("SELECT epoch FROM agent_snapshots"), "2");
 }
 
-TEST(SessionRepositoryTest, ChatsWithWorkAreListedForResume) {
-  fixture f;
-  f.chats.create_chat(new_chat("c_3"));
-  f.chats.create_chat(new_chat("c_gone"));
-  EXPECT_TRUE(f.repo.chats_with_work().empty());
-  f.repo.post("c_2", "waiting", "");
-  auto lease = f.repo.acquire_lease("c_3", "node-a");
-  f.repo.post("c_3", "running", "");
-  f.repo.begin_turn(lease, 1);
-  f.repo.post("c_gone", "archived", "");
-  f.chats.archive_chat("c_gone");
-  EXPECT_EQ(f.repo.chats_with_work(), (std::vector<std::string>{"c_2", "c_3"}));
-  EXPECT_FALSE(f.repo.load("c_ghost"));
-}
-
 // The timeline lists finished turns with their summary and the turn in
 // progress; a fork copies the conversation up to a finished turn.
 TEST(SessionRepositoryTest, TheTimelineAndAForkFollowTheCheckpoints) {

@@ -109,6 +109,7 @@ export async function startNode(opts = {}) {
   const args = [
     'serve',
     '--listen', listen,
+    '--cluster-listen', '127.0.0.1:0',
     '--data-dir', dataDir,
     '--web-dir', distDir,
     '--log-level', 'info',

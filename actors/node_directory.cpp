@@ -1,0 +1,41 @@
+#include "actors/node_directory.hpp"
+
+#include <caf/all.hpp>
+
+#include "actors/peers.hpp"
+
+namespace boocode {
+
+std::optional<std::pair<std::string, uint16_t>> split_address(const std::string& address) {
+  auto colon = address.rfind(':');
+  if (colon == std::string::npos || colon == 0 || colon + 1 == address.size())
+    return std::nullopt;
+  auto host = address.substr(0, colon);
+  if (host.size() > 2 && host.front() == '[' && host.back() == ']')
+    host = host.substr(1, host.size() - 2);
+  unsigned long port = 0;
+  try {
+    size_t used = 0;
+    port = std::stoul(address.substr(colon + 1), &used);
+    if (used != address.size() - colon - 1 || port == 0 || port > 65535)
+      return std::nullopt;
+  } catch (const std::exception&) {
+    return std::nullopt;
+  }
+  return std::make_pair(host, static_cast<uint16_t>(port));
+}
+
+node_directory_actor spawn_node_directory(caf::actor_system& sys, session_registry_actor registry) {
+  return sys.spawn(
+    [registry](node_directory_actor::pointer self) -> node_directory_actor::behavior_type {
+      return {
+        [=](resolve_atom a, const std::string& chat) { return self->delegate(registry, a, chat); },
+        [=](migrate_atom a, const std::string& chat, const std::string& node) {
+          return self->delegate(registry, a, chat, node);
+        },
+        [=](restart_atom a, const std::string& chat) { return self->delegate(registry, a, chat); },
+      };
+    });
+}
+
+} // namespace boocode
