@@ -220,6 +220,8 @@ registry_impl::behavior_type registry_behavior(registry_impl::stateful_pointer<r
                     }
                     slot.remote = s;
                     slot.owner = owner;
+                    for (auto& rp : std::exchange(slot.waiting, {})) // not ours to give
+                      rp.deliver(caf::make_error(errc::not_owner, owner));
                     self->monitor(s);
                     attach(slot, s);
                     settle(slot, {});
@@ -273,6 +275,11 @@ registry_impl::behavior_type registry_behavior(registry_impl::stateful_pointer<r
             slot.migrating = false;
             slot.local = false;
             slot.policy.reset();
+            // Other nodes asked for its session while it stopped: it is the
+            // target's now (holding them while this node asks the target
+            // could deadlock two nodes routing the same chat).
+            for (auto& rp : std::exchange(slot.waiting, {}))
+              rp.deliver(caf::make_error(errc::not_owner, target));
             if (log)
               log->info("moved chat {} to node {} (epoch {})", chat_id, target, epoch);
             if (!restore) {

@@ -14,6 +14,7 @@
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
 
+#include "runtime/poll.hpp"
 #include "tests/support/fake_model_server.hpp"
 #include "tests/support/http_client.hpp"
 #include "tests/support/node_process.hpp"
@@ -27,6 +28,76 @@ inline nlohmann::json get_json(const endpoint& to, const std::string& target, in
   auto res = http_call(to, "GET", target);
   EXPECT_EQ(res.status, status) << target << ": " << res.body;
   return res.json();
+}
+
+/// Reads frames until one of `type` arrives; all frames read so far.
+inline std::vector<nlohmann::json>
+read_until(ws_client& ws, const std::string& type,
+           std::chrono::milliseconds timeout = std::chrono::seconds(30)) {
+  std::vector<nlohmann::json> frames;
+  auto deadline = std::chrono::steady_clock::now() + timeout;
+  while (std::chrono::steady_clock::now() < deadline) {
+    auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
+      deadline - std::chrono::steady_clock::now());
+    auto text = ws.read_text(left);
+    if (!text)
+      break;
+    frames.push_back(nlohmann::json::parse(*text));
+    if (frames.back()["type"] == type)
+      return frames;
+  }
+  ADD_FAILURE() << "no " << type << " frame; got " << nlohmann::json(frames).dump();
+  return frames;
+}
+
+/// A WebSocket to `to` subscribed to chat `id`, its snapshot read.
+inline std::unique_ptr<ws_client> subscribe(const endpoint& to, const std::string& id) {
+  auto ws = std::make_unique<ws_client>(to);
+  EXPECT_TRUE(ws->read_text()); // hello
+  ws->send_text(nlohmann::json{{"type", "subscribe"}, {"chat_id", id}}.dump());
+  read_until(*ws, "snapshot");
+  return ws;
+}
+
+/// Posts a user message (expecting 202); its id.
+inline int64_t post_message(const endpoint& to, const std::string& id, const std::string& text,
+                            const std::string& client_id) {
+  auto res = http_call(to, "POST", "/api/chats/" + id + "/messages",
+                       nlohmann::json{{"text", text}, {"client_id", client_id}}.dump());
+  EXPECT_EQ(res.status, 202) << res.body;
+  return res.json().value("message_id", int64_t{0});
+}
+
+/// The chat (read through `to`) once nothing is left to do: idle, nothing
+/// running in the timeline, no message waiting.
+inline nlohmann::json wait_done(const endpoint& to, const std::string& id,
+                                std::chrono::milliseconds timeout = std::chrono::seconds(30)) {
+  nlohmann::json chat;
+  bool done = poll_until(timeout, [&] {
+    // The timeline first: once its last turn finished, the chat read after
+    // it holds everything that turn wrote.
+    auto tl = get_json(to, "/api/chats/" + id + "/timeline")["turns"];
+    if (tl.empty() || tl.back()["outcome"] == "running")
+      return false;
+    chat = get_json(to, "/api/chats/" + id);
+    if (chat["status"] != "idle")
+      return false;
+    for (auto& m : chat["messages"])
+      if (m["turn"].is_null())
+        return false;
+    return true;
+  });
+  EXPECT_TRUE(done) << "the chat did not finish: " << chat.dump();
+  return chat;
+}
+
+/// The chat's messages of one role.
+inline std::vector<nlohmann::json> of_role(const nlohmann::json& chat, const std::string& role) {
+  std::vector<nlohmann::json> out;
+  for (auto& m : chat["messages"])
+    if (m["role"] == role)
+      out.push_back(m);
+  return out;
 }
 
 } // namespace boocode::test
@@ -66,24 +137,11 @@ protected:
     return res.json()["id"];
   }
 
-  /// Reads frames until one of `type` for `chat` arrives; all frames read so far.
+  /// Reads frames until one of `type` arrives; all frames read so far.
   static std::vector<nlohmann::json>
   read_until(boocode::test::ws_client& ws, const std::string& type,
              std::chrono::milliseconds timeout = std::chrono::seconds(30)) {
-    std::vector<nlohmann::json> frames;
-    auto deadline = std::chrono::steady_clock::now() + timeout;
-    while (std::chrono::steady_clock::now() < deadline) {
-      auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
-        deadline - std::chrono::steady_clock::now());
-      auto text = ws.read_text(left);
-      if (!text)
-        break;
-      frames.push_back(nlohmann::json::parse(*text));
-      if (frames.back()["type"] == type)
-        return frames;
-    }
-    ADD_FAILURE() << "no " << type << " frame; got " << nlohmann::json(frames).dump();
-    return frames;
+    return boocode::test::read_until(ws, type, timeout);
   }
 
   static std::vector<nlohmann::json> of_type(const std::vector<nlohmann::json>& frames,

@@ -64,48 +64,19 @@ protected:
 
   /// A WebSocket subscribed to chat `id`, its snapshot read.
   std::unique_ptr<test::ws_client> subscribe(const std::string& id) {
-    auto ws = std::make_unique<test::ws_client>(to_);
-    EXPECT_TRUE(ws->read_text()); // hello
-    ws->send_text(json{{"type", "subscribe"}, {"chat_id", id}}.dump());
-    read_until(*ws, "snapshot");
-    return ws;
+    return test::subscribe(to_, id);
   }
 
   int64_t post(const std::string& id, const std::string& text, const std::string& client_id) {
-    auto res = test::http_call(to_, "POST", "/api/chats/" + id + "/messages",
-                               json{{"text", text}, {"client_id", client_id}}.dump());
-    EXPECT_EQ(res.status, 202) << res.body;
-    return res.json().value("message_id", int64_t{0});
+    return test::post_message(to_, id, text, client_id);
   }
 
-  /// The chat once nothing is left to do: idle, nothing running in the
-  /// timeline, no message waiting.
   json wait_done(const std::string& id, std::chrono::milliseconds timeout = 30s) {
-    json chat;
-    bool done = poll_until(timeout, [&] {
-      // The timeline first: once its last turn finished, the chat read after
-      // it holds everything that turn wrote.
-      auto tl = test::get_json(to_, "/api/chats/" + id + "/timeline")["turns"];
-      if (tl.empty() || tl.back()["outcome"] == "running")
-        return false;
-      chat = test::get_json(to_, "/api/chats/" + id);
-      if (chat["status"] != "idle")
-        return false;
-      for (auto& m : chat["messages"])
-        if (m["turn"].is_null())
-          return false;
-      return true;
-    });
-    EXPECT_TRUE(done) << "the chat did not finish: " << chat.dump();
-    return chat;
+    return test::wait_done(to_, id, timeout);
   }
 
   static std::vector<json> of_role(const json& chat, const std::string& role) {
-    std::vector<json> out;
-    for (auto& m : chat["messages"])
-      if (m["role"] == role)
-        out.push_back(m);
-    return out;
+    return test::of_role(chat, role);
   }
 
   /// Makes the node's next write that matches (a row inserted into `table`

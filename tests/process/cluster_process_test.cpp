@@ -1,0 +1,277 @@
+// A cluster of three real nodes on one PostgreSQL, talking over CAF on
+// loopback: a chat owned by one node used through another, nodes killed
+// (SIGKILL) idle and mid-turn, a hung node (SIGSTOP) declared dead and then
+// woken (SIGCONT), and a node drained by SIGTERM while a browser watches.
+#include <csignal>
+#include <map>
+#include <set>
+
+#include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
+
+#include "runtime/poll.hpp"
+#include "tests/process/chat_process_fixture.hpp"
+
+using namespace boocode;
+using namespace std::chrono_literals;
+using nlohmann::json;
+using test::fake_reply;
+
+namespace {
+
+/// An answer that streams for about 5 s: long enough to act while it does.
+fake_reply slow_reply() {
+  auto r = fake_reply::text_reply(std::string(400, 'a'));
+  r.interval = 50ms;
+  return r;
+}
+
+} // namespace
+
+class ClusterTest : public ::testing::Test {
+protected:
+  struct node {
+    std::unique_ptr<test::node_process> proc;
+    test::endpoint to;
+    int starts = 0;
+    bool running = false;
+  };
+
+  void SetUp() override {
+    std::filesystem::create_directories(workspace_);
+    std::filesystem::permissions(workspace_, std::filesystem::perms::all);
+    for (auto id : {"node-a", "node-b", "node-c"})
+      start(id);
+  }
+
+  void TearDown() override {
+    // One after the other, as an operator would: each drains to the rest.
+    for (auto& [id, n] : nodes_)
+      if (n.running) {
+        if (n.proc->pid() > 0)
+          n.proc->signal(SIGCONT); // a test may have left it stopped
+        n.proc->signal(SIGTERM);
+        EXPECT_EQ(n.proc->wait_exit(60s), 0) << id << " did not stop cleanly";
+      }
+    if (HasFailure())
+      for (auto& [id, n] : nodes_)
+        std::cerr << "---- " << id << ":\n" << n.proc->output() << "\n";
+  }
+
+  void start(const std::string& id) {
+    auto& n = nodes_[id];
+    n.proc.reset();
+    n.proc = std::make_unique<test::node_process>(
+      std::vector<std::string>{
+        "serve", "--listen", "127.0.0.1:0", "--data-dir", (dir_ / id).string(), "--node-id", id,
+        "--database-url", db_.conninfo(), "--heartbeat-interval", "250ms", "--node-timeout",
+        "1500ms", "--model-base-url", model_.base_url(), "--model", "fake-model"},
+      dir_ / (id + "-" + std::to_string(++n.starts) + ".log"));
+    n.proc->wait_ready();
+    n.to = n.proc->address();
+    n.running = true;
+  }
+
+  const test::endpoint& to(const std::string& id) { return nodes_.at(id).to; }
+
+  void kill_node(const std::string& id) {
+    auto& n = nodes_.at(id);
+    n.proc->signal(SIGKILL);
+    ASSERT_EQ(n.proc->wait_exit(20s), 128 + SIGKILL);
+    n.running = false;
+  }
+
+  std::string owner(const std::string& chat) {
+    return db_.scalar("SELECT node_id FROM actor_leases WHERE actor_id = '" + chat + "'");
+  }
+
+  std::string node_state(const std::string& id) {
+    return db_.scalar("SELECT state FROM nodes WHERE id = '" + id + "'");
+  }
+
+  /// A new chat (created through node-a) that node `id` owns.
+  std::string chat_on(const std::string& id) {
+    for (int i = 0; i < 6; ++i) {
+      auto res = test::http_call(to("node-a"), "POST", "/api/chats",
+                                 json{{"workspace", workspace_.string()}}.dump());
+      EXPECT_EQ(res.status, 201) << res.body;
+      std::string chat = res.json()["id"];
+      if (owner(chat) == id)
+        return chat;
+    }
+    ADD_FAILURE() << "no chat was placed on " << id;
+    return "";
+  }
+
+  /// Frames until `type`, dropping the ones before it.
+  static json next(test::ws_client& ws, const std::string& type,
+                   std::chrono::milliseconds t = 30s) {
+    auto frames = test::read_until(ws, type, t);
+    return frames.empty() ? json{} : frames.back();
+  }
+
+  /// Reads until the browser sees the chat's turn over: a turn_end, or a
+  /// snapshot of the idle chat holding `answer` (the new owner finished the
+  /// turn before the browser was re-pointed to it).
+  static void until_answered(test::ws_client& ws, const std::string& answer) {
+    auto deadline = std::chrono::steady_clock::now() + 30s;
+    while (std::chrono::steady_clock::now() < deadline) {
+      auto text = ws.read_text(10s);
+      if (!text)
+        break;
+      auto f = json::parse(*text);
+      if (f["type"] == "turn_end")
+        return;
+      if (f["type"] == "snapshot" && f["status"] == "idle" && f.contains("messages"))
+        for (auto& m : f["messages"])
+          if (m["role"] == "assistant" && m["content"] == answer)
+            return;
+    }
+    ADD_FAILURE() << "the browser never saw the answer '" << answer << "'";
+  }
+
+  test::temp_dir dir_;
+  test::test_database db_{false}; // the nodes migrate it
+  std::filesystem::path workspace_ = dir_ / "workspace";
+  test::fake_model_server model_;
+  std::map<std::string, node> nodes_;
+};
+
+// A browser on node A opens, messages and watches a chat node B owns: the
+// frames come from B's session through CAF.
+TEST_F(ClusterTest, AChatOwnedByAnotherNodeIsUsedThroughAny) {
+  model_.enqueue(fake_reply::text_reply("Answered by B."));
+  auto id = chat_on("node-b");
+  auto ws = test::subscribe(to("node-a"), id);
+  test::post_message(to("node-a"), id, "hello", "m-1");
+  auto frames = test::read_until(*ws, "turn_end");
+  std::string text;
+  for (auto& f : frames)
+    if (f["type"] == "assistant_delta")
+      text += f.value("text", "");
+  EXPECT_EQ(text, "Answered by B.");
+  auto via_c = test::wait_done(to("node-c"), id);
+  ASSERT_EQ(test::of_role(via_c, "assistant").size(), 1u);
+  EXPECT_EQ(owner(id), "node-b") << "the chat stays with its owner";
+  EXPECT_NE(nodes_.at("node-b").proc->output().find("chat " + id), std::string::npos)
+    << "B's log does not mention the chat it ran";
+}
+
+// B is killed while its chats are idle: the survivors take them over, the
+// browser on A keeps its stream, and each chat answers its next message once.
+TEST_F(ClusterTest, AKilledNodesChatsMoveAndTheStreamContinues) {
+  std::vector<std::string> chats;
+  for (int i = 0; i < 3; ++i)
+    chats.push_back(chat_on("node-b"));
+  auto ws = test::subscribe(to("node-a"), chats[0]);
+  kill_node("node-b");
+  EXPECT_TRUE(poll_until(10s, [&] { return node_state("node-b") == "dead"; }));
+  for (size_t i = 0; i < chats.size(); ++i) {
+    model_.enqueue(fake_reply::text_reply("after the failover"));
+    test::post_message(to("node-a"), chats[i], "still there?", "m-" + std::to_string(i));
+  }
+  // The same WebSocket: a fresh snapshot from the new owner, and the turn.
+  until_answered(*ws, "after the failover");
+  std::set<std::string> owners;
+  for (auto& id : chats) {
+    auto chat = test::wait_done(to("node-c"), id);
+    ASSERT_EQ(test::of_role(chat, "user").size(), 1u) << chat.dump();
+    ASSERT_EQ(test::of_role(chat, "assistant").size(), 1u) << chat.dump();
+    owners.insert(owner(id));
+  }
+  EXPECT_EQ(owners.count("node-b"), 0u);
+  EXPECT_EQ(model_.request_count(), 3u);
+}
+
+// B is killed mid-answer: a survivor resumes the turn from B's checkpoint and
+// journal; the browser on A sees it finish; the message is answered once.
+TEST_F(ClusterTest, AKilledNodesRunningTurnResumesOnASurvivor) {
+  model_.enqueue(slow_reply());
+  model_.enqueue(fake_reply::text_reply("The complete answer."));
+  auto id = chat_on("node-b");
+  auto ws = test::subscribe(to("node-a"), id);
+  auto msg = test::post_message(to("node-a"), id, "hello", "m-1");
+  next(*ws, "assistant_delta");
+  kill_node("node-b");
+  until_answered(*ws, "The complete answer.");
+  auto chat = test::wait_done(to("node-a"), id);
+  auto users = test::of_role(chat, "user");
+  ASSERT_EQ(users.size(), 1u);
+  EXPECT_EQ(users[0]["id"], msg);
+  auto replies = test::of_role(chat, "assistant");
+  ASSERT_EQ(replies.size(), 1u) << chat.dump();
+  EXPECT_EQ(replies[0]["content"], "The complete answer.");
+  EXPECT_NE(owner(id), "node-b");
+  EXPECT_EQ(db_.scalar("SELECT count(*) FROM chat_turns"), "1");
+}
+
+// B hangs (SIGSTOP) mid-answer: its heartbeat lapses, the cluster declares it
+// dead and a survivor answers. Woken (SIGCONT), B finds itself declared dead,
+// stops its stale session without writing and rejoins empty.
+TEST_F(ClusterTest, AHungNodeIsDeclaredDeadAndItsStaleWritesAreRefused) {
+  model_.enqueue(slow_reply());
+  model_.enqueue(fake_reply::text_reply("Answered by a survivor."));
+  auto id = chat_on("node-b");
+  auto ws = test::subscribe(to("node-a"), id);
+  test::post_message(to("node-a"), id, "hello", "m-1");
+  next(*ws, "assistant_delta");
+  auto& b = nodes_.at("node-b");
+  b.proc->signal(SIGSTOP);
+  EXPECT_TRUE(poll_until(15s, [&] { return node_state("node-b") == "dead"; }));
+  auto chat = test::wait_done(to("node-a"), id);
+  EXPECT_NE(owner(id), "node-b");
+  auto epoch = db_.scalar("SELECT epoch FROM actor_leases WHERE actor_id = '" + id + "'");
+  b.proc->signal(SIGCONT);
+  ASSERT_TRUE(poll_until(
+    20s, [&] { return b.proc->output().find("rejoined the cluster") != std::string::npos; }))
+    << b.proc->output();
+  EXPECT_EQ(node_state("node-b"), "up");
+  // B's stale turn wrote nothing: one reply, the survivor's; the lease as the
+  // survivor left it.
+  EXPECT_NE(b.proc->output().find("declared this node dead"), std::string::npos);
+  chat = test::wait_done(to("node-b"), id);
+  auto replies = test::of_role(chat, "assistant");
+  ASSERT_EQ(replies.size(), 1u) << chat.dump();
+  EXPECT_EQ(replies[0]["content"], "Answered by a survivor.");
+  EXPECT_EQ(db_.scalar("SELECT count(*) FROM chat_turns"), "1");
+  EXPECT_EQ(db_.scalar("SELECT epoch FROM actor_leases WHERE actor_id = '" + id + "'"), epoch);
+  EXPECT_EQ(db_.scalar("SELECT count(*) FROM actor_leases WHERE node_id = 'node-b'"), "0")
+    << "B rejoined holding chats";
+  // B serves again: a message through it reaches the chat's owner.
+  model_.enqueue(fake_reply::text_reply("Again."));
+  test::post_message(to("node-b"), id, "again", "m-2");
+  chat = test::wait_done(to("node-b"), id);
+  EXPECT_EQ(test::of_role(chat, "assistant").size(), 2u);
+}
+
+// SIGTERM drains B: its running turn finishes there, then its chats move to
+// the others; the browser on A follows the chat to its new owner.
+TEST_F(ClusterTest, DrainingANodeMovesItsChatsWhileABrowserWatches) {
+  model_.enqueue(slow_reply());
+  auto id = chat_on("node-b");
+  auto idle = chat_on("node-b");
+  auto ws = test::subscribe(to("node-a"), id);
+  test::post_message(to("node-a"), id, "hello", "m-1");
+  next(*ws, "assistant_delta");
+  auto& b = nodes_.at("node-b");
+  b.proc->signal(SIGTERM);
+  EXPECT_EQ(b.proc->wait_exit(60s), 0) << b.proc->output();
+  b.running = false;
+  EXPECT_NE(b.proc->output().find("drained: 2 chat(s) moved"), std::string::npos)
+    << b.proc->output();
+  EXPECT_EQ(node_state("node-b"), "stopped");
+  auto end = next(*ws, "turn_end");
+  EXPECT_EQ(end.value("outcome", ""), "completed") << "the turn was cut short: " << end.dump();
+  auto snapshot = next(*ws, "snapshot");
+  EXPECT_EQ(snapshot.value("status", ""), "idle");
+  for (auto& chat : {id, idle})
+    EXPECT_TRUE(owner(chat) == "node-a" || owner(chat) == "node-c") << owner(chat);
+  model_.enqueue(fake_reply::text_reply("From the new owner."));
+  test::post_message(to("node-a"), id, "and now?", "m-2");
+  next(*ws, "turn_end");
+  auto chat = test::wait_done(to("node-a"), id);
+  auto replies = test::of_role(chat, "assistant");
+  ASSERT_EQ(replies.size(), 2u) << chat.dump();
+  EXPECT_EQ(replies[1]["content"], "From the new owner.");
+  EXPECT_EQ(model_.request_count(), 2u) << "the drained turn was asked again";
+}
