@@ -83,12 +83,14 @@ monitor_impl::behavior_type monitor_behavior(monitor_impl::stateful_pointer<moni
       auto address = p.address;
       connect_directory(
         self, address,
-        [self, id, address](const node_directory_actor& dir) {
+        [self, log, id, address](const node_directory_actor& dir) {
           auto i = self->state.peers.find(id);
           if (i == self->state.peers.end() || i->second.address != address)
             return;
           i->second.directory = dir;
           self->monitor(dir);
+          if (log)
+            log->info("connected to node {} at {}", id, address);
         },
         [self, log, id, address](const caf::error& e) {
           // Tried again at the next tick (if the node is still listed).

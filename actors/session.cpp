@@ -147,7 +147,7 @@ void spawn_loader(caf::actor_system& sys, const std::shared_ptr<const session_de
                    img->has_work() && !img->chat.archived);
       }
     } catch (const storage::not_owner& e) {
-      self->send_exit(session, caf::make_error(errc::not_owner, e.owner()));
+      self->send_exit(session, caf::make_error(errc::not_owner, e.what()));
     } catch (const std::exception& e) {
       if (deps->log)
         deps->log->warn("chat {}: cannot load its session: {}", chat_id, e.what());

@@ -97,6 +97,11 @@ std::string failed_frame(const std::string& chat_id, size_t crashes, const std::
     .dump();
 }
 
+/// errc::not_owner: another node serves the chat.
+caf::error served_by(const std::string& chat_id, const std::string& node) {
+  return caf::make_error(errc::not_owner, "chat " + chat_id + " is served by node " + node);
+}
+
 /// The context of an error as text (the message it carries), else its name.
 std::string error_text(caf::actor_system& sys, const caf::error& e) {
   auto& ctx = e.context();
@@ -201,7 +206,7 @@ registry_impl::behavior_type registry_behavior(registry_impl::stateful_pointer<r
           }
           if (!slot.needs_route()) { // asked by a directory: not ours
             slot.resolving = false;
-            retry(chat_id, caf::make_error(errc::not_owner, owner));
+            retry(chat_id, served_by(chat_id, owner));
             return;
           }
           connect_directory(
@@ -221,7 +226,7 @@ registry_impl::behavior_type registry_behavior(registry_impl::stateful_pointer<r
                     slot.remote = s;
                     slot.owner = owner;
                     for (auto& rp : std::exchange(slot.waiting, {})) // not ours to give
-                      rp.deliver(caf::make_error(errc::not_owner, owner));
+                      rp.deliver(served_by(chat_id, owner));
                     self->monitor(s);
                     attach(slot, s);
                     settle(slot, {});
@@ -279,7 +284,7 @@ registry_impl::behavior_type registry_behavior(registry_impl::stateful_pointer<r
             // target's now (holding them while this node asks the target
             // could deadlock two nodes routing the same chat).
             for (auto& rp : std::exchange(slot.waiting, {}))
-              rp.deliver(caf::make_error(errc::not_owner, target));
+              rp.deliver(served_by(chat_id, target));
             if (log)
               log->info("moved chat {} to node {} (epoch {})", chat_id, target, epoch);
             if (!restore) {
@@ -513,7 +518,7 @@ registry_impl::behavior_type registry_behavior(registry_impl::stateful_pointer<r
         if (auto s = local_session(chat_id, slot))
           return s;
       } else if (slot.remote) {
-        return caf::make_error(errc::not_owner, slot.owner);
+        return served_by(chat_id, slot.owner);
       }
       // Restarting, moving, or not routed yet: answered once it is.
       auto rp = self->make_response_promise<session_actor>();
@@ -569,10 +574,13 @@ registry_impl::behavior_type registry_behavior(registry_impl::stateful_pointer<r
                   for (auto& n : nodes)
                     if (n.node_id != me && n.state == "up")
                       load[n.node_id] = n.actors;
-                  if (load.empty()) {
-                    caf::anon_send(store, state_atom::value, std::string("up"));
-                    fail(caf::make_error(errc::unavailable,
-                                         "no other node is up to take this node's chats"));
+                  if (load.empty()) { // back up: it keeps serving
+                    auto err = caf::make_error(errc::unavailable,
+                                               "no other node is up to take this node's chats");
+                    self
+                      ->request(store, std::chrono::seconds(10), state_atom::value,
+                                std::string("up"))
+                      .then([=](bool) { fail(err); }, [=](const caf::error&) { fail(err); });
                     return;
                   }
                   self->request(store, std::chrono::seconds(10), leases_atom::value, me)

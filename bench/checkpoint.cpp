@@ -24,6 +24,7 @@
 
 #include <fmt/format.h>
 
+#include "bench/stats.hpp"
 #include "runtime/child_process.hpp"
 #include "storage/chat_repository.hpp"
 #include "storage/embedded_postgres.hpp"
@@ -67,11 +68,7 @@ std::string new_chat(storage::chat_repository& chats, int n) {
   return chats.create_chat(test::sample_chat(fmt::format("c_bench{:06}", n))).id;
 }
 
-double percentile(std::vector<double> v, double p) {
-  std::sort(v.begin(), v.end());
-  auto i = static_cast<size_t>(p * static_cast<double>(v.size() - 1));
-  return v[i];
-}
+using bench::percentile;
 
 /// pg_test_fsync's fdatasync line (the commit's wait), or why not.
 std::string fsync_figure() {

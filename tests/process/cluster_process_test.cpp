@@ -275,3 +275,27 @@ TEST_F(ClusterTest, DrainingANodeMovesItsChatsWhileABrowserWatches) {
   EXPECT_EQ(replies[1]["content"], "From the new owner.");
   EXPECT_EQ(model_.request_count(), 2u) << "the drained turn was asked again";
 }
+
+// A survivor does not take over a chat whose workspace it cannot see: the
+// browser is told why, the message waits, and once the folder is back (a
+// remounted share) the chat is taken over and answered.
+TEST_F(ClusterTest, AChatWhoseWorkspaceIsGoneIsRefusedUntilItIsBack) {
+  auto id = chat_on("node-b");
+  auto ws = test::subscribe(to("node-a"), id);
+  kill_node("node-b");
+  auto moved = dir_ / "workspace-unmounted";
+  std::filesystem::rename(workspace_, moved);
+  model_.enqueue(fake_reply::text_reply("Back again."));
+  auto msg = test::post_message(to("node-a"), id, "are the files there?", "m-1");
+  auto failed = next(*ws, "session_failed");
+  EXPECT_NE(failed.value("error", "").find("not reachable on node"), std::string::npos)
+    << failed.dump();
+  EXPECT_EQ(owner(id), "node-b") << "claimed without its workspace";
+  EXPECT_EQ(db_.scalar("SELECT count(*) FROM inbox WHERE consumed_at IS NULL"), "1");
+  std::filesystem::rename(moved, workspace_);
+  until_answered(*ws, "Back again.");
+  auto chat = test::wait_done(to("node-a"), id);
+  ASSERT_EQ(test::of_role(chat, "user").size(), 1u);
+  EXPECT_EQ(test::of_role(chat, "user")[0]["id"], msg);
+  EXPECT_NE(owner(id), "node-b");
+}

@@ -1,0 +1,175 @@
+// Two nodes in one process, each with its own actor system and CAF
+// middleman on loopback, sharing one PostgreSQL: a chat owned by one is used
+// through the other, then moved with a `migrate` message and back with
+// `drain`, while a subscriber on the other node watches.
+#include <mutex>
+
+#include <caf/all.hpp>
+#include <caf/io/middleman.hpp>
+#include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
+#include <spdlog/sinks/stdout_sinks.h>
+
+#include "actors/chat_service_impl.hpp"
+#include "actors/cluster_store.hpp"
+#include "actors/node_directory.hpp"
+#include "actors/session_registry.hpp"
+#include "runtime/actor_system.hpp"
+#include "runtime/errors.hpp"
+#include "runtime/model/scripted_provider.hpp"
+#include "runtime/poll.hpp"
+#include "storage/chat_repository.hpp"
+#include "storage/session_repository.hpp"
+#include "tests/support/sample_records.hpp"
+#include "tests/support/temp_dir.hpp"
+#include "tests/support/test_database.hpp"
+
+using namespace boocode;
+using namespace std::chrono_literals;
+using nlohmann::json;
+
+namespace {
+
+/// A browser connection that keeps the frames it gets.
+class collector final : public chat::frame_sink {
+public:
+  uint64_t id() const override { return 1; }
+  void send_frame(std::string text) override {
+    std::lock_guard guard{mtx_};
+    frames_.push_back(json::parse(text));
+  }
+  /// How many frames of `type` arrived so far.
+  size_t count(const std::string& type) {
+    std::lock_guard guard{mtx_};
+    return std::count_if(frames_.begin(), frames_.end(),
+                         [&](const json& f) { return f["type"] == type; });
+  }
+  json last(const std::string& type) {
+    std::lock_guard guard{mtx_};
+    for (auto i = frames_.rbegin(); i != frames_.rend(); ++i)
+      if ((*i)["type"] == type)
+        return *i;
+    return {};
+  }
+
+private:
+  std::mutex mtx_;
+  std::vector<json> frames_;
+};
+
+/// One node: its actor system (with the middleman), store, registry and
+/// published directory, and the chat service a browser would use.
+struct test_node {
+  test_node(const std::string& id, const std::string& conninfo) {
+    cfg.distributed(100ms, 2s);
+    sys = std::make_unique<caf::actor_system>(cfg);
+    auto deps = std::make_shared<session_deps>();
+    deps->conninfo = conninfo;
+    deps->node_id = id;
+    deps->log = spdlog::stderr_logger_mt("session-" + id);
+    model::model_script script;
+    for (int i = 1; i <= 3; ++i)
+      script.turns.push_back({model::script_step{"answer " + std::to_string(i), "", {}, nullptr}});
+    script.piece_delay = 0ms;
+    deps->provider = std::make_shared<model::scripted_provider>(script, "scripted");
+    store = spawn_cluster_store(*sys, {conninfo, {id}, 3s, nullptr});
+    registry = spawn_session_registry(*sys, deps, store);
+    directory = spawn_node_directory(*sys, registry);
+    auto port = sys->middleman().publish(directory, 0, "127.0.0.1", true);
+    EXPECT_TRUE(port);
+    caf::scoped_actor self{*sys};
+    self
+      ->request(store, 10s, join_atom::value, std::string("http://" + id),
+                "127.0.0.1:" + std::to_string(*port))
+      .receive([](bool) {}, [&](caf::error& e) { ADD_FAILURE() << sys->render(e); });
+    chats = std::make_unique<chat_service_impl>(*sys, deps, registry);
+  }
+  ~test_node() {
+    chats->close_clients();
+    chats.reset();
+    for (const caf::actor& a :
+         {caf::actor_cast<caf::actor>(directory), caf::actor_cast<caf::actor>(registry),
+          caf::actor_cast<caf::actor>(store)})
+      caf::anon_send_exit(a, caf::exit_reason::user_shutdown);
+  }
+
+  template <class R, class... Ts>
+  caf::expected<R> ask(Ts... xs) {
+    caf::scoped_actor self{*sys};
+    caf::expected<R> out = caf::make_error(errc::unavailable, "no answer");
+    self->request(registry, 60s, xs...)
+      .receive([&](R r) { out = std::move(r); }, [&](caf::error& e) { out = e; });
+    return out;
+  }
+
+  node_actor_config cfg;
+  std::unique_ptr<caf::actor_system> sys;
+  cluster_store_actor store;
+  session_registry_actor registry;
+  node_directory_actor directory;
+  std::unique_ptr<chat_service_impl> chats;
+};
+
+} // namespace
+
+TEST(ClusterRoutingTest, AChatMovesBetweenNodesWhileASubscriberOnAnotherWatches) {
+  test::test_database db;
+  test::temp_dir workspace;
+  auto c = test::sample_chat("c_1");
+  c.workspace = workspace.path().string();
+  storage::chat_repository{db.conninfo()}.create_chat(c);
+  test_node n1{"n1", db.conninfo()};
+  test_node n2{"n2", db.conninfo()};
+  storage::session_repository leases{db.conninfo()};
+  ASSERT_EQ(leases.place("c_1", "default"), "n1");
+  auto owner = [&] { return db.scalar("SELECT node_id FROM actor_leases WHERE actor_id = 'c_1'"); };
+
+  // Watched and used through n2; served by n1.
+  auto browser = std::make_shared<collector>();
+  ASSERT_TRUE(std::holds_alternative<bool>(n2.chats->subscribe(browser, "c_1", {}, false)));
+  ASSERT_TRUE(poll_until(10s, [&] { return browser->count("snapshot") == 1; }));
+  n2.chats->post_message("c_1", "first", "m-1");
+  ASSERT_TRUE(poll_until(20s, [&] { return browser->count("turn_end") == 1; }));
+  EXPECT_EQ(owner(), "n1");
+  auto epoch = browser->last("snapshot")["epoch"].get<int64_t>();
+
+  // Moved to n2 by a message to n2 (which asks the owner, n1).
+  auto moved = n2.ask<bool>(migrate_atom::value, std::string("c_1"), std::string("n2"));
+  ASSERT_TRUE(moved) << n2.sys->render(moved.error());
+  EXPECT_TRUE(*moved);
+  EXPECT_EQ(owner(), "n2");
+  ASSERT_TRUE(poll_until(10s, [&] { return browser->count("snapshot") >= 2; }))
+    << "the subscriber was not re-pointed";
+  EXPECT_GT(browser->last("snapshot")["epoch"].get<int64_t>(), epoch);
+  EXPECT_EQ(browser->last("snapshot")["messages"].size(), 2u);
+  n2.chats->post_message("c_1", "second", "m-2");
+  ASSERT_TRUE(poll_until(20s, [&] { return browser->count("turn_end") == 2; }));
+
+  // Asking to move it where it is changes nothing; to an unknown node fails.
+  EXPECT_EQ(n1.ask<bool>(migrate_atom::value, std::string("c_1"), std::string("n2")), false);
+  auto nowhere = n1.ask<bool>(migrate_atom::value, std::string("c_1"), std::string("n9"));
+  ASSERT_FALSE(nowhere);
+  EXPECT_TRUE(is_error(nowhere.error(), errc::not_found)) << n1.sys->render(nowhere.error());
+  EXPECT_EQ(owner(), "n2");
+
+  // n2 drains: the chat goes back to n1, the subscriber follows.
+  auto drained = n2.ask<int64_t>(drain_atom::value);
+  ASSERT_TRUE(drained) << n2.sys->render(drained.error());
+  EXPECT_EQ(*drained, 1);
+  EXPECT_EQ(owner(), "n1");
+  EXPECT_EQ(db.scalar("SELECT state FROM nodes WHERE id = 'n2'"), "draining");
+  ASSERT_TRUE(poll_until(10s, [&] { return browser->count("snapshot") >= 3; }));
+  n1.chats->post_message("c_1", "third", "m-3");
+  ASSERT_TRUE(poll_until(20s, [&] { return browser->count("turn_end") == 3; }));
+  auto chat = n1.chats->get_chat("c_1");
+  ASSERT_TRUE(std::holds_alternative<chat::chat_view>(chat));
+  auto& messages = std::get<chat::chat_view>(chat).messages;
+  ASSERT_EQ(messages.size(), 6u);
+  EXPECT_EQ(messages[5].content, "answer 3");
+
+  // A drain with nowhere to go is refused and leaves the node up.
+  auto alone = n1.ask<int64_t>(drain_atom::value);
+  EXPECT_FALSE(alone);
+  EXPECT_EQ(db.scalar("SELECT state FROM nodes WHERE id = 'n1'"), "up");
+  EXPECT_EQ(owner(), "n1");
+}
