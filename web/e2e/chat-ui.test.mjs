@@ -232,6 +232,29 @@ describe('chat UI (mocked chat API and WebSocket)', { timeout: 180_000 }, () => 
     await page.close();
   });
 
+  it('says why no node can serve a chat, and clears it when one does', async () => {
+    const { node, browser } = suite.started();
+    const page = await browser.newPage();
+    const pageErrors = pageErrorsOf(page);
+    await routeChat(page, chat);
+    // A cluster whose nodes cannot see the chat's workspace (docs/cluster.md).
+    const why = 'chat c1: its workspace /w/x is not reachable on node node-c';
+    const mock = await mockSocket(page, CHAT_ID, (_frame, ws) => {
+      ws.send(JSON.stringify({ type: 'session_failed', chat_id: CHAT_ID, crashes: 0, error: why }));
+    });
+    await page.goto(`${node.url}/chats/${CHAT_ID}`);
+    const banner = page.getByTestId('session-failed');
+    await banner.waitFor({ timeout: 10_000 });
+    const text = await testIdText(page, 'session-failed');
+    assert.match(text, /cannot be served right now: chat c1: its workspace \/w\/x is not reachable/);
+    assert.doesNotMatch(text, /crashing/);
+    // The folder is back: a node takes the chat and its snapshot arrives.
+    mock.current().send(snapshotFrame({ chat_id: CHAT_ID, epoch: 3, messages: [msg(1, 'user', 'are the files there?', { turn: null })] }));
+    await waitFor(async () => (await banner.count()) === 0, { what: 'the banner to go' });
+    assert.deepEqual(pageErrors, []);
+    await page.close();
+  });
+
   it('shows a frame the page does not understand, and keeps the connection', async () => {
     const { node, browser } = suite.started();
     const page = await browser.newPage();

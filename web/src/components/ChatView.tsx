@@ -382,9 +382,19 @@ function SessionFailed({
   return (
     <div className="error-banner session-failed" role="alert" data-testid="session-failed">
       <span>
-        <strong>This chat&apos;s session stopped</strong>
-        {failure.crashes !== null ? ` after crashing ${failure.crashes} times` : ' after crashing repeatedly'}
-        {failure.error ? `: ${failure.error}` : '.'} New messages wait until it is restarted.
+        {failure.crashes === 0 ? (
+          // No node of the cluster can serve it now (docs/cluster.md); it is tried again.
+          <>
+            <strong>This chat cannot be served right now</strong>
+            {failure.error ? `: ${failure.error}` : '.'} New messages wait until a node can serve it.
+          </>
+        ) : (
+          <>
+            <strong>This chat&apos;s session stopped</strong>
+            {failure.crashes !== null ? ` after crashing ${failure.crashes} times` : ' after crashing repeatedly'}
+            {failure.error ? `: ${failure.error}` : '.'} New messages wait until it is restarted.
+          </>
+        )}
         {error && <span className="session-failed-error"> Restart failed: {error.message}</span>}
       </span>
       <button type="button" className="btn btn-secondary" data-testid="session-restart" onClick={onRestart} disabled={busy}>
