@@ -42,10 +42,8 @@ caf::result<T> guarded(F&& f) {
 cluster_store_actor::behavior_type
 cluster_store_behavior(cluster_store_actor::stateful_pointer<cluster_store_state> self,
                        cluster_store_options opts) {
-  auto conninfo =
-    storage::with_application_name(opts.conninfo, storage::node_application_name(opts.self.id));
-  self->state.nodes = std::make_unique<storage::node_repository>(conninfo);
-  self->state.leases = std::make_unique<storage::session_repository>(conninfo);
+  self->state.nodes = std::make_unique<storage::node_repository>(opts.conninfo);
+  self->state.leases = std::make_unique<storage::session_repository>(opts.conninfo);
   self->state.self = opts.self;
   const auto& me = opts.self.id;
   auto check = [me](const std::string& workspace) { return workspace_refusal(me, workspace); };

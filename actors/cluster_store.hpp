@@ -13,6 +13,7 @@
 namespace boocode {
 
 struct cluster_store_options {
+  /// The node's (storage::node_conninfo): others tell it dead by it.
   std::string conninfo;
   /// This node's row (id, cluster, version, pid); `join` adds the addresses.
   storage::node_record self;

@@ -334,14 +334,23 @@ registry_impl::behavior_type registry_behavior(registry_impl::stateful_pointer<r
           move();
         });
   };
-  // Runs `f(owner, address)` with the chat's owner (claiming it when nobody
-  // live owns it), or `fail`.
-  auto owner_of = [self, store](const std::string& chat_id,
-                                std::function<void(const std::string&, const std::string&)> f,
-                                std::function<void(const caf::error&)> fail) {
+  // Runs `here()` when this node owns the chat (claiming it when no live
+  // node does), else `there(dir)` with its owner's directory; `fail` when
+  // neither can be asked.
+  auto at_owner = [self, store, me](const std::string& chat_id, std::function<void()> here,
+                                    std::function<void(const node_directory_actor&)> there,
+                                    std::function<void(const caf::error&)> fail) {
     self->request(store, std::chrono::seconds(10), route_atom::value, chat_id)
-      .then([=](const std::string& owner, const std::string& address) { f(owner, address); },
-            [=](caf::error& e) { fail(e); });
+      .then(
+        [=](const std::string& owner, const std::string& address) {
+          if (owner == me) {
+            self->state.chats[chat_id].local = true;
+            here();
+          } else {
+            connect_directory(self, address, there, fail);
+          }
+        },
+        [=](caf::error& e) { fail(e); });
   };
   self->set_down_handler([self, log, tell, resolve](const caf::down_msg& dm) {
     for (auto& [chat_id, slot] : self->state.chats) {
@@ -451,29 +460,19 @@ registry_impl::behavior_type registry_behavior(registry_impl::stateful_pointer<r
         return false;
       auto rp =
         std::make_shared<caf::typed_response_promise<bool>>(self->make_response_promise<bool>());
-      owner_of(
-        chat_id,
-        [=](const std::string& owner, const std::string& address) {
-          if (owner == me) {
-            self->state.chats[chat_id].local = true;
-            rp->deliver(restart_here(chat_id));
-            return;
-          }
-          connect_directory(
-            self, address,
-            [=](const node_directory_actor& dir) {
-              self->request(dir, std::chrono::seconds(10), restart_atom::value, chat_id)
-                .then(
-                  [=](bool restarted) {
-                    rp->deliver(restarted);
-                    auto& slot = self->state.chats[chat_id];
-                    slot.refused.clear();
-                    if (slot.needs_route())
-                      resolve(chat_id);
-                  },
-                  [=](caf::error& e) { rp->deliver(e); });
-            },
-            [=](const caf::error& e) { rp->deliver(e); });
+      at_owner(
+        chat_id, [=] { rp->deliver(restart_here(chat_id)); },
+        [=](const node_directory_actor& dir) {
+          self->request(dir, std::chrono::seconds(10), restart_atom::value, chat_id)
+            .then(
+              [=](bool restarted) {
+                rp->deliver(restarted);
+                auto& slot = self->state.chats[chat_id];
+                slot.refused.clear();
+                if (slot.needs_route())
+                  resolve(chat_id);
+              },
+              [=](caf::error& e) { rp->deliver(e); });
         },
         [=](const caf::error& e) { rp->deliver(e); });
       return *rp;
@@ -540,22 +539,11 @@ registry_impl::behavior_type registry_behavior(registry_impl::stateful_pointer<r
         migrate_local(chat_id, target, true, done);
         return *rp;
       }
-      owner_of(
-        chat_id,
-        [=](const std::string& owner, const std::string& address) {
-          if (owner == me) {
-            self->state.chats[chat_id].local = true;
-            migrate_local(chat_id, target, true, done);
-            return;
-          }
-          connect_directory(
-            self, address,
-            [=](const node_directory_actor& dir) {
-              self->request(dir, caf::infinite, migrate_atom::value, chat_id, target)
-                .then([=](bool moved) { rp->deliver(moved); },
-                      [=](caf::error& e) { rp->deliver(e); });
-            },
-            [=](const caf::error& e) { rp->deliver(e); });
+      at_owner(
+        chat_id, [=] { migrate_local(chat_id, target, true, done); },
+        [=](const node_directory_actor& dir) {
+          self->request(dir, caf::infinite, migrate_atom::value, chat_id, target)
+            .then([=](bool moved) { rp->deliver(moved); }, [=](caf::error& e) { rp->deliver(e); });
         },
         [=](const caf::error& e) { rp->deliver(e); });
       return *rp;

@@ -146,9 +146,11 @@ int run(const node_config& cfg, log_set& logs) {
     pg = storage::embedded_postgres::start(std::move(pg_opts));
     conninfo = pg->conninfo();
   }
-  // Every connection of this node says whose it is: the cluster tells a dead
-  // node (none left) from a hung one.
-  conninfo = storage::with_application_name(conninfo, storage::node_application_name(node_id));
+  // Every connection of this node says whose it is (the cluster tells a dead
+  // node, none left, from a hung one), and a transaction it leaves idle (the
+  // node hung mid-transaction) is ended by the server before the node is
+  // declared dead, so its locks do not block the others.
+  conninfo = storage::node_conninfo(conninfo, node_id, cfg.node_timeout / 2);
   auto applied = storage::apply_migrations(conninfo, storage::builtin_migrations());
   if (!applied.empty())
     logs.get("storage")->info("applied {} migration(s), now at version {}", applied.size(),

@@ -11,6 +11,7 @@
 //   ninja -C build bench && build/bin/bench_failover [trials=20] [kill|stop|both]
 #include <chrono>
 #include <csignal>
+#include <cstring>
 #include <cstdio>
 #include <filesystem>
 #include <map>
@@ -152,6 +153,10 @@ double trial(cluster& c, int n, int sig) {
                  .dump());
   bool ok = until_answered(ws, answer, seconds(60));
   auto s = duration<double>(steady_clock::now() - t0).count();
+  if (!ok) // what the nodes saw, to find out why
+    for (auto& [id, node] : c.nodes)
+      fmt::print(stderr, "---- trial {} failed ({}), chat {}; {}:\n{}\n", n, strsignal(sig), chat,
+                 id, node->output());
   // B back for the next trial: a new process under the same id.
   c.nodes.at("node-b")->signal(SIGKILL);
   c.nodes.at("node-b")->wait_exit(seconds(20));

@@ -21,6 +21,13 @@ std::optional<T> nullable(const pqxx::field& f) {
   return f.is_null() ? std::nullopt : std::optional<T>{f.as<T>()};
 }
 
+/// Cluster bookkeeping (membership, claims, moves) waits at most this long
+/// for a row lock, then fails and is tried again at the next beat: a node
+/// that hung holding one must not stall the others.
+inline void limit_lock_wait(pqxx::transaction_base& tx) {
+  tx.exec("SET LOCAL lock_timeout = '2s'");
+}
+
 /// One PostgreSQL connection of a repository, opened on first use. After any
 /// failure it is dropped (it may be broken, or mid-transaction) and the next
 /// call opens a new one. Not thread-safe.

@@ -12,26 +12,33 @@ std::string node_application_name(const std::string& node_id) {
   return ("boocode/" + node_id).substr(0, 63); // PostgreSQL keeps 63 bytes
 }
 
-std::string with_application_name(const std::string& conninfo, const std::string& name) {
+std::string with_parameter(const std::string& conninfo, const std::string& key,
+                           const std::string& value) {
   bool uri = conninfo.starts_with("postgres://") || conninfo.starts_with("postgresql://");
   if (uri) {
     std::string escaped;
-    for (char ch : name) {
+    for (char ch : value) {
       if (std::isalnum(static_cast<unsigned char>(ch)) || ch == '-' || ch == '_' || ch == '.')
         escaped += ch;
       else
         escaped += fmt::format("%{:02X}", static_cast<unsigned char>(ch));
     }
-    return conninfo + (conninfo.find('?') == std::string::npos ? "?" : "&") +
-           "application_name=" + escaped;
+    return conninfo + (conninfo.find('?') == std::string::npos ? "?" : "&") + key + "=" + escaped;
   }
   std::string quoted;
-  for (char ch : name) {
+  for (char ch : value) {
     if (ch == '\'' || ch == '\\')
       quoted += '\\';
     quoted += ch;
   }
-  return conninfo + (conninfo.empty() ? "" : " ") + "application_name='" + quoted + "'";
+  return conninfo + (conninfo.empty() ? "" : " ") + key + "='" + quoted + "'";
+}
+
+std::string node_conninfo(const std::string& conninfo, const std::string& node_id,
+                          std::chrono::milliseconds idle_limit) {
+  return with_parameter(
+    with_parameter(conninfo, "application_name", node_application_name(node_id)), "options",
+    fmt::format("-c idle_in_transaction_session_timeout={}", idle_limit.count()));
 }
 
 struct node_repository::impl {
@@ -63,6 +70,7 @@ node_repository::~node_repository() = default;
 void node_repository::register_node(const node_record& node) {
   impl_->db.with("register node", [&](pqxx::connection& c) {
     pqxx::work tx{c};
+    limit_lock_wait(tx);
     tx.exec_params("INSERT INTO nodes (id, http_address, version, pid, state, cluster,"
                    " cluster_address, admin_address) VALUES ($1, $2, $3, $4, 'up', $5, $6, $7)"
                    " ON CONFLICT (id) DO UPDATE SET http_address = EXCLUDED.http_address,"
@@ -93,6 +101,7 @@ bool node_repository::heartbeat(const std::string& node_id) {
 void node_repository::set_state(const std::string& node_id, const std::string& state) {
   impl_->db.with("set node state", [&](pqxx::connection& c) {
     pqxx::work tx{c};
+    limit_lock_wait(tx);
     tx.exec_params("UPDATE nodes SET state = $2 WHERE id = $1", node_id, state);
     tx.commit();
   });
@@ -103,6 +112,7 @@ std::vector<std::string> node_repository::declare_lapsed(const std::string& clus
                                                          const std::string& except) {
   return impl_->db.with("declare lapsed nodes dead", [&](pqxx::connection& c) {
     pqxx::work tx{c};
+    limit_lock_wait(tx);
     // Under READ COMMITTED a second caller re-checks the state of a row the
     // first one changed, so it does not return that node again.
     auto r = tx.exec_params("UPDATE nodes SET state = 'dead' WHERE cluster = $1"
@@ -121,6 +131,7 @@ std::vector<std::string> node_repository::declare_lapsed(const std::string& clus
 bool node_repository::confirm_dead(const std::string& node_id) {
   return impl_->db.with("confirm node dead", [&](pqxx::connection& c) {
     pqxx::work tx{c};
+    limit_lock_wait(tx);
     auto r = tx.exec_params("UPDATE nodes SET state = 'dead' WHERE id = $1"
                             " AND state IN ('up', 'draining') AND NOT EXISTS (SELECT 1"
                             " FROM pg_stat_activity WHERE application_name = $2) RETURNING id",

@@ -30,9 +30,16 @@ struct node_record {
 /// so the others can tell whether it still holds any (confirm_dead).
 std::string node_application_name(const std::string& node_id);
 
-/// `conninfo` (a postgresql:// URI or key=value string) with
-/// application_name set to `name`.
-std::string with_application_name(const std::string& conninfo, const std::string& name);
+/// `conninfo` (a postgresql:// URI or key=value string) with libpq parameter
+/// `key` set to `value` (appended: it wins over an earlier one).
+std::string with_parameter(const std::string& conninfo, const std::string& key,
+                           const std::string& value);
+
+/// The conninfo of every connection of node `node_id`: it carries the node's
+/// application name, and the server ends a transaction of it left idle longer
+/// than `idle_limit` (a hung node cannot hold the locks others wait for).
+std::string node_conninfo(const std::string& conninfo, const std::string& node_id,
+                          std::chrono::milliseconds idle_limit);
 
 /// The nodes table: membership of a cluster. Holds one connection, reopened
 /// after a failure; not thread-safe (one owner: the cluster-store actor or the

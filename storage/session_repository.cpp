@@ -148,6 +148,7 @@ std::optional<std::string> session_repository::place(const std::string& actor_id
                                                      const std::string& cluster) {
   return impl_->db.with("place actor", [&](pqxx::connection& c) -> std::optional<std::string> {
     pqxx::work tx{c};
+    limit_lock_wait(tx);
     auto r = tx.exec_params(
       "INSERT INTO actor_leases (actor_id, node_id, epoch) SELECT $1, n.id, 0 FROM nodes n"
       " WHERE n.cluster = $2 AND n.state = 'up' ORDER BY (SELECT count(*) FROM actor_leases l"
@@ -167,6 +168,7 @@ std::optional<route_answer> session_repository::route(const std::string& chat_id
     // Twice at most: a claim that loses a race reads the winner.
     for (int attempt = 0; attempt < 2; ++attempt) {
       pqxx::work tx{c};
+    limit_lock_wait(tx);
       auto r = tx.exec_params(
         "SELECT c.workspace, coalesce(l.node_id, ''), coalesce(n.state, ''),"
         " coalesce(n.cluster_address, '') FROM chats c"
@@ -204,6 +206,7 @@ std::vector<claimed_actor> session_repository::claim_orphans(const std::string& 
   return impl_->db.with("claim orphaned leases", [&](pqxx::connection& c) {
     std::vector<claimed_actor> out;
     pqxx::work tx{c};
+    limit_lock_wait(tx);
     auto counts =
       tx.exec_params1("SELECT (SELECT count(*) FROM nodes WHERE cluster = $1 AND state = 'up'),"
                       " (SELECT count(*) FROM nodes WHERE id = $2 AND state = 'up'),"
@@ -258,6 +261,7 @@ std::optional<int64_t> session_repository::move_lease(const std::string& actor_i
                                                       const std::string& to) {
   return impl_->db.with("move lease", [&](pqxx::connection& c) -> std::optional<int64_t> {
     pqxx::work tx{c};
+    limit_lock_wait(tx);
     auto r = tx.exec_params(
       "UPDATE actor_leases SET node_id = $3, epoch = epoch + 1, acquired_at = now()"
       " WHERE actor_id = $1 AND node_id = $2"

@@ -14,3 +14,10 @@ ALTER TABLE nodes ADD CONSTRAINT nodes_state_check
 -- node_id names no live node ('' after its node released it) is free to claim.
 ALTER TABLE actor_leases ADD COLUMN kind text NOT NULL DEFAULT 'session';
 CREATE INDEX actor_leases_node ON actor_leases (node_id);
+
+-- Every chat has a lease row from now on (placed when it is created); older
+-- chats without one get a free one, so a starting node takes them over (and
+-- resumes those with work) like any other.
+INSERT INTO actor_leases (actor_id, node_id, epoch)
+  SELECT id, '', 0 FROM chats WHERE NOT EXISTS
+    (SELECT 1 FROM actor_leases WHERE actor_leases.actor_id = chats.id);

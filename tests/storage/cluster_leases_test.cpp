@@ -9,6 +9,7 @@
 
 #include "runtime/poll.hpp"
 #include "storage/chat_repository.hpp"
+#include "storage/migrations.hpp"
 #include "storage/node_repository.hpp"
 #include "storage/session_repository.hpp"
 #include "storage/storage_error.hpp"
@@ -207,15 +208,63 @@ TEST(ClusterLeasesTest, ConnectionsCarryTheNodesApplicationName) {
   test::test_database db;
   storage::node_repository plain{db.conninfo()};
   auto tagged = std::make_unique<storage::node_repository>(
-    storage::with_application_name(db.conninfo(), storage::node_application_name("n1")));
+    storage::node_conninfo(db.conninfo(), "n1", std::chrono::milliseconds(1500)));
   plain.register_node({"n1", "http://x", "0", 1, "up", 0});
   tagged->heartbeat("n1"); // holds its connection open
   EXPECT_FALSE(plain.confirm_dead("n1")) << "n1 still has a database session";
   tagged.reset(); // n1's last connection closes, as when its process dies
   EXPECT_TRUE(poll_until(std::chrono::seconds(10), [&] { return plain.confirm_dead("n1"); }));
   EXPECT_EQ(plain.find("n1")->state, "dead");
-  EXPECT_EQ(storage::with_application_name("postgresql://h/db?sslmode=disable", "boocode/n 1"),
+  EXPECT_EQ(storage::with_parameter("postgresql://h/db?sslmode=disable", "application_name",
+                                    "boocode/n 1"),
             "postgresql://h/db?sslmode=disable&application_name=boocode%2Fn%201");
-  EXPECT_EQ(storage::with_application_name("host=h dbname=d", "it's"),
+  EXPECT_EQ(storage::with_parameter("host=h dbname=d", "application_name", "it's"),
             "host=h dbname=d application_name='it\\'s'");
+}
+
+// A database from before the cluster: its chats get free leases, so a node
+// starting on it takes them over and resumes the ones with work.
+TEST(ClusterLeasesTest, ChatsFromBeforeTheClusterAreTakenOverAtStart) {
+  test::test_database db{false};
+  std::vector<storage::migration> before;
+  for (auto& m : storage::builtin_migrations())
+    if (m.version < 5)
+      before.push_back(m);
+  storage::apply_migrations(db.conninfo(), before);
+  storage::chat_repository{db.conninfo()}.create_chat(test::sample_chat("c_old"));
+  storage::session_repository{db.conninfo()}.post("c_old", "waiting since before", "");
+  storage::apply_migrations(db.conninfo(), storage::builtin_migrations());
+  storage::node_repository{db.conninfo()}.register_node({"n1", "http://n1", "0", 1, "up", 0});
+  auto claimed =
+    storage::session_repository{db.conninfo()}.claim_orphans("n1", "default", reachable);
+  ASSERT_EQ(claimed.size(), 1u);
+  EXPECT_EQ(claimed[0].actor_id, "c_old");
+  EXPECT_TRUE(claimed[0].has_work);
+}
+
+// A node that hangs inside a transaction (SIGSTOP between two statements)
+// holds its row locks; the server ends its idle transaction, so the others
+// can still declare it dead and take its chats.
+TEST(ClusterLeasesTest, ANodeHungInsideATransactionDoesNotBlockTheOthers) {
+  cluster c;
+  c.node("a");
+  c.node("b");
+  c.chat("c_1", "a");
+  c.db.scalar("UPDATE nodes SET heartbeat_at = now() - interval '1 hour' WHERE id = 'a'");
+  test::held_transaction hung{
+    storage::node_conninfo(c.db.conninfo(), "a", std::chrono::milliseconds(300)),
+    "SELECT 1 FROM nodes, actor_leases WHERE id = 'a' AND actor_id = 'c_1' FOR UPDATE"};
+  std::vector<std::string> declared;
+  EXPECT_TRUE(poll_until(std::chrono::seconds(20), [&] {
+    try {
+      declared = c.nodes.declare_lapsed("default", std::chrono::seconds(3), "b");
+      return !declared.empty();
+    } catch (const storage::storage_error&) { // the lock wait timed out: again
+      return false;
+    }
+  }));
+  EXPECT_EQ(declared, (std::vector<std::string>{"a"}));
+  auto r = c.leases.route("c_1", "b", reachable);
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->node_id, "b");
 }

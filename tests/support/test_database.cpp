@@ -107,7 +107,10 @@ held_transaction::~held_transaction() {
 
 void held_transaction::release() {
   if (impl_) {
-    impl_->tx.abort();
+    try {
+      impl_->tx.abort();
+    } catch (const std::exception&) { // the server ended it already
+    }
     impl_.reset();
   }
 }
