@@ -128,7 +128,8 @@ void spawn_loader(caf::actor_system& sys, const std::shared_ptr<const session_de
       } else if (!refusal.empty()) {
         if (deps->log)
           deps->log->error("chat {}: not serving it: {}", chat_id, refusal);
-        repo->with([&](storage::session_repository& r) { r.release_lease(fence); });
+        const auto& lease = got->first; // (a structured binding cannot be captured)
+        repo->with([&](storage::session_repository& r) { r.release_lease(lease); });
         self->send_exit(session,
                         caf::make_error(errc::refused, "chat " + chat_id + ": " + refusal));
       } else {

@@ -292,7 +292,7 @@ registry_impl::behavior_type registry_behavior(registry_impl::stateful_pointer<r
               return;
             }
             slot.force_route = true;
-            slot.after_route.push_back([done](const caf::error& e) {
+            slot.after_route.emplace_back([done](const caf::error& e) {
               if (e)
                 done(e);
               else

@@ -11,8 +11,8 @@
 //   ninja -C build bench && build/bin/bench_failover [trials=20] [kill|stop|both]
 #include <chrono>
 #include <csignal>
-#include <cstring>
 #include <cstdio>
+#include <cstring>
 #include <filesystem>
 #include <map>
 #include <memory>

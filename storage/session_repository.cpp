@@ -168,7 +168,7 @@ std::optional<route_answer> session_repository::route(const std::string& chat_id
     // Twice at most: a claim that loses a race reads the winner.
     for (int attempt = 0; attempt < 2; ++attempt) {
       pqxx::work tx{c};
-    limit_lock_wait(tx);
+      limit_lock_wait(tx);
       auto r = tx.exec_params(
         "SELECT c.workspace, coalesce(l.node_id, ''), coalesce(n.state, ''),"
         " coalesce(n.cluster_address, '') FROM chats c"
@@ -233,7 +233,7 @@ std::vector<claimed_actor> session_repository::claim_orphans(const std::string& 
       auto id = row[0].as<std::string>();
       if (auto why = check(row[1].as<std::string>()); !why.empty()) {
         if (refused != nullptr)
-          refused->push_back(id + ": " + why);
+          refused->push_back(id.append(": ").append(why));
         continue;
       }
       ids.push_back(id);

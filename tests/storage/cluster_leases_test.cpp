@@ -215,9 +215,9 @@ TEST(ClusterLeasesTest, ConnectionsCarryTheNodesApplicationName) {
   tagged.reset(); // n1's last connection closes, as when its process dies
   EXPECT_TRUE(poll_until(std::chrono::seconds(10), [&] { return plain.confirm_dead("n1"); }));
   EXPECT_EQ(plain.find("n1")->state, "dead");
-  EXPECT_EQ(storage::with_parameter("postgresql://h/db?sslmode=disable", "application_name",
-                                    "boocode/n 1"),
-            "postgresql://h/db?sslmode=disable&application_name=boocode%2Fn%201");
+  EXPECT_EQ(
+    storage::with_parameter("postgresql://h/db?sslmode=disable", "application_name", "boocode/n 1"),
+    "postgresql://h/db?sslmode=disable&application_name=boocode%2Fn%201");
   EXPECT_EQ(storage::with_parameter("host=h dbname=d", "application_name", "it's"),
             "host=h dbname=d application_name='it\\'s'");
 }
