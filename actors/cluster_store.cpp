@@ -108,10 +108,12 @@ cluster_store_behavior(cluster_store_actor::stateful_pointer<cluster_store_state
         return out;
       });
     },
-    [=](join_atom, const std::string& http, const std::string& cluster_address) {
+    [=](join_atom, const std::string& http, const std::string& cluster_address,
+        const std::string& admin_address) {
       auto& row = self->state.self;
       row.http_address = http;
       row.cluster_address = cluster_address;
+      row.admin_address = admin_address;
       return guarded<bool>([&] {
         self->state.nodes->register_node(row);
         return true;

@@ -223,6 +223,22 @@ session_actor::behavior_type session_behavior(session_actor::stateful_pointer<se
     self->state.migrating->deliver(true);
     self->quit(caf::exit_reason::normal);
   };
+  // Stops at the next turn boundary (now when idle), cancelling the running
+  // turn first if `cancel`; answers once stopped.
+  auto stop_at_boundary = [self, stop_for_migration](bool cancel) {
+    auto& st = self->state;
+    auto rp = self->make_response_promise<bool>();
+    if (st.migrating) { // already stopping: both learn when it stopped
+      rp.deliver(false);
+      return rp;
+    }
+    st.migrating = rp;
+    if (!st.running) // a turn boundary now (or not loaded yet: nothing ran)
+      stop_for_migration();
+    else if (cancel)
+      st.running->cancel();
+    return rp;
+  };
   // The snapshot frame (no seq of its own: it stands at `seq`), then the
   // frames the client missed when it can continue from where it was.
   auto subscribe = [self, status](const pending_subscribe& p) {
@@ -322,17 +338,13 @@ session_actor::behavior_type session_behavior(session_actor::stateful_pointer<se
         start_turn();
     },
     [=](status_atom) -> std::string { return status(); },
-    [=](migrate_atom) -> caf::typed_response_promise<bool> {
-      auto& st = self->state;
-      auto rp = self->make_response_promise<bool>();
-      if (st.migrating) { // already stopping: both learn when it stopped
-        rp.deliver(false);
-        return rp;
-      }
-      st.migrating = rp;
-      if (!st.running) // a turn boundary now (or not loaded yet: nothing ran)
-        stop_for_migration();
-      return rp;
+    [=](migrate_atom) { return stop_at_boundary(false); },
+    [=](stop_atom) { return stop_at_boundary(true); },
+    [=](inspect_atom) {
+      std::vector<std::string> subs;
+      for (auto& s : self->state.subscribers)
+        subs.push_back(caf::to_string(s.address()));
+      return caf::make_result(status(), std::move(subs));
     },
   };
 }

@@ -52,6 +52,7 @@ struct chat_slot {
   bool restarting = false;
   std::string last_error;
   bool migrating = false;
+  bool held = false; // stopped by an operator: not started until a restart
 
   session_actor remote; // the owner's session, on another node
   std::string owner;
@@ -102,6 +103,11 @@ caf::error served_by(const std::string& chat_id, const std::string& node) {
   return caf::make_error(errc::not_owner, "chat " + chat_id + " is served by node " + node);
 }
 
+/// Why a chat an operator stopped does not run.
+std::string stopped_text(const std::string& chat_id) {
+  return "chat " + chat_id + " was stopped by an operator; it runs again after a restart";
+}
+
 /// The context of an error as text (the message it carries), else its name.
 std::string error_text(caf::actor_system& sys, const caf::error& e) {
   auto& ctx = e.context();
@@ -143,7 +149,7 @@ registry_impl::behavior_type registry_behavior(registry_impl::stateful_pointer<r
   };
   // The local session, started unless it waits for its restart or failed.
   auto local_session = [start](const std::string& chat_id, chat_slot& slot) -> session_actor {
-    if (!slot.session && !slot.restarting && !slot.policy.failed && !slot.migrating)
+    if (!slot.session && !slot.restarting && !slot.policy.failed && !slot.migrating && !slot.held)
       start(chat_id, slot);
     return slot.session;
   };
@@ -445,9 +451,10 @@ registry_impl::behavior_type registry_behavior(registry_impl::stateful_pointer<r
       auto restart_here = [self, log, start](const std::string& chat_id) -> bool {
         auto& slot = self->state.chats[chat_id];
         if (slot.session || slot.migrating)
-          return false;           // running: nothing to restart
-        if (slot.policy.failed) { // by hand: a fresh start
+          return false;                        // running: nothing to restart
+        if (slot.policy.failed || slot.held) { // by hand: a fresh start
           slot.policy.reset();
+          slot.held = false;
           if (log)
             log->info("session of chat {} restarted by hand", chat_id);
         }
@@ -502,6 +509,8 @@ registry_impl::behavior_type registry_behavior(registry_impl::stateful_pointer<r
         return std::string("failed");
       if (slot.restarting)
         return std::string("restarting");
+      if (slot.held)
+        return std::string("stopped");
       if (slot.session)
         return self->delegate(slot.session, status_atom::value);
       if (slot.remote)
@@ -514,6 +523,8 @@ registry_impl::behavior_type registry_behavior(registry_impl::stateful_pointer<r
         if (slot.policy.failed)
           return caf::make_error(errc::unavailable,
                                  "the session of chat " + chat_id + " failed: " + slot.last_error);
+        if (slot.held)
+          return caf::make_error(errc::unavailable, stopped_text(chat_id));
         if (auto s = local_session(chat_id, slot))
           return s;
       } else if (slot.remote) {
@@ -607,6 +618,79 @@ registry_impl::behavior_type registry_behavior(registry_impl::stateful_pointer<r
           },
           fail);
       return *rp;
+    },
+    [=](stop_atom, const std::string& chat_id) -> caf::result<bool> {
+      auto rp =
+        std::make_shared<caf::typed_response_promise<bool>>(self->make_response_promise<bool>());
+      auto here = [=] {
+        auto& slot = self->state.chats[chat_id];
+        if (slot.held) {
+          rp->deliver(false);
+          return;
+        }
+        slot.held = true;
+        auto stopped = [=] {
+          tell(chat_id, self->state.chats[chat_id], stopped_text(chat_id));
+          if (log)
+            log->info("chat {} stopped by an operator", chat_id);
+          rp->deliver(true);
+        };
+        if (!slot.session) {
+          stopped();
+          return;
+        }
+        auto s = slot.session;
+        self->request(s, caf::infinite, stop_atom::value)
+          .then(
+            [=](bool) {
+              auto& slot = self->state.chats[chat_id];
+              if (slot.session == s) {
+                self->demonitor(s.address());
+                slot.session = nullptr;
+              }
+              stopped();
+            },
+            [=](caf::error&) { stopped(); });
+      };
+      if (slot_of(chat_id).local) {
+        here();
+        return *rp;
+      }
+      at_owner(
+        chat_id, here,
+        [=](const node_directory_actor& dir) {
+          self->request(dir, caf::infinite, stop_atom::value, chat_id)
+            .then([=](bool stopped) { rp->deliver(stopped); },
+                  [=](caf::error& e) { rp->deliver(e); });
+        },
+        [=](const caf::error& e) { rp->deliver(e); });
+      return *rp;
+    },
+    [=](stats_atom) {
+      std::vector<actor_live> out;
+      for (auto& [id, slot] : self->state.chats) {
+        if (!slot.local)
+          continue;
+        auto restarts = static_cast<uint32_t>(slot.policy.crashes.size());
+        if (slot.held)
+          out.push_back({id, "stopped", restarts});
+        else if (slot.policy.failed)
+          out.push_back({id, "failed", restarts});
+        else if (slot.restarting)
+          out.push_back({id, "restarting", restarts});
+        else if (slot.session)
+          out.push_back({id, "loaded", restarts});
+      }
+      return out;
+    },
+    [=](inspect_atom a,
+        const std::string& chat_id) -> caf::result<std::string, std::vector<std::string>> {
+      auto i = self->state.chats.find(chat_id);
+      if (i == self->state.chats.end() || !i->second.local)
+        return caf::make_error(errc::not_owner, "chat " + chat_id + " does not run here");
+      if (i->second.session)
+        return self->delegate(i->second.session, a);
+      return {std::string(i->second.held ? "stopped" : "unloaded"), std::vector<std::string>{}};
     },
     [=](reset_atom) {
       // The cluster declared this node dead: its chats are others' now.

@@ -2,12 +2,15 @@
 #include <iostream>
 #include <variant>
 
+#include "app/admin_cli.hpp"
 #include "app/serve.hpp"
 #include "runtime/node_options.hpp"
 #include "runtime/version.hpp"
 
 int main(int argc, char** argv) {
   std::vector<std::string> args(argv + 1, argv + argc);
+  if (!args.empty() && args[0] == "admin")
+    return boocode::admin_command({args.begin() + 1, args.end()});
   auto parsed = boocode::parse_command_line(args, boocode::boocode_environment());
   if (auto* err = std::get_if<boocode::option_error>(&parsed)) {
     std::cerr << "boocode: " << err->message << '\n';

@@ -10,6 +10,7 @@
 
 #include <caf/io/middleman.hpp>
 
+#include "actors/admin_service_impl.hpp"
 #include "actors/chat_service_impl.hpp"
 #include "actors/cluster_monitor.hpp"
 #include "actors/cluster_store.hpp"
@@ -17,6 +18,7 @@
 #include "actors/session_registry.hpp"
 #include "actors/trace_writer.hpp"
 #include "app/data_dir_lock.hpp"
+#include "net/admin_server.hpp"
 #include "net/api_routes.hpp"
 #include "net/chat_routes.hpp"
 #include "net/http_server.hpp"
@@ -184,7 +186,8 @@ int run(const node_config& cfg, log_set& logs) {
   self_row.cluster = cfg.cluster;
   auto store = spawn_cluster_store(sys, {conninfo, self_row, cfg.node_timeout, log});
   auto registry = spawn_session_registry(sys, deps, store);
-  auto directory = spawn_node_directory(sys, registry);
+  // A drained node stops (the admin port's drain): as if told SIGTERM.
+  auto directory = spawn_node_directory(sys, registry, [] { ::kill(::getpid(), SIGTERM); });
   auto cluster_port =
     sys.middleman().publish(directory, cfg.cluster_port, cfg.cluster_host.c_str(), true);
   if (!cluster_port)
@@ -193,6 +196,10 @@ int run(const node_config& cfg, log_set& logs) {
                                          sys.render(cluster_port.error())));
   self_row.cluster_address = fmt::format("{}:{}", url_host(cfg.cluster_host), *cluster_port);
   chat_service_impl chats{sys, deps, registry};
+  admin_service_impl admin_ops{sys, deps, registry, directory};
+  net::admin_server admin{{cfg.admin_host, cfg.admin_port, cfg.admin_token, logs.get("admin")},
+                          admin_ops};
+  self_row.admin_address = fmt::format("{}:{}", url_host(cfg.admin_host), admin.start());
 
   net::router routes;
   net::add_health_routes(routes,
@@ -225,14 +232,15 @@ int run(const node_config& cfg, log_set& logs) {
     std::string failed;
     self
       ->request(store, std::chrono::seconds(30), join_atom::value, address,
-                self_row.cluster_address)
+                self_row.cluster_address, self_row.admin_address)
       .receive([](bool) {}, [&](const caf::error& e) { failed = sys.render(e); });
     if (!failed.empty())
       throw std::runtime_error("cannot join the cluster: " + failed);
   }
   auto monitor = spawn_cluster_monitor(
     sys, store, registry, {node_id, cfg.heartbeat_interval, true, logs.get("cluster")});
-  log->info("cluster {}: reachable at {}", cfg.cluster, self_row.cluster_address);
+  log->info("cluster {}: reachable at {}; admin port {}", cfg.cluster, self_row.cluster_address,
+            self_row.admin_address);
 
   log->info("listening on {}", address);
   std::cout << "boocode listening on " << address << std::endl;
@@ -243,6 +251,7 @@ int run(const node_config& cfg, log_set& logs) {
   drain_if_clustered(sys, store, registry, node_id, *log);
   caf::anon_send_exit(monitor, caf::exit_reason::user_shutdown);
 
+  admin.stop();
   server.stop();
   chats.close_clients();
   caf::anon_send_exit(directory, caf::exit_reason::user_shutdown);

@@ -13,6 +13,8 @@ node_actor_config::node_actor_config() {
   add_message_type<cluster_tick>("cluster_tick");
   add_message_type<ws_client_actor>("ws_client_actor");
   add_message_type<session_actor>("session_actor");
+  add_message_type<actor_live>("actor_live");
+  add_message_type<std::vector<actor_live>>("std::vector<actor_live>");
 }
 
 node_actor_config& node_actor_config::distributed(std::chrono::milliseconds heartbeat,

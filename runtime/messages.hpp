@@ -37,6 +37,9 @@ using leases_atom = caf::atom_constant<caf::atom("leases")>;
 using nodes_atom = caf::atom_constant<caf::atom("nodes")>;
 using join_atom = caf::atom_constant<caf::atom("join")>;
 using state_atom = caf::atom_constant<caf::atom("state")>;
+using stats_atom = caf::atom_constant<caf::atom("stats")>;
+using inspect_atom = caf::atom_constant<caf::atom("inspect")>;
+using stop_atom = caf::atom_constant<caf::atom("stop")>;
 
 /// How the heartbeat loop is doing, for health reports and tests.
 struct heartbeat_status {
@@ -78,6 +81,18 @@ typename Inspector::result_type inspect(Inspector& f, cluster_tick& x) {
            x.peers);
 }
 
+/// What a node's registry knows of one of its actors, for operators.
+struct actor_live {
+  std::string id;
+  std::string state; // loaded, restarting, failed or stopped (by an operator)
+  uint32_t restarts = 0;
+};
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, actor_live& x) {
+  return f(caf::meta::type_name("actor_live"), x.id, x.state, x.restarts);
+}
+
 /// One browser connection: forwards chat frames (complete JSON text) to it.
 using ws_client_actor = caf::typed_actor<caf::reacts_to<frame_atom, std::string>>;
 
@@ -91,7 +106,9 @@ using ws_client_actor = caf::typed_actor<caf::reacts_to<frame_atom, std::string>
 /// fenced, failed, idle) and asks for the frame `seq` to checkpoint. `loaded`
 /// (epoch, last_seq, view JSON, has_work) comes from its loader. Status
 /// answers idle or running. `migrate` stops it at the next turn boundary
-/// (answering once its turn is stored) so the chat can move to another node.
+/// (answering once its turn is stored) so the chat can move to another node;
+/// `stop` cancels the running turn first. `inspect` answers its status and
+/// its subscribers.
 using session_actor = caf::typed_actor<
   caf::reacts_to<deliver_atom, std::string, std::string>,
   caf::reacts_to<subscribe_atom, ws_client_actor, int64_t, int64_t>,
@@ -100,7 +117,9 @@ using session_actor = caf::typed_actor<
   caf::reacts_to<frame_atom, std::vector<std::string>>, caf::reacts_to<turn_done_atom, std::string>,
   caf::replies_to<seq_atom>::with<int64_t>,
   caf::reacts_to<loaded_atom, int64_t, int64_t, std::string, bool>,
-  caf::replies_to<status_atom>::with<std::string>, caf::replies_to<migrate_atom>::with<bool>>;
+  caf::replies_to<status_atom>::with<std::string>, caf::replies_to<migrate_atom>::with<bool>,
+  caf::replies_to<stop_atom>::with<bool>,
+  caf::replies_to<inspect_atom>::with<std::string, std::vector<std::string>>>;
 
 /// Writes finished calls from the trace queue to PostgreSQL in batches, off
 /// the agents' path. `wake`: rows are waiting. `flush`: write what waits now;
@@ -113,11 +132,18 @@ using trace_writer_actor =
 /// What a node offers the others on its cluster port (actors/node_directory):
 /// `resolve` answers the session of a chat this node owns (starting it), or
 /// errc::not_owner; `migrate` (chat, node) moves a chat this node owns to
-/// another node; `restart` starts a failed session again.
-using node_directory_actor =
-  caf::typed_actor<caf::replies_to<resolve_atom, std::string>::with<session_actor>,
-                   caf::replies_to<migrate_atom, std::string, std::string>::with<bool>,
-                   caf::replies_to<restart_atom, std::string>::with<bool>>;
+/// another node; `restart` starts a failed or stopped session again; `stop`
+/// stops one until then; `stats` lists this node's actors; `inspect` (chat)
+/// answers a local session's status and subscribers; `drain` moves every chat
+/// off this node and then stops the node.
+using node_directory_actor = caf::typed_actor<
+  caf::replies_to<resolve_atom, std::string>::with<session_actor>,
+  caf::replies_to<migrate_atom, std::string, std::string>::with<bool>,
+  caf::replies_to<restart_atom, std::string>::with<bool>,
+  caf::replies_to<stop_atom, std::string>::with<bool>,
+  caf::replies_to<stats_atom>::with<std::vector<actor_live>>,
+  caf::replies_to<inspect_atom, std::string>::with<std::string, std::vector<std::string>>,
+  caf::replies_to<drain_atom>::with<int64_t>>;
 
 /// The node's supervisor and router of sessions, by chat id
 /// (actors/session_registry): finds a chat's owner (claiming it when nobody
@@ -129,7 +155,10 @@ using node_directory_actor =
 /// this node took over. `resolve`, `migrate` and `restart` also serve the
 /// node directory. `drain` moves every chat off this node (answering how many
 /// moved); `reset` stops every local session (the cluster declared this node
-/// dead). Status answers idle, running, restarting or failed.
+/// dead). `stop` stops a chat's session until `restart` (messages wait);
+/// `stats` lists the actors this node runs; `inspect` (chat) answers a local
+/// session's status and subscribers. Status answers idle, running,
+/// restarting, failed or stopped.
 using session_registry_actor = caf::typed_actor<
   caf::reacts_to<deliver_atom, std::string, std::string, std::string>,
   caf::reacts_to<subscribe_atom, std::string, ws_client_actor, int64_t, int64_t>,
@@ -139,7 +168,10 @@ using session_registry_actor = caf::typed_actor<
   caf::replies_to<status_atom, std::string>::with<std::string>,
   caf::replies_to<resolve_atom, std::string>::with<session_actor>,
   caf::replies_to<migrate_atom, std::string, std::string>::with<bool>,
-  caf::replies_to<drain_atom>::with<int64_t>, caf::replies_to<reset_atom>::with<bool>>;
+  caf::replies_to<drain_atom>::with<int64_t>, caf::replies_to<reset_atom>::with<bool>,
+  caf::replies_to<stop_atom, std::string>::with<bool>,
+  caf::replies_to<stats_atom>::with<std::vector<actor_live>>,
+  caf::replies_to<inspect_atom, std::string>::with<std::string, std::vector<std::string>>>;
 
 /// The node's database work for the cluster (actors/cluster_store), blocking,
 /// so spawned detached. `heartbeat`: record this node alive, declare lapsed
@@ -148,7 +180,7 @@ using session_registry_actor = caf::typed_actor<
 /// (chat): its owner's id and cluster address, claiming it for this node when
 /// no live node owns it. `move` (chat, from, to): the lease's new epoch.
 /// `leases` (node): the chats it owns. `nodes`: the cluster's nodes. `join`
-/// (HTTP address, cluster address): register this node (empty), and without
+/// (HTTP, cluster and admin addresses): register this node (empty), and without
 /// arguments: again, after the cluster declared it dead. `state` (state): set
 /// this node's state.
 /// Failures: errc::storage_failure, not_found, refused (with why).
@@ -159,7 +191,7 @@ using cluster_store_actor =
                    caf::replies_to<move_atom, std::string, std::string, std::string>::with<int64_t>,
                    caf::replies_to<leases_atom, std::string>::with<std::vector<std::string>>,
                    caf::replies_to<nodes_atom>::with<std::vector<peer_info>>,
-                   caf::replies_to<join_atom, std::string, std::string>::with<bool>,
+                   caf::replies_to<join_atom, std::string, std::string, std::string>::with<bool>,
                    caf::replies_to<join_atom>::with<bool>,
                    caf::replies_to<state_atom, std::string>::with<bool>>;
 

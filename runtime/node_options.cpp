@@ -181,6 +181,19 @@ const std::vector<option_spec>& option_table() {
        c.cluster = std::string(v);
        return std::nullopt;
      }},
+    {"admin-listen", "BOOCODE_ADMIN_LISTEN", "HOST:PORT",
+     "the admin port (Cap'n Proto; beyond loopback it needs --admin-token)", "127.0.0.1:8081",
+     [](node_config& c, std::string_view v) {
+       return parse_host_port(v, c.admin_host, c.admin_port);
+     }},
+    {"admin-token", "BOOCODE_ADMIN_TOKEN", "TOKEN", "every admin call must carry it (never logged)",
+     "(none)",
+     [](node_config& c, std::string_view v) -> std::optional<std::string> {
+       if (v.size() < 16)
+         return "must be at least 16 characters";
+       c.admin_token = std::string(v);
+       return std::nullopt;
+     }},
     {"node-timeout", "BOOCODE_NODE_TIMEOUT", "DURATION",
      "a node whose heartbeat is older than this is dead and its chats move", "3s",
      [](node_config& c, std::string_view v) { return set_duration(c.node_timeout, v); }},
@@ -239,6 +252,10 @@ std::optional<option_error> read_config_file(node_config& c, const std::filesyst
 }
 
 } // namespace
+
+bool is_loopback(const std::string& host) {
+  return host == "localhost" || host == "::1" || host == "[::1]" || host.starts_with("127.");
+}
 
 environment boocode_environment() {
   environment env;
@@ -325,6 +342,10 @@ std::variant<command_line, option_error> parse_command_line(const std::vector<st
     return option_error{"--model is required with --model-base-url"};
   if (!c.model_base_url.empty() && !c.model_script.empty())
     return option_error{"use either --model-base-url or --model-script, not both"};
+  if (!is_loopback(c.admin_host) && c.admin_token.empty())
+    return option_error{fmt::format(
+      "--admin-listen {} is not a loopback address: set --admin-token (or BOOCODE_ADMIN_TOKEN)",
+      c.admin_host)};
   if (c.node_timeout <= 2 * c.heartbeat_interval)
     return option_error{fmt::format(
       "--node-timeout ({} ms) must be more than twice --heartbeat-interval ({} ms): a live node "

@@ -39,6 +39,11 @@ struct node_config {
   std::string cluster = "default";
   /// A node whose heartbeat is older than this is declared dead.
   std::chrono::milliseconds node_timeout{3000};
+  /// The admin port (Cap'n Proto); beyond loopback it needs admin_token.
+  std::string admin_host = "127.0.0.1";
+  uint16_t admin_port = 8081;
+  /// Every admin call must carry it; never logged.
+  std::string admin_token;
   /// An OpenAI-compatible endpoint (e.g. https://api.deepseek.com/v1); empty: none.
   std::string model_base_url;
   /// Sent as a bearer token; never logged.
@@ -73,6 +78,9 @@ environment boocode_environment();
 /// flags' names as keys and `#` comments.
 std::variant<command_line, option_error> parse_command_line(const std::vector<std::string>& args,
                                                             const environment& env);
+
+/// True for a loopback host (127.0.0.0/8, ::1, localhost).
+bool is_loopback(const std::string& host);
 
 /// The text of `boocode --help`.
 std::string help_text();

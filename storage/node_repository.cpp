@@ -4,6 +4,7 @@
 #include <pqxx/pqxx>
 
 #include "storage/connection.hpp"
+#include "storage/rows.hpp"
 #include "storage/storage_error.hpp"
 
 namespace boocode::storage {
@@ -48,16 +49,17 @@ struct node_repository::impl {
 
 namespace {
 
-const char* const node_columns =
+const std::string node_columns =
   "n.id, n.http_address, n.version, n.pid, n.state,"
   " EXTRACT(EPOCH FROM now() - n.heartbeat_at)::float8, n.cluster, n.cluster_address,"
-  " n.admin_address, (SELECT count(*) FROM actor_leases l WHERE l.node_id = n.id)";
+  " n.admin_address, (SELECT count(*) FROM actor_leases l WHERE l.node_id = n.id), " +
+  iso_time("n.started_at");
 
 node_record to_node(const pqxx::row& row) {
   return node_record{row[0].as<std::string>(), row[1].as<std::string>(), row[2].as<std::string>(),
                      row[3].as<int>(),         row[4].as<std::string>(), row[5].as<double>(),
                      row[6].as<std::string>(), row[7].as<std::string>(), row[8].as<std::string>(),
-                     row[9].as<int64_t>()};
+                     row[9].as<int64_t>(),     row[10].as<std::string>()};
 }
 
 } // namespace

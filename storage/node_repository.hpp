@@ -24,6 +24,7 @@ struct node_record {
   std::string admin_address = {};
   /// Leases it holds (the actors it owns).
   int64_t actors = 0;
+  std::string started_at = {}; // ISO 8601 UTC
 };
 
 /// The application_name every database connection of node `node_id` carries,

@@ -80,7 +80,7 @@ struct test_node {
     caf::scoped_actor self{*sys};
     self
       ->request(store, 10s, join_atom::value, std::string("http://" + id),
-                "127.0.0.1:" + std::to_string(*port))
+                "127.0.0.1:" + std::to_string(*port), std::string("127.0.0.1:0"))
       .receive([](bool) {}, [&](caf::error& e) { ADD_FAILURE() << sys->render(e); });
     chats = std::make_unique<chat_service_impl>(*sys, deps, registry);
   }

@@ -30,7 +30,7 @@ struct store_fixture {
     storage::node_record row{me, "", "0", 1, "up", 0};
     store = spawn_cluster_store(sys, {db.conninfo(), row, 3s, nullptr});
     bool joined = false;
-    self->request(store, 10s, join_atom::value, std::string("http://me"), me + ":1")
+    self->request(store, 10s, join_atom::value, std::string("http://me"), me + ":1", me + ":2")
       .receive([&](bool) { joined = true; },
                [&](caf::error& e) { ADD_FAILURE() << sys.render(e); });
     EXPECT_TRUE(joined);

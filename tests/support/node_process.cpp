@@ -15,7 +15,7 @@ namespace {
 
 /// A clean environment: PATH, HOME and a few more kept, no BOOCODE_* leaking
 /// in; `extra` (NAME=VALUE) is added last and replaces a kept variable. Nodes
-/// take a free cluster port (tests run side by side), unless `extra` says.
+/// take free cluster and admin ports (tests run side by side), unless `extra` says.
 std::vector<std::string> environment(std::vector<std::string> extra) {
   std::vector<std::string> env;
   bool cluster_port = std::any_of(extra.begin(), extra.end(), [](const std::string& e) {
@@ -23,6 +23,11 @@ std::vector<std::string> environment(std::vector<std::string> extra) {
   });
   if (!cluster_port)
     env.emplace_back("BOOCODE_CLUSTER_LISTEN=127.0.0.1:0");
+  bool admin_port = std::any_of(extra.begin(), extra.end(), [](const std::string& e) {
+    return e.rfind("BOOCODE_ADMIN_LISTEN=", 0) == 0;
+  });
+  if (!admin_port)
+    env.emplace_back("BOOCODE_ADMIN_LISTEN=127.0.0.1:0");
   for (const char* keep :
        {"PATH", "HOME", "LANG", "ASAN_OPTIONS", "LSAN_OPTIONS", "UBSAN_OPTIONS"}) {
     const char* v = std::getenv(keep);

@@ -110,6 +110,7 @@ export async function startNode(opts = {}) {
     'serve',
     '--listen', listen,
     '--cluster-listen', '127.0.0.1:0',
+    '--admin-listen', '127.0.0.1:0',
     '--data-dir', dataDir,
     '--web-dir', distDir,
     '--log-level', 'info',
