@@ -22,6 +22,7 @@
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
+#include "bench/cluster.hpp"
 #include "bench/stats.hpp"
 #include "runtime/poll.hpp"
 #include "storage/embedded_postgres.hpp"
@@ -37,63 +38,6 @@ using namespace std::chrono;
 using nlohmann::json;
 
 namespace {
-
-struct cluster {
-  test::temp_dir dir{"boocode-bench-failover"};
-  std::unique_ptr<storage::embedded_postgres> pg;
-  std::string conninfo;
-  test::fake_model_server model;
-  std::filesystem::path workspace = dir / "ws";
-  std::map<std::string, std::unique_ptr<test::node_process>> nodes;
-  std::map<std::string, int> starts;
-
-  cluster() {
-    std::filesystem::create_directories(workspace);
-    std::filesystem::permissions(workspace, std::filesystem::perms::all);
-    if (const char* url = std::getenv("BENCH_DATABASE_URL")) {
-      conninfo = url;
-    } else {
-      storage::embedded_postgres_options opts;
-      opts.root = dir.path() / "pg";
-      pg = storage::embedded_postgres::start(opts);
-      conninfo = pg->conninfo();
-    }
-    storage::apply_migrations(conninfo, storage::builtin_migrations());
-    for (auto id : {"node-a", "node-b", "node-c"})
-      start(id);
-  }
-
-  ~cluster() {
-    for (auto& [id, n] : nodes)
-      if (n) {
-        n->signal(SIGKILL);
-        n->wait_exit(seconds(20));
-      }
-  }
-
-  void start(const std::string& id) {
-    nodes[id].reset();
-    nodes[id] = std::make_unique<test::node_process>(
-      std::vector<std::string>{"serve", "--listen", "127.0.0.1:0", "--data-dir",
-                               (dir / id).string(), "--node-id", id, "--database-url", conninfo,
-                               "--model-base-url", model.base_url(), "--model", "bench",
-                               "--log-level", "info"},
-      dir / fmt::format("{}-{}.log", id, ++starts[id]));
-    nodes[id]->wait_ready();
-  }
-
-  test::endpoint to(const std::string& id) { return nodes.at(id)->address(); }
-
-  /// How often `id`'s log says it connected to node-b.
-  size_t connections_to_b(const std::string& id) {
-    auto out = nodes.at(id)->output();
-    size_t n = 0;
-    for (auto pos = out.find("connected to node node-b"); pos != std::string::npos;
-         pos = out.find("connected to node node-b", pos + 1))
-      ++n;
-    return n;
-  }
-};
 
 /// Reads frames until the answer is there: a turn_end, or a snapshot of the
 /// idle chat holding `answer`. False on timeout.
@@ -116,7 +60,7 @@ bool until_answered(test::ws_client& ws, const std::string& answer, milliseconds
 
 /// One trial; the seconds from the failure to the answer, or a negative
 /// number when it failed.
-double trial(cluster& c, int n, int sig) {
+double trial(bench::cluster& c, int n, int sig) {
   auto a = c.to("node-a");
   // The chat: placed on the least-loaded node, which a fresh B is.
   std::string chat;
@@ -160,12 +104,12 @@ double trial(cluster& c, int n, int sig) {
   // B back for the next trial: a new process under the same id.
   c.nodes.at("node-b")->signal(SIGKILL);
   c.nodes.at("node-b")->wait_exit(seconds(20));
-  auto seen_a = c.connections_to_b("node-a"), seen_c = c.connections_to_b("node-c");
+  auto seen_a = c.connections("node-a", "node-b"), seen_c = c.connections("node-c", "node-b");
   c.start("node-b");
   // Its peers connect at their next heartbeat: wait, so the next trial
   // measures the cluster as it runs, not a node that just joined.
   poll_until(seconds(10), [&] {
-    return c.connections_to_b("node-a") > seen_a && c.connections_to_b("node-c") > seen_c;
+    return c.connections("node-a", "node-b") > seen_a && c.connections("node-c", "node-b") > seen_c;
   });
   return ok ? s : -1;
 }
@@ -182,9 +126,10 @@ void report(const char* what, const std::vector<double>& s, double goal) {
 int main(int argc, char** argv) {
   int trials = argc > 1 ? std::atoi(argv[1]) : 20;
   std::string mode = argc > 2 ? argv[2] : "both";
-  cluster c;
-  poll_until(seconds(10),
-             [&] { return c.connections_to_b("node-a") > 0 && c.connections_to_b("node-c") > 0; });
+  bench::cluster c{"boocode-bench-failover"};
+  poll_until(seconds(10), [&] {
+    return c.connections("node-a", "node-b") > 0 && c.connections("node-c", "node-b") > 0;
+  });
   for (auto [name, sig, goal] : {std::tuple{"kill -9", SIGKILL, 3.0}, {"SIGSTOP", SIGSTOP, 10.0}}) {
     if (mode != "both" && (mode == "kill") != (sig == SIGKILL))
       continue;
