@@ -153,6 +153,30 @@ registry_impl::behavior_type registry_behavior(registry_impl::stateful_pointer<r
       start(chat_id, slot);
     return slot.session;
   };
+  // Stops the chat's local session at its turn boundary (cancelling the
+  // running turn first when `cancel`), forgets it, then runs `then`; also
+  // when it ended otherwise (a crash: its journal stays for the next owner).
+  auto stop_session = [self](const std::string& chat_id, bool cancel, std::function<void()> then) {
+    auto s = self->state.chats[chat_id].session;
+    if (!s) {
+      then();
+      return;
+    }
+    auto forget = [self, chat_id, s, then] {
+      auto& slot = self->state.chats[chat_id];
+      if (slot.session == s) {
+        self->demonitor(s.address());
+        slot.session = nullptr;
+      }
+      then();
+    };
+    auto done = [forget](bool) { forget(); };
+    auto ended = [forget](caf::error&) { forget(); };
+    if (cancel)
+      self->request(s, caf::infinite, stop_atom::value).then(done, ended);
+    else
+      self->request(s, caf::infinite, migrate_atom::value).then(done, ended);
+  };
   auto tell = [self](const std::string& chat_id, chat_slot& slot, const std::string& error) {
     auto frame = failed_frame(chat_id, slot.policy.crashes.size(), error);
     for (auto& [c, from] : slot.subscribers)
@@ -264,7 +288,7 @@ registry_impl::behavior_type registry_behavior(registry_impl::stateful_pointer<r
   // Moves a chat this node owns to `target` at its next turn boundary:
   // checkpointed and stopped here, lease moved (epoch + 1), restored there
   // (when it ran here or has subscribers), subscribers re-pointed.
-  auto migrate_local = [self, store, me, log, local_session, attach,
+  auto migrate_local = [self, store, me, log, local_session, attach, stop_session,
                         resolve](const std::string& chat_id, const std::string& target,
                                  bool restore, std::function<void(caf::expected<bool>)> done) {
     auto& slot = self->state.chats[chat_id];
@@ -318,27 +342,7 @@ registry_impl::behavior_type registry_behavior(registry_impl::stateful_pointer<r
             done(e);
           });
     };
-    if (!slot.session) {
-      move();
-      return;
-    }
-    auto s = slot.session;
-    self->request(s, caf::infinite, migrate_atom::value)
-      .then(
-        [=](bool) {
-          auto& slot = self->state.chats[chat_id];
-          if (slot.session == s) {
-            self->demonitor(s.address());
-            slot.session = nullptr;
-          }
-          move();
-        },
-        [=](caf::error&) { // it ended anyway (a crash): its journal moves with it
-          auto& slot = self->state.chats[chat_id];
-          if (slot.session == s)
-            slot.session = nullptr;
-          move();
-        });
+    stop_session(chat_id, false, move);
   };
   // Runs `here()` when this node owns the chat (claiming it when no live
   // node does), else `there(dir)` with its owner's directory; `fail` when
@@ -635,22 +639,7 @@ registry_impl::behavior_type registry_behavior(registry_impl::stateful_pointer<r
             log->info("chat {} stopped by an operator", chat_id);
           rp->deliver(true);
         };
-        if (!slot.session) {
-          stopped();
-          return;
-        }
-        auto s = slot.session;
-        self->request(s, caf::infinite, stop_atom::value)
-          .then(
-            [=](bool) {
-              auto& slot = self->state.chats[chat_id];
-              if (slot.session == s) {
-                self->demonitor(s.address());
-                slot.session = nullptr;
-              }
-              stopped();
-            },
-            [=](caf::error&) { stopped(); });
+        stop_session(chat_id, true, stopped);
       };
       if (slot_of(chat_id).local) {
         here();

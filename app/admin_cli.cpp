@@ -195,6 +195,7 @@ int admin_command(const std::vector<std::string>& args) {
         return;
       }
       std::vector<std::vector<std::string>> rows;
+      rows.reserve(nodes.size());
       for (auto& n : nodes)
         rows.push_back({n.id, n.state, fmt::format("{:.1f}s", n.heartbeat_age_ms / 1000.0),
                         std::to_string(n.actors), n.http_address, n.cluster_address,
@@ -213,6 +214,7 @@ int admin_command(const std::vector<std::string>& args) {
                       return;
                     }
                     std::vector<std::vector<std::string>> rows;
+                    rows.reserve(actors.size());
                     for (auto& x : actors)
                       rows.push_back({x.id, x.kind, x.owner.empty() ? "-" : x.owner, x.state,
                                       std::to_string(x.turn), std::to_string(x.mailbox),

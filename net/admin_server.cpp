@@ -225,7 +225,7 @@ private:
     std::string caller = auth.getCaller();
     if (caller.empty())
       caller = "(unnamed)";
-    if (!token_.empty() && !same_token(std::string(auth.getToken()), token_)) {
+    if (!token_.empty() && !same_token(auth.getToken().cStr(), token_)) {
       if (log_)
         log_->warn("admin: refused a call from {}: wrong token", caller);
       fail("unauthorized", "the admin token is missing or wrong");

@@ -347,7 +347,10 @@ protected:
 };
 
 TEST_F(AdminTest, ListsTheClusterAndInspectsAChatMidTurn) {
-  model_.enqueue(slow_reply());
+  // An answer that streams far longer than the test takes (cancelled at its end).
+  auto endless = fake_reply::text_reply(std::string(4000, 'a'));
+  endless.interval = 50ms;
+  model_.enqueue(endless);
   auto id = chat_on("node-b");
   auto ws = test::subscribe(to("node-a"), id);
   test::post_message(to("node-a"), id, "hello", "m-1");
@@ -386,6 +389,8 @@ TEST_F(AdminTest, ListsTheClusterAndInspectsAChatMidTurn) {
   auto text = admin("node-a", {"inspect", id});
   EXPECT_EQ(text.code, 0);
   EXPECT_NE(text.output.find("journal (turn in progress)"), std::string::npos) << text.output;
+  ws->send_text(json{{"type", "cancel"}, {"chat_id", id}}.dump());
+  EXPECT_EQ(next(*ws, "turn_end").value("outcome", ""), "cancelled");
 }
 
 TEST_F(AdminTest, MigratesAChatWhileABrowserWatchesThenDrainsANode) {
