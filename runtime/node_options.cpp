@@ -359,6 +359,7 @@ std::string help_text() {
     fmt::format("boocode {} - a durable actor runtime for AI coding agents\n\n"
                 "Usage:\n"
                 "  boocode serve [flags]   start a node\n"
+                "  boocode admin ...       inspect and steer a cluster (boocode admin --help)\n"
                 "  boocode --version       print the version\n"
                 "  boocode --help          print this help\n\n"
                 "Flags of serve (flags > BOOCODE_* environment > config file > defaults):\n"

@@ -68,6 +68,27 @@ TEST(NodeOptionsTest, HelpAndVersion) {
     EXPECT_NE(help.find(flag), std::string::npos) << flag;
 }
 
+TEST(NodeOptionsTest, ClusterAndAdminOptions) {
+  auto c =
+    parse_ok({"serve", "--cluster-listen", "10.0.0.2:4300", "--cluster", "blue", "--node-timeout",
+              "5s", "--admin-listen", "0.0.0.0:9000", "--admin-token", "0123456789abcdef"})
+      .config;
+  EXPECT_EQ(c.cluster_host, "10.0.0.2");
+  EXPECT_EQ(c.cluster_port, 4300);
+  EXPECT_EQ(c.cluster, "blue");
+  EXPECT_EQ(c.node_timeout, std::chrono::seconds(5));
+  EXPECT_EQ(c.admin_host, "0.0.0.0");
+  EXPECT_EQ(c.admin_port, 9000);
+  EXPECT_EQ(c.admin_token, "0123456789abcdef");
+  auto d = parse_ok({"serve"}).config;
+  EXPECT_EQ(d.cluster_port, 4242);
+  EXPECT_EQ(d.admin_port, 8081);
+  EXPECT_EQ(d.node_timeout, std::chrono::seconds(3));
+  EXPECT_TRUE(is_loopback("127.0.0.1"));
+  EXPECT_TRUE(is_loopback("::1"));
+  EXPECT_FALSE(is_loopback("0.0.0.0"));
+}
+
 TEST(NodeOptionsTest, BadInputGivesOneLineErrors) {
   std::vector<std::pair<std::vector<std::string>, std::string>> cases = {
     {{}, "missing command"},
@@ -82,6 +103,10 @@ TEST(NodeOptionsTest, BadInputGivesOneLineErrors) {
     {{"serve", "--database-url", "mysql"}, "expected postgresql://"},
     {{"serve", "--heartbeat-interval", "fast"}, "expected a duration"},
     {{"serve", "stray"}, "unexpected argument 'stray'"},
+    {{"serve", "--node-timeout", "1s"}, "more than twice --heartbeat-interval"},
+    {{"serve", "--cluster-listen", "nowhere"}, "expected HOST:PORT"},
+    {{"serve", "--admin-listen", "0.0.0.0:8081"}, "set --admin-token"},
+    {{"serve", "--admin-token", "short"}, "at least 16 characters"},
   };
   for (auto& [args, expected] : cases) {
     auto msg = parse_err(args);
