@@ -12,10 +12,10 @@ namespace boocode::storage {
 /// A row of the nodes table.
 struct node_record {
   std::string id;
-  std::string http_address;
-  std::string version;
+  std::string http_address = {};
+  std::string version = {};
   int pid = 0;
-  std::string state; // up, draining, stopped, dead
+  std::string state = {}; // up, draining, stopped, dead
   /// Seconds since the last heartbeat, by the database's clock.
   double heartbeat_age_s = 0;
   std::string cluster = "default";
