@@ -21,10 +21,7 @@ constexpr auto ask_timeout = std::chrono::seconds(3);
 constexpr auto change_timeout = std::chrono::minutes(10);
 
 admin::error from_caf(caf::actor_system& sys, const caf::error& e) {
-  auto& ctx = e.context();
-  std::string text = ctx.size() == 1 && ctx.match_element<std::string>(0)
-                       ? ctx.get_as<std::string>(0)
-                       : sys.render(e);
+  auto text = error_text(sys, e);
   if (is_error(e, errc::not_found))
     return {"not_found", text};
   if (is_error(e, errc::invalid_argument))

@@ -108,14 +108,6 @@ std::string stopped_text(const std::string& chat_id) {
   return "chat " + chat_id + " was stopped by an operator; it runs again after a restart";
 }
 
-/// The context of an error as text (the message it carries), else its name.
-std::string error_text(caf::actor_system& sys, const caf::error& e) {
-  auto& ctx = e.context();
-  if (ctx.size() == 1 && ctx.match_element<std::string>(0))
-    return ctx.get_as<std::string>(0);
-  return sys.render(e);
-}
-
 registry_impl::behavior_type registry_behavior(registry_impl::stateful_pointer<registry_state> self,
                                                std::shared_ptr<const session_deps> deps,
                                                cluster_store_actor store) {

@@ -24,6 +24,13 @@ std::string to_string(errc x) {
   return "errc(" + std::to_string(static_cast<int>(x)) + ")";
 }
 
+std::string error_text(caf::actor_system& sys, const caf::error& e) {
+  const auto& ctx = e.context();
+  if (ctx.size() == 1 && ctx.match_element<std::string>(0))
+    return ctx.get_as<std::string>(0);
+  return sys.render(e);
+}
+
 bool is_error(const caf::error& e, errc code) {
   return e.category() == caf::atom("boocode") && e.code() == static_cast<uint8_t>(code);
 }

@@ -3,6 +3,7 @@
 #include <cstdint>
 #include <string>
 
+#include <caf/actor_system.hpp>
 #include <caf/error.hpp>
 #include <caf/message.hpp>
 
@@ -33,6 +34,10 @@ std::string to_string(errc x);
 
 /// Whether `e` is the boocode error `code`.
 bool is_error(const caf::error& e, errc code);
+
+/// The message an error carries (its one text context), else how `sys`
+/// renders it: for logs and for people.
+std::string error_text(caf::actor_system& sys, const caf::error& e);
 
 } // namespace boocode
 
