@@ -109,21 +109,22 @@ std::map<std::string, actor_live> admin_service_impl::live_of(const std::string&
       for (auto& a : *live)
         out[a.id] = a;
     else
-      out[""] = actor_live{"", "unknown", 0}; // marks "the owner did not answer"
+      out[""] = actor_live{"", protocol::actor_state::unknown, 0}; // the owner did not answer
   }
   return out;
 }
 
-std::string admin_service_impl::state_of(const admin::actor_info& row, const actor_live* live,
-                                         bool owner_answered) {
+protocol::actor_state admin_service_impl::state_of(const admin::actor_info& row,
+                                                   const actor_live* live, bool owner_answered) {
+  using protocol::actor_state;
   if (row.owner.empty())
-    return "unowned";
+    return actor_state::unowned;
   if (!owner_answered)
-    return "unknown";
+    return actor_state::unknown;
   if (live == nullptr)
-    return "unloaded";
-  if (live->state == "loaded")
-    return row.state == "running" ? "running" : "idle";
+    return actor_state::unloaded;
+  if (live->state == actor_state::idle) // loaded: the database knows whether a turn runs
+    return row.state == actor_state::running ? actor_state::running : actor_state::idle;
   return live->state; // restarting, failed, stopped
 }
 
@@ -152,7 +153,7 @@ admin_service_impl::actors(const admin::actor_filter& f) {
     }
     a.restarts = l != nullptr ? l->restarts : 0;
     a.state = state_of(a, l, answered);
-    if (f.state.empty() || f.state == a.state)
+    if (f.state.empty() || f.state == protocol::to_string(a.state))
       out.push_back(std::move(a));
   }
   return out;
@@ -178,9 +179,9 @@ admin::result<admin::actor_detail> admin_service_impl::inspect(const std::string
     if (auto* dh = std::get_if<node_directory_actor>(&dir)) {
       caf::scoped_actor self{sys_};
       self->request(*dh, ask_timeout, inspect_atom::value, id)
-        .receive(
-          [&](const std::string&, const std::vector<std::string>& subs) { d->subscribers = subs; },
-          [](const caf::error&) {});
+        .receive([&](protocol::actor_state,
+                     const std::vector<std::string>& subs) { d->subscribers = subs; },
+                 [](const caf::error&) {});
     }
   }
   d->info.restarts = l != nullptr ? l->restarts : 0;

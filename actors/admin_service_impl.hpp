@@ -44,8 +44,8 @@ private:
   /// What node `owner` knows live of its actors (empty map when it cannot say).
   std::map<std::string, actor_live> live_of(const std::string& owner);
   /// The state an operator sees, from the database row and the live entry.
-  static std::string state_of(const admin::actor_info& row, const actor_live* live,
-                              bool owner_answered);
+  static protocol::actor_state state_of(const admin::actor_info& row, const actor_live* live,
+                                        bool owner_answered);
   admin::result<bool> known_actor(const std::string& id);
 
   caf::actor_system& sys_;

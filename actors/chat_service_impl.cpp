@@ -2,7 +2,6 @@
 
 #include <caf/all.hpp>
 #include <fmt/format.h>
-#include <nlohmann/json.hpp>
 
 #include "actors/ws_client.hpp"
 #include "runtime/node_identity.hpp"
@@ -78,11 +77,11 @@ chat::result<std::vector<chat::chat_record>> chat_service_impl::list_chats() {
 chat::result<chat::chat_view> chat_service_impl::get_chat(const std::string& id) {
   // The status first: "idle" then means the messages read after it hold
   // everything the last turn wrote.
-  std::string status = "idle";
+  auto status = protocol::chat_status::idle;
   {
     caf::scoped_actor self{sys_};
     self->request(registry_, std::chrono::seconds(2), status_atom::value, id)
-      .receive([&](const std::string& s) { status = s; }, [](caf::error&) {});
+      .receive([&](protocol::chat_status s) { status = s; }, [](caf::error&) {});
   }
   return with_repo<chat::chat_view>(
     [&](storage::chat_repository&) -> chat::result<chat::chat_view> {
@@ -108,7 +107,7 @@ chat::result<chat::chat_record> chat_service_impl::archive_chat(const std::strin
 chat::result<chat::posted_message> chat_service_impl::post_message(const std::string& chat_id,
                                                                    const std::string& text,
                                                                    const std::string& client_id) {
-  chat::message_record stored;
+  chat::inbox_entry stored;
   auto posted = with_repo<chat::posted_message>(
     [&](storage::chat_repository& repo) -> chat::result<chat::posted_message> {
       auto c = repo.find_chat(chat_id);
@@ -117,16 +116,12 @@ chat::result<chat::posted_message> chat_service_impl::post_message(const std::st
       if (c->archived)
         return chat::service_error{409, "archived", "chat " + chat_id + " is archived"};
       auto p = sessions_->post(chat_id, text, client_id);
-      stored = p.entry.as_message(chat_id);
+      stored = p.entry;
       return chat::posted_message{p.entry.id, p.duplicate};
     });
   auto* p = std::get_if<chat::posted_message>(&posted);
-  if (p != nullptr && !p->duplicate) { // in the inbox: acknowledge
-    nlohmann::json ack{{"client_id", client_id}, {"message_id", p->message_id}};
-    nlohmann::json message{{"message", to_json(stored)}};
-    caf::anon_send(registry_, deliver_atom::value, chat_id, ack.dump(),
-                   message.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace));
-  }
+  if (p != nullptr && !p->duplicate) // in the inbox: acknowledge
+    caf::anon_send(registry_, deliver_atom::value, chat_id, stored);
   return posted;
 }
 
@@ -155,7 +150,7 @@ chat::result<chat::chat_record> chat_service_impl::fork(const std::string& chat_
         return not_found(chat_id);
       bool finished = false;
       for (auto& t : repo.timeline(chat_id))
-        finished = finished || (t.turn == turn && t.outcome != "running");
+        finished = finished || (t.turn == turn && t.outcome.has_value());
       if (!finished)
         return chat::service_error{
           400, "invalid_argument",

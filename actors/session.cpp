@@ -3,27 +3,20 @@
 #include <deque>
 
 #include <caf/all.hpp>
-#include <nlohmann/json.hpp>
 
 #include "actors/cluster_store.hpp"
 #include "actors/turn_worker.hpp"
 #include "runtime/chat/live_view.hpp"
 #include "runtime/errors.hpp"
 #include "runtime/poll.hpp"
+#include "runtime/protocol/frames.hpp"
+#include "runtime/protocol/records.hpp"
 #include "storage/storage_error.hpp"
 
 namespace boocode {
 
-std::string frame_sequencer::next(std::string_view type, std::string_view payload) {
-  ++seq;
-  std::string out = R"({"type":)" + nlohmann::json(std::string(type)).dump() + R"(,"chat_id":)" +
-                    nlohmann::json(chat_id).dump() + ",\"seq\":" + std::to_string(seq);
-  // payload is "{...}": splice its members in after ours.
-  auto body = payload.size() >= 2 ? payload.substr(1) : std::string_view{"}"};
-  if (body != "}")
-    out += ',';
-  out += body;
-  return out;
+std::string frame_sequencer::next(const chat::agent_event& e) {
+  return protocol::chat_frame(chat_id, ++seq, e);
 }
 
 void frame_log::add(int64_t seq, std::string frame) {
@@ -65,7 +58,7 @@ struct session_state {
   storage::fence fence;
   bool loaded = false;
   std::vector<pending_subscribe> early_subscribers; // before the load finished
-  std::vector<std::pair<std::string, std::string>> early_deliveries;
+  std::vector<chat::inbox_entry> early_deliveries;
   bool early_cancel = false;
   std::shared_ptr<cancel_token> ended = std::make_shared<cancel_token>(); // raised when it stops
   std::shared_ptr<cancel_token> running; // set while a turn worker runs
@@ -133,19 +126,15 @@ void spawn_loader(caf::actor_system& sys, const std::shared_ptr<const session_de
         self->send_exit(session,
                         caf::make_error(errc::refused, "chat " + chat_id + ": " + refusal));
       } else {
-        auto usage = img->state.contains("usage")
-                       ? model::to_json(model::usage_from_json(img->state["usage"]))
-                       : model::to_json(model::token_usage{});
-        auto messages = nlohmann::json::array();
-        for (auto& m : img->conversation())
-          messages.push_back(chat::to_json(m));
-        nlohmann::json view{
-          {"messages", std::move(messages)},
-          {"turn", img->in_progress ? nlohmann::json(img->in_progress->turn) : nlohmann::json()},
-          {"usage", std::move(usage)}};
-        self->send(session, loaded_atom::value, fence.epoch, img->chat.last_seq,
-                   view.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace),
-                   img->has_work() && !img->chat.archived);
+        loaded_session l;
+        l.epoch = fence.epoch;
+        l.last_seq = img->chat.last_seq;
+        l.messages = img->conversation();
+        if (img->in_progress)
+          l.turn = img->in_progress->turn;
+        l.usage = img->usage();
+        l.has_work = img->has_work() && !img->chat.archived;
+        self->send(session, loaded_atom::value, std::move(l));
       }
     } catch (const storage::not_owner& e) {
       self->send_exit(session, caf::make_error(errc::not_owner, e.what()));
@@ -173,14 +162,15 @@ session_actor::behavior_type session_behavior(session_actor::stateful_pointer<se
   });
   spawn_loader(self->system(), deps, self->state.repo, chat_id,
                caf::actor_cast<session_actor>(self), self->state.ended);
-  auto status = [self]() -> std::string {
-    return self->state.running && !self->state.turn_over ? "running" : "idle";
+  auto status = [self] {
+    return self->state.running && !self->state.turn_over ? protocol::session_status::running
+                                                         : protocol::session_status::idle;
   };
-  auto broadcast = [self](std::string_view type, std::string_view payload) {
+  auto broadcast = [self](const chat::agent_event& e) {
     auto& st = self->state;
-    auto frame = st.frames.next(type, payload);
-    st.view.apply(type, payload);
-    if (type == "turn_end")
+    auto frame = st.frames.next(e);
+    st.view.apply(e);
+    if (std::holds_alternative<chat::turn_ended>(e))
       st.turn_over = true;
     for (auto& s : st.subscribers)
       self->send(s, frame_atom::value, frame);
@@ -194,21 +184,16 @@ session_actor::behavior_type session_behavior(session_actor::stateful_pointer<se
     spawn_turn_worker(self->system(), deps, st.repo, st.fence, st.running,
                       caf::actor_cast<session_actor>(self));
   };
-  auto deliver = [self, broadcast, start_turn](const std::string& ack, const std::string& message) {
+  auto deliver = [self, broadcast, start_turn](chat::inbox_entry entry) {
     // The message may already be shown (the load read it) or already be
     // taken by the running turn (its turn_start came first).
     // Either way a turn already has it: no other turn is needed for it.
-    auto m = nlohmann::json::parse(message, nullptr, false);
-    int64_t id = m.is_object() ? m["message"].value("id", int64_t{0}) : 0;
-    bool known = self->state.view.has_message(id);
-    auto taken = self->state.view.taken_by(id);
-    if (taken) {
-      m["message"]["turn"] = *taken;
-      broadcast("message", m.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace));
-    } else if (!known) {
-      broadcast("message", message);
-    }
-    broadcast("ack", ack);
+    bool known = self->state.view.has_message(entry.id);
+    auto taken = self->state.view.taken_by(entry.id);
+    entry.taken_turn = taken;
+    if (taken || !known)
+      broadcast(chat::message_stored{entry.as_message(self->state.frames.chat_id)});
+    broadcast(chat::message_acked{entry.client_id, entry.id});
     if (known || taken)
       return;
     if (self->state.migrating) // the inbox keeps it for the next owner
@@ -248,48 +233,37 @@ session_actor::behavior_type session_behavior(session_actor::stateful_pointer<se
     std::optional<std::vector<std::string>> missed;
     if (p.epoch == st.fence.epoch)
       missed = st.log.after(p.after_seq, st.frames.seq);
-    nlohmann::json head{{"type", "snapshot"},
-                        {"chat_id", st.frames.chat_id},
-                        {"epoch", st.fence.epoch},
-                        {"status", status()},
-                        {"resumed", missed.has_value()}};
+    protocol::snapshot_head head{st.frames.chat_id, st.frames.seq, st.fence.epoch, status()};
     if (missed) {
-      head["seq"] = p.after_seq;
-      self->send(p.client, frame_atom::value, head.dump());
+      head.seq = p.after_seq;
+      self->send(p.client, frame_atom::value, protocol::resumed_snapshot_frame(head));
       for (auto& f : *missed)
         self->send(p.client, frame_atom::value, f);
       return;
     }
-    head["seq"] = st.frames.seq;
-    auto text = head.dump();
-    text.pop_back(); // splice the view's members in
-    text += ',' + st.view.members() + '}';
-    self->send(p.client, frame_atom::value, std::move(text));
+    self->send(p.client, frame_atom::value, protocol::snapshot_frame(head, st.view));
   };
   return {
-    [=](loaded_atom, int64_t epoch, int64_t last_seq, const std::string& view_json, bool has_work) {
+    [=](loaded_atom, loaded_session& l) {
       auto& st = self->state;
-      st.fence = storage::fence{st.frames.chat_id, epoch, deps->node_id};
-      st.frames.seq = last_seq;
-      auto v = nlohmann::json::parse(view_json);
-      st.view.reset(v["messages"],
-                    v["turn"].is_number() ? std::optional<int>(v["turn"].get<int>()) : std::nullopt,
-                    model::usage_from_json(v["usage"]));
+      st.fence = storage::fence{st.frames.chat_id, l.epoch, deps->node_id};
+      st.frames.seq = l.last_seq;
+      st.view.reset(std::move(l.messages), l.turn, l.usage);
       st.loaded = true;
-      if (has_work && !st.migrating)
+      if (l.has_work && !st.migrating)
         start_turn();
       if (st.early_cancel && st.running)
         st.running->cancel();
       for (auto& p : std::exchange(st.early_subscribers, {}))
         subscribe(p);
-      for (auto& [ack, message] : std::exchange(st.early_deliveries, {}))
-        deliver(ack, message);
+      for (auto& entry : std::exchange(st.early_deliveries, {}))
+        deliver(std::move(entry));
     },
-    [=](deliver_atom, const std::string& ack, const std::string& message) {
+    [=](deliver_atom, chat::inbox_entry& entry) {
       if (!self->state.loaded)
-        self->state.early_deliveries.emplace_back(ack, message);
+        self->state.early_deliveries.push_back(std::move(entry));
       else
-        deliver(ack, message);
+        deliver(std::move(entry));
     },
     [=](subscribe_atom, ws_client_actor client, int64_t after_seq, int64_t epoch) {
       pending_subscribe p{std::move(client), after_seq, epoch};
@@ -308,25 +282,22 @@ session_actor::behavior_type session_behavior(session_actor::stateful_pointer<se
       else if (self->state.running)
         self->state.running->cancel();
     },
-    [=](frame_atom, const std::string& type, const std::string& payload) {
-      broadcast(type, payload);
-    },
-    [=](frame_atom, const std::vector<std::string>& flat) {
-      for (size_t i = 0; i + 1 < flat.size(); i += 2)
-        broadcast(flat[i], flat[i + 1]);
+    [=](events_atom, const chat::event_batch& batch) {
+      for (auto& e : batch)
+        broadcast(e);
     },
     [=](seq_atom) -> int64_t { return self->state.frames.seq; },
-    [=](turn_done_atom, const std::string& how) {
+    [=](turn_done_atom, turn_done how) {
       auto& st = self->state;
       st.running.reset();
-      if (how == "fenced") { // another owner took the chat: stop writing it
+      if (how == turn_done::fenced) { // another owner took the chat: stop writing it
         if (deps->log)
           deps->log->warn("chat {}: another node took it over; its session here stops",
                           st.frames.chat_id);
         self->quit(caf::make_error(errc::fenced, st.frames.chat_id));
         return;
       }
-      if (how == "failed") { // the supervisor restarts us from the journal
+      if (how == turn_done::failed) { // the supervisor restarts us from the journal
         self->quit(caf::make_error(errc::storage_failure, "the turn failed"));
         return;
       }
@@ -334,17 +305,19 @@ session_actor::behavior_type session_behavior(session_actor::stateful_pointer<se
         stop_for_migration();
         return;
       }
-      if ((st.pending || how == "more") && how != "interrupted")
+      if ((st.pending || how == turn_done::more) && how != turn_done::interrupted)
         start_turn();
     },
-    [=](status_atom) -> std::string { return status(); },
+    [=](status_atom) { return status(); },
     [=](migrate_atom) { return stop_at_boundary(false); },
     [=](stop_atom) { return stop_at_boundary(true); },
     [=](inspect_atom) {
       std::vector<std::string> subs;
       for (auto& s : self->state.subscribers)
         subs.push_back(caf::to_string(s.address()));
-      return caf::make_result(status(), std::move(subs));
+      auto state = status() == protocol::session_status::running ? protocol::actor_state::running
+                                                                 : protocol::actor_state::idle;
+      return caf::make_result(state, std::move(subs));
     },
   };
 }

@@ -23,9 +23,8 @@ struct frame_sequencer {
   std::string chat_id;
   int64_t seq = 0;
 
-  /// The complete frame for `type` and `payload` (a JSON object's text),
-  /// with chat_id and the next seq spliced in.
-  std::string next(std::string_view type, std::string_view payload);
+  /// The complete frame of `e`, with chat_id and the next seq.
+  std::string next(const chat::agent_event& e);
 };
 
 /// The latest frames of a chat, for a client that reconnects and continues

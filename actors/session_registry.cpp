@@ -5,10 +5,10 @@
 #include <set>
 
 #include <caf/all.hpp>
-#include <nlohmann/json.hpp>
 
 #include "actors/peers.hpp"
 #include "actors/session.hpp"
+#include "runtime/protocol/frames.hpp"
 
 namespace boocode {
 
@@ -92,20 +92,27 @@ bool is_crash(const caf::error& reason) {
          !is_error(reason, errc::refused);
 }
 
-std::string failed_frame(const std::string& chat_id, size_t crashes, const std::string& error) {
-  return nlohmann::json{
-    {"type", "session_failed"}, {"chat_id", chat_id}, {"crashes", crashes}, {"error", error}}
-    .dump();
+/// Why a chat an operator stopped does not run.
+std::string stopped_text(const std::string& chat_id) {
+  return "chat " + chat_id + " was stopped by an operator; it runs again after a restart";
+}
+
+/// Why the chat's session does not run, for its subscribers: it failed
+/// (crashed too often), an operator stopped it, or no node can serve it.
+std::string failed_frame(const std::string& chat_id, const chat_slot& slot) {
+  using protocol::session_failure;
+  if (slot.policy.failed)
+    return protocol::session_failed_frame(chat_id, session_failure::failed,
+                                          slot.policy.crashes.size(), slot.last_error);
+  if (slot.held)
+    return protocol::session_failed_frame(chat_id, session_failure::stopped, 0,
+                                          stopped_text(chat_id));
+  return protocol::session_failed_frame(chat_id, session_failure::unavailable, 0, slot.refused);
 }
 
 /// errc::not_owner: another node serves the chat.
 caf::error served_by(const std::string& chat_id, const std::string& node) {
   return caf::make_error(errc::not_owner, "chat " + chat_id + " is served by node " + node);
-}
-
-/// Why a chat an operator stopped does not run.
-std::string stopped_text(const std::string& chat_id) {
-  return "chat " + chat_id + " was stopped by an operator; it runs again after a restart";
 }
 
 registry_impl::behavior_type registry_behavior(registry_impl::stateful_pointer<registry_state> self,
@@ -169,8 +176,9 @@ registry_impl::behavior_type registry_behavior(registry_impl::stateful_pointer<r
     else
       self->request(s, caf::infinite, migrate_atom::value).then(done, ended);
   };
-  auto tell = [self](const std::string& chat_id, chat_slot& slot, const std::string& error) {
-    auto frame = failed_frame(chat_id, slot.policy.crashes.size(), error);
+  // Tells the chat's subscribers why its session does not run.
+  auto tell = [self](const std::string& chat_id, chat_slot& slot) {
+    auto frame = failed_frame(chat_id, slot);
     for (auto& [c, from] : slot.subscribers)
       self->send(c, frame_atom::value, frame);
   };
@@ -192,7 +200,7 @@ registry_impl::behavior_type registry_behavior(registry_impl::stateful_pointer<r
     if (is_error(err, errc::refused) || is_error(err, errc::unavailable)) {
       if (slot.refused != text) {
         slot.refused = text;
-        tell(chat_id, slot, text);
+        tell(chat_id, slot);
         if (log)
           log->warn("chat {} cannot be served: {}", chat_id, text);
       }
@@ -374,7 +382,7 @@ registry_impl::behavior_type registry_behavior(registry_impl::stateful_pointer<r
           if (log)
             log->error("session of chat {} failed {} times in {} s; marked failed: {}", chat_id,
                        slot.policy.crashes.size(), slot.policy.window.count(), slot.last_error);
-          tell(chat_id, slot, slot.last_error);
+          tell(chat_id, slot);
           return;
         }
         if (log)
@@ -401,10 +409,9 @@ registry_impl::behavior_type registry_behavior(registry_impl::stateful_pointer<r
     }
   });
   return {
-    [=](deliver_atom, const std::string& chat_id, const std::string& ack,
-        const std::string& message) {
-      with_session(chat_id, [self, ack, message](const session_actor& s) {
-        self->send(s, deliver_atom::value, ack, message);
+    [=](deliver_atom, const std::string& chat_id, const chat::inbox_entry& entry) {
+      with_session(chat_id, [self, entry](const session_actor& s) {
+        self->send(s, deliver_atom::value, entry);
       });
     },
     [=](subscribe_atom, const std::string& chat_id, ws_client_actor client, int64_t after_seq,
@@ -421,12 +428,11 @@ registry_impl::behavior_type registry_behavior(registry_impl::stateful_pointer<r
       if (s) {
         self->send(s, subscribe_atom::value, client, after_seq, epoch);
         it->second = resume_from{};
-      } else if (slot.policy.failed) {
-        self->send(client, frame_atom::value,
-                   failed_frame(chat_id, slot.policy.crashes.size(), slot.last_error));
+      } else if (slot.policy.failed || slot.held) {
+        self->send(client, frame_atom::value, failed_frame(chat_id, slot));
       } else if (!slot.local) {
         if (!slot.refused.empty())
-          self->send(client, frame_atom::value, failed_frame(chat_id, 0, slot.refused));
+          self->send(client, frame_atom::value, failed_frame(chat_id, slot));
         resolve(chat_id);
       }
     },
@@ -496,22 +502,36 @@ registry_impl::behavior_type registry_behavior(registry_impl::stateful_pointer<r
       if (slot.needs_route())
         resolve(chat_id);
     },
-    [=](status_atom, const std::string& chat_id) -> caf::result<std::string> {
+    [=](status_atom, const std::string& chat_id) -> caf::result<protocol::chat_status> {
+      using protocol::chat_status;
       auto i = self->state.chats.find(chat_id);
       if (i == self->state.chats.end())
-        return std::string("idle");
+        return chat_status::idle;
       auto& slot = i->second;
       if (slot.policy.failed)
-        return std::string("failed");
+        return chat_status::failed;
       if (slot.restarting)
-        return std::string("restarting");
+        return chat_status::restarting;
       if (slot.held)
-        return std::string("stopped");
+        return chat_status::stopped;
+      auto ask = [self](const session_actor& s) -> caf::result<chat_status> {
+        auto rp = self->make_response_promise<chat_status>();
+        self->request(s, std::chrono::seconds(2), status_atom::value)
+          .then(
+            [rp](protocol::session_status x) mutable {
+              rp.deliver(x == protocol::session_status::running ? chat_status::running
+                                                                : chat_status::idle);
+            },
+            [rp](caf::error& e) mutable { rp.deliver(std::move(e)); });
+        return rp;
+      };
       if (slot.session)
-        return self->delegate(slot.session, status_atom::value);
+        return ask(slot.session);
       if (slot.remote)
-        return self->delegate(slot.remote, status_atom::value);
-      return std::string("idle");
+        return ask(slot.remote);
+      if (!slot.refused.empty())
+        return chat_status::unavailable;
+      return chat_status::idle;
     },
     [=](resolve_atom, const std::string& chat_id) -> caf::result<session_actor> {
       auto& slot = slot_of(chat_id);
@@ -626,7 +646,7 @@ registry_impl::behavior_type registry_behavior(registry_impl::stateful_pointer<r
         }
         slot.held = true;
         auto stopped = [=] {
-          tell(chat_id, self->state.chats[chat_id], stopped_text(chat_id));
+          tell(chat_id, self->state.chats[chat_id]);
           if (log)
             log->info("chat {} stopped by an operator", chat_id);
           rp->deliver(true);
@@ -653,25 +673,27 @@ registry_impl::behavior_type registry_behavior(registry_impl::stateful_pointer<r
         if (!slot.local)
           continue;
         auto restarts = static_cast<uint32_t>(slot.policy.crashes.size());
+        using protocol::actor_state;
         if (slot.held)
-          out.push_back({id, "stopped", restarts});
+          out.push_back({id, actor_state::stopped, restarts});
         else if (slot.policy.failed)
-          out.push_back({id, "failed", restarts});
+          out.push_back({id, actor_state::failed, restarts});
         else if (slot.restarting)
-          out.push_back({id, "restarting", restarts});
+          out.push_back({id, actor_state::restarting, restarts});
         else if (slot.session)
-          out.push_back({id, "loaded", restarts});
+          out.push_back({id, actor_state::idle, restarts}); // loaded
       }
       return out;
     },
-    [=](inspect_atom a,
-        const std::string& chat_id) -> caf::result<std::string, std::vector<std::string>> {
+    [=](inspect_atom a, const std::string& chat_id)
+      -> caf::result<protocol::actor_state, std::vector<std::string>> {
       auto i = self->state.chats.find(chat_id);
       if (i == self->state.chats.end() || !i->second.local)
         return caf::make_error(errc::not_owner, "chat " + chat_id + " does not run here");
       if (i->second.session)
         return self->delegate(i->second.session, a);
-      return {std::string(i->second.held ? "stopped" : "unloaded"), std::vector<std::string>{}};
+      return {i->second.held ? protocol::actor_state::stopped : protocol::actor_state::unloaded,
+              std::vector<std::string>{}};
     },
     [=](reset_atom) {
       // The cluster declared this node dead: its chats are others' now.

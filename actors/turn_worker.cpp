@@ -4,6 +4,7 @@
 #include <nlohmann/json.hpp>
 
 #include "runtime/chat/agent_loop.hpp"
+#include "runtime/protocol/records.hpp"
 #include "runtime/tools/run_command.hpp"
 #include "runtime/tools/tool_registry.hpp"
 #include "storage/storage_error.hpp"
@@ -47,8 +48,8 @@ public:
     repo_.with([&](storage::session_repository& r) { r.journal(fence_, turn_, step, kind, data); });
   }
 
-  void send_frames(std::vector<std::string> flat) override {
-    caf::anon_send(session_, frame_atom::value, std::move(flat));
+  void publish(chat::event_batch batch) override {
+    caf::anon_send(session_, events_atom::value, std::move(batch));
   }
 
   /// The checkpoint: the turn's messages, summary, inbox, and the session's
@@ -59,7 +60,7 @@ public:
     storage::checkpoint_request req;
     req.turn = turn_;
     req.last_seq = session_seq();
-    req.state = {{"turn", turn_}, {"last_seq", req.last_seq}, {"usage", model::to_json(totals)}};
+    req.state = {{"turn", turn_}, {"last_seq", req.last_seq}, {"usage", protocol::to_json(totals)}};
     req.outcome = sum.outcome;
     req.error = sum.error;
     req.usage = sum.usage;
@@ -93,16 +94,16 @@ private:
   int waiting_ = 0;
 };
 
-/// The whole turn; blocking. Returns how it ended (see spawn_turn_worker).
-std::string run_worker(caf::actor_system& sys, const std::shared_ptr<const session_deps>& deps,
-                       shared_repository& repo, const storage::fence& fence,
-                       const std::shared_ptr<cancel_token>& cancel, const session_actor& session) {
+/// The whole turn; blocking. Returns how it ended.
+turn_done run_worker(caf::actor_system& sys, const std::shared_ptr<const session_deps>& deps,
+                     shared_repository& repo, const storage::fence& fence,
+                     const std::shared_ptr<cancel_token>& cancel, const session_actor& session) {
   const auto& chat_id = fence.actor_id;
   int turn = 0;
   try {
     auto img = repo.with([&](storage::session_repository& r) { return r.load(chat_id); });
     if (!img || img->chat.archived || !img->has_work())
-      return "idle";
+      return turn_done::idle;
     auto history = img->history;
     chat::turn_settings settings;
     const chat::turn_journal* resume = nullptr;
@@ -117,7 +118,7 @@ std::string run_worker(caf::actor_system& sys, const std::shared_ptr<const sessi
       auto taken =
         repo.with([&](storage::session_repository& r) { return r.begin_turn(fence, turn); });
       if (taken.empty())
-        return "idle";
+        return turn_done::idle;
       for (auto& e : taken) {
         e.taken_turn = turn;
         history.push_back(e.as_message(chat_id));
@@ -128,38 +129,35 @@ std::string run_worker(caf::actor_system& sys, const std::shared_ptr<const sessi
     ctx.workspace = img->chat.workspace;
     ctx.limits = deps->limits;
     ctx.cancel = cancel;
-    auto usage_before = img->state.contains("usage") ? model::usage_from_json(img->state["usage"])
-                                                     : model::token_usage{};
-    worker_io io{sys, *deps, repo, fence, turn, ctx, session, cancel.get(), usage_before};
+    worker_io io{sys, *deps, repo, fence, turn, ctx, session, cancel.get(), img->usage()};
     settings.system_prompt = chat::default_system_prompt(img->chat.workspace);
     settings.build_command = img->chat.build_command;
     settings.max_fix_attempts = deps->max_fix_attempts;
     trace::tracer tracer{deps->traces.get(), deps->trace_ids.get(), chat_id,
-                         trace::actor_ref{"session", chat_id, ""}};
+                         trace::actor_ref{protocol::actor_kind::session, chat_id, ""}};
     auto sum = chat::run_turn(settings, turn, history, io, *cancel, &tracer, resume);
     if (deps->log)
       deps->log->info(
         "chat {} turn {} {}{} ({} model calls, {} prompt / {} cached / {} output tokens)", chat_id,
-        turn, sum.outcome, resume != nullptr ? " (resumed)" : "", sum.model_calls, sum.usage.prompt,
-        sum.usage.cache_hit, sum.usage.completion);
-    if (sum.outcome == "interrupted")
-      return "interrupted";
-    return io.waiting() > 0 ? "more" : "checkpointed";
+        turn, protocol::to_string(sum.outcome), resume != nullptr ? " (resumed)" : "",
+        sum.model_calls, sum.usage.prompt, sum.usage.cache_hit, sum.usage.completion);
+    if (sum.outcome == protocol::turn_outcome::interrupted)
+      return turn_done::interrupted;
+    return io.waiting() > 0 ? turn_done::more : turn_done::checkpointed;
   } catch (const storage::fenced& e) {
     if (deps->log)
       deps->log->warn("chat {} turn {} stopped: {}", chat_id, turn, e.what());
-    return "fenced";
+    return turn_done::fenced;
   } catch (const std::exception& e) {
     if (cancel->reason() == cancel_reason::shutdown)
-      return "interrupted";
+      return turn_done::interrupted;
     if (deps->log)
       deps->log->error("chat {} turn {} failed: {}", chat_id, turn, e.what());
-    caf::anon_send(
-      session, frame_atom::value, std::string("error"),
-      nlohmann::json{{"code", "turn_failed"},
-                     {"message", std::string(e.what()) + " (the turn resumes from its journal)"}}
-        .dump());
-    return "failed";
+    chat::event_batch failed{
+      chat::error_raised{protocol::turn_error::turn_failed,
+                         std::string(e.what()) + " (the turn resumes from its journal)"}};
+    caf::anon_send(session, events_atom::value, std::move(failed));
+    return turn_done::failed;
   }
 }
 

@@ -15,9 +15,8 @@ namespace boocode {
 /// and the tools block), writing as owner `fence`: resumes the turn in
 /// progress from its journal if there is one, else begins a turn with the
 /// waiting inbox messages; runs the agent loop (runtime/chat/agent_loop),
-/// journaling each step; checkpoints at the end. Sends the frames to
-/// `session` and ends with turn_done (checkpointed, interrupted, fenced,
-/// failed or idle: nothing to do).
+/// journaling each step; checkpoints at the end. Sends the turn's events to
+/// `session` and ends with turn_done.
 void spawn_turn_worker(caf::actor_system& sys, std::shared_ptr<const session_deps> deps,
                        std::shared_ptr<shared_repository> repo, storage::fence fence,
                        std::shared_ptr<cancel_token> cancel, session_actor session);

@@ -118,9 +118,9 @@ nlohmann::json to_json(const admin::node_info& n) {
 
 nlohmann::json to_json(const admin::actor_info& a) {
   return {{"id", a.id},
-          {"kind", a.kind},
+          {"kind", protocol::to_string(a.kind)},
           {"owner", a.owner},
-          {"state", a.state},
+          {"state", protocol::to_string(a.state)},
           {"turn", a.turn},
           {"mailbox", a.mailbox},
           {"restarts", a.restarts},
@@ -204,25 +204,26 @@ int admin_command(const std::vector<std::string>& args) {
                          rows);
     });
   if (cmd == "actors")
-    return report(client->actors({a.kind_filter, "", a.node_filter, ""}),
-                  [&](const std::vector<admin::actor_info>& actors) {
-                    if (a.json) {
-                      auto out = nlohmann::json::array();
-                      for (auto& x : actors)
-                        out.push_back(to_json(x));
-                      std::cout << out.dump(2) << '\n';
-                      return;
-                    }
-                    std::vector<std::vector<std::string>> rows;
-                    rows.reserve(actors.size());
-                    for (auto& x : actors)
-                      rows.push_back({x.id, x.kind, x.owner.empty() ? "-" : x.owner, x.state,
-                                      std::to_string(x.turn), std::to_string(x.mailbox),
-                                      std::to_string(x.restarts), x.last_activity});
-                    std::cout << table({"ID", "KIND", "NODE", "STATE", "TURN", "MAILBOX",
-                                        "RESTARTS", "LAST ACTIVITY"},
-                                       rows);
-                  });
+    return report(
+      client->actors({a.kind_filter, "", a.node_filter, ""}),
+      [&](const std::vector<admin::actor_info>& actors) {
+        if (a.json) {
+          auto out = nlohmann::json::array();
+          for (auto& x : actors)
+            out.push_back(to_json(x));
+          std::cout << out.dump(2) << '\n';
+          return;
+        }
+        std::vector<std::vector<std::string>> rows;
+        rows.reserve(actors.size());
+        for (auto& x : actors)
+          rows.push_back({x.id, std::string(protocol::to_string(x.kind)),
+                          x.owner.empty() ? "-" : x.owner,
+                          std::string(protocol::to_string(x.state)), std::to_string(x.turn),
+                          std::to_string(x.mailbox), std::to_string(x.restarts), x.last_activity});
+        std::cout << table(
+          {"ID", "KIND", "NODE", "STATE", "TURN", "MAILBOX", "RESTARTS", "LAST ACTIVITY"}, rows);
+      });
   if (cmd == "inspect")
     return report(client->inspect(a.operands[0]), [&](const admin::actor_detail& d) {
       auto journal = nlohmann::json::array();
@@ -251,7 +252,8 @@ int admin_command(const std::vector<std::string>& args) {
       }
       std::cout << table(
         {"ID", "KIND", "NODE", "STATE", "TURN", "MAILBOX", "RESTARTS", "EPOCH"},
-        {{d.info.id, d.info.kind, d.info.owner.empty() ? "-" : d.info.owner, d.info.state,
+        {{d.info.id, std::string(protocol::to_string(d.info.kind)),
+          d.info.owner.empty() ? "-" : d.info.owner, std::string(protocol::to_string(d.info.state)),
           std::to_string(d.info.turn), std::to_string(d.info.mailbox),
           std::to_string(d.info.restarts), std::to_string(d.info.epoch)}});
       std::cout << "\nlast activity: " << d.info.last_activity

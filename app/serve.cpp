@@ -23,12 +23,12 @@
 #include "net/chat_routes.hpp"
 #include "net/http_server.hpp"
 #include "net/model_client.hpp"
-#include "net/ws_frames.hpp"
 #include "runtime/actor_system.hpp"
 #include "runtime/logging.hpp"
 #include "runtime/model/scripted_provider.hpp"
 #include "runtime/node_identity.hpp"
 #include "runtime/poll.hpp"
+#include "runtime/protocol/frames.hpp"
 #include "runtime/version.hpp"
 #include "storage/embedded_postgres.hpp"
 #include "storage/migrations.hpp"
@@ -92,15 +92,6 @@ std::shared_ptr<model::model_provider> make_provider(const node_config& cfg, log
 /// Rows of finished calls that may wait for the database before new ones are
 /// dropped (and logged): about 30 MB at the largest outputs, a few MB typically.
 constexpr size_t trace_queue_capacity = 10'000;
-
-nlohmann::json trace_stats_json(const trace::queue_stats& s) {
-  return {{"pending", s.pending},
-          {"written", s.written},
-          {"dropped", s.dropped},
-          {"rejected", s.rejected},
-          {"failed_writes", s.failed_writes},
-          {"open", s.open}};
-}
 
 std::string url_host(const std::string& host) {
   return host.find(':') != std::string::npos ? "[" + host + "]" : host;
@@ -202,14 +193,11 @@ int run(const node_config& cfg, log_set& logs) {
   self_row.admin_address = fmt::format("{}:{}", url_host(cfg.admin_host), admin.start());
 
   net::router routes;
-  net::add_health_routes(routes,
-                         {node_id, version, [traces] {
-                            return nlohmann::json{{"traces", trace_stats_json(traces->stats())}};
-                          }});
+  net::add_health_routes(routes, {node_id, version, [traces] { return traces->stats(); }});
   net::add_chat_routes(routes, chats);
   net::ws_handler ws;
   ws.on_open = [node_id](const std::shared_ptr<net::ws_connection>& c) {
-    c->send_text(net::hello_frame(node_id, version));
+    c->send_text(protocol::hello_frame(node_id, version));
   };
   ws.on_text = [&chats](const std::shared_ptr<net::ws_connection>& c, std::string text) {
     net::handle_chat_frame(chats, c, text);

@@ -57,7 +57,7 @@ double run_turn(storage::session_repository& repo, const storage::fence& f, int 
   req.turn = turn;
   req.last_seq = turn * 40L;
   req.state = {{"turn", turn}, {"last_seq", req.last_seq}, {"usage", {{"prompt", turn * 4800}}}};
-  req.outcome = "completed";
+  req.outcome = protocol::turn_outcome::completed;
   req.model_calls = 2;
   auto t0 = clock_type::now();
   repo.checkpoint(f, req);

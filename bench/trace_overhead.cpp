@@ -2,12 +2,13 @@
 //
 // 1. The real agent loop (chat::run_turn) with one model reply asking for N
 //    calls of a no-op tool, with tracing off and on. A turn's side effects are
-//    stand-ins except the frames, which go to an actor as the turn worker
-//    sends them to the session. "On" adds everything tracing does on the
-//    agent's path: ids, timestamps, the live frames, the rows handed to the
-//    trace queue. (a) with the writer not draining (the agent's own cost);
-//    (b) with the trace writer storing the rows into PostgreSQL meanwhile, on
-//    the same cores. Reported: overhead per call in µs.
+//    stand-ins except the events, which go to an actor as the turn worker
+//    sends them to the session, and which it writes into their frames as the
+//    session does (on its own thread, on the same two cores). "On" adds
+//    everything tracing does on the agent's path: ids, timestamps, the call
+//    events, the rows handed to the trace queue. (a) with the writer not draining (the agent's own
+//    cost); (b) with the trace writer storing the rows into PostgreSQL meanwhile, on the same
+//    cores. Reported: overhead per call in µs.
 // 2. The same with run_command running /bin/true: the overhead as a share of
 //    a real process tool.
 // 3. The trace writer alone: rows per second into PostgreSQL (one multi-row
@@ -25,6 +26,7 @@
 #include "runtime/actor_system.hpp"
 #include "runtime/chat/agent_loop.hpp"
 #include "runtime/poll.hpp"
+#include "runtime/protocol/frames.hpp"
 #include "runtime/tools/run_command.hpp"
 #include "storage/chat_repository.hpp"
 #include "storage/trace_repository.hpp"
@@ -37,14 +39,24 @@ using nlohmann::json;
 
 namespace {
 
+/// Keeps the compiler from dropping work whose result is unused.
+void benchmark_sink(const std::string& s) {
+  static volatile size_t bytes = 0;
+  bytes = bytes + s.size();
+}
+
 double seconds_since(steady_clock::time_point t0) {
   return duration<double>(steady_clock::now() - t0).count();
 }
 
-/// Stands in for the session: takes frame batches and drops them.
+/// Stands in for the session: takes event batches and writes each event's
+/// frame, as the session does before it sends them to its subscribers.
 caf::actor spawn_frame_sink(caf::actor_system& sys) {
   return sys.spawn([](caf::event_based_actor*) -> caf::behavior {
-    return {[](frame_atom, const std::vector<std::string>&) {}};
+    return {[seq = int64_t{0}](events_atom, const chat::event_batch& batch) mutable {
+      for (auto& e : batch)
+        benchmark_sink(protocol::chat_frame("c_bench", ++seq, e));
+    }};
   });
 }
 
@@ -77,8 +89,8 @@ struct bench_io final : chat::turn_io {
     return m;
   }
   void journal_step(const std::string&, const std::string&, const json&) override {}
-  void send_frames(std::vector<std::string> flat) override {
-    caf::anon_send(frames, frame_atom::value, std::move(flat));
+  void publish(chat::event_batch batch) override {
+    caf::anon_send(frames, events_atom::value, std::move(batch));
   }
 };
 
@@ -90,7 +102,7 @@ double run_one_turn(const caf::actor& frames, int calls, std::function<tools::to
   io.calls = calls;
   io.tool = std::move(tool);
   std::vector<chat::message_record> history(1);
-  history[0].role = "user";
+  history[0].role = protocol::message_role::user;
   history[0].content = "go";
   chat::turn_settings settings;
   settings.system_prompt = "bench";
@@ -117,7 +129,8 @@ std::pair<double, double> compare(const caf::actor& frames, int calls, int round
 }
 
 trace::tracer make_tracer(trace::trace_sink* sink, trace::id_source* ids) {
-  return trace::tracer{sink, ids, "c_bench", trace::actor_ref{"session", "c_bench", ""}};
+  return trace::tracer{sink, ids, "c_bench",
+                       trace::actor_ref{protocol::actor_kind::session, "c_bench", ""}};
 }
 
 } // namespace

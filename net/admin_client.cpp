@@ -30,9 +30,13 @@ admin::node_info to_node(NodeInfo::Reader r) {
           r.getPid(),   r.getStartedAt()};
 }
 
+/// Throws protocol::unknown_value for a kind or state this client does not know.
 admin::actor_info to_actor(ActorInfo::Reader r) {
-  return {r.getId(),      r.getKind(),     r.getOwner(),        r.getState(), r.getTurn(),
-          r.getMailbox(), r.getRestarts(), r.getLastActivity(), r.getEpoch()};
+  return {r.getId(),       protocol::from_text<protocol::actor_kind>(r.getKind().cStr()),
+          r.getOwner(),    protocol::from_text<protocol::actor_state>(r.getState().cStr()),
+          r.getTurn(),     r.getMailbox(),
+          r.getRestarts(), r.getLastActivity(),
+          r.getEpoch()};
 }
 
 class admin_client final : public admin::admin_service {
@@ -146,6 +150,8 @@ private:
       return f();
     } catch (const kj::Exception& e) {
       return to_error(e);
+    } catch (const protocol::unknown_value& e) {
+      return admin::error{"failed", std::string("the node answered ") + e.what()};
     }
   }
 

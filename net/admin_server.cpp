@@ -44,9 +44,9 @@ void fill(NodeInfo::Builder b, const admin::node_info& n) {
 
 void fill(ActorInfo::Builder b, const admin::actor_info& a) {
   b.setId(a.id);
-  b.setKind(a.kind);
+  b.setKind(std::string(protocol::to_string(a.kind)));
   b.setOwner(a.owner);
-  b.setState(a.state);
+  b.setState(std::string(protocol::to_string(a.state)));
   b.setTurn(a.turn);
   b.setMailbox(a.mailbox);
   b.setRestarts(a.restarts);

@@ -3,9 +3,8 @@
 #include <functional>
 #include <string>
 
-#include <nlohmann/json.hpp>
-
 #include "net/router.hpp"
+#include "runtime/trace/trace_queue.hpp"
 
 namespace boocode::net {
 
@@ -13,11 +12,11 @@ namespace boocode::net {
 struct node_info {
   std::string node_id;
   std::string version;
-  /// Extra members of the health answer (e.g. "traces": the trace queue's counters).
-  std::function<nlohmann::json()> details;
+  /// The trace queue's counters, shown by the health answer (none: not shown).
+  std::function<trace::queue_stats()> trace_stats;
 };
 
-/// GET /api/health → 200 {"status":"ok","node_id":...,"version":..., details...}.
+/// GET /api/health → 200 {"status":"ok","node_id":...,"version":..., "traces": ...}.
 void add_health_routes(router& r, node_info info);
 
 } // namespace boocode::net

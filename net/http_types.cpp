@@ -2,6 +2,8 @@
 
 #include <nlohmann/json.hpp>
 
+#include "runtime/protocol/records.hpp"
+
 namespace boocode::net {
 
 std::optional<std::string_view> http_request::header(std::string_view name) const {
@@ -19,7 +21,7 @@ http_response json_response(int status, const nlohmann::json& body) {
 }
 
 http_response json_error(int status, std::string_view code, std::string_view message) {
-  return json_response(status, {{"error", {{"code", code}, {"message", message}}}});
+  return json_response(status, protocol::error_body(code, message));
 }
 
 namespace {

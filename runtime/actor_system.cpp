@@ -15,6 +15,10 @@ node_actor_config::node_actor_config() {
   add_message_type<session_actor>("session_actor");
   add_message_type<actor_live>("actor_live");
   add_message_type<std::vector<actor_live>>("std::vector<actor_live>");
+  add_message_type<chat::inbox_entry>("inbox_entry");
+  add_message_type<protocol::session_status>("session_status");
+  add_message_type<protocol::chat_status>("chat_status");
+  add_message_type<protocol::actor_state>("actor_state");
 }
 
 node_actor_config& node_actor_config::distributed(std::chrono::milliseconds heartbeat,

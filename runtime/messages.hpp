@@ -3,8 +3,14 @@
 #include <string>
 #include <vector>
 
+#include <caf/allowed_unsafe_message_type.hpp>
 #include <caf/atom.hpp>
+#include <caf/meta/type_name.hpp>
 #include <caf/typed_actor.hpp>
+
+#include "runtime/chat/events.hpp"
+#include "runtime/chat/journal.hpp"
+#include "runtime/protocol/states.hpp"
 
 // Message vocabulary shared by the modules: atoms and typed actor interfaces.
 // Modules talk through these handles, never through each other's classes.
@@ -18,6 +24,7 @@ using subscribe_atom = caf::atom_constant<caf::atom("subscribe")>;
 using unsubscribe_atom = caf::atom_constant<caf::atom("unsub")>;
 using cancel_atom = caf::atom_constant<caf::atom("cancel")>;
 using frame_atom = caf::atom_constant<caf::atom("frame")>;
+using events_atom = caf::atom_constant<caf::atom("events")>;
 using turn_done_atom = caf::atom_constant<caf::atom("turn_done")>;
 using wake_atom = caf::atom_constant<caf::atom("wake")>;
 using flush_atom = caf::atom_constant<caf::atom("flush")>;
@@ -81,10 +88,12 @@ typename Inspector::result_type inspect(Inspector& f, cluster_tick& x) {
            x.peers);
 }
 
-/// What a node's registry knows of one of its actors, for operators.
+/// What a node's registry knows of one of its actors, for operators: idle
+/// (loaded: the database tells whether a turn runs), restarting, failed or
+/// stopped (by an operator).
 struct actor_live {
   std::string id;
-  std::string state; // loaded, restarting, failed or stopped (by an operator)
+  protocol::actor_state state = protocol::actor_state::idle;
   uint32_t restarts = 0;
 };
 
@@ -93,33 +102,64 @@ typename Inspector::result_type inspect(Inspector& f, actor_live& x) {
   return f(caf::meta::type_name("actor_live"), x.id, x.state, x.restarts);
 }
 
+/// How a turn worker ended: nothing to do (idle), checkpointed, checkpointed
+/// with more messages waiting (more), interrupted by the node stopping,
+/// fenced (another owner took the chat) or failed (the database failed).
+enum class turn_done { idle, checkpointed, more, interrupted, fenced, failed };
+
+/// What a session's loader read: the lease's epoch, the last frame seq, the
+/// messages to show, the turn in progress, the usage totals, and whether a
+/// turn must run.
+struct loaded_session {
+  int64_t epoch = 0;
+  int64_t last_seq = 0;
+  std::vector<chat::message_record> messages;
+  std::optional<int> turn;
+  model::token_usage usage;
+  bool has_work = false;
+};
+
+} // namespace boocode
+
+// Local only (a session and its loader and turn workers run on one node).
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(boocode::chat::event_batch)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(boocode::loaded_session)
+
+namespace boocode::chat {
+
+/// A user message in the inbox, delivered to its session (on any node). It
+/// is waiting: taken_turn does not travel.
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, inbox_entry& x) {
+  return f(caf::meta::type_name("inbox_entry"), x.id, x.content, x.client_id, x.created_at);
+}
+
+} // namespace boocode::chat
+
+namespace boocode {
+
 /// One browser connection: forwards chat frames (complete JSON text) to it.
 using ws_client_actor = caf::typed_actor<caf::reacts_to<frame_atom, std::string>>;
 
-/// One chat (actors/session). `deliver` carries the ack and message frames
-/// (payload JSON objects without chat_id and seq) of a user message that is
-/// in the inbox; the session emits them and starts a turn unless one runs.
-/// `subscribe` (client, after_seq, epoch; after_seq -1: none) answers the
-/// client with a snapshot frame, then the frames it missed. `frame` (type,
-/// payload), or a batch (type, payload, type, payload, ...), comes from its
-/// turn worker, which ends with `turn_done` (how: checkpointed, interrupted,
-/// fenced, failed, idle) and asks for the frame `seq` to checkpoint. `loaded`
-/// (epoch, last_seq, view JSON, has_work) comes from its loader. Status
-/// answers idle or running. `migrate` stops it at the next turn boundary
-/// (answering once its turn is stored) so the chat can move to another node;
-/// `stop` cancels the running turn first. `inspect` answers its status and
-/// its subscribers.
+/// One chat (actors/session). `deliver` carries a user message that is in
+/// the inbox; the session emits its message and ack events and starts a
+/// turn unless one runs. `subscribe` (client, after_seq, epoch; after_seq -1:
+/// none) answers the client with a snapshot frame, then the frames it
+/// missed. `events` come from its turn worker, which ends with `turn_done`
+/// and asks for the frame `seq` to checkpoint. `loaded` comes from its
+/// loader. Status answers idle or running. `migrate` stops it at the next
+/// turn boundary (answering once its turn is stored) so the chat can move to
+/// another node; `stop` cancels the running turn first. `inspect` answers its
+/// state and its subscribers.
 using session_actor = caf::typed_actor<
-  caf::reacts_to<deliver_atom, std::string, std::string>,
+  caf::reacts_to<deliver_atom, chat::inbox_entry>,
   caf::reacts_to<subscribe_atom, ws_client_actor, int64_t, int64_t>,
   caf::reacts_to<unsubscribe_atom, ws_client_actor>, caf::reacts_to<cancel_atom>,
-  caf::reacts_to<frame_atom, std::string, std::string>,
-  caf::reacts_to<frame_atom, std::vector<std::string>>, caf::reacts_to<turn_done_atom, std::string>,
-  caf::replies_to<seq_atom>::with<int64_t>,
-  caf::reacts_to<loaded_atom, int64_t, int64_t, std::string, bool>,
-  caf::replies_to<status_atom>::with<std::string>, caf::replies_to<migrate_atom>::with<bool>,
-  caf::replies_to<stop_atom>::with<bool>,
-  caf::replies_to<inspect_atom>::with<std::string, std::vector<std::string>>>;
+  caf::reacts_to<events_atom, chat::event_batch>, caf::reacts_to<turn_done_atom, turn_done>,
+  caf::replies_to<seq_atom>::with<int64_t>, caf::reacts_to<loaded_atom, loaded_session>,
+  caf::replies_to<status_atom>::with<protocol::session_status>,
+  caf::replies_to<migrate_atom>::with<bool>, caf::replies_to<stop_atom>::with<bool>,
+  caf::replies_to<inspect_atom>::with<protocol::actor_state, std::vector<std::string>>>;
 
 /// Writes finished calls from the trace queue to PostgreSQL in batches, off
 /// the agents' path. `wake`: rows are waiting. `flush`: write what waits now;
@@ -142,7 +182,7 @@ using node_directory_actor = caf::typed_actor<
   caf::replies_to<restart_atom, std::string>::with<bool>,
   caf::replies_to<stop_atom, std::string>::with<bool>,
   caf::replies_to<stats_atom>::with<std::vector<actor_live>>,
-  caf::replies_to<inspect_atom, std::string>::with<std::string, std::vector<std::string>>,
+  caf::replies_to<inspect_atom, std::string>::with<protocol::actor_state, std::vector<std::string>>,
   caf::replies_to<drain_atom>::with<int64_t>>;
 
 /// The node's supervisor and router of sessions, by chat id
@@ -157,21 +197,21 @@ using node_directory_actor = caf::typed_actor<
 /// moved); `reset` stops every local session (the cluster declared this node
 /// dead). `stop` stops a chat's session until `restart` (messages wait);
 /// `stats` lists the actors this node runs; `inspect` (chat) answers a local
-/// session's status and subscribers. Status answers idle, running,
-/// restarting, failed or stopped.
+/// session's state and subscribers. Status answers the chat's status.
 using session_registry_actor = caf::typed_actor<
-  caf::reacts_to<deliver_atom, std::string, std::string, std::string>,
+  caf::reacts_to<deliver_atom, std::string, chat::inbox_entry>,
   caf::reacts_to<subscribe_atom, std::string, ws_client_actor, int64_t, int64_t>,
   caf::reacts_to<unsubscribe_atom, std::string, ws_client_actor>,
   caf::reacts_to<cancel_atom, std::string>, caf::replies_to<restart_atom, std::string>::with<bool>,
   caf::reacts_to<resume_atom, std::vector<std::string>>,
-  caf::replies_to<status_atom, std::string>::with<std::string>,
+  caf::replies_to<status_atom, std::string>::with<protocol::chat_status>,
   caf::replies_to<resolve_atom, std::string>::with<session_actor>,
   caf::replies_to<migrate_atom, std::string, std::string>::with<bool>,
   caf::replies_to<drain_atom>::with<int64_t>, caf::replies_to<reset_atom>::with<bool>,
   caf::replies_to<stop_atom, std::string>::with<bool>,
   caf::replies_to<stats_atom>::with<std::vector<actor_live>>,
-  caf::replies_to<inspect_atom, std::string>::with<std::string, std::vector<std::string>>>;
+  caf::replies_to<inspect_atom, std::string>::with<protocol::actor_state,
+                                                   std::vector<std::string>>>;
 
 /// The node's database work for the cluster (actors/cluster_store), blocking,
 /// so spawned detached. `heartbeat`: record this node alive, declare lapsed

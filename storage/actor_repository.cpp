@@ -35,9 +35,10 @@ const std::string actor_columns =
 admin::actor_info to_actor(const pqxx::row& row) {
   admin::actor_info a;
   a.id = row[0].as<std::string>();
-  a.kind = row[1].as<std::string>();
+  a.kind = protocol::from_text<protocol::actor_kind>(row[1].as<std::string>());
   a.owner = row[2].as<std::string>();
-  a.state = row[3].as<std::string>();
+  a.state = row[3].as<std::string>() == "running" ? protocol::actor_state::running
+                                                  : protocol::actor_state::idle;
   a.turn = row[4].as<int32_t>();
   a.mailbox = row[5].as<uint32_t>();
   a.last_activity = row[6].as<std::string>();

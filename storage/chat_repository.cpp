@@ -96,7 +96,7 @@ std::vector<chat::timeline_turn> chat_repository::timeline(const std::string& ch
         " LIMIT 1) u ON true WHERE t.chat_id = $1"
         " UNION ALL SELECT j.turn, " +
         iso_time("j.created_at") +
-        ", NULL, NULL, 'running', '', NULL, 0, 0, u.id, left(u.content, 120)"
+        ", NULL, NULL, NULL, '', NULL, 0, 0, u.id, left(u.content, 120)"
         " FROM turn_journal j LEFT JOIN LATERAL (SELECT id, content FROM inbox i"
         " WHERE i.chat_id = j.chat_id AND i.taken_turn = j.turn AND i.consumed_at IS NULL"
         " ORDER BY id LIMIT 1) u ON true"
@@ -110,10 +110,11 @@ std::vector<chat::timeline_turn> chat_repository::timeline(const std::string& ch
       t.started_at = row[1].as<std::string>();
       t.finished_at = nullable<std::string>(row[2]);
       t.duration_ms = nullable<int64_t>(row[3]);
-      t.outcome = row[4].as<std::string>();
+      if (!row[4].is_null()) // null: the turn runs
+        t.outcome = protocol::from_text<protocol::turn_outcome>(row[4].as<std::string>());
       t.error = row[5].as<std::string>();
       if (!row[6].is_null())
-        t.usage = model::usage_from_json(nlohmann::json::parse(row[6].c_str()));
+        t.usage = protocol::usage_from_json(nlohmann::json::parse(row[6].c_str()));
       t.model_calls = row[7].as<int>();
       t.tool_calls = row[8].as<int>();
       t.first_message_id = nullable<int64_t>(row[9]);

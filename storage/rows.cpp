@@ -6,10 +6,10 @@ namespace boocode::storage {
 
 namespace {
 
-/// The usage jsonb is model::to_json(usage); "reported": false is added only
+/// The usage jsonb is protocol::to_json(usage); "reported": false is added only
 /// for the rare usage the provider did not report, so it round-trips.
 nlohmann::json usage_to_json(const model::token_usage& u) {
-  auto j = model::to_json(u);
+  auto j = protocol::to_json(u);
   if (!u.reported)
     j["reported"] = false;
   return j;
@@ -50,6 +50,12 @@ const std::string message_columns =
   " exit_code, duration_ms, turn, coalesce(client_id, ''), usage::text, " +
   iso_time("created_at");
 
+std::optional<protocol::tool_outcome> outcome_of(const std::string& text) {
+  if (text.empty())
+    return std::nullopt; // not a tool message
+  return protocol::from_text<protocol::tool_outcome>(text);
+}
+
 chat::chat_record to_chat(const pqxx::row& row) {
   chat::chat_record c;
   c.id = row[0].as<std::string>();
@@ -68,19 +74,19 @@ chat::message_record to_message(const pqxx::row& row) {
   chat::message_record m;
   m.id = row[0].as<int64_t>();
   m.chat_id = row[1].as<std::string>();
-  m.role = row[2].as<std::string>();
+  m.role = protocol::from_text<protocol::message_role>(row[2].as<std::string>());
   m.content = row[3].as<std::string>();
   m.reasoning = row[4].as<std::string>();
   m.tool_calls = tool_calls_from_json(nlohmann::json::parse(row[5].c_str()));
   m.tool_call_id = row[6].as<std::string>();
   m.tool_name = row[7].as<std::string>();
-  m.outcome = row[8].as<std::string>();
+  m.outcome = outcome_of(row[8].as<std::string>());
   m.exit_code = nullable<int>(row[9]);
   m.duration_ms = nullable<int64_t>(row[10]);
   m.turn = nullable<int>(row[11]);
   m.client_id = row[12].as<std::string>();
   if (!row[13].is_null())
-    m.usage = model::usage_from_json(nlohmann::json::parse(row[13].c_str()));
+    m.usage = protocol::usage_from_json(nlohmann::json::parse(row[13].c_str()));
   m.created_at = row[14].as<std::string>();
   return m;
 }
@@ -96,13 +102,13 @@ std::vector<chat::message_record> to_messages(const pqxx::result& r) {
 nlohmann::json message_to_row(const chat::message_record& m) {
   return {{"id", m.id},
           {"chat_id", m.chat_id},
-          {"role", m.role},
+          {"role", protocol::to_string(m.role)},
           {"content", m.content},
           {"reasoning", m.reasoning},
           {"tool_calls", tool_calls_to_json(m.tool_calls)},
           {"tool_call_id", m.tool_call_id},
           {"tool_name", m.tool_name},
-          {"outcome", m.outcome},
+          {"outcome", m.outcome ? protocol::to_string(*m.outcome) : std::string_view{}},
           {"exit_code", json_or_null(m.exit_code)},
           {"duration_ms", json_or_null(m.duration_ms)},
           {"turn", json_or_null(m.turn)},
@@ -115,13 +121,13 @@ chat::message_record message_from_row(const nlohmann::json& row) {
   chat::message_record m;
   m.id = row.at("id").get<int64_t>();
   m.chat_id = row.at("chat_id").get<std::string>();
-  m.role = row.at("role").get<std::string>();
+  m.role = protocol::from_text<protocol::message_role>(row.at("role").get<std::string>());
   m.content = row.at("content").get<std::string>();
   m.reasoning = row.at("reasoning").get<std::string>();
   m.tool_calls = tool_calls_from_json(row.at("tool_calls"));
   m.tool_call_id = row.at("tool_call_id").get<std::string>();
   m.tool_name = row.at("tool_name").get<std::string>();
-  m.outcome = row.at("outcome").get<std::string>();
+  m.outcome = outcome_of(row.at("outcome").get<std::string>());
   if (!row.at("exit_code").is_null())
     m.exit_code = row.at("exit_code").get<int>();
   if (!row.at("duration_ms").is_null())
@@ -131,7 +137,7 @@ chat::message_record message_from_row(const nlohmann::json& row) {
   if (!row.at("client_id").is_null())
     m.client_id = row.at("client_id").get<std::string>();
   if (!row.at("usage").is_null())
-    m.usage = model::usage_from_json(row.at("usage"));
+    m.usage = protocol::usage_from_json(row.at("usage"));
   m.created_at = row.at("created_at").get<std::string>();
   return m;
 }

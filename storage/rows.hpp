@@ -9,6 +9,7 @@
 #include <pqxx/pqxx>
 
 #include "runtime/chat/records.hpp"
+#include "runtime/protocol/records.hpp"
 
 namespace boocode::storage {
 

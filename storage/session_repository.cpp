@@ -349,8 +349,8 @@ std::optional<chat::session_image> session_repository::load(const std::string& c
       model::token_usage total;
       for (const auto& row :
            tx.exec_params("SELECT usage::text FROM chat_turns WHERE chat_id = $1", chat_id))
-        total += model::usage_from_json(nlohmann::json::parse(row[0].c_str()));
-      img.state["usage"] = model::to_json(total);
+        total += protocol::usage_from_json(nlohmann::json::parse(row[0].c_str()));
+      img.state["usage"] = protocol::to_json(total);
     }
     img.history = to_messages(tx.exec_params(
       fmt::format("SELECT {} FROM messages WHERE chat_id = $1 ORDER BY turn, id", message_columns),
@@ -442,9 +442,10 @@ void session_repository::journal(const fence& f, int turn, const std::string& st
 int session_repository::checkpoint(const fence& f, const checkpoint_request& req) {
   return impl_->db.with("checkpoint", [&](pqxx::connection& c) {
     pqxx::work tx{c};
-    auto r = tx.exec_prepared1("checkpoint", f.actor_id, f.epoch, req.turn, req.outcome, req.error,
-                               model::to_json(req.usage).dump(), req.model_calls, req.state.dump(),
-                               f.node_id, req.last_seq);
+    auto r = tx.exec_prepared1("checkpoint", f.actor_id, f.epoch, req.turn,
+                               std::string(protocol::to_string(req.outcome)), req.error,
+                               protocol::to_json(req.usage).dump(), req.model_calls,
+                               req.state.dump(), f.node_id, req.last_seq);
     if (r[0].as<int>() == 0)
       throw fenced(
         fmt::format("checkpoint: {} is no longer owned at epoch {}", f.actor_id, f.epoch));

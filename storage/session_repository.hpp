@@ -27,7 +27,7 @@ struct checkpoint_request {
   nlohmann::json state; // the session's state ({"turn", "last_seq", "usage"})
   int64_t last_seq = 0;
   // The turn's summary, for the timeline (table chat_turns).
-  std::string outcome; // completed, cancelled, error
+  protocol::turn_outcome outcome = protocol::turn_outcome::completed;
   std::string error;
   model::token_usage usage;
   int model_calls = 0;

@@ -4,6 +4,8 @@
 #include <nlohmann/json.hpp>
 #include <pqxx/pqxx>
 
+#include "runtime/protocol/records.hpp"
+#include "runtime/protocol/traces.hpp"
 #include "storage/connection.hpp"
 #include "storage/storage_error.hpp"
 
@@ -11,7 +13,7 @@ namespace boocode::storage {
 
 namespace {
 
-/// The rows arrive as one JSON array of trace::to_json objects; a function
+/// The rows arrive as one JSON array of protocol::to_json objects; a function
 /// scan returns them in array order, so seq follows the queue's order.
 const char* const insert_sql = R"sql(
 INSERT INTO tool_traces (id, chat_id, turn_number, kind, tool_name, call_id, actor_kind,
@@ -44,10 +46,11 @@ trace::trace_record to_record(const pqxx::row& row) {
   s->id = row[1].as<std::string>();
   s->chat_id = row[2].as<std::string>();
   s->turn = row[3].as<int>();
-  s->kind = row[4].as<std::string>() == "model" ? trace::call_kind::model : trace::call_kind::tool;
+  s->kind = protocol::from_text<protocol::trace_kind>(row[4].as<std::string>());
   s->tool = row[5].as<std::string>();
   s->call_id = row[6].as<std::string>();
-  s->actor = {row[7].as<std::string>(), row[8].as<std::string>(), row[9].as<std::string>()};
+  s->actor = {protocol::from_text<protocol::actor_kind>(row[7].as<std::string>()),
+              row[8].as<std::string>(), row[9].as<std::string>()};
   s->input = row[10].as<std::string>();
   s->started_us = row[12].as<int64_t>();
   s->model = row[21].as<std::string>();
@@ -55,7 +58,7 @@ trace::trace_record to_record(const pqxx::row& row) {
   e.output = row[11].as<std::string>();
   e.finished_us = row[13].as<int64_t>();
   e.latency_ms = row[14].as<double>();
-  e.outcome = trace::parse_outcome(row[15].as<std::string>()).value_or(trace::outcome::error);
+  e.outcome = protocol::from_text<protocol::tool_outcome>(row[15].as<std::string>());
   e.error = row[16].as<std::string>();
   e.exit_code = nullable<int>(row[17]);
   e.tokens_used = row[18].as<uint64_t>();
@@ -63,7 +66,7 @@ trace::trace_record to_record(const pqxx::row& row) {
   e.reasoning_tokens = row[20].as<uint64_t>();
   e.ttft_ms = nullable<double>(row[22]);
   if (!row[23].is_null())
-    e.usage = model::usage_from_json(nlohmann::json::parse(row[23].c_str()));
+    e.usage = protocol::usage_from_json(nlohmann::json::parse(row[23].c_str()));
   e.finish_reason = row[24].as<std::string>();
   e.attempts = row[25].as<int>();
   return {std::move(s), std::move(e)};
@@ -86,7 +89,7 @@ void trace_repository::insert(const std::vector<trace::trace_record>& rows) {
     return;
   auto batch = nlohmann::json::array();
   for (auto& r : rows)
-    batch.push_back(trace::to_json(r));
+    batch.push_back(protocol::to_json(r));
   auto text = batch.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
   impl_->db.with("write traces", [&](pqxx::connection& c) {
     pqxx::work tx{c};
@@ -103,7 +106,7 @@ trace::trace_page trace_repository::page(const std::string& chat_id, const trace
       tool = q.tool;
     std::optional<std::string> outcome;
     if (q.outcome)
-      outcome = std::string(trace::to_string(*q.outcome));
+      outcome = std::string(protocol::to_string(*q.outcome));
     // One row more than asked tells whether another page follows.
     auto r = tx.exec_params(fmt::format("SELECT {} FROM tool_traces WHERE chat_id = $1"
                                         " AND seq > $2 AND ($3::text IS NULL OR tool_name = $3)"

@@ -5,6 +5,8 @@
 #include <variant>
 #include <vector>
 
+#include "runtime/protocol/states.hpp"
+
 // What the admin port offers (net/admin.capnp documents each field), as plain
 // types: the Cap'n Proto server and client in net/ translate them; actors/
 // implements the service.
@@ -26,9 +28,9 @@ struct node_info {
 
 struct actor_info {
   std::string id;
-  std::string kind;
+  protocol::actor_kind kind = protocol::actor_kind::session;
   std::string owner;
-  std::string state;
+  protocol::actor_state state = protocol::actor_state::unknown;
   int32_t turn = 0;
   uint32_t mailbox = 0;
   uint32_t restarts = 0;

@@ -12,30 +12,24 @@ namespace boocode::chat {
 
 namespace {
 
-/// The turn's outgoing frames, collected and sent to the session in one
-/// message per flush: one actor message per step instead of one per frame.
-class frame_out {
+/// The turn's events, collected and published in one batch per flush: one
+/// actor message per step instead of one per event.
+class event_out {
 public:
-  explicit frame_out(turn_io& io) : io_(io) {}
-  ~frame_out() { flush(); }
-  frame_out(const frame_out&) = delete;
-  frame_out& operator=(const frame_out&) = delete;
+  explicit event_out(event_sink& sink) : sink_(sink) {}
+  ~event_out() { flush(); }
+  event_out(const event_out&) = delete;
+  event_out& operator=(const event_out&) = delete;
 
-  void add(std::string_view type, std::string payload) {
-    flat_.emplace_back(type);
-    flat_.push_back(std::move(payload));
-  }
-  void add(std::string_view type, const nlohmann::json& payload) {
-    add(type, payload.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace));
-  }
+  void add(agent_event e) { batch_.push_back(std::move(e)); }
   void flush() {
-    if (!flat_.empty())
-      io_.send_frames(std::exchange(flat_, {}));
+    if (!batch_.empty())
+      sink_.publish(std::exchange(batch_, {}));
   }
 
 private:
-  turn_io& io_;
-  std::vector<std::string> flat_;
+  event_sink& sink_;
+  event_batch batch_;
 };
 
 bool writes_files(const std::string& tool) {
@@ -81,19 +75,18 @@ std::string trace_input(const trace::tracer& tracer, const model::tool_call& cal
 /// of an earlier run, and adds the result to the history. Sets `wrote` when
 /// it changed files.
 step_result run_call(const model::tool_call& call, const std::string& step, int turn,
-                     std::vector<message_record>& history, turn_io& io, frame_out& out,
+                     std::vector<message_record>& history, turn_io& io, event_out& out,
                      const cancel_token& cancel, trace::tracer& tracer, const turn_journal* resume,
                      bool& wrote) {
   if (resume != nullptr)
     if (auto* done = resume->find(step, "message"); done != nullptr && done->message) {
-      wrote = wrote || (done->message->outcome == "ok" && writes_files(call.name));
+      wrote =
+        wrote || (done->message->outcome == tools::tool_outcome::ok && writes_files(call.name));
       history.push_back(*done->message);
       return step_result::done;
     }
   bool interrupted = resume != nullptr && resume->find(step, "intent") != nullptr;
-  out.add(
-    "tool_call",
-    {{"turn", turn}, {"call_id", call.id}, {"name", call.name}, {"arguments", call.arguments}});
+  out.add(tool_started{turn, call.id, call.name, call.arguments});
   auto args = nlohmann::json::parse(call.arguments.empty() ? "{}" : call.arguments, nullptr, false);
   bool valid = !args.is_discarded();
   bool read_only = tools::is_read_only(call.name).value_or(true);
@@ -123,24 +116,17 @@ step_result run_call(const model::tool_call& call, const std::string& step, int 
                                                                   started)
               .count();
   message_record m;
-  m.role = "tool";
+  m.role = protocol::message_role::tool;
   m.content = res.text;
   m.tool_call_id = call.id;
   m.tool_name = call.name;
-  m.outcome = std::string(tools::to_string(res.outcome));
+  m.outcome = res.outcome;
   m.exit_code = res.exit_code;
   m.duration_ms = ms;
   m.turn = turn;
   m = io.journal_message(step, std::move(m));
-  out.add("tool_result",
-          nlohmann::json{{"turn", turn},
-                         {"call_id", call.id},
-                         {"name", call.name},
-                         {"outcome", m.outcome},
-                         {"output", m.content},
-                         {"exit_code", res.exit_code ? nlohmann::json(*res.exit_code) : nullptr},
-                         {"duration_ms", ms}});
-  out.add("message", nlohmann::json{{"message", to_json(m)}});
+  out.add(tool_finished{turn, call.id, call.name, res.outcome, m.content, res.exit_code, ms});
+  out.add(message_stored{m});
   out.flush();
   tracer.commit(std::move(traced));
   history.push_back(std::move(m));
@@ -152,7 +138,7 @@ step_result run_call(const model::tool_call& call, const std::string& step, int 
 message_record fix_request(const std::string& step, int turn, const std::string& command,
                            const nlohmann::json& build, turn_io& io) {
   message_record m;
-  m.role = "user";
+  m.role = protocol::message_role::user;
   m.turn = turn;
   auto code = build.value("exit_code", nlohmann::json());
   m.content =
@@ -166,7 +152,7 @@ message_record fix_request(const std::string& step, int turn, const std::string&
 /// journal); a failure becomes a user message for the next model call. Sets
 /// `failed` when it failed. Builds are checks: one interrupted runs again.
 step_result check_build(const turn_settings& s, int turn, int reply, int attempt,
-                        std::vector<message_record>& history, turn_io& io, frame_out& out,
+                        std::vector<message_record>& history, turn_io& io, event_out& out,
                         const cancel_token& cancel, trace::tracer& tracer,
                         const turn_journal* resume, bool& failed) {
   auto argv = *s.build_command;
@@ -178,9 +164,7 @@ step_result check_build(const turn_settings& s, int turn, int reply, int attempt
     build = done->data;
   } else {
     auto call_id = fmt::format("build_{}_{}", turn, attempt);
-    out.add("tool_call",
-            nlohmann::json{
-              {"turn", turn}, {"call_id", call_id}, {"name", "build"}, {"arguments", command}});
+    out.add(tool_started{turn, call_id, "build", command});
     auto span = tracer.begin_tool("build", call_id,
                                   tracer.enabled()
                                     ? nlohmann::json{{"argv", argv}}.dump(
@@ -198,19 +182,13 @@ step_result check_build(const turn_settings& s, int turn, int reply, int attempt
     auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(
                 std::chrono::steady_clock::now() - started)
                 .count();
-    build = {{"outcome", std::string(tools::to_string(res.outcome))},
+    build = {{"outcome", protocol::to_string(res.outcome)},
              {"output", res.text},
              {"exit_code", res.exit_code ? nlohmann::json(*res.exit_code) : nullptr},
              {"duration_ms", ms},
              {"failed", !res.ok() || res.exit_code.value_or(0) != 0}};
     io.journal_step(step, "build", build);
-    out.add("tool_result", nlohmann::json{{"turn", turn},
-                                          {"call_id", call_id},
-                                          {"name", "build"},
-                                          {"outcome", build["outcome"]},
-                                          {"output", res.text},
-                                          {"exit_code", build["exit_code"]},
-                                          {"duration_ms", ms}});
+    out.add(tool_finished{turn, call_id, "build", res.outcome, res.text, res.exit_code, ms});
     out.flush();
     tracer.commit(std::move(traced));
   }
@@ -223,7 +201,7 @@ step_result check_build(const turn_settings& s, int turn, int reply, int attempt
     return step_result::done;
   }
   auto m = fix_request(step, turn, command, build, io);
-  out.add("message", nlohmann::json{{"message", to_json(m)}});
+  out.add(message_stored{m});
   out.flush();
   history.push_back(std::move(m));
   return step_result::done;
@@ -248,33 +226,34 @@ const char* const interrupted_call_text =
 turn_summary run_turn(const turn_settings& settings, int turn, std::vector<message_record>& history,
                       turn_io& io, const cancel_token& cancel, trace::tracer* tracer_ptr,
                       const turn_journal* resume) {
+  using protocol::turn_outcome;
   trace::tracer untraced;
   auto& tracer = tracer_ptr != nullptr ? *tracer_ptr : untraced;
-  frame_out out{io};
+  event_out out{io};
   tracer.set_turn(turn);
   tracer.set_cancel(&cancel);
-  tracer.set_emit(
-    [&out](const char* type, std::string payload) { out.add(type, std::move(payload)); });
+  tracer.set_emit([&out](trace::call_started e) { out.add(std::move(e)); },
+                  [&out](trace::call_finished e) { out.add(std::move(e)); });
   turn_summary sum;
-  nlohmann::json start{{"turn", turn}};
-  if (!settings.user_message_ids.empty())
-    start["user_message_ids"] = settings.user_message_ids;
-  if (resume != nullptr)
-    start["resumed"] = true;
-  out.add("turn_start", start);
-  while (sum.outcome.empty()) {
+  std::optional<turn_outcome> outcome;
+  auto fail = [&](protocol::turn_error code, std::string message) {
+    outcome = turn_outcome::error;
+    sum.error = std::move(message);
+    out.add(error_raised{code, sum.error});
+  };
+  out.add(turn_started{turn, settings.user_message_ids, resume != nullptr});
+  while (!outcome) {
     if (stopping(cancel)) {
-      sum.outcome = "interrupted";
+      outcome = turn_outcome::interrupted;
       break;
     }
     if (cancel.cancelled()) {
-      sum.outcome = "cancelled";
+      outcome = turn_outcome::cancelled;
       break;
     }
     if (sum.model_calls >= settings.max_model_calls) {
-      sum.outcome = "error";
-      sum.error = fmt::format("the model made {} calls in one turn; stopping", sum.model_calls);
-      out.add("error", nlohmann::json{{"code", "too_many_steps"}, {"message", sum.error}});
+      fail(protocol::turn_error::too_many_steps,
+           fmt::format("the model made {} calls in one turn; stopping", sum.model_calls));
       break;
     }
     int n = ++sum.model_calls;
@@ -294,12 +273,12 @@ turn_summary run_turn(const turn_settings& settings, int turn, std::vector<messa
       model::stream_callbacks cb;
       cb.on_text = [&](std::string_view t) {
         mark();
-        out.add("assistant_delta", nlohmann::json{{"turn", turn}, {"text", t}});
+        out.add(answer_delta{turn, std::string(t)});
         out.flush();
       };
       cb.on_reasoning = [&](std::string_view t) {
         mark();
-        out.add("reasoning_delta", nlohmann::json{{"turn", turn}, {"text", t}});
+        out.add(reasoning_delta{turn, std::string(t)});
         out.flush();
       };
       cb.on_tool_call = [&](std::string_view) { mark(); };
@@ -311,38 +290,35 @@ turn_summary run_turn(const turn_settings& settings, int turn, std::vector<messa
       if (stopping(cancel)) {
         out.flush();
         tracer.commit(std::move(traced));
-        sum.outcome = "interrupted";
+        outcome = turn_outcome::interrupted;
         break;
       }
       if (auto* err = std::get_if<model::model_error>(&result)) {
-        if (err->what == model::model_error::kind::cancelled || cancel.cancelled()) {
-          sum.outcome = "cancelled";
-        } else {
-          sum.outcome = "error";
-          sum.error = err->message;
-          out.add("error", nlohmann::json{{"code", "model_error"}, {"message", err->message}});
-        }
+        if (err->what == model::model_error::kind::cancelled || cancel.cancelled())
+          outcome = turn_outcome::cancelled;
+        else
+          fail(protocol::turn_error::model_error, err->message);
         out.flush();
         tracer.commit(std::move(traced));
         break;
       }
       auto& reply = std::get<model::model_reply>(result);
       sum.usage += reply.usage;
-      m.role = "assistant";
+      m.role = protocol::message_role::assistant;
       m.content = reply.message.content;
       m.reasoning = reply.message.reasoning;
       m.tool_calls = reply.message.tool_calls;
       m.turn = turn;
       m.usage = reply.usage;
       m = io.journal_message(step, std::move(m));
-      out.add("message", nlohmann::json{{"message", to_json(m)}});
+      out.add(message_stored{m});
       out.flush();
       tracer.commit(std::move(traced));
     }
     auto calls = m.tool_calls;
     history.push_back(std::move(m));
     if (calls.empty()) {
-      sum.outcome = "completed";
+      outcome = turn_outcome::completed;
       break;
     }
     bool wrote = false;
@@ -351,34 +327,32 @@ turn_summary run_turn(const turn_settings& settings, int turn, std::vector<messa
       stopped = run_call(calls[i], tool_step(n, i), turn, history, io, out, cancel, tracer, resume,
                          wrote) == step_result::stopped;
     if (stopped || stopping(cancel)) {
-      sum.outcome = "interrupted";
+      outcome = turn_outcome::interrupted;
       break;
     }
     if (cancel.cancelled()) {
-      sum.outcome = "cancelled";
+      outcome = turn_outcome::cancelled;
       break;
     }
     if (wrote && settings.build_command && sum.fix_attempts < settings.max_fix_attempts) {
       bool failed = false;
       if (check_build(settings, turn, n, sum.fix_attempts + 1, history, io, out, cancel, tracer,
                       resume, failed) == step_result::stopped) {
-        sum.outcome = "interrupted";
+        outcome = turn_outcome::interrupted;
         break;
       }
       if (failed)
         ++sum.fix_attempts;
     }
   }
-  if (sum.outcome != "interrupted") {
+  sum.outcome = *outcome;
+  if (sum.outcome != turn_outcome::interrupted) {
     out.flush();
     io.end_turn(sum);
-    nlohmann::json end{{"turn", turn}, {"outcome", sum.outcome}, {"usage", to_json(sum.usage)}};
-    if (!sum.error.empty())
-      end["error"] = sum.error;
-    out.add("turn_end", end);
+    out.add(turn_ended{turn, sum.outcome, sum.usage, sum.error});
   }
   out.flush();
-  tracer.set_emit({});
+  tracer.set_emit({}, {});
   return sum;
 }
 

@@ -7,6 +7,7 @@
 #include <nlohmann/json.hpp>
 
 #include "runtime/cancel_token.hpp"
+#include "runtime/chat/events.hpp"
 #include "runtime/chat/journal.hpp"
 #include "runtime/chat/records.hpp"
 #include "runtime/model/provider.hpp"
@@ -19,10 +20,10 @@ struct turn_summary;
 
 /// The side effects of a turn. The turn worker implements it with the model
 /// provider, the tools and the database; tests implement it with fakes.
-/// Every call blocks; they come from the turn's own thread.
-class turn_io {
+/// Every call blocks; they come from the turn's own thread. The turn's events
+/// go to publish() (event_sink), in batches.
+class turn_io : public event_sink {
 public:
-  virtual ~turn_io() = default;
   virtual model::model_result call_model(const std::vector<model::chat_message>& conversation,
                                          const model::stream_callbacks& cb) = 0;
   /// Runs tool `name` with its parsed arguments.
@@ -37,15 +38,12 @@ public:
   /// to start: {"name", "arguments"}) or "build" (a build's result).
   virtual void journal_step(const std::string& step, const std::string& kind,
                             const nlohmann::json& data) = 0;
-  /// Sends chat frames to the session in one message (it adds chat_id and
-  /// seq): `flat` is type, payload, type, payload, ... where each payload is
-  /// a JSON object's text.
-  virtual void send_frames(std::vector<std::string> flat) = 0;
   /// The model's name, for traces.
   virtual std::string model_name() const { return {}; }
   /// The turn is over (not interrupted): make it durable (the checkpoint).
-  /// Called after every frame but turn_end is sent; turn_end follows it, so
-  /// a turn_end means the turn is stored. Throwing leaves the turn unended.
+  /// Called after every event but turn_ended is published; turn_ended follows
+  /// it, so a turn_end frame means the turn is stored. Throwing leaves the
+  /// turn unended.
   virtual void end_turn(const turn_summary&) {}
 };
 
@@ -61,9 +59,9 @@ struct turn_settings {
 };
 
 struct turn_summary {
-  /// completed, cancelled, error; or interrupted: the node is stopping and
-  /// the turn stopped without journaling more (it resumes on the next start).
-  std::string outcome;
+  /// interrupted: the node is stopping and the turn stopped without
+  /// journaling more (it resumes on the next start).
+  protocol::turn_outcome outcome = protocol::turn_outcome::completed;
   std::string error;
   model::token_usage usage;
   int model_calls = 0;
@@ -78,11 +76,12 @@ std::string default_system_prompt(const std::string& workspace);
 /// calls it asks for, feeds a failing build back after file changes, and
 /// repeats until the model answers without tools, the turn is cancelled or
 /// fails. `history` holds the chat's stored messages (including this turn's
-/// user messages) and grows by what the turn stores. Emits turn_start,
-/// deltas, message, tool_call, tool_result, error and turn_end frames; every
-/// model call, tool call and build goes through `tracer` (null: untraced).
-/// Frames are sent in batches, always before the turn blocks (on the model,
-/// a tool, a build) and before a trace row is handed to the trace writer.
+/// user messages) and grows by what the turn stores. Publishes its events
+/// (turn_started, deltas, message_stored, tool_started, tool_finished,
+/// error_raised, turn_ended); every model call, tool call and build goes
+/// through `tracer` (null: untraced), whose call events go out with them.
+/// Events are published in batches, always before the turn blocks (on the
+/// model, a tool, a build) and before a trace row is handed to the trace writer.
 ///
 /// Each finished step is journaled through `io` as it completes, and a tool
 /// call's intent before it starts. With `resume` (the journal of this turn

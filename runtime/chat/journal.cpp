@@ -2,6 +2,8 @@
 
 #include <fmt/format.h>
 
+#include "runtime/protocol/records.hpp"
+
 namespace boocode::chat {
 
 std::string reply_step(int n) {
@@ -27,12 +29,17 @@ message_record inbox_entry::as_message(const std::string& chat_id) const {
   message_record m;
   m.id = id;
   m.chat_id = chat_id;
-  m.role = "user";
+  m.role = protocol::message_role::user;
   m.content = content;
   m.client_id = client_id;
   m.turn = taken_turn;
   m.created_at = created_at;
   return m;
+}
+
+model::token_usage session_image::usage() const {
+  auto it = state.find("usage");
+  return it != state.end() ? protocol::usage_from_json(*it) : model::token_usage{};
 }
 
 bool session_image::has_work() const {

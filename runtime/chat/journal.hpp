@@ -66,6 +66,9 @@ struct session_image {
   /// progress or waiting), in id order.
   std::vector<inbox_entry> inbox;
 
+  /// The chat's usage totals over finished turns (from `state`).
+  model::token_usage usage() const;
+
   /// Whether a turn must run: one is in progress or messages wait.
   bool has_work() const;
   /// The whole conversation as a reader sees it: history, the turn in

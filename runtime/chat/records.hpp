@@ -5,10 +5,9 @@
 #include <string>
 #include <vector>
 
-#include <nlohmann/json_fwd.hpp>
-
 #include "runtime/model/chat_types.hpp"
 #include "runtime/model/usage.hpp"
+#include "runtime/protocol/states.hpp"
 
 namespace boocode::chat {
 
@@ -30,13 +29,13 @@ struct chat_record {
 struct message_record {
   int64_t id = 0;
   std::string chat_id;
-  std::string role; // user, assistant, tool
+  protocol::message_role role = protocol::message_role::user;
   std::string content;
   std::string reasoning;
   std::vector<model::tool_call> tool_calls;
   std::string tool_call_id;
   std::string tool_name;
-  std::string outcome; // tool: ok, error, timeout, cancelled
+  std::optional<protocol::tool_outcome> outcome; // tool messages only
   std::optional<int> exit_code;
   std::optional<int64_t> duration_ms;
   /// Null for a user message no turn has taken yet.
@@ -50,7 +49,7 @@ struct message_record {
 struct chat_view {
   chat_record chat;
   std::vector<message_record> messages;
-  std::string status; // idle or running
+  protocol::chat_status status = protocol::chat_status::idle;
 };
 
 /// One turn on the chat's timeline (GET /api/chats/:id/timeline).
@@ -59,7 +58,7 @@ struct timeline_turn {
   std::string started_at;                 // ISO 8601 UTC
   std::optional<std::string> finished_at; // null while it runs
   std::optional<int64_t> duration_ms;
-  std::string outcome; // completed, cancelled, error, running
+  std::optional<protocol::turn_outcome> outcome; // none while it runs
   std::string error;
   model::token_usage usage;
   int model_calls = 0;
@@ -67,11 +66,6 @@ struct timeline_turn {
   std::optional<int64_t> first_message_id; // the turn's first user message
   std::string preview;                     // its first 120 characters
 };
-
-nlohmann::json to_json(const chat_record& c);
-nlohmann::json to_json(const timeline_turn& t);
-nlohmann::json to_json(const message_record& m);
-nlohmann::json to_json(const chat_view& v);
 
 /// The conversation as the model sees it (reasoning and bookkeeping dropped).
 model::chat_message to_model_message(const message_record& m);

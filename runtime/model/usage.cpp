@@ -67,29 +67,4 @@ token_usage normalise_usage(const nlohmann::json& usage) {
   return u;
 }
 
-token_usage usage_from_json(const nlohmann::json& j) {
-  auto field = [&](const char* name) -> uint64_t {
-    auto it = j.find(name);
-    return it != j.end() && it->is_number_unsigned() ? it->get<uint64_t>() : 0;
-  };
-  token_usage u;
-  if (!j.is_object())
-    return u;
-  u.prompt = field("prompt");
-  u.cache_hit = field("cache_hit");
-  u.cache_miss = field("cache_miss");
-  u.cache_write = field("cache_write");
-  u.completion = field("completion");
-  u.reasoning = field("reasoning");
-  auto reported = j.find("reported");
-  u.reported = reported == j.end() || !reported->is_boolean() || reported->get<bool>();
-  return u;
-}
-
-nlohmann::json to_json(const token_usage& u) {
-  return {{"prompt", u.prompt},         {"cache_hit", u.cache_hit},
-          {"cache_miss", u.cache_miss}, {"cache_write", u.cache_write},
-          {"completion", u.completion}, {"reasoning", u.reasoning}};
-}
-
 } // namespace boocode::model

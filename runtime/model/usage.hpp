@@ -43,11 +43,4 @@ inline uint64_t estimate_tokens(size_t bytes) {
   return (bytes + 3) / 4;
 }
 
-/// {"prompt":..,"cache_hit":..,"cache_miss":..,"cache_write":..,"completion":..,"reasoning":..}
-nlohmann::json to_json(const token_usage& u);
-
-/// The inverse of to_json (as stored): missing or non-numeric fields are zero;
-/// `reported` is read from a "reported" member, true when there is none.
-token_usage usage_from_json(const nlohmann::json& j);
-
 } // namespace boocode::model

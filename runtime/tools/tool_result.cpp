@@ -4,24 +4,6 @@
 
 namespace boocode::tools {
 
-namespace {
-
-constexpr std::string_view outcome_names[] = {"ok",        "error",  "timeout",
-                                              "cancelled", "denied", "interrupted"};
-
-} // namespace
-
-std::string_view to_string(tool_outcome x) {
-  return outcome_names[static_cast<size_t>(x)];
-}
-
-std::optional<tool_outcome> parse_tool_outcome(std::string_view name) {
-  for (size_t i = 0; i < std::size(outcome_names); ++i)
-    if (outcome_names[i] == name)
-      return static_cast<tool_outcome>(i);
-  return std::nullopt;
-}
-
 tool_result tool_error(std::string message, bool read_only) {
   tool_result r;
   r.outcome = tool_outcome::error;
@@ -31,7 +13,7 @@ tool_result tool_error(std::string message, bool read_only) {
 }
 
 void to_json(nlohmann::json& j, const tool_result& r) {
-  j = nlohmann::json{{"outcome", to_string(r.outcome)},
+  j = nlohmann::json{{"outcome", protocol::to_string(r.outcome)},
                      {"text", r.text},
                      {"exit_code", nullptr},
                      {"truncated", r.truncated},
@@ -41,9 +23,10 @@ void to_json(nlohmann::json& j, const tool_result& r) {
 }
 
 void from_json(const nlohmann::json& j, tool_result& r) {
-  auto outcome = parse_tool_outcome(j.at("outcome").get<std::string>());
+  auto name = j.at("outcome").get<std::string>();
+  auto outcome = protocol::from_name<tool_outcome>(name);
   if (!outcome)
-    throw nlohmann::json::other_error::create(501, "unknown tool outcome", &j);
+    throw nlohmann::json::other_error::create(501, protocol::unknown_text<tool_outcome>(name), &j);
   r.outcome = *outcome;
   r.text = j.at("text").get<std::string>();
   const auto& code = j.at("exit_code");

@@ -7,17 +7,12 @@
 
 #include <nlohmann/json_fwd.hpp>
 
+#include "runtime/protocol/states.hpp"
+
 namespace boocode::tools {
 
-/// How a tool call ended. A command that ran and exited non-zero is `ok`
-/// with its exit code; `error` means the tool could not do what was asked.
-/// `denied`: refused before running (a path outside the workspace).
-enum class tool_outcome { ok, error, timeout, cancelled, denied, interrupted };
-
-std::string_view to_string(tool_outcome x);
-
-/// The outcome named `name` (as to_string writes it), or nothing.
-std::optional<tool_outcome> parse_tool_outcome(std::string_view name);
+/// How a tool call ended (its names: runtime/protocol/states.hpp).
+using tool_outcome = protocol::tool_outcome;
 
 /// What a tool call returns: the text for the model plus what the session,
 /// the trace and the journal need to know about the call.

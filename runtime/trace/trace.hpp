@@ -7,28 +7,21 @@
 #include <string>
 #include <string_view>
 
-#include <nlohmann/json.hpp>
-
 #include "runtime/model/usage.hpp"
+#include "runtime/protocol/states.hpp"
 
 namespace boocode::trace {
 
-/// How a traced call ended (docs/api.md, "A trace").
-enum class outcome { ok, error, timeout, cancelled, interrupted, denied };
+/// How a traced call ended (docs/api.md, "A trace"): as a tool call does.
+using outcome = protocol::tool_outcome;
 
-std::string_view to_string(outcome x);
-
-/// The outcome named `name`, or nothing.
-std::optional<outcome> parse_outcome(std::string_view name);
-
-enum class call_kind { tool, model };
-
-std::string_view to_string(call_kind x);
+/// A tool call (or the auto-fix build) or a model call.
+using call_kind = protocol::trace_kind;
 
 /// Who runs the calls of a tracer: a chat's session today; workflow steps and
 /// subagents hang their calls under the trace that started them.
 struct actor_ref {
-  std::string kind = "session";
+  protocol::actor_kind kind = protocol::actor_kind::session;
   std::string id;
   std::string parent_id; // empty: none
 };
@@ -73,6 +66,18 @@ struct trace_record {
   trace_end end;
 };
 
+/// A traced call started: what its live frame shows.
+struct call_started {
+  std::shared_ptr<const trace_start> start;
+};
+
+/// A traced call ended: what its live frame shows (`end.output` is cut to
+/// preview_bytes; the stored trace keeps up to max_output_bytes).
+struct call_finished {
+  std::shared_ptr<const trace_start> start;
+  trace_end end;
+};
+
 /// The output kept per trace (database and API), and the part sent live.
 inline constexpr size_t max_output_bytes = 16 * size_t{1024};
 inline constexpr size_t preview_bytes = 2 * size_t{1024};
@@ -104,15 +109,6 @@ private:
   std::string prefix_;
   std::atomic<uint64_t> counter_{0};
 };
-
-/// The trace as the API and the database see it (docs/api.md).
-nlohmann::json to_json(const trace_record& r);
-
-/// The live frames' payloads as JSON text (docs/protocol.md): tool_trace_start
-/// or model_trace_start, and tool_trace_finish or model_trace_finish. Written
-/// directly, not through a JSON tree: they are on the agent's path.
-std::string start_frame(const trace_start& s);
-std::string finish_frame(const trace_record& r);
 
 /// Receives the calls of tracers. Implemented by the trace queue (drained
 /// into PostgreSQL by the trace writer actor); calls never block for long.

@@ -4,6 +4,7 @@
 #include <charconv>
 
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 
 namespace boocode::trace {
 
@@ -53,24 +54,15 @@ parse_trace_query(const std::vector<std::pair<std::string, std::string>>& params
           "tool must be a tool name (1 to 64 characters of a-z, 0-9, '_' and '-')");
       q.tool = value;
     } else if (name == "outcome") {
-      q.outcome = parse_outcome(value);
+      q.outcome = protocol::from_name<outcome>(value);
       if (!q.outcome)
-        return std::string(
-          "outcome must be one of ok, error, timeout, cancelled, interrupted, denied");
+        return fmt::format("outcome must be one of {}",
+                           fmt::join(protocol::enum_names<outcome>::names, ", "));
     } else {
       return fmt::format("unknown parameter {} (limit, cursor, tool and outcome are known)", name);
     }
   }
   return q;
-}
-
-nlohmann::json to_json(const trace_page& page) {
-  auto items = nlohmann::json::array();
-  for (auto& r : page.items)
-    items.push_back(to_json(r));
-  return {{"items", std::move(items)},
-          {"next_cursor", page.next_cursor ? nlohmann::json(std::to_string(*page.next_cursor))
-                                           : nlohmann::json(nullptr)}};
 }
 
 } // namespace boocode::trace

@@ -7,8 +7,6 @@
 #include <variant>
 #include <vector>
 
-#include <nlohmann/json_fwd.hpp>
-
 #include "runtime/trace/trace.hpp"
 
 namespace boocode::trace {
@@ -34,8 +32,5 @@ struct trace_page {
   std::vector<trace_record> items;
   std::optional<int64_t> next_cursor;
 };
-
-/// {"items": [...], "next_cursor": "..." or null}.
-nlohmann::json to_json(const trace_page& page);
 
 } // namespace boocode::trace

@@ -2,6 +2,8 @@
 
 #include <fmt/format.h>
 
+#include "runtime/protocol/traces.hpp"
+
 namespace boocode::trace {
 
 namespace {
@@ -102,9 +104,8 @@ tracer::span tracer::begin(call_kind kind, const std::string& tool, const std::s
   s->model = model;
   s->started_us = now_us();
   span sp{std::move(s), std::chrono::steady_clock::now()};
-  if (emit_)
-    emit_(kind == call_kind::tool ? "tool_trace_start" : "model_trace_start",
-          start_frame(*sp.start));
+  if (started_)
+    started_({sp.start});
   sink_->started(sp.start);
   return sp;
 }
@@ -125,11 +126,14 @@ tracer::finished_call tracer::end(const span& s, trace_end e,
   e.latency_ms = ms_between(s.t0, t1);
   e.finished_us =
     s.start->started_us + std::chrono::duration_cast<std::chrono::microseconds>(t1 - s.t0).count();
-  trace_record r{s.start, std::move(e)};
-  if (emit_)
-    emit_(s.start->kind == call_kind::tool ? "tool_trace_finish" : "model_trace_finish",
-          finish_frame(r));
-  return {std::move(r)};
+  if (finished_) {
+    // The frame shows the first preview_bytes of the output: copy only those.
+    std::string full = std::move(e.output);
+    e.output = full.size() <= preview_bytes ? full : clip_output(full, preview_bytes);
+    finished_({s.start, e});
+    e.output = std::move(full);
+  }
+  return {trace_record{s.start, std::move(e)}};
 }
 
 tracer::span tracer::begin_tool(const std::string& tool, const std::string& call_id,
@@ -147,9 +151,7 @@ tracer::finished_call tracer::end_tool(const span& s, const tools::tool_result& 
 tracer::span tracer::begin_model(const std::string& model, size_t messages, size_t tools) {
   if (sink_ == nullptr)
     return {};
-  return begin(call_kind::model, "model", {},
-               nlohmann::json{{"model", model}, {"messages", messages}, {"tools", tools}}.dump(
-                 -1, ' ', false, nlohmann::json::error_handler_t::replace),
+  return begin(call_kind::model, "model", {}, protocol::model_call_input(model, messages, tools),
                model);
 }
 

@@ -6,8 +6,6 @@
 #include <optional>
 #include <string>
 
-#include <nlohmann/json.hpp>
-
 #include "runtime/cancel_token.hpp"
 #include "runtime/model/provider.hpp"
 #include "runtime/tools/tool_result.hpp"
@@ -15,7 +13,7 @@
 
 namespace boocode::trace {
 
-/// Times the tool and model calls of one actor, emits their live frames and
+/// Times the tool and model calls of one actor, emits them for their live frames and
 /// hands them to the trace sink, which writes them later off the agent's
 /// path. A call's finished row goes to the sink only on commit(), which the
 /// caller makes after sending the finish frame, so no row is written before
@@ -23,14 +21,18 @@ namespace boocode::trace {
 /// thread at a time.
 class tracer {
 public:
-  /// Takes a frame: its type and its payload, the text of a JSON object.
-  using emit_fn = std::function<void(const char* type, std::string payload)>;
+  /// Take what the live frames show of a call that starts or ends.
+  using started_fn = std::function<void(call_started)>;
+  using finished_fn = std::function<void(call_finished)>;
 
   tracer() = default;
   tracer(trace_sink* sink, id_source* ids, std::string chat_id, actor_ref actor);
 
-  /// Where the frames go (nowhere until set).
-  void set_emit(emit_fn emit) { emit_ = std::move(emit); }
+  /// Where the calls go as they start and end (nowhere until set).
+  void set_emit(started_fn started, finished_fn finished) {
+    started_ = std::move(started);
+    finished_ = std::move(finished);
+  }
 
   bool enabled() const { return sink_ != nullptr; }
 
@@ -74,7 +76,8 @@ private:
   id_source* ids_ = nullptr;
   std::string chat_id_;
   actor_ref actor_;
-  emit_fn emit_;
+  started_fn started_;
+  finished_fn finished_;
   int turn_ = 0;
   const cancel_token* cancel_ = nullptr;
 };

@@ -73,10 +73,10 @@ TEST(SessionOutageTest, ASessionWaitsForItsDatabaseThenAnswers) {
     // It keeps waiting (two retries seen), and is neither crashed nor failed.
     ASSERT_TRUE(poll_until(20s, [&] { return lines_with(sink, "database unreachable") >= 2; }));
     caf::scoped_actor self{sys};
-    std::string status;
+    std::optional<protocol::chat_status> status;
     self->request(registry, 5s, status_atom::value, std::string("c_1"))
-      .receive([&](const std::string& s) { status = s; }, [](caf::error&) {});
-    EXPECT_EQ(status, "idle");
+      .receive([&](protocol::chat_status s) { status = s; }, [](caf::error&) {});
+    EXPECT_EQ(status, protocol::chat_status::idle);
     EXPECT_EQ(lines_with(sink, "crashed"), 0u);
 
     // The database is back: the waiting message gets its turn.

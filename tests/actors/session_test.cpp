@@ -8,11 +8,13 @@
 using namespace boocode;
 using namespace std::chrono_literals;
 
-TEST(FrameSequencerTest, NumbersFramesAndSplicesThePayload) {
+TEST(FrameSequencerTest, NumbersFramesInOrder) {
   frame_sequencer s{"c_1", 41};
-  EXPECT_EQ(s.next("ack", R"({"client_id":"x"})"),
-            R"({"type":"ack","chat_id":"c_1","seq":42,"client_id":"x"})");
-  EXPECT_EQ(s.next("turn_end", "{}"), R"({"type":"turn_end","chat_id":"c_1","seq":43})");
+  EXPECT_EQ(s.next(chat::message_acked{"x", 7}),
+            R"({"type":"ack","chat_id":"c_1","seq":42,"client_id":"x","message_id":7})");
+  EXPECT_EQ(s.next(chat::answer_delta{3, "hi"}),
+            R"({"type":"assistant_delta","chat_id":"c_1","seq":43,"turn":3,"text":"hi"})");
+  EXPECT_EQ(s.seq, 43);
 }
 
 TEST(FrameLogTest, GivesTheFramesAfterASeqWhileItHasThemAll) {

@@ -81,8 +81,8 @@ TEST(AdminSchemaTest, ListsAndInspectsRoundTripEveryField) {
   fake_service svc;
   svc.node_list = {{"node-a", "http://127.0.0.1:8080", "127.0.0.1:4242", "127.0.0.1:8081", "up",
                     250, 3, "0.1.0", 4242, "2026-11-24T10:00:00.000Z"}};
-  svc.actor_list = {
-    {"c_1", "session", "node-a", "running", 4, 2, 1, "2026-11-24T10:01:00.000Z", 5}};
+  svc.actor_list = {{"c_1", protocol::actor_kind::session, "node-a", protocol::actor_state::running,
+                     4, 2, 1, "2026-11-24T10:01:00.000Z", 5}};
   svc.detail.info = svc.actor_list[0];
   svc.detail.snapshot = R"({"turn":3})";
   svc.detail.journal = {{4, "r1", "message", R"({"role":"assistant"})", "t1"}};
@@ -106,6 +106,8 @@ TEST(AdminSchemaTest, ListsAndInspectsRoundTripEveryField) {
   EXPECT_EQ(svc.last_filter.kind, "session");
   EXPECT_EQ(svc.last_filter.node, "node-a");
   EXPECT_EQ(svc.last_filter.state, "running");
+  EXPECT_EQ(a.kind, protocol::actor_kind::session);
+  EXPECT_EQ(a.state, protocol::actor_state::running);
   EXPECT_EQ(a.turn, 4);
   EXPECT_EQ(a.mailbox, 2u);
   EXPECT_EQ(a.restarts, 1u);

@@ -6,8 +6,8 @@
 
 #include "net/api_routes.hpp"
 #include "net/http_server.hpp"
-#include "net/ws_frames.hpp"
 #include "runtime/poll.hpp"
+#include "runtime/protocol/frames.hpp"
 #include "tests/support/http_client.hpp"
 #include "tests/support/temp_dir.hpp"
 
@@ -26,11 +26,15 @@ protected:
     });
     ws_handler ws;
     ws.on_open = [](const std::shared_ptr<ws_connection>& c) {
-      c->send_text(hello_frame("node-test", "9.9.9"));
+      c->send_text(boocode::protocol::hello_frame("node-test", "9.9.9"));
     };
     ws.on_text = [](const std::shared_ptr<ws_connection>& c, std::string text) {
-      if (auto answer = answer_client_frame(text))
-        c->send_text(*answer);
+      using namespace boocode::protocol;
+      auto r = read_client_frame(text, 4096);
+      if (std::holds_alternative<ping_request>(r))
+        c->send_text(pong_frame());
+      else if (auto* refused = std::get_if<frame_refusal>(&r))
+        c->send_text(error_frame(refused->code, refused->message, refused->chat_id));
     };
     http_server_options opts;
     opts.host = "127.0.0.1";

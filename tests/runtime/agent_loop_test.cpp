@@ -5,6 +5,7 @@
 #include <gtest/gtest.h>
 
 #include "runtime/chat/agent_loop.hpp"
+#include "runtime/protocol/frames.hpp"
 
 using namespace boocode;
 using namespace boocode::chat;
@@ -71,10 +72,12 @@ struct fake_io : turn_io {
     journal.entries.push_back({step, kind, std::nullopt, data});
   }
   turn_journal journal; // every step journaled, as a resumed turn would read it
-  void send_frames(std::vector<std::string> flat) override {
+  /// Each event as its frame would show it.
+  void publish(event_batch batch) override {
     ++batches;
-    for (size_t i = 0; i + 1 < flat.size(); i += 2)
-      frames.emplace_back(flat[i], json::parse(flat[i + 1]));
+    for (auto& e : batch)
+      frames.emplace_back(protocol::to_string(protocol::frame_type(e)),
+                          json::parse(protocol::chat_frame("c_1", 0, e)));
   }
   int batches = 0;
   std::string model_name() const override { return "fake-model"; }
@@ -108,7 +111,7 @@ model::model_reply reply(std::string text, std::vector<model::tool_call> calls =
 
 std::vector<message_record> user_says(std::string text) {
   message_record m;
-  m.role = "user";
+  m.role = protocol::message_role::user;
   m.content = std::move(text);
   m.turn = 1;
   return {m};
@@ -131,7 +134,7 @@ TEST(AgentLoopTest, RunsToolsUntilTheModelAnswers) {
   auto history = user_says("make a file");
   cancel_token cancel;
   auto sum = run_turn({"sys", std::nullopt}, 1, history, io, cancel);
-  EXPECT_EQ(sum.outcome, "completed");
+  EXPECT_EQ(sum.outcome, protocol::turn_outcome::completed);
   EXPECT_EQ(sum.model_calls, 2);
   EXPECT_EQ(sum.usage.prompt, 200u);
   EXPECT_EQ(sum.usage.cache_hit, 120u);
@@ -151,7 +154,7 @@ TEST(AgentLoopTest, RunsToolsUntilTheModelAnswers) {
   auto& end = io.frames.back().second;
   EXPECT_EQ(end["outcome"], "completed");
   EXPECT_EQ(end["usage"]["cache_hit"], 120);
-  EXPECT_EQ(io.stored[1].outcome, "ok");
+  EXPECT_EQ(io.stored[1].outcome, tools::tool_outcome::ok);
   EXPECT_TRUE(io.stored[1].duration_ms.has_value());
 }
 
@@ -166,7 +169,7 @@ TEST(AgentLoopTest, AFailingBuildIsFedBackAtMostNTimes) {
   auto history = user_says("fix it");
   cancel_token cancel;
   auto sum = run_turn(s, 1, history, io, cancel);
-  EXPECT_EQ(sum.outcome, "completed");
+  EXPECT_EQ(sum.outcome, protocol::turn_outcome::completed);
   EXPECT_EQ(sum.fix_attempts, 2);
   EXPECT_TRUE(io.builds.empty()) << "a third build ran past the limit";
   // The build's errors reached the model in the next call.
@@ -195,10 +198,10 @@ TEST(AgentLoopTest, CancelDuringAToolEndsTheTurnAndAnswersEveryCall) {
     reply("two calls", {{"c1", "run_command", "{}"}, {"c2", "run_command", "{}"}}));
   auto history = user_says("x");
   auto sum = run_turn({"sys", std::nullopt}, 1, history, io, cancel);
-  EXPECT_EQ(sum.outcome, "cancelled");
+  EXPECT_EQ(sum.outcome, protocol::turn_outcome::cancelled);
   EXPECT_EQ(io.tools_run.size(), 1u);
   ASSERT_EQ(history.size(), 4u); // user, assistant, two tool results
-  EXPECT_EQ(history[3].outcome, "cancelled");
+  EXPECT_EQ(history[3].outcome, tools::tool_outcome::cancelled);
   EXPECT_EQ(io.frames.back().second["outcome"], "cancelled");
 }
 
@@ -209,7 +212,7 @@ TEST(AgentLoopTest, AModelErrorEndsTheTurnVisiblyAndKeepsTheUserMessage) {
   auto history = user_says("hello?");
   cancel_token cancel;
   auto sum = run_turn({"sys", std::nullopt}, 1, history, io, cancel);
-  EXPECT_EQ(sum.outcome, "error");
+  EXPECT_EQ(sum.outcome, protocol::turn_outcome::error);
   EXPECT_EQ(sum.error, "overloaded");
   EXPECT_EQ(history.size(), 1u);
   EXPECT_EQ(io.frame_types(), (std::vector<std::string>{"turn_start", "error", "turn_end"}));
@@ -224,7 +227,7 @@ TEST(AgentLoopTest, AModelThatNeverStopsIsStopped) {
   cancel_token cancel;
   turn_settings s{"sys", std::nullopt, 3, 3};
   auto sum = run_turn(s, 1, history, io, cancel);
-  EXPECT_EQ(sum.outcome, "error");
+  EXPECT_EQ(sum.outcome, protocol::turn_outcome::error);
   EXPECT_EQ(sum.model_calls, 3);
 }
 
@@ -264,7 +267,7 @@ TEST(AgentLoopTest, TracesEveryModelCallToolCallAndBuild) {
   recording_sink sink;
   sink.io = &io;
   trace::id_source ids;
-  trace::tracer tracer{&sink, &ids, "c_1", {"session", "c_1", ""}};
+  trace::tracer tracer{&sink, &ids, "c_1", {protocol::actor_kind::session, "c_1", ""}};
   auto history = user_says("make a file");
   cancel_token cancel;
   turn_settings s{"sys", std::vector<std::string>{"make"}, 3, 50};
@@ -370,7 +373,7 @@ TEST(AgentLoopTest, AResumedTurnRedoesNothingFinishedAndReportsTheInterruptedCal
   second.replies.push_back(reply("The build was interrupted; I checked and it is fine."));
   auto again = user_says("build it");
   auto sum = run_turn({"sys", std::nullopt}, 1, again, second, cancel, nullptr, &first.journal);
-  EXPECT_EQ(sum.outcome, "completed");
+  EXPECT_EQ(sum.outcome, protocol::turn_outcome::completed);
   // Only read_file ran: write_file had finished, run_command was interrupted.
   EXPECT_EQ(second.tools_run, (std::vector<std::string>{"read_file"}));
   // The model was asked once (for the final answer), and saw the interruption.
@@ -388,7 +391,7 @@ TEST(AgentLoopTest, AResumedTurnRedoesNothingFinishedAndReportsTheInterruptedCal
                                     "tool_call", "tool_result", "message", "message", "turn_end"}));
   EXPECT_EQ(second.frames[0].second["resumed"], true);
   EXPECT_EQ(second.frames[2].second["outcome"], "interrupted");
-  EXPECT_EQ(second.stored[0].outcome, "interrupted");
+  EXPECT_EQ(second.stored[0].outcome, tools::tool_outcome::interrupted);
 }
 
 // A read-only call with an intent and no result simply runs again.
@@ -403,9 +406,9 @@ TEST(AgentLoopTest, AnInterruptedReadOnlyCallRunsAgain) {
   second.replies.push_back(reply("It says x."));
   auto again = user_says("read a");
   auto sum = run_turn({"sys", std::nullopt}, 1, again, second, cancel, nullptr, &first.journal);
-  EXPECT_EQ(sum.outcome, "completed");
+  EXPECT_EQ(sum.outcome, protocol::turn_outcome::completed);
   EXPECT_EQ(second.tools_run, (std::vector<std::string>{"read_file"}));
-  EXPECT_EQ(second.stored[0].outcome, "ok");
+  EXPECT_EQ(second.stored[0].outcome, tools::tool_outcome::ok);
   // Its intent was not journaled twice.
   size_t intents = 0;
   for (auto& e : second.journal.entries)
@@ -424,7 +427,7 @@ TEST(AgentLoopTest, ANodeStopLeavesTheTurnToResume) {
   io.stop_on_tool = "run_command";
   auto history = user_says("wait");
   auto sum = run_turn({"sys", std::nullopt}, 1, history, io, cancel);
-  EXPECT_EQ(sum.outcome, "interrupted");
+  EXPECT_EQ(sum.outcome, protocol::turn_outcome::interrupted);
   EXPECT_EQ(io.tools_run, (std::vector<std::string>{"run_command"}));
   EXPECT_NE(io.journal.find("t1.0", "intent"), nullptr);
   EXPECT_EQ(io.journal.find("t1.0", "message"), nullptr);
@@ -451,7 +454,7 @@ TEST(AgentLoopTest, AResumedTurnTakesTheBuildResultFromTheJournal) {
   second.replies.push_back(reply("done"));
   auto again = user_says("edit a");
   auto sum = run_turn(settings, 1, again, second, cancel, nullptr, &first.journal);
-  EXPECT_EQ(sum.outcome, "completed");
+  EXPECT_EQ(sum.outcome, protocol::turn_outcome::completed);
   EXPECT_EQ(sum.fix_attempts, 1);
   EXPECT_TRUE(second.tools_run.empty());
   ASSERT_EQ(second.prompts.size(), 1u);

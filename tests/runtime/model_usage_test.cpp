@@ -3,10 +3,12 @@
 #include <nlohmann/json.hpp>
 
 #include "runtime/model/usage.hpp"
+#include "runtime/protocol/records.hpp"
 
 using boocode::model::normalise_usage;
 using boocode::model::token_usage;
-using boocode::model::usage_from_json;
+using boocode::protocol::to_json;
+using boocode::protocol::usage_from_json;
 using nlohmann::json;
 
 TEST(UsageTest, DeepSeekHitPlusMissIsPrompt) {

@@ -6,6 +6,8 @@
 #include <gtest/gtest.h>
 #include <spdlog/sinks/ostream_sink.h>
 
+#include "runtime/protocol/frames.hpp"
+#include "runtime/protocol/traces.hpp"
 #include "runtime/trace/trace_query.hpp"
 #include "runtime/trace/trace_queue.hpp"
 #include "runtime/trace/tracer.hpp"
@@ -25,7 +27,7 @@ trace_record finished_call(std::string id, std::string tool = "read_file",
   s->turn = 2;
   s->tool = std::move(tool);
   s->call_id = "call_9";
-  s->actor = {"session", "c_1", ""};
+  s->actor = {protocol::actor_kind::session, "c_1", ""};
   s->input = R"({"path":"a.txt"})";
   s->started_us = started_us;
   trace_record r{s, {}};
@@ -34,6 +36,14 @@ trace_record finished_call(std::string id, std::string tool = "read_file",
   r.end.output = "hello";
   r.end.tokens_used = 2;
   return r;
+}
+
+/// The frames of a call as the session would send them.
+json start_frame(std::shared_ptr<const trace_start> s) {
+  return json::parse(protocol::chat_frame("c_1", 1, call_started{std::move(s)}));
+}
+json finish_frame(const trace_record& r) {
+  return json::parse(protocol::chat_frame("c_1", 2, call_finished{r.start, r.end}));
 }
 
 std::variant<trace_query, std::string>
@@ -86,7 +96,7 @@ TEST(TraceTest, IdsAreUniqueAcrossThreadsAndSources) {
 TEST(TraceTest, ApiJsonAndFramesCarryTheDocumentedFields) {
   auto tool = finished_call("t1");
   tool.end.exit_code = 3;
-  auto j = to_json(tool);
+  auto j = protocol::to_json(tool);
   for (auto* key : {"id",          "chat_id",      "turn",
                     "kind",        "tool",         "call_id",
                     "actor_kind",  "actor_id",     "parent_id",
@@ -105,10 +115,12 @@ TEST(TraceTest, ApiJsonAndFramesCarryTheDocumentedFields) {
   EXPECT_TRUE(j["usage"].is_null());
   EXPECT_TRUE(j["error"].is_null());
 
-  auto start = json::parse(start_frame(*tool.start));
+  auto start = start_frame(tool.start);
+  EXPECT_EQ(start["type"], "tool_trace_start");
   EXPECT_EQ(start["tool"], "read_file");
   EXPECT_EQ(start["input"]["path"], "a.txt");
-  auto finish = json::parse(finish_frame(tool));
+  auto finish = finish_frame(tool);
+  EXPECT_EQ(finish["type"], "tool_trace_finish");
   EXPECT_EQ(finish["output_preview"], "hello");
   EXPECT_EQ(finish["latency_ms"], 1.5);
   EXPECT_EQ(finish["outcome"], "ok");
@@ -123,7 +135,7 @@ TEST(TraceTest, ApiJsonAndFramesCarryTheDocumentedFields) {
   s->tool = "model";
   s->model = "deepseek-chat";
   trace_record m{s, model_trace_end(reply)};
-  auto mj = to_json(m);
+  auto mj = protocol::to_json(m);
   EXPECT_EQ(mj["kind"], "model");
   EXPECT_EQ(mj["usage"]["cache_hit"], 800);
   EXPECT_EQ(mj["tokens_used"], 1050);
@@ -131,9 +143,43 @@ TEST(TraceTest, ApiJsonAndFramesCarryTheDocumentedFields) {
   EXPECT_EQ(mj["reasoning_tokens"], 20);
   EXPECT_EQ(mj["attempts"], 2);
   EXPECT_EQ(mj["model"], "deepseek-chat");
-  auto mf = json::parse(finish_frame(m));
-  EXPECT_LT(mf["output_preview"].get<std::string>().size(), preview_bytes + 100);
+  auto mf = finish_frame(m);
+  EXPECT_EQ(mf["type"], "model_trace_finish");
   EXPECT_EQ(mf["usage"]["prompt"], 1000);
+}
+
+namespace {
+
+/// Keeps the rows a tracer hands over.
+struct kept_rows : trace_sink {
+  std::vector<trace_record> rows;
+  void started(std::shared_ptr<const trace_start>) override {}
+  void finished(trace_record r) override { rows.push_back(std::move(r)); }
+};
+
+} // namespace
+
+TEST(TraceTest, TheLiveFrameShowsAPreviewAndTheRowKeepsMore) {
+  kept_rows sink;
+  id_source ids;
+  tracer t{&sink, &ids, "c_1", {}};
+  std::vector<call_started> starts;
+  std::vector<call_finished> finishes;
+  t.set_emit([&](call_started e) { starts.push_back(std::move(e)); },
+             [&](call_finished e) { finishes.push_back(std::move(e)); });
+  model::model_reply reply;
+  reply.message.content = std::string(5000, 'a');
+  auto span = t.begin_model("deepseek-chat", 3, 7);
+  t.commit(t.end_model(span, reply, std::nullopt));
+  ASSERT_EQ(starts.size(), 1u);
+  ASSERT_EQ(finishes.size(), 1u);
+  ASSERT_EQ(sink.rows.size(), 1u);
+  EXPECT_EQ(json::parse(starts[0].start->input),
+            (json{{"model", "deepseek-chat"}, {"messages", 3}, {"tools", 7}}));
+  auto preview = finish_frame({finishes[0].start, finishes[0].end})["output_preview"];
+  EXPECT_LT(preview.get<std::string>().size(), preview_bytes + 100);
+  EXPECT_THAT(preview.get<std::string>(), HasSubstr("more bytes not kept"));
+  EXPECT_EQ(sink.rows[0].end.output, std::string(5000, 'a'));
 }
 
 TEST(TraceTest, FramesAreValidJsonWhateverTheText) {
@@ -144,11 +190,11 @@ TEST(TraceTest, FramesAreValidJsonWhateverTheText) {
   tool.start = s;
   tool.end.output = "bad utf8 \xc3\x28 and \"quotes\"\r\n";
   tool.end.error = "e";
-  auto start = json::parse(start_frame(*s));
+  auto start = start_frame(s);
   EXPECT_EQ(start["id"], "t\"1");
   EXPECT_EQ(start["call_id"], "a\\b\n\t\x01\"");
   EXPECT_EQ(start["input"]["text"], "line\nnext \xef\xbf\xbd");
-  auto finish = json::parse(finish_frame(tool));
+  auto finish = finish_frame(tool);
   EXPECT_EQ(finish["output_preview"], "bad utf8 \xef\xbf\xbd( and \"quotes\"\r\n");
   EXPECT_EQ(finish["error"], "e");
   EXPECT_TRUE(finish["exit_code"].is_null());

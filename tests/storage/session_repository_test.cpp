@@ -28,7 +28,7 @@ chat::message_record assistant(std::string text, std::vector<model::tool_call> c
 /// A failed command's result, with a duration past 32 bits.
 chat::message_record tool_result(std::string call_id, std::string text) {
   auto m = test::sample_tool_result(std::move(call_id), std::move(text));
-  m.outcome = "error";
+  m.outcome = protocol::tool_outcome::error;
   m.exit_code = 2;
   m.duration_ms = 5'000'000'000LL;
   return m;
@@ -265,7 +265,7 @@ TEST(SessionRepositoryTest, TheTimelineAndAForkFollowTheCheckpoints) {
     storage::checkpoint_request req;
     req.turn = turn;
     req.state = nlohmann::json::object();
-    req.outcome = turn == 2 ? "error" : "completed";
+    req.outcome = turn == 2 ? protocol::turn_outcome::error : protocol::turn_outcome::completed;
     req.error = turn == 2 ? "the model failed" : "";
     req.usage = model::token_usage{100, 60, 40, 0, 10, 0, true};
     req.model_calls = 2;
@@ -278,7 +278,7 @@ TEST(SessionRepositoryTest, TheTimelineAndAForkFollowTheCheckpoints) {
   auto tl = f.chats.timeline("c_1");
   ASSERT_EQ(tl.size(), 3u);
   EXPECT_EQ(tl[0].turn, 1);
-  EXPECT_EQ(tl[0].outcome, "completed");
+  EXPECT_EQ(tl[0].outcome, protocol::turn_outcome::completed);
   EXPECT_EQ(tl[0].preview, "first question");
   EXPECT_EQ(tl[0].model_calls, 2);
   EXPECT_EQ(tl[0].tool_calls, 1);
@@ -286,10 +286,10 @@ TEST(SessionRepositoryTest, TheTimelineAndAForkFollowTheCheckpoints) {
   ASSERT_TRUE(tl[0].duration_ms);
   EXPECT_GE(*tl[0].duration_ms, 0);
   EXPECT_TRUE(is_iso_millis(*tl[0].finished_at));
-  EXPECT_EQ(tl[1].outcome, "error");
+  EXPECT_EQ(tl[1].outcome, protocol::turn_outcome::error);
   EXPECT_EQ(tl[1].error, "the model failed");
   EXPECT_EQ(tl[1].preview.size(), 120u);
-  EXPECT_EQ(tl[2].outcome, "running");
+  EXPECT_EQ(tl[2].outcome, std::nullopt); // running
   EXPECT_EQ(tl[2].preview, "third");
   EXPECT_FALSE(tl[2].finished_at);
   ASSERT_TRUE(tl[2].first_message_id);

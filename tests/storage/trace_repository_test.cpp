@@ -1,6 +1,7 @@
 // tool_traces against a real PostgreSQL: batch inserts, keyset pages, filters, refusals.
 #include <gtest/gtest.h>
 
+#include "runtime/protocol/traces.hpp"
 #include "storage/chat_repository.hpp"
 #include "storage/storage_error.hpp"
 #include "storage/trace_repository.hpp"
@@ -31,7 +32,7 @@ protected:
     s->turn = 1;
     s->tool = tool;
     s->call_id = "call_" + id;
-    s->actor = {"session", chat, ""};
+    s->actor = {protocol::actor_kind::session, chat, ""};
     s->input = nlohmann::json{{"path", "src/" + id}}.dump();
     s->started_us = 1'795'000'000'000'000 + static_cast<int64_t>(next_++) * 1000;
     trace::trace_record r{s, {}};
@@ -80,8 +81,8 @@ TEST_F(TraceRepositoryTest, ARowRoundTripsEveryField) {
   auto page = repo_.page("c_1", {});
   ASSERT_EQ(page.items.size(), 2u);
   EXPECT_FALSE(page.next_cursor);
-  EXPECT_EQ(trace::to_json(page.items[0]), trace::to_json(model));
-  EXPECT_EQ(trace::to_json(page.items[1]), trace::to_json(cmd));
+  EXPECT_EQ(protocol::to_json(page.items[0]), protocol::to_json(model));
+  EXPECT_EQ(protocol::to_json(page.items[1]), protocol::to_json(cmd));
 }
 
 TEST_F(TraceRepositoryTest, PagesFollowWriteOrderAndNeverRepeatOrSkipUnderInserts) {

@@ -23,7 +23,7 @@ inline chat::chat_record sample_chat(const std::string& id) {
 inline chat::message_record sample_reply(std::string text,
                                          std::vector<model::tool_call> calls = {}) {
   chat::message_record m;
-  m.role = "assistant";
+  m.role = protocol::message_role::assistant;
   m.content = std::move(text);
   m.tool_calls = std::move(calls);
   m.usage = model::token_usage{1200, 1000, 200, 0, 80, 30, true};
@@ -33,11 +33,11 @@ inline chat::message_record sample_reply(std::string text,
 /// run_command's result for `call_id`: exit 0 after 12 ms.
 inline chat::message_record sample_tool_result(std::string call_id, std::string text) {
   chat::message_record m;
-  m.role = "tool";
+  m.role = protocol::message_role::tool;
   m.content = std::move(text);
   m.tool_call_id = std::move(call_id);
   m.tool_name = "run_command";
-  m.outcome = "ok";
+  m.outcome = protocol::tool_outcome::ok;
   m.exit_code = 0;
   m.duration_ms = 12;
   return m;

@@ -1,0 +1,57 @@
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string_view>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "runtime/chat/records.hpp"
+#include "runtime/model/usage.hpp"
+#include "runtime/trace/trace_queue.hpp"
+
+// The REST records (docs/api.md) as JSON: chats, messages, the timeline,
+// usage, health and errors. A message and usage are also members of frames
+// and of stored rows, written here too. Traces: runtime/protocol/traces.hpp.
+
+namespace boocode::protocol {
+
+/// The value, or null when there is none.
+template <class T>
+nlohmann::json or_null(const std::optional<T>& x) {
+  return x ? nlohmann::json(*x) : nlohmann::json(nullptr);
+}
+
+/// The text, or null when it is empty.
+inline nlohmann::json or_null(const std::string& s) {
+  return s.empty() ? nlohmann::json(nullptr) : nlohmann::json(s);
+}
+
+/// {"prompt","cache_hit","cache_miss","cache_write","completion","reasoning"}.
+nlohmann::json to_json(const model::token_usage& u);
+/// The inverse, as stored rows hold it: missing or non-numeric fields are
+/// zero; `reported` is read from a "reported" member, true when there is none.
+model::token_usage usage_from_json(const nlohmann::json& j);
+
+nlohmann::json to_json(const chat::chat_record& c);
+nlohmann::json to_json(const chat::message_record& m);
+/// GET /api/chats/:id: the chat, its status and its messages.
+nlohmann::json to_json(const chat::chat_view& v);
+nlohmann::json to_json(const chat::timeline_turn& t);
+
+/// GET /api/chats: {"items": [chat, ...]}.
+nlohmann::json chat_list(const std::vector<chat::chat_record>& chats);
+/// GET /api/chats/:id/timeline: {"turns": [turn, ...]}.
+nlohmann::json timeline(const std::vector<chat::timeline_turn>& turns);
+/// POST /api/chats/:id/messages: {"message_id"}.
+nlohmann::json posted(int64_t message_id);
+/// POST /api/chats/:id/restart: {"restarted"}.
+nlohmann::json restarted(bool restarted);
+/// GET /api/health: {"status": "ok", "node_id", "version", "traces": {...}}.
+nlohmann::json health(std::string_view node_id, std::string_view version,
+                      const std::optional<trace::queue_stats>& traces);
+/// Every refused request: {"error": {"code", "message"}}.
+nlohmann::json error_body(std::string_view code, std::string_view message);
+
+} // namespace boocode::protocol

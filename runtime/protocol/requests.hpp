@@ -1,0 +1,36 @@
+#pragma once
+
+#include <string>
+#include <string_view>
+#include <variant>
+
+#include "runtime/chat/service.hpp"
+
+// The bodies of the API's requests (docs/api.md), read: what each route
+// takes, or the message of its 400 (code invalid_argument). The values are
+// checked further by the service (chat::validate_new_chat, ...).
+
+namespace boocode::protocol {
+
+/// Why a body was refused, for people.
+struct body_error {
+  std::string message;
+};
+
+/// POST /api/chats: {"workspace", "title"?, "build_command"?}.
+std::variant<chat::new_chat, body_error> read_new_chat(std::string_view body);
+
+/// POST /api/chats/:id/messages: {"text", "client_id"?}.
+struct message_post {
+  std::string text;
+  std::string client_id;
+};
+std::variant<message_post, body_error> read_message_post(std::string_view body);
+
+/// POST /api/chats/:id/fork: {"turn"}, a positive integer.
+std::variant<int, body_error> read_fork(std::string_view body);
+
+/// Longest client_id accepted, in characters.
+inline constexpr size_t max_client_id_chars = 200;
+
+} // namespace boocode::protocol
