@@ -1,0 +1,269 @@
+#include "tests/runtime/protocol_samples.hpp"
+
+#include <nlohmann/json.hpp>
+
+#include "runtime/protocol/frames.hpp"
+#include "runtime/protocol/records.hpp"
+#include "runtime/protocol/traces.hpp"
+
+namespace boocode::test {
+
+namespace {
+
+using namespace protocol;
+using chat::message_record;
+
+constexpr const char* chat_id = "c_9f3e0a12b4de5678";
+constexpr const char* at = "2026-11-24T10:00:00.123Z";
+
+std::string text(const nlohmann::json& j) {
+  return j.dump();
+}
+
+model::token_usage usage(uint64_t prompt) {
+  return {prompt, prompt / 2, prompt - prompt / 2, 0, prompt / 10, prompt / 40, true};
+}
+
+chat::chat_record sample_chat() {
+  chat::chat_record c;
+  c.id = chat_id;
+  c.workspace = "/home/ada/project";
+  c.title = "Fix the build";
+  c.build_command = std::vector<std::string>{"make", "-j2"};
+  c.created_at = at;
+  c.turns = 2;
+  return c;
+}
+
+message_record sample_message(int64_t id, message_role role, std::string content,
+                              std::optional<int> turn) {
+  message_record m;
+  m.id = id;
+  m.chat_id = chat_id;
+  m.role = role;
+  m.content = std::move(content);
+  m.turn = turn;
+  m.created_at = at;
+  return m;
+}
+
+message_record user_message(int64_t id, std::optional<int> turn) {
+  auto m = sample_message(id, message_role::user, "Make the tests pass.", turn);
+  m.client_id = "k-51c3";
+  return m;
+}
+
+message_record assistant_message(int64_t id) {
+  auto m = sample_message(id, message_role::assistant, "Running the tests first.", 2);
+  m.reasoning = "The user wants green tests.";
+  m.tool_calls = {{"call_1", "run_command", R"({"argv":["make","test"]})"}};
+  m.usage = usage(1200);
+  return m;
+}
+
+message_record tool_message(int64_t id) {
+  auto m = sample_message(id, message_role::tool, "2 tests failed", 2);
+  m.tool_call_id = "call_1";
+  m.tool_name = "run_command";
+  m.outcome = tool_outcome::ok;
+  m.exit_code = 2;
+  m.duration_ms = 840;
+  return m;
+}
+
+trace::trace_record tool_trace() {
+  auto s = std::make_shared<trace::trace_start>();
+  s->id = "k2x9q0ab.1f";
+  s->chat_id = chat_id;
+  s->turn = 2;
+  s->kind = trace_kind::tool;
+  s->tool = "run_command";
+  s->call_id = "call_1";
+  s->actor = {actor_kind::session, chat_id, ""};
+  s->input = R"({"argv":["make","test"]})";
+  s->started_us = 1'795'000'000'123'456;
+  trace::trace_record r{s, {}};
+  r.end.finished_us = s->started_us + 840'250;
+  r.end.latency_ms = 840.25;
+  r.end.outcome = tool_outcome::ok;
+  r.end.output = "2 tests failed";
+  r.end.exit_code = 2;
+  r.end.tokens_used = 4;
+  return r;
+}
+
+trace::trace_record model_trace() {
+  auto s = std::make_shared<trace::trace_start>();
+  s->id = "k2x9q0ab.1e";
+  s->chat_id = chat_id;
+  s->turn = 2;
+  s->kind = trace_kind::model;
+  s->tool = "model";
+  s->actor = {actor_kind::session, chat_id, ""};
+  s->input = model_call_input("deepseek-chat", 2, 6);
+  s->model = "deepseek-chat";
+  s->started_us = 1'795'000'000'000'000;
+  trace::trace_record r{s, {}};
+  r.end.finished_us = s->started_us + 1'200'000;
+  r.end.latency_ms = 1200;
+  r.end.ttft_ms = 310.5;
+  r.end.outcome = tool_outcome::ok;
+  r.end.output = "Running the tests first.\n→ run_command({\"argv\":[\"make\",\"test\"]})";
+  r.end.usage = usage(1200);
+  r.end.tokens_used = 1320;
+  r.end.cache_tokens = 600;
+  r.end.reasoning_tokens = 30;
+  r.end.finish_reason = "tool_calls";
+  r.end.attempts = 1;
+  return r;
+}
+
+/// A turn in progress: its user message taken, a reply with a call that
+/// runs, and text streaming.
+chat::live_view running_view() {
+  chat::live_view v;
+  auto first = user_message(1, 1);
+  v.reset({first}, std::nullopt, usage(900));
+  v.apply(chat::message_stored{user_message(3, std::nullopt)});
+  v.apply(chat::turn_started{2, {3}, false});
+  v.apply(chat::message_stored{assistant_message(4)});
+  v.apply(chat::tool_started{2, "call_1", "run_command", R"({"argv":["make","test"]})"});
+  v.apply(chat::answer_delta{2, "While it runs"});
+  v.apply(chat::reasoning_delta{2, "Waiting for make"});
+  return v;
+}
+
+} // namespace
+
+sample_set frame_samples() {
+  sample_set out;
+  auto chat_frame = [&](int64_t seq, const chat::agent_event& e) {
+    out[std::string(to_string(frame_type(e)))].push_back(protocol::chat_frame(chat_id, seq, e));
+  };
+  out["hello"].push_back(hello_frame("node-3f9c0a12b4de", "0.1.0"));
+  out["pong"].push_back(pong_frame());
+  out["error"].push_back(error_frame("unknown_type", "unknown frame type 'dance'"));
+  out["error"].push_back(error_frame("not_found", "no chat c_0000000000000000", chat_id));
+  out["session_failed"].push_back(session_failed_frame(chat_id, session_failure::failed, 5,
+                                                       "the database failed: connection refused"));
+  out["session_failed"].push_back(session_failed_frame(
+    chat_id, session_failure::stopped, 0,
+    "chat c_9f3e0a12b4de5678 was stopped by an operator; it runs again after a restart"));
+  out["session_failed"].push_back(
+    session_failed_frame(chat_id, session_failure::unavailable, 0,
+                         "workspace /home/ada/project is not a directory on node node-b"));
+  auto view = running_view();
+  out["snapshot"].push_back(snapshot_frame({chat_id, 41, 3, session_status::running}, view));
+  chat::live_view idle;
+  idle.reset({user_message(1, 1), assistant_message(2), tool_message(3)}, std::nullopt, usage(900));
+  out["snapshot"].push_back(snapshot_frame({chat_id, 12, 3, session_status::idle}, idle));
+  out["snapshot"].push_back(resumed_snapshot_frame({chat_id, 40, 3, session_status::running}));
+  chat_frame(42, chat::message_acked{"k-51c3", 5});
+  chat_frame(43, chat::message_stored{user_message(5, std::nullopt)});
+  chat_frame(44, chat::message_stored{assistant_message(6)});
+  chat_frame(45, chat::message_stored{tool_message(7)});
+  chat_frame(46, chat::turn_started{3, {5}, false});
+  chat_frame(47, chat::turn_started{3, {}, true});
+  chat_frame(48, chat::reasoning_delta{3, "Looking at the failures"});
+  chat_frame(49, chat::answer_delta{3, "Two tests fail"});
+  chat_frame(50, chat::tool_started{3, "call_2", "read_file", R"({"path":"src/main.c"})"});
+  chat_frame(51, chat::tool_finished{3, "call_2", "read_file", tool_outcome::ok, "int main()",
+                                     std::nullopt, 3});
+  chat_frame(52, chat::tool_finished{3, "call_3", "run_command", tool_outcome::interrupted,
+                                     "This call was interrupted", std::nullopt, 12});
+  auto tool = tool_trace();
+  auto model = model_trace();
+  chat_frame(53, trace::call_started{model.start});
+  chat_frame(54, trace::call_finished{model.start, model.end});
+  chat_frame(55, trace::call_started{tool.start});
+  chat_frame(56, trace::call_finished{tool.start, tool.end});
+  chat_frame(57,
+             chat::error_raised{turn_error::model_error, "overloaded (HTTP 503 after 4 tries)"});
+  chat_frame(58, chat::turn_ended{3, turn_outcome::error, usage(2400), "overloaded"});
+  chat_frame(59, chat::turn_ended{4, turn_outcome::completed, usage(1800), ""});
+  return out;
+}
+
+sample_set record_samples() {
+  sample_set out;
+  trace::queue_stats stats{2, 1840, 0, 0, 1, 1};
+  out["health"].push_back(text(health("node-3f9c0a12b4de", "0.1.0", stats)));
+  auto c = sample_chat();
+  out["chat"].push_back(text(to_json(c)));
+  auto plain = c;
+  plain.id = "c_0123456789abcdef";
+  plain.build_command.reset();
+  plain.turns = 0;
+  out["chat_list"].push_back(text(chat_list({c, plain})));
+  for (auto status : enum_names<chat_status>::names) {
+    chat::chat_view v{c,
+                      {user_message(1, 1), assistant_message(2), tool_message(3)},
+                      from_text<chat_status>(status)};
+    out["chat_view"].push_back(text(to_json(v)));
+  }
+  out["message"].push_back(text(to_json(user_message(5, std::nullopt))));
+  out["message"].push_back(text(to_json(assistant_message(6))));
+  out["message"].push_back(text(to_json(tool_message(7))));
+  std::vector<chat::timeline_turn> turns;
+  int n = 0;
+  for (auto outcome :
+       {std::optional<turn_outcome>(turn_outcome::completed),
+        std::optional<turn_outcome>(turn_outcome::cancelled),
+        std::optional<turn_outcome>(turn_outcome::error), std::optional<turn_outcome>()}) {
+    chat::timeline_turn t;
+    t.turn = ++n;
+    t.started_at = at;
+    if (outcome) {
+      t.finished_at = "2026-11-24T10:00:04.500Z";
+      t.duration_ms = 4377;
+    }
+    t.outcome = outcome;
+    if (outcome == turn_outcome::error)
+      t.error = "overloaded";
+    t.usage = usage(1000 * static_cast<uint64_t>(n));
+    t.model_calls = n;
+    t.tool_calls = n - 1;
+    t.first_message_id = 10 * n;
+    t.preview = "Make the tests pass.";
+    turns.push_back(t);
+  }
+  out["timeline"].push_back(text(timeline(turns)));
+  out["posted"].push_back(text(posted(5)));
+  out["restarted"].push_back(text(restarted(true)));
+  out["error"].push_back(text(error_body("not_found", "no chat c_0000000000000000")));
+  out["trace"].push_back(text(to_json(tool_trace())));
+  out["trace"].push_back(text(to_json(model_trace())));
+  out["trace_page"].push_back(text(to_json(trace::trace_page{{model_trace(), tool_trace()}, 812})));
+  out["trace_page"].push_back(text(to_json(trace::trace_page{{}, std::nullopt})));
+  return out;
+}
+
+sample_set client_frame_samples() {
+  return {
+    {"ping", {R"({"type":"ping"})"}},
+    {"subscribe",
+     {R"({"type":"subscribe","chat_id":"c_9f3e0a12b4de5678"})",
+      R"({"type":"subscribe","chat_id":"c_9f3e0a12b4de5678","after_seq":40,"epoch":3})"}},
+    {"unsubscribe", {R"({"type":"unsubscribe","chat_id":"c_9f3e0a12b4de5678"})"}},
+    {"user_message",
+     {R"({"type":"user_message","chat_id":"c_9f3e0a12b4de5678","text":"Make the tests pass.","client_id":"k-51c3"})"}},
+    {"cancel", {R"({"type":"cancel","chat_id":"c_9f3e0a12b4de5678"})"}},
+  };
+}
+
+std::string states_sample() {
+  nlohmann::ordered_json j = nlohmann::ordered_json::object();
+  for_each_named_enum([&](auto e) {
+    using E = decltype(e);
+    std::string key(enum_names<E>::what);
+    for (auto& ch : key)
+      if (ch == ' ')
+        ch = '_';
+    auto& names = j[key] = nlohmann::ordered_json::array();
+    for (auto name : enum_names<E>::names)
+      names.push_back(name);
+  });
+  return j.dump(2) + "\n";
+}
+
+} // namespace boocode::test
