@@ -261,10 +261,51 @@ describe('chat UI (mocked chat API and WebSocket)', { timeout: 180_000 }, () => 
     const mock = await mockSocket(page, 'c1');
     await page.goto(`${node.url}/`);
     await waitForTestIdText(page, 'ws-status', 'connected');
-    mock.send({ type: 'turn_end', turn: 1, outcome: 'finished' });
+    // An outcome that is not a string cannot be understood (a newer node's outcome *name* can:
+    // see the next test).
+    mock.send({ type: 'turn_end', turn: 1, outcome: 7 });
     await page.getByTestId('protocol-error').waitFor({ timeout: 5_000 });
     assert.match(await testIdText(page, 'protocol-error'), /outcome/);
     assert.equal(await testIdText(page, 'ws-status'), 'connected');
+    await page.close();
+  });
+
+  it("keeps a newer node's frames and states, shows them by name, and never subscribes again", async () => {
+    const { node, browser } = suite.started();
+    const page = await browser.newPage();
+    const pageErrors = pageErrorsOf(page);
+    /** @type {string[]} */
+    const notes = [];
+    page.on('console', (m) => {
+      if (m.text().includes('does not know')) notes.push(m.text());
+    });
+    const newer = { ...chat, status: 'hibernating' };
+    await routeChat(page, newer);
+    const mock = await mockSocket(page, CHAT_ID, (frame, ws) => ws.send(snapshotFrame({ chat_id: frame.chat_id })));
+    await page.goto(`${node.url}/chats/${CHAT_ID}`);
+    await waitForTestIdText(page, 'chat-title', 'Mocked chat');
+    // A status this page does not know is shown by its name.
+    await waitForTestIdText(page, 'chat-status', 'hibernating');
+    await mock.clientFrame((f) => f.type === 'subscribe', 'the subscribe');
+
+    // Frames of a type this page does not know, twice; a tool result with an outcome it does not
+    // know; then frames it knows: all applied in order, no gap, no second subscribe.
+    mock.send({ type: 'approval_request', turn: 1, tool: 'run_command' });
+    mock.send({ type: 'approval_request', turn: 1, tool: 'write_file' });
+    mock.send({ type: 'turn_start', turn: 1, user_message_ids: [] });
+    mock.send({ type: 'tool_call', turn: 1, call_id: 'k1', name: 'run_command', arguments: '{"argv":["make"]}' });
+    mock.send({ type: 'tool_result', turn: 1, call_id: 'k1', name: 'run_command', outcome: 'vetoed', output: 'no', exit_code: null, duration_ms: 3 });
+    mock.send({ type: 'assistant_delta', turn: 1, text: 'The newer node answered.' });
+    await page.getByText('The newer node answered.').waitFor({ timeout: 5_000 });
+    assert.equal(await page.locator('[data-testid="tool-call"][data-call-id="k1"]').getAttribute('data-outcome'), 'vetoed');
+    assert.equal(mock.fromClient.filter((f) => f.type === 'subscribe').length, 1, 'no re-subscribe');
+    assert.equal(await page.getByTestId('protocol-error').count(), 0);
+    // Each unknown name noted once.
+    await waitFor(() => notes.length >= 3, { what: 'the console notes' });
+    assert.equal(notes.filter((n) => n.includes('approval_request')).length, 1);
+    assert.ok(notes.some((n) => n.includes('"hibernating"')));
+    assert.ok(notes.some((n) => n.includes('"vetoed"')));
+    assert.deepEqual(pageErrors, []);
     await page.close();
   });
 });

@@ -66,6 +66,8 @@ const keepTemp = process.env.BOOCODE_E2E_KEEP === '1';
 export const READY_TIMEOUT_MS = 60_000;
 export const STOP_TIMEOUT_MS = 20_000;
 const READY_RE = /^boocode listening on (http:\/\/\S+)$/;
+/** The node logs where its admin port listens before it says it is ready. */
+const ADMIN_RE = /admin port (\S+)$/;
 const TAIL_LINES = 200;
 
 /** @type {Set<import('node:child_process').ChildProcess>} */
@@ -78,6 +80,7 @@ process.on('exit', () => {
 /**
  * @typedef {object} NodeHandle
  * @property {string} url                 base URL, e.g. "http://127.0.0.1:41234"
+ * @property {string} adminAddress        its admin port, HOST:PORT (from its start-up log)
  * @property {string} dataDir             the fresh --data-dir of this node
  * @property {import('node:child_process').ChildProcess} child
  * @property {string[]} args              the arguments the node was started with
@@ -141,8 +144,11 @@ export async function startNode(opts = {}) {
     });
   });
 
+  let adminAddress = '';
   readline.createInterface({ input: /** @type {import('node:stream').Readable} */ (child.stderr) })
     .on('line', (line) => {
+      const admin = ADMIN_RE.exec(line.trim());
+      if (admin && admin[1] && !adminAddress) adminAddress = admin[1];
       stderrLines.push(line);
       if (stderrLines.length > TAIL_LINES * 2) stderrLines.splice(0, TAIL_LINES);
       if (verbose) process.stderr.write(`[boocode:err] ${line}\n`);
@@ -160,7 +166,7 @@ export async function startNode(opts = {}) {
   });
 
   /** @type {NodeHandle} */
-  const handle = { url: '', dataDir, child, args, stdoutLines, stderrTail, exited };
+  const handle = { url: '', adminAddress: '', dataDir, child, args, stdoutLines, stderrTail, exited };
   let timer;
   try {
     const outcome = await Promise.race([
@@ -172,6 +178,7 @@ export async function startNode(opts = {}) {
     ]);
     if (outcome.kind === 'ready') {
       handle.url = outcome.url;
+      handle.adminAddress = adminAddress;
       return handle;
     }
     const why =
@@ -463,6 +470,32 @@ export async function screenshot(page, t, name, opts = {}) {
   const shot = path.join(os.tmpdir(), `boocode-e2e-${name}-${process.pid}.png`);
   await page.screenshot({ path: shot, ...opts });
   t.diagnostic(`screenshot: ${shot}`);
+}
+
+/**
+ * Runs `boocode admin --connect <the node's admin port> ...args` (docs/admin.md) and returns its
+ * exit code and output.
+ * @param {NodeHandle} node
+ * @param {...string} args
+ * @returns {Promise<{code: number | null, stdout: string, stderr: string}>}
+ */
+export async function boocodeAdmin(node, ...args) {
+  assert.ok(node.adminAddress, 'the node logged no admin port');
+  const child = spawn(boocodeBin, ['admin', '--connect', node.adminAddress, ...args], {
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let stdout = '';
+  let stderr = '';
+  child.stdout?.on('data', (d) => (stdout += d));
+  child.stderr?.on('data', (d) => (stderr += d));
+  const code = await new Promise((resolve) => {
+    child.once('exit', (c) => resolve(c));
+    child.once('error', (err) => {
+      stderr += err.message;
+      resolve(null);
+    });
+  });
+  return { code: /** @type {number | null} */ (code), stdout, stderr };
 }
 
 /**

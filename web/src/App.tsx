@@ -1,5 +1,7 @@
 import { useCallback, useEffect, useRef, useState } from 'react';
-import { errorInfo, fetchHealth, type Chat, type ErrorInfo, type ServerFrame } from './api';
+import { errorInfo, fetchHealth, type ErrorInfo } from './http';
+import type { ServerFrame } from './protocol/frames';
+import type { Chat } from './protocol/rest';
 import { listChats } from './chat-api';
 import { ChatView } from './components/ChatView';
 import { ConnectionStatus } from './components/ConnectionStatus';

@@ -1,13 +1,9 @@
 import { describe, expect, it, vi } from 'vitest';
-import {
-  ApiError,
-  ProtocolError,
-  errorInfo,
-  isChatFrame,
-  parseChat,
-  parseMessage,
-  parseServerFrame,
-} from './api';
+import { ApiError, errorInfo } from './http';
+import { ProtocolError, forgetNotedNewer, notedNewer } from './protocol/fields';
+import { isChatFrame, parseServerFrame } from './protocol/frames';
+import { parseChat, parseMessage } from './protocol/rest';
+import { CHAT_STATUSES } from './protocol/states';
 import { archiveChat, createChat, forkChat, getChat, getTimeline, listChats, restartChat, sendMessage } from './chat-api';
 import { finishedTurn } from './test-fixtures';
 
@@ -68,7 +64,7 @@ describe('chat and message parsers', () => {
   it.each([
     ['missing id', { ...chat, id: undefined }],
     ['numeric id', { ...chat, id: 7 }],
-    ['bad status', { ...chat, status: 'sleeping' }],
+    ['a numeric status', { ...chat, status: 3 }],
     ['status null', { ...chat, status: null }],
     ['string archived', { ...chat, archived: 'no' }],
     ['bad build_command', { ...chat, build_command: 'make' }],
@@ -81,8 +77,20 @@ describe('chat and message parsers', () => {
     expect(parseChat({ ...noStatus, turns: 0 })).toEqual({ ...chat, status: 'idle' });
   });
 
-  it.each(['idle', 'running', 'restarting', 'failed'])('accepts status %s', (status) => {
+  it.each(CHAT_STATUSES)('accepts status %s', (status) => {
     expect(parseChat({ ...chat, status }).status).toBe(status);
+  });
+
+  it("keeps a newer node's status, role and outcome as they are, noting each once", () => {
+    forgetNotedNewer();
+    const spy = vi.spyOn(console, 'info').mockImplementation(() => {});
+    expect(parseChat({ ...chat, status: 'sleeping' }).status).toBe('sleeping');
+    expect(parseChat({ ...chat, status: 'sleeping' }).status).toBe('sleeping');
+    expect(parseMessage({ ...userMsg, role: 'system' }).role).toBe('system');
+    expect(parseMessage({ ...toolMsg, outcome: 'fine' }).outcome).toBe('fine');
+    expect(notedNewer()).toEqual(['chat status sleeping', 'message role system', 'tool outcome fine']);
+    expect(spy).toHaveBeenCalledTimes(3);
+    spy.mockRestore();
   });
 
   it('accepts "turn": null on a user message whose turn has not started (as the node sends it)', () => {
@@ -106,11 +114,11 @@ describe('chat and message parsers', () => {
   });
 
   it.each([
-    ['bad role', { ...userMsg, role: 'system' }],
+    ['a numeric role', { ...userMsg, role: 1 }],
     ['missing content', { ...userMsg, content: undefined }],
     ['fractional id', { ...userMsg, id: 1.5 }],
     ['tool without tool_call_id', { ...toolMsg, tool_call_id: undefined }],
-    ['bad outcome', { ...toolMsg, outcome: 'fine' }],
+    ['an empty outcome', { ...toolMsg, outcome: '' }],
     ['tool_calls not an array', { ...assistantMsg, tool_calls: {} }],
   ])('rejects a message with %s', (_n, body) => {
     expect(() => parseMessage(body)).toThrow(ProtocolError);
@@ -148,7 +156,8 @@ describe('server frame parser', () => {
         ...base,
       },
     ],
-    ['session_failed', { type: 'session_failed', chat_id: 'c1', crashes: 5, error: 'storage failure' }],
+    ['session_failed', { type: 'session_failed', chat_id: 'c1', reason: 'failed', crashes: 5, error: 'storage failure' }],
+    ['stopped session_failed', { type: 'session_failed', chat_id: 'c1', reason: 'stopped', crashes: 0, error: 'stopped by an operator' }],
     ['ack', { type: 'ack', client_id: 'm-1', message_id: 12, ...base }],
     ['message', { type: 'message', message: userMsg, ...base }],
     ['turn_start', { type: 'turn_start', turn: 2, user_message_ids: [5, 6], resumed: false, ...base }],
@@ -244,10 +253,8 @@ describe('server frame parser', () => {
     ['chat frame without seq', { type: 'turn_start', turn: 1, chat_id: 'c1' }],
     ['negative seq', { type: 'turn_start', turn: 1, chat_id: 'c1', seq: -1 }],
     ['string seq', { type: 'turn_start', turn: 1, chat_id: 'c1', seq: '3' }],
-    ['unknown type', { type: 'dance', ...base }],
     ['delta without text', { type: 'assistant_delta', turn: 1, ...base }],
-    ['the old subscribed frame', { type: 'subscribed', status: 'idle', ...base }],
-    ['snapshot with a bad status', { type: 'snapshot', epoch: 1, status: 'restarting', resumed: true, ...base }],
+    ['snapshot with a numeric status', { type: 'snapshot', epoch: 1, status: 1, resumed: true, ...base }],
     ['snapshot without epoch', { type: 'snapshot', status: 'idle', resumed: true, ...base }],
     ['snapshot without resumed', { type: 'snapshot', epoch: 1, status: 'idle', ...base }],
     ['full snapshot without messages', { type: 'snapshot', epoch: 1, status: 'idle', resumed: false, turn: null, usage, ...base }],
@@ -276,15 +283,35 @@ describe('server frame parser', () => {
     ['session_failed without chat_id', { type: 'session_failed', crashes: 5, error: 'x' }],
     ['ack without message_id', { type: 'ack', client_id: 'm', ...base }],
     ['message with a bad message', { type: 'message', message: { id: 1 }, ...base }],
-    ['tool_result with a bad outcome', { type: 'tool_result', turn: 1, call_id: 'k', name: 'x', outcome: 'meh', output: '', exit_code: 0, duration_ms: 1, ...base }],
+    ['tool_result with a bad outcome', { type: 'tool_result', turn: 1, call_id: 'k', name: 'x', outcome: 4, output: '', exit_code: 0, duration_ms: 1, ...base }],
     ['tool_result without duration', { type: 'tool_result', turn: 1, call_id: 'k', name: 'x', outcome: 'ok', output: '', exit_code: 0, ...base }],
-    ['turn_end with a bad outcome', { type: 'turn_end', turn: 1, outcome: 'done', usage, ...base }],
+    ['turn_end with a null outcome', { type: 'turn_end', turn: 1, outcome: null, usage, ...base }],
     ['turn_end without usage', { type: 'turn_end', turn: 1, outcome: 'completed', ...base }],
     ['turn_end with partial usage', { type: 'turn_end', turn: 1, outcome: 'completed', usage: { prompt: 1 }, ...base }],
     ['error without code', { type: 'error', message: 'x' }],
     ['error with seq but no chat_id', { type: 'error', code: 'x', message: 'y', seq: 3 }],
   ])('rejects %s', (_n, frame) => {
     expect(() => parseServerFrame(JSON.stringify(frame))).toThrow(ProtocolError);
+  });
+
+  it("keeps a frame of a newer node's type as it is: a chat frame still counts in the seq", () => {
+    forgetNotedNewer();
+    const spy = vi.spyOn(console, 'info').mockImplementation(() => {});
+    const frame = parseServerFrame(JSON.stringify({ type: 'approval_request', tool: 'run_command', ...base }));
+    expect(frame).toEqual({ type: 'unknown', frame_type: 'approval_request', ...base, raw: { type: 'approval_request', tool: 'run_command', ...base } });
+    expect(isChatFrame(frame)).toBe(true);
+    const conn = parseServerFrame(JSON.stringify({ type: 'node_draining' }));
+    expect(conn).toMatchObject({ type: 'unknown', frame_type: 'node_draining' });
+    expect(isChatFrame(conn)).toBe(false);
+    parseServerFrame(JSON.stringify({ type: 'approval_request', ...base, seq: 5 }));
+    expect(notedNewer()).toEqual(['frame type approval_request', 'frame type node_draining']);
+    expect(spy).toHaveBeenCalledTimes(2);
+    spy.mockRestore();
+  });
+
+  it('reads a session_failed without reason (an older node) by its crashes', () => {
+    expect(parseServerFrame(JSON.stringify({ type: 'session_failed', chat_id: 'c1', crashes: 0, error: '' }))).toMatchObject({ reason: 'unavailable' });
+    expect(parseServerFrame(JSON.stringify({ type: 'session_failed', chat_id: 'c1', crashes: 5, error: '' }))).toMatchObject({ reason: 'failed' });
   });
 });
 
@@ -393,7 +420,7 @@ describe('timeline, fork and restart', () => {
 
   it.each([
     ['not {turns}', { items: [] }],
-    ['a bad outcome', { turns: [{ ...done, outcome: 'finished' }] }],
+    ['a numeric outcome', { turns: [{ ...done, outcome: 7 }] }],
     ['a bad started_at', { turns: [{ ...done, started_at: 'yesterday' }] }],
     ['turn 0', { turns: [{ ...done, turn: 0 }] }],
     ['no usage', { turns: [{ ...done, usage: undefined }] }],

@@ -2,19 +2,8 @@
 // `message` are the node's own (`{"error": {"code", "message"}}`), or a ProtocolError when a
 // 2xx body has the wrong shape; `errorInfo(err)` turns either into {code, message}.
 
-import {
-  parseChat,
-  parseChatList,
-  parseChatWithMessages,
-  parseRestartResult,
-  parseSendResult,
-  parseTimeline,
-  requestJson,
-  type Chat,
-  type ChatWithMessages,
-  type FetchOptions,
-  type TimelineTurn,
-} from './api';
+import { requestJson, type FetchOptions } from './http';
+import { parseChat, parseChatList, parseChatWithMessages, parseRestartResult, parseSendResult, parseTimeline, type Chat, type ChatWithMessages, type TimelineTurn } from './protocol/rest';
 
 export interface NewChat {
   workspace: string;

@@ -1,5 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import type { ChatFrame, ChatWithMessages, ErrorFrame, Message, SnapshotTurn, Usage } from './api';
+import type { ChatFrame, ErrorFrame, SnapshotTurn } from './protocol/frames';
+import type { ChatWithMessages, Message, Usage } from './protocol/rest';
+import type { ChatStatus } from './protocol/states';
 import {
   buildTranscript,
   chatReducer,
@@ -115,8 +117,21 @@ describe('chatReducer: history', () => {
 
   it('a load that says the session failed shows it', () => {
     const s = run([{ type: 'loaded', chat: chatWith([], 'failed') }]);
-    expect(s.sessionFailed).toEqual({ crashes: null, error: '' });
+    expect(s.sessionFailed).toEqual({ reason: 'failed', crashes: null, error: '' });
     expect(s.running).toBe(false);
+  });
+
+  it('a load that says an operator stopped the chat, or that no node serves it, shows why', () => {
+    expect(run([{ type: 'loaded', chat: chatWith([], 'stopped') }]).sessionFailed).toEqual({
+      reason: 'stopped',
+      crashes: null,
+      error: '',
+    });
+    expect(run([{ type: 'loaded', chat: chatWith([], 'unavailable') }]).sessionFailed?.reason).toBe('unavailable');
+    // A status of a newer node is kept, and says nothing of a failure.
+    const newer = run([{ type: 'loaded', chat: chatWith([], 'hibernating' as ChatStatus) }]);
+    expect(newer.chat?.status).toBe('hibernating');
+    expect(newer.sessionFailed).toBeNull();
   });
 
   it('ignores a load for another chat', () => {
@@ -228,7 +243,7 @@ describe('chatReducer: snapshots and seq', () => {
   it('a full snapshot settles pending messages and clears a session failure', () => {
     const s = run([
       { type: 'send', client_id: 'm-1', text: 'hi' },
-      { type: 'frame', frame: { type: 'session_failed', chat_id: CHAT, crashes: 5, error: 'boom' } },
+      { type: 'frame', frame: { type: 'session_failed', chat_id: CHAT, reason: 'failed', crashes: 5, error: 'boom' } },
       snapshot(3, { messages: [msg(1, 'user', 'hi', { client_id: 'm-1', turn: null })] }),
     ]);
     expect(s.pending).toEqual([]);
@@ -295,7 +310,7 @@ describe('chatReducer: snapshots and seq', () => {
       frame: { type: 'turn_start', chat_id: 'c2', seq: 1, turn: 1, user_message_ids: [], resumed: false },
     };
     expect(chatReducer(s, other)).toBe(s);
-    const failed: ChatAction = { type: 'frame', frame: { type: 'session_failed', chat_id: 'c2', crashes: 5, error: 'x' } };
+    const failed: ChatAction = { type: 'frame', frame: { type: 'session_failed', chat_id: 'c2', reason: 'failed', crashes: 5, error: 'x' } };
     expect(chatReducer(s, failed)).toBe(s);
   });
 });
@@ -322,8 +337,8 @@ describe('subscribeFrame', () => {
 describe('chatReducer: session failures', () => {
   it('session_failed stops the turn and is shown until a restart', () => {
     let s = run([snapshot(0), turnStart(1)]);
-    s = run([{ type: 'frame', frame: { type: 'session_failed', chat_id: CHAT, crashes: 5, error: 'storage failure' } }], s);
-    expect(s.sessionFailed).toEqual({ crashes: 5, error: 'storage failure' });
+    s = run([{ type: 'frame', frame: { type: 'session_failed', chat_id: CHAT, reason: 'failed', crashes: 5, error: 'storage failure' } }], s);
+    expect(s.sessionFailed).toEqual({ reason: 'failed', crashes: 5, error: 'storage failure' });
     expect(s.running).toBe(false);
     expect(s.lastSeq).toBe(1); // it has no seq
     expect(run([{ type: 'restarted' }], s).sessionFailed).toBeNull();

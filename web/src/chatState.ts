@@ -10,24 +10,10 @@
 // duplicate and ignored; a frame that skips numbers reveals a gap: it is applied, and `gap` is
 // set so the page subscribes again for a full snapshot.
 
-import type {
-  AckFrame,
-  Chat,
-  ChatFrame,
-  ChatWithMessages,
-  ClientFrame,
-  ErrorFrame,
-  ErrorInfo,
-  Message,
-  SessionFailedFrame,
-  SnapshotFrame,
-  StoredToolCall,
-  ToolCallPayload,
-  ToolOutcome,
-  TurnOutcome,
-  TurnStartFrame,
-  Usage,
-} from './api';
+import type { ErrorInfo } from './http';
+import type { AckFrame, ChatFrame, ClientFrame, ErrorFrame, SessionFailedFrame, SnapshotFrame, ToolCallPayload, TurnStartFrame } from './protocol/frames';
+import type { Chat, ChatWithMessages, Message, StoredToolCall, Usage } from './protocol/rest';
+import type { SessionFailureReason, ToolOutcome, TurnOutcome } from './protocol/states';
 
 export interface PendingMessage {
   client_id: string;
@@ -68,9 +54,14 @@ export interface ChatError extends ErrorInfo {
   turn?: number;
 }
 
-/** The chat's session crashed repeatedly and was stopped (`session_failed`). */
+/**
+ * The chat's session does not run (`session_failed`, or the status GET /api/chats/:id gave):
+ * it crashed repeatedly (`failed`), an operator stopped it (`stopped`), or no node can serve it
+ * now (`unavailable`). Messages wait meanwhile.
+ */
 export interface SessionFailure {
-  /** null when only GET /api/chats/:id said so (status `failed`). */
+  reason: SessionFailureReason;
+  /** How often it crashed; null when only GET /api/chats/:id said so. */
   crashes: number | null;
   error: string;
 }
@@ -102,7 +93,7 @@ export interface ChatState {
   turns: Record<number, TurnInfo>;
   /** The chat's token totals over finished turns (from the snapshot, plus each turn_end). */
   usage: Usage | null;
-  /** Set while the chat's session is stopped after repeated crashes. */
+  /** Set while the chat's session does not run (crashed, stopped, unavailable). */
   sessionFailed: SessionFailure | null;
   /** Errors shown inline (error frames, failed sends). */
   errors: ChatError[];
@@ -414,6 +405,9 @@ function applyChatFrame(state: ChatState, frame: Exclude<ChatFrame, SnapshotFram
       const turn = state.running && state.liveTurn !== null ? state.liveTurn : undefined;
       return pushError(state, { code: frame.code, message: frame.message }, turn);
     }
+    case 'unknown':
+      // A newer node's frame: it counts in the seq (applied above) and shows nothing here.
+      return state;
   }
 }
 
@@ -421,7 +415,11 @@ function applyFrame(state: ChatState, frame: ChatFrame | ErrorFrame | SessionFai
   if (frame.chat_id !== undefined && frame.chat_id !== state.chatId) return state;
   if (frame.type === 'session_failed') {
     // No turn runs while the session is stopped; its messages wait for the restart.
-    return { ...state, running: false, sessionFailed: { crashes: frame.crashes, error: frame.error } };
+    return {
+      ...state,
+      running: false,
+      sessionFailed: { reason: frame.reason, crashes: frame.crashes, error: frame.error },
+    };
   }
   if (frame.type === 'error' && (frame.seq === undefined || frame.chat_id === undefined)) {
     return frame.chat_id === state.chatId ? applyConnectionError(state, frame) : state;
@@ -452,6 +450,13 @@ export function subscribeFrame(state: ChatState): Extract<ClientFrame, { type: '
   return { type: 'subscribe', chat_id: state.chatId, after_seq: state.lastSeq, epoch: state.epoch };
 }
 
+/** The chat statuses that say its session does not run, and why. */
+const FAILURE_OF_STATUS: Record<string, SessionFailureReason | undefined> = {
+  failed: 'failed',
+  stopped: 'stopped',
+  unavailable: 'unavailable',
+};
+
 export function chatReducer(state: ChatState, action: ChatAction): ChatState {
   switch (action.type) {
     case 'open':
@@ -462,9 +467,8 @@ export function chatReducer(state: ChatState, action: ChatAction): ChatState {
       if (action.chat.id !== state.chatId) return state;
       const { messages: loaded, ...chat } = action.chat;
       const next: ChatState = { ...state, chat, load: 'loaded', loadError: null };
-      if (chat.status === 'failed' && !state.sessionFailed) {
-        next.sessionFailed = { crashes: null, error: '' };
-      }
+      const reason = FAILURE_OF_STATUS[chat.status];
+      if (reason && !state.sessionFailed) next.sessionFailed = { reason, crashes: null, error: '' };
       // Once a snapshot came, it (and the frames after it) know better than this answer,
       // which may have been read before or after it: keep the chat's metadata only.
       if (state.epoch !== null) return next;

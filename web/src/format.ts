@@ -1,6 +1,6 @@
 // Small display helpers (pure, unit-tested).
 
-import type { Usage } from './api';
+import type { Usage } from './protocol/rest';
 
 /** 850 ms, 1.2 s, 2 m 05 s */
 export function formatDuration(ms: number): string {

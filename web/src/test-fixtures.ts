@@ -1,5 +1,5 @@
 // Sample records shared by unit tests (not a test file itself: vitest runs *.test.ts only).
-import type { TimelineTurn, Usage } from './api';
+import type { TimelineTurn, Usage } from './protocol/rest';
 
 /** A turn's tokens, as the examples in docs/api.md give them. */
 export const sampleUsage: Usage = { prompt: 1834, cache_hit: 1536, cache_miss: 298, cache_write: 0, completion: 142, reasoning: 0 };

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import type { ServerFrame, TimelineTurn } from './api';
+import type { ServerFrame } from './protocol/frames';
+import type { TimelineTurn } from './protocol/rest';
 import { finishedTurn, sampleUsage } from './test-fixtures';
 import { formatStart, timelineChanged, timelineRow, turnDuration } from './timeline';
 
@@ -84,7 +85,7 @@ describe('timelineChanged', () => {
     ['a delta', { type: 'assistant_delta', turn: 2, text: 'x', ...base }, false],
     ['a message', { type: 'ack', client_id: 'm', message_id: 4, ...base }, false],
     ['hello', { type: 'hello', node_id: 'n', version: '1' }, false],
-    ['session_failed', { type: 'session_failed', chat_id: 'c1', crashes: 5, error: '' }, false],
+    ['session_failed', { type: 'session_failed', chat_id: 'c1', reason: 'failed', crashes: 5, error: '' }, false],
   ];
 
   it.each(frames)('%s', (_n, frame, expected) => {

@@ -1,7 +1,8 @@
 // The chat's timeline (GET /api/chats/:id/timeline): what a turn's row shows, and which frames
 // make an open timeline load again (pure, unit-tested).
 
-import type { ServerFrame, TimelineOutcome, TimelineTurn } from './api';
+import type { ServerFrame } from './protocol/frames';
+import type { TimelineOutcome, TimelineTurn } from './protocol/rest';
 import { formatCount, formatDuration } from './format';
 
 export interface TimelineRowView {
@@ -20,7 +21,7 @@ export interface TimelineRowView {
   preview: string;
 }
 
-const OUTCOME_LABEL: Record<TimelineOutcome, string> = {
+const OUTCOME_LABEL: Record<string, string | undefined> = {
   completed: 'completed',
   cancelled: 'cancelled',
   error: 'failed',
@@ -68,7 +69,7 @@ export function timelineRow(t: TimelineTurn, nowMs: number): TimelineRowView {
   return {
     turn: t.turn,
     outcome: t.outcome,
-    outcomeLabel: OUTCOME_LABEL[t.outcome],
+    outcomeLabel: OUTCOME_LABEL[t.outcome] ?? t.outcome, // a newer node's outcome: by name
     start: formatStart(t.started_at, nowMs),
     startTitle: Number.isNaN(start.getTime()) ? t.started_at : `${localDate(start)} ${localTime(start)}`,
     duration: turnDuration(t, nowMs),

@@ -1,5 +1,8 @@
 import { describe, expect, it, vi } from 'vitest';
-import { ApiError, ProtocolError, parseServerFrame, parseTrace, parseTracePage } from './api';
+import { ApiError } from './http';
+import { ProtocolError } from './protocol/fields';
+import { parseServerFrame } from './protocol/frames';
+import { parseTrace, parseTracePage } from './protocol/traces';
 import { fetchTraces, tracesPath } from './trace-api';
 
 const modelTrace = {
@@ -68,8 +71,8 @@ describe('trace parsers', () => {
     const { actor_kind: _k, actor_id: _i, parent_id: _p, ttft_ms: _t, ...lean } = modelTrace;
     expect(parseTrace(lean).actor_kind).toBe('session');
     for (const [key, value] of [
-      ['outcome', 'exploded'],
-      ['kind', 'robot'],
+      ['outcome', 7],
+      ['kind', null],
       ['started_at', '2026-11-24 08:00'],
       ['latency_ms', -1],
       ['tokens_used', 1.5],
@@ -80,6 +83,13 @@ describe('trace parsers', () => {
     }
     const { input: _in, ...noInput } = toolTrace;
     expect(() => parseTrace(noInput)).toThrow(/input/);
+  });
+
+  it("keeps a newer node's outcome, kind and actor kind as they are", () => {
+    const spy = vi.spyOn(console, 'info').mockImplementation(() => {});
+    const t = parseTrace({ ...modelTrace, outcome: 'exploded', kind: 'robot', actor_kind: 'workflow_step' });
+    expect([t.outcome, t.kind, t.actor_kind]).toEqual(['exploded', 'robot', 'workflow_step']);
+    spy.mockRestore();
   });
 
   it('parses pages', () => {

@@ -1,7 +1,8 @@
 // REST call for a chat's traces (docs/api.md, "GET /api/chats/:id/traces"). Throws an
 // ApiError with the node's own code and message, or a ProtocolError for a bad 2xx body.
 
-import { parseTracePage, requestJson, type FetchOptions, type TraceOutcome, type TracePage } from './api';
+import { requestJson, type FetchOptions } from './http';
+import { parseTracePage, type TraceOutcome, type TracePage } from './protocol/traces';
 
 export interface TraceQuery {
   /** 1..500; the node's default is 50. */

@@ -1,15 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import type {
-  ChatFrame,
-  ModelTraceFinishFrame,
-  ModelTraceStartFrame,
-  ToolTraceFinishFrame,
-  ToolTraceStartFrame,
-  Trace,
-  TraceFinishFrame,
-  TraceStartFrame,
-  Usage,
-} from './api';
+import type { ChatFrame } from './protocol/frames';
+import type { Usage } from './protocol/rest';
+import { parseIsoMicros } from './time';
+import type { ModelTraceFinishFrame, ModelTraceStartFrame, ToolTraceFinishFrame, ToolTraceStartFrame, Trace, TraceFinishFrame, TraceStartFrame } from './protocol/traces';
 import {
   ROW_HEIGHT,
   axisMs,
@@ -23,7 +16,6 @@ import {
   mergeTraceParts,
   nextRequest,
   outcomeTone,
-  parseIsoMicros,
   prettyInput,
   traceReducer,
   traceRows,

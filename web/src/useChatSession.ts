@@ -6,7 +6,8 @@
 // message that is sent twice be stored once).
 
 import { useCallback, useEffect, useReducer, useRef } from 'react';
-import { errorInfo, type ErrorInfo, type ServerFrame } from './api';
+import { errorInfo, type ErrorInfo } from './http';
+import { isChatFrame, type ServerFrame } from './protocol/frames';
 import { getChat, restartChat, sendMessage } from './chat-api';
 import { chatReducer, initialChatState, subscribeFrame, type ChatAction, type ChatState } from './chatState';
 import { newClientId, utf8Length } from './format';
@@ -98,6 +99,8 @@ export function useChatSession(chatId: string | null, socket: NodeSocket): ChatS
   const onFrame = useCallback((frame: ServerFrame) => {
     const id = chatIdRef.current;
     if (!id || frame.type === 'hello' || frame.type === 'pong') return;
+    // A newer node's frame that is no chat frame: nothing of the chat's.
+    if (frame.type === 'unknown' && !isChatFrame(frame)) return;
     if (frame.type === 'error' && frame.chat_id === undefined) {
       // A client frame was refused without naming a chat: it was ours, about the open chat.
       dispatch({ type: 'frame', frame: { ...frame, chat_id: id } });

@@ -1,12 +1,5 @@
 import { useCallback, useEffect, useRef, useState } from 'react';
-import {
-  parseHelloFrame,
-  parseServerFrame,
-  wsUrl,
-  type ClientFrame,
-  type HelloFrame,
-  type ServerFrame,
-} from './api';
+import { parseHelloFrame, parseServerFrame, wsUrl, type ClientFrame, type HelloFrame, type ServerFrame } from './protocol/frames';
 import { reconnectDelay } from './reconnect';
 
 export type WsStatus = 'connecting' | 'connected' | 'disconnected';

@@ -3,7 +3,9 @@
 // POST /api/chats/:id/fork.
 
 import { useCallback, useEffect, useReducer, useRef, useState } from 'react';
-import { errorInfo, type Chat, type ErrorInfo, type ServerFrame, type TimelineTurn } from './api';
+import { errorInfo, type ErrorInfo } from './http';
+import type { ServerFrame } from './protocol/frames';
+import type { Chat, TimelineTurn } from './protocol/rest';
 import { forkChat, getTimeline } from './chat-api';
 import { timelineChanged } from './timeline';
 

@@ -5,7 +5,8 @@
 // time; a failed one waits for retry().
 
 import { useCallback, useEffect, useReducer, useRef, useState } from 'react';
-import { errorInfo, type ServerFrame } from './api';
+import { errorInfo } from './http';
+import { isChatFrame, type ServerFrame } from './protocol/frames';
 import { fetchTraces } from './trace-api';
 import { initialTraceStore, nextRequest, traceReducer, type TraceStore } from './traces';
 
@@ -83,6 +84,7 @@ export function useTraces(chatId: string | null): Traces {
 
   const onFrame = useCallback((frame: ServerFrame) => {
     if (!chatIdRef.current || frame.type === 'hello' || frame.type === 'pong' || frame.type === 'session_failed') return;
+    if (frame.type === 'unknown' && !isChatFrame(frame)) return; // a newer node's connection frame
     dispatch({ type: 'frame', frame, atUs: Date.now() * 1000 });
   }, []);
 

@@ -9,7 +9,9 @@ import {
   type FormEvent,
   type KeyboardEvent,
 } from 'react';
-import { errorInfo, type Chat, type ErrorInfo, type TimelineTurn } from '../api';
+import { errorInfo, type ErrorInfo } from '../http';
+import type { Chat, TimelineTurn } from '../protocol/rest';
+import { CHAT_STATUSES } from '../protocol/states';
 import { archiveChat } from '../chat-api';
 import { buildTranscript, turnStatus, type TranscriptItem, type TurnInfo } from '../chatState';
 import { formatUsage } from '../format';
@@ -130,6 +132,12 @@ export function ChatView({
         </div>
         <div className="chat-actions">
           {archived && <span className="badge muted-badge">archived</span>}
+          {chat && !(CHAT_STATUSES as readonly string[]).includes(chat.status) && (
+            // A status of a newer node: shown by its name.
+            <span className="badge muted-badge" data-testid="chat-status" title="The chat's status, as the node names it">
+              {chat.status}
+            </span>
+          )}
           {state.usage && state.usage.prompt + state.usage.completion > 0 && (
             <span className="chat-usage" data-testid="chat-usage" title="This chat's tokens: prompt in · served from the prompt cache · completion out">
               {formatUsage(state.usage)}
@@ -380,9 +388,14 @@ function SessionFailed({
     setError(err);
   };
   return (
-    <div className="error-banner session-failed" role="alert" data-testid="session-failed">
+    <div className="error-banner session-failed" role="alert" data-testid="session-failed" data-reason={failure.reason}>
       <span>
-        {failure.crashes === 0 ? (
+        {failure.reason === 'stopped' ? (
+          // boocode admin stop (docs/admin.md): it runs again after a restart.
+          <>
+            <strong>Stopped by an operator.</strong> New messages wait until it is restarted.
+          </>
+        ) : failure.reason === 'unavailable' ? (
           // No node of the cluster can serve it now (docs/cluster.md); it is tried again.
           <>
             <strong>This chat cannot be served right now</strong>

@@ -1,7 +1,7 @@
 // The pieces the chat's side panels (traces, timeline) share: the toggle in the chat header,
 // the panel's header, its error line, and a clock that ticks while something runs.
 import { useEffect, useState, type ReactNode } from 'react';
-import type { ErrorInfo } from '../api';
+import type { ErrorInfo } from '../http';
 
 /** The local clock in ms, advancing every `tickMs` while `ticking`. */
 export function useNow(ticking: boolean, tickMs: number): number {

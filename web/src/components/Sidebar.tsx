@@ -1,5 +1,6 @@
 import { useState, type FormEvent } from 'react';
-import { errorInfo, type Chat, type ErrorInfo, type Health } from '../api';
+import { errorInfo, type ErrorInfo } from '../http';
+import type { Chat, Health } from '../protocol/rest';
 import { createChat } from '../chat-api';
 import { baseName } from '../format';
 import { chatHref, useLinkClick } from '../router';

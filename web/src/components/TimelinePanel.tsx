@@ -1,5 +1,6 @@
 import { useState } from 'react';
-import type { Chat, ErrorInfo, TimelineTurn } from '../api';
+import type { ErrorInfo } from '../http';
+import type { Chat, TimelineTurn } from '../protocol/rest';
 import { timelineRow } from '../timeline';
 import type { Timeline } from '../useTimeline';
 import { SidePanelError, SidePanelHead, useNow } from './SidePanel';

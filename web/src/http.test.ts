@@ -1,13 +1,8 @@
 import { describe, expect, it, vi } from 'vitest';
-import {
-  ApiError,
-  ProtocolError,
-  fetchHealth,
-  parseHealth,
-  parseHelloFrame,
-  parseServerFrame,
-  wsUrl,
-} from './api';
+import { ApiError, fetchHealth } from './http';
+import { ProtocolError } from './protocol/fields';
+import { parseHelloFrame, parseServerFrame, wsUrl } from './protocol/frames';
+import { parseHealth } from './protocol/rest';
 
 function stubFetch(status: number, body: string, statusText = '') {
   return vi.fn<typeof fetch>(async () => new Response(body, { status, statusText }));

@@ -1,0 +1,67 @@
+// Every state and kind that crosses the wire, as the node's one name table has them
+// (runtime/protocol/states.hpp; tests/contract/states.json is written from it and
+// contract.test.ts checks these lists against it). A value of a newer node is kept as it is
+// (see readState in ./fields): the types below include it as `Newer`.
+
+import type { Newer } from './fields';
+
+/**
+ * A chat's status in GET /api/chats/:id: `restarting` while its crashed session waits to be
+ * started again, `failed` once it crashed too often, `stopped` by an operator (both until
+ * POST /api/chats/:id/restart), `unavailable` while no node of the cluster can serve it.
+ */
+export const CHAT_STATUSES = ['idle', 'running', 'restarting', 'failed', 'stopped', 'unavailable'] as const;
+export type ChatStatus = (typeof CHAT_STATUSES)[number] | Newer;
+
+/** What a `snapshot` says of the session: whether a turn runs. */
+export const SESSION_STATUSES = ['idle', 'running'] as const;
+export type SessionStatus = (typeof SESSION_STATUSES)[number] | Newer;
+
+/**
+ * How a turn ended. `interrupted` (the node stopped; the turn resumes from its journal) is never
+ * in a turn_end; a timeline shows it if a node reports one.
+ */
+export const TURN_OUTCOMES = ['completed', 'cancelled', 'error', 'interrupted'] as const;
+export type TurnOutcome = (typeof TURN_OUTCOMES)[number] | Newer;
+
+/** `interrupted`: the node stopped while the call ran (the model is told when the turn resumes). */
+export const TOOL_OUTCOMES = ['ok', 'error', 'timeout', 'cancelled', 'denied', 'interrupted'] as const;
+export type ToolOutcome = (typeof TOOL_OUTCOMES)[number] | Newer;
+
+export const TRACE_KINDS = ['tool', 'model'] as const;
+export type TraceKind = (typeof TRACE_KINDS)[number] | Newer;
+
+/** Who runs agents: a chat's `session` today. */
+export const ACTOR_KINDS = ['session'] as const;
+export type ActorKind = (typeof ACTOR_KINDS)[number] | Newer;
+
+export const ROLES = ['user', 'assistant', 'tool'] as const;
+export type Role = (typeof ROLES)[number] | Newer;
+
+/** Why a `session_failed` frame says the chat's session does not run. */
+export const SESSION_FAILURES = ['failed', 'stopped', 'unavailable'] as const;
+export type SessionFailureReason = (typeof SESSION_FAILURES)[number] | Newer;
+
+/** Every frame type the node sends over /ws. */
+export const SERVER_FRAME_TYPES = [
+  'hello',
+  'pong',
+  'error',
+  'session_failed',
+  'snapshot',
+  'ack',
+  'message',
+  'turn_start',
+  'assistant_delta',
+  'reasoning_delta',
+  'tool_call',
+  'tool_result',
+  'turn_end',
+  'tool_trace_start',
+  'tool_trace_finish',
+  'model_trace_start',
+  'model_trace_finish',
+] as const;
+
+/** Every frame type a page sends. */
+export const CLIENT_FRAME_TYPES = ['ping', 'subscribe', 'unsubscribe', 'user_message', 'cancel'] as const;
