@@ -60,6 +60,7 @@ struct chat_slot {
   bool resolving = false;
   int failures = 0;    // routing attempts failed in a row
   std::string refused; // why no node serves it (told to subscribers)
+  protocol::session_failure refusal = protocol::session_failure::unavailable;
   std::vector<std::function<void(const session_actor&)>> queued;   // waiting for a route
   std::vector<caf::typed_response_promise<session_actor>> waiting; // directory requests
   std::vector<std::function<void(const caf::error&)>> after_route; // a migration's restore
@@ -107,7 +108,32 @@ std::string failed_frame(const std::string& chat_id, const chat_slot& slot) {
   if (slot.held)
     return protocol::session_failed_frame(chat_id, session_failure::stopped, 0,
                                           stopped_text(chat_id));
-  return protocol::session_failed_frame(chat_id, session_failure::unavailable, 0, slot.refused);
+  return protocol::session_failed_frame(chat_id, slot.refusal, 0, slot.refused);
+}
+
+/// Why a routing error says no node serves the chat now, if it does.
+std::optional<protocol::session_failure> refusal_of(const caf::error& err) {
+  using protocol::session_failure;
+  if (is_error(err, errc::stopped))
+    return session_failure::stopped;
+  if (is_error(err, errc::failed))
+    return session_failure::failed;
+  if (is_error(err, errc::refused) || is_error(err, errc::unavailable))
+    return session_failure::unavailable;
+  return std::nullopt;
+}
+
+/// The chat status a refusal stands for.
+protocol::chat_status status_of(protocol::session_failure why) {
+  switch (why) {
+    case protocol::session_failure::stopped:
+      return protocol::chat_status::stopped;
+    case protocol::session_failure::failed:
+      return protocol::chat_status::failed;
+    case protocol::session_failure::unavailable:
+      break;
+  }
+  return protocol::chat_status::unavailable;
 }
 
 /// errc::not_owner: another node serves the chat.
@@ -197,9 +223,10 @@ registry_impl::behavior_type registry_behavior(registry_impl::stateful_pointer<r
     }
     auto delay = std::min(std::chrono::milliseconds(50) * (1 << std::min(slot.failures, 6)),
                           std::chrono::milliseconds(2000));
-    if (is_error(err, errc::refused) || is_error(err, errc::unavailable)) {
-      if (slot.refused != text) {
+    if (auto why = refusal_of(err)) {
+      if (slot.refused != text || slot.refusal != *why) {
         slot.refused = text;
+        slot.refusal = *why;
         tell(chat_id, slot);
         if (log)
           log->warn("chat {} cannot be served: {}", chat_id, text);
@@ -230,8 +257,8 @@ registry_impl::behavior_type registry_behavior(registry_impl::stateful_pointer<r
             slot.local = true;
             if (!local_session(chat_id, slot) && slot.policy.failed)
               for (auto& rp : std::exchange(slot.waiting, {}))
-                rp.deliver(caf::make_error(errc::unavailable, "the session of chat " + chat_id +
-                                                                " failed: " + slot.last_error));
+                rp.deliver(caf::make_error(errc::failed, "the session of chat " + chat_id +
+                                                           " failed: " + slot.last_error));
             return;
           }
           if (!slot.needs_route()) { // asked by a directory: not ours
@@ -530,17 +557,17 @@ registry_impl::behavior_type registry_behavior(registry_impl::stateful_pointer<r
       if (slot.remote)
         return ask(slot.remote);
       if (!slot.refused.empty())
-        return chat_status::unavailable;
+        return status_of(slot.refusal);
       return chat_status::idle;
     },
     [=](resolve_atom, const std::string& chat_id) -> caf::result<session_actor> {
       auto& slot = slot_of(chat_id);
       if (slot.local) {
         if (slot.policy.failed)
-          return caf::make_error(errc::unavailable,
+          return caf::make_error(errc::failed,
                                  "the session of chat " + chat_id + " failed: " + slot.last_error);
         if (slot.held)
-          return caf::make_error(errc::unavailable, stopped_text(chat_id));
+          return caf::make_error(errc::stopped, stopped_text(chat_id));
         if (auto s = local_session(chat_id, slot))
           return s;
       } else if (slot.remote) {

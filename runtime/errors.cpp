@@ -20,6 +20,10 @@ std::string to_string(errc x) {
       return "refused";
     case errc::unavailable:
       return "unavailable";
+    case errc::stopped:
+      return "stopped";
+    case errc::failed:
+      return "failed";
   }
   return "errc(" + std::to_string(static_cast<int>(x)) + ")";
 }

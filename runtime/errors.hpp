@@ -25,9 +25,13 @@ enum class errc : uint8_t {
   /// This node may not serve the actor (its workspace is not reachable
   /// here); the context says why.
   refused,
-  /// The actor cannot answer now (restarting, failed, a node unreachable);
+  /// The actor cannot answer now (restarting, moving, a node unreachable);
   /// the context says why.
   unavailable,
+  /// An operator stopped the actor; it runs again after a restart.
+  stopped,
+  /// The actor crashed too often and is not restarted until a restart by hand.
+  failed,
 };
 
 std::string to_string(errc x);

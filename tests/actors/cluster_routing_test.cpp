@@ -66,7 +66,9 @@ struct test_node {
     auto deps = std::make_shared<session_deps>();
     deps->conninfo = conninfo;
     deps->node_id = id;
-    deps->log = spdlog::stderr_logger_mt("session-" + id);
+    // Not in spdlog's registry: every test makes its nodes anew.
+    deps->log = std::make_shared<spdlog::logger>(
+      "session-" + id, std::make_shared<spdlog::sinks::stderr_sink_mt>());
     model::model_script script;
     for (int i = 1; i <= 3; ++i)
       script.turns.push_back({model::script_step{"answer " + std::to_string(i), "", {}, nullptr}});
@@ -172,4 +174,45 @@ TEST(ClusterRoutingTest, AChatMovesBetweenNodesWhileASubscriberOnAnotherWatches)
   EXPECT_FALSE(alone);
   EXPECT_EQ(db.scalar("SELECT state FROM nodes WHERE id = 'n1'"), "up");
   EXPECT_EQ(owner(), "n1");
+}
+
+// An operator's stop reaches every node's subscribers as such (not as "no
+// node can serve it"), every node's status says stopped, and a restart
+// through another node brings it back.
+TEST(ClusterRoutingTest, AChatStoppedOnItsOwnerReadsAsStoppedOnEveryNode) {
+  test::test_database db;
+  test::temp_dir workspace;
+  auto c = test::sample_chat("c_1");
+  c.workspace = workspace.path().string();
+  storage::chat_repository{db.conninfo()}.create_chat(c);
+  test_node n1{"n1", db.conninfo()};
+  test_node n2{"n2", db.conninfo()};
+  ASSERT_EQ(storage::session_repository{db.conninfo()}.place("c_1", "default"), "n1");
+
+  auto browser = std::make_shared<collector>();
+  ASSERT_TRUE(std::holds_alternative<bool>(n2.chats->subscribe(browser, "c_1", {}, false)));
+  ASSERT_TRUE(poll_until(10s, [&] { return browser->count("snapshot") == 1; }));
+
+  auto stopped = n2.ask<bool>(stop_atom::value, std::string("c_1"));
+  ASSERT_TRUE(stopped) << n2.sys->render(stopped.error());
+  EXPECT_TRUE(*stopped);
+  ASSERT_TRUE(poll_until(10s, [&] { return browser->count("session_failed") >= 1; }));
+  auto failed = browser->last("session_failed");
+  EXPECT_EQ(failed["reason"], "stopped") << failed.dump();
+  EXPECT_EQ(failed["crashes"], 0);
+  for (auto* n : {&n1, &n2}) {
+    auto status = n->ask<protocol::chat_status>(status_atom::value, std::string("c_1"));
+    ASSERT_TRUE(status);
+    EXPECT_EQ(*status, protocol::chat_status::stopped) << protocol::to_string(*status);
+  }
+
+  auto restarted = n2.ask<bool>(restart_atom::value, std::string("c_1"));
+  ASSERT_TRUE(restarted) << n2.sys->render(restarted.error());
+  EXPECT_TRUE(*restarted);
+  ASSERT_TRUE(poll_until(10s, [&] { return browser->count("snapshot") >= 2; }));
+  n2.chats->post_message("c_1", "are you back?", "m-1");
+  ASSERT_TRUE(poll_until(20s, [&] { return browser->count("turn_end") == 1; }));
+  auto status = n2.ask<protocol::chat_status>(status_atom::value, std::string("c_1"));
+  ASSERT_TRUE(status);
+  EXPECT_EQ(*status, protocol::chat_status::idle);
 }
