@@ -58,6 +58,8 @@ struct chat_slot {
   std::string owner;
 
   bool resolving = false;
+  std::string asking;  // the node whose directory this node asks about the chat now
+  int stale = 0;       // owners named by the store that said they were not, in a row
   int failures = 0;    // routing attempts failed in a row
   std::string refused; // why no node serves it (told to subscribers)
   protocol::session_failure refusal = protocol::session_failure::unavailable;
@@ -261,11 +263,16 @@ registry_impl::behavior_type registry_behavior(registry_impl::stateful_pointer<r
                                                            " failed: " + slot.last_error));
             return;
           }
-          if (!slot.needs_route()) { // asked by a directory: not ours
+          // Other nodes asked this one for a chat it does not own: theirs to
+          // ask the owner (holding them while this node asks could hold two
+          // nodes that ask each other).
+          for (auto& rp : std::exchange(slot.waiting, {}))
+            rp.deliver(served_by(chat_id, owner));
+          if (!slot.needs_route()) {
             slot.resolving = false;
-            retry(chat_id, served_by(chat_id, owner));
             return;
           }
+          slot.asking = owner;
           connect_directory(
             self, address,
             [=](const node_directory_actor& dir) {
@@ -274,6 +281,8 @@ registry_impl::behavior_type registry_behavior(registry_impl::stateful_pointer<r
                   [=](const session_actor& s) {
                     auto& slot = self->state.chats[chat_id];
                     slot.resolving = false;
+                    slot.asking.clear();
+                    slot.stale = 0;
                     slot.failures = 0;
                     slot.refused.clear();
                     if (slot.local || !s) { // became ours meanwhile
@@ -288,9 +297,25 @@ registry_impl::behavior_type registry_behavior(registry_impl::stateful_pointer<r
                     attach(slot, s);
                     settle(slot, {});
                   },
-                  [=](caf::error& e) { retry(chat_id, e); });
+                  [=](caf::error& e) {
+                    auto& slot = self->state.chats[chat_id];
+                    slot.asking.clear();
+                    if (is_error(e, errc::not_owner) && ++slot.stale <= 5) {
+                      // The node the store named is not the owner (the chat moved
+                      // meanwhile, or both nodes asked each other): ask the store
+                      // again, at once, keeping whoever waits for the route.
+                      slot.resolving = false;
+                      self->send(self, retry_atom::value, chat_id);
+                      return;
+                    }
+                    slot.stale = 0;
+                    retry(chat_id, e);
+                  });
             },
-            [=](const caf::error& e) { retry(chat_id, e); });
+            [=](const caf::error& e) {
+              self->state.chats[chat_id].asking.clear();
+              retry(chat_id, e);
+            });
         },
         [=](caf::error& e) { retry(chat_id, e); });
   };
@@ -572,6 +597,10 @@ registry_impl::behavior_type registry_behavior(registry_impl::stateful_pointer<r
           return s;
       } else if (slot.remote) {
         return served_by(chat_id, slot.owner);
+      } else if (!slot.asking.empty()) {
+        // This node asks that one about the chat now; waiting here could hold
+        // both nodes until their requests time out.
+        return served_by(chat_id, slot.asking);
       }
       // Restarting, moving, or not routed yet: answered once it is.
       auto rp = self->make_response_promise<session_actor>();
