@@ -67,8 +67,8 @@ struct test_node {
     deps->conninfo = conninfo;
     deps->node_id = id;
     // Not in spdlog's registry: every test makes its nodes anew.
-    deps->log = std::make_shared<spdlog::logger>(
-      "session-" + id, std::make_shared<spdlog::sinks::stderr_sink_mt>());
+    deps->log = std::make_shared<spdlog::logger>("session-" + id,
+                                                 std::make_shared<spdlog::sinks::stderr_sink_mt>());
     model::model_script script;
     for (int i = 1; i <= 3; ++i)
       script.turns.push_back({model::script_step{"answer " + std::to_string(i), "", {}, nullptr}});

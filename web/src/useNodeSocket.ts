@@ -32,9 +32,10 @@ export interface NodeSocketHandlers {
  * Keeps one WebSocket open to the node's /ws endpoint, reconnecting with backoff when it closes
  * (the node going away with 1001, a network drop): `reconnectDelay`, doubling from 0.5 s to
  * 10 s, with jitter. The status becomes "connected" only once a valid hello frame has arrived;
- * a bad hello closes the connection. Later frames that do not parse are reported to onBadFrame
- * and skipped (a chat frame's seq then shows a gap, and the chat subscribes again for a full
- * snapshot), so one unexpected frame does not cost the connection.
+ * a bad hello closes the connection. A frame of a type this page does not know (a newer node)
+ * is passed on as an UnknownFrame (it still counts in its chat's seq). A frame that does not
+ * parse is reported to onBadFrame and skipped (a chat frame's seq then shows a gap, and the chat
+ * subscribes again for a full snapshot), so one broken frame does not cost the connection.
  */
 export function useNodeSocket(handlers?: NodeSocketHandlers | ((frame: ServerFrame) => void)): NodeSocket {
   const [state, setState] = useState<NodeSocketState>({
