@@ -10,7 +10,6 @@
 #include "runtime/errors.hpp"
 #include "runtime/poll.hpp"
 #include "runtime/protocol/frames.hpp"
-#include "runtime/protocol/records.hpp"
 #include "storage/storage_error.hpp"
 
 namespace boocode {

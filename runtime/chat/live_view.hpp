@@ -41,7 +41,6 @@ public:
   bool has_message(int64_t id) const;
   /// The running turn, when its turn_start listed message `id` as its own.
   std::optional<int> taken_by(int64_t id) const;
-  size_t message_count() const { return messages_.size(); }
 
 private:
   void store(const message_record& m);

@@ -112,14 +112,19 @@ struct test_node {
   std::unique_ptr<chat_service_impl> chats;
 };
 
+/// Chat c_1, working in `workspace`.
+void create_chat(const test::test_database& db, const test::temp_dir& workspace) {
+  auto c = test::sample_chat("c_1");
+  c.workspace = workspace.path().string();
+  storage::chat_repository{db.conninfo()}.create_chat(c);
+}
+
 } // namespace
 
 TEST(ClusterRoutingTest, AChatMovesBetweenNodesWhileASubscriberOnAnotherWatches) {
   test::test_database db;
   test::temp_dir workspace;
-  auto c = test::sample_chat("c_1");
-  c.workspace = workspace.path().string();
-  storage::chat_repository{db.conninfo()}.create_chat(c);
+  create_chat(db, workspace);
   test_node n1{"n1", db.conninfo()};
   test_node n2{"n2", db.conninfo()};
   storage::session_repository leases{db.conninfo()};
@@ -182,9 +187,7 @@ TEST(ClusterRoutingTest, AChatMovesBetweenNodesWhileASubscriberOnAnotherWatches)
 TEST(ClusterRoutingTest, AChatStoppedOnItsOwnerReadsAsStoppedOnEveryNode) {
   test::test_database db;
   test::temp_dir workspace;
-  auto c = test::sample_chat("c_1");
-  c.workspace = workspace.path().string();
-  storage::chat_repository{db.conninfo()}.create_chat(c);
+  create_chat(db, workspace);
   test_node n1{"n1", db.conninfo()};
   test_node n2{"n2", db.conninfo()};
   ASSERT_EQ(storage::session_repository{db.conninfo()}.place("c_1", "default"), "n1");

@@ -71,21 +71,32 @@ message_record tool_message(int64_t id) {
   return m;
 }
 
-trace::trace_record tool_trace() {
+/// A call of this chat's session in turn 2 that took `latency_us`: a tool call
+/// (`call_id`) or a model call (`model`).
+trace::trace_record sample_trace(std::string id, trace_kind kind, std::string tool,
+                                 std::string call_id, std::string model, std::string input,
+                                 int64_t started_us, int64_t latency_us) {
   auto s = std::make_shared<trace::trace_start>();
-  s->id = "k2x9q0ab.1f";
+  s->id = std::move(id);
   s->chat_id = chat_id;
   s->turn = 2;
-  s->kind = trace_kind::tool;
-  s->tool = "run_command";
-  s->call_id = "call_1";
+  s->kind = kind;
+  s->tool = std::move(tool);
+  s->call_id = std::move(call_id);
+  s->model = std::move(model);
   s->actor = {actor_kind::session, chat_id, ""};
-  s->input = R"({"argv":["make","test"]})";
-  s->started_us = 1'795'000'000'123'456;
+  s->input = std::move(input);
+  s->started_us = started_us;
   trace::trace_record r{s, {}};
-  r.end.finished_us = s->started_us + 840'250;
-  r.end.latency_ms = 840.25;
+  r.end.finished_us = started_us + latency_us;
+  r.end.latency_ms = static_cast<double>(latency_us) / 1000;
   r.end.outcome = tool_outcome::ok;
+  return r;
+}
+
+trace::trace_record tool_trace() {
+  auto r = sample_trace("k2x9q0ab.1f", trace_kind::tool, "run_command", "call_1", "",
+                        R"({"argv":["make","test"]})", 1'795'000'000'123'456, 840'250);
   r.end.output = "2 tests failed";
   r.end.exit_code = 2;
   r.end.tokens_used = 4;
@@ -93,21 +104,9 @@ trace::trace_record tool_trace() {
 }
 
 trace::trace_record model_trace() {
-  auto s = std::make_shared<trace::trace_start>();
-  s->id = "k2x9q0ab.1e";
-  s->chat_id = chat_id;
-  s->turn = 2;
-  s->kind = trace_kind::model;
-  s->tool = "model";
-  s->actor = {actor_kind::session, chat_id, ""};
-  s->input = model_call_input("deepseek-chat", 2, 6);
-  s->model = "deepseek-chat";
-  s->started_us = 1'795'000'000'000'000;
-  trace::trace_record r{s, {}};
-  r.end.finished_us = s->started_us + 1'200'000;
-  r.end.latency_ms = 1200;
+  auto r = sample_trace("k2x9q0ab.1e", trace_kind::model, "model", "", "deepseek-chat",
+                        model_call_input("deepseek-chat", 2, 6), 1'795'000'000'000'000, 1'200'000);
   r.end.ttft_ms = 310.5;
-  r.end.outcome = tool_outcome::ok;
   r.end.output = "Running the tests first.\n→ run_command({\"argv\":[\"make\",\"test\"]})";
   r.end.usage = usage(1200);
   r.end.tokens_used = 1320;

@@ -13,7 +13,7 @@
 import type { ErrorInfo } from './http';
 import type { AckFrame, ChatFrame, ClientFrame, ErrorFrame, SessionFailedFrame, SnapshotFrame, ToolCallPayload, TurnStartFrame } from './protocol/frames';
 import type { Chat, ChatWithMessages, Message, StoredToolCall, Usage } from './protocol/rest';
-import type { SessionFailureReason, ToolOutcome, TurnOutcome } from './protocol/states';
+import { SESSION_FAILURES, type SessionFailureReason, type ToolOutcome, type TurnOutcome } from './protocol/states';
 
 export interface PendingMessage {
   client_id: string;
@@ -450,12 +450,10 @@ export function subscribeFrame(state: ChatState): Extract<ClientFrame, { type: '
   return { type: 'subscribe', chat_id: state.chatId, after_seq: state.lastSeq, epoch: state.epoch };
 }
 
-/** The chat statuses that say its session does not run, and why. */
-const FAILURE_OF_STATUS: Record<string, SessionFailureReason | undefined> = {
-  failed: 'failed',
-  stopped: 'stopped',
-  unavailable: 'unavailable',
-};
+/** Why the session does not run, when the chat's status says it does not (named alike). */
+function failureOf(status: string): SessionFailureReason | undefined {
+  return (SESSION_FAILURES as readonly string[]).includes(status) ? (status as SessionFailureReason) : undefined;
+}
 
 export function chatReducer(state: ChatState, action: ChatAction): ChatState {
   switch (action.type) {
@@ -467,7 +465,7 @@ export function chatReducer(state: ChatState, action: ChatAction): ChatState {
       if (action.chat.id !== state.chatId) return state;
       const { messages: loaded, ...chat } = action.chat;
       const next: ChatState = { ...state, chat, load: 'loaded', loadError: null };
-      const reason = FAILURE_OF_STATUS[chat.status];
+      const reason = failureOf(chat.status);
       if (reason && !state.sessionFailed) next.sessionFailed = { reason, crashes: null, error: '' };
       // Once a snapshot came, it (and the frames after it) know better than this answer,
       // which may have been read before or after it: keep the chat's metadata only.
