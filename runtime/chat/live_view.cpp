@@ -6,7 +6,10 @@ namespace boocode::chat {
 
 void live_view::reset(std::vector<message_record> messages, std::optional<int> turn,
                       model::token_usage usage) {
-  messages_ = std::move(messages);
+  messages_.clear();
+  messages_.reserve(messages.size());
+  for (auto& m : messages)
+    messages_.push_back({std::move(m), {}});
   turn_ = turn;
   resumed_ = turn.has_value(); // a turn in progress at load continues after a restart
   taken_.clear();
@@ -36,11 +39,11 @@ void live_view::apply(const agent_event& e) {
 
 void live_view::store(const message_record& m) {
   auto same = std::find_if(messages_.begin(), messages_.end(),
-                           [&](const message_record& x) { return x.id == m.id; });
+                           [&](const shown_message& x) { return x.record.id == m.id; });
   if (same != messages_.end())
-    *same = m;
+    *same = {m, {}};
   else
-    messages_.push_back(m);
+    messages_.push_back({m, {}});
   if (m.role == protocol::message_role::assistant) {
     text_.clear();
     reasoning_.clear();
@@ -55,8 +58,10 @@ void live_view::begin(const turn_started& t) {
   running_.clear();
   taken_ = t.user_message_ids;
   for (auto& m : messages_)
-    if (std::find(taken_.begin(), taken_.end(), m.id) != taken_.end())
-      m.turn = t.turn;
+    if (std::find(taken_.begin(), taken_.end(), m.record.id) != taken_.end()) {
+      m.record.turn = t.turn;
+      m.json.clear();
+    }
 }
 
 void live_view::end(const turn_ended& t) {
@@ -70,7 +75,7 @@ void live_view::end(const turn_ended& t) {
 
 bool live_view::has_message(int64_t id) const {
   return std::any_of(messages_.begin(), messages_.end(),
-                     [id](const message_record& m) { return m.id == id; });
+                     [id](const shown_message& m) { return m.record.id == id; });
 }
 
 std::optional<int> live_view::taken_by(int64_t id) const {

@@ -17,6 +17,15 @@ namespace boocode::chat {
 /// written from it (runtime/protocol/frames.hpp).
 class live_view {
 public:
+  /// A message it shows, and the text the snapshot wrote for it last time:
+  /// filled by runtime/protocol, emptied whenever the message changes, so a
+  /// snapshot of a long chat writes each message once rather than once per
+  /// subscriber (a reconnect storm after a restart subscribes them all).
+  struct shown_message {
+    message_record record;
+    mutable std::string json;
+  };
+
   /// Starts from stored state: `messages` as the session loaded them, the
   /// turn in progress (it continues after a restart) and the usage totals.
   void reset(std::vector<message_record> messages, std::optional<int> turn,
@@ -26,7 +35,7 @@ public:
   /// traces, errors) are ignored.
   void apply(const agent_event& e);
 
-  const std::vector<message_record>& messages() const { return messages_; }
+  const std::vector<shown_message>& messages() const { return messages_; }
   /// The turn in progress.
   std::optional<int> turn() const { return turn_; }
   /// The turn in progress continues after a restart.
@@ -47,7 +56,7 @@ private:
   void begin(const turn_started& t);
   void end(const turn_ended& t);
 
-  std::vector<message_record> messages_;
+  std::vector<shown_message> messages_;
   std::optional<int> turn_;
   bool resumed_ = false;       // the turn in progress continues after a restart
   std::vector<int64_t> taken_; // the user messages the running turn took

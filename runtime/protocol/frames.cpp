@@ -154,7 +154,9 @@ std::string snapshot_frame(const snapshot_head& head, const chat::live_view& vie
   for (auto& m : view.messages()) {
     if (messages.size() > 1)
       messages += ',';
-    messages += dump(to_json(m));
+    if (m.json.empty())
+      m.json = dump(to_json(m.record));
+    messages += m.json;
   }
   messages += ']';
   w.raw("messages", messages);

@@ -41,6 +41,7 @@ TEST(LiveViewTest, ATurnInProgressShowsWhatStreamedAndWhatRuns) {
           std::nullopt, prompt_tokens(100));
   v.apply(message_stored{msg(3, message_role::user, "write a file")});
   v.apply(message_acked{"x", 3});
+  EXPECT_TRUE(snapshot(v)["messages"][2]["turn"].is_null()); // waiting
   v.apply(turn_started{2, {3}, false});
   v.apply(reasoning_delta{2, "think"});
   v.apply(answer_delta{2, "Writ"});
