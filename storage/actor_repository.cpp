@@ -10,7 +10,7 @@
 namespace boocode::storage {
 
 struct actor_repository::impl {
-  explicit impl(std::string conninfo) : db(std::move(conninfo)) {}
+  explicit impl(connection c) : db(std::move(c)) {}
   connection db;
 };
 
@@ -49,7 +49,10 @@ admin::actor_info to_actor(const pqxx::row& row) {
 } // namespace
 
 actor_repository::actor_repository(std::string conninfo)
-  : impl_(std::make_unique<impl>(std::move(conninfo))) {}
+  : impl_(std::make_unique<impl>(connection{std::move(conninfo)})) {}
+
+actor_repository::actor_repository(std::shared_ptr<pool> p)
+  : impl_(std::make_unique<impl>(connection{std::move(p), "actor_repository"})) {}
 
 actor_repository::~actor_repository() = default;
 

@@ -9,12 +9,17 @@
 
 namespace boocode::storage {
 
+class pool;
+
 /// What operators see of the cluster's actors (the admin port), read from
-/// the leases, snapshots, journals and inboxes. Holds one connection, reopened
-/// after a failure; not thread-safe. Every call throws storage_error on failure.
+/// the leases, snapshots, journals and inboxes. Over a connection of its own
+/// (not thread-safe) or a pool's (thread-safe). Every call throws storage_error on failure.
 class actor_repository {
 public:
+  /// With a connection of its own.
   explicit actor_repository(std::string conninfo);
+  /// Borrowing the connections of `p` (thread-safe then).
+  explicit actor_repository(std::shared_ptr<pool> p);
   ~actor_repository();
 
   /// The actors matching `filter`'s kind, id and node (its state is matched by

@@ -13,12 +13,15 @@
 namespace boocode::storage {
 
 struct chat_repository::impl {
-  explicit impl(std::string conninfo) : db(std::move(conninfo)) {}
+  explicit impl(connection c) : db(std::move(c)) {}
   connection db;
 };
 
 chat_repository::chat_repository(std::string conninfo)
-  : impl_(std::make_unique<impl>(std::move(conninfo))) {}
+  : impl_(std::make_unique<impl>(connection{std::move(conninfo)})) {}
+
+chat_repository::chat_repository(std::shared_ptr<pool> p)
+  : impl_(std::make_unique<impl>(connection{std::move(p), "chat_repository"})) {}
 
 chat_repository::~chat_repository() = default;
 

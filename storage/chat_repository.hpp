@@ -10,12 +10,16 @@
 
 namespace boocode::storage {
 
-/// The chats and messages tables. Holds one connection, reopened after a
-/// failure; not thread-safe (one owner per instance: give each actor or
-/// thread its own repository). Every call throws storage_error on failure.
+class pool;
+
+/// The chats and messages tables. Over a connection of its own (not
+/// thread-safe) or a pool's (thread-safe). Every call throws storage_error on failure.
 class chat_repository {
 public:
+  /// With a connection of its own.
   explicit chat_repository(std::string conninfo);
+  /// Borrowing the connections of `p` (thread-safe then).
+  explicit chat_repository(std::shared_ptr<pool> p);
   ~chat_repository();
 
   /// Inserts a chat with the caller's id; returns the stored row (created_at

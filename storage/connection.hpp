@@ -10,6 +10,7 @@
 #include <fmt/format.h>
 #include <pqxx/pqxx>
 
+#include "storage/pool_lease.hpp"
 #include "storage/storage_error.hpp"
 
 namespace boocode::storage {
@@ -28,43 +29,50 @@ inline void limit_lock_wait(pqxx::transaction_base& tx) {
   tx.exec("SET LOCAL lock_timeout = '2s'");
 }
 
-/// One PostgreSQL connection of a repository, opened on first use. After any
-/// failure it is dropped (it may be broken, or mid-transaction) and the next
-/// call opens a new one. Not thread-safe.
+/// A repository's way to the database: each call borrows a connection of
+/// its pool (a pool of its own with one connection when it was given a
+/// conninfo). After any failure that connection is closed (it may be broken,
+/// or mid-transaction) and reopened on its next use. Thread-safe when the
+/// pool is shared.
 class connection {
 public:
-  explicit connection(std::string conninfo) : conninfo_(std::move(conninfo)) {}
+  /// A dedicated connection (a pool of one).
+  explicit connection(std::string conninfo)
+    : pool_(std::make_shared<pool>(std::move(conninfo), 1)) {}
+  connection(std::shared_ptr<pool> p, std::string group)
+    : pool_(std::move(p)), group_(std::move(group)) {}
 
-  /// Runs on every new connection before its first use (declare prepared
-  /// statements here: they belong to one connection).
+  /// Runs once on every connection before this repository's first use of it
+  /// (declare prepared statements here: they belong to one connection).
   std::function<void(pqxx::connection&)> on_open;
 
   /// Runs `f(pqxx::connection&)`; every failure leaves as storage_error with
   /// `what` as the start of its message.
   template <class F>
   auto with(const char* what, F&& f) {
+    auto lease = pool_->borrow();
     try {
-      if (!conn_ || !conn_->is_open()) {
-        conn_ = std::make_unique<pqxx::connection>(conninfo_);
-        if (on_open)
-          on_open(*conn_);
-      }
-      return f(*conn_);
-    } catch (const storage_error&) {
-      conn_.reset();
+      auto& c = lease.get();
+      if (on_open && lease.first_use_of(group_))
+        on_open(c);
+      return f(c);
+    } catch (const storage_unavailable&) {
+      lease.discard();
       throw;
+    } catch (const storage_error&) {
+      throw; // a refusal (fenced, not the owner): its transaction is rolled back
     } catch (const pqxx::broken_connection& e) {
-      conn_.reset();
+      lease.discard();
       throw storage_unavailable(fmt::format("{}: connection lost: {}", what, e.what()));
     } catch (const std::exception& e) {
-      conn_.reset();
+      lease.discard();
       throw storage_error(fmt::format("{}: {}", what, e.what()));
     }
   }
 
 private:
-  std::string conninfo_;
-  std::unique_ptr<pqxx::connection> conn_;
+  std::shared_ptr<pool> pool_;
+  std::string group_;
 };
 
 } // namespace boocode::storage

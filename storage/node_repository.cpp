@@ -43,7 +43,7 @@ std::string node_conninfo(const std::string& conninfo, const std::string& node_i
 }
 
 struct node_repository::impl {
-  explicit impl(std::string conninfo) : db(std::move(conninfo)) {}
+  explicit impl(connection c) : db(std::move(c)) {}
   connection db;
 };
 
@@ -65,7 +65,10 @@ node_record to_node(const pqxx::row& row) {
 } // namespace
 
 node_repository::node_repository(std::string conninfo)
-  : impl_(std::make_unique<impl>(std::move(conninfo))) {}
+  : impl_(std::make_unique<impl>(connection{std::move(conninfo)})) {}
+
+node_repository::node_repository(std::shared_ptr<pool> p)
+  : impl_(std::make_unique<impl>(connection{std::move(p), "node_repository"})) {}
 
 node_repository::~node_repository() = default;
 

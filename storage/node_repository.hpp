@@ -9,6 +9,8 @@
 
 namespace boocode::storage {
 
+class pool;
+
 /// A row of the nodes table.
 struct node_record {
   std::string id;
@@ -42,12 +44,14 @@ std::string with_parameter(const std::string& conninfo, const std::string& key,
 std::string node_conninfo(const std::string& conninfo, const std::string& node_id,
                           std::chrono::milliseconds idle_limit);
 
-/// The nodes table: membership of a cluster. Holds one connection, reopened
-/// after a failure; not thread-safe (one owner: the cluster-store actor or the
-/// composition root). Every call throws storage_error on failure.
+/// The nodes table: membership of a cluster. Over a connection of its own
+/// (not thread-safe) or a pool's (thread-safe). Every call throws storage_error on failure.
 class node_repository {
 public:
+  /// With a connection of its own.
   explicit node_repository(std::string conninfo);
+  /// Borrowing the connections of `p` (thread-safe then).
+  explicit node_repository(std::shared_ptr<pool> p);
   ~node_repository();
 
   /// Inserts or refreshes this node's row as 'up' with a fresh heartbeat, and

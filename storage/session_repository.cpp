@@ -94,7 +94,7 @@ const std::string journal_step_sql =
 } // namespace
 
 struct session_repository::impl {
-  explicit impl(std::string conninfo) : db(std::move(conninfo)) {
+  explicit impl(connection c) : db(std::move(c)) {
     // A turn's writes, planned once per connection.
     db.on_open = [](pqxx::connection& c) {
       c.prepare("checkpoint", checkpoint_sql);
@@ -106,7 +106,10 @@ struct session_repository::impl {
 };
 
 session_repository::session_repository(std::string conninfo)
-  : impl_(std::make_unique<impl>(std::move(conninfo))) {}
+  : impl_(std::make_unique<impl>(connection{std::move(conninfo)})) {}
+
+session_repository::session_repository(std::shared_ptr<pool> p)
+  : impl_(std::make_unique<impl>(connection{std::move(p), "session_repository"})) {}
 
 session_repository::~session_repository() = default;
 
@@ -140,6 +143,32 @@ void session_repository::release_lease(const fence& f) {
     tx.exec_params("UPDATE actor_leases SET node_id = '', epoch = epoch + 1"
                    " WHERE actor_id = $1 AND epoch = $2",
                    f.actor_id, f.epoch);
+    tx.commit();
+  });
+}
+
+void session_repository::keep_lease(const fence& f) {
+  impl_->db.with("keep lease", [&](pqxx::connection& c) {
+    pqxx::work tx{c};
+    auto r = tx.exec_params("SELECT 1 FROM actor_leases WHERE actor_id = $1 AND epoch = $2"
+                            " AND node_id = $3",
+                            f.actor_id, f.epoch, f.node_id);
+    if (r.empty())
+      throw fenced(
+        fmt::format("{} is no longer owned by {} at epoch {}", f.actor_id, f.node_id, f.epoch));
+    tx.commit();
+  });
+}
+
+void session_repository::save_seq(const fence& f, int64_t last_seq) {
+  impl_->db.with("save seq", [&](pqxx::connection& c) {
+    pqxx::work tx{c};
+    auto r = tx.exec_params(std::string(lease_cte) +
+                              "UPDATE chats SET last_seq = GREATEST(last_seq, $3) FROM lease"
+                              " WHERE id = $1 RETURNING 1",
+                            f.actor_id, f.epoch, last_seq);
+    if (r.empty())
+      throw fenced(fmt::format("save seq: {} is no longer owned at epoch {}", f.actor_id, f.epoch));
     tx.commit();
   });
 }

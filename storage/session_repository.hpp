@@ -13,6 +13,8 @@
 
 namespace boocode::storage {
 
+class pool;
+
 /// An owner's right to write an actor's state: the write fails with `fenced`
 /// once another owner took the lease (a higher epoch).
 struct fence {
@@ -53,12 +55,16 @@ struct claimed_actor {
 
 /// The tables that make a session durable (docs/durability.md): actor_leases,
 /// inbox, turn_journal and agent_snapshots, read together with chats and
-/// messages. Holds one connection, reopened after a failure; not thread-safe.
+/// messages. Over a connection of its own (not thread-safe) or a pool's
+/// (thread-safe).
 /// Every call throws storage_error on failure; an owner write whose epoch is
 /// no longer the lease's throws `fenced` and changes nothing.
 class session_repository {
 public:
+  /// With a connection of its own.
   explicit session_repository(std::string conninfo);
+  /// Borrowing the connections of `p` (thread-safe then).
+  explicit session_repository(std::shared_ptr<pool> p);
   ~session_repository();
 
   /// Takes the lease of `actor_id` for `node_id`: epoch 1 for the first
@@ -69,6 +75,16 @@ public:
 
   /// Gives the lease up (its owner stops serving the actor): free to claim.
   void release_lease(const fence& f);
+
+  /// Checks that `f` still holds (the owner and epoch unchanged) without
+  /// taking the lease anew: a passivated session loads again under the
+  /// same epoch. Throws `fenced` when it does not hold.
+  void keep_lease(const fence& f);
+
+  /// Raises the chat's stored frame seq to `last_seq` (fenced): a session
+  /// that unloads keeps its seq, so the frames after it reloads continue
+  /// where they were.
+  void save_seq(const fence& f, int64_t last_seq);
 
   /// Places a new actor on the up node of `cluster` that owns the fewest
   /// (epoch 0: its session takes epoch 1). Nothing when no node is up.

@@ -75,12 +75,15 @@ trace::trace_record to_record(const pqxx::row& row) {
 } // namespace
 
 struct trace_repository::impl {
-  explicit impl(std::string conninfo) : db(std::move(conninfo)) {}
+  explicit impl(connection c) : db(std::move(c)) {}
   connection db;
 };
 
 trace_repository::trace_repository(std::string conninfo)
-  : impl_(std::make_unique<impl>(std::move(conninfo))) {}
+  : impl_(std::make_unique<impl>(connection{std::move(conninfo)})) {}
+
+trace_repository::trace_repository(std::shared_ptr<pool> p)
+  : impl_(std::make_unique<impl>(connection{std::move(p), "trace_repository"})) {}
 
 trace_repository::~trace_repository() = default;
 

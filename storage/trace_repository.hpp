@@ -9,12 +9,17 @@
 
 namespace boocode::storage {
 
-/// The tool_traces table. Holds one connection, reopened after a failure;
-/// not thread-safe. Every call throws storage_error on failure
+class pool;
+
+/// The tool_traces table. Over a connection of its own (not thread-safe)
+/// or a pool's (thread-safe). Every call throws storage_error on failure
 /// (storage_unavailable when the database cannot be reached).
 class trace_repository {
 public:
+  /// With a connection of its own.
   explicit trace_repository(std::string conninfo);
+  /// Borrowing the connections of `p` (thread-safe then).
+  explicit trace_repository(std::shared_ptr<pool> p);
   ~trace_repository();
 
   /// Stores the rows in one statement, in order. A row whose id is stored
