@@ -4,6 +4,7 @@
 #include <deque>
 #include <map>
 #include <mutex>
+#include <optional>
 #include <thread>
 
 #include <boost/asio.hpp>
@@ -55,6 +56,9 @@ struct http_server::impl {
   std::atomic<uint64_t> next_id{1};
 
   asio::io_context ioc;
+  // Requests and WebSocket messages are handled here, never on the I/O
+  // threads: a handler may wait for the database.
+  std::optional<asio::thread_pool> handlers;
   // The acceptor runs on its own strand: stop() closes it from another thread.
   tcp::acceptor acceptor{asio::make_strand(ioc)};
   std::atomic<bool> stopping{false};
@@ -98,6 +102,18 @@ struct http_server::impl {
     }
   }
 
+  /// Runs a WebSocket callback on a handler thread: a failure is logged,
+  /// not thrown into the thread pool.
+  template <class F>
+  void guarded(const char* what, F&& f) {
+    try {
+      f();
+    } catch (const std::exception& e) {
+      if (opts.log)
+        opts.log->error("{} failed: {}", what, e.what());
+    }
+  }
+
   void do_accept();
 };
 
@@ -126,7 +142,9 @@ class ws_session final : public session_base,
                          public ws_connection,
                          public std::enable_shared_from_this<ws_session> {
 public:
-  ws_session(server_impl* srv, tcp::socket socket) : srv_(srv), ws_(std::move(socket)) {}
+  ws_session(server_impl* srv, tcp::socket socket)
+    : srv_(srv), ws_(std::move(socket)),
+      handler_(asio::make_strand(srv->handlers->get_executor())) {}
 
   ~ws_session() override {
     if (id_ != 0)
@@ -179,7 +197,9 @@ private:
       return;
     id_ = srv_->add_session(weak_from_this(), true);
     if (srv_->ws.on_open)
-      srv_->ws.on_open(shared_from_this());
+      asio::post(handler_, [self = shared_from_this()] {
+        self->srv_->guarded("WebSocket on_open", [&] { self->srv_->ws.on_open(self); });
+      });
     do_read();
   }
 
@@ -192,13 +212,18 @@ private:
     if (ec) {
       closing_ = true;
       if (srv_->ws.on_close)
-        srv_->ws.on_close(shared_from_this());
+        asio::post(handler_, [self = shared_from_this()] {
+          self->srv_->guarded("WebSocket on_close", [&] { self->srv_->ws.on_close(self); });
+        });
       return;
     }
     auto text = beast::buffers_to_string(buffer_.data());
     buffer_.consume(buffer_.size());
     if (ws_.got_text() && srv_->ws.on_text)
-      srv_->ws.on_text(shared_from_this(), std::move(text));
+      asio::post(handler_, [self = shared_from_this(), t = std::move(text)]() mutable {
+        self->srv_->guarded("WebSocket message",
+                            [&] { self->srv_->ws.on_text(self, std::move(t)); });
+      });
     do_read();
   }
 
@@ -224,6 +249,8 @@ private:
 
   server_impl* srv_;
   websocket::stream<beast::tcp_stream> ws_;
+  // The connection's handler calls, one at a time and in order.
+  asio::strand<asio::thread_pool::executor_type> handler_;
   beast::flat_buffer buffer_;
   std::deque<std::string> queue_;
   std::optional<websocket::close_reason> close_reason_;
@@ -319,7 +346,13 @@ private:
     r.body = std::move(req.body());
     head_ = r.method == "HEAD";
     version_ = req.version();
-    send(srv_->handle(r), req.keep_alive());
+    asio::post(*srv_->handlers, [self = shared_from_this(), r = std::move(r),
+                                 keep_alive = req.keep_alive()] {
+      auto res = self->srv_->handle(r);
+      asio::post(self->stream_.get_executor(), [self, res = std::move(res), keep_alive]() mutable {
+        self->send(std::move(res), keep_alive);
+      });
+    });
   }
 
   void on_error(beast::error_code ec) {
@@ -430,6 +463,7 @@ uint16_t http_server::start() {
   if (i.acceptor.listen(asio::socket_base::max_listen_connections, ec); ec)
     fail("listen");
   auto port = i.acceptor.local_endpoint().port();
+  i.handlers.emplace(static_cast<size_t>(std::max(1, i.opts.handler_threads)));
   i.do_accept();
   for (int n = 0; n < std::max(1, i.opts.threads); ++n)
     i.threads.emplace_back([&i] { i.ioc.run(); });
@@ -464,6 +498,7 @@ void http_server::stop(std::chrono::milliseconds grace) {
   for (auto& t : i.threads)
     t.join();
   i.threads.clear();
+  i.handlers->join(); // the handlers still running end (their answers go nowhere)
 }
 
 size_t http_server::websocket_count() const {

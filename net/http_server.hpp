@@ -26,7 +26,8 @@ public:
   virtual void close(uint16_t code, std::string reason) = 0;
 };
 
-/// Callbacks for WebSocket traffic on /ws; run on the server's threads.
+/// Callbacks for WebSocket traffic on /ws; run on the server's handler
+/// threads, one at a time and in order per connection.
 struct ws_handler {
   std::function<void(const std::shared_ptr<ws_connection>&)> on_open;
   std::function<void(const std::shared_ptr<ws_connection>&, std::string)> on_text;
@@ -38,12 +39,16 @@ struct http_server_options {
   uint16_t port = 8080;
   uint64_t max_body_bytes = 16ull << 20;
   std::filesystem::path web_dir;
-  int threads = 2;
+  int threads = 2; // I/O: reading, writing, frames
+  /// Run the API handlers and WebSocket callbacks, which may block on the
+  /// database (the I/O threads never do).
+  int handler_threads = 8;
   std::shared_ptr<spdlog::logger> log;
 };
 
 /// The node's HTTP + WebSocket server (Boost.Beast). /api/... goes to
-/// `api`, /ws upgrades to a WebSocket, everything else is the web app.
+/// `api` (on a handler thread; the answer is written on the I/O threads),
+/// /ws upgrades to a WebSocket, everything else is the web app.
 /// Malformed requests get 400, bodies over the limit 413, headers over 64 KiB 431.
 class http_server {
 public:

@@ -1,5 +1,7 @@
 // The real server on a loopback port, driven by real HTTP and WebSocket clients.
+#include <atomic>
 #include <fstream>
+#include <future>
 
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
@@ -24,6 +26,12 @@ protected:
     routes_.add("POST", "/api/echo", [](const http_request& req, const route_params&) {
       return json_response(200, {{"length", req.body.size()}});
     });
+    // Waits until the test opens the gate: a handler stuck on a slow database.
+    routes_.add("GET", "/api/slow", [this](const http_request&, const route_params&) {
+      ++slow_started_;
+      gate_.wait(false);
+      return json_response(200, {{"slow", true}});
+    });
     ws_handler ws;
     ws.on_open = [](const std::shared_ptr<ws_connection>& c) {
       c->send_text(boocode::protocol::hello_frame("node-test", "9.9.9"));
@@ -41,12 +49,20 @@ protected:
     opts.port = 0;
     opts.max_body_bytes = 4096;
     opts.web_dir = dir_ / "dist";
+    opts.threads = 1; // one I/O thread: a handler that blocked it would block everything
     server_ = std::make_unique<http_server>(
       opts, [this](const http_request& r) { return routes_.dispatch(r); }, std::move(ws));
     to_ = {"127.0.0.1", server_->start()};
   }
 
+  void TearDown() override {
+    gate_ = true;
+    gate_.notify_all();
+  }
+
   test::temp_dir dir_;
+  std::atomic<bool> gate_{false};
+  std::atomic<int> slow_started_{0};
   router routes_;
   std::unique_ptr<http_server> server_;
   test::endpoint to_;
@@ -131,6 +147,26 @@ TEST_F(HttpServerTest, WebSocketSaysHelloAndAnswersFrames) {
   ASSERT_TRUE(err);
   EXPECT_EQ(json::parse(*err)["code"], "bad_frame");
   EXPECT_EQ(server_->websocket_count(), 1u);
+}
+
+TEST_F(HttpServerTest, AHandlerWaitingForTheDatabaseHoldsUpNoOtherRequestOrFrame) {
+  auto slow =
+    std::async(std::launch::async, [&] { return test::http_call(to_, "GET", "/api/slow"); });
+  ASSERT_TRUE(poll_until(std::chrono::seconds(10), [&] { return slow_started_ == 1; }));
+  // While it waits, other requests and WebSocket frames go through.
+  EXPECT_EQ(test::http_call(to_, "GET", "/api/health").status, 200);
+  test::ws_client ws{to_};
+  ASSERT_TRUE(ws.read_text()); // hello
+  ws.send_text(R"({"type":"ping"})");
+  auto pong = ws.read_text();
+  ASSERT_TRUE(pong);
+  EXPECT_EQ(json::parse(*pong)["type"], "pong");
+  EXPECT_EQ(slow.wait_for(std::chrono::milliseconds(0)), std::future_status::timeout);
+  gate_ = true;
+  gate_.notify_all();
+  auto res = slow.get();
+  EXPECT_EQ(res.status, 200);
+  EXPECT_EQ(res.json()["slow"], true);
 }
 
 TEST_F(HttpServerTest, PlainGetOnWsIs426) {
