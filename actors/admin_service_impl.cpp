@@ -56,9 +56,8 @@ admin_service_impl::admin_service_impl(caf::actor_system& sys,
                                        session_registry_actor registry,
                                        node_directory_actor directory)
   : sys_(sys), deps_(std::move(deps)), registry_(std::move(registry)),
-    directory_(std::move(directory)),
-    nodes_(std::make_unique<storage::node_repository>(deps_->conninfo)),
-    actors_(std::make_unique<storage::actor_repository>(deps_->conninfo)) {}
+    directory_(std::move(directory)), nodes_(std::make_unique<storage::node_repository>(deps_->db)),
+    actors_(std::make_unique<storage::actor_repository>(deps_->db)) {}
 
 admin_service_impl::~admin_service_impl() = default;
 

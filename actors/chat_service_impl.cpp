@@ -24,9 +24,8 @@ chat_service_impl::chat_service_impl(caf::actor_system& sys,
                                      std::shared_ptr<const session_deps> deps,
                                      session_registry_actor registry)
   : sys_(sys), deps_(std::move(deps)), registry_(std::move(registry)),
-    repo_(std::make_unique<storage::chat_repository>(deps_->conninfo)),
-    sessions_(std::make_unique<storage::session_repository>(deps_->conninfo)),
-    traces_(std::make_unique<storage::trace_repository>(deps_->conninfo)) {}
+    repo_(std::make_unique<storage::chat_repository>(deps_->db)),
+    traces_(std::make_unique<storage::trace_repository>(deps_->db)) {}
 
 chat_service_impl::~chat_service_impl() {
   std::lock_guard guard{clients_mtx_};
@@ -37,7 +36,6 @@ chat_service_impl::~chat_service_impl() {
 template <class T, class F>
 chat::result<T> chat_service_impl::with_repo(F&& f) {
   try {
-    std::lock_guard guard{repo_mtx_};
     return f(*repo_);
   } catch (const storage::storage_error& e) {
     if (deps_->log)
@@ -64,7 +62,7 @@ chat::result<chat::chat_record> chat_service_impl::create_chat(const chat::new_c
     auto created = repo.create_chat(c);
     // Its owner: the least-loaded node of the cluster (nobody yet when no
     // node is up: the first to use it claims it).
-    sessions_->place(created.id, deps_->cluster);
+    deps_->sessions->place(created.id, deps_->cluster);
     return created;
   });
 }
@@ -85,7 +83,7 @@ chat::result<chat::chat_view> chat_service_impl::get_chat(const std::string& id)
   }
   return with_repo<chat::chat_view>(
     [&](storage::chat_repository&) -> chat::result<chat::chat_view> {
-      auto img = sessions_->load(id);
+      auto img = deps_->sessions->load(id);
       if (!img)
         return not_found(id);
       return chat::chat_view{img->chat, img->conversation(), status};
@@ -115,7 +113,7 @@ chat::result<chat::posted_message> chat_service_impl::post_message(const std::st
         return not_found(chat_id);
       if (c->archived)
         return chat::service_error{409, "archived", "chat " + chat_id + " is archived"};
-      auto p = sessions_->post(chat_id, text, client_id);
+      auto p = deps_->sessions->post(chat_id, text, client_id);
       stored = p.entry;
       return chat::posted_message{p.entry.id, p.duplicate};
     });
@@ -163,7 +161,7 @@ chat::result<chat::chat_record> chat_service_impl::fork(const std::string& chat_
         fork.title = fmt::format("{}… (turn {})", source->title.substr(0, 180), turn);
       fork.build_command = source->build_command;
       auto created = repo.fork_chat(chat_id, turn, fork);
-      sessions_->place(created.id, deps_->cluster);
+      deps_->sessions->place(created.id, deps_->cluster);
       return created;
     });
 }

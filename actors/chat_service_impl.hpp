@@ -16,13 +16,13 @@ namespace boocode {
 
 namespace storage {
 class chat_repository;
-class session_repository;
 class trace_repository;
 } // namespace storage
 
 /// The chat_service the HTTP routes and WebSocket handler call: database
-/// work on the caller's (HTTP server) thread through one mutex-guarded
-/// connection, everything live through the session registry.
+/// work on the caller's thread (the HTTP server's handler threads, never its
+/// I/O threads) through the node's pool, everything live through the
+/// session registry. Thread-safe.
 class chat_service_impl final : public chat::chat_service {
 public:
   chat_service_impl(caf::actor_system& sys, std::shared_ptr<const session_deps> deps,
@@ -53,8 +53,7 @@ public:
   void close_clients();
 
 private:
-  /// Runs `f` with the repository under the lock, turning storage failures
-  /// into 503 answers.
+  /// Runs `f` with the repository, turning storage failures into 503 answers.
   template <class T, class F>
   chat::result<T> with_repo(F&& f);
   /// true, or 404 for an unknown chat (503 when the database fails).
@@ -63,10 +62,8 @@ private:
   caf::actor_system& sys_;
   std::shared_ptr<const session_deps> deps_;
   session_registry_actor registry_;
-  std::mutex repo_mtx_;
   std::unique_ptr<storage::chat_repository> repo_;
-  std::unique_ptr<storage::session_repository> sessions_; // under repo_mtx_ too
-  std::unique_ptr<storage::trace_repository> traces_;     // under repo_mtx_ too
+  std::unique_ptr<storage::trace_repository> traces_;
   struct client {
     ws_client_actor actor;
     std::set<std::string> chats; // subscribed to

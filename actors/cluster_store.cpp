@@ -6,6 +6,7 @@
 #include <caf/all.hpp>
 
 #include "runtime/errors.hpp"
+#include "storage/pool.hpp"
 #include "storage/session_repository.hpp"
 #include "storage/storage_error.hpp"
 
@@ -42,8 +43,11 @@ caf::result<T> guarded(F&& f) {
 cluster_store_actor::behavior_type
 cluster_store_behavior(cluster_store_actor::stateful_pointer<cluster_store_state> self,
                        cluster_store_options opts) {
-  self->state.nodes = std::make_unique<storage::node_repository>(opts.conninfo);
-  self->state.leases = std::make_unique<storage::session_repository>(opts.conninfo);
+  // One connection of its own for both: the heartbeat never waits behind
+  // the node's busy pool.
+  auto db = std::make_shared<storage::pool>(opts.conninfo, 1);
+  self->state.nodes = std::make_unique<storage::node_repository>(db);
+  self->state.leases = std::make_unique<storage::session_repository>(db);
   self->state.self = opts.self;
   const auto& me = opts.self.id;
   auto check = [me](const std::string& workspace) { return workspace_refusal(me, workspace); };

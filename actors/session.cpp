@@ -4,41 +4,14 @@
 
 #include <caf/all.hpp>
 
-#include "actors/cluster_store.hpp"
+#include "actors/session_loader.hpp"
 #include "actors/turn_worker.hpp"
 #include "runtime/chat/live_view.hpp"
 #include "runtime/errors.hpp"
-#include "runtime/poll.hpp"
 #include "runtime/protocol/frames.hpp"
 #include "storage/storage_error.hpp"
 
 namespace boocode {
-
-std::string frame_sequencer::next(const chat::agent_event& e) {
-  return protocol::chat_frame(chat_id, ++seq, e);
-}
-
-void frame_log::add(int64_t seq, std::string frame) {
-  bytes_ += frame.size();
-  frames_.emplace_back(seq, std::move(frame));
-  while (frames_.size() > capacity_ || (bytes_ > max_bytes_ && frames_.size() > 1)) {
-    bytes_ -= frames_.front().second.size();
-    frames_.pop_front();
-  }
-}
-
-std::optional<std::vector<std::string>> frame_log::after(int64_t after_seq,
-                                                         int64_t last_seq) const {
-  if (after_seq < 0 || after_seq > last_seq)
-    return std::nullopt;
-  if (after_seq < last_seq && (frames_.empty() || frames_.front().first > after_seq + 1))
-    return std::nullopt; // some of them are gone
-  std::vector<std::string> out;
-  for (auto& [seq, frame] : frames_)
-    if (seq > after_seq)
-      out.push_back(frame);
-  return out;
-}
 
 namespace {
 
@@ -48,18 +21,36 @@ struct pending_subscribe {
   int64_t epoch = 0;
 };
 
+using load_retry_atom = caf::atom_constant<caf::atom("s_retry")>;
+using load_done_atom = caf::atom_constant<caf::atom("s_loaded")>;
+using idle_atom = caf::atom_constant<caf::atom("s_idle")>;
+using saved_atom = caf::atom_constant<caf::atom("s_saved")>;
+
+/// The session plus its private messages: a load's result, a load to try
+/// again, the idle timer (its generation), and a passivation's seq saved
+/// (generation, seq, whether it was).
+using session_impl =
+  session_actor::extend<caf::reacts_to<load_done_atom, load_result>,
+                        caf::reacts_to<load_retry_atom>, caf::reacts_to<idle_atom, uint64_t>,
+                        caf::reacts_to<saved_atom, uint64_t, int64_t, bool>>;
+
+/// Where a session is: loading its state (input waits), live, saving its
+/// seq before it unloads (still live), or unloaded (dormant: it keeps its
+/// lease, epoch and seq; the next input loads it again).
+enum class session_phase { loading, live, saving, dormant };
+
 struct session_state {
   frame_sequencer frames;
   frame_log log;
   chat::live_view view;
   std::set<ws_client_actor> subscribers;
-  std::shared_ptr<shared_repository> repo;
   storage::fence fence;
-  bool loaded = false;
+  session_phase phase = session_phase::loading;
+  std::chrono::milliseconds load_wait{250}; // before the next try while the database is away
+  uint64_t idle_gen = 0;                    // the idle timer that counts
   std::vector<pending_subscribe> early_subscribers; // before the load finished
   std::vector<chat::inbox_entry> early_deliveries;
   bool early_cancel = false;
-  std::shared_ptr<cancel_token> ended = std::make_shared<cancel_token>(); // raised when it stops
   std::shared_ptr<cancel_token> running; // set while a turn worker runs
   bool turn_over = false;                // its turn_end went out: the turn is stored
   bool pending = false;                  // input arrived during the turn
@@ -67,104 +58,59 @@ struct session_state {
   std::optional<caf::typed_response_promise<bool>> migrating;
   static inline const char* name = "session";
 
+  bool loaded() const { return phase == session_phase::live || phase == session_phase::saving; }
+
   // The session stops (node shutdown, a crash): stop its turn too, so no turn
   // outlives it (the turn resumes from its journal in the next session).
   ~session_state() {
-    ended->cancel(cancel_reason::shutdown);
     if (running)
       running->cancel(cancel_reason::shutdown);
   }
 };
 
-/// Takes the chat's lease and reads what the session needs, off the
-/// session's thread; answers with `loaded`, or stops the session: normally
-/// for an unknown chat, with errc::not_owner when another live node owns it,
-/// errc::refused (giving the lease up) when its workspace is not reachable
-/// here, with an error when the database refuses (its supervisor restarts it). While the database
-/// cannot be reached it waits and tries again (an outage is not the session's crash) until it is
-/// back or `stop` is raised (the session ended).
-void spawn_loader(caf::actor_system& sys, const std::shared_ptr<const session_deps>& deps,
-                  std::shared_ptr<shared_repository> repo, const std::string& chat_id,
-                  const session_actor& session, std::shared_ptr<cancel_token> stop) {
-  sys.spawn<caf::detached>([deps, repo, chat_id, session, stop](caf::event_based_actor* self) {
-    try {
-      auto read = [&] {
-        return repo->with([&](storage::session_repository& r) {
-          // The lease first: once it is ours no older owner's write can
-          // land, so what we read next stays true.
-          auto f = r.acquire_lease(chat_id, deps->node_id);
-          return std::make_pair(f, r.load(chat_id));
-        });
-      };
-      std::optional<decltype(read())> got;
-      for (auto wait = std::chrono::milliseconds(250); !got;
-           wait = std::min(wait * 2, std::chrono::milliseconds(5000))) {
-        try {
-          got = read();
-        } catch (const storage::storage_unavailable& e) {
-          if (deps->log)
-            deps->log->warn("chat {}: database unreachable, retrying in {} ms: {}", chat_id,
-                            wait.count(), e.what());
-          if (poll_until(wait, [&] { return stop->cancelled(); })) {
-            self->quit();
-            return;
-          }
-        }
-      }
-      auto& [fence, img] = *got;
-      std::string refusal;
-      if (img && !img->chat.archived)
-        refusal = workspace_refusal(deps->node_id, img->chat.workspace);
-      if (!img) {
-        self->send_exit(session, caf::exit_reason::normal);
-      } else if (!refusal.empty()) {
-        if (deps->log)
-          deps->log->error("chat {}: not serving it: {}", chat_id, refusal);
-        const auto& lease = got->first; // (a structured binding cannot be captured)
-        repo->with([&](storage::session_repository& r) { r.release_lease(lease); });
-        self->send_exit(session,
-                        caf::make_error(errc::refused, "chat " + chat_id + ": " + refusal));
-      } else {
-        loaded_session l;
-        l.epoch = fence.epoch;
-        l.last_seq = img->chat.last_seq;
-        l.messages = img->conversation();
-        if (img->in_progress)
-          l.turn = img->in_progress->turn;
-        l.usage = img->usage();
-        l.has_work = img->has_work() && !img->chat.archived;
-        self->send(session, loaded_atom::value, std::move(l));
-      }
-    } catch (const storage::not_owner& e) {
-      self->send_exit(session, caf::make_error(errc::not_owner, e.what()));
-    } catch (const std::exception& e) {
-      if (deps->log)
-        deps->log->warn("chat {}: cannot load its session: {}", chat_id, e.what());
-      self->send_exit(session, caf::make_error(errc::storage_failure, e.what()));
-    }
-    self->quit();
+/// Loads the chat on the node's blocking queue; the result comes back as
+/// load_done. `keep`: the lease to keep (a reload after passivation).
+void post_load(session_impl::stateful_pointer<session_state> self,
+               const std::shared_ptr<const session_deps>& deps,
+               std::optional<storage::fence> keep) {
+  auto me = caf::actor_cast<session_impl>(self);
+  auto chat_id = self->state.frames.chat_id;
+  deps->blocking->post([deps, me, chat_id, keep] {
+    caf::anon_send(me, load_done_atom::value, load_session(*deps, chat_id, keep));
   });
 }
 
-session_actor::behavior_type session_behavior(session_actor::stateful_pointer<session_state> self,
-                                              std::shared_ptr<const session_deps> deps,
-                                              std::string chat_id) {
+session_impl::behavior_type session_behavior(session_impl::stateful_pointer<session_state> self,
+                                             std::shared_ptr<const session_deps> deps,
+                                             std::string chat_id) {
   self->state.frames = {chat_id, 0};
-  self->state.repo = std::make_shared<shared_repository>(deps->conninfo);
-  self->set_down_handler([self](const caf::down_msg& dm) {
-    auto& subs = self->state.subscribers;
-    for (auto i = subs.begin(); i != subs.end(); ++i)
-      if (i->address() == dm.source) {
-        subs.erase(i);
-        break;
-      }
-  });
-  spawn_loader(self->system(), deps, self->state.repo, chat_id,
-               caf::actor_cast<session_actor>(self), self->state.ended);
   auto status = [self] {
     return self->state.running && !self->state.turn_over ? protocol::session_status::running
                                                          : protocol::session_status::idle;
   };
+  // Nothing runs, nobody watches, nothing waits: it may unload.
+  auto idle = [self, deps] {
+    auto& st = self->state;
+    return deps->passivate_after.count() > 0 && st.loaded() && !st.running &&
+           st.subscribers.empty() && !st.migrating && !st.pending;
+  };
+  // Starts the idle timer when it is idle (a newer timer voids older ones).
+  auto arm_idle = [self, deps, idle] {
+    if (idle())
+      self->delayed_send(self, deps->passivate_after, idle_atom::value, ++self->state.idle_gen);
+  };
+  auto drop_subscriber = [self, arm_idle](const caf::actor_addr& who) {
+    auto& subs = self->state.subscribers;
+    for (auto i = subs.begin(); i != subs.end(); ++i)
+      if (i->address() == who) {
+        subs.erase(i);
+        arm_idle();
+        return;
+      }
+  };
+  self->set_down_handler(
+    [drop_subscriber](const caf::down_msg& dm) { drop_subscriber(dm.source); });
+  post_load(self, deps, std::nullopt);
   auto broadcast = [self](const chat::agent_event& e) {
     auto& st = self->state;
     auto frame = st.frames.next(e);
@@ -180,7 +126,7 @@ session_actor::behavior_type session_behavior(session_actor::stateful_pointer<se
     st.pending = false;
     st.turn_over = false;
     st.running = std::make_shared<cancel_token>();
-    spawn_turn_worker(self->system(), deps, st.repo, st.fence, st.running,
+    spawn_turn_worker(self->system(), deps, st.fence, st.running,
                       caf::actor_cast<session_actor>(self));
   };
   auto deliver = [self, broadcast, start_turn](chat::inbox_entry entry) {
@@ -201,6 +147,14 @@ session_actor::behavior_type session_behavior(session_actor::stateful_pointer<se
       self->state.pending = true;
     else
       start_turn();
+  };
+  // Input for an unloaded session: load it again (same lease and epoch);
+  // the input waits for the load like the first one's.
+  auto wake = [self, deps] {
+    if (self->state.phase != session_phase::dormant)
+      return;
+    self->state.phase = session_phase::loading;
+    post_load(self, deps, self->state.fence);
   };
   // Stops for a migration: the turn is stored, so the next owner continues.
   auto stop_for_migration = [self] {
@@ -242,44 +196,95 @@ session_actor::behavior_type session_behavior(session_actor::stateful_pointer<se
     }
     self->send(p.client, frame_atom::value, protocol::snapshot_frame(head, st.view));
   };
+  auto on_loaded = [self, deps, start_turn, subscribe, deliver, arm_idle](loaded_session& l) {
+    auto& st = self->state;
+    st.fence = storage::fence{st.frames.chat_id, l.epoch, deps->node_id};
+    st.frames.seq = std::max(st.frames.seq, l.last_seq);
+    st.view.reset(std::move(l.messages), l.turn, l.usage);
+    st.phase = session_phase::live;
+    st.load_wait = std::chrono::milliseconds(250);
+    if (l.has_work && !st.migrating)
+      start_turn();
+    if (st.early_cancel && st.running)
+      st.running->cancel();
+    st.early_cancel = false;
+    for (auto& p : std::exchange(st.early_subscribers, {}))
+      subscribe(p);
+    for (auto& entry : std::exchange(st.early_deliveries, {}))
+      deliver(std::move(entry));
+    arm_idle();
+  };
   return {
-    [=](loaded_atom, loaded_session& l) {
+    [=](load_done_atom, load_result& r) {
       auto& st = self->state;
-      st.fence = storage::fence{st.frames.chat_id, l.epoch, deps->node_id};
-      st.frames.seq = l.last_seq;
-      st.view.reset(std::move(l.messages), l.turn, l.usage);
-      st.loaded = true;
-      if (l.has_work && !st.migrating)
-        start_turn();
-      if (st.early_cancel && st.running)
-        st.running->cancel();
-      for (auto& p : std::exchange(st.early_subscribers, {}))
-        subscribe(p);
-      for (auto& entry : std::exchange(st.early_deliveries, {}))
-        deliver(std::move(entry));
+      if (r.session) {
+        on_loaded(*r.session);
+        return;
+      }
+      switch (r.failure) {
+        case load_failure::unknown_chat:
+          self->quit(caf::exit_reason::normal);
+          return;
+        case load_failure::not_owner:
+          self->quit(caf::make_error(errc::not_owner, r.error));
+          return;
+        case load_failure::fenced:
+          self->quit(caf::make_error(errc::fenced, r.error));
+          return;
+        case load_failure::refused:
+          if (deps->log)
+            deps->log->error("not serving {}", r.error);
+          self->quit(caf::make_error(errc::refused, r.error));
+          return;
+        case load_failure::unreachable:
+          // An outage is not the session's crash: it waits and tries again.
+          if (deps->log)
+            deps->log->warn("chat {}: database unreachable, retrying in {} ms: {}",
+                            st.frames.chat_id, st.load_wait.count(), r.error);
+          self->delayed_send(self, st.load_wait, load_retry_atom::value);
+          st.load_wait = std::min(st.load_wait * 2, std::chrono::milliseconds(5000));
+          return;
+        case load_failure::failed:
+          if (deps->log)
+            deps->log->warn("chat {}: cannot load its session: {}", st.frames.chat_id, r.error);
+          self->quit(caf::make_error(errc::storage_failure, r.error));
+          return;
+      }
+    },
+    [=](load_retry_atom) {
+      auto& st = self->state;
+      if (st.phase != session_phase::loading)
+        return;
+      std::optional<storage::fence> keep;
+      if (st.fence.epoch > 0)
+        keep = st.fence;
+      post_load(self, deps, keep);
     },
     [=](deliver_atom, chat::inbox_entry& entry) {
-      if (!self->state.loaded)
+      wake();
+      if (!self->state.loaded())
         self->state.early_deliveries.push_back(std::move(entry));
       else
         deliver(std::move(entry));
     },
     [=](subscribe_atom, ws_client_actor client, int64_t after_seq, int64_t epoch) {
+      wake();
       pending_subscribe p{std::move(client), after_seq, epoch};
-      if (!self->state.loaded)
+      if (!self->state.loaded())
         self->state.early_subscribers.push_back(std::move(p));
       else
         subscribe(p);
     },
     [=](unsubscribe_atom, ws_client_actor client) {
-      self->state.subscribers.erase(client);
       self->demonitor(client.address());
+      drop_subscriber(client.address());
     },
     [=](cancel_atom) { // the turn stops; messages still waiting get their turns
-      if (!self->state.loaded)
-        self->state.early_cancel = true;
-      else if (self->state.running)
-        self->state.running->cancel();
+      auto& st = self->state;
+      if (st.phase == session_phase::loading)
+        st.early_cancel = true;
+      else if (st.running)
+        st.running->cancel();
     },
     [=](events_atom, const chat::event_batch& batch) {
       for (auto& e : batch)
@@ -306,6 +311,43 @@ session_actor::behavior_type session_behavior(session_actor::stateful_pointer<se
       }
       if ((st.pending || how == turn_done::more) && how != turn_done::interrupted)
         start_turn();
+      else
+        arm_idle();
+    },
+    [=](idle_atom, uint64_t gen) {
+      auto& st = self->state;
+      if (gen != st.idle_gen || st.phase != session_phase::live || !idle())
+        return;
+      // Its seq is saved first: the frames after the reload continue it.
+      st.phase = session_phase::saving;
+      auto me = caf::actor_cast<session_impl>(self);
+      auto fence = st.fence;
+      auto seq = st.frames.seq;
+      deps->blocking->post([deps, me, fence, gen, seq] {
+        bool saved = false;
+        try {
+          deps->sessions->save_seq(fence, seq);
+          saved = true;
+        } catch (const std::exception& e) {
+          if (deps->log)
+            deps->log->warn("chat {}: stays loaded: {}", fence.actor_id, e.what());
+        }
+        caf::anon_send(me, saved_atom::value, gen, seq, saved);
+      });
+    },
+    [=](saved_atom, uint64_t gen, int64_t seq, bool saved) {
+      auto& st = self->state;
+      if (st.phase != session_phase::saving)
+        return;
+      st.phase = session_phase::live;
+      // Anything since (a subscriber, a frame, a newer timer) keeps it.
+      if (!saved || gen != st.idle_gen || seq != st.frames.seq || !idle()) {
+        arm_idle();
+        return;
+      }
+      st.phase = session_phase::dormant;
+      st.view = chat::live_view{};
+      st.log = frame_log{};
     },
     [=](status_atom) { return status(); },
     [=](migrate_atom) { return stop_at_boundary(false); },
@@ -314,8 +356,11 @@ session_actor::behavior_type session_behavior(session_actor::stateful_pointer<se
       std::vector<std::string> subs;
       for (auto& s : self->state.subscribers)
         subs.push_back(caf::to_string(s.address()));
-      auto state = status() == protocol::session_status::running ? protocol::actor_state::running
-                                                                 : protocol::actor_state::idle;
+      auto state = protocol::actor_state::idle;
+      if (status() == protocol::session_status::running)
+        state = protocol::actor_state::running;
+      else if (self->state.phase == session_phase::dormant)
+        state = protocol::actor_state::unloaded;
       return caf::make_result(state, std::move(subs));
     },
   };
@@ -325,7 +370,8 @@ session_actor::behavior_type session_behavior(session_actor::stateful_pointer<se
 
 session_actor spawn_session(caf::actor_system& sys, std::shared_ptr<const session_deps> deps,
                             std::string chat_id) {
-  return sys.spawn(session_behavior, std::move(deps), std::move(chat_id));
+  auto full = sys.spawn(session_behavior, std::move(deps), std::move(chat_id));
+  return caf::actor_cast<session_actor>(full);
 }
 
 } // namespace boocode

@@ -1,8 +1,8 @@
 #pragma once
 
 #include <atomic>
+#include <chrono>
 #include <memory>
-#include <mutex>
 #include <string>
 
 #include <spdlog/logger.h>
@@ -10,6 +10,8 @@
 #include "runtime/model/provider.hpp"
 #include "runtime/tools/tool_context.hpp"
 #include "runtime/trace/trace.hpp"
+#include "runtime/work_queue.hpp"
+#include "storage/pool.hpp"
 #include "storage/session_repository.hpp"
 
 namespace boocode {
@@ -17,7 +19,12 @@ namespace boocode {
 /// What every session and turn worker of a node shares; built once by the
 /// composition root and never changed afterwards.
 struct session_deps {
-  std::string conninfo;
+  /// The node's bounded database pool, and the session tables over it
+  /// (thread-safe): no session holds a connection of its own.
+  std::shared_ptr<storage::pool> db;
+  std::shared_ptr<storage::session_repository> sessions;
+  /// Where sessions run their blocking loads and saves (a few threads).
+  std::shared_ptr<work_queue> blocking;
   /// This node's id: the owner named in the leases it takes.
   std::string node_id;
   /// The cluster it belongs to (new chats are placed on its nodes).
@@ -31,23 +38,14 @@ struct session_deps {
   std::shared_ptr<trace::id_source> trace_ids;
   /// Turns running now (the node waits for them to end before it stops).
   std::shared_ptr<std::atomic<int>> running_turns = std::make_shared<std::atomic<int>>(0);
+  /// A session with no turn running, no subscribers and nothing waiting for
+  /// this long saves its frame seq and drops its state (0: never).
+  std::chrono::milliseconds passivate_after{std::chrono::minutes(3)};
 };
 
-/// A chat's database connection, kept by its session across turns (a new
-/// connection per turn costs a PostgreSQL backend start). Used by the
-/// session's loader and turn workers, on their own threads, one call at a time.
-struct shared_repository {
-  explicit shared_repository(std::string conninfo) : repo(std::move(conninfo)) {}
-
-  template <class F>
-  auto with(F&& f) {
-    std::lock_guard guard{mtx};
-    return f(repo);
-  }
-
-private:
-  std::mutex mtx;
-  storage::session_repository repo;
-};
+/// Gives `deps` its storage: a pool of `pool_size` connections to
+/// `conninfo`, the session tables over it, and as many threads to run the
+/// sessions' blocking loads and saves.
+void connect_storage(session_deps& deps, const std::string& conninfo, int pool_size);
 
 } // namespace boocode

@@ -16,7 +16,7 @@ namespace {
 /// The agent loop's side effects for real: provider, tools, journal, session.
 class worker_io final : public chat::turn_io {
 public:
-  worker_io(caf::actor_system& sys, const session_deps& deps, shared_repository& repo,
+  worker_io(caf::actor_system& sys, const session_deps& deps, storage::session_repository& repo,
             const storage::fence& fence, int turn, tools::tool_context ctx, session_actor session,
             const cancel_token* cancel, model::token_usage usage_before)
     : sys_(sys), deps_(deps), repo_(repo), fence_(fence), turn_(turn), ctx_(std::move(ctx)),
@@ -38,14 +38,12 @@ public:
   }
 
   chat::message_record journal_message(const std::string& step, chat::message_record m) override {
-    return repo_.with([&](storage::session_repository& r) {
-      return r.journal_message(fence_, turn_, step, std::move(m));
-    });
+    return repo_.journal_message(fence_, turn_, step, std::move(m));
   }
 
   void journal_step(const std::string& step, const std::string& kind,
                     const nlohmann::json& data) override {
-    repo_.with([&](storage::session_repository& r) { r.journal(fence_, turn_, step, kind, data); });
+    repo_.journal(fence_, turn_, step, kind, data);
   }
 
   void publish(chat::event_batch batch) override {
@@ -65,8 +63,7 @@ public:
     req.error = sum.error;
     req.usage = sum.usage;
     req.model_calls = sum.model_calls;
-    waiting_ =
-      repo_.with([&](storage::session_repository& r) { return r.checkpoint(fence_, req); });
+    waiting_ = repo_.checkpoint(fence_, req);
   }
 
   /// Messages that still wait after the checkpoint.
@@ -84,7 +81,7 @@ private:
 
   caf::actor_system& sys_;
   const session_deps& deps_;
-  shared_repository& repo_;
+  storage::session_repository& repo_;
   const storage::fence& fence_;
   int turn_;
   tools::tool_context ctx_;
@@ -96,12 +93,12 @@ private:
 
 /// The whole turn; blocking. Returns how it ended.
 turn_done run_worker(caf::actor_system& sys, const std::shared_ptr<const session_deps>& deps,
-                     shared_repository& repo, const storage::fence& fence,
+                     storage::session_repository& repo, const storage::fence& fence,
                      const std::shared_ptr<cancel_token>& cancel, const session_actor& session) {
   const auto& chat_id = fence.actor_id;
   int turn = 0;
   try {
-    auto img = repo.with([&](storage::session_repository& r) { return r.load(chat_id); });
+    auto img = repo.load(chat_id);
     if (!img || img->chat.archived || !img->has_work())
       return turn_done::idle;
     auto history = img->history;
@@ -115,8 +112,7 @@ turn_done run_worker(caf::actor_system& sys, const std::shared_ptr<const session
           history.push_back(e.as_message(chat_id));
     } else {
       turn = img->chat.turns + 1;
-      auto taken =
-        repo.with([&](storage::session_repository& r) { return r.begin_turn(fence, turn); });
+      auto taken = repo.begin_turn(fence, turn);
       if (taken.empty())
         return turn_done::idle;
       for (auto& e : taken) {
@@ -164,11 +160,11 @@ turn_done run_worker(caf::actor_system& sys, const std::shared_ptr<const session
 } // namespace
 
 void spawn_turn_worker(caf::actor_system& sys, std::shared_ptr<const session_deps> deps,
-                       std::shared_ptr<shared_repository> repo, storage::fence fence,
-                       std::shared_ptr<cancel_token> cancel, session_actor session) {
+                       storage::fence fence, std::shared_ptr<cancel_token> cancel,
+                       session_actor session) {
   ++*deps->running_turns;
   sys.spawn<caf::detached>([=](caf::event_based_actor* self) {
-    auto how = run_worker(self->system(), deps, *repo, fence, cancel, session);
+    auto how = run_worker(self->system(), deps, *deps->sessions, fence, cancel, session);
     self->send(session, turn_done_atom::value, how);
     --*deps->running_turns;
     self->quit();

@@ -18,7 +18,7 @@ namespace boocode {
 /// journaling each step; checkpoints at the end. Sends the turn's events to
 /// `session` and ends with turn_done.
 void spawn_turn_worker(caf::actor_system& sys, std::shared_ptr<const session_deps> deps,
-                       std::shared_ptr<shared_repository> repo, storage::fence fence,
-                       std::shared_ptr<cancel_token> cancel, session_actor session);
+                       storage::fence fence, std::shared_ptr<cancel_token> cancel,
+                       session_actor session);
 
 } // namespace boocode

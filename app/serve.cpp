@@ -154,7 +154,9 @@ int run(const node_config& cfg, log_set& logs) {
     log->warn("no web app in {}: pages will answer 503 until it is built", web_dir.string());
 
   auto deps = std::make_shared<session_deps>();
-  deps->conninfo = conninfo;
+  auto pool_size = cfg.db_pool > 0 ? cfg.db_pool : storage::default_pool_size();
+  connect_storage(*deps, conninfo, pool_size);
+  deps->passivate_after = cfg.passivate_after;
   deps->node_id = node_id;
   deps->cluster = cfg.cluster;
   deps->provider = make_provider(cfg, logs);
@@ -206,7 +208,13 @@ int run(const node_config& cfg, log_set& logs) {
     chats.connection_closed(c->id());
   };
   net::http_server server{
-    {cfg.listen_host, cfg.listen_port, cfg.max_body_bytes, web_dir, 2, logs.get("http")},
+    {.host = cfg.listen_host,
+     .port = cfg.listen_port,
+     .max_body_bytes = cfg.max_body_bytes,
+     .web_dir = web_dir,
+     .threads = 2,
+     .handler_threads = pool_size + 2, // a few beyond the pool: those not waiting for it
+     .log = logs.get("http")},
     [&routes](const net::http_request& req) { return routes.dispatch(req); },
     std::move(ws)};
   auto port = server.start();
@@ -249,6 +257,7 @@ int run(const node_config& cfg, log_set& logs) {
   // closed); give them a moment to record how they ended.
   if (!poll_until(std::chrono::seconds(10), [&] { return *deps->running_turns == 0; }))
     log->warn("{} turn(s) did not stop in time", deps->running_turns->load());
+  deps->blocking->stop(); // loads and saves still queued are for sessions that stopped
   {
     // Every trace reaches the database before PostgreSQL stops; calls still
     // running are recorded as interrupted.

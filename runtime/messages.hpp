@@ -30,7 +30,6 @@ using wake_atom = caf::atom_constant<caf::atom("wake")>;
 using flush_atom = caf::atom_constant<caf::atom("flush")>;
 using close_atom = caf::atom_constant<caf::atom("close")>;
 using seq_atom = caf::atom_constant<caf::atom("seq")>;
-using loaded_atom = caf::atom_constant<caf::atom("loaded")>;
 using restart_atom = caf::atom_constant<caf::atom("restart")>;
 using resume_atom = caf::atom_constant<caf::atom("resume")>;
 using resolve_atom = caf::atom_constant<caf::atom("resolve")>;
@@ -107,23 +106,10 @@ typename Inspector::result_type inspect(Inspector& f, actor_live& x) {
 /// fenced (another owner took the chat) or failed (the database failed).
 enum class turn_done { idle, checkpointed, more, interrupted, fenced, failed };
 
-/// What a session's loader read: the lease's epoch, the last frame seq, the
-/// messages to show, the turn in progress, the usage totals, and whether a
-/// turn must run.
-struct loaded_session {
-  int64_t epoch = 0;
-  int64_t last_seq = 0;
-  std::vector<chat::message_record> messages;
-  std::optional<int> turn;
-  model::token_usage usage;
-  bool has_work = false;
-};
-
 } // namespace boocode
 
 // Local only (a session and its loader and turn workers run on one node).
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(boocode::chat::event_batch)
-CAF_ALLOW_UNSAFE_MESSAGE_TYPE(boocode::loaded_session)
 
 namespace boocode::chat {
 
@@ -146,17 +132,17 @@ using ws_client_actor = caf::typed_actor<caf::reacts_to<frame_atom, std::string>
 /// turn unless one runs. `subscribe` (client, after_seq, epoch; after_seq -1:
 /// none) answers the client with a snapshot frame, then the frames it
 /// missed. `events` come from its turn worker, which ends with `turn_done`
-/// and asks for the frame `seq` to checkpoint. `loaded` comes from its
-/// loader. Status answers idle or running. `migrate` stops it at the next
+/// and asks for the frame `seq` to checkpoint. Status answers idle or
+/// running. `migrate` stops it at the next
 /// turn boundary (answering once its turn is stored) so the chat can move to
 /// another node; `stop` cancels the running turn first. `inspect` answers its
-/// state and its subscribers.
+/// state (unloaded while passivated) and its subscribers.
 using session_actor = caf::typed_actor<
   caf::reacts_to<deliver_atom, chat::inbox_entry>,
   caf::reacts_to<subscribe_atom, ws_client_actor, int64_t, int64_t>,
   caf::reacts_to<unsubscribe_atom, ws_client_actor>, caf::reacts_to<cancel_atom>,
   caf::reacts_to<events_atom, chat::event_batch>, caf::reacts_to<turn_done_atom, turn_done>,
-  caf::replies_to<seq_atom>::with<int64_t>, caf::reacts_to<loaded_atom, loaded_session>,
+  caf::replies_to<seq_atom>::with<int64_t>,
   caf::replies_to<status_atom>::with<protocol::session_status>,
   caf::replies_to<migrate_atom>::with<bool>, caf::replies_to<stop_atom>::with<bool>,
   caf::replies_to<inspect_atom>::with<protocol::actor_state, std::vector<std::string>>>;

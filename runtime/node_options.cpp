@@ -81,7 +81,8 @@ std::optional<std::string> set_path(std::filesystem::path& p, std::string_view v
   return std::nullopt;
 }
 
-std::optional<std::string> set_duration(std::chrono::milliseconds& d, std::string_view v) {
+std::optional<std::string> set_duration(std::chrono::milliseconds& d, std::string_view v,
+                                        bool zero_ok = false) {
   size_t digits = 0;
   while (digits < v.size() && std::isdigit(static_cast<unsigned char>(v[digits])))
     ++digits;
@@ -93,9 +94,11 @@ std::optional<std::string> set_duration(std::chrono::milliseconds& d, std::strin
     d = std::chrono::milliseconds(*n);
   else if (unit == "s" || unit.empty())
     d = std::chrono::seconds(*n);
+  else if (unit == "m")
+    d = std::chrono::minutes(*n);
   else
-    return "expected a duration such as 500ms or 2s";
-  if (d.count() == 0)
+    return "expected a duration such as 500ms, 2s or 3m";
+  if (d.count() == 0 && !zero_ok)
     return "must be greater than zero";
   return std::nullopt;
 }
@@ -197,6 +200,21 @@ const std::vector<option_spec>& option_table() {
     {"node-timeout", "BOOCODE_NODE_TIMEOUT", "DURATION",
      "a node whose heartbeat is older than this is dead and its chats move", "3s",
      [](node_config& c, std::string_view v) { return set_duration(c.node_timeout, v); }},
+    {"db-pool", "BOOCODE_DB_POOL", "N",
+     "database connections the node's chats and API share (the node opens 2 more of its own)",
+     "2 x cores + 2",
+     [](node_config& c,
+        std::string_view v) -> std::
+                              optional<std::string> {
+                                auto n = to_uint(v);
+                                if (!n || *n == 0 || *n > 1000)
+                                  return "expected a number of connections from 1 to 1000";
+                                c.db_pool = static_cast<int>(*n);
+                                return std::nullopt;
+                              }},
+    {"passivate-after", "BOOCODE_PASSIVATE_AFTER", "DURATION",
+     "a chat with no turn running and no one watching is unloaded after this (0: never)", "3m",
+     [](node_config& c, std::string_view v) { return set_duration(c.passivate_after, v, true); }},
   };
   return table;
 }

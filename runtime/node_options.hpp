@@ -39,6 +39,10 @@ struct node_config {
   std::string cluster = "default";
   /// A node whose heartbeat is older than this is declared dead.
   std::chrono::milliseconds node_timeout{3000};
+  /// Connections in the node's database pool; 0: 2 × cores + 2.
+  int db_pool = 0;
+  /// An idle chat (no turn, no subscriber) is unloaded after this; 0: never.
+  std::chrono::milliseconds passivate_after{std::chrono::minutes(3)};
   /// The admin port (Cap'n Proto); beyond loopback it needs admin_token.
   std::string admin_host = "127.0.0.1";
   uint16_t admin_port = 8081;

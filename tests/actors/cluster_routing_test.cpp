@@ -20,6 +20,7 @@
 #include "runtime/poll.hpp"
 #include "storage/chat_repository.hpp"
 #include "storage/session_repository.hpp"
+#include "tests/actors/test_node.hpp"
 #include "tests/support/sample_records.hpp"
 #include "tests/support/temp_dir.hpp"
 #include "tests/support/test_database.hpp"
@@ -27,90 +28,10 @@
 using namespace boocode;
 using namespace std::chrono_literals;
 using nlohmann::json;
+using test::collector;
+using test::test_node;
 
 namespace {
-
-/// A browser connection that keeps the frames it gets.
-class collector final : public chat::frame_sink {
-public:
-  uint64_t id() const override { return 1; }
-  void send_frame(std::string text) override {
-    std::lock_guard guard{mtx_};
-    frames_.push_back(json::parse(text));
-  }
-  /// How many frames of `type` arrived so far.
-  size_t count(const std::string& type) {
-    std::lock_guard guard{mtx_};
-    return std::count_if(frames_.begin(), frames_.end(),
-                         [&](const json& f) { return f["type"] == type; });
-  }
-  json last(const std::string& type) {
-    std::lock_guard guard{mtx_};
-    for (auto i = frames_.rbegin(); i != frames_.rend(); ++i)
-      if ((*i)["type"] == type)
-        return *i;
-    return {};
-  }
-
-private:
-  std::mutex mtx_;
-  std::vector<json> frames_;
-};
-
-/// One node: its actor system (with the middleman), store, registry and
-/// published directory, and the chat service a browser would use.
-struct test_node {
-  test_node(const std::string& id, const std::string& conninfo) {
-    cfg.distributed(100ms, 2s);
-    sys = std::make_unique<caf::actor_system>(cfg);
-    auto deps = std::make_shared<session_deps>();
-    deps->conninfo = conninfo;
-    deps->node_id = id;
-    // Not in spdlog's registry: every test makes its nodes anew.
-    deps->log = std::make_shared<spdlog::logger>("session-" + id,
-                                                 std::make_shared<spdlog::sinks::stderr_sink_mt>());
-    model::model_script script;
-    for (int i = 1; i <= 3; ++i)
-      script.turns.push_back({model::script_step{"answer " + std::to_string(i), "", {}, nullptr}});
-    script.piece_delay = 0ms;
-    deps->provider = std::make_shared<model::scripted_provider>(script, "scripted");
-    store = spawn_cluster_store(*sys, {conninfo, {id}, 3s, nullptr});
-    registry = spawn_session_registry(*sys, deps, store);
-    directory = spawn_node_directory(*sys, registry);
-    auto port = sys->middleman().publish(directory, 0, "127.0.0.1", true);
-    EXPECT_TRUE(port);
-    caf::scoped_actor self{*sys};
-    self
-      ->request(store, 10s, join_atom::value, std::string("http://" + id),
-                "127.0.0.1:" + std::to_string(*port), std::string("127.0.0.1:0"))
-      .receive([](bool) {}, [&](caf::error& e) { ADD_FAILURE() << sys->render(e); });
-    chats = std::make_unique<chat_service_impl>(*sys, deps, registry);
-  }
-  ~test_node() {
-    chats->close_clients();
-    chats.reset();
-    for (const caf::actor& a :
-         {caf::actor_cast<caf::actor>(directory), caf::actor_cast<caf::actor>(registry),
-          caf::actor_cast<caf::actor>(store)})
-      caf::anon_send_exit(a, caf::exit_reason::user_shutdown);
-  }
-
-  template <class R, class... Ts>
-  caf::expected<R> ask(Ts... xs) {
-    caf::scoped_actor self{*sys};
-    caf::expected<R> out = caf::make_error(errc::unavailable, "no answer");
-    self->request(registry, 60s, xs...)
-      .receive([&](R r) { out = std::move(r); }, [&](caf::error& e) { out = e; });
-    return out;
-  }
-
-  node_actor_config cfg;
-  std::unique_ptr<caf::actor_system> sys;
-  cluster_store_actor store;
-  session_registry_actor registry;
-  node_directory_actor directory;
-  std::unique_ptr<chat_service_impl> chats;
-};
 
 /// Chat c_1, working in `workspace`.
 void create_chat(const test::test_database& db, const test::temp_dir& workspace) {

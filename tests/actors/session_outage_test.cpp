@@ -57,7 +57,7 @@ TEST(SessionOutageTest, ASessionWaitsForItsDatabaseThenAnswers) {
 
   auto sink = std::make_shared<spdlog::sinks::ringbuffer_sink_mt>(200);
   auto deps = std::make_shared<session_deps>();
-  deps->conninfo = conninfo;
+  connect_storage(*deps, conninfo, 4);
   deps->node_id = "node-test";
   deps->log = std::make_shared<spdlog::logger>("session", sink);
   model::model_script script;

@@ -1,0 +1,11 @@
+#include "actors/session_deps.hpp"
+
+namespace boocode {
+
+void connect_storage(session_deps& deps, const std::string& conninfo, int pool_size) {
+  deps.db = std::make_shared<storage::pool>(conninfo, pool_size);
+  deps.sessions = std::make_shared<storage::session_repository>(deps.db);
+  deps.blocking = std::make_shared<work_queue>(pool_size);
+}
+
+} // namespace boocode

@@ -1,0 +1,57 @@
+#pragma once
+
+#include <chrono>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include <caf/allowed_unsafe_message_type.hpp>
+
+#include "actors/session_deps.hpp"
+#include "runtime/chat/records.hpp"
+#include "runtime/model/usage.hpp"
+
+namespace boocode {
+
+/// What a session's loader read: the lease's epoch, the last frame seq, the
+/// messages to show, the turn in progress, the usage totals, and whether a
+/// turn must run.
+struct loaded_session {
+  int64_t epoch = 0;
+  int64_t last_seq = 0;
+  std::vector<chat::message_record> messages;
+  std::optional<int> turn;
+  model::token_usage usage;
+  bool has_work = false;
+};
+
+/// How a session's load went, when it did not produce a loaded_session.
+enum class load_failure {
+  unknown_chat, // no such chat: the session stops normally
+  not_owner,    // a live node owns it (errc::not_owner)
+  fenced,       // a reload found the lease moved on (errc::fenced)
+  refused,      // its workspace is not reachable here; the lease is given up
+  unreachable,  // the database cannot be reached: try again later
+  failed,       // the database refused (errc::storage_failure)
+};
+
+/// The outcome of one load attempt: the session, or why not and a message.
+struct load_result {
+  std::optional<loaded_session> session;
+  load_failure failure = load_failure::failed;
+  std::string error;
+};
+
+/// Loads chat `chat_id` for a session of node `deps.node_id`, blocking:
+/// takes the chat's lease (the next epoch) or, given `keep`, checks that the
+/// lease is still that one (a passivated session's reload keeps its epoch),
+/// then reads what the session needs. The lease comes first: once it is
+/// ours no older owner's write can land, so what is read next stays true.
+load_result load_session(const session_deps& deps, const std::string& chat_id,
+                         const std::optional<storage::fence>& keep);
+
+} // namespace boocode
+
+// Local only: a session and its loader run on one node.
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(boocode::load_result)

@@ -1,0 +1,75 @@
+#include "tests/actors/test_node.hpp"
+
+#include <algorithm>
+
+#include <spdlog/sinks/stdout_sinks.h>
+
+#include "runtime/model/scripted_provider.hpp"
+
+namespace boocode::test {
+
+using nlohmann::json;
+
+void collector::send_frame(std::string text) {
+  std::lock_guard guard{mtx_};
+  frames_.push_back(json::parse(text));
+}
+
+size_t collector::count(const std::string& type) {
+  std::lock_guard guard{mtx_};
+  return std::count_if(frames_.begin(), frames_.end(),
+                       [&](const json& f) { return f["type"] == type; });
+}
+
+json collector::last(const std::string& type) {
+  std::lock_guard guard{mtx_};
+  for (auto i = frames_.rbegin(); i != frames_.rend(); ++i)
+    if ((*i)["type"] == type)
+      return *i;
+  return {};
+}
+
+std::vector<json> collector::all() {
+  std::lock_guard guard{mtx_};
+  return frames_;
+}
+
+test_node::test_node(const std::string& id, const std::string& conninfo, test_node_options opts) {
+  using namespace std::chrono_literals;
+  cfg.distributed(100ms, 2s);
+  sys = std::make_unique<caf::actor_system>(cfg);
+  deps = std::make_shared<session_deps>();
+  connect_storage(*deps, conninfo, 4);
+  deps->node_id = id;
+  deps->passivate_after = opts.passivate_after;
+  // Not in spdlog's registry: every test makes its nodes anew.
+  deps->log = std::make_shared<spdlog::logger>("session-" + id,
+                                               std::make_shared<spdlog::sinks::stderr_sink_mt>());
+  model::model_script script;
+  for (int i = 1; i <= opts.answers; ++i)
+    script.turns.push_back({model::script_step{"answer " + std::to_string(i), "", {}, nullptr}});
+  script.piece_delay = 0ms;
+  deps->provider = std::make_shared<model::scripted_provider>(script, "scripted");
+  store = spawn_cluster_store(*sys, {conninfo, {id}, 3s, nullptr});
+  registry = spawn_session_registry(*sys, deps, store);
+  directory = spawn_node_directory(*sys, registry);
+  auto port = sys->middleman().publish(directory, 0, "127.0.0.1", true);
+  EXPECT_TRUE(port);
+  caf::scoped_actor self{*sys};
+  self
+    ->request(store, 10s, join_atom::value, std::string("http://" + id),
+              "127.0.0.1:" + std::to_string(*port), std::string("127.0.0.1:0"))
+    .receive([](bool) {}, [&](caf::error& e) { ADD_FAILURE() << sys->render(e); });
+  chats = std::make_unique<chat_service_impl>(*sys, deps, registry);
+}
+
+test_node::~test_node() {
+  chats->close_clients();
+  chats.reset();
+  for (const caf::actor& a :
+       {caf::actor_cast<caf::actor>(directory), caf::actor_cast<caf::actor>(registry),
+        caf::actor_cast<caf::actor>(store)})
+    caf::anon_send_exit(a, caf::exit_reason::user_shutdown);
+}
+
+} // namespace boocode::test
