@@ -58,13 +58,33 @@ struct session_state {
   std::optional<caf::typed_response_promise<bool>> migrating;
   static inline const char* name = "session";
 
+  std::shared_ptr<session_counts> counts; // the node's, kept current
+
   bool loaded() const { return phase == session_phase::live || phase == session_phase::saving; }
+
+  /// Moves to phase `p`, keeping the node's counts.
+  void enter(session_phase p) {
+    count(-1);
+    phase = p;
+    count(+1);
+  }
 
   // The session stops (node shutdown, a crash): stop its turn too, so no turn
   // outlives it (the turn resumes from its journal in the next session).
   ~session_state() {
+    count(-1);
     if (running)
       running->cancel(cancel_reason::shutdown);
+  }
+
+private:
+  void count(int d) {
+    if (!counts)
+      return;
+    if (loaded())
+      counts->loaded += d;
+    else if (phase == session_phase::dormant)
+      counts->unloaded += d;
   }
 };
 
@@ -84,6 +104,7 @@ session_impl::behavior_type session_behavior(session_impl::stateful_pointer<sess
                                              std::shared_ptr<const session_deps> deps,
                                              std::string chat_id) {
   self->state.frames = {chat_id, 0};
+  self->state.counts = deps->counts;
   auto status = [self] {
     return self->state.running && !self->state.turn_over ? protocol::session_status::running
                                                          : protocol::session_status::idle;
@@ -153,7 +174,7 @@ session_impl::behavior_type session_behavior(session_impl::stateful_pointer<sess
   auto wake = [self, deps] {
     if (self->state.phase != session_phase::dormant)
       return;
-    self->state.phase = session_phase::loading;
+    self->state.enter(session_phase::loading);
     post_load(self, deps, self->state.fence);
   };
   // Stops for a migration: the turn is stored, so the next owner continues.
@@ -201,7 +222,7 @@ session_impl::behavior_type session_behavior(session_impl::stateful_pointer<sess
     st.fence = storage::fence{st.frames.chat_id, l.epoch, deps->node_id};
     st.frames.seq = std::max(st.frames.seq, l.last_seq);
     st.view.reset(std::move(l.messages), l.turn, l.usage);
-    st.phase = session_phase::live;
+    st.enter(session_phase::live);
     st.load_wait = std::chrono::milliseconds(250);
     if (l.has_work && !st.migrating)
       start_turn();
@@ -319,7 +340,7 @@ session_impl::behavior_type session_behavior(session_impl::stateful_pointer<sess
       if (gen != st.idle_gen || st.phase != session_phase::live || !idle())
         return;
       // Its seq is saved first: the frames after the reload continue it.
-      st.phase = session_phase::saving;
+      st.enter(session_phase::saving);
       auto me = caf::actor_cast<session_impl>(self);
       auto fence = st.fence;
       auto seq = st.frames.seq;
@@ -339,13 +360,13 @@ session_impl::behavior_type session_behavior(session_impl::stateful_pointer<sess
       auto& st = self->state;
       if (st.phase != session_phase::saving)
         return;
-      st.phase = session_phase::live;
+      st.enter(session_phase::live);
       // Anything since (a subscriber, a frame, a newer timer) keeps it.
       if (!saved || gen != st.idle_gen || seq != st.frames.seq || !idle()) {
         arm_idle();
         return;
       }
-      st.phase = session_phase::dormant;
+      st.enter(session_phase::dormant);
       st.view = chat::live_view{};
       st.log = frame_log{};
     },

@@ -16,6 +16,12 @@
 
 namespace boocode {
 
+/// How many sessions a node has loaded and unloaded (passivated) now.
+struct session_counts {
+  std::atomic<int64_t> loaded{0};
+  std::atomic<int64_t> unloaded{0};
+};
+
 /// What every session and turn worker of a node shares; built once by the
 /// composition root and never changed afterwards.
 struct session_deps {
@@ -38,6 +44,7 @@ struct session_deps {
   std::shared_ptr<trace::id_source> trace_ids;
   /// Turns running now (the node waits for them to end before it stops).
   std::shared_ptr<std::atomic<int>> running_turns = std::make_shared<std::atomic<int>>(0);
+  std::shared_ptr<session_counts> counts = std::make_shared<session_counts>();
   /// A session with no turn running, no subscribers and nothing waiting for
   /// this long saves its frame seq and drops its state (0: never).
   std::chrono::milliseconds passivate_after{std::chrono::minutes(3)};

@@ -28,6 +28,7 @@
 #include "runtime/model/scripted_provider.hpp"
 #include "runtime/node_identity.hpp"
 #include "runtime/poll.hpp"
+#include "runtime/process_memory.hpp"
 #include "runtime/protocol/frames.hpp"
 #include "runtime/version.hpp"
 #include "storage/embedded_postgres.hpp"
@@ -195,7 +196,22 @@ int run(const node_config& cfg, log_set& logs) {
   self_row.admin_address = fmt::format("{}:{}", url_host(cfg.admin_host), admin.start());
 
   net::router routes;
-  net::add_health_routes(routes, {node_id, version, [traces] { return traces->stats(); }});
+  auto load = [deps] {
+    auto db = deps->db->stats();
+    protocol::node_load l;
+    l.pool_size = db.size;
+    l.pool_open = db.open;
+    l.pool_in_use = db.in_use;
+    l.pool_peak = db.peak_in_use;
+    l.pool_waiting = db.waiting;
+    l.sessions_loaded = deps->counts->loaded;
+    l.sessions_unloaded = deps->counts->unloaded;
+    l.turns_running = *deps->running_turns;
+    l.rss_bytes = resident_bytes();
+    l.heap_bytes = heap_bytes();
+    return l;
+  };
+  net::add_health_routes(routes, {node_id, version, [traces] { return traces->stats(); }, load});
   net::add_chat_routes(routes, chats);
   net::ws_handler ws;
   ws.on_open = [node_id](const std::shared_ptr<net::ws_connection>& c) {
@@ -269,7 +285,7 @@ int run(const node_config& cfg, log_set& logs) {
     log->info("traces: {} written, {} dropped, {} refused", s.written, s.dropped, s.rejected);
   }
   try {
-    storage::node_repository{conninfo}.mark_stopped(node_id);
+    storage::node_repository{deps->db}.mark_stopped(node_id);
   } catch (const storage::storage_error& e) {
     log->warn("could not mark the node stopped: {}", e.what());
   }

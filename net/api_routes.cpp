@@ -9,7 +9,10 @@ void add_health_routes(router& r, node_info info) {
     std::optional<trace::queue_stats> traces;
     if (info.trace_stats)
       traces = info.trace_stats();
-    return json_response(200, protocol::health(info.node_id, info.version, traces));
+    std::optional<protocol::node_load> load;
+    if (info.load)
+      load = info.load();
+    return json_response(200, protocol::health(info.node_id, info.version, traces, load));
   });
 }
 

@@ -118,7 +118,8 @@ nlohmann::json restarted(bool restarted) {
 }
 
 nlohmann::json health(std::string_view node_id, std::string_view version,
-                      const std::optional<trace::queue_stats>& traces) {
+                      const std::optional<trace::queue_stats>& traces,
+                      const std::optional<node_load>& load) {
   nlohmann::json j{{"status", "ok"}, {"node_id", node_id}, {"version", version}};
   if (traces)
     j["traces"] = {{"pending", traces->pending},
@@ -127,6 +128,17 @@ nlohmann::json health(std::string_view node_id, std::string_view version,
                    {"rejected", traces->rejected},
                    {"failed_writes", traces->failed_writes},
                    {"open", traces->open}};
+  if (load) {
+    j["database"] = {{"pool_size", load->pool_size},
+                     {"open", load->pool_open},
+                     {"in_use", load->pool_in_use},
+                     {"peak_in_use", load->pool_peak},
+                     {"waiting", load->pool_waiting}};
+    j["sessions"] = {{"loaded", load->sessions_loaded},
+                     {"unloaded", load->sessions_unloaded},
+                     {"turns_running", load->turns_running}};
+    j["memory"] = {{"rss_bytes", load->rss_bytes}, {"heap_bytes", load->heap_bytes}};
+  }
   return j;
 }
 

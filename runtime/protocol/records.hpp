@@ -48,9 +48,26 @@ nlohmann::json timeline(const std::vector<chat::timeline_turn>& turns);
 nlohmann::json posted(int64_t message_id);
 /// POST /api/chats/:id/restart: {"restarted"}.
 nlohmann::json restarted(bool restarted);
-/// GET /api/health: {"status": "ok", "node_id", "version", "traces": {...}}.
+/// How loaded a node is, for GET /api/health: its database pool, its
+/// sessions, and its memory.
+struct node_load {
+  int pool_size = 0;
+  int pool_open = 0;
+  int pool_in_use = 0;
+  int pool_peak = 0;
+  int pool_waiting = 0;
+  int64_t sessions_loaded = 0;
+  int64_t sessions_unloaded = 0; // passivated: lease kept, state dropped
+  int64_t turns_running = 0;
+  int64_t rss_bytes = 0;
+  int64_t heap_bytes = 0; // allocated by malloc and not freed
+};
+
+/// GET /api/health: {"status": "ok", "node_id", "version", "traces": {...},
+/// "database": {...}, "sessions": {...}, "memory": {...}}.
 nlohmann::json health(std::string_view node_id, std::string_view version,
-                      const std::optional<trace::queue_stats>& traces);
+                      const std::optional<trace::queue_stats>& traces,
+                      const std::optional<node_load>& load = std::nullopt);
 /// Every refused request: {"error": {"code", "message"}}.
 nlohmann::json error_body(std::string_view code, std::string_view message);
 

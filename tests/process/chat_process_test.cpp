@@ -269,6 +269,13 @@ TEST_F(ChatProcessTest, EveryCallIsTracedLiveThenServedInPages) {
   auto health = test::get_json(to_, "/api/health");
   EXPECT_EQ(health["traces"]["written"], 5);
   EXPECT_EQ(health["traces"]["dropped"], 0);
+  // The node's load: its one chat loaded, its pool within its size.
+  EXPECT_EQ(health["sessions"]["loaded"], 1);
+  EXPECT_EQ(health["sessions"]["turns_running"], 0);
+  EXPECT_GE(health["database"]["open"].get<int>(), 1);
+  EXPECT_LE(health["database"]["peak_in_use"].get<int>(),
+            health["database"]["pool_size"].get<int>());
+  EXPECT_GT(health["memory"]["rss_bytes"].get<int64_t>(), 0);
 }
 
 TEST_F(ChatProcessTest, ACallRunningWhenTheNodeStopsIsTracedAsInterruptedAndResumed) {

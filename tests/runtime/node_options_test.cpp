@@ -89,6 +89,16 @@ TEST(NodeOptionsTest, ClusterAndAdminOptions) {
   EXPECT_FALSE(is_loopback("0.0.0.0"));
 }
 
+TEST(NodeOptionsTest, PoolAndPassivationOptions) {
+  auto c = parse_ok({"serve", "--db-pool", "12", "--passivate-after", "10m"}).config;
+  EXPECT_EQ(c.db_pool, 12);
+  EXPECT_EQ(c.passivate_after, std::chrono::minutes(10));
+  EXPECT_EQ(parse_ok({"serve", "--passivate-after", "0"}).config.passivate_after.count(), 0);
+  auto d = parse_ok({"serve"}).config;
+  EXPECT_EQ(d.db_pool, 0); // the node sizes it by its cores
+  EXPECT_EQ(d.passivate_after, std::chrono::minutes(3));
+}
+
 TEST(NodeOptionsTest, BadInputGivesOneLineErrors) {
   std::vector<std::pair<std::vector<std::string>, std::string>> cases = {
     {{}, "missing command"},
@@ -107,6 +117,10 @@ TEST(NodeOptionsTest, BadInputGivesOneLineErrors) {
     {{"serve", "--cluster-listen", "nowhere"}, "expected HOST:PORT"},
     {{"serve", "--admin-listen", "0.0.0.0:8081"}, "set --admin-token"},
     {{"serve", "--admin-token", "short"}, "at least 16 characters"},
+    {{"serve", "--db-pool", "0"}, "from 1 to 1000"},
+    {{"serve", "--db-pool", "many"}, "from 1 to 1000"},
+    {{"serve", "--passivate-after", "soon"}, "expected a duration"},
+    {{"serve", "--node-timeout", "0"}, "greater than zero"},
   };
   for (auto& [args, expected] : cases) {
     auto msg = parse_err(args);

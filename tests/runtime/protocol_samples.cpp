@@ -187,6 +187,8 @@ sample_set record_samples() {
   sample_set out;
   trace::queue_stats stats{2, 1840, 0, 0, 1, 1};
   out["health"].push_back(text(health("node-3f9c0a12b4de", "0.1.0", stats)));
+  node_load load{8, 3, 1, 6, 0, 120, 9880, 1, 212 << 20, 150 << 20};
+  out["health"].push_back(text(health("node-3f9c0a12b4de", "0.1.0", stats, load)));
   auto c = sample_chat();
   out["chat"].push_back(text(to_json(c)));
   auto plain = c;
