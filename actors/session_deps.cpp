@@ -8,4 +8,11 @@ void connect_storage(session_deps& deps, const std::string& conninfo, int pool_s
   deps.blocking = std::make_shared<work_queue>(pool_size);
 }
 
+void stop_work(const session_deps& deps) {
+  if (deps.turns)
+    deps.turns->stop();
+  if (deps.blocking)
+    deps.blocking->stop();
+}
+
 } // namespace boocode

@@ -31,6 +31,8 @@ struct session_deps {
   std::shared_ptr<storage::session_repository> sessions;
   /// Where sessions run their blocking loads and saves (a few threads).
   std::shared_ptr<work_queue> blocking;
+  /// Where turns run (a thread each while they run, at most its size).
+  std::shared_ptr<work_queue> turns = std::make_shared<work_queue>(256);
   /// This node's id: the owner named in the leases it takes.
   std::string node_id;
   /// The cluster it belongs to (new chats are placed on its nodes).
@@ -54,5 +56,9 @@ struct session_deps {
 /// `conninfo`, the session tables over it, and as many threads to run the
 /// sessions' blocking loads and saves.
 void connect_storage(session_deps& deps, const std::string& conninfo, int pool_size);
+
+/// Ends the node's turn and storage threads, waiting for the jobs running
+/// (drops the queued ones): before the actor system they send to ends.
+void stop_work(const session_deps& deps);
 
 } // namespace boocode

@@ -163,11 +163,14 @@ void spawn_turn_worker(caf::actor_system& sys, std::shared_ptr<const session_dep
                        storage::fence fence, std::shared_ptr<cancel_token> cancel,
                        session_actor session) {
   ++*deps->running_turns;
-  sys.spawn<caf::detached>([=](caf::event_based_actor* self) {
-    auto how = run_worker(self->system(), deps, *deps->sessions, fence, cancel, session);
-    self->send(session, turn_done_atom::value, how);
+  deps->turns->post([&sys, deps, fence, cancel, session] {
+    // Queued behind other turns while the node stopped: not started at all
+    // (its messages wait in the inbox for the next start).
+    auto how = cancel->reason() == cancel_reason::shutdown
+                 ? turn_done::interrupted
+                 : run_worker(sys, deps, *deps->sessions, fence, cancel, session);
+    caf::anon_send(session, turn_done_atom::value, how);
     --*deps->running_turns;
-    self->quit();
   });
 }
 

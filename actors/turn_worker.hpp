@@ -11,8 +11,9 @@
 
 namespace boocode {
 
-/// Runs one turn of a chat on a thread of its own (detached: the model call
-/// and the tools block), writing as owner `fence`: resumes the turn in
+/// Runs one turn of a chat on the node's turn threads (the model call and
+/// the tools block; beyond `turn-threads` running, turns wait their turn),
+/// writing as owner `fence`: resumes the turn in
 /// progress from its journal if there is one, else begins a turn with the
 /// waiting inbox messages; runs the agent loop (runtime/chat/agent_loop),
 /// journaling each step; checkpoints at the end. Sends the turn's events to

@@ -157,6 +157,7 @@ int run(const node_config& cfg, log_set& logs) {
   auto deps = std::make_shared<session_deps>();
   auto pool_size = cfg.db_pool > 0 ? cfg.db_pool : storage::default_pool_size();
   connect_storage(*deps, conninfo, pool_size);
+  deps->turns = std::make_shared<work_queue>(cfg.turn_threads);
   deps->passivate_after = cfg.passivate_after;
   deps->node_id = node_id;
   deps->cluster = cfg.cluster;
@@ -273,7 +274,7 @@ int run(const node_config& cfg, log_set& logs) {
   // closed); give them a moment to record how they ended.
   if (!poll_until(std::chrono::seconds(10), [&] { return *deps->running_turns == 0; }))
     log->warn("{} turn(s) did not stop in time", deps->running_turns->load());
-  deps->blocking->stop(); // loads and saves still queued are for sessions that stopped
+  stop_work(*deps); // loads, saves and turns still queued are for sessions that stopped
   {
     // Every trace reaches the database before PostgreSQL stops; calls still
     // running are recorded as interrupted.

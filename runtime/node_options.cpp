@@ -212,6 +212,18 @@ const std::vector<option_spec>& option_table() {
                                 c.db_pool = static_cast<int>(*n);
                                 return std::nullopt;
                               }},
+    {"turn-threads", "BOOCODE_TURN_THREADS", "N",
+     "turns that run at once (each holds a thread while the model and tools work; more wait)",
+     "256",
+     [](node_config& c,
+        std::string_view v) -> std::
+                              optional<std::string> {
+                                auto n = to_uint(v);
+                                if (!n || *n == 0 || *n > 10000)
+                                  return "expected a number of threads from 1 to 10000";
+                                c.turn_threads = static_cast<int>(*n);
+                                return std::nullopt;
+                              }},
     {"passivate-after", "BOOCODE_PASSIVATE_AFTER", "DURATION",
      "a chat with no turn running and no one watching is unloaded after this (0: never)", "3m",
      [](node_config& c, std::string_view v) { return set_duration(c.passivate_after, v, true); }},

@@ -41,6 +41,8 @@ struct node_config {
   std::chrono::milliseconds node_timeout{3000};
   /// Connections in the node's database pool; 0: 2 × cores + 2.
   int db_pool = 0;
+  /// Turns that run at once; more wait for one to end.
+  int turn_threads = 256;
   /// An idle chat (no turn, no subscriber) is unloaded after this; 0: never.
   std::chrono::milliseconds passivate_after{std::chrono::minutes(3)};
   /// The admin port (Cap'n Proto); beyond loopback it needs admin_token.

@@ -89,5 +89,6 @@ TEST(SessionOutageTest, ASessionWaitsForItsDatabaseThenAnswers) {
     self->send_exit(registry, caf::exit_reason::user_shutdown);
     self->send_exit(store, caf::exit_reason::user_shutdown);
     self->wait_for(registry);
+    stop_work(*deps);
   }
 }

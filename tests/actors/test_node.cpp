@@ -70,6 +70,9 @@ test_node::~test_node() {
        {caf::actor_cast<caf::actor>(directory), caf::actor_cast<caf::actor>(registry),
         caf::actor_cast<caf::actor>(store)})
     caf::anon_send_exit(a, caf::exit_reason::user_shutdown);
+  caf::scoped_actor self{*sys};
+  self->wait_for(registry); // its sessions stop with it, cancelling their turns
+  stop_work(*deps);
 }
 
 } // namespace boocode::test

@@ -90,8 +90,11 @@ TEST(NodeOptionsTest, ClusterAndAdminOptions) {
 }
 
 TEST(NodeOptionsTest, PoolAndPassivationOptions) {
-  auto c = parse_ok({"serve", "--db-pool", "12", "--passivate-after", "10m"}).config;
+  auto c =
+    parse_ok({"serve", "--db-pool", "12", "--passivate-after", "10m", "--turn-threads", "64"})
+      .config;
   EXPECT_EQ(c.db_pool, 12);
+  EXPECT_EQ(c.turn_threads, 64);
   EXPECT_EQ(c.passivate_after, std::chrono::minutes(10));
   EXPECT_EQ(parse_ok({"serve", "--passivate-after", "0"}).config.passivate_after.count(), 0);
   auto d = parse_ok({"serve"}).config;
@@ -119,6 +122,7 @@ TEST(NodeOptionsTest, BadInputGivesOneLineErrors) {
     {{"serve", "--admin-token", "short"}, "at least 16 characters"},
     {{"serve", "--db-pool", "0"}, "from 1 to 1000"},
     {{"serve", "--db-pool", "many"}, "from 1 to 1000"},
+    {{"serve", "--turn-threads", "0"}, "from 1 to 10000"},
     {{"serve", "--passivate-after", "soon"}, "expected a duration"},
     {{"serve", "--node-timeout", "0"}, "greater than zero"},
   };
