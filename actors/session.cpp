@@ -41,7 +41,7 @@ enum class session_phase { loading, live, saving, dormant };
 
 struct session_state {
   frame_sequencer frames;
-  frame_log log;
+  std::unique_ptr<frame_log> log; // while loaded
   chat::live_view view;
   std::set<ws_client_actor> subscribers;
   storage::fence fence;
@@ -140,7 +140,8 @@ session_impl::behavior_type session_behavior(session_impl::stateful_pointer<sess
       st.turn_over = true;
     for (auto& s : st.subscribers)
       self->send(s, frame_atom::value, frame);
-    st.log.add(st.frames.seq, std::move(frame));
+    if (st.log)
+      st.log->add(st.frames.seq, std::move(frame));
   };
   auto start_turn = [self, deps] {
     auto& st = self->state;
@@ -205,8 +206,8 @@ session_impl::behavior_type session_behavior(session_impl::stateful_pointer<sess
     if (st.subscribers.insert(p.client).second)
       self->monitor(p.client);
     std::optional<std::vector<std::string>> missed;
-    if (p.epoch == st.fence.epoch)
-      missed = st.log.after(p.after_seq, st.frames.seq);
+    if (p.epoch == st.fence.epoch && st.log)
+      missed = st.log->after(p.after_seq, st.frames.seq);
     protocol::snapshot_head head{st.frames.chat_id, st.frames.seq, st.fence.epoch, status()};
     if (missed) {
       head.seq = p.after_seq;
@@ -222,6 +223,7 @@ session_impl::behavior_type session_behavior(session_impl::stateful_pointer<sess
     st.fence = storage::fence{st.frames.chat_id, l.epoch, deps->node_id};
     st.frames.seq = std::max(st.frames.seq, l.last_seq);
     st.view.reset(std::move(l.messages), l.turn, l.usage);
+    st.log = std::make_unique<frame_log>();
     st.enter(session_phase::live);
     st.load_wait = std::chrono::milliseconds(250);
     if (l.has_work && !st.migrating)
@@ -368,7 +370,7 @@ session_impl::behavior_type session_behavior(session_impl::stateful_pointer<sess
       }
       st.enter(session_phase::dormant);
       st.view = chat::live_view{};
-      st.log = frame_log{};
+      st.log.reset();
     },
     [=](status_atom) { return status(); },
     [=](migrate_atom) { return stop_at_boundary(false); },

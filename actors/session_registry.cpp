@@ -14,8 +14,7 @@ namespace boocode {
 
 std::chrono::milliseconds restart_policy::record_crash(std::chrono::steady_clock::time_point now) {
   crashes.push_back(now);
-  while (!crashes.empty() && now - crashes.front() > window)
-    crashes.pop_front();
+  std::erase_if(crashes, [&](auto at) { return now - at > window; });
   if (static_cast<int>(crashes.size()) >= max_crashes) {
     failed = true;
     return {};

@@ -1,8 +1,8 @@
 #pragma once
 
 #include <chrono>
-#include <deque>
 #include <memory>
+#include <vector>
 
 #include <caf/actor_system.hpp>
 
@@ -19,7 +19,7 @@ struct restart_policy {
   std::chrono::milliseconds max_delay{5000};
   int max_crashes = 5;
   std::chrono::seconds window{60};
-  std::deque<std::chrono::steady_clock::time_point> crashes;
+  std::vector<std::chrono::steady_clock::time_point> crashes; // within `window`, oldest first
   bool failed = false;
 
   /// Records a crash at `now`; the delay before the restart (meaningless

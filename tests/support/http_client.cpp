@@ -128,6 +128,8 @@ struct ws_client::impl {
 ws_client::ws_client(const endpoint& to, const std::string& target)
   : impl_(std::make_unique<impl>()) {
   beast::get_lowest_layer(impl_->ws).connect(to_tcp(to));
+  // Small frames go at once, as a browser's do (no Nagle wait for an ACK).
+  beast::get_lowest_layer(impl_->ws).socket().set_option(asio::ip::tcp::no_delay(true));
   impl_->ws.handshake(to.host + ":" + std::to_string(to.port), target);
 }
 
