@@ -14,10 +14,10 @@
 #include <csignal>
 #include <cstdio>
 #include <filesystem>
+#include <functional>
 #include <thread>
 
 #include <nlohmann/json.hpp>
-#include <pqxx/pqxx>
 
 #include "bench/stats.hpp"
 #include "runtime/poll.hpp"
@@ -25,6 +25,7 @@
 #include "storage/migrations.hpp"
 #include "tests/support/fake_model_server.hpp"
 #include "tests/support/http_client.hpp"
+#include "tests/support/load_driver.hpp"
 #include "tests/support/node_process.hpp"
 #include "tests/support/temp_dir.hpp"
 
@@ -33,54 +34,6 @@ using namespace std::chrono;
 using nlohmann::json;
 
 namespace {
-
-/// The most connections the node had open at once (its connections name it
-/// in application_name), sampled every 10 ms.
-class connection_sampler {
-public:
-  explicit connection_sampler(const std::string& conninfo)
-    : thread_([this, conninfo] {
-        pqxx::connection c{conninfo};
-        while (!stop_) {
-          pqxx::nontransaction tx{c};
-          auto n = tx.exec("SELECT count(*) FROM pg_stat_activity WHERE application_name"
-                           " LIKE 'boocode/%'")[0][0]
-                     .as<int>();
-          most_ = std::max(most_.load(), n);
-          std::this_thread::sleep_for(milliseconds(10));
-        }
-      }) {}
-  ~connection_sampler() {
-    stop_ = true;
-    thread_.join();
-  }
-  int most() const { return most_; }
-
-private:
-  std::atomic<bool> stop_{false};
-  std::atomic<int> most_{0};
-  std::thread thread_;
-};
-
-/// Runs `f(i)` for i in [0, n) on `clients` threads.
-template <class F>
-void spread(int n, int clients, F f) {
-  std::atomic<int> next{0};
-  std::vector<std::thread> threads;
-  for (int c = 0; c < clients; ++c)
-    threads.emplace_back([&] {
-      for (int i = next++; i < n; i = next++)
-        f(i);
-    });
-  for (auto& t : threads)
-    t.join();
-}
-
-int64_t count_of(const std::string& conninfo, const std::string& sql) {
-  pqxx::connection c{conninfo};
-  pqxx::nontransaction tx{c};
-  return tx.exec(sql)[0][0].as<int64_t>();
-}
 
 json health(const test::endpoint& to) {
   return test::http_call(to, "GET", "/api/health").json();
@@ -98,22 +51,6 @@ std::unique_ptr<test::node_process> start_node(const test::temp_dir& dir,
     dir / ("node-" + std::to_string(run) + ".log"));
   node->wait_ready();
   return node;
-}
-
-/// Subscribes to `chat` on `ws` and waits for its snapshot; the time it took (ms).
-double subscribe_ms(test::ws_client& ws, const std::string& chat) {
-  auto start = steady_clock::now();
-  ws.send_text(json{{"type", "subscribe"}, {"chat_id", chat}}.dump());
-  for (;;) {
-    auto frame = ws.read_text(seconds(30));
-    if (!frame)
-      throw std::runtime_error("no snapshot for " + chat);
-    if (json::parse(*frame)["type"] == "snapshot")
-      break;
-  }
-  auto ms = duration<double, std::milli>(steady_clock::now() - start).count();
-  ws.send_text(json{{"type", "unsubscribe"}, {"chat_id", chat}}.dump());
-  return ms;
 }
 
 bool wait_for(const std::string& what, seconds limit, const std::function<bool()>& done) {
@@ -143,7 +80,7 @@ int main(int argc, char** argv) {
     model.enqueue(
       test::fake_reply::text_reply("ok", {{"prompt_tokens", 50}, {"completion_tokens", 1}}));
 
-  connection_sampler sampler{conninfo};
+  test::connection_sampler sampler{conninfo};
   auto node = start_node(dir, conninfo, model, "0", 1);
   auto to = node->address();
   auto before = health(to);
@@ -153,7 +90,7 @@ int main(int argc, char** argv) {
   std::vector<std::string> ids(static_cast<size_t>(chats));
   auto start = steady_clock::now();
   std::atomic<int> failed{0};
-  spread(chats, clients, [&](int i) {
+  test::spread(chats, clients, [&](int i) {
     auto res =
       test::http_call(to, "POST", "/api/chats", json{{"workspace", workspace.string()}}.dump());
     if (res.status != 201) {
@@ -168,15 +105,16 @@ int main(int argc, char** argv) {
       ++failed;
   });
   auto sent = duration<double>(steady_clock::now() - start).count();
-  if (!wait_for("every chat's turn", seconds(1800),
-                [&] { return count_of(conninfo, "SELECT count(*) FROM chat_turns") >= chats; }))
+  if (!wait_for("every chat's turn", seconds(1800), [&] {
+        return test::count_of(conninfo, "SELECT count(*) FROM chat_turns") >= chats;
+      }))
     return 1;
   auto first = duration<double>(steady_clock::now() - start).count();
   auto loaded = health(to);
 
   // 2. `again` of them, a second turn each.
   start = steady_clock::now();
-  spread(again, clients, [&](int i) {
+  test::spread(again, clients, [&](int i) {
     auto res =
       test::http_call(to, "POST", "/api/chats/" + ids[static_cast<size_t>(i)] + "/messages",
                       json{{"text", "again"}}.dump());
@@ -184,11 +122,12 @@ int main(int argc, char** argv) {
       ++failed;
   });
   if (!wait_for("the second turns", seconds(1800), [&] {
-        return count_of(conninfo, "SELECT count(*) FROM chat_turns") >= chats + again;
+        return test::count_of(conninfo, "SELECT count(*) FROM chat_turns") >= chats + again;
       }))
     return 1;
   auto second = duration<double>(steady_clock::now() - start).count();
-  auto answered = count_of(conninfo, "SELECT count(*) FROM messages WHERE role = 'assistant'");
+  auto answered =
+    test::count_of(conninfo, "SELECT count(*) FROM messages WHERE role = 'assistant'");
   node->signal(SIGTERM);
   node->wait_exit(seconds(60));
 
@@ -196,13 +135,13 @@ int main(int argc, char** argv) {
   node = start_node(dir, conninfo, model, "1s", 2);
   to = node->address();
   auto fresh = health(to);
-  spread(chats, clients, [&](int i) {
+  test::spread(chats, clients, [&](int i) {
     thread_local std::unique_ptr<test::ws_client> ws;
     if (!ws) {
       ws = std::make_unique<test::ws_client>(to);
       ws->read_text(); // hello
     }
-    subscribe_ms(*ws, ids[static_cast<size_t>(i)]);
+    test::subscribe_once(*ws, ids[static_cast<size_t>(i)]);
   });
   if (!wait_for("every chat to unload", seconds(600),
                 [&] { return health(to)["sessions"]["unloaded"].get<int>() >= chats; }))
@@ -214,9 +153,9 @@ int main(int argc, char** argv) {
   ws.read_text();
   std::vector<double> cold, warm;
   for (int i = 0; i < reloads; ++i)
-    cold.push_back(subscribe_ms(ws, ids[static_cast<size_t>(i)]));
+    cold.push_back(test::subscribe_once(ws, ids[static_cast<size_t>(i)]));
   for (int i = 0; i < reloads; ++i)
-    warm.push_back(subscribe_ms(ws, ids[static_cast<size_t>(i)]));
+    warm.push_back(test::subscribe_once(ws, ids[static_cast<size_t>(i)]));
   node->signal(SIGTERM);
   node->wait_exit(seconds(60));
 

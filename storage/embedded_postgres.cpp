@@ -271,6 +271,10 @@ std::unique_ptr<embedded_postgres> embedded_postgres::start(embedded_postgres_op
       argv.emplace_back("-c");
       argv.emplace_back(setting);
     }
+  for (auto& setting : opts.settings) {
+    argv.emplace_back("-c");
+    argv.emplace_back(setting);
+  }
   auto server_log = root / "postgres.log";
   auto server = start_server({.argv = argv,
                               .user = user,

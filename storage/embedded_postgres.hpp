@@ -5,6 +5,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include <spdlog/logger.h>
 
@@ -19,6 +20,8 @@ struct embedded_postgres_options {
   std::filesystem::path bin_dir;
   /// Faster, not crash-safe settings (fsync off); for test clusters only.
   bool unsafe_fast = false;
+  /// More server settings, "name=value" (e.g. "max_connections=50").
+  std::vector<std::string> settings;
   /// Stop PostgreSQL when the starting thread dies, even by kill -9.
   /// Off for the test harness's cluster, which outlives the command that starts it.
   bool die_with_parent = true;
