@@ -103,6 +103,15 @@ std::optional<std::string> set_duration(std::chrono::milliseconds& d, std::strin
   return std::nullopt;
 }
 
+/// A count from 1 to `most` of `what` (named in the error).
+std::optional<std::string> set_count(int& n, std::string_view v, uint64_t most, const char* what) {
+  auto got = to_uint(v);
+  if (!got || *got == 0 || *got > most)
+    return fmt::format("expected a number of {} from 1 to {}", what, most);
+  n = static_cast<int>(*got);
+  return std::nullopt;
+}
+
 const std::vector<option_spec>& option_table() {
   static const std::vector<option_spec> table = {
     {"listen", "BOOCODE_LISTEN", "HOST:PORT", "HTTP + WebSocket address (port 0 picks a free one)",
@@ -204,26 +213,12 @@ const std::vector<option_spec>& option_table() {
      "database connections the node's chats and API share (the node opens 2 more of its own)",
      "2 x cores + 2",
      [](node_config& c,
-        std::string_view v) -> std::
-                              optional<std::string> {
-                                auto n = to_uint(v);
-                                if (!n || *n == 0 || *n > 1000)
-                                  return "expected a number of connections from 1 to 1000";
-                                c.db_pool = static_cast<int>(*n);
-                                return std::nullopt;
-                              }},
+        std::string_view v) { return set_count(c.db_pool, v, 1000, "connections"); }},
     {"turn-threads", "BOOCODE_TURN_THREADS", "N",
      "turns that run at once (each holds a thread while the model and tools work; more wait)",
      "256",
      [](node_config& c,
-        std::string_view v) -> std::
-                              optional<std::string> {
-                                auto n = to_uint(v);
-                                if (!n || *n == 0 || *n > 10000)
-                                  return "expected a number of threads from 1 to 10000";
-                                c.turn_threads = static_cast<int>(*n);
-                                return std::nullopt;
-                              }},
+        std::string_view v) { return set_count(c.turn_threads, v, 10000, "threads"); }},
     {"passivate-after", "BOOCODE_PASSIVATE_AFTER", "DURATION",
      "a chat with no turn running and no one watching is unloaded after this (0: never)", "3m",
      [](node_config& c, std::string_view v) { return set_duration(c.passivate_after, v, true); }},

@@ -31,21 +31,10 @@ using nlohmann::json;
 using test::collector;
 using test::test_node;
 
-namespace {
-
-/// Chat c_1, working in `workspace`.
-void create_chat(const test::test_database& db, const test::temp_dir& workspace) {
-  auto c = test::sample_chat("c_1");
-  c.workspace = workspace.path().string();
-  storage::chat_repository{db.conninfo()}.create_chat(c);
-}
-
-} // namespace
-
 TEST(ClusterRoutingTest, AChatMovesBetweenNodesWhileASubscriberOnAnotherWatches) {
   test::test_database db;
   test::temp_dir workspace;
-  create_chat(db, workspace);
+  test::create_chat(db, workspace);
   test_node n1{"n1", db.conninfo()};
   test_node n2{"n2", db.conninfo()};
   storage::session_repository leases{db.conninfo()};
@@ -108,7 +97,7 @@ TEST(ClusterRoutingTest, AChatMovesBetweenNodesWhileASubscriberOnAnotherWatches)
 TEST(ClusterRoutingTest, AChatStoppedOnItsOwnerReadsAsStoppedOnEveryNode) {
   test::test_database db;
   test::temp_dir workspace;
-  create_chat(db, workspace);
+  test::create_chat(db, workspace);
   test_node n1{"n1", db.conninfo()};
   test_node n2{"n2", db.conninfo()};
   ASSERT_EQ(storage::session_repository{db.conninfo()}.place("c_1", "default"), "n1");

@@ -23,12 +23,6 @@ using test::test_node;
 
 namespace {
 
-void create_chat(const test::test_database& db, const test::temp_dir& workspace) {
-  auto c = test::sample_chat("c_1");
-  c.workspace = workspace.path().string();
-  storage::chat_repository{db.conninfo()}.create_chat(c);
-}
-
 /// What node `n`'s registry says of chat c_1.
 protocol::actor_state state_of(test_node& n) {
   caf::scoped_actor self{*n.sys};
@@ -67,7 +61,7 @@ int64_t last_seq(collector& browser) {
 TEST(PassivationTest, AnIdleChatUnloadsThenContinuesItsFramesUnderTheSameEpoch) {
   test::test_database db;
   test::temp_dir workspace;
-  create_chat(db, workspace);
+  test::create_chat(db, workspace);
   test_node n1{"n1", db.conninfo(), {.answers = 3, .passivate_after = 300ms}};
   ASSERT_EQ(storage::session_repository{db.conninfo()}.place("c_1", "default"), "n1");
 
@@ -121,7 +115,7 @@ TEST(PassivationTest, AnIdleChatUnloadsThenContinuesItsFramesUnderTheSameEpoch) 
 TEST(PassivationTest, AnUnloadedChatMovesAndLoadsOnTheNewNodeWithEverything) {
   test::test_database db;
   test::temp_dir workspace;
-  create_chat(db, workspace);
+  test::create_chat(db, workspace);
   test_node n1{"n1", db.conninfo(), {.answers = 3, .passivate_after = 300ms}};
   test_node n2{"n2", db.conninfo(), {.answers = 3, .passivate_after = 300ms}};
   ASSERT_EQ(storage::session_repository{db.conninfo()}.place("c_1", "default"), "n1");

@@ -5,10 +5,20 @@
 #include <spdlog/sinks/stdout_sinks.h>
 
 #include "runtime/model/scripted_provider.hpp"
+#include "storage/chat_repository.hpp"
+#include "tests/support/sample_records.hpp"
+#include "tests/support/temp_dir.hpp"
+#include "tests/support/test_database.hpp"
 
 namespace boocode::test {
 
 using nlohmann::json;
+
+void create_chat(const test_database& db, const temp_dir& workspace) {
+  auto c = sample_chat("c_1");
+  c.workspace = workspace.path().string();
+  storage::chat_repository{db.conninfo()}.create_chat(c);
+}
 
 void collector::send_frame(std::string text) {
   std::lock_guard guard{mtx_};

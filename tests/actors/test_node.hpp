@@ -24,6 +24,12 @@
 
 namespace boocode::test {
 
+class test_database;
+class temp_dir;
+
+/// Creates chat c_1, working in `workspace`.
+void create_chat(const test_database& db, const temp_dir& workspace);
+
 /// A browser connection that keeps the frames it gets.
 class collector final : public chat::frame_sink {
 public:
