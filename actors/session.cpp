@@ -52,6 +52,7 @@ struct session_state {
   std::vector<chat::inbox_entry> early_deliveries;
   bool early_cancel = false;
   std::shared_ptr<cancel_token> running; // set while a turn worker runs
+  std::shared_ptr<chat_memory> memory;   // the chat as turns left it (null: unloaded)
   bool turn_over = false;                // its turn_end went out: the turn is stored
   bool pending = false;                  // input arrived during the turn
   // Set while it stops for a migration: answered at the turn boundary.
@@ -148,8 +149,10 @@ session_impl::behavior_type session_behavior(session_impl::stateful_pointer<sess
     st.pending = false;
     st.turn_over = false;
     st.running = std::make_shared<cancel_token>();
+    if (!st.memory)
+      st.memory = std::make_shared<chat_memory>();
     spawn_turn_worker(self->system(), deps, st.fence, st.running,
-                      caf::actor_cast<session_actor>(self));
+                      caf::actor_cast<session_actor>(self), st.memory);
   };
   auto deliver = [self, broadcast, start_turn](chat::inbox_entry entry) {
     // The message may already be shown (the load read it) or already be
@@ -371,6 +374,7 @@ session_impl::behavior_type session_behavior(session_impl::stateful_pointer<sess
       st.enter(session_phase::dormant);
       st.view = chat::live_view{};
       st.log.reset();
+      st.memory.reset();
     },
     [=](status_atom) { return status(); },
     [=](migrate_atom) { return stop_at_boundary(false); },

@@ -22,9 +22,9 @@ public:
     : sys_(sys), deps_(deps), repo_(repo), fence_(fence), turn_(turn), ctx_(std::move(ctx)),
       session_(std::move(session)), cancel_(cancel), usage_before_(usage_before) {}
 
-  model::model_result call_model(const std::vector<model::chat_message>& conv,
+  model::model_result call_model(const model::model_request& req,
                                  const model::stream_callbacks& cb) override {
-    return deps_.provider->complete(conv, tools::tool_schemas(), cb, cancel_);
+    return deps_.provider->complete(req, cb, cancel_);
   }
 
   tools::tool_result run_tool(const std::string& name, const nlohmann::json& args) override {
@@ -37,8 +37,9 @@ public:
     return tools::run_command(ctx_, argv);
   }
 
-  chat::message_record journal_message(const std::string& step, chat::message_record m) override {
-    return repo_.journal_message(fence_, turn_, step, std::move(m));
+  chat::message_record journal_message(const std::string& step, chat::message_record m,
+                                       const chat::tool_intent* next) override {
+    return repo_.journal_message(fence_, turn_, step, std::move(m), next);
   }
 
   void journal_step(const std::string& step, const std::string& kind,
@@ -52,7 +53,7 @@ public:
 
   /// The checkpoint: the turn's messages, summary, inbox, and the session's
   /// state with the chat's usage totals.
-  void end_turn(const chat::turn_summary& sum) override {
+  void end_turn(const chat::turn_summary& sum, chat::message_record* answer) override {
     auto totals = usage_before_;
     totals += sum.usage;
     storage::checkpoint_request req;
@@ -63,7 +64,7 @@ public:
     req.error = sum.error;
     req.usage = sum.usage;
     req.model_calls = sum.model_calls;
-    waiting_ = repo_.checkpoint(fence_, req);
+    waiting_ = repo_.checkpoint(fence_, req, answer);
   }
 
   /// Messages that still wait after the checkpoint.
@@ -91,47 +92,125 @@ private:
   int waiting_ = 0;
 };
 
-/// The whole turn; blocking. Returns how it ended.
+/// The tools' schemas as the model is told them, serialised once.
+const std::string& tools_json() {
+  static const std::string json = tools::tool_schemas().dump();
+  return json;
+}
+
+/// Fills `mem` from what the database has of the chat.
+void remember(chat_memory& mem, const chat::session_image& img) {
+  mem.turns = img.chat.turns;
+  mem.usage = img.usage();
+  mem.workspace = img.chat.workspace;
+  mem.build_command = img.chat.build_command;
+  mem.system_prompt = chat::default_system_prompt(img.chat.workspace);
+  std::vector<model::chat_message> messages;
+  messages.reserve(img.history.size());
+  for (auto& m : img.history)
+    messages.push_back(chat::to_model_message(m));
+  mem.conversation = model::conversation{std::move(messages)};
+}
+
+/// The turn to run and what it starts from.
+struct turn_plan {
+  int turn = 0;
+  std::optional<chat::turn_journal> resume; // the turn in progress, cut short earlier
+  std::vector<int64_t> user_message_ids;    // what it took from the inbox
+};
+
+/// Begins the next turn from `mem` (kept from the last turn): one round
+/// trip. None when nothing waits (idle) or `mem` is out of date (then it is
+/// marked so and the caller reads the chat).
+std::optional<turn_plan> begin_from_memory(storage::session_repository& repo,
+                                           const storage::fence& fence, chat_memory& mem,
+                                           bool& idle) {
+  turn_plan plan;
+  plan.turn = mem.turns + 1;
+  auto begun = repo.begin_turn(fence, plan.turn);
+  if (begun.state == storage::turn_begun::nothing_waiting) {
+    idle = true;
+    return std::nullopt;
+  }
+  if (begun.state == storage::turn_begun::stale)
+    return std::nullopt;
+  for (auto& e : begun.taken) {
+    mem.conversation.append(chat::to_model_message(e.as_message(fence.actor_id)));
+    plan.user_message_ids.push_back(e.id);
+  }
+  return plan;
+}
+
+/// Reads the chat, fills `mem`, and resumes the turn in progress or begins
+/// the next one. None when there is nothing to do.
+std::optional<turn_plan> begin_from_database(storage::session_repository& repo,
+                                             const storage::fence& fence, chat_memory& mem) {
+  const auto& chat_id = fence.actor_id;
+  auto img = repo.load(chat_id);
+  if (!img || img->chat.archived || !img->has_work())
+    return std::nullopt;
+  turn_plan plan;
+  if (img->in_progress) {
+    plan.turn = img->in_progress->turn;
+    img->chat.turns = plan.turn - 1; // begun: its checkpoint makes it the last one
+    remember(mem, *img);
+    for (auto& e : img->inbox)
+      if (e.taken_turn == plan.turn)
+        mem.conversation.append(chat::to_model_message(e.as_message(chat_id)));
+    plan.resume = std::move(img->in_progress);
+    return plan;
+  }
+  remember(mem, *img);
+  plan.turn = img->chat.turns + 1;
+  auto begun = repo.begin_turn(fence, plan.turn);
+  if (begun.state != storage::turn_begun::started)
+    return std::nullopt;
+  for (auto& e : begun.taken) {
+    mem.conversation.append(chat::to_model_message(e.as_message(chat_id)));
+    plan.user_message_ids.push_back(e.id);
+  }
+  return plan;
+}
+
+/// The whole turn; blocking. Returns how it ended. `mem` is valid afterwards
+/// only if the turn reached its checkpoint (or found nothing to do).
 turn_done run_worker(caf::actor_system& sys, const std::shared_ptr<const session_deps>& deps,
                      storage::session_repository& repo, const storage::fence& fence,
-                     const std::shared_ptr<cancel_token>& cancel, const session_actor& session) {
+                     const std::shared_ptr<cancel_token>& cancel, const session_actor& session,
+                     chat_memory& mem) {
   const auto& chat_id = fence.actor_id;
   int turn = 0;
+  bool kept = mem.valid;
+  mem.valid = false; // until this turn's checkpoint
   try {
-    auto img = repo.load(chat_id);
-    if (!img || img->chat.archived || !img->has_work())
+    std::optional<turn_plan> plan;
+    bool idle = false;
+    if (kept)
+      plan = begin_from_memory(repo, fence, mem, idle);
+    if (idle) {
+      mem.valid = true;
       return turn_done::idle;
-    auto history = img->history;
-    chat::turn_settings settings;
-    const chat::turn_journal* resume = nullptr;
-    if (img->in_progress) {
-      turn = img->in_progress->turn;
-      resume = &*img->in_progress;
-      for (auto& e : img->inbox)
-        if (e.taken_turn == turn)
-          history.push_back(e.as_message(chat_id));
-    } else {
-      turn = img->chat.turns + 1;
-      auto taken = repo.begin_turn(fence, turn);
-      if (taken.empty())
-        return turn_done::idle;
-      for (auto& e : taken) {
-        e.taken_turn = turn;
-        history.push_back(e.as_message(chat_id));
-        settings.user_message_ids.push_back(e.id);
-      }
     }
+    if (!plan)
+      plan = begin_from_database(repo, fence, mem);
+    if (!plan)
+      return turn_done::idle;
+    turn = plan->turn;
     tools::tool_context ctx;
-    ctx.workspace = img->chat.workspace;
+    ctx.workspace = mem.workspace;
     ctx.limits = deps->limits;
     ctx.cancel = cancel;
-    worker_io io{sys, *deps, repo, fence, turn, ctx, session, cancel.get(), img->usage()};
-    settings.system_prompt = chat::default_system_prompt(img->chat.workspace);
-    settings.build_command = img->chat.build_command;
+    worker_io io{sys, *deps, repo, fence, turn, ctx, session, cancel.get(), mem.usage};
+    chat::turn_settings settings;
+    settings.system_prompt = mem.system_prompt;
+    settings.tools_json = tools_json();
+    settings.build_command = mem.build_command;
     settings.max_fix_attempts = deps->max_fix_attempts;
+    settings.user_message_ids = std::move(plan->user_message_ids);
+    const auto* resume = plan->resume ? &*plan->resume : nullptr;
     trace::tracer tracer{deps->traces.get(), deps->trace_ids.get(), chat_id,
                          trace::actor_ref{protocol::actor_kind::session, chat_id, ""}};
-    auto sum = chat::run_turn(settings, turn, history, io, *cancel, &tracer, resume);
+    auto sum = chat::run_turn(settings, turn, mem.conversation, io, *cancel, &tracer, resume);
     if (deps->log)
       deps->log->info(
         "chat {} turn {} {}{} ({} model calls, {} prompt / {} cached / {} output tokens)", chat_id,
@@ -139,6 +218,9 @@ turn_done run_worker(caf::actor_system& sys, const std::shared_ptr<const session
         sum.model_calls, sum.usage.prompt, sum.usage.cache_hit, sum.usage.completion);
     if (sum.outcome == protocol::turn_outcome::interrupted)
       return turn_done::interrupted;
+    mem.turns = turn;
+    mem.usage += sum.usage;
+    mem.valid = true;
     return io.waiting() > 0 ? turn_done::more : turn_done::checkpointed;
   } catch (const storage::fenced& e) {
     if (deps->log)
@@ -161,14 +243,14 @@ turn_done run_worker(caf::actor_system& sys, const std::shared_ptr<const session
 
 void spawn_turn_worker(caf::actor_system& sys, std::shared_ptr<const session_deps> deps,
                        storage::fence fence, std::shared_ptr<cancel_token> cancel,
-                       session_actor session) {
+                       session_actor session, std::shared_ptr<chat_memory> memory) {
   ++*deps->running_turns;
-  deps->turns->post([&sys, deps, fence, cancel, session] {
+  deps->turns->post([&sys, deps, fence, cancel, session, memory] {
     // Queued behind other turns while the node stopped: not started at all
     // (its messages wait in the inbox for the next start).
     auto how = cancel->reason() == cancel_reason::shutdown
                  ? turn_done::interrupted
-                 : run_worker(sys, deps, *deps->sessions, fence, cancel, session);
+                 : run_worker(sys, deps, *deps->sessions, fence, cancel, session, *memory);
     caf::anon_send(session, turn_done_atom::value, how);
     --*deps->running_turns;
   });

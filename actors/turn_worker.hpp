@@ -1,25 +1,45 @@
 #pragma once
 
 #include <memory>
+#include <optional>
 #include <string>
+#include <vector>
 
 #include <caf/actor_system.hpp>
 
 #include "actors/session_deps.hpp"
 #include "runtime/cancel_token.hpp"
 #include "runtime/messages.hpp"
+#include "runtime/model/conversation.hpp"
+#include "runtime/model/usage.hpp"
 
 namespace boocode {
+
+/// What a session keeps of its chat between turns, so that a turn starts
+/// without reading the chat again: the model's view of the conversation and
+/// what the next checkpoint needs. Only the running turn's worker touches
+/// it. `valid` is false until a turn filled it, and again after a turn that
+/// did not reach its checkpoint (the next turn reads the chat again).
+struct chat_memory {
+  bool valid = false;
+  int turns = 0;            // the last checkpointed turn (chats.turns)
+  model::token_usage usage; // the chat's totals over those turns
+  std::string workspace;
+  std::optional<std::vector<std::string>> build_command;
+  std::string system_prompt;
+  model::conversation conversation; // without the system prompt
+};
 
 /// Runs one turn of a chat on the node's turn threads (the model call and
 /// the tools block; beyond `turn-threads` running, turns wait their turn),
 /// writing as owner `fence`: resumes the turn in
 /// progress from its journal if there is one, else begins a turn with the
-/// waiting inbox messages; runs the agent loop (runtime/chat/agent_loop),
+/// waiting inbox messages (from `memory` when it is valid: no read of the
+/// chat, one round trip); runs the agent loop (runtime/chat/agent_loop),
 /// journaling each step; checkpoints at the end. Sends the turn's events to
 /// `session` and ends with turn_done.
 void spawn_turn_worker(caf::actor_system& sys, std::shared_ptr<const session_deps> deps,
                        storage::fence fence, std::shared_ptr<cancel_token> cancel,
-                       session_actor session);
+                       session_actor session, std::shared_ptr<chat_memory> memory);
 
 } // namespace boocode

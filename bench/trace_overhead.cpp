@@ -68,7 +68,7 @@ struct bench_io final : chat::turn_io {
   bool replied = false;
   int64_t next_id = 0;
 
-  model::model_result call_model(const std::vector<model::chat_message>&,
+  model::model_result call_model(const model::model_request&,
                                  const model::stream_callbacks&) override {
     model::model_reply r;
     r.message.role = "assistant";
@@ -84,9 +84,14 @@ struct bench_io final : chat::turn_io {
   }
   tools::tool_result run_tool(const std::string&, const json&) override { return tool(); }
   tools::tool_result run_build(const std::vector<std::string>&) override { return {}; }
-  chat::message_record journal_message(const std::string&, chat::message_record m) override {
+  chat::message_record journal_message(const std::string&, chat::message_record m,
+                                       const chat::tool_intent*) override {
     m.id = ++next_id;
     return m;
+  }
+  void end_turn(const chat::turn_summary&, chat::message_record* answer) override {
+    if (answer != nullptr)
+      answer->id = ++next_id;
   }
   void journal_step(const std::string&, const std::string&, const json&) override {}
   void publish(chat::event_batch batch) override {
@@ -101,9 +106,7 @@ double run_one_turn(const caf::actor& frames, int calls, std::function<tools::to
   io.frames = frames;
   io.calls = calls;
   io.tool = std::move(tool);
-  std::vector<chat::message_record> history(1);
-  history[0].role = protocol::message_role::user;
-  history[0].content = "go";
+  model::conversation history{{{"user", "go", "", {}, ""}}};
   chat::turn_settings settings;
   settings.system_prompt = "bench";
   settings.max_model_calls = 3;

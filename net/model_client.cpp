@@ -1,7 +1,8 @@
-// The model client: OpenAI-compatible chat completions over HTTP(S) with SSE.
-// Beast lives here and in http_server.cpp only.
+// The model client: OpenAI-compatible chat completions over HTTP(S) with SSE,
+// on kept-alive connections. Beast lives here and in http_server.cpp only.
 #include "net/model_client.hpp"
 
+#include <condition_variable>
 #include <mutex>
 #include <random>
 #include <thread>
@@ -12,8 +13,8 @@
 #include <boost/beast/http.hpp>
 #include <boost/beast/ssl.hpp>
 #include <fmt/format.h>
-#include <nlohmann/json.hpp>
 
+#include "net/model_http.hpp"
 #include "runtime/model/sse_parser.hpp"
 #include "runtime/version.hpp"
 
@@ -29,95 +30,60 @@ namespace {
 
 constexpr size_t max_body_bytes = 8u << 20; // a non-streamed reply or an error body
 constexpr auto cancel_poll = std::chrono::milliseconds(20);
+/// An idle connection older than this is closed rather than reused (servers
+/// close theirs after 5-120 s; a dropped one costs a transparent retry).
+constexpr auto max_idle_age = std::chrono::seconds(30);
+constexpr int io_threads = 2;
 
-struct parsed_url {
-  bool tls = false;
-  std::string host;
-  std::string port;
-  std::string path; // without trailing slash
+using strand = asio::strand<asio::io_context::executor_type>;
+
+/// One connection to the endpoint, plain or TLS; kept alive between calls.
+/// Everything on it runs on its strand (the I/O threads are two, and a
+/// Beast stream's timer and reads must not run at once).
+struct model_connection {
+  explicit model_connection(strand s) : on(std::move(s)) {}
+  strand on;
+  std::optional<beast::tcp_stream> plain;
+  std::optional<beast::ssl_stream<beast::tcp_stream>> tls;
+  std::chrono::steady_clock::time_point idle_since;
+
+  beast::tcp_stream& lowest() { return plain ? *plain : beast::get_lowest_layer(*tls); }
+  void close() {
+    beast::error_code ec;
+    lowest().socket().shutdown(tcp::socket::shutdown_both, ec);
+    lowest().socket().close(ec);
+  }
 };
+using connection_ptr = std::shared_ptr<model_connection>;
 
-std::optional<parsed_url> parse_url(std::string_view url) {
-  parsed_url u;
-  if (url.starts_with("https://")) {
-    u.tls = true;
-    url.remove_prefix(8);
-  } else if (url.starts_with("http://")) {
-    url.remove_prefix(7);
-  } else {
-    return std::nullopt;
-  }
-  auto slash = url.find('/');
-  auto authority = url.substr(0, slash);
-  u.path = slash == std::string_view::npos ? "" : std::string(url.substr(slash));
-  while (!u.path.empty() && u.path.back() == '/')
-    u.path.pop_back();
-  auto colon = authority.rfind(':');
-  bool v6 = !authority.empty() && authority.front() == '[';
-  if (colon != std::string_view::npos && (!v6 || authority[colon - 1] == ']')) {
-    u.host = std::string(authority.substr(0, colon));
-    u.port = std::string(authority.substr(colon + 1));
-  } else {
-    u.host = std::string(authority);
-    u.port = u.tls ? "443" : "80";
-  }
-  if (v6 && u.host.size() > 2)
-    u.host = u.host.substr(1, u.host.size() - 2);
-  if (u.host.empty() || u.port.empty())
-    return std::nullopt;
-  return u;
-}
+/// How long the rest of a response (the chunked body's end after [DONE])
+/// may take before its connection is given up rather than kept.
+constexpr auto drain_wait = std::chrono::milliseconds(200);
 
-/// What one attempt came to.
-struct attempt_result {
-  int status = 0;
-  std::string body; // error body, or a non-streamed JSON reply
-  std::optional<std::chrono::milliseconds> retry_after;
-  bool delivered = false; // a delta reached the callbacks: retrying would repeat it
-  bool complete = false;
-  bool timed_out = false;
-  std::string network_error;
-  std::optional<std::string> protocol_error;
-};
-
-std::optional<std::chrono::milliseconds> parse_retry_after(std::string_view v) {
-  if (v.empty())
-    return std::nullopt;
-  int secs = 0;
-  for (char c : v) {
-    if (c < '0' || c > '9')
-      return std::nullopt; // an HTTP date: fall back to our own backoff
-    secs = secs * 10 + (c - '0');
-    if (secs > 3600)
-      return std::nullopt;
-  }
-  return std::chrono::seconds(secs);
-}
-
-/// A non-streamed completion, turned into one chunk for chat_stream.
-std::optional<std::string> feed_whole_reply(const std::string& body, model::chat_stream& cs) {
-  auto j = nlohmann::json::parse(body, nullptr, false);
-  if (j.is_discarded() || !j.is_object())
-    return "the model's reply is not JSON";
-  auto choices = j.find("choices");
-  if (choices == j.end() || !choices->is_array() || choices->empty())
-    return "the model's reply has no choices";
-  nlohmann::json chunk{{"choices", nlohmann::json::array()}};
-  for (auto& c : *choices) {
-    if (!c.is_object() || !c.contains("message"))
-      return "the model's reply has a choice without a message";
-    chunk["choices"].push_back(
-      {{"delta", c["message"]}, {"finish_reason", c.value("finish_reason", nlohmann::json())}});
-  }
-  if (j.contains("usage"))
-    chunk["usage"] = j["usage"];
-  if (auto err = cs.on_chunk(chunk))
-    return err;
-  return cs.on_data("[DONE]");
-}
-
+/// Reads the rest of a response whose reply is complete, so that its
+/// connection can serve the next call.
 template <class Stream>
-asio::awaitable<void> exchange(Stream& s, http::request<http::string_body>& req,
+asio::awaitable<bool> drain(Stream& s, beast::flat_buffer& buf,
+                            http::response_parser<http::buffer_body>& p) {
+  std::array<char, 4096> scrap{};
+  while (!p.is_done()) {
+    p.get().body().data = scrap.data();
+    p.get().body().size = scrap.size();
+    beast::get_lowest_layer(s).expires_after(drain_wait);
+    beast::error_code ec;
+    co_await http::async_read_some(s, buf, p, asio::redirect_error(asio::use_awaitable, ec));
+    if (ec && ec != http::error::need_buffer)
+      co_return false;
+  }
+  co_return true;
+}
+
+/// Sends the request and reads the reply into `cs` and `out`, and what is
+/// left of the response. Returns whether the connection can serve another
+/// call (it is back in the pool before the caller goes on, so that the next
+/// call finds it).
+template <class Stream>
+asio::awaitable<bool> exchange(Stream& s, http::request<http::string_body>& req,
                                const model_endpoint& ep, model::chat_stream& cs,
                                attempt_result& out) {
   auto& low = beast::get_lowest_layer(s);
@@ -149,7 +115,7 @@ asio::awaitable<void> exchange(Stream& s, http::request<http::string_body>& req,
       out.body.append(chunk.data(), n);
       if (out.body.size() > max_body_bytes) {
         out.protocol_error = "the model's reply is too large";
-        co_return;
+        break;
       }
       continue;
     }
@@ -162,74 +128,68 @@ asio::awaitable<void> exchange(Stream& s, http::request<http::string_body>& req,
     if (out.protocol_error || cs.done())
       break;
   }
-  if (out.status != 200)
-    co_return;
-  if (!streaming) {
-    out.protocol_error = feed_whole_reply(out.body, cs);
-  } else if (!cs.done() && cs.reply().finish_reason.empty() && !out.protocol_error) {
-    out.network_error = "the model's stream ended before it finished";
-    co_return;
+  if (out.status == 200 && !out.protocol_error) {
+    if (!streaming)
+      out.protocol_error = feed_whole_reply(out.body, cs);
+    else if (!cs.done() && cs.reply().finish_reason.empty())
+      out.network_error = "the model's stream ended before it finished";
   }
-  out.complete = !out.protocol_error;
+  out.complete = out.status == 200 && !out.protocol_error && out.network_error.empty();
+  bool reusable = out.complete && p.keep_alive() && co_await drain(s, buf, p);
+  co_return reusable;
 }
 
-asio::awaitable<void> run_attempt(const parsed_url& url, const model_endpoint& ep,
-                                  const std::string& body, ssl::context& tls,
-                                  model::chat_stream& cs, attempt_result& out) {
-  auto ex = co_await asio::this_coro::executor;
-  tcp::resolver resolver{ex};
-  auto endpoints = co_await resolver.async_resolve(url.host, url.port, asio::use_awaitable);
-  http::request<http::string_body> req{http::verb::post, url.path + "/chat/completions", 11};
-  req.set(http::field::host, url.host);
-  req.set(http::field::user_agent, std::string("boocode/") + version);
-  req.set(http::field::content_type, "application/json");
-  req.set(http::field::accept, "text/event-stream");
-  if (!ep.api_key.empty())
-    req.set(http::field::authorization, "Bearer " + ep.api_key);
-  req.body() = body;
-  req.prepare_payload();
-  if (url.tls) {
-    beast::ssl_stream<beast::tcp_stream> s{ex, tls};
-    if (!SSL_set_tlsext_host_name(s.native_handle(), url.host.c_str()))
-      throw std::runtime_error("cannot set TLS server name");
-    s.set_verify_callback(ssl::host_name_verification(url.host));
-    beast::get_lowest_layer(s).expires_after(ep.connect_timeout);
-    co_await beast::get_lowest_layer(s).async_connect(endpoints, asio::use_awaitable);
-    beast::get_lowest_layer(s).socket().set_option(tcp::no_delay(true));
-    beast::get_lowest_layer(s).expires_after(ep.connect_timeout);
-    co_await s.async_handshake(ssl::stream_base::client, asio::use_awaitable);
-    co_await exchange(s, req, ep, cs, out);
-  } else {
-    beast::tcp_stream s{ex};
-    s.expires_after(ep.connect_timeout);
-    co_await s.async_connect(endpoints, asio::use_awaitable);
-    s.socket().set_option(tcp::no_delay(true));
-    co_await exchange(s, req, ep, cs, out);
-  }
-}
+/// One attempt in flight on the client's I/O threads; the calling thread
+/// waits until it is done.
+struct attempt_call {
+  std::mutex mtx;
+  std::condition_variable cv;
+  bool done = false;
+  connection_ptr conn; // set once it has one (cancel closes it)
+  bool cancelled = false;
 
-std::string error_message_of(const attempt_result& r) {
-  auto j = nlohmann::json::parse(r.body, nullptr, false);
-  std::string detail;
-  if (!j.is_discarded() && j.is_object() && j.contains("error")) {
-    auto& e = j["error"];
-    detail = e.is_object() && e.contains("message") && e["message"].is_string()
-               ? e["message"].get<std::string>()
-               : e.dump();
-  } else {
-    detail = r.body.substr(0, 300);
+  void finish() {
+    std::lock_guard guard{mtx};
+    done = true;
+    cv.notify_all();
   }
-  return fmt::format("the model endpoint answered HTTP {}{}{}", r.status,
-                     detail.empty() ? "" : ": ", detail);
-}
+};
 
 } // namespace
 
 struct model_client::impl {
   std::shared_ptr<spdlog::logger> log;
   ssl::context tls{ssl::context::tls_client};
+  std::optional<parsed_url> url;
   std::mutex rng_mtx;
   std::mt19937 rng{std::random_device{}()};
+
+  // Every call's I/O runs on these threads; the calling thread waits.
+  asio::io_context ioc;
+  asio::executor_work_guard<asio::io_context::executor_type> work{ioc.get_executor()};
+  std::vector<std::thread> threads;
+
+  // Idle connections, newest last, and the TLS session to resume on a new one.
+  std::mutex pool_mtx;
+  std::vector<connection_ptr> idle;
+  size_t max_idle = 64;
+  SSL_SESSION* session = nullptr;
+  size_t opened = 0;
+
+  ~impl() {
+    work.reset();
+    {
+      std::lock_guard guard{pool_mtx};
+      for (auto& c : idle)
+        c->close();
+      idle.clear();
+      if (session != nullptr)
+        SSL_SESSION_free(session);
+    }
+    ioc.stop();
+    for (auto& t : threads)
+      t.join();
+  }
 
   std::chrono::milliseconds backoff(const model_endpoint& ep, int attempt) {
     auto cap = std::min<int64_t>(ep.backoff_max.count(), ep.backoff_base.count()
@@ -238,15 +198,107 @@ struct model_client::impl {
     std::uniform_int_distribution<int64_t> dist(cap / 2, std::max<int64_t>(cap, 1));
     return std::chrono::milliseconds(dist(rng)); // "equal jitter": never zero, never over cap
   }
+
+  /// The newest idle connection young enough to reuse, or null.
+  connection_ptr take_idle() {
+    std::lock_guard guard{pool_mtx};
+    auto now = std::chrono::steady_clock::now();
+    while (!idle.empty()) {
+      auto c = std::move(idle.back());
+      idle.pop_back();
+      if (now - c->idle_since < max_idle_age)
+        return c;
+      c->close();
+    }
+    return nullptr;
+  }
+
+  void give_back(connection_ptr c) {
+    std::lock_guard guard{pool_mtx};
+    if (c->tls && (session == nullptr || !SSL_session_reused(c->tls->native_handle()))) {
+      if (session != nullptr)
+        SSL_SESSION_free(session);
+      session = SSL_get1_session(c->tls->native_handle()); // resumed by the next new connection
+    }
+    if (idle.size() >= max_idle) {
+      c->close();
+      return;
+    }
+    c->idle_since = std::chrono::steady_clock::now();
+    idle.push_back(std::move(c));
+  }
+
+  /// A new connection whose work runs on `ex`, the attempt's strand.
+  asio::awaitable<connection_ptr> open(const model_endpoint& ep, strand ex) {
+    tcp::resolver resolver{ex};
+    auto endpoints = co_await resolver.async_resolve(url->host, url->port, asio::use_awaitable);
+    auto c = std::make_shared<model_connection>(ex);
+    if (url->tls) {
+      c->tls.emplace(ex, tls);
+      auto* native = c->tls->native_handle();
+      if (!SSL_set_tlsext_host_name(native, url->host.c_str()))
+        throw std::runtime_error("cannot set TLS server name");
+      {
+        std::lock_guard guard{pool_mtx};
+        if (session != nullptr)
+          SSL_set_session(native, session);
+      }
+      c->tls->set_verify_callback(ssl::host_name_verification(url->host));
+    } else {
+      c->plain.emplace(ex);
+    }
+    c->lowest().expires_after(ep.connect_timeout);
+    co_await c->lowest().async_connect(endpoints, asio::use_awaitable);
+    c->lowest().socket().set_option(tcp::no_delay(true));
+    if (c->tls) {
+      c->lowest().expires_after(ep.connect_timeout);
+      co_await c->tls->async_handshake(ssl::stream_base::client, asio::use_awaitable);
+    }
+    std::lock_guard guard{pool_mtx};
+    ++opened;
+    co_return c;
+  }
+
+  /// One attempt on `conn` (null: a new connection), on the I/O threads.
+  asio::awaitable<void> run_attempt(const model_endpoint& ep, std::shared_ptr<attempt_call> call,
+                                    strand on, connection_ptr conn,
+                                    http::request<http::string_body>& req, model::chat_stream& cs,
+                                    attempt_result& out) {
+    try {
+      if (!conn)
+        conn = co_await open(ep, on);
+      {
+        std::lock_guard guard{call->mtx};
+        call->conn = conn;
+        if (call->cancelled)
+          conn->close();
+      }
+      bool reusable = conn->tls ? co_await exchange(*conn->tls, req, ep, cs, out)
+                                : co_await exchange(*conn->plain, req, ep, cs, out);
+      if (reusable)
+        give_back(std::move(conn));
+      else
+        conn->close();
+    } catch (const beast::system_error& e) {
+      out.timed_out = e.code() == beast::error::timeout;
+      out.network_error = e.code().message();
+    } catch (const std::exception& e) {
+      out.network_error = e.what();
+    }
+    call->finish(); // the caller goes on: `out` and `cs` are not touched after this
+  }
 };
 
 model_client::model_client(model_endpoint ep, std::shared_ptr<spdlog::logger> log)
   : ep_(std::move(ep)), impl_(std::make_unique<impl>()) {
   impl_->log = std::move(log);
+  impl_->url = parse_url(ep_.base_url);
   impl_->tls.set_default_verify_paths();
   if (!ep_.ca_file.empty())
     impl_->tls.load_verify_file(ep_.ca_file);
   impl_->tls.set_verify_mode(ssl::verify_peer);
+  for (int i = 0; i < io_threads; ++i)
+    impl_->threads.emplace_back([io = &impl_->ioc] { io->run(); });
 }
 
 model_client::~model_client() = default;
@@ -259,15 +311,26 @@ std::string model_client::model_name() const {
   return ep_.model.empty() ? "default" : ep_.model;
 }
 
-model_result model_client::complete(const std::vector<model::chat_message>& messages,
-                                    const nlohmann::json& tools, const model::stream_callbacks& cb,
-                                    const cancel_token* cancel) {
-  auto url = parse_url(ep_.base_url);
-  if (!url)
+model_client::pool_stats model_client::connections() const {
+  std::lock_guard guard{impl_->pool_mtx};
+  return {impl_->opened, impl_->idle.size()};
+}
+
+model_result model_client::complete(const model::model_request& request,
+                                    const model::stream_callbacks& cb, const cancel_token* cancel) {
+  if (!impl_->url)
     return model_error{model_error::kind::config, 0,
                        "the model base URL must start with http:// or https://", 0};
-  auto body = model::to_request_body(ep_.model, messages, tools)
-                .dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+  const auto& url = *impl_->url;
+  http::request<http::string_body> req{http::verb::post, url.path + "/chat/completions", 11};
+  req.set(http::field::host, url.host);
+  req.set(http::field::user_agent, std::string("boocode/") + version);
+  req.set(http::field::content_type, "application/json");
+  req.set(http::field::accept, "text/event-stream");
+  if (!ep_.api_key.empty())
+    req.set(http::field::authorization, "Bearer " + ep_.api_key);
+  req.body() = model::request_body(ep_.model, request);
+  req.prepare_payload();
   auto cancelled = [&] { return cancel != nullptr && cancel->cancelled(); };
   for (int n = 1;; ++n) {
     attempt_result out;
@@ -284,37 +347,34 @@ model_result model_client::complete(const std::vector<model::chat_message>& mess
     };
     wrapped.on_tool_call = cb.on_tool_call;
     model::chat_stream cs{wrapped};
+    auto conn = impl_->take_idle();
+    bool reused = conn != nullptr;
+    auto call = std::make_shared<attempt_call>();
+    auto on = conn ? conn->on : asio::make_strand(impl_->ioc);
+    asio::co_spawn(on, impl_->run_attempt(ep_, call, on, std::move(conn), req, cs, out),
+                   asio::detached);
     {
-      // Declared after `out` and `cs`: destroying the context (on cancel) destroys the
-      // suspended coroutine, which closes the connection at once.
-      asio::io_context ioc;
-      bool finished = false;
-      std::exception_ptr failure;
-      asio::co_spawn(ioc, run_attempt(*url, ep_, body, impl_->tls, cs, out),
-                     [&](std::exception_ptr e) {
-                       failure = e;
-                       finished = true;
-                     });
-      while (!finished) {
-        if (cancelled())
-          return model_error{model_error::kind::cancelled, 0, "cancelled", n};
-        ioc.run_for(cancel_poll);
-      }
-      if (failure) {
-        try {
-          std::rethrow_exception(failure);
-        } catch (const beast::system_error& e) {
-          out.timed_out = e.code() == beast::error::timeout;
-          out.network_error = e.code().message();
-        } catch (const std::exception& e) {
-          out.network_error = e.what();
+      std::unique_lock lock{call->mtx};
+      while (!call->cv.wait_for(lock, cancel_poll, [&] { return call->done; })) {
+        if (cancelled() && !call->cancelled) { // close it: the attempt ends at once
+          call->cancelled = true;
+          if (call->conn)
+            asio::post(call->conn->on, [c = call->conn] { c->close(); });
         }
       }
     }
+    if (call->cancelled)
+      return model_error{model_error::kind::cancelled, 0, "cancelled", n};
     if (out.complete) {
       auto reply = cs.reply();
       reply.attempts = n;
       return reply;
+    }
+    // A kept-alive connection the server closed while it was idle: the
+    // request never reached it. Again at once on a new connection.
+    if (reused && out.status == 0 && !out.delivered && !out.timed_out) {
+      --n;
+      continue;
     }
     model_error err;
     err.attempts = n;

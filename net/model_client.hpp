@@ -5,7 +5,6 @@
 #include <string>
 #include <vector>
 
-#include <nlohmann/json_fwd.hpp>
 #include <spdlog/logger.h>
 
 #include "runtime/model/provider.hpp"
@@ -39,7 +38,10 @@ using model::model_result;
 /// and dropped connections with jittered exponential backoff (honouring
 /// Retry-After) as long as nothing of the reply was delivered yet. Blocking:
 /// call it from a thread of its own, never from a CAF scheduler thread.
-/// Thread-safe: each call uses its own connection.
+/// Thread-safe. Connections are kept alive and reused (TLS sessions
+/// resumed); a kept connection the server dropped while idle is replaced at
+/// once, without counting as an attempt. I/O runs on two threads of the
+/// client's own; the calling thread waits.
 class model_client final : public model::model_provider {
 public:
   model_client(model_endpoint ep, std::shared_ptr<spdlog::logger> log);
@@ -47,14 +49,19 @@ public:
 
   /// One model call. `cancel` (may be null) is checked every few
   /// milliseconds; raising it closes the connection and returns `cancelled`.
-  model_result complete(const std::vector<model::chat_message>& messages,
-                        const nlohmann::json& tools, const model::stream_callbacks& cb,
+  model_result complete(const model::model_request& req, const model::stream_callbacks& cb,
                         const cancel_token* cancel) override;
 
   std::string describe() const override;
   std::string model_name() const override;
 
   const model_endpoint& endpoint() const { return ep_; }
+
+  struct pool_stats {
+    size_t opened = 0; // connections opened so far
+    size_t idle = 0;   // kept alive now, waiting for a call
+  };
+  pool_stats connections() const;
 
 private:
   struct impl;

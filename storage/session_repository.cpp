@@ -5,35 +5,13 @@
 #include <fmt/format.h>
 #include <pqxx/pqxx>
 
-#include "storage/connection.hpp"
 #include "storage/rows.hpp"
+#include "storage/session_repository_impl.hpp"
 #include "storage/storage_error.hpp"
 
 namespace boocode::storage {
 
 namespace {
-
-const std::string inbox_columns =
-  "id, content, coalesce(client_id, ''), " + iso_time("created_at") + ", taken_turn";
-
-chat::inbox_entry to_inbox(const pqxx::row& row) {
-  chat::inbox_entry e;
-  e.id = row[0].as<int64_t>();
-  e.content = row[1].as<std::string>();
-  e.client_id = row[2].as<std::string>();
-  e.created_at = row[3].as<std::string>();
-  e.taken_turn = nullable<int>(row[4]);
-  return e;
-}
-
-/// Locks the lease row for the rest of the transaction (a new owner's
-/// takeover waits for it) and checks the epoch.
-void hold_lease(pqxx::work& tx, const fence& f, const char* what) {
-  auto r = tx.exec_params("SELECT 1 FROM actor_leases WHERE actor_id = $1 AND epoch = $2 FOR SHARE",
-                          f.actor_id, f.epoch);
-  if (r.empty())
-    throw fenced(fmt::format("{}: {} is no longer owned at epoch {}", what, f.actor_id, f.epoch));
-}
 
 /// SQL: `column` names a node that is up or draining.
 std::string live_node(const std::string& column) {
@@ -41,69 +19,11 @@ std::string live_node(const std::string& column) {
          " AND nodes.state IN ('up', 'draining'))";
 }
 
-/// The statement prefix that makes one INSERT fenced: it selects from
-/// `lease`, which has a row only while the epoch holds.
-const char* const lease_cte =
-  "WITH lease AS (SELECT 1 FROM actor_leases WHERE actor_id = $1 AND epoch = $2 FOR SHARE) ";
-
-// One statement, so one round trip: every part sees the rows as they were
-// when it started (hence the mailbox leaves out this turn's messages
-// itself) and none happens without the lease.
-const std::string checkpoint_sql =
-  std::string(lease_cte) +
-  ", users AS (INSERT INTO messages (id, chat_id, role, content, client_id, turn, created_at)"
-  " SELECT id, chat_id, 'user', content, client_id, taken_turn, created_at FROM inbox, lease"
-  " WHERE chat_id = $1 AND taken_turn = $3 AND consumed_at IS NULL RETURNING 1)"
-  ", steps AS (INSERT INTO messages SELECT m.* FROM turn_journal j CROSS JOIN lease"
-  " CROSS JOIN LATERAL jsonb_populate_record(NULL::messages, j.payload) m"
-  " WHERE j.chat_id = $1 AND j.turn = $3 AND j.kind = 'message' ORDER BY j.pos RETURNING 1)"
-  ", summary AS (INSERT INTO chat_turns (chat_id, turn, started_at, finished_at, outcome,"
-  " error, usage, model_calls, tool_calls) SELECT $1, $3, coalesce((SELECT created_at"
-  " FROM turn_journal WHERE chat_id = $1 AND turn = $3 AND kind = 'start'), now()), now(),"
-  " $4, $5, $6::jsonb, $7, (SELECT count(*) FROM turn_journal WHERE chat_id = $1"
-  " AND turn = $3 AND kind = 'message' AND payload->>'role' = 'tool') FROM lease RETURNING 1)"
-  ", consumed AS (UPDATE inbox SET consumed_at = now() FROM lease"
-  " WHERE chat_id = $1 AND taken_turn = $3 AND consumed_at IS NULL RETURNING 1)"
-  ", snapshot AS (INSERT INTO agent_snapshots (chat_id, turn, state, mailbox, node_id, epoch)"
-  " SELECT $1, $3, $8::jsonb, (SELECT coalesce(jsonb_agg(jsonb_build_object('id', id,"
-  " 'client_id', client_id) ORDER BY id), '[]') FROM inbox WHERE chat_id = $1"
-  " AND consumed_at IS NULL AND taken_turn IS DISTINCT FROM $3), $9, $2 FROM lease"
-  " ON CONFLICT (chat_id) DO UPDATE SET turn = EXCLUDED.turn, state = EXCLUDED.state,"
-  " mailbox = EXCLUDED.mailbox, node_id = EXCLUDED.node_id, epoch = EXCLUDED.epoch,"
-  " updated_at = now() RETURNING jsonb_array_length(mailbox) AS waiting)"
-  ", seq AS (UPDATE chats SET last_seq = GREATEST(last_seq, $10) FROM lease WHERE id = $1"
-  " RETURNING 1)"
-  ", dropped AS (DELETE FROM turn_journal USING lease WHERE chat_id = $1 AND turn = $3"
-  " RETURNING 1)"
-  " SELECT (SELECT count(*) FROM lease), (SELECT coalesce(max(waiting), 0) FROM snapshot)";
-
-const std::string journal_message_sql =
-  std::string(lease_cte) +
-  ", p AS (SELECT $5::jsonb || jsonb_build_object('id', nextval('messages_id_seq'),"
-  " 'created_at', " +
-  iso_time("now()") +
-  ") AS payload FROM lease)"
-  " INSERT INTO turn_journal (chat_id, turn, step, kind, payload, epoch)"
-  " SELECT $1, $3, $4, 'message', payload, $2 FROM p"
-  " RETURNING (payload->>'id')::bigint, payload->>'created_at'";
-
-const std::string journal_step_sql =
-  std::string(lease_cte) + "INSERT INTO turn_journal (chat_id, turn, step, kind, payload, epoch)"
-                           " SELECT $1, $3, $4, $5, $6::jsonb, $2 FROM lease RETURNING pos";
-
 } // namespace
 
-struct session_repository::impl {
-  explicit impl(connection c) : db(std::move(c)) {
-    // A turn's writes, planned once per connection.
-    db.on_open = [](pqxx::connection& c) {
-      c.prepare("checkpoint", checkpoint_sql);
-      c.prepare("journal_message", journal_message_sql);
-      c.prepare("journal_step", journal_step_sql);
-    };
-  }
-  connection db;
-};
+session_repository::impl::impl(connection c) : db(std::move(c)) {
+  db.on_open = prepare_turn_statements; // a turn's writes, planned once per connection
+}
 
 session_repository::session_repository(std::string conninfo)
   : impl_(std::make_unique<impl>(connection{std::move(conninfo)})) {}
@@ -411,75 +331,6 @@ std::optional<chat::session_image> session_repository::load(const std::string& c
     }
     tx.commit();
     return std::optional<chat::session_image>{std::move(img)};
-  });
-}
-
-std::vector<chat::inbox_entry> session_repository::begin_turn(const fence& f, int turn) {
-  return impl_->db.with("begin turn", [&](pqxx::connection& c) {
-    pqxx::work tx{c};
-    hold_lease(tx, f, "begin turn");
-    std::vector<chat::inbox_entry> taken;
-    for (const auto& row :
-         tx.exec_params(fmt::format("UPDATE inbox SET taken_turn = $2 WHERE chat_id = $1"
-                                    " AND consumed_at IS NULL AND taken_turn IS NULL RETURNING {}",
-                                    inbox_columns),
-                        f.actor_id, turn))
-      taken.push_back(to_inbox(row));
-    if (taken.empty())
-      return taken; // rolled back: nothing to do
-    std::sort(taken.begin(), taken.end(), [](auto& a, auto& b) { return a.id < b.id; });
-    tx.exec_params("INSERT INTO turn_journal (chat_id, turn, step, kind, payload, epoch)"
-                   " VALUES ($1, $2, '', 'start', '{}', $3)",
-                   f.actor_id, turn, f.epoch);
-    tx.exec_params("UPDATE chats SET turns = $2 WHERE id = $1", f.actor_id, turn);
-    tx.commit();
-    return taken;
-  });
-}
-
-chat::message_record session_repository::journal_message(const fence& f, int turn,
-                                                         const std::string& step,
-                                                         chat::message_record m) {
-  return impl_->db.with("journal message", [&](pqxx::connection& c) {
-    m.chat_id = f.actor_id;
-    m.turn = turn;
-    pqxx::work tx{c};
-    auto r = tx.exec_prepared("journal_message", f.actor_id, f.epoch, turn, step,
-                              message_to_row(m).dump());
-    if (r.empty())
-      throw fenced(
-        fmt::format("journal {}: {} is no longer owned at epoch {}", step, f.actor_id, f.epoch));
-    tx.commit();
-    m.id = r[0][0].as<int64_t>();
-    m.created_at = r[0][1].as<std::string>();
-    return m;
-  });
-}
-
-void session_repository::journal(const fence& f, int turn, const std::string& step,
-                                 const std::string& kind, const nlohmann::json& data) {
-  impl_->db.with("journal step", [&](pqxx::connection& c) {
-    pqxx::work tx{c};
-    auto r = tx.exec_prepared("journal_step", f.actor_id, f.epoch, turn, step, kind, data.dump());
-    if (r.empty())
-      throw fenced(
-        fmt::format("journal {}: {} is no longer owned at epoch {}", step, f.actor_id, f.epoch));
-    tx.commit();
-  });
-}
-
-int session_repository::checkpoint(const fence& f, const checkpoint_request& req) {
-  return impl_->db.with("checkpoint", [&](pqxx::connection& c) {
-    pqxx::work tx{c};
-    auto r = tx.exec_prepared1("checkpoint", f.actor_id, f.epoch, req.turn,
-                               std::string(protocol::to_string(req.outcome)), req.error,
-                               protocol::to_json(req.usage).dump(), req.model_calls,
-                               req.state.dump(), f.node_id, req.last_seq);
-    if (r[0].as<int>() == 0)
-      throw fenced(
-        fmt::format("checkpoint: {} is no longer owned at epoch {}", f.actor_id, f.epoch));
-    tx.commit();
-    return r[1].as<int>();
   });
 }
 

@@ -35,6 +35,18 @@ struct checkpoint_request {
   int model_calls = 0;
 };
 
+/// What begin_turn found.
+struct turn_begun {
+  enum state_t {
+    started,         // the turn began with `taken`
+    nothing_waiting, // no message waits: nothing was written
+    stale,           // chats.turns is not the turn before it, or the chat is archived: nothing
+                     // was written (the caller's idea of the chat is out of date)
+  } state = nothing_waiting;
+  std::vector<chat::inbox_entry> taken; // in id order
+  int turns = 0;                        // chats.turns as found (-1: no such chat)
+};
+
 /// Whether a chat's workspace can be served from this node: "" when it can,
 /// else why not (a claim is refused rather than resume a conversation about
 /// files that are not there).
@@ -126,14 +138,17 @@ public:
   /// unknown chat. One consistent read.
   std::optional<chat::session_image> load(const std::string& chat_id);
 
-  /// Starts turn `turn` (fenced): the waiting inbox messages become the
-  /// turn's, the journal gets its start, chats.turns becomes `turn`. Returns
-  /// the taken messages (none: nothing is written and the turn does not start).
-  std::vector<chat::inbox_entry> begin_turn(const fence& f, int turn);
+  /// Starts turn `turn` (fenced) if chats.turns is `turn - 1`: the waiting
+  /// inbox messages become the turn's, the journal gets its start,
+  /// chats.turns becomes `turn`. One round trip.
+  turn_begun begin_turn(const fence& f, int turn);
 
-  /// Journals a message step (fenced); returns it with id and created_at.
+  /// Journals a message step (fenced), and with `next` the intent of the
+  /// tool call about to start, in one commit; returns the message with id and
+  /// created_at. One round trip.
   chat::message_record journal_message(const fence& f, int turn, const std::string& step,
-                                       chat::message_record m);
+                                       chat::message_record m,
+                                       const chat::tool_intent* next = nullptr);
 
   /// Journals an intent or build step (fenced).
   void journal(const fence& f, int turn, const std::string& step, const std::string& kind,
@@ -143,8 +158,11 @@ public:
   /// journaled messages appended to messages, its summary to chat_turns, its
   /// inbox entries marked consumed, the snapshot upserted (with the waiting
   /// inbox as its mailbox), chats.last_seq raised, the turn's journal dropped.
-  /// Returns how many messages still wait (the next turn's).
-  int checkpoint(const fence& f, const checkpoint_request& req);
+  /// With `answer` (the turn's last reply, not journaled), that is stored
+  /// last, and gets its id and created_at. Returns how many messages still
+  /// wait (the next turn's). One round trip.
+  int checkpoint(const fence& f, const checkpoint_request& req,
+                 chat::message_record* answer = nullptr);
 
 private:
   struct impl;

@@ -36,16 +36,6 @@ bool writes_files(const std::string& tool) {
   return tool == "write_file" || tool == "edit_file";
 }
 
-std::vector<model::chat_message> conversation(const turn_settings& s,
-                                              const std::vector<message_record>& history) {
-  std::vector<model::chat_message> out;
-  out.reserve(history.size() + 1);
-  out.push_back({"system", s.system_prompt, "", {}, ""});
-  for (auto& m : history)
-    out.push_back(to_model_message(m));
-  return out;
-}
-
 bool stopping(const cancel_token& cancel) {
   return cancel.reason() == cancel_reason::shutdown;
 }
@@ -71,30 +61,53 @@ std::string trace_input(const trace::tracer& tracer, const model::tool_call& cal
     .dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
 }
 
+/// What every step of one turn works with.
+struct turn_context {
+  const turn_settings& settings;
+  int turn;
+  model::conversation& conv;
+  turn_io& io;
+  event_out& out;
+  const cancel_token& cancel;
+  trace::tracer& tracer;
+  const turn_journal* resume;
+};
+
+tool_intent intent_of(const model::tool_call& call, std::string step) {
+  return {std::move(step), call.name, call.arguments};
+}
+
 /// Runs tool call `call` (step `step`), or takes its result from the journal
-/// of an earlier run, and adds the result to the history. Sets `wrote` when
-/// it changed files.
-step_result run_call(const model::tool_call& call, const std::string& step, int turn,
-                     std::vector<message_record>& history, turn_io& io, event_out& out,
-                     const cancel_token& cancel, trace::tracer& tracer, const turn_journal* resume,
+/// of an earlier run, and adds the result to the conversation. Its intent is
+/// journaled before it starts, unless `intent_journaled` (it went with the
+/// previous commit). Its result is journaled with `next`, the intent of the
+/// call after it (if any); `next_journaled` tells whether that happened. Sets
+/// `wrote` when it changed files.
+step_result run_call(turn_context& t, const model::tool_call& call, const std::string& step,
+                     bool intent_journaled, const tool_intent* next, bool& next_journaled,
                      bool& wrote) {
-  if (resume != nullptr)
-    if (auto* done = resume->find(step, "message"); done != nullptr && done->message) {
+  next_journaled = false;
+  if (t.resume != nullptr)
+    if (auto* done = t.resume->find(step, "message"); done != nullptr && done->message) {
       wrote =
         wrote || (done->message->outcome == tools::tool_outcome::ok && writes_files(call.name));
-      history.push_back(*done->message);
+      t.conv.append(to_model_message(*done->message));
       return step_result::done;
     }
-  bool interrupted = resume != nullptr && resume->find(step, "intent") != nullptr;
-  out.add(tool_started{turn, call.id, call.name, call.arguments});
+  bool interrupted = t.resume != nullptr && t.resume->find(step, "intent") != nullptr;
   auto args = nlohmann::json::parse(call.arguments.empty() ? "{}" : call.arguments, nullptr, false);
   bool valid = !args.is_discarded();
   bool read_only = tools::is_read_only(call.name).value_or(true);
-  auto span = tracer.begin_tool(call.name, call.id, trace_input(tracer, call, valid));
-  out.flush();
+  bool runs = !t.cancel.cancelled() && valid && (!interrupted || read_only);
+  if (runs && !interrupted &&
+      !intent_journaled) // before its span: the journal is not the tool's time
+    t.io.journal_step(step, "intent", intent_of(call, step).data());
+  t.out.add(tool_started{t.turn, call.id, call.name, call.arguments});
+  auto span = t.tracer.begin_tool(call.name, call.id, trace_input(t.tracer, call, valid));
+  t.out.flush();
   auto started = std::chrono::steady_clock::now();
   tools::tool_result res;
-  if (cancel.cancelled()) {
+  if (t.cancel.cancelled()) {
     res.outcome = tools::tool_outcome::cancelled;
     res.text = "cancelled before it ran";
   } else if (!valid) {
@@ -102,19 +115,17 @@ step_result run_call(const model::tool_call& call, const std::string& step, int 
   } else if (interrupted && !read_only) {
     res = interrupted_result(call.name); // it may have taken effect: the model decides
   } else {
-    if (!interrupted)
-      io.journal_step(step, "intent", {{"name", call.name}, {"arguments", call.arguments}});
-    res = io.run_tool(call.name, args);
+    res = t.io.run_tool(call.name, args);
   }
-  auto traced = tracer.end_tool(span, res);
-  if (stopping(cancel)) {
-    out.flush();
-    tracer.commit(std::move(traced));
-    return step_result::stopped; // no result journaled: the resumed turn sees the intent
-  }
+  auto traced = t.tracer.end_tool(span, res);
   auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() -
                                                                   started)
               .count();
+  if (stopping(t.cancel)) {
+    t.out.flush();
+    t.tracer.commit(std::move(traced));
+    return step_result::stopped; // no result journaled: the resumed turn sees the intent
+  }
   message_record m;
   m.role = protocol::message_role::tool;
   m.content = res.text;
@@ -123,14 +134,35 @@ step_result run_call(const model::tool_call& call, const std::string& step, int 
   m.outcome = res.outcome;
   m.exit_code = res.exit_code;
   m.duration_ms = ms;
-  m.turn = turn;
-  m = io.journal_message(step, std::move(m));
-  out.add(tool_finished{turn, call.id, call.name, res.outcome, m.content, res.exit_code, ms});
-  out.add(message_stored{m});
-  out.flush();
-  tracer.commit(std::move(traced));
-  history.push_back(std::move(m));
+  m.turn = t.turn;
+  bool with_next = next != nullptr && !t.cancel.cancelled();
+  m = t.io.journal_message(step, std::move(m), with_next ? next : nullptr);
+  next_journaled = with_next;
+  t.out.add(tool_finished{t.turn, call.id, call.name, res.outcome, m.content, res.exit_code, ms});
+  t.out.add(message_stored{m});
+  t.out.flush();
+  t.tracer.commit(std::move(traced));
+  t.conv.append(to_model_message(m));
   wrote = wrote || (res.ok() && writes_files(call.name));
+  return step_result::done;
+}
+
+/// Runs the calls of reply `n` in order; the first one's intent went with
+/// the reply when `first_journaled`. Every call gets a result unless the
+/// node stops.
+step_result run_calls(turn_context& t, int n, const std::vector<model::tool_call>& calls,
+                      bool first_journaled, bool& wrote) {
+  bool journaled = first_journaled;
+  for (size_t i = 0; i < calls.size(); ++i) {
+    std::optional<tool_intent> next;
+    if (i + 1 < calls.size())
+      next = intent_of(calls[i + 1], tool_step(n, i + 1));
+    bool next_journaled = false;
+    if (run_call(t, calls[i], tool_step(n, i), journaled, next ? &*next : nullptr, next_journaled,
+                 wrote) == step_result::stopped)
+      return step_result::stopped;
+    journaled = next_journaled;
+  }
   return step_result::done;
 }
 
@@ -151,32 +183,29 @@ message_record fix_request(const std::string& step, int turn, const std::string&
 /// Runs the build command after file changes (or takes its result from the
 /// journal); a failure becomes a user message for the next model call. Sets
 /// `failed` when it failed. Builds are checks: one interrupted runs again.
-step_result check_build(const turn_settings& s, int turn, int reply, int attempt,
-                        std::vector<message_record>& history, turn_io& io, event_out& out,
-                        const cancel_token& cancel, trace::tracer& tracer,
-                        const turn_journal* resume, bool& failed) {
-  auto argv = *s.build_command;
+step_result check_build(turn_context& t, int reply, int attempt, bool& failed) {
+  auto argv = *t.settings.build_command;
   auto step = build_step(reply);
   auto command = fmt::format("{}", fmt::join(argv, " "));
-  const journal_entry* done = resume != nullptr ? resume->find(step, "build") : nullptr;
+  const journal_entry* done = t.resume != nullptr ? t.resume->find(step, "build") : nullptr;
   nlohmann::json build;
   if (done != nullptr) {
     build = done->data;
   } else {
-    auto call_id = fmt::format("build_{}_{}", turn, attempt);
-    out.add(tool_started{turn, call_id, "build", command});
-    auto span = tracer.begin_tool("build", call_id,
-                                  tracer.enabled()
-                                    ? nlohmann::json{{"argv", argv}}.dump(
-                                        -1, ' ', false, nlohmann::json::error_handler_t::replace)
-                                    : std::string{});
-    out.flush();
+    auto call_id = fmt::format("build_{}_{}", t.turn, attempt);
+    t.out.add(tool_started{t.turn, call_id, "build", command});
+    auto span = t.tracer.begin_tool("build", call_id,
+                                    t.tracer.enabled()
+                                      ? nlohmann::json{{"argv", argv}}.dump(
+                                          -1, ' ', false, nlohmann::json::error_handler_t::replace)
+                                      : std::string{});
+    t.out.flush();
     auto started = std::chrono::steady_clock::now();
-    auto res = io.run_build(argv);
-    auto traced = tracer.end_tool(span, res);
-    if (stopping(cancel)) {
-      out.flush();
-      tracer.commit(std::move(traced));
+    auto res = t.io.run_build(argv);
+    auto traced = t.tracer.end_tool(span, res);
+    if (stopping(t.cancel)) {
+      t.out.flush();
+      t.tracer.commit(std::move(traced));
       return step_result::stopped;
     }
     auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(
@@ -187,24 +216,65 @@ step_result check_build(const turn_settings& s, int turn, int reply, int attempt
              {"exit_code", res.exit_code ? nlohmann::json(*res.exit_code) : nullptr},
              {"duration_ms", ms},
              {"failed", !res.ok() || res.exit_code.value_or(0) != 0}};
-    io.journal_step(step, "build", build);
-    out.add(tool_finished{turn, call_id, "build", res.outcome, res.text, res.exit_code, ms});
-    out.flush();
-    tracer.commit(std::move(traced));
+    t.io.journal_step(step, "build", build);
+    t.out.add(tool_finished{t.turn, call_id, "build", res.outcome, res.text, res.exit_code, ms});
+    t.out.flush();
+    t.tracer.commit(std::move(traced));
   }
   failed = build.value("failed", false);
   if (!failed)
     return step_result::done;
-  const journal_entry* asked = resume != nullptr ? resume->find(step, "message") : nullptr;
+  const journal_entry* asked = t.resume != nullptr ? t.resume->find(step, "message") : nullptr;
   if (asked != nullptr && asked->message) {
-    history.push_back(*asked->message);
+    t.conv.append(to_model_message(*asked->message));
     return step_result::done;
   }
-  auto m = fix_request(step, turn, command, build, io);
-  out.add(message_stored{m});
-  out.flush();
-  history.push_back(std::move(m));
+  auto m = fix_request(step, t.turn, command, build, t.io);
+  t.out.add(message_stored{m});
+  t.out.flush();
+  t.conv.append(to_model_message(m));
   return step_result::done;
+}
+
+/// Calls the model with the conversation, streaming its deltas out. On a
+/// reply, `m` becomes it (not journaled yet). The call's trace is committed
+/// either way.
+model::model_result ask_model(turn_context& t, message_record& m) {
+  std::optional<std::chrono::steady_clock::time_point> first_token;
+  auto mark = [&] {
+    if (!first_token)
+      first_token = std::chrono::steady_clock::now();
+  };
+  model::stream_callbacks cb;
+  cb.on_text = [&](std::string_view text) {
+    mark();
+    t.out.add(answer_delta{t.turn, std::string(text)});
+    t.out.flush();
+  };
+  cb.on_reasoning = [&](std::string_view text) {
+    mark();
+    t.out.add(reasoning_delta{t.turn, std::string(text)});
+    t.out.flush();
+  };
+  cb.on_tool_call = [&](std::string_view) { mark(); };
+  const auto& s = t.settings;
+  auto span =
+    t.tracer.begin_model(t.io.model_name(), t.conv.size() + (s.system_prompt.empty() ? 0 : 1),
+                         tools::tool_names().size());
+  t.out.flush();
+  auto result = t.io.call_model({s.system_prompt, t.conv, s.tools_json}, cb);
+  auto traced = t.tracer.end_model(span, result, first_token);
+  if (auto* reply = std::get_if<model::model_reply>(&result)) {
+    m.role = protocol::message_role::assistant;
+    m.content = reply->message.content;
+    m.reasoning = reply->message.reasoning;
+    m.tool_calls = reply->message.tool_calls;
+    m.turn = t.turn;
+    m.usage = reply->usage;
+  }
+  t.out.flush();
+  t.tracer.commit(std::move(traced));
+  return result;
 }
 
 } // namespace
@@ -223,7 +293,7 @@ const char* const interrupted_call_text =
   "taken effect partly, fully or not at all. It was not run again. Check the workspace before "
   "you repeat it.";
 
-turn_summary run_turn(const turn_settings& settings, int turn, std::vector<message_record>& history,
+turn_summary run_turn(const turn_settings& settings, int turn, model::conversation& conv,
                       turn_io& io, const cancel_token& cancel, trace::tracer* tracer_ptr,
                       const turn_journal* resume) {
   using protocol::turn_outcome;
@@ -241,6 +311,9 @@ turn_summary run_turn(const turn_settings& settings, int turn, std::vector<messa
     sum.error = std::move(message);
     out.add(error_raised{code, sum.error});
   };
+  turn_context t{settings, turn, conv, io, out, cancel, tracer, resume};
+  // The turn's answer (a reply without tool calls), stored by the checkpoint.
+  std::optional<message_record> answer;
   out.add(turn_started{turn, settings.user_message_ids, resume != nullptr});
   while (!outcome) {
     if (stopping(cancel)) {
@@ -259,37 +332,15 @@ turn_summary run_turn(const turn_settings& settings, int turn, std::vector<messa
     int n = ++sum.model_calls;
     auto step = reply_step(n);
     message_record m;
+    bool fresh = false;
     if (auto* done = resume != nullptr ? resume->find(step, "message") : nullptr;
         done != nullptr && done->message) {
       m = *done->message; // the reply we already have: not asked again
       if (m.usage)
         sum.usage += *m.usage;
     } else {
-      std::optional<std::chrono::steady_clock::time_point> first_token;
-      auto mark = [&] {
-        if (!first_token)
-          first_token = std::chrono::steady_clock::now();
-      };
-      model::stream_callbacks cb;
-      cb.on_text = [&](std::string_view t) {
-        mark();
-        out.add(answer_delta{turn, std::string(t)});
-        out.flush();
-      };
-      cb.on_reasoning = [&](std::string_view t) {
-        mark();
-        out.add(reasoning_delta{turn, std::string(t)});
-        out.flush();
-      };
-      cb.on_tool_call = [&](std::string_view) { mark(); };
-      auto conv = conversation(settings, history);
-      auto span = tracer.begin_model(io.model_name(), conv.size(), tools::tool_names().size());
-      out.flush();
-      auto result = io.call_model(conv, cb);
-      auto traced = tracer.end_model(span, result, first_token);
+      auto result = ask_model(t, m);
       if (stopping(cancel)) {
-        out.flush();
-        tracer.commit(std::move(traced));
         outcome = turn_outcome::interrupted;
         break;
       }
@@ -298,35 +349,29 @@ turn_summary run_turn(const turn_settings& settings, int turn, std::vector<messa
           outcome = turn_outcome::cancelled;
         else
           fail(protocol::turn_error::model_error, err->message);
-        out.flush();
-        tracer.commit(std::move(traced));
         break;
       }
-      auto& reply = std::get<model::model_reply>(result);
-      sum.usage += reply.usage;
-      m.role = protocol::message_role::assistant;
-      m.content = reply.message.content;
-      m.reasoning = reply.message.reasoning;
-      m.tool_calls = reply.message.tool_calls;
-      m.turn = turn;
-      m.usage = reply.usage;
-      m = io.journal_message(step, std::move(m));
+      sum.usage += *m.usage;
+      if (m.tool_calls.empty()) {
+        answer = std::move(m);
+        outcome = turn_outcome::completed;
+        break;
+      }
+      // One commit: the reply and the intent of the call it starts with.
+      auto first = intent_of(m.tool_calls.front(), tool_step(n, 0));
+      fresh = !cancel.cancelled();
+      m = io.journal_message(step, std::move(m), fresh ? &first : nullptr);
       out.add(message_stored{m});
       out.flush();
-      tracer.commit(std::move(traced));
     }
     auto calls = m.tool_calls;
-    history.push_back(std::move(m));
+    conv.append(to_model_message(m));
     if (calls.empty()) {
       outcome = turn_outcome::completed;
       break;
     }
     bool wrote = false;
-    bool stopped = false;
-    for (size_t i = 0; i < calls.size() && !stopped; ++i) // every call gets a result
-      stopped = run_call(calls[i], tool_step(n, i), turn, history, io, out, cancel, tracer, resume,
-                         wrote) == step_result::stopped;
-    if (stopped || stopping(cancel)) {
+    if (run_calls(t, n, calls, fresh, wrote) == step_result::stopped || stopping(cancel)) {
       outcome = turn_outcome::interrupted;
       break;
     }
@@ -336,8 +381,7 @@ turn_summary run_turn(const turn_settings& settings, int turn, std::vector<messa
     }
     if (wrote && settings.build_command && sum.fix_attempts < settings.max_fix_attempts) {
       bool failed = false;
-      if (check_build(settings, turn, n, sum.fix_attempts + 1, history, io, out, cancel, tracer,
-                      resume, failed) == step_result::stopped) {
+      if (check_build(t, n, sum.fix_attempts + 1, failed) == step_result::stopped) {
         outcome = turn_outcome::interrupted;
         break;
       }
@@ -348,7 +392,11 @@ turn_summary run_turn(const turn_settings& settings, int turn, std::vector<messa
   sum.outcome = *outcome;
   if (sum.outcome != turn_outcome::interrupted) {
     out.flush();
-    io.end_turn(sum);
+    io.end_turn(sum, answer ? &*answer : nullptr);
+    if (answer) {
+      out.add(message_stored{*answer});
+      conv.append(to_model_message(*answer));
+    }
     out.add(turn_ended{turn, sum.outcome, sum.usage, sum.error});
   }
   out.flush();

@@ -10,6 +10,7 @@
 #include "runtime/chat/events.hpp"
 #include "runtime/chat/journal.hpp"
 #include "runtime/chat/records.hpp"
+#include "runtime/model/conversation.hpp"
 #include "runtime/model/provider.hpp"
 #include "runtime/tools/tool_result.hpp"
 #include "runtime/trace/tracer.hpp"
@@ -24,27 +25,32 @@ struct turn_summary;
 /// go to publish() (event_sink), in batches.
 class turn_io : public event_sink {
 public:
-  virtual model::model_result call_model(const std::vector<model::chat_message>& conversation,
+  virtual model::model_result call_model(const model::model_request& req,
                                          const model::stream_callbacks& cb) = 0;
   /// Runs tool `name` with its parsed arguments.
   virtual tools::tool_result run_tool(const std::string& name, const nlohmann::json& args) = 0;
   /// Runs the chat's build command (the auto-fix loop).
   virtual tools::tool_result run_build(const std::vector<std::string>& argv) = 0;
   /// Journals a finished step's message (the model's reply, a tool's
-  /// result, an auto-fix request) as step `step` of the turn; returns it with
-  /// id and created_at filled in. It joins the history at the checkpoint.
-  virtual message_record journal_message(const std::string& step, message_record m) = 0;
+  /// result, an auto-fix request) as step `step` of the turn, and with
+  /// `next` the intent of the tool call about to start, in one commit;
+  /// returns the message with id and created_at filled in. It joins the
+  /// history at the checkpoint.
+  virtual message_record journal_message(const std::string& step, message_record m,
+                                         const tool_intent* next = nullptr) = 0;
   /// Journals a step that is not a message: kind "intent" (a tool call about
   /// to start: {"name", "arguments"}) or "build" (a build's result).
   virtual void journal_step(const std::string& step, const std::string& kind,
                             const nlohmann::json& data) = 0;
   /// The model's name, for traces.
   virtual std::string model_name() const { return {}; }
-  /// The turn is over (not interrupted): make it durable (the checkpoint).
-  /// Called after every event but turn_ended is published; turn_ended follows
-  /// it, so a turn_end frame means the turn is stored. Throwing leaves the
-  /// turn unended.
-  virtual void end_turn(const turn_summary&) {}
+  /// The turn is over (not interrupted): make it durable (the checkpoint),
+  /// with `answer` (the model's last reply, not journaled; may be null)
+  /// stored in the same commit, its id and created_at filled in. Called
+  /// after every event but the answer's message_stored and turn_ended are
+  /// published; they follow it, so a turn_end frame means the turn is
+  /// stored. Throwing leaves the turn unended.
+  virtual void end_turn(const turn_summary&, message_record* answer) = 0;
 };
 
 struct turn_settings {
@@ -56,6 +62,8 @@ struct turn_settings {
   int max_model_calls = 50;
   /// The user messages this turn took from the inbox (turn_start lists them).
   std::vector<int64_t> user_message_ids = {};
+  /// The tools' schemas as the model is told them (a JSON array's text).
+  std::string tools_json = {};
 };
 
 struct turn_summary {
@@ -75,8 +83,9 @@ std::string default_system_prompt(const std::string& workspace);
 /// Runs turn `turn`: calls the model with the conversation, runs the tool
 /// calls it asks for, feeds a failing build back after file changes, and
 /// repeats until the model answers without tools, the turn is cancelled or
-/// fails. `history` holds the chat's stored messages (including this turn's
-/// user messages) and grows by what the turn stores. Publishes its events
+/// fails. `conv` is what the model sees of the chat: the system prompt, then
+/// the stored messages (including this turn's user messages); it grows by
+/// what the turn stores. Publishes its events
 /// (turn_started, deltas, message_stored, tool_started, tool_finished,
 /// error_raised, turn_ended); every model call, tool call and build goes
 /// through `tracer` (null: untraced), whose call events go out with them.
@@ -90,7 +99,7 @@ std::string default_system_prompt(const std::string& workspace);
 /// and no result was interrupted: a read-only tool runs again, any other is
 /// reported to the model as interrupted and not run. When `cancel` says the
 /// node is stopping, the turn stops at once and journals nothing more.
-turn_summary run_turn(const turn_settings& settings, int turn, std::vector<message_record>& history,
+turn_summary run_turn(const turn_settings& settings, int turn, model::conversation& conv,
                       turn_io& io, const cancel_token& cancel, trace::tracer* tracer = nullptr,
                       const turn_journal* resume = nullptr);
 

@@ -18,6 +18,10 @@ std::string build_step(int n) {
   return fmt::format("b{}", n);
 }
 
+nlohmann::json tool_intent::data() const {
+  return {{"name", name}, {"arguments", arguments}};
+}
+
 const journal_entry* turn_journal::find(std::string_view step, std::string_view kind) const {
   for (auto& e : entries)
     if (e.step == step && e.kind == kind)

@@ -18,6 +18,16 @@ std::string reply_step(int n);
 std::string tool_step(int n, size_t i);
 std::string build_step(int n);
 
+/// A tool call about to start: journaled (kind "intent") before it does, so
+/// a resumed turn knows it may have taken effect.
+struct tool_intent {
+  std::string step;
+  std::string name;
+  std::string arguments;
+  /// The journal entry's data: {"name", "arguments"}.
+  nlohmann::json data() const;
+};
+
 /// One finished (or, for an intent, started) step of a turn in progress.
 struct journal_entry {
   std::string step;

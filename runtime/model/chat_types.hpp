@@ -3,8 +3,6 @@
 #include <string>
 #include <vector>
 
-#include <nlohmann/json.hpp>
-
 #include "runtime/model/usage.hpp"
 
 namespace boocode::model {
@@ -37,9 +35,5 @@ struct model_reply {
   /// HTTP attempts the call took (retries included).
   int attempts = 1;
 };
-
-/// The request body of a chat-completions call (stream with usage).
-nlohmann::json to_request_body(const std::string& model, const std::vector<chat_message>& messages,
-                               const nlohmann::json& tools);
 
 } // namespace boocode::model

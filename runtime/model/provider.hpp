@@ -4,10 +4,9 @@
 #include <variant>
 #include <vector>
 
-#include <nlohmann/json_fwd.hpp>
-
 #include "runtime/cancel_token.hpp"
 #include "runtime/model/chat_stream.hpp"
+#include "runtime/model/conversation.hpp"
 
 namespace boocode::model {
 
@@ -32,8 +31,7 @@ public:
 
   /// One model call; deltas go to `cb` as they arrive. `cancel` (may be
   /// null) is honoured within a few milliseconds with kind::cancelled.
-  virtual model_result complete(const std::vector<chat_message>& messages,
-                                const nlohmann::json& tools, const stream_callbacks& cb,
+  virtual model_result complete(const model_request& req, const stream_callbacks& cb,
                                 const cancel_token* cancel) = 0;
 
   /// For logs and the start-up banner, e.g. "deepseek-chat at https://api.deepseek.com/v1".

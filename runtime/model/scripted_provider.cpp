@@ -112,9 +112,9 @@ scripted_provider::position(const std::vector<chat_message>& messages) const {
   return {turn, replies_since_user};
 }
 
-model_result scripted_provider::complete(const std::vector<chat_message>& messages,
-                                         const nlohmann::json&, const stream_callbacks& cb,
+model_result scripted_provider::complete(const model_request& req, const stream_callbacks& cb,
                                          const cancel_token* cancel) {
+  const auto& messages = req.messages.messages();
   auto [turn, step_index] = position(messages);
   auto& steps = script_.turns[turn];
   script_step step;

@@ -45,8 +45,8 @@ class scripted_provider final : public model_provider {
 public:
   scripted_provider(model_script script, std::string name);
 
-  model_result complete(const std::vector<chat_message>& messages, const nlohmann::json& tools,
-                        const stream_callbacks& cb, const cancel_token* cancel) override;
+  model_result complete(const model_request& req, const stream_callbacks& cb,
+                        const cancel_token* cancel) override;
 
   std::string describe() const override;
   std::string model_name() const override { return "scripted"; }

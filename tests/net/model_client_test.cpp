@@ -27,15 +27,15 @@ protected:
   }
 
   net::model_result call(net::model_client& c, const cancel_token* cancel = nullptr) {
-    std::vector<model::chat_message> msgs{{"system", "be brief", "", {}, ""},
-                                          {"user", "hello", "", {}, ""}};
+    model::conversation msgs{{{"user", "hello", "", {}, ""}}};
     model::stream_callbacks cb;
     cb.on_text = [this](std::string_view t) {
       text_ += t;
       text_bytes_ += t.size();
     };
     cb.on_reasoning = [this](std::string_view t) { reasoning_ += t; };
-    return c.complete(msgs, tools_, cb, cancel);
+    auto tools = tools_.dump();
+    return c.complete({"be brief", msgs, tools}, cb, cancel);
   }
 
   static model::model_reply ok(const net::model_result& r) {
@@ -185,7 +185,7 @@ TEST_F(ModelClientTest, AStalledStreamTimesOut) {
     ep.max_attempts = 2;
   });
   auto err = failed(call(c));
-  EXPECT_EQ(err.what, net::model_error::kind::timeout);
+  EXPECT_EQ(err.what, net::model_error::kind::timeout) << err.message;
   EXPECT_EQ(err.attempts, 2);
 }
 
@@ -254,4 +254,50 @@ TEST_F(ModelClientTest, AnUnreachableEndpointIsANetworkError) {
   ep.base_url = "ftp://nowhere";
   net::model_client bad{ep, nullptr};
   EXPECT_EQ(failed(call(bad)).what, net::model_error::kind::config);
+}
+
+// One connection serves call after call (HTTP/1.1 keep-alive).
+TEST_F(ModelClientTest, CallsReuseOneConnection) {
+  auto c = client();
+  for (int i = 0; i < 5; ++i) {
+    server_.enqueue(fake_reply::text_reply("answer " + std::to_string(i)));
+    EXPECT_EQ(ok(call(c)).message.content, "answer " + std::to_string(i));
+  }
+  EXPECT_EQ(server_.connection_count(), 1u);
+  EXPECT_EQ(c.connections().opened, 1u);
+  EXPECT_EQ(c.connections().idle, 1u);
+}
+
+// The server closed the kept connection while it was idle (its keep-alive
+// timeout): the next call goes out again at once on a new one, without a
+// backoff and without counting as a failed attempt.
+TEST_F(ModelClientTest, AConnectionDroppedWhileIdleIsReplacedTransparently) {
+  auto c = client([](net::model_endpoint& ep) {
+    ep.backoff_base = 5s; // a real retry would take seconds
+    ep.backoff_max = 5s;
+  });
+  server_.enqueue(fake_reply::text_reply("first"));
+  ok(call(c));
+  // The fake server drops it once its thread is back waiting for a request.
+  auto deadline = std::chrono::steady_clock::now() + 10s;
+  while (server_.drop_idle_connections() == 0 && std::chrono::steady_clock::now() < deadline)
+    std::this_thread::yield();
+  server_.enqueue(fake_reply::text_reply("second"));
+  auto started = std::chrono::steady_clock::now();
+  auto reply = ok(call(c));
+  EXPECT_EQ(reply.message.content, "second");
+  EXPECT_EQ(reply.attempts, 1);
+  EXPECT_LT(std::chrono::steady_clock::now() - started, 2s);
+  EXPECT_EQ(server_.connection_count(), 2u);
+  EXPECT_EQ(server_.request_count(), 2u);
+}
+
+// An error reply closes its connection: the retry opens a new one.
+TEST_F(ModelClientTest, AfterAnErrorReplyTheRetryUsesANewConnection) {
+  server_.enqueue(fake_reply::error(503));
+  server_.enqueue(fake_reply::text_reply("recovered"));
+  auto c = client();
+  auto reply = ok(call(c));
+  EXPECT_EQ(reply.attempts, 2);
+  EXPECT_EQ(server_.connection_count(), 2u);
 }

@@ -93,11 +93,23 @@ protected:
       db_.conninfo(), "SELECT pg_advisory_xact_lock(" + std::to_string(pause_lock) + ")");
   }
 
+  /// The node's connections waiting at the pause (of this test's database:
+  /// other tests share the server).
+  static constexpr const char* paused_sql = "SELECT count(*) FROM pg_stat_activity"
+                                            " WHERE wait_event = 'advisory'"
+                                            " AND datname = current_database()";
+
   bool node_is_paused(std::chrono::milliseconds timeout = 30s) {
-    return poll_until(timeout, [&] {
-      return db_.scalar("SELECT count(*) FROM pg_stat_activity WHERE wait_event = 'advisory'") !=
-             "0";
-    });
+    return poll_until(timeout, [&] { return db_.scalar(paused_sql) != "0"; });
+  }
+
+  /// Ends the paused write uncommitted: its connection is closed, as when
+  /// the database had not finished it when the node died. (Left alone, a
+  /// statement the node sent before it died still finishes and commits.)
+  void abort_paused() {
+    db_.scalar("SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity"
+               " WHERE wait_event = 'advisory' AND datname = current_database()");
+    ASSERT_TRUE(poll_until(10s, [&] { return db_.scalar(paused_sql) == "0"; }));
   }
 
   void unpause(const std::string& table, std::unique_ptr<test::held_transaction>& lock) {
@@ -169,9 +181,10 @@ TEST_F(DurabilityTest, AKillWhileACommandRunsReportsItInterrupted) {
     << items.dump();
 }
 
-// Killed between two tool calls (the first finished and journaled, the
-// second not started): the first does not run again, the second runs once.
-TEST_F(DurabilityTest, AKillBetweenTwoToolCallsRunsEachOnce) {
+// A tool's result is journaled with the next call's intent, in one commit.
+// Killed while that commit is not done: the finished call is reported as
+// interrupted (not run again), the next one runs once.
+TEST_F(DurabilityTest, AKillBeforeAResultIsCommittedRunsNoCallTwice) {
   model_.enqueue(tool_calls({{"run_command", run_command("echo a >> a.txt")},
                              {"run_command", run_command("echo b >> b.txt")}}));
   model_.enqueue(fake_reply::text_reply("Both ran."));
@@ -182,6 +195,7 @@ TEST_F(DurabilityTest, AKillBetweenTwoToolCallsRunsEachOnce) {
   EXPECT_EQ(lines_of(workspace_ / "a.txt").size(), 1u);
   EXPECT_FALSE(std::filesystem::exists(workspace_ / "b.txt"));
   kill_node();
+  abort_paused();
   unpause("turn_journal", lock);
   restart_node();
   auto chat = wait_done(id);
@@ -189,30 +203,59 @@ TEST_F(DurabilityTest, AKillBetweenTwoToolCallsRunsEachOnce) {
   EXPECT_EQ(lines_of(workspace_ / "b.txt").size(), 1u);
   auto results = of_role(chat, "tool");
   ASSERT_EQ(results.size(), 2u);
-  EXPECT_EQ(results[0]["outcome"], "ok");
+  EXPECT_EQ(results[0]["outcome"], "interrupted");
   EXPECT_EQ(results[1]["outcome"], "ok");
   EXPECT_EQ(of_role(chat, "assistant").back()["content"], "Both ran.");
   EXPECT_EQ(model_.request_count(), 2u);
 }
 
-// Killed inside the checkpoint transaction: none of it is committed, the
-// resumed turn has every step in its journal and checkpoints again without
-// asking the model; nothing is duplicated.
+// The same kill, but the commit the node sent finishes after it died: the
+// first call's result stands, the next call (its intent journaled, never
+// started) is reported as interrupted and not run.
+TEST_F(DurabilityTest, AKillAfterAResultIsCommittedRunsNoCallTwice) {
+  model_.enqueue(tool_calls({{"run_command", run_command("echo a >> a.txt")},
+                             {"run_command", run_command("echo b >> b.txt")}}));
+  model_.enqueue(fake_reply::text_reply("One ran."));
+  auto id = create_chat();
+  auto lock = pause_at("turn_journal", "NEW.step = 't1.1' AND NEW.kind = 'intent'");
+  post(id, "run both", "m-1");
+  ASSERT_TRUE(node_is_paused());
+  kill_node();
+  unpause("turn_journal", lock);
+  restart_node();
+  auto chat = wait_done(id);
+  EXPECT_EQ(lines_of(workspace_ / "a.txt").size(), 1u) << "the finished call ran again";
+  EXPECT_FALSE(std::filesystem::exists(workspace_ / "b.txt"));
+  auto results = of_role(chat, "tool");
+  ASSERT_EQ(results.size(), 2u);
+  EXPECT_EQ(results[0]["outcome"], "ok");
+  EXPECT_EQ(results[1]["outcome"], "interrupted");
+  EXPECT_EQ(of_role(chat, "assistant").back()["content"], "One ran.");
+  EXPECT_EQ(model_.request_count(), 2u);
+}
+
+// Killed inside the checkpoint, which also stores the turn's answer: none
+// of it is committed; the resumed turn has every step before the answer in
+// its journal, runs nothing again, asks the model for the answer once more
+// and checkpoints once.
 TEST_F(DurabilityTest, AKillDuringTheCheckpointCommitsItOnce) {
   model_.enqueue(tool_calls({{"run_command", run_command("echo x >> x.txt")}}));
   model_.enqueue(fake_reply::text_reply("Done."));
+  model_.enqueue(fake_reply::text_reply("Done again."));
   auto id = create_chat();
   auto lock = pause_at("chat_turns", "true");
   post(id, "go", "m-1");
   ASSERT_TRUE(node_is_paused());
   kill_node();
+  abort_paused();
   unpause("chat_turns", lock);
   EXPECT_EQ(db_.scalar("SELECT count(*) FROM messages"), "0") << "a half checkpoint committed";
   restart_node();
   auto chat = wait_done(id);
-  EXPECT_EQ(model_.request_count(), 2u) << "the model was asked again for a reply it had";
+  EXPECT_EQ(model_.request_count(), 3u) << "the tool call was asked for again";
   EXPECT_EQ(lines_of(workspace_ / "x.txt").size(), 1u);
   ASSERT_EQ(chat["messages"].size(), 4u) << chat.dump(); // user, call, result, answer
+  EXPECT_EQ(of_role(chat, "assistant").back()["content"], "Done again.");
   EXPECT_EQ(db_.scalar("SELECT count(*) FROM chat_turns"), "1");
   EXPECT_EQ(db_.scalar("SELECT count(*) FROM turn_journal"), "0");
   EXPECT_EQ(db_.scalar("SELECT count(*) FROM inbox WHERE consumed_at IS NULL"), "0");
@@ -222,7 +265,9 @@ TEST_F(DurabilityTest, AKillDuringTheCheckpointCommitsItOnce) {
 // in time): every acknowledged message is answered exactly once and no side
 // effect happens twice.
 TEST_F(DurabilityTest, KillsAtRandomMomentsLoseAndRepeatNothing) {
-  std::mt19937 rng{std::random_device{}()};
+  auto seed = std::random_device{}();
+  std::cerr << "kill moments: seed " << seed << "\n";
+  std::mt19937 rng{seed};
   std::uniform_int_distribution<int> delay_ms{0, 600};
   auto deadline = std::chrono::steady_clock::now() + 60s;
   int rounds = 0;
@@ -277,8 +322,9 @@ TEST_F(DurabilityTest, ACrashingSessionIsRestartedThenFailedThenRestartedByHand)
   auto id = create_chat();
   db_.scalar("CREATE OR REPLACE FUNCTION boocode_test_refuse() RETURNS trigger AS $$"
              " BEGIN RAISE EXCEPTION 'refused by the test'; END $$ LANGUAGE plpgsql");
-  db_.scalar("CREATE TRIGGER boocode_test_refuse BEFORE INSERT ON turn_journal FOR EACH ROW"
-             " WHEN (NEW.kind = 'message') EXECUTE FUNCTION boocode_test_refuse()");
+  // Every checkpoint writes the turn's summary: refusing it fails every turn.
+  db_.scalar("CREATE TRIGGER boocode_test_refuse BEFORE INSERT ON chat_turns FOR EACH ROW"
+             " EXECUTE FUNCTION boocode_test_refuse()");
   auto conn = subscribe(id);
   auto& ws = *conn;
   post(id, "are you there?", "m-1");
@@ -296,7 +342,7 @@ TEST_F(DurabilityTest, ACrashingSessionIsRestartedThenFailedThenRestartedByHand)
   ASSERT_EQ(failed["messages"].size(), 1u);
   EXPECT_EQ(failed["messages"][0]["content"], "are you there?");
 
-  db_.scalar("DROP TRIGGER boocode_test_refuse ON turn_journal");
+  db_.scalar("DROP TRIGGER boocode_test_refuse ON chat_turns");
   auto res = test::http_call(to_, "POST", "/api/chats/" + id + "/restart", "{}");
   ASSERT_EQ(res.status, 200) << res.body;
   EXPECT_EQ(res.json()["restarted"], true);

@@ -28,9 +28,11 @@ struct fake_io : turn_io {
   /// The node stops (SIGTERM) while this tool runs.
   std::string stop_on_tool;
 
-  model::model_result call_model(const std::vector<model::chat_message>& conv,
+  model::model_result call_model(const model::model_request& req,
                                  const model::stream_callbacks& cb) override {
-    prompts.push_back(conv);
+    std::vector<model::chat_message> prompt{{"system", std::string(req.system), "", {}, ""}};
+    prompt.insert(prompt.end(), req.messages.messages().begin(), req.messages.messages().end());
+    prompts.push_back(std::move(prompt));
     if (replies.empty())
       return model::model_error{model::model_error::kind::network, 0, "no reply scripted", 1};
     auto r = replies.front();
@@ -62,14 +64,27 @@ struct fake_io : turn_io {
     builds.pop_front();
     return r;
   }
-  message_record journal_message(const std::string& step, message_record m) override {
+  message_record journal_message(const std::string& step, message_record m,
+                                 const tool_intent* next) override {
     m.id = static_cast<int64_t>(stored.size()) + 1;
     stored.push_back(m);
     journal.entries.push_back({step, "message", m, nullptr});
+    if (next != nullptr)
+      journal.entries.push_back({next->step, "intent", std::nullopt, next->data()});
+    ++commits;
     return m;
   }
+  void end_turn(const turn_summary&, message_record* answer) override {
+    if (answer != nullptr) {
+      answer->id = static_cast<int64_t>(stored.size()) + 1;
+      stored.push_back(*answer);
+    }
+    ++commits;
+  }
+  int commits = 0; // journal writes and the checkpoint
   void journal_step(const std::string& step, const std::string& kind, const json& data) override {
     journal.entries.push_back({step, kind, std::nullopt, data});
+    ++commits;
   }
   turn_journal journal; // every step journaled, as a resumed turn would read it
   /// Each event as its frame would show it.
@@ -109,12 +124,8 @@ model::model_reply reply(std::string text, std::vector<model::tool_call> calls =
   return r;
 }
 
-std::vector<message_record> user_says(std::string text) {
-  message_record m;
-  m.role = protocol::message_role::user;
-  m.content = std::move(text);
-  m.turn = 1;
-  return {m};
+model::conversation user_says(std::string text) {
+  return model::conversation{{{"user", std::move(text), "", {}, ""}}};
 }
 
 tools::tool_result build(int exit_code, std::string output) {
@@ -201,7 +212,9 @@ TEST(AgentLoopTest, CancelDuringAToolEndsTheTurnAndAnswersEveryCall) {
   EXPECT_EQ(sum.outcome, protocol::turn_outcome::cancelled);
   EXPECT_EQ(io.tools_run.size(), 1u);
   ASSERT_EQ(history.size(), 4u); // user, assistant, two tool results
-  EXPECT_EQ(history[3].outcome, tools::tool_outcome::cancelled);
+  EXPECT_EQ(history.messages()[3].role, "tool");
+  ASSERT_EQ(io.stored.size(), 3u);
+  EXPECT_EQ(io.stored[2].outcome, tools::tool_outcome::cancelled);
   EXPECT_EQ(io.frames.back().second["outcome"], "cancelled");
 }
 

@@ -2,6 +2,7 @@
 #include <nlohmann/json.hpp>
 
 #include "runtime/model/chat_stream.hpp"
+#include "runtime/model/conversation.hpp"
 #include "runtime/model/sse_parser.hpp"
 
 using namespace boocode::model;
@@ -92,17 +93,39 @@ TEST(ChatStreamTest, ReportsGarbageAndApiErrors) {
 }
 
 TEST(ChatStreamTest, RequestBodyCarriesToolCallsAndToolResults) {
-  std::vector<chat_message> msgs{
+  conversation conv{{
     {"user", "hi", "", {}, ""},
     {"assistant", "", "thinking", {{"c1", "read_file", "{\"path\":\"a\"}"}}, ""},
     {"tool", "file text", "", {}, "c1"},
-  };
-  auto body = to_request_body("m", msgs, nlohmann::json::array());
+  }};
+  auto body = nlohmann::json::parse(request_body("m", {"be brief", conv, ""}));
   EXPECT_EQ(body["stream"], true);
+  EXPECT_EQ(body["stream_options"]["include_usage"], true);
   EXPECT_FALSE(body.contains("tools"));
   auto& m = body["messages"];
-  EXPECT_TRUE(m[1]["content"].is_null());
-  EXPECT_FALSE(m[1].contains("reasoning_content")); // never sent back
-  EXPECT_EQ(m[1]["tool_calls"][0]["function"]["name"], "read_file");
-  EXPECT_EQ(m[2]["tool_call_id"], "c1");
+  ASSERT_EQ(m.size(), 4u);
+  EXPECT_EQ(m[0]["role"], "system");
+  EXPECT_EQ(m[0]["content"], "be brief");
+  EXPECT_TRUE(m[2]["content"].is_null());
+  EXPECT_FALSE(m[2].contains("reasoning_content")); // never sent back
+  EXPECT_EQ(m[2]["tool_calls"][0]["function"]["name"], "read_file");
+  EXPECT_EQ(m[3]["tool_call_id"], "c1");
+}
+
+TEST(ChatStreamTest, EachRequestBodyStartsWithThePreviousOnesBytes) {
+  // What a provider's prompt cache keys on: appending messages must leave
+  // every byte before them as it was.
+  std::string tools = R"([{"type":"function","function":{"name":"read_file"}}])";
+  conversation conv{{{"user", "read a", "", {}, ""}}};
+  auto before = request_body("m", {"sys", conv, tools});
+  conv.append({"assistant", "", "", {{"c1", "read_file", R"({"path":"a"})"}}, ""});
+  conv.append({"tool", "text of a \u00e9", "", {}, "c1"});
+  auto after = request_body("m", {"sys", conv, tools});
+  auto common = before.substr(0, before.size() - 2); // without the closing "]}"
+  EXPECT_EQ(after.substr(0, common.size()), common);
+  EXPECT_EQ(nlohmann::json::parse(after)["tools"][0]["function"]["name"], "read_file");
+  EXPECT_EQ(nlohmann::json::parse(after)["messages"].size(), 4u);
+  // The same messages serialised in one go give the same bytes.
+  conversation again{conv.messages()};
+  EXPECT_EQ(request_body("m", {"sys", again, tools}), after);
 }

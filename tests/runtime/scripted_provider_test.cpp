@@ -29,15 +29,21 @@ chat_message msg(std::string role, std::string content = "") {
   return {std::move(role), std::move(content), "", {}, ""};
 }
 
+/// One call with `conv` and no tools.
+model_result ask(scripted_provider& p, const conversation& conv, const stream_callbacks& cb = {},
+                 const cancel_token* cancel = nullptr) {
+  return p.complete({"system", conv, ""}, cb, cancel);
+}
+
 } // namespace
 
 TEST(ScriptedProviderTest, StepsFollowFromTheConversation) {
   scripted_provider p{two_turns(), "test"};
-  std::vector<chat_message> conv{msg("system"), msg("user", "hi")};
+  conversation conv{{msg("user", "hi")}};
   std::string streamed;
   stream_callbacks cb;
   cb.on_text = [&](std::string_view t) { streamed += t; };
-  auto first = std::get<model_reply>(p.complete(conv, json::array(), cb, nullptr));
+  auto first = std::get<model_reply>(ask(p, conv, cb));
   EXPECT_EQ(first.message.content, "writing");
   EXPECT_EQ(streamed, "writing");
   ASSERT_EQ(first.message.tool_calls.size(), 1u);
@@ -45,26 +51,26 @@ TEST(ScriptedProviderTest, StepsFollowFromTheConversation) {
   EXPECT_EQ(json::parse(first.message.tool_calls[0].arguments)["path"], "a");
   EXPECT_EQ(first.finish_reason, "tool_calls");
   EXPECT_TRUE(first.usage.reported);
-  conv.push_back(first.message);
-  conv.push_back({"tool", "ok", "", {}, first.message.tool_calls[0].id});
-  auto second = std::get<model_reply>(p.complete(conv, json::array(), {}, nullptr));
+  conv.append(first.message);
+  conv.append({"tool", "ok", "", {}, first.message.tool_calls[0].id});
+  auto second = std::get<model_reply>(ask(p, conv));
   EXPECT_EQ(second.message.content, "done");
   EXPECT_EQ(second.finish_reason, "stop");
-  conv.push_back(second.message);
-  conv.push_back(msg("user", "again"));
-  auto third = std::get<model_reply>(p.complete(conv, json::array(), {}, nullptr));
+  conv.append(second.message);
+  conv.append(msg("user", "again"));
+  auto third = std::get<model_reply>(ask(p, conv));
   EXPECT_EQ(third.message.content, "second turn");
   EXPECT_EQ(third.message.reasoning, "hmm");
   EXPECT_EQ(third.usage.prompt, 7u);
-  conv.push_back(third.message);
-  conv.push_back(msg("user", "third: cycles back"));
-  EXPECT_EQ(p.position(conv), (std::pair<size_t, size_t>{0, 0}));
+  conv.append(third.message);
+  conv.append(msg("user", "third: cycles back"));
+  EXPECT_EQ(p.position(conv.messages()), (std::pair<size_t, size_t>{0, 0}));
 }
 
 TEST(ScriptedProviderTest, PastTheLastStepSaysSo) {
   scripted_provider p{two_turns(), "test"};
-  std::vector<chat_message> conv{msg("user", "x"), msg("assistant"), msg("tool"), msg("assistant")};
-  auto r = std::get<model_reply>(p.complete(conv, json::array(), {}, nullptr));
+  conversation conv{{msg("user", "x"), msg("assistant"), msg("tool"), msg("assistant")}};
+  auto r = std::get<model_reply>(ask(p, conv));
   EXPECT_NE(r.message.content.find("no step 3"), std::string::npos) << r.message.content;
 }
 
@@ -72,7 +78,7 @@ TEST(ScriptedProviderTest, CancelStopsTheStream) {
   scripted_provider p{two_turns(), "test"};
   cancel_token token;
   token.cancel();
-  auto r = p.complete({msg("user", "x")}, json::array(), {}, &token);
+  auto r = ask(p, conversation{{msg("user", "x")}}, {}, &token);
   ASSERT_TRUE(std::holds_alternative<model_error>(r));
   EXPECT_EQ(std::get<model_error>(r).what, model_error::kind::cancelled);
 }

@@ -143,9 +143,12 @@ TEST(SessionRepositoryTest, ATurnIsJournaledThenCheckpointed) {
   auto lease = f.repo.acquire_lease("c_1", "node-a");
   auto m1 = f.repo.post("c_1", "write a file, please", "m-17").entry;
   auto elsewhere = f.repo.post("c_2", "other chat", "").entry;
-  auto taken = f.repo.begin_turn(lease, 1);
-  ASSERT_EQ(taken.size(), 1u);
-  EXPECT_EQ(taken[0].id, m1.id);
+  auto begun = f.repo.begin_turn(lease, 1);
+  EXPECT_EQ(begun.state, storage::turn_begun::started);
+  ASSERT_EQ(begun.taken.size(), 1u);
+  EXPECT_EQ(begun.taken[0].id, m1.id);
+  EXPECT_EQ(begun.taken[0].client_id, "m-17");
+  EXPECT_EQ(begun.taken[0].taken_turn, 1);
   EXPECT_EQ(f.chats.find_chat("c_1")->turns, 1);
   EXPECT_EQ(f.chats.find_chat("c_2")->turns, 0);
 
@@ -208,7 +211,7 @@ TEST(SessionRepositoryTest, ATurnIsJournaledThenCheckpointed) {
   EXPECT_EQ(f.repo.load("c_2")->inbox.at(0).id, elsewhere.id);
 
   // Turn 2 takes the waiting message and comes after turn 1 in history.
-  ASSERT_EQ(f.repo.begin_turn(lease, 2).size(), 1u);
+  ASSERT_EQ(f.repo.begin_turn(lease, 2).taken.size(), 1u);
   f.repo.journal_message(lease, 2, "r1", assistant("ok"));
   req.turn = 2;
   f.repo.checkpoint(lease, req);
@@ -218,8 +221,77 @@ TEST(SessionRepositoryTest, ATurnIsJournaledThenCheckpointed) {
   EXPECT_EQ(history[4].content, "ok");
   EXPECT_FALSE(f.repo.load("c_1")->has_work());
   // Nothing waits: no turn begins.
-  EXPECT_TRUE(f.repo.begin_turn(lease, 3).empty());
+  auto none = f.repo.begin_turn(lease, 3);
+  EXPECT_EQ(none.state, storage::turn_begun::nothing_waiting);
+  EXPECT_TRUE(none.taken.empty());
   EXPECT_EQ(f.chats.find_chat("c_1")->turns, 2);
+}
+
+// A session that kept the chat in memory begins its next turn in one round
+// trip; if the chat moved on without it (its idea of the turn count is
+// wrong), nothing is written and it must read the chat again.
+TEST(SessionRepositoryTest, ATurnBeginsOnlyAfterTheTurnTheCallerKnows) {
+  fixture f;
+  auto lease = f.repo.acquire_lease("c_1", "node-a");
+  auto m = f.repo.post("c_1", "hi", "").entry;
+  auto stale = f.repo.begin_turn(lease, 3);
+  EXPECT_EQ(stale.state, storage::turn_begun::stale);
+  EXPECT_EQ(stale.turns, 0);
+  EXPECT_TRUE(stale.taken.empty());
+  EXPECT_EQ(f.db.scalar("SELECT count(*) FROM turn_journal"), "0");
+  EXPECT_EQ(f.db.scalar("SELECT count(*) FROM inbox WHERE taken_turn IS NOT NULL"), "0");
+  EXPECT_EQ(f.chats.find_chat("c_1")->turns, 0);
+  auto begun = f.repo.begin_turn(lease, 1);
+  ASSERT_EQ(begun.state, storage::turn_begun::started);
+  EXPECT_EQ(begun.taken.at(0).id, m.id);
+  // Archived: no turn begins, whatever waits.
+  f.db.scalar("UPDATE chats SET archived_at = now(), turns = 5 WHERE id = 'c_1' RETURNING 1");
+  f.repo.post("c_1", "more", "");
+  EXPECT_EQ(f.repo.begin_turn(lease, 6).state, storage::turn_begun::stale);
+  EXPECT_EQ(f.db.scalar("SELECT count(*) FROM inbox WHERE taken_turn IS NULL"), "1");
+}
+
+// A reply and the intent of the call it starts with are one commit; a
+// tool's result and the next call's intent too; the checkpoint stores the
+// turn's answer after the journaled messages.
+TEST(SessionRepositoryTest, StepsShareTheirCommitsAndTheCheckpointStoresTheAnswer) {
+  fixture f;
+  auto lease = f.repo.acquire_lease("c_1", "node-a");
+  f.repo.post("c_1", "two things", "");
+  ASSERT_EQ(f.repo.begin_turn(lease, 1).state, storage::turn_begun::started);
+  chat::tool_intent first{"t1.0", "run_command", R"({"argv":["ls"]})"};
+  chat::tool_intent second{"t1.1", "read_file", R"({"path":"a"})"};
+  auto reply =
+    f.repo.journal_message(lease, 1, "r1",
+                           assistant("two calls", {{"a", "run_command", first.arguments},
+                                                   {"b", "read_file", second.arguments}}),
+                           &first);
+  auto one = f.repo.journal_message(lease, 1, "t1.0", tool_result("a", "ls output"), &second);
+  auto img = f.repo.load("c_1");
+  ASSERT_TRUE(img->in_progress);
+  ASSERT_NE(img->in_progress->find("t1.0", "intent"), nullptr);
+  EXPECT_EQ(img->in_progress->find("t1.0", "intent")->data, first.data());
+  ASSERT_NE(img->in_progress->find("t1.1", "intent"), nullptr);
+  EXPECT_EQ(img->in_progress->find("t1.1", "intent")->data["name"], "read_file");
+  EXPECT_EQ(img->in_progress->find("t1.1", "message"), nullptr);
+  auto two = f.repo.journal_message(lease, 1, "t1.1", tool_result("b", "text of a"));
+
+  auto answer = assistant("both done");
+  storage::checkpoint_request req;
+  req.turn = 1;
+  req.state = nlohmann::json::object();
+  req.model_calls = 2;
+  f.repo.checkpoint(lease, req, &answer);
+  EXPECT_GT(answer.id, two.id);
+  EXPECT_EQ(answer.turn, 1);
+  EXPECT_TRUE(is_iso_millis(answer.created_at)) << answer.created_at;
+  auto history = f.chats.messages("c_1");
+  ASSERT_EQ(history.size(), 5u);
+  EXPECT_EQ(history[1].id, reply.id);
+  EXPECT_EQ(history[2].id, one.id);
+  EXPECT_EQ(history[3].id, two.id);
+  expect_same(history[4], answer);
+  EXPECT_EQ(f.chats.timeline("c_1").at(0).tool_calls, 2);
 }
 
 // Once another owner took the lease, every write of the old one fails and
@@ -228,7 +300,7 @@ TEST(SessionRepositoryTest, AFencedOwnerCannotWrite) {
   fixture f;
   auto old_owner = f.repo.acquire_lease("c_1", "node-a");
   f.repo.post("c_1", "hi", "");
-  ASSERT_EQ(f.repo.begin_turn(old_owner, 1).size(), 1u);
+  ASSERT_EQ(f.repo.begin_turn(old_owner, 1).taken.size(), 1u);
   f.repo.journal_message(old_owner, 1, "r1", assistant("working", {{"c", "run_command", "{}"}}));
   auto new_owner = f.repo.acquire_lease("c_1", "node-b");
   EXPECT_EQ(new_owner.epoch, 2);

@@ -7,6 +7,7 @@
 #include <mutex>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
+#include <set>
 #include <stdexcept>
 #include <sys/socket.h>
 #include <thread>
@@ -140,7 +141,12 @@ struct fake_model_server::impl {
   std::condition_variable stop_cv;
   bool stopping = false;
   std::deque<fake_reply> replies;
-  std::vector<fake_request> received;
+  std::deque<fake_request> received;
+  size_t request_log_limit = SIZE_MAX;
+  size_t served = 0;
+  bool close_after_reply = false;
+  std::set<int> idle_fds;
+  size_t accepted = 0;
   std::vector<std::thread> connections;
   std::vector<int> open_fds;
   std::chrono::nanoseconds busy{0};
@@ -150,14 +156,55 @@ struct fake_model_server::impl {
     return stop_cv.wait_for(lock, d, [this] { return stopping; });
   }
 
+  /// Serves requests on `fd` until the client closes it, a reply closes it
+  /// (errors, faults, close_after_reply) or drop_idle_connections() drops it.
   void serve(int fd) {
     std::string in;
-    char buf[8192];
+    for (;;) {
+      set_idle(fd, true);
+      auto req = read_request(fd, in);
+      set_idle(fd, false);
+      if (!req)
+        return;
+      auto started = std::chrono::steady_clock::now(); // the request's last byte is in
+      req->body = nlohmann::json::parse(req->raw_body, nullptr, false);
+      req->raw_body.clear();
+      bool client_closes = lower(req->header("connection")) == "close";
+      std::optional<fake_reply> reply;
+      {
+        std::lock_guard guard{mtx};
+        ++served;
+        received.push_back(std::move(*req));
+        while (received.size() > request_log_limit)
+          received.pop_front();
+        if (!replies.empty()) {
+          reply = std::move(replies.front());
+          replies.pop_front();
+        }
+      }
+      if (!reply)
+        reply = fake_reply::error(500);
+      bool keep = !client_closes && !close_after_reply && reply->status == 200 &&
+                  reply->fault_kind == fake_reply::fault::none;
+      bool whole = respond(fd, *reply, keep);
+      {
+        std::lock_guard guard{mtx};
+        busy += std::chrono::steady_clock::now() - started;
+      }
+      if (!keep || !whole)
+        return;
+    }
+  }
+
+  /// The next request on `fd` (bytes after it stay in `in`), or none when the
+  /// connection closed first.
+  std::optional<fake_request> read_request(int fd, std::string& in) {
+    char buf[16384];
     size_t header_end;
     while ((header_end = in.find("\r\n\r\n")) == std::string::npos) {
       auto n = ::recv(fd, buf, sizeof buf, 0);
       if (n <= 0)
-        return;
+        return std::nullopt;
       in.append(buf, static_cast<size_t>(n));
     }
     fake_request req;
@@ -183,76 +230,72 @@ struct fake_model_server::impl {
       req.headers.emplace_back(name, value);
       pos = end + 2;
     }
-    auto body = in.substr(header_end + 4);
-    while (body.size() < content_length) {
+    in.erase(0, header_end + 4);
+    while (in.size() < content_length) {
       auto n = ::recv(fd, buf, sizeof buf, 0);
       if (n <= 0)
-        return;
-      body.append(buf, static_cast<size_t>(n));
+        return std::nullopt;
+      in.append(buf, static_cast<size_t>(n));
     }
-    req.body = nlohmann::json::parse(body, nullptr, false);
-    std::optional<fake_reply> reply;
-    {
-      std::lock_guard guard{mtx};
-      received.push_back(req);
-      if (!replies.empty()) {
-        reply = std::move(replies.front());
-        replies.pop_front();
-      }
-    }
-    if (!reply)
-      reply = fake_reply::error(500);
-    auto started = std::chrono::steady_clock::now();
-    respond(fd, *reply);
-    std::lock_guard guard{mtx};
-    busy += std::chrono::steady_clock::now() - started;
+    req.raw_body = in.substr(0, content_length);
+    in.erase(0, content_length);
+    return req;
   }
 
-  void respond(int fd, const fake_reply& r) {
+  void set_idle(int fd, bool is_idle) {
+    std::lock_guard guard{mtx};
+    if (is_idle)
+      idle_fds.insert(fd);
+    else
+      idle_fds.erase(fd);
+  }
+
+  /// Sends reply `r`; false when it stopped before the end.
+  bool respond(int fd, const fake_reply& r, bool keep) {
+    const char* connection = keep ? "" : "Connection: close\r\n";
     if (r.status != 200) {
       auto body = nlohmann::json{{"error",
                                   {{"message", fmt::format("fake error {}", r.status)},
                                    {"type", "server_error"}}}}
                     .dump();
       auto head = fmt::format("HTTP/1.1 {} Error\r\nContent-Type: application/json\r\n"
-                              "Content-Length: {}\r\nConnection: close\r\n",
-                              r.status, body.size());
+                              "Content-Length: {}\r\n{}",
+                              r.status, body.size(), connection);
       if (r.retry_after)
         head += fmt::format("Retry-After: {}\r\n", *r.retry_after);
-      send_all(fd, head + "\r\n" + body);
-      return;
+      return send_all(fd, head + "\r\n" + body);
     }
     if (!r.stream) {
       auto body = whole_body(r);
-      send_all(fd, fmt::format("HTTP/1.1 200 OK\r\nContent-Type: application/json\r\n"
-                               "Content-Length: {}\r\nConnection: close\r\n\r\n{}",
-                               body.size(), body));
-      return;
+      return send_all(fd, fmt::format("HTTP/1.1 200 OK\r\nContent-Type: application/json\r\n"
+                                      "Content-Length: {}\r\n{}\r\n{}",
+                                      body.size(), connection, body));
     }
-    if (!send_all(fd, "HTTP/1.1 200 OK\r\nContent-Type: text/event-stream\r\n"
-                      "Transfer-Encoding: chunked\r\nConnection: close\r\n\r\n"))
-      return;
+    if (!send_all(fd, fmt::format("HTTP/1.1 200 OK\r\nContent-Type: text/event-stream\r\n"
+                                  "Transfer-Encoding: chunked\r\n{}\r\n",
+                                  connection)))
+      return false;
     auto events = stream_events(r);
     if (r.fault_kind == fake_reply::fault::malformed)
       events.insert(events.begin() + 1, "data: {\"choices\": [ {\"delta\": \n\n");
     size_t sent = 0;
     for (size_t i = 0; i < events.size(); ++i) {
       if (i > 0 && r.interval.count() > 0 && wait_or_stop(r.interval))
-        return;
+        return false;
       if (r.fault_kind == fake_reply::fault::stall && i == 1) {
         wait_or_stop(std::chrono::hours(1));
-        return;
+        return false;
       }
       auto chunk = chunk_of(events[i]);
       if (r.fault_kind == fake_reply::fault::cut && sent + chunk.size() > r.cut_after) {
         send_all(fd, std::string_view(chunk).substr(0, r.cut_after - sent));
-        return;
+        return false;
       }
       if (!send_all(fd, chunk))
-        return;
+        return false;
       sent += chunk.size();
     }
-    send_all(fd, "0\r\n\r\n");
+    return send_all(fd, "0\r\n\r\n");
   }
 };
 
@@ -281,6 +324,7 @@ fake_model_server::fake_model_server() : impl_(std::make_unique<impl>()) {
       int one = 1; // like real servers: stream each event as it is written
       ::setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
       i.open_fds.push_back(fd);
+      ++i.accepted;
       i.connections.emplace_back([&i, fd] {
         i.serve(fd);
         ::shutdown(fd, SHUT_WR);
@@ -299,6 +343,11 @@ fake_model_server::~fake_model_server() {
   ::shutdown(i.listen_fd, SHUT_RDWR);
   i.acceptor.join();
   ::close(i.listen_fd);
+  {
+    std::lock_guard guard{i.mtx}; // kept-alive connections wait in recv: end them
+    for (int fd : i.open_fds)
+      ::shutdown(fd, SHUT_RDWR);
+  }
   for (auto& t : i.connections)
     t.join();
   for (int fd : i.open_fds)
@@ -325,7 +374,29 @@ void fake_model_server::clear_replies() {
 
 std::vector<fake_request> fake_model_server::requests() const {
   std::lock_guard guard{impl_->mtx};
-  return impl_->received;
+  return {impl_->received.begin(), impl_->received.end()};
+}
+
+void fake_model_server::set_request_log_limit(size_t n) {
+  std::lock_guard guard{impl_->mtx};
+  impl_->request_log_limit = n;
+}
+
+void fake_model_server::set_close_after_reply(bool close) {
+  std::lock_guard guard{impl_->mtx};
+  impl_->close_after_reply = close;
+}
+
+size_t fake_model_server::drop_idle_connections() {
+  std::lock_guard guard{impl_->mtx};
+  for (int fd : impl_->idle_fds)
+    ::shutdown(fd, SHUT_RDWR); // its thread's recv returns 0 and it ends
+  return impl_->idle_fds.size();
+}
+
+size_t fake_model_server::connection_count() const {
+  std::lock_guard guard{impl_->mtx};
+  return impl_->accepted;
 }
 
 std::chrono::nanoseconds fake_model_server::busy_time() const {
@@ -335,7 +406,7 @@ std::chrono::nanoseconds fake_model_server::busy_time() const {
 
 size_t fake_model_server::request_count() const {
   std::lock_guard guard{impl_->mtx};
-  return impl_->received.size();
+  return impl_->served;
 }
 
 } // namespace boocode::test

@@ -43,13 +43,17 @@ struct fake_request {
   std::string target;
   std::vector<std::pair<std::string, std::string>> headers; // names lower case
   nlohmann::json body;
+  std::string raw_body; // while it is read
   std::string header(const std::string& name) const;
 };
 
 /// A fake model endpoint speaking the OpenAI chat-completions wire protocol
 /// over real HTTP/1.1 on 127.0.0.1 (chunked SSE streams, or plain JSON).
 /// Serves the enqueued replies in order, one per request; with none left it
-/// answers 500. Thread-safe; each connection runs on its own thread.
+/// answers 500. Connections are kept alive between replies (HTTP/1.1) unless
+/// the client asks to close, the reply is an error or a fault, or
+/// set_close_after_reply(true). Thread-safe; each connection runs on its own
+/// thread.
 class fake_model_server {
 public:
   fake_model_server();
@@ -65,8 +69,19 @@ public:
   /// Drops the replies not served yet.
   void clear_replies();
 
+  /// The requests received (the last set_request_log_limit() of them).
   std::vector<fake_request> requests() const;
+  /// Every request received.
   size_t request_count() const;
+  /// Keeps only the last `n` requests for requests() (long benchmarks).
+  void set_request_log_limit(size_t n);
+  /// Closes every connection after its reply (no keep-alive).
+  void set_close_after_reply(bool close);
+  /// Closes the connections waiting for their next request without a word,
+  /// as a server's idle timeout does; returns how many.
+  size_t drop_idle_connections();
+  /// Connections accepted so far.
+  size_t connection_count() const;
 
   /// Total time spent answering requests so far, from a request's last byte
   /// received to its answer's last byte sent: the model's own time.

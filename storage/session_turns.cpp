@@ -1,0 +1,203 @@
+// A turn's writes: its start, its journal and its checkpoint. Each is one
+// statement sent as one round trip and committed on its own (no BEGIN and
+// COMMIT around it): every part of it happens, or none, and none without the
+// lease.
+#include <algorithm>
+
+#include <fmt/format.h>
+#include <pqxx/pqxx>
+
+#include "storage/rows.hpp"
+#include "storage/session_repository_impl.hpp"
+#include "storage/storage_error.hpp"
+
+namespace boocode::storage {
+
+const std::string inbox_columns =
+  "id, content, coalesce(client_id, ''), " + iso_time("created_at") + ", taken_turn";
+
+chat::inbox_entry to_inbox(const pqxx::row& row) {
+  chat::inbox_entry e;
+  e.id = row[0].as<int64_t>();
+  e.content = row[1].as<std::string>();
+  e.client_id = row[2].as<std::string>();
+  e.created_at = row[3].as<std::string>();
+  e.taken_turn = nullable<int>(row[4]);
+  return e;
+}
+
+const char* const lease_cte =
+  "WITH lease AS (SELECT 1 FROM actor_leases WHERE actor_id = $1 AND epoch = $2 FOR SHARE) ";
+
+namespace {
+
+// $3 the turn. Starts only when chats.turns is the turn before it, the chat
+// is not archived and messages wait; reports chats.turns and archived as
+// they were, and the messages it took (none: nothing was written).
+const std::string begin_turn_sql =
+  std::string(lease_cte) +
+  ", chat AS (SELECT turns, archived_at IS NOT NULL AS archived FROM chats WHERE id = $1)"
+  ", go AS (SELECT 1 FROM lease, chat WHERE chat.turns = $3::int - 1 AND NOT chat.archived"
+  " AND EXISTS (SELECT 1 FROM inbox WHERE chat_id = $1 AND consumed_at IS NULL"
+  " AND taken_turn IS NULL))"
+  ", taken AS (UPDATE inbox SET taken_turn = $3::int FROM go WHERE chat_id = $1"
+  " AND consumed_at IS NULL AND taken_turn IS NULL RETURNING inbox.id, inbox.content,"
+  " coalesce(inbox.client_id, '') AS client_id, " +
+  iso_time("inbox.created_at") +
+  " AS created_at, inbox.taken_turn)"
+  ", started AS (INSERT INTO turn_journal (chat_id, turn, step, kind, payload, epoch)"
+  " SELECT $1, $3::int, '', 'start', '{}', $2 FROM go RETURNING 1)"
+  ", counted AS (UPDATE chats SET turns = $3::int FROM go WHERE id = $1 RETURNING 1)"
+  " SELECT (SELECT count(*) FROM lease), (SELECT turns FROM chat), (SELECT archived FROM chat),"
+  " t.id, t.content, t.client_id, t.created_at, t.taken_turn"
+  " FROM (SELECT 1) AS one LEFT JOIN taken t ON true ORDER BY t.id";
+
+// $3 turn, $4 step, $5 the message's row; $6 the step of the intent that
+// goes with it ('' none), $7 its data.
+const std::string journal_message_sql =
+  std::string(lease_cte) +
+  ", p AS (SELECT $5::jsonb || jsonb_build_object('id', nextval('messages_id_seq'),"
+  " 'created_at', " +
+  iso_time("now()") +
+  ") AS payload FROM lease)"
+  ", m AS (INSERT INTO turn_journal (chat_id, turn, step, kind, payload, epoch)"
+  " SELECT $1, $3, $4, 'message', payload, $2 FROM p RETURNING payload)"
+  ", i AS (INSERT INTO turn_journal (chat_id, turn, step, kind, payload, epoch)"
+  " SELECT $1, $3, $6, 'intent', $7::jsonb, $2 FROM lease WHERE $6 <> '' RETURNING 1)"
+  " SELECT (payload->>'id')::bigint, payload->>'created_at' FROM m";
+
+const std::string journal_step_sql =
+  std::string(lease_cte) + "INSERT INTO turn_journal (chat_id, turn, step, kind, payload, epoch)"
+                           " SELECT $1, $3, $4, $5, $6::jsonb, $2 FROM lease RETURNING pos";
+
+// Every part sees the rows as they were when the statement started (hence
+// the mailbox leaves out this turn's messages itself). $11: the turn's
+// answer, stored after its journaled messages (NULL: none).
+const std::string checkpoint_sql =
+  std::string(lease_cte) +
+  ", users AS (INSERT INTO messages (id, chat_id, role, content, client_id, turn, created_at)"
+  " SELECT id, chat_id, 'user', content, client_id, taken_turn, created_at FROM inbox, lease"
+  " WHERE chat_id = $1 AND taken_turn = $3 AND consumed_at IS NULL RETURNING 1)"
+  ", steps AS (INSERT INTO messages SELECT m.* FROM turn_journal j CROSS JOIN lease"
+  " CROSS JOIN LATERAL jsonb_populate_record(NULL::messages, j.payload) m"
+  " WHERE j.chat_id = $1 AND j.turn = $3 AND j.kind = 'message' ORDER BY j.pos RETURNING 1)"
+  ", answer AS (INSERT INTO messages SELECT m.* FROM lease CROSS JOIN LATERAL"
+  " jsonb_populate_record(NULL::messages, $11::jsonb || jsonb_build_object('id',"
+  " nextval('messages_id_seq'), 'created_at', now())) m WHERE $11::jsonb IS NOT NULL"
+  " RETURNING id, " +
+  iso_time("created_at") +
+  " AS at)"
+  ", summary AS (INSERT INTO chat_turns (chat_id, turn, started_at, finished_at, outcome,"
+  " error, usage, model_calls, tool_calls) SELECT $1, $3, coalesce((SELECT created_at"
+  " FROM turn_journal WHERE chat_id = $1 AND turn = $3 AND kind = 'start'), now()), now(),"
+  " $4, $5, $6::jsonb, $7, (SELECT count(*) FROM turn_journal WHERE chat_id = $1"
+  " AND turn = $3 AND kind = 'message' AND payload->>'role' = 'tool') FROM lease RETURNING 1)"
+  ", consumed AS (UPDATE inbox SET consumed_at = now() FROM lease"
+  " WHERE chat_id = $1 AND taken_turn = $3 AND consumed_at IS NULL RETURNING 1)"
+  ", snapshot AS (INSERT INTO agent_snapshots (chat_id, turn, state, mailbox, node_id, epoch)"
+  " SELECT $1, $3, $8::jsonb, (SELECT coalesce(jsonb_agg(jsonb_build_object('id', id,"
+  " 'client_id', client_id) ORDER BY id), '[]') FROM inbox WHERE chat_id = $1"
+  " AND consumed_at IS NULL AND taken_turn IS DISTINCT FROM $3), $9, $2 FROM lease"
+  " ON CONFLICT (chat_id) DO UPDATE SET turn = EXCLUDED.turn, state = EXCLUDED.state,"
+  " mailbox = EXCLUDED.mailbox, node_id = EXCLUDED.node_id, epoch = EXCLUDED.epoch,"
+  " updated_at = now() RETURNING jsonb_array_length(mailbox) AS waiting)"
+  ", seq AS (UPDATE chats SET last_seq = GREATEST(last_seq, $10) FROM lease WHERE id = $1"
+  " RETURNING 1)"
+  ", dropped AS (DELETE FROM turn_journal USING lease WHERE chat_id = $1 AND turn = $3"
+  " RETURNING 1)"
+  " SELECT (SELECT count(*) FROM lease), (SELECT coalesce(max(waiting), 0) FROM snapshot),"
+  " (SELECT id FROM answer), (SELECT at FROM answer)";
+
+fenced lost_lease(const char* what, const fence& f) {
+  return fenced(fmt::format("{}: {} is no longer owned at epoch {}", what, f.actor_id, f.epoch));
+}
+
+} // namespace
+
+void prepare_turn_statements(pqxx::connection& c) {
+  c.prepare("begin_turn", begin_turn_sql);
+  c.prepare("checkpoint", checkpoint_sql);
+  c.prepare("journal_message", journal_message_sql);
+  c.prepare("journal_step", journal_step_sql);
+}
+
+turn_begun session_repository::begin_turn(const fence& f, int turn) {
+  return impl_->db.with("begin turn", [&](pqxx::connection& c) {
+    pqxx::nontransaction tx{c};
+    auto r = tx.exec_prepared("begin_turn", f.actor_id, f.epoch, turn);
+    if (r.empty() || r[0][0].as<int>() == 0)
+      throw lost_lease("begin turn", f);
+    turn_begun out;
+    auto turns = nullable<int>(r[0][1]);
+    out.turns = turns.value_or(-1);
+    bool archived = nullable<bool>(r[0][2]).value_or(true);
+    for (const auto& row : r)
+      if (!row[3].is_null())
+        out.taken.push_back(to_inbox(pqxx::row{row}.slice(3, 8)));
+    if (!out.taken.empty())
+      out.state = turn_begun::started;
+    else if (!turns || *turns != turn - 1 || archived)
+      out.state = turn_begun::stale;
+    else
+      out.state = turn_begun::nothing_waiting;
+    return out;
+  });
+}
+
+chat::message_record session_repository::journal_message(const fence& f, int turn,
+                                                         const std::string& step,
+                                                         chat::message_record m,
+                                                         const chat::tool_intent* next) {
+  return impl_->db.with("journal message", [&](pqxx::connection& c) {
+    m.chat_id = f.actor_id;
+    m.turn = turn;
+    pqxx::nontransaction tx{c};
+    auto r = tx.exec_prepared("journal_message", f.actor_id, f.epoch, turn, step,
+                              message_to_row(m).dump(), next != nullptr ? next->step : "",
+                              next != nullptr ? next->data().dump() : "{}");
+    if (r.empty())
+      throw lost_lease(fmt::format("journal {}", step).c_str(), f);
+    m.id = r[0][0].as<int64_t>();
+    m.created_at = r[0][1].as<std::string>();
+    return m;
+  });
+}
+
+void session_repository::journal(const fence& f, int turn, const std::string& step,
+                                 const std::string& kind, const nlohmann::json& data) {
+  impl_->db.with("journal step", [&](pqxx::connection& c) {
+    pqxx::nontransaction tx{c};
+    auto r = tx.exec_prepared("journal_step", f.actor_id, f.epoch, turn, step, kind, data.dump());
+    if (r.empty())
+      throw lost_lease(fmt::format("journal {}", step).c_str(), f);
+  });
+}
+
+int session_repository::checkpoint(const fence& f, const checkpoint_request& req,
+                                   chat::message_record* answer) {
+  return impl_->db.with("checkpoint", [&](pqxx::connection& c) {
+    std::optional<std::string> answer_row;
+    if (answer != nullptr) {
+      answer->chat_id = f.actor_id;
+      answer->turn = req.turn;
+      auto row = message_to_row(*answer);
+      row.erase("id");
+      row.erase("created_at");
+      answer_row = row.dump();
+    }
+    pqxx::nontransaction tx{c};
+    auto r = tx.exec_prepared1("checkpoint", f.actor_id, f.epoch, req.turn,
+                               std::string(protocol::to_string(req.outcome)), req.error,
+                               protocol::to_json(req.usage).dump(), req.model_calls,
+                               req.state.dump(), f.node_id, req.last_seq, answer_row);
+    if (r[0].as<int>() == 0)
+      throw lost_lease("checkpoint", f);
+    if (answer != nullptr) {
+      answer->id = r[2].as<int64_t>();
+      answer->created_at = r[3].as<std::string>();
+    }
+    return r[1].as<int>();
+  });
+}
+
+} // namespace boocode::storage
