@@ -107,13 +107,12 @@ chat::result<chat::posted_message> chat_service_impl::post_message(const std::st
                                                                    const std::string& client_id) {
   chat::inbox_entry stored;
   auto posted = with_repo<chat::posted_message>(
-    [&](storage::chat_repository& repo) -> chat::result<chat::posted_message> {
-      auto c = repo.find_chat(chat_id);
-      if (!c)
-        return not_found(chat_id);
-      if (c->archived)
-        return chat::service_error{409, "archived", "chat " + chat_id + " is archived"};
+    [&](storage::chat_repository&) -> chat::result<chat::posted_message> {
       auto p = deps_->sessions->post(chat_id, text, client_id);
+      if (p.no_chat)
+        return not_found(chat_id);
+      if (p.archived)
+        return chat::service_error{409, "archived", "chat " + chat_id + " is archived"};
       stored = p.entry;
       return chat::posted_message{p.entry.id, p.duplicate};
     });

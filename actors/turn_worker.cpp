@@ -5,6 +5,7 @@
 
 #include "runtime/chat/agent_loop.hpp"
 #include "runtime/protocol/records.hpp"
+#include "runtime/serial_jobs.hpp"
 #include "runtime/tools/run_command.hpp"
 #include "runtime/tools/tool_registry.hpp"
 #include "storage/storage_error.hpp"
@@ -13,14 +14,28 @@ namespace boocode {
 
 namespace {
 
+/// How many message ids a turn reserves at a time.
+constexpr int id_block = 16;
+
+/// Now as the API writes times: ISO 8601, UTC, milliseconds.
+std::string now_iso_millis() {
+  auto us = trace::iso_time(trace::now_us()); // ...SS.uuuuuuZ
+  return us.substr(0, us.size() - 4) + 'Z';
+}
+
 /// The agent loop's side effects for real: provider, tools, journal, session.
+/// Journal writes go behind the turn (serial_jobs on the node's blocking
+/// threads) while it goes on; make_durable() and the checkpoint wait for them.
+/// Messages get their ids from a block reserved with the turn, so their
+/// frames go out at once.
 class worker_io final : public chat::turn_io {
 public:
   worker_io(caf::actor_system& sys, const session_deps& deps, storage::session_repository& repo,
             const storage::fence& fence, int turn, tools::tool_context ctx, session_actor session,
-            const cancel_token* cancel, model::token_usage usage_before)
+            const cancel_token* cancel, model::token_usage usage_before, std::vector<int64_t> ids)
     : sys_(sys), deps_(deps), repo_(repo), fence_(fence), turn_(turn), ctx_(std::move(ctx)),
-      session_(std::move(session)), cancel_(cancel), usage_before_(usage_before) {}
+      session_(std::move(session)), cancel_(cancel), usage_before_(usage_before),
+      ids_(std::move(ids)), writes_(deps.blocking) {}
 
   model::model_result call_model(const model::model_request& req,
                                  const model::stream_callbacks& cb) override {
@@ -39,13 +54,24 @@ public:
 
   chat::message_record journal_message(const std::string& step, chat::message_record m,
                                        const chat::tool_intent* next) override {
-    return repo_.journal_message(fence_, turn_, step, std::move(m), next);
+    identify(m);
+    std::optional<chat::tool_intent> intent;
+    if (next != nullptr)
+      intent = *next;
+    writes_.post([&repo = repo_, fence = fence_, turn = turn_, step, m, intent] {
+      repo.journal_message(fence, turn, step, m, intent ? &*intent : nullptr);
+    });
+    return m;
   }
 
   void journal_step(const std::string& step, const std::string& kind,
                     const nlohmann::json& data) override {
-    repo_.journal(fence_, turn_, step, kind, data);
+    writes_.post([&repo = repo_, fence = fence_, turn = turn_, step, kind, data] {
+      repo.journal(fence, turn, step, kind, data);
+    });
   }
+
+  void make_durable() override { writes_.wait(); }
 
   void publish(chat::event_batch batch) override {
     caf::anon_send(session_, events_atom::value, std::move(batch));
@@ -54,6 +80,9 @@ public:
   /// The checkpoint: the turn's messages, summary, inbox, and the session's
   /// state with the chat's usage totals.
   void end_turn(const chat::turn_summary& sum, chat::message_record* answer) override {
+    writes_.wait(); // the journal first: the checkpoint moves it into history
+    if (answer != nullptr)
+      identify(*answer);
     auto totals = usage_before_;
     totals += sum.usage;
     storage::checkpoint_request req;
@@ -71,6 +100,18 @@ public:
   int waiting() const { return waiting_; }
 
 private:
+  /// Gives `m` its chat, turn, id (the next of the turn's block) and time.
+  void identify(chat::message_record& m) {
+    m.chat_id = fence_.actor_id;
+    m.turn = turn_;
+    if (next_id_ == ids_.size()) {
+      ids_ = repo_.reserve_ids(id_block);
+      next_id_ = 0;
+    }
+    m.id = ids_.at(next_id_++);
+    m.created_at = now_iso_millis();
+  }
+
   /// The session's frame seq now (0 if it does not answer).
   int64_t session_seq() {
     int64_t seq = 0;
@@ -89,7 +130,10 @@ private:
   session_actor session_;
   const cancel_token* cancel_;
   model::token_usage usage_before_;
+  std::vector<int64_t> ids_; // message ids reserved for the turn
+  size_t next_id_ = 0;
   int waiting_ = 0;
+  serial_jobs writes_; // last: destroyed (waiting for its writes) first
 };
 
 /// The tools' schemas as the model is told them, serialised once.
@@ -117,6 +161,7 @@ struct turn_plan {
   int turn = 0;
   std::optional<chat::turn_journal> resume; // the turn in progress, cut short earlier
   std::vector<int64_t> user_message_ids;    // what it took from the inbox
+  std::vector<int64_t> ids;                 // message ids reserved for it (may be none)
 };
 
 /// Begins the next turn from `mem` (kept from the last turn): one round
@@ -127,7 +172,7 @@ std::optional<turn_plan> begin_from_memory(storage::session_repository& repo,
                                            bool& idle) {
   turn_plan plan;
   plan.turn = mem.turns + 1;
-  auto begun = repo.begin_turn(fence, plan.turn);
+  auto begun = repo.begin_turn(fence, plan.turn, id_block);
   if (begun.state == storage::turn_begun::nothing_waiting) {
     idle = true;
     return std::nullopt;
@@ -138,6 +183,7 @@ std::optional<turn_plan> begin_from_memory(storage::session_repository& repo,
     mem.conversation.append(chat::to_model_message(e.as_message(fence.actor_id)));
     plan.user_message_ids.push_back(e.id);
   }
+  plan.ids = std::move(begun.ids);
   return plan;
 }
 
@@ -162,13 +208,14 @@ std::optional<turn_plan> begin_from_database(storage::session_repository& repo,
   }
   remember(mem, *img);
   plan.turn = img->chat.turns + 1;
-  auto begun = repo.begin_turn(fence, plan.turn);
+  auto begun = repo.begin_turn(fence, plan.turn, id_block);
   if (begun.state != storage::turn_begun::started)
     return std::nullopt;
   for (auto& e : begun.taken) {
     mem.conversation.append(chat::to_model_message(e.as_message(chat_id)));
     plan.user_message_ids.push_back(e.id);
   }
+  plan.ids = std::move(begun.ids);
   return plan;
 }
 
@@ -200,7 +247,8 @@ turn_done run_worker(caf::actor_system& sys, const std::shared_ptr<const session
     ctx.workspace = mem.workspace;
     ctx.limits = deps->limits;
     ctx.cancel = cancel;
-    worker_io io{sys, *deps, repo, fence, turn, ctx, session, cancel.get(), mem.usage};
+    worker_io io{sys, *deps,   repo,         fence,     turn,
+                 ctx, session, cancel.get(), mem.usage, std::move(plan->ids)};
     chat::turn_settings settings;
     settings.system_prompt = mem.system_prompt;
     settings.tools_json = tools_json();

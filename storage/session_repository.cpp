@@ -238,44 +238,35 @@ session_repository::posted session_repository::post(const std::string& chat_id,
                                                     const std::string& text,
                                                     const std::string& client_id) {
   return impl_->db.with("post message", [&](pqxx::connection& c) {
-    std::optional<std::string> cid;
-    if (!client_id.empty())
-      cid = client_id;
-    // Two statements, not one: under READ COMMITTED the SELECT takes a new
-    // snapshot, so it sees the row a concurrent caller committed (the one
-    // that made our INSERT do nothing).
-    if (cid) {
-      // A message answered before the inbox existed (migration 0004) is in
-      // messages only: a resend of it is a duplicate too.
-      pqxx::read_transaction tx{c};
-      auto old = tx.exec_params("SELECT id, content, client_id, " + iso_time("created_at") +
-                                  ", turn FROM messages WHERE chat_id = $1 AND client_id = $2"
-                                  " AND role = 'user'",
-                                chat_id, client_id);
-      tx.commit();
-      if (!old.empty())
-        return posted{to_inbox(old[0]), true};
+    // One statement, one round trip: the chat's state, the message stored
+    // with this client_id before (in the inbox, or answered before the inbox
+    // existed: migration 0004), or the new row.
+    pqxx::nontransaction tx{c};
+    auto r = tx.exec_prepared("post_message", chat_id, text, client_id);
+    posted out;
+    if (r.empty() || r[0][0].as<int>() == 0) {
+      out.no_chat = true;
+      return out;
     }
-    for (int attempt = 0; attempt < 3; ++attempt) {
-      pqxx::work tx{c};
-      auto inserted = tx.exec_params(
-        fmt::format("INSERT INTO inbox (chat_id, content, client_id) VALUES ($1, $2, $3)"
-                    " ON CONFLICT (chat_id, client_id) WHERE client_id IS NOT NULL DO NOTHING"
-                    " RETURNING {}",
-                    inbox_columns),
-        chat_id, text, cid);
-      if (!inserted.empty()) {
-        tx.commit();
-        return posted{to_inbox(inserted[0]), false};
-      }
-      auto existing = tx.exec_params(
-        fmt::format("SELECT {} FROM inbox WHERE chat_id = $1 AND client_id = $2", inbox_columns),
-        chat_id, client_id);
-      tx.commit();
-      if (!existing.empty())
-        return posted{to_inbox(existing[0]), true};
+    if (r[0][1].as<bool>()) {
+      out.archived = true;
+      return out;
     }
-    throw storage_error("post message: client_id conflict did not resolve");
+    if (!r[0][3].is_null()) {
+      out.entry = to_inbox(pqxx::row{r[0]}.slice(3, 8));
+      out.duplicate = r[0][2].as<std::string>() != "new";
+      return out;
+    }
+    // A concurrent caller stored the same client_id after our statement
+    // began (the insert did nothing): read it now, in a new snapshot.
+    auto existing = tx.exec_params(
+      fmt::format("SELECT {} FROM inbox WHERE chat_id = $1 AND client_id = $2", inbox_columns),
+      chat_id, client_id);
+    if (existing.empty())
+      throw storage_error("post message: client_id conflict did not resolve");
+    out.entry = to_inbox(existing[0]);
+    out.duplicate = true;
+    return out;
   });
 }
 

@@ -45,6 +45,7 @@ struct turn_begun {
   } state = nothing_waiting;
   std::vector<chat::inbox_entry> taken; // in id order
   int turns = 0;                        // chats.turns as found (-1: no such chat)
+  std::vector<int64_t> ids;             // message ids reserved for the turn, ascending
 };
 
 /// Whether a chat's workspace can be served from this node: "" when it can,
@@ -127,11 +128,13 @@ public:
   struct posted {
     chat::inbox_entry entry;
     bool duplicate = false; // client_id was stored before; nothing new written
+    bool archived = false;  // the chat is archived: nothing written, no entry
+    bool no_chat = false;   // there is no such chat: nothing written, no entry
   };
 
-  /// Stores an acknowledged user message in the chat's inbox. A non-empty
-  /// `client_id` is stored at most once per chat, also under concurrent
-  /// calls. An unknown chat is a storage_error.
+  /// Stores an acknowledged user message in the chat's inbox (one round
+  /// trip). A non-empty `client_id` is stored at most once per chat, also
+  /// under concurrent calls.
   posted post(const std::string& chat_id, const std::string& text, const std::string& client_id);
 
   /// Everything a session needs to continue `chat_id`; nothing for an
@@ -140,12 +143,17 @@ public:
 
   /// Starts turn `turn` (fenced) if chats.turns is `turn - 1`: the waiting
   /// inbox messages become the turn's, the journal gets its start,
-  /// chats.turns becomes `turn`. One round trip.
-  turn_begun begin_turn(const fence& f, int turn);
+  /// chats.turns becomes `turn`, and `reserve` message ids are reserved for
+  /// it (greater than its user messages'). One round trip.
+  turn_begun begin_turn(const fence& f, int turn, int reserve = 0);
+
+  /// `n` fresh message ids, ascending (greater than every id handed out so far).
+  std::vector<int64_t> reserve_ids(int n);
 
   /// Journals a message step (fenced), and with `next` the intent of the
   /// tool call about to start, in one commit; returns the message with id and
-  /// created_at. One round trip.
+  /// created_at (its own when it has them, else the next id and now). One
+  /// round trip.
   chat::message_record journal_message(const fence& f, int turn, const std::string& step,
                                        chat::message_record m,
                                        const chat::tool_intent* next = nullptr);
@@ -159,7 +167,8 @@ public:
   /// inbox entries marked consumed, the snapshot upserted (with the waiting
   /// inbox as its mailbox), chats.last_seq raised, the turn's journal dropped.
   /// With `answer` (the turn's last reply, not journaled), that is stored
-  /// last, and gets its id and created_at. Returns how many messages still
+  /// last (with an id and created_at as journal_message gives them). Returns
+  /// how many messages still
   /// wait (the next turn's). One round trip.
   int checkpoint(const fence& f, const checkpoint_request& req,
                  chat::message_record* answer = nullptr);

@@ -31,9 +31,10 @@ const char* const lease_cte =
 
 namespace {
 
-// $3 the turn. Starts only when chats.turns is the turn before it, the chat
-// is not archived and messages wait; reports chats.turns and archived as
-// they were, and the messages it took (none: nothing was written).
+// $3 the turn, $4 how many message ids to reserve for it. Starts only when
+// chats.turns is the turn before it, the chat is not archived and messages
+// wait; reports chats.turns and archived as they were, the ids, and the
+// messages it took (none: nothing was written).
 const std::string begin_turn_sql =
   std::string(lease_cte) +
   ", chat AS (SELECT turns, archived_at IS NOT NULL AS archived FROM chats WHERE id = $1)"
@@ -48,18 +49,25 @@ const std::string begin_turn_sql =
   ", started AS (INSERT INTO turn_journal (chat_id, turn, step, kind, payload, epoch)"
   " SELECT $1, $3::int, '', 'start', '{}', $2 FROM go RETURNING 1)"
   ", counted AS (UPDATE chats SET turns = $3::int FROM go WHERE id = $1 RETURNING 1)"
+  ", ids AS (SELECT nextval('messages_id_seq') AS id FROM go, generate_series(1, $4::int))"
   " SELECT (SELECT count(*) FROM lease), (SELECT turns FROM chat), (SELECT archived FROM chat),"
-  " t.id, t.content, t.client_id, t.created_at, t.taken_turn"
+  " t.id, t.content, t.client_id, t.created_at, t.taken_turn,"
+  " (SELECT string_agg(id::text, ',' ORDER BY id) FROM ids)"
   " FROM (SELECT 1) AS one LEFT JOIN taken t ON true ORDER BY t.id";
+
+/// SQL: message row `row` (jsonb) with an id and created_at: its own, or the
+/// next id and now (nextval runs only when it has none).
+std::string with_identity(const std::string& row) {
+  return row + " || jsonb_build_object('id', coalesce(nullif((" + row +
+         "->>'id')::bigint, 0), nextval('messages_id_seq')), 'created_at', coalesce(nullif(" + row +
+         "->>'created_at', ''), " + iso_time("now()") + "))";
+}
 
 // $3 turn, $4 step, $5 the message's row; $6 the step of the intent that
 // goes with it ('' none), $7 its data.
 const std::string journal_message_sql =
-  std::string(lease_cte) +
-  ", p AS (SELECT $5::jsonb || jsonb_build_object('id', nextval('messages_id_seq'),"
-  " 'created_at', " +
-  iso_time("now()") +
-  ") AS payload FROM lease)"
+  std::string(lease_cte) + ", p AS (SELECT " + with_identity("$5::jsonb") +
+  " AS payload FROM lease)"
   ", m AS (INSERT INTO turn_journal (chat_id, turn, step, kind, payload, epoch)"
   " SELECT $1, $3, $4, 'message', payload, $2 FROM p RETURNING payload)"
   ", i AS (INSERT INTO turn_journal (chat_id, turn, step, kind, payload, epoch)"
@@ -82,9 +90,8 @@ const std::string checkpoint_sql =
   " CROSS JOIN LATERAL jsonb_populate_record(NULL::messages, j.payload) m"
   " WHERE j.chat_id = $1 AND j.turn = $3 AND j.kind = 'message' ORDER BY j.pos RETURNING 1)"
   ", answer AS (INSERT INTO messages SELECT m.* FROM lease CROSS JOIN LATERAL"
-  " jsonb_populate_record(NULL::messages, $11::jsonb || jsonb_build_object('id',"
-  " nextval('messages_id_seq'), 'created_at', now())) m WHERE $11::jsonb IS NOT NULL"
-  " RETURNING id, " +
+  " jsonb_populate_record(NULL::messages, " +
+  with_identity("$11::jsonb") + ") m WHERE $11::jsonb IS NOT NULL RETURNING id, " +
   iso_time("created_at") +
   " AS at)"
   ", summary AS (INSERT INTO chat_turns (chat_id, turn, started_at, finished_at, outcome,"
@@ -108,6 +115,49 @@ const std::string checkpoint_sql =
   " SELECT (SELECT count(*) FROM lease), (SELECT coalesce(max(waiting), 0) FROM snapshot),"
   " (SELECT id FROM answer), (SELECT at FROM answer)";
 
+// $1 chat, $2 text, $3 client_id ('' none). Columns: the chat exists, it
+// is archived, then (when stored or found) how ("new", "inbox",
+// "answered") and the inbox columns.
+const std::string post_message_sql =
+  "WITH chat AS (SELECT archived_at IS NOT NULL AS archived FROM chats WHERE id = $1)"
+  ", answered AS (SELECT id, content, coalesce(client_id, '') AS client_id, " +
+  iso_time("created_at") +
+  " AS created_at, turn AS taken_turn FROM messages WHERE $3 <> '' AND chat_id = $1"
+  " AND client_id = $3 AND role = 'user')"
+  ", earlier AS (SELECT id, content, coalesce(client_id, '') AS client_id, " +
+  iso_time("created_at") +
+  " AS created_at, taken_turn FROM inbox WHERE $3 <> '' AND chat_id = $1 AND client_id = $3)"
+  ", stored AS (INSERT INTO inbox (chat_id, content, client_id) SELECT $1, $2, nullif($3, '')"
+  " FROM chat WHERE NOT chat.archived AND NOT EXISTS (SELECT 1 FROM answered)"
+  " AND NOT EXISTS (SELECT 1 FROM earlier)"
+  " ON CONFLICT (chat_id, client_id) WHERE client_id IS NOT NULL DO NOTHING"
+  " RETURNING id, content, coalesce(client_id, '') AS client_id, " +
+  iso_time("created_at") +
+  " AS created_at, taken_turn)"
+  ", found AS (SELECT 'new' AS how, * FROM stored UNION ALL SELECT 'answered', * FROM answered"
+  " UNION ALL SELECT 'inbox', * FROM earlier LIMIT 1)"
+  " SELECT (SELECT count(*) FROM chat), coalesce((SELECT archived FROM chat), false), f.how,"
+  " f.id, f.content, f.client_id, f.created_at, f.taken_turn"
+  " FROM (SELECT 1) AS one LEFT JOIN found f ON true";
+
+const std::string reserve_ids_sql =
+  "SELECT string_agg(id::text, ',' ORDER BY id) FROM"
+  " (SELECT nextval('messages_id_seq') AS id FROM generate_series(1, $1::int)) ids";
+
+/// "3,4,9" as numbers.
+std::vector<int64_t> id_list(const pqxx::field& f) {
+  std::vector<int64_t> out;
+  if (f.is_null())
+    return out;
+  std::string_view text = f.c_str();
+  while (!text.empty()) {
+    auto comma = text.find(',');
+    out.push_back(std::stoll(std::string(text.substr(0, comma))));
+    text = comma == std::string_view::npos ? std::string_view{} : text.substr(comma + 1);
+  }
+  return out;
+}
+
 fenced lost_lease(const char* what, const fence& f) {
   return fenced(fmt::format("{}: {} is no longer owned at epoch {}", what, f.actor_id, f.epoch));
 }
@@ -119,12 +169,14 @@ void prepare_turn_statements(pqxx::connection& c) {
   c.prepare("checkpoint", checkpoint_sql);
   c.prepare("journal_message", journal_message_sql);
   c.prepare("journal_step", journal_step_sql);
+  c.prepare("reserve_ids", reserve_ids_sql);
+  c.prepare("post_message", post_message_sql);
 }
 
-turn_begun session_repository::begin_turn(const fence& f, int turn) {
+turn_begun session_repository::begin_turn(const fence& f, int turn, int reserve) {
   return impl_->db.with("begin turn", [&](pqxx::connection& c) {
     pqxx::nontransaction tx{c};
-    auto r = tx.exec_prepared("begin_turn", f.actor_id, f.epoch, turn);
+    auto r = tx.exec_prepared("begin_turn", f.actor_id, f.epoch, turn, reserve);
     if (r.empty() || r[0][0].as<int>() == 0)
       throw lost_lease("begin turn", f);
     turn_begun out;
@@ -134,6 +186,7 @@ turn_begun session_repository::begin_turn(const fence& f, int turn) {
     for (const auto& row : r)
       if (!row[3].is_null())
         out.taken.push_back(to_inbox(pqxx::row{row}.slice(3, 8)));
+    out.ids = id_list(r[0][8]);
     if (!out.taken.empty())
       out.state = turn_begun::started;
     else if (!turns || *turns != turn - 1 || archived)
@@ -163,6 +216,13 @@ chat::message_record session_repository::journal_message(const fence& f, int tur
   });
 }
 
+std::vector<int64_t> session_repository::reserve_ids(int n) {
+  return impl_->db.with("reserve ids", [&](pqxx::connection& c) {
+    pqxx::nontransaction tx{c};
+    return id_list(tx.exec_prepared1("reserve_ids", n)[0]);
+  });
+}
+
 void session_repository::journal(const fence& f, int turn, const std::string& step,
                                  const std::string& kind, const nlohmann::json& data) {
   impl_->db.with("journal step", [&](pqxx::connection& c) {
@@ -180,10 +240,7 @@ int session_repository::checkpoint(const fence& f, const checkpoint_request& req
     if (answer != nullptr) {
       answer->chat_id = f.actor_id;
       answer->turn = req.turn;
-      auto row = message_to_row(*answer);
-      row.erase("id");
-      row.erase("created_at");
-      answer_row = row.dump();
+      answer_row = message_to_row(*answer).dump();
     }
     pqxx::nontransaction tx{c};
     auto r = tx.exec_prepared1("checkpoint", f.actor_id, f.epoch, req.turn,

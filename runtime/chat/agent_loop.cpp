@@ -99,9 +99,13 @@ step_result run_call(turn_context& t, const model::tool_call& call, const std::s
   bool valid = !args.is_discarded();
   bool read_only = tools::is_read_only(call.name).value_or(true);
   bool runs = !t.cancel.cancelled() && valid && (!interrupted || read_only);
-  if (runs && !interrupted &&
-      !intent_journaled) // before its span: the journal is not the tool's time
+  // Before its span: the journal is not the tool's time. A call that may
+  // change something waits until its intent is stored; a read-only one is
+  // simply run again if the node dies first.
+  if (runs && !interrupted && !intent_journaled)
     t.io.journal_step(step, "intent", intent_of(call, step).data());
+  if (runs && !read_only)
+    t.io.make_durable();
   t.out.add(tool_started{t.turn, call.id, call.name, call.arguments});
   auto span = t.tracer.begin_tool(call.name, call.id, trace_input(t.tracer, call, valid));
   t.out.flush();

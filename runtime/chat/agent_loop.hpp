@@ -42,6 +42,10 @@ public:
   /// to start: {"name", "arguments"}) or "build" (a build's result).
   virtual void journal_step(const std::string& step, const std::string& kind,
                             const nlohmann::json& data) = 0;
+  /// Returns once everything journaled so far is durable (journal writes
+  /// may go on while the turn does): called before a tool that changes
+  /// something starts, so its intent is stored first.
+  virtual void make_durable() {}
   /// The model's name, for traces.
   virtual std::string model_name() const { return {}; }
   /// The turn is over (not interrupted): make it durable (the checkpoint),

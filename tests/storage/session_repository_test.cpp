@@ -99,7 +99,7 @@ TEST(SessionRepositoryTest, AClientIdIsStoredOncePerChat) {
   EXPECT_TRUE(img->has_work());
   EXPECT_EQ(img->conversation().size(), 3u);
   EXPECT_FALSE(img->conversation()[0].turn);
-  EXPECT_THROW(f.repo.post("c_ghost", "hi", ""), storage::storage_error);
+  EXPECT_TRUE(f.repo.post("c_ghost", "hi", "").no_chat);
 }
 
 TEST(SessionRepositoryTest, ConcurrentResendsStoreOneMessage) {
@@ -244,11 +244,14 @@ TEST(SessionRepositoryTest, ATurnBeginsOnlyAfterTheTurnTheCallerKnows) {
   auto begun = f.repo.begin_turn(lease, 1);
   ASSERT_EQ(begun.state, storage::turn_begun::started);
   EXPECT_EQ(begun.taken.at(0).id, m.id);
-  // Archived: no turn begins, whatever waits.
-  f.db.scalar("UPDATE chats SET archived_at = now(), turns = 5 WHERE id = 'c_1' RETURNING 1");
+  // Archived: no turn begins, whatever waits, and nothing more is posted.
   f.repo.post("c_1", "more", "");
+  f.db.scalar("UPDATE chats SET archived_at = now(), turns = 5 WHERE id = 'c_1' RETURNING 1");
   EXPECT_EQ(f.repo.begin_turn(lease, 6).state, storage::turn_begun::stale);
   EXPECT_EQ(f.db.scalar("SELECT count(*) FROM inbox WHERE taken_turn IS NULL"), "1");
+  auto refused = f.repo.post("c_1", "after the archive", "m-9");
+  EXPECT_TRUE(refused.archived);
+  EXPECT_EQ(f.db.scalar("SELECT count(*) FROM inbox"), "2");
 }
 
 // A reply and the intent of the call it starts with are one commit; a

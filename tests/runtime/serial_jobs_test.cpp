@@ -1,0 +1,82 @@
+// serial_jobs: a turn's journal writes behind it, in order, failures surfacing.
+#include <atomic>
+#include <condition_variable>
+#include <mutex>
+#include <stdexcept>
+#include <thread>
+#include <vector>
+
+#include <gtest/gtest.h>
+
+#include "runtime/serial_jobs.hpp"
+
+using namespace boocode;
+
+namespace {
+
+/// A gate jobs wait at until it opens.
+struct gate {
+  std::mutex mtx;
+  std::condition_variable cv;
+  bool open = false;
+  void pass() {
+    std::unique_lock lock{mtx};
+    cv.wait(lock, [&] { return open; });
+  }
+  void release() {
+    std::lock_guard guard{mtx};
+    open = true;
+    cv.notify_all();
+  }
+};
+
+} // namespace
+
+TEST(SerialJobsTest, JobsRunInOrderWhileThePosterGoesOn) {
+  auto queue = std::make_shared<work_queue>(4);
+  serial_jobs jobs{queue};
+  gate g;
+  std::mutex mtx;
+  std::vector<int> ran;
+  jobs.post([&] { g.pass(); });
+  for (int i = 0; i < 50; ++i)
+    jobs.post([&, i] {
+      std::lock_guard guard{mtx};
+      ran.push_back(i);
+    });
+  {
+    std::lock_guard guard{mtx};
+    EXPECT_TRUE(ran.empty()); // post() did not wait for the first job
+  }
+  g.release();
+  jobs.wait();
+  ASSERT_EQ(ran.size(), 50u);
+  for (int i = 0; i < 50; ++i)
+    EXPECT_EQ(ran[static_cast<size_t>(i)], i);
+}
+
+TEST(SerialJobsTest, AFailureDropsTheJobsAfterItAndIsRethrown) {
+  auto queue = std::make_shared<work_queue>(2);
+  serial_jobs jobs{queue};
+  std::atomic<int> after{0};
+  jobs.post([] { throw std::runtime_error("the database refused"); });
+  jobs.post([&] { ++after; });
+  EXPECT_THROW(jobs.wait(), std::runtime_error);
+  EXPECT_EQ(after, 0);
+  EXPECT_THROW(jobs.post([&] { ++after; }), std::runtime_error); // nothing more is queued
+  EXPECT_EQ(after, 0);
+}
+
+TEST(SerialJobsTest, JobsAStoppedQueueDropsEndTheChain) {
+  auto queue = std::make_shared<work_queue>(1);
+  gate g;
+  queue->post([&] { g.pass(); }); // the queue's one thread is busy
+  serial_jobs jobs{queue};
+  std::atomic<int> ran{0};
+  jobs.post([&] { ++ran; });
+  std::thread stopper{[&] { queue->stop(); }}; // drops the queued drain, waits for the gate
+  EXPECT_THROW(jobs.wait(), work_queue_stopped);
+  g.release();
+  stopper.join();
+  EXPECT_EQ(ran, 0);
+}
