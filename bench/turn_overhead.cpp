@@ -8,9 +8,11 @@
 //   build/bin/bench_turn_overhead [turns=300] [event_interval_ms=0]
 //
 // Overhead per turn = wall time (user_message sent → turn_end received) −
-// the fake model's busy time; per step = that / 3 (the tools, a small file
-// read and write, count as overhead). BENCH_TRACE=1 prints the last turn's
-// frames with their times.
+// the fake model's busy time (from a request's first byte to its answer's
+// last byte) − the tools' own time (their spans' latency_ms in the
+// tool_trace_finish frames: a small file read, and a write with its fsync);
+// per step = that / 3. BENCH_TRACE=1 prints the last turn's frames with
+// their times.
 #include <algorithm>
 #include <csignal>
 #include <cstdio>
@@ -58,6 +60,7 @@ int main(int argc, char** argv) {
   std::filesystem::permissions(workspace, std::filesystem::perms::all);
   std::ofstream(workspace / "notes.txt") << std::string(2000, 'n');
   test::fake_model_server model;
+  model.set_request_log_limit(4); // a long chat's requests are megabytes each
   std::vector<std::string> args{"serve",
                                 "--listen",
                                 "127.0.0.1:0",
@@ -94,6 +97,7 @@ int main(int argc, char** argv) {
       "write_file", json{{"path", "out.txt"}, {"content", std::string(2000, 'x')}}.dump())));
     model.enqueue(paced(test::fake_reply::text_reply("Done: read notes.txt, wrote out.txt.")));
     auto busy_before = model.busy_time();
+    double tools_ms = 0;
     auto start = steady_clock::now();
     ws.send_text(json{{"type", "user_message"},
                       {"chat_id", chat},
@@ -111,6 +115,8 @@ int main(int argc, char** argv) {
         std::printf("%8.2f ms  %s\n",
                     duration<double, std::milli>(steady_clock::now() - start).count(),
                     j["type"].get<std::string>().c_str());
+      if (j["type"] == "tool_trace_finish")
+        tools_ms += j["latency_ms"].get<double>();
       if (j["type"] == "turn_end") {
         if (j["outcome"] != "completed") {
           std::fprintf(stderr, "turn ended %s\n", j.dump().c_str());
@@ -122,7 +128,7 @@ int main(int argc, char** argv) {
     auto wall = duration<double, std::milli>(steady_clock::now() - start).count();
     auto model_ms = duration<double, std::milli>(model.busy_time() - busy_before).count();
     if (t > 0)
-      per_step.push_back((wall - model_ms) / 3);
+      per_step.push_back((wall - model_ms - tools_ms) / 3);
   }
   auto p50 = bench::percentile(per_step, 0.5);
   auto p99 = bench::percentile(per_step, 0.99);

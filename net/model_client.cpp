@@ -78,17 +78,28 @@ asio::awaitable<bool> drain(Stream& s, beast::flat_buffer& buf,
   co_return true;
 }
 
+/// A call's request: its header, and its body in parts (the conversation's
+/// text is sent from where it is, not copied).
+struct outgoing_request {
+  http::request<http::empty_body> head;
+  model::request_body body;
+};
+
 /// Sends the request and reads the reply into `cs` and `out`, and what is
 /// left of the response. Returns whether the connection can serve another
 /// call (it is back in the pool before the caller goes on, so that the next
 /// call finds it).
 template <class Stream>
-asio::awaitable<bool> exchange(Stream& s, http::request<http::string_body>& req,
-                               const model_endpoint& ep, model::chat_stream& cs,
-                               attempt_result& out) {
+asio::awaitable<bool> exchange(Stream& s, outgoing_request& req, const model_endpoint& ep,
+                               model::chat_stream& cs, attempt_result& out) {
   auto& low = beast::get_lowest_layer(s);
   low.expires_after(ep.idle_timeout);
-  co_await http::async_write(s, req, asio::use_awaitable);
+  http::request_serializer<http::empty_body> head{req.head};
+  co_await http::async_write_header(s, head, asio::use_awaitable);
+  std::array<asio::const_buffer, 3> body{
+    asio::buffer(req.body.head), asio::buffer(req.body.messages.data(), req.body.messages.size()),
+    asio::buffer(req.body.tail)};
+  co_await asio::async_write(s, body, asio::use_awaitable);
   beast::flat_buffer buf;
   http::response_parser<http::buffer_body> p;
   p.body_limit(boost::none);
@@ -261,9 +272,8 @@ struct model_client::impl {
 
   /// One attempt on `conn` (null: a new connection), on the I/O threads.
   asio::awaitable<void> run_attempt(const model_endpoint& ep, std::shared_ptr<attempt_call> call,
-                                    strand on, connection_ptr conn,
-                                    http::request<http::string_body>& req, model::chat_stream& cs,
-                                    attempt_result& out) {
+                                    strand on, connection_ptr conn, outgoing_request& req,
+                                    model::chat_stream& cs, attempt_result& out) {
     try {
       if (!conn)
         conn = co_await open(ep, on);
@@ -322,15 +332,16 @@ model_result model_client::complete(const model::model_request& request,
     return model_error{model_error::kind::config, 0,
                        "the model base URL must start with http:// or https://", 0};
   const auto& url = *impl_->url;
-  http::request<http::string_body> req{http::verb::post, url.path + "/chat/completions", 11};
-  req.set(http::field::host, url.host);
-  req.set(http::field::user_agent, std::string("boocode/") + version);
-  req.set(http::field::content_type, "application/json");
-  req.set(http::field::accept, "text/event-stream");
+  outgoing_request req{{http::verb::post, url.path + "/chat/completions", 11},
+                       model::request_body{ep_.model, request}};
+  auto& head = req.head;
+  head.set(http::field::host, url.host);
+  head.set(http::field::user_agent, std::string("boocode/") + version);
+  head.set(http::field::content_type, "application/json");
+  head.set(http::field::accept, "text/event-stream");
   if (!ep_.api_key.empty())
-    req.set(http::field::authorization, "Bearer " + ep_.api_key);
-  req.body() = model::request_body(ep_.model, request);
-  req.prepare_payload();
+    head.set(http::field::authorization, "Bearer " + ep_.api_key);
+  head.content_length(req.body.size());
   auto cancelled = [&] { return cancel != nullptr && cancel->cancelled(); };
   for (int n = 1;; ++n) {
     attempt_result out;

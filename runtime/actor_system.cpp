@@ -7,6 +7,12 @@
 namespace boocode {
 
 node_actor_config::node_actor_config() {
+  // One shared queue whose idle threads sleep until a job comes: CAF's default
+  // (work stealing) polls with 50 us sleeps after every burst, which on a
+  // small machine burns the cores the turns, the database and the model
+  // client need, and delays a message by up to 10 ms once it relaxes. The
+  // actors here are small and never block, so stealing buys nothing.
+  set("scheduler.policy", caf::atom("sharing"));
   add_message_type<heartbeat_status>("heartbeat_status");
   add_message_type<peer_info>("peer_info");
   add_message_type<std::vector<peer_info>>("std::vector<peer_info>");

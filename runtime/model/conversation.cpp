@@ -43,25 +43,28 @@ std::string message_json(const chat_message& m) {
   return dump(j);
 }
 
-std::string request_body(const std::string& model, const model_request& req) {
-  const auto& items = req.messages.json_items();
-  std::string out;
-  out.reserve(items.size() + req.tools_json.size() + req.system.size() + model.size() + 160);
-  out += "{\"model\":";
-  out += dump(model);
-  out += ",\"stream\":true,\"stream_options\":{\"include_usage\":true}";
+request_body::request_body(const std::string& model, const model_request& req)
+  : messages(req.messages.json_items()), tail("]}") {
+  head.reserve(req.tools_json.size() + req.system.size() + model.size() + 160);
+  head += "{\"model\":";
+  head += dump(model);
+  head += ",\"stream\":true,\"stream_options\":{\"include_usage\":true}";
   if (!req.tools_json.empty() && req.tools_json != "[]") {
-    out += ",\"tools\":";
-    out += req.tools_json;
+    head += ",\"tools\":";
+    head += req.tools_json;
   }
-  out += ",\"messages\":[";
+  head += ",\"messages\":[";
   if (!req.system.empty()) {
-    out += message_json({"system", std::string(req.system), "", {}, ""});
-    if (!items.empty())
-      out += ',';
+    head += message_json({"system", std::string(req.system), "", {}, ""});
+    if (!messages.empty())
+      head += ',';
   }
-  out += items;
-  out += "]}";
+}
+
+std::string request_body::joined() const {
+  std::string out;
+  out.reserve(size());
+  out.append(head).append(messages).append(tail);
   return out;
 }
 

@@ -44,10 +44,22 @@ struct model_request {
   std::string_view tools_json; // the tools' schemas, a JSON array's text ("" or "[]": none)
 };
 
-/// The request body of a chat-completions call (streamed, usage included):
-/// model, stream options and tools first, then the system prompt and the
-/// messages, so successive calls of one conversation share their bytes up to
-/// the newest messages.
-std::string request_body(const std::string& model, const model_request& req);
+/// The request body of a chat-completions call (streamed, usage included)
+/// in three parts to send one after the other: model, stream options, tools
+/// and the system prompt first, then the conversation's own text (not
+/// copied: the conversation must outlive the parts), then the end. So
+/// successive calls of one conversation share their bytes up to the newest
+/// messages.
+struct request_body {
+  request_body(const std::string& model, const model_request& req);
+
+  std::string head;
+  std::string_view messages;
+  std::string tail;
+
+  size_t size() const { return head.size() + messages.size() + tail.size(); }
+  /// The body in one string.
+  std::string joined() const;
+};
 
 } // namespace boocode::model

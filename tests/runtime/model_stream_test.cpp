@@ -98,7 +98,7 @@ TEST(ChatStreamTest, RequestBodyCarriesToolCallsAndToolResults) {
     {"assistant", "", "thinking", {{"c1", "read_file", "{\"path\":\"a\"}"}}, ""},
     {"tool", "file text", "", {}, "c1"},
   }};
-  auto body = nlohmann::json::parse(request_body("m", {"be brief", conv, ""}));
+  auto body = nlohmann::json::parse(request_body("m", {"be brief", conv, ""}).joined());
   EXPECT_EQ(body["stream"], true);
   EXPECT_EQ(body["stream_options"]["include_usage"], true);
   EXPECT_FALSE(body.contains("tools"));
@@ -117,15 +117,15 @@ TEST(ChatStreamTest, EachRequestBodyStartsWithThePreviousOnesBytes) {
   // every byte before them as it was.
   std::string tools = R"([{"type":"function","function":{"name":"read_file"}}])";
   conversation conv{{{"user", "read a", "", {}, ""}}};
-  auto before = request_body("m", {"sys", conv, tools});
+  auto before = request_body("m", {"sys", conv, tools}).joined();
   conv.append({"assistant", "", "", {{"c1", "read_file", R"({"path":"a"})"}}, ""});
   conv.append({"tool", "text of a \u00e9", "", {}, "c1"});
-  auto after = request_body("m", {"sys", conv, tools});
+  auto after = request_body("m", {"sys", conv, tools}).joined();
   auto common = before.substr(0, before.size() - 2); // without the closing "]}"
   EXPECT_EQ(after.substr(0, common.size()), common);
   EXPECT_EQ(nlohmann::json::parse(after)["tools"][0]["function"]["name"], "read_file");
   EXPECT_EQ(nlohmann::json::parse(after)["messages"].size(), 4u);
   // The same messages serialised in one go give the same bytes.
   conversation again{conv.messages()};
-  EXPECT_EQ(request_body("m", {"sys", again, tools}), after);
+  EXPECT_EQ(request_body("m", {"sys", again, tools}).joined(), after);
 }

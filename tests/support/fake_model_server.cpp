@@ -162,11 +162,11 @@ struct fake_model_server::impl {
     std::string in;
     for (;;) {
       set_idle(fd, true);
-      auto req = read_request(fd, in);
+      std::chrono::steady_clock::time_point started; // the request's first byte is in
+      auto req = read_request(fd, in, started);
       set_idle(fd, false);
       if (!req)
         return;
-      auto started = std::chrono::steady_clock::now(); // the request's last byte is in
       req->body = nlohmann::json::parse(req->raw_body, nullptr, false);
       req->raw_body.clear();
       bool client_closes = lower(req->header("connection")) == "close";
@@ -197,14 +197,19 @@ struct fake_model_server::impl {
   }
 
   /// The next request on `fd` (bytes after it stay in `in`), or none when the
-  /// connection closed first.
-  std::optional<fake_request> read_request(int fd, std::string& in) {
-    char buf[16384];
+  /// connection closed first. `first_byte`: when its first byte was there.
+  std::optional<fake_request> read_request(int fd, std::string& in,
+                                           std::chrono::steady_clock::time_point& first_byte) {
+    char buf[65536];
     size_t header_end;
+    if (!in.empty())
+      first_byte = std::chrono::steady_clock::now();
     while ((header_end = in.find("\r\n\r\n")) == std::string::npos) {
       auto n = ::recv(fd, buf, sizeof buf, 0);
       if (n <= 0)
         return std::nullopt;
+      if (in.empty())
+        first_byte = std::chrono::steady_clock::now();
       in.append(buf, static_cast<size_t>(n));
     }
     fake_request req;

@@ -83,8 +83,9 @@ public:
   /// Connections accepted so far.
   size_t connection_count() const;
 
-  /// Total time spent answering requests so far, from a request's last byte
-  /// received to its answer's last byte sent: the model's own time.
+  /// Total time spent answering requests so far, from a request's first
+  /// byte received to its answer's last byte sent: the model's own time
+  /// (reading and parsing the request included, as a provider's would be).
   std::chrono::nanoseconds busy_time() const;
 
 private:
