@@ -111,10 +111,19 @@ asio::awaitable<bool> exchange(Stream& s, outgoing_request& req, const model_end
                                           "text/event-stream") != beast::string_view::npos;
   model::sse_parser events;
   std::array<char, 16384> chunk{};
+  // The silence allowed is re-armed at most every `rearm` (a stream's events
+  // come every few milliseconds: re-arming the timer for each costs a system
+  // call each), so it is between idle_timeout - rearm and idle_timeout.
+  auto rearm =
+    std::min<std::chrono::steady_clock::duration>(ep.idle_timeout / 4, std::chrono::seconds(1));
+  auto armed = std::chrono::steady_clock::now();
   while (!p.is_done()) {
     p.get().body().data = chunk.data();
     p.get().body().size = chunk.size();
-    low.expires_after(ep.idle_timeout);
+    if (auto now = std::chrono::steady_clock::now(); now - armed >= rearm) {
+      low.expires_after(ep.idle_timeout);
+      armed = now;
+    }
     beast::error_code ec;
     co_await http::async_read_some(s, buf, p, asio::redirect_error(asio::use_awaitable, ec));
     if (ec == http::error::need_buffer)
