@@ -64,10 +64,11 @@ protected:
     auto& n = nodes_[id];
     n.proc.reset();
     n.proc = std::make_unique<test::node_process>(
-      std::vector<std::string>{
-        "serve", "--listen", "127.0.0.1:0", "--data-dir", (dir_ / id).string(), "--node-id", id,
-        "--database-url", db_.conninfo(), "--heartbeat-interval", "250ms", "--node-timeout",
-        "1500ms", "--model-base-url", model_.base_url(), "--model", "fake-model"},
+      std::vector<std::string>{"serve", "--listen", "127.0.0.1:0", "--data-dir",
+                               (dir_ / id).string(), "--node-id", id, "--database-url",
+                               db_.conninfo(), "--heartbeat-interval", "250ms", "--node-timeout",
+                               "1500ms", "--model-base-url", model_.base_url(), "--model",
+                               "fake-model", "--passivate-after", passivate_after_},
       dir_ / (id + "-" + std::to_string(++n.starts) + ".log"));
     n.proc->wait_ready();
     n.to = n.proc->address();
@@ -132,6 +133,7 @@ protected:
     ADD_FAILURE() << "the browser never saw the answer '" << answer << "'";
   }
 
+  std::string passivate_after_ = "3m"; // the default
   test::temp_dir dir_;
   test::test_database db_{false}; // the nodes migrate it
   std::filesystem::path workspace_ = dir_ / "workspace";
@@ -183,6 +185,72 @@ TEST_F(ClusterTest, AKilledNodesChatsMoveAndTheStreamContinues) {
   }
   EXPECT_EQ(owners.count("node-b"), 0u);
   EXPECT_EQ(model_.request_count(), 3u);
+}
+
+/// Nodes whose idle chats unload after 300 ms.
+class PassivatingClusterTest : public ClusterTest {
+protected:
+  void SetUp() override {
+    passivate_after_ = "300ms";
+    ClusterTest::SetUp();
+  }
+
+  /// Chats node `id` holds unloaded, as its health says.
+  int64_t unloaded_on(const std::string& id) {
+    return test::get_json(to(id), "/api/health")["sessions"]["unloaded"].get<int64_t>();
+  }
+};
+
+// A chat that unloaded on B (idle, nobody watching) when B is killed: a
+// survivor takes it over and loads it from its last checkpoint; a browser
+// that comes back gets the whole chat under the new epoch, then every frame
+// of the next turn once, in order.
+TEST_F(PassivatingClusterTest, AnUnloadedChatOutlivesItsOwnersDeath) {
+  model_.enqueue(fake_reply::text_reply("first answer"));
+  auto id = chat_on("node-b");
+  {
+    auto ws = test::subscribe(to("node-a"), id);
+    test::post_message(to("node-a"), id, "first", "m-1");
+    auto frames = test::read_until(*ws, "turn_end");
+    ASSERT_FALSE(frames.empty());
+  }
+  auto epoch =
+    std::stoll(db_.scalar("SELECT epoch FROM actor_leases WHERE actor_id = '" + id + "'"));
+  ASSERT_TRUE(poll_until(20s, [&] { return unloaded_on("node-b") == 1; }));
+  kill_node("node-b");
+  ASSERT_TRUE(poll_until(10s, [&] { return node_state("node-b") == "dead"; }));
+
+  model_.enqueue(fake_reply::text_reply("second answer"));
+  auto ws = std::make_unique<test::ws_client>(to("node-a"));
+  ASSERT_TRUE(ws->read_text()); // hello
+  ws->send_text(json{{"type", "subscribe"}, {"chat_id", id}}.dump());
+  auto snap = next(*ws, "snapshot");
+  ASSERT_EQ(snap["messages"].size(), 2u) << snap.dump();
+  EXPECT_GT(snap["epoch"].get<int64_t>(), epoch); // a new owner: its frames start anew
+  EXPECT_EQ(snap["messages"][1]["content"], "first answer");
+  test::post_message(to("node-a"), id, "second", "m-2");
+  auto frames = test::read_until(*ws, "turn_end");
+  // Frames follow the snapshot of the owner they come from, one seq each.
+  int64_t at = snap["seq"].get<int64_t>();
+  std::string text;
+  for (auto& f : frames) {
+    if (f["type"] == "snapshot") { // the survivor's, if the first came from elsewhere
+      at = f["seq"].get<int64_t>();
+      EXPECT_GT(f["epoch"].get<int64_t>(), epoch);
+      continue;
+    }
+    if (!f.contains("seq"))
+      continue;
+    EXPECT_EQ(f["seq"].get<int64_t>(), ++at) << f.dump();
+    if (f["type"] == "assistant_delta")
+      text += f.value("text", "");
+  }
+  EXPECT_EQ(text, "second answer");
+  EXPECT_NE(owner(id), "node-b");
+  auto chat = test::wait_done(to("node-c"), id);
+  EXPECT_EQ(test::of_role(chat, "user").size(), 2u);
+  EXPECT_EQ(test::of_role(chat, "assistant").size(), 2u);
+  EXPECT_EQ(model_.request_count(), 2u);
 }
 
 // B is killed mid-answer: a survivor resumes the turn from B's checkpoint and
