@@ -112,6 +112,42 @@ TEST(PassivationTest, AnIdleChatUnloadsThenContinuesItsFramesUnderTheSameEpoch) 
             std::to_string(epoch));
 }
 
+// A message wakes the unloaded chat and a browser subscribes while it is
+// still loading: the browser resumes from its seq and gets every frame of the
+// turn once, in order.
+TEST(PassivationTest, ABrowserSubscribingWhileTheChatReloadsMissesNothing) {
+  test::test_database db;
+  test::temp_dir workspace;
+  test::create_chat(db, workspace);
+  test_node n1{"n1", db.conninfo(), {.answers = 2, .passivate_after = 300ms}};
+  ASSERT_EQ(storage::session_repository{db.conninfo()}.place("c_1", "default"), "n1");
+  auto browser = std::make_shared<collector>();
+  ASSERT_TRUE(std::holds_alternative<bool>(n1.chats->subscribe(browser, "c_1", {}, false)));
+  n1.chats->post_message("c_1", "first", "m-1");
+  ASSERT_TRUE(poll_until(20s, [&] { return browser->count("turn_end") == 1; }));
+  auto epoch = browser->last("snapshot")["epoch"].get<int64_t>();
+  auto seen = last_seq(*browser);
+  n1.chats->unsubscribe(browser->id(), "c_1");
+  ASSERT_TRUE(poll_until(10s, [&] { return state_of(n1) == protocol::actor_state::unloaded; }));
+
+  n1.chats->post_message("c_1", "second", "m-2"); // starts the reload
+  ASSERT_TRUE(std::holds_alternative<bool>(
+    n1.chats->subscribe(browser, "c_1", {.after_seq = seen, .epoch = epoch}, false)));
+  ASSERT_TRUE(poll_until(20s, [&] { return browser->count("turn_end") == 2; }));
+  auto resumed = browser->all();
+  size_t snapshots = 0;
+  for (auto& f : resumed)
+    snapshots += f["type"] == "snapshot" ? 1 : 0;
+  ASSERT_EQ(snapshots, 2u);
+  EXPECT_EQ(browser->last("snapshot")["resumed"], true);
+  EXPECT_EQ(browser->last("snapshot")["epoch"], epoch);
+  auto seqs = seqs_after_snapshot(*browser, 2);
+  ASSERT_FALSE(seqs.empty());
+  for (size_t i = 0; i < seqs.size(); ++i)
+    EXPECT_EQ(seqs[i], seen + 1 + static_cast<int64_t>(i)) << "frame " << i;
+  EXPECT_EQ(browser->count("ack"), 2u); // the second message's ack was not missed
+}
+
 TEST(PassivationTest, AnUnloadedChatMovesAndLoadsOnTheNewNodeWithEverything) {
   test::test_database db;
   test::temp_dir workspace;
