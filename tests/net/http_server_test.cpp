@@ -22,7 +22,7 @@ protected:
   void SetUp() override {
     std::filesystem::create_directories(dir_ / "dist");
     std::ofstream(dir_ / "dist" / "index.html") << "<html>boocode</html>";
-    add_health_routes(routes_, {"node-test", "9.9.9", {}});
+    add_health_routes(routes_, {"node-test", "9.9.9", {}, {}});
     routes_.add("POST", "/api/echo", [](const http_request& req, const route_params&) {
       return json_response(200, {{"length", req.body.size()}});
     });
