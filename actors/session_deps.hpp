@@ -7,6 +7,7 @@
 
 #include <spdlog/logger.h>
 
+#include "runtime/agent/spec.hpp"
 #include "runtime/model/provider.hpp"
 #include "runtime/tools/tool_context.hpp"
 #include "runtime/trace/trace.hpp"
@@ -39,6 +40,8 @@ struct session_deps {
   std::string cluster = "default";
   std::shared_ptr<model::model_provider> provider;
   tools::tool_limits limits;
+  /// Bounds on each chat turn (model calls, tokens, wall time).
+  agent::limits turn_limits;
   int max_fix_attempts = 3;
   std::shared_ptr<spdlog::logger> log;
   /// Where traced calls go (the trace queue); null: calls are not traced.

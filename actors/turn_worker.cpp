@@ -3,11 +3,12 @@
 #include <caf/all.hpp>
 #include <nlohmann/json.hpp>
 
-#include "runtime/chat/agent_loop.hpp"
+#include "runtime/agent/auto_fix.hpp"
+#include "runtime/agent/kernel.hpp"
+#include "runtime/agent/workspace_tools.hpp"
+#include "runtime/chat/system_prompt.hpp"
 #include "runtime/protocol/records.hpp"
 #include "runtime/serial_jobs.hpp"
-#include "runtime/tools/run_command.hpp"
-#include "runtime/tools/tool_registry.hpp"
 #include "storage/storage_error.hpp"
 
 namespace boocode {
@@ -23,34 +24,18 @@ std::string now_iso_millis() {
   return us.substr(0, us.size() - 4) + 'Z';
 }
 
-/// The agent loop's side effects for real: provider, tools, journal, session.
+/// A chat turn's durable side effects for real: journal, checkpoint, session.
 /// Journal writes go behind the turn (serial_jobs on the node's blocking
 /// threads) while it goes on; make_durable() and the checkpoint wait for them.
 /// Messages get their ids from a block reserved with the turn, so their
 /// frames go out at once.
-class worker_io final : public chat::turn_io {
+class worker_io final : public agent::turn_io {
 public:
   worker_io(caf::actor_system& sys, const session_deps& deps, storage::session_repository& repo,
-            const storage::fence& fence, int turn, tools::tool_context ctx, session_actor session,
-            const cancel_token* cancel, model::token_usage usage_before, std::vector<int64_t> ids)
-    : sys_(sys), deps_(deps), repo_(repo), fence_(fence), turn_(turn), ctx_(std::move(ctx)),
-      session_(std::move(session)), cancel_(cancel), usage_before_(usage_before),
-      ids_(std::move(ids)), writes_(deps.blocking) {}
-
-  model::model_result call_model(const model::model_request& req,
-                                 const model::stream_callbacks& cb) override {
-    return deps_.provider->complete(req, cb, cancel_);
-  }
-
-  tools::tool_result run_tool(const std::string& name, const nlohmann::json& args) override {
-    return tools::execute(name, args, ctx_);
-  }
-
-  std::string model_name() const override { return deps_.provider->model_name(); }
-
-  tools::tool_result run_build(const std::vector<std::string>& argv) override {
-    return tools::run_command(ctx_, argv);
-  }
+            const storage::fence& fence, int turn, session_actor session,
+            model::token_usage usage_before, std::vector<int64_t> ids)
+    : sys_(sys), repo_(repo), fence_(fence), turn_(turn), session_(std::move(session)),
+      usage_before_(usage_before), ids_(std::move(ids)), writes_(deps.blocking) {}
 
   chat::message_record journal_message(const std::string& step, chat::message_record m,
                                        const chat::tool_intent* next) override {
@@ -79,7 +64,7 @@ public:
 
   /// The checkpoint: the turn's messages, summary, inbox, and the session's
   /// state with the chat's usage totals.
-  void end_turn(const chat::turn_summary& sum, chat::message_record* answer) override {
+  void end_turn(const agent::turn_summary& sum, chat::message_record* answer) override {
     writes_.wait(); // the journal first: the checkpoint moves it into history
     if (answer != nullptr)
       identify(*answer);
@@ -122,25 +107,16 @@ private:
   }
 
   caf::actor_system& sys_;
-  const session_deps& deps_;
   storage::session_repository& repo_;
   const storage::fence& fence_;
   int turn_;
-  tools::tool_context ctx_;
   session_actor session_;
-  const cancel_token* cancel_;
   model::token_usage usage_before_;
   std::vector<int64_t> ids_; // message ids reserved for the turn
   size_t next_id_ = 0;
   int waiting_ = 0;
   serial_jobs writes_; // last: destroyed (waiting for its writes) first
 };
-
-/// The tools' schemas as the model is told them, serialised once.
-const std::string& tools_json() {
-  static const std::string json = tools::tool_schemas().dump();
-  return json;
-}
 
 /// Fills `mem` from what the database has of the chat.
 void remember(chat_memory& mem, const chat::session_image& img) {
@@ -247,18 +223,21 @@ turn_done run_worker(caf::actor_system& sys, const std::shared_ptr<const session
     ctx.workspace = mem.workspace;
     ctx.limits = deps->limits;
     ctx.cancel = cancel;
-    worker_io io{sys, *deps,   repo,         fence,     turn,
-                 ctx, session, cancel.get(), mem.usage, std::move(plan->ids)};
-    chat::turn_settings settings;
-    settings.system_prompt = mem.system_prompt;
-    settings.tools_json = tools_json();
-    settings.build_command = mem.build_command;
-    settings.max_fix_attempts = deps->max_fix_attempts;
-    settings.user_message_ids = std::move(plan->user_message_ids);
+    agent::workspace_tools tools{std::move(ctx)};
+    agent::spec spec{mem.system_prompt, &tools, deps->provider.get(), deps->turn_limits, {}};
+    std::optional<agent::auto_fix> fix;
+    if (mem.build_command) {
+      fix.emplace(
+        *mem.build_command, deps->max_fix_attempts,
+        [&tools](const std::vector<std::string>& argv) { return tools.run_command(argv); });
+      spec.hooks.push_back(&*fix);
+    }
+    worker_io io{sys, *deps, repo, fence, turn, session, mem.usage, std::move(plan->ids)};
     const auto* resume = plan->resume ? &*plan->resume : nullptr;
     trace::tracer tracer{deps->traces.get(), deps->trace_ids.get(), chat_id,
                          trace::actor_ref{protocol::actor_kind::session, chat_id, ""}};
-    auto sum = chat::run_turn(settings, turn, mem.conversation, io, *cancel, &tracer, resume);
+    agent::turn_input in{turn, std::move(plan->user_message_ids), resume};
+    auto sum = agent::run_turn(spec, in, mem.conversation, io, *cancel, &tracer);
     if (deps->log)
       deps->log->info(
         "chat {} turn {} {}{} ({} model calls, {} prompt / {} cached / {} output tokens)", chat_id,

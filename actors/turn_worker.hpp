@@ -35,7 +35,7 @@ struct chat_memory {
 /// writing as owner `fence`: resumes the turn in
 /// progress from its journal if there is one, else begins a turn with the
 /// waiting inbox messages (from `memory` when it is valid: no read of the
-/// chat, one round trip); runs the agent loop (runtime/chat/agent_loop),
+/// chat, one round trip); runs the agent kernel (runtime/agent) with the chat's spec,
 /// journaling each step; checkpoints at the end. Sends the turn's events to
 /// `session` and ends with turn_done.
 void spawn_turn_worker(caf::actor_system& sys, std::shared_ptr<const session_deps> deps,

@@ -1,6 +1,6 @@
 // What tracing costs the agent, and how fast traces reach PostgreSQL.
 //
-// 1. The real agent loop (chat::run_turn) with one model reply asking for N
+// 1. The real agent kernel (agent::run_turn) with one model reply asking for N
 //    calls of a no-op tool, with tracing off and on. A turn's side effects are
 //    stand-ins except the events, which go to an actor as the turn worker
 //    sends them to the session, and which it writes into their frames as the
@@ -24,7 +24,7 @@
 
 #include "actors/trace_writer.hpp"
 #include "runtime/actor_system.hpp"
-#include "runtime/chat/agent_loop.hpp"
+#include "runtime/agent/kernel.hpp"
 #include "runtime/poll.hpp"
 #include "runtime/protocol/frames.hpp"
 #include "runtime/tools/run_command.hpp"
@@ -61,15 +61,15 @@ caf::actor spawn_frame_sink(caf::actor_system& sys) {
 }
 
 /// A turn whose model asks for `calls` tool calls at once, then answers.
-struct bench_io final : chat::turn_io {
+struct bench_io final : agent::turn_io, agent::tool_set, model::model_provider {
   caf::actor frames;
   int calls = 0;
   std::function<tools::tool_result()> tool;
   bool replied = false;
   int64_t next_id = 0;
 
-  model::model_result call_model(const model::model_request&,
-                                 const model::stream_callbacks&) override {
+  model::model_result complete(const model::model_request&, const model::stream_callbacks&,
+                               const cancel_token*) override {
     model::model_reply r;
     r.message.role = "assistant";
     if (!replied) {
@@ -82,14 +82,20 @@ struct bench_io final : chat::turn_io {
     }
     return r;
   }
-  tools::tool_result run_tool(const std::string&, const json&) override { return tool(); }
-  tools::tool_result run_build(const std::vector<std::string>&) override { return {}; }
+  std::string describe() const override { return "bench"; }
+  std::string model_name() const override { return "bench"; }
+  const std::string& schemas_json() const override { return schemas; }
+  std::size_t size() const override { return 1; }
+  std::optional<bool> is_read_only(const std::string&) const override { return true; }
+  bool changes_files(const std::string&) const override { return false; }
+  tools::tool_result run(const std::string&, const json&) override { return tool(); }
+  std::string schemas = "[]";
   chat::message_record journal_message(const std::string&, chat::message_record m,
                                        const chat::tool_intent*) override {
     m.id = ++next_id;
     return m;
   }
-  void end_turn(const chat::turn_summary&, chat::message_record* answer) override {
+  void end_turn(const agent::turn_summary&, chat::message_record* answer) override {
     if (answer != nullptr)
       answer->id = ++next_id;
   }
@@ -107,12 +113,10 @@ double run_one_turn(const caf::actor& frames, int calls, std::function<tools::to
   io.calls = calls;
   io.tool = std::move(tool);
   model::conversation history{{{"user", "go", "", {}, ""}}};
-  chat::turn_settings settings;
-  settings.system_prompt = "bench";
-  settings.max_model_calls = 3;
+  agent::spec spec{"bench", &io, &io, agent::limits{3, 0, {}}, {}};
   cancel_token cancel;
   auto t0 = steady_clock::now();
-  chat::run_turn(settings, 1, history, io, cancel, tracer);
+  agent::run_turn(spec, {1, {}, nullptr}, history, io, cancel, tracer);
   return seconds_since(t0);
 }
 

@@ -222,6 +222,26 @@ const std::vector<option_spec>& option_table() {
     {"passivate-after", "BOOCODE_PASSIVATE_AFTER", "DURATION",
      "a chat with no turn running and no one watching is unloaded after this (0: never)", "3m",
      [](node_config& c, std::string_view v) { return set_duration(c.passivate_after, v, true); }},
+    {"turn-model-calls", "BOOCODE_TURN_MODEL_CALLS", "N",
+     "model calls one turn may make before it stops with too_many_steps", "50",
+     [](node_config& c, std::string_view v) {
+       return set_count(c.turn_model_calls, v, 100000, "calls");
+     }},
+    {"turn-tokens", "BOOCODE_TURN_TOKENS", "N",
+     "prompt + completion tokens one turn may use before it stops with over_budget (0: no limit)",
+     "0",
+     [](node_config& c,
+        std::string_view v) -> std::
+                              optional<std::string> {
+                                auto n = to_uint(v);
+                                if (!n || *n > (uint64_t{1} << 40))
+                                  return "expected a number of tokens (0: no limit)";
+                                c.turn_tokens = static_cast<int64_t>(*n);
+                                return std::nullopt;
+                              }},
+    {"turn-time", "BOOCODE_TURN_TIME", "DURATION",
+     "wall time one turn may run before it stops with over_budget (0: no limit)", "0",
+     [](node_config& c, std::string_view v) { return set_duration(c.turn_time, v, true); }},
   };
   return table;
 }

@@ -45,6 +45,10 @@ struct node_config {
   int turn_threads = 256;
   /// An idle chat (no turn, no subscriber) is unloaded after this; 0: never.
   std::chrono::milliseconds passivate_after{std::chrono::minutes(3)};
+  /// Bounds on one chat turn: model calls, tokens (0: none), wall time (0: none).
+  int turn_model_calls = 50;
+  int64_t turn_tokens = 0;
+  std::chrono::milliseconds turn_time{0};
   /// The admin port (Cap'n Proto); beyond loopback it needs admin_token.
   std::string admin_host = "127.0.0.1";
   uint16_t admin_port = 8081;

@@ -46,7 +46,7 @@ enum class actor_state { running, idle, unloaded, stopped, restarting, failed, u
 enum class message_role { user, assistant, tool };
 
 /// The code of an `error` frame about a turn.
-enum class turn_error { model_error, too_many_steps, turn_failed };
+enum class turn_error { model_error, too_many_steps, over_budget, turn_failed };
 
 /// Why a `session_failed` frame says a chat's session does not run.
 enum class session_failure { failed, stopped, unavailable };
@@ -104,7 +104,8 @@ BOOCODE_ENUM_NAMES(actor_kind, "actor kind", "session");
 BOOCODE_ENUM_NAMES(actor_state, "actor state", "running", "idle", "unloaded", "stopped",
                    "restarting", "failed", "unowned", "unknown");
 BOOCODE_ENUM_NAMES(message_role, "message role", "user", "assistant", "tool");
-BOOCODE_ENUM_NAMES(turn_error, "turn error", "model_error", "too_many_steps", "turn_failed");
+BOOCODE_ENUM_NAMES(turn_error, "turn error", "model_error", "too_many_steps", "over_budget",
+                   "turn_failed");
 BOOCODE_ENUM_NAMES(session_failure, "session failure", "failed", "stopped", "unavailable");
 BOOCODE_ENUM_NAMES(server_frame, "frame type", "hello", "pong", "error", "session_failed",
                    "snapshot", "ack", "message", "turn_start", "assistant_delta", "reasoning_delta",

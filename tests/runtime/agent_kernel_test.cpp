@@ -1,19 +1,24 @@
-// The agent loop as plain logic, with a fake model, fake tools and an in-memory store.
+// The agent kernel as plain logic, with a fake model, fake tools and an in-memory store.
 #include <deque>
 #include <set>
+#include <thread>
 
 #include <gtest/gtest.h>
 
-#include "runtime/chat/agent_loop.hpp"
+#include "runtime/agent/auto_fix.hpp"
+#include "runtime/agent/kernel.hpp"
 #include "runtime/protocol/frames.hpp"
+#include "runtime/tools/tool_registry.hpp"
 
 using namespace boocode;
 using namespace boocode::chat;
+using namespace boocode::agent;
 using nlohmann::json;
 
 namespace {
 
-struct fake_io : turn_io {
+/// The model, the tool set and the store of one agent, faked together.
+struct fake_io : turn_io, tool_set, model::model_provider {
   std::deque<model::model_result> replies;
   std::deque<tools::tool_result> builds;
   std::vector<std::vector<model::chat_message>> prompts;
@@ -28,11 +33,12 @@ struct fake_io : turn_io {
   /// The node stops (SIGTERM) while this tool runs.
   std::string stop_on_tool;
 
-  model::model_result call_model(const model::model_request& req,
-                                 const model::stream_callbacks& cb) override {
+  model::model_result complete(const model::model_request& req, const model::stream_callbacks& cb,
+                               const cancel_token*) override {
     std::vector<model::chat_message> prompt{{"system", std::string(req.system), "", {}, ""}};
     prompt.insert(prompt.end(), req.messages.messages().begin(), req.messages.messages().end());
     prompts.push_back(std::move(prompt));
+    tools_told.emplace_back(req.tools_json);
     if (replies.empty())
       return model::model_error{model::model_error::kind::network, 0, "no reply scripted", 1};
     auto r = replies.front();
@@ -41,7 +47,19 @@ struct fake_io : turn_io {
       cb.on_text(ok->message.content);
     return r;
   }
-  tools::tool_result run_tool(const std::string& name, const json& args) override {
+  const std::string& schemas_json() const override { return schemas; }
+  std::size_t size() const override { return 6; }
+  std::optional<bool> is_read_only(const std::string& name) const override {
+    if (name == "deploy")
+      return false;
+    return tools::is_read_only(name);
+  }
+  bool changes_files(const std::string& name) const override {
+    return name == "write_file" || name == "edit_file";
+  }
+  std::string schemas = "[]";
+  std::vector<std::string> tools_told; // the schemas each model call was given
+  tools::tool_result run(const std::string& name, const json& args) override {
     tools_run.push_back(name);
     tool_args.push_back(args);
     if (name == crash_on_tool)
@@ -59,7 +77,7 @@ struct fake_io : turn_io {
     r.text = "ran " + name;
     return r;
   }
-  tools::tool_result run_build(const std::vector<std::string>&) override {
+  tools::tool_result run_build(const std::vector<std::string>&) {
     auto r = builds.front();
     builds.pop_front();
     return r;
@@ -96,6 +114,7 @@ struct fake_io : turn_io {
   }
   int batches = 0;
   std::string model_name() const override { return "fake-model"; }
+  std::string describe() const override { return "fake"; }
   std::vector<std::string> frame_types() const {
     std::vector<std::string> out;
     for (auto& [t, p] : frames)
@@ -111,6 +130,29 @@ struct fake_io : turn_io {
     return out;
   }
 };
+
+/// A chat agent's settings as the tests state them.
+struct turn_settings {
+  std::string system_prompt;
+  std::optional<std::vector<std::string>> build_command;
+  int max_fix_attempts = 3;
+  int max_model_calls = 50;
+};
+
+/// Runs one turn of a chat agent: the fake's model and tools, the auto-fix
+/// hook when there is a build command.
+turn_summary run_turn(const turn_settings& s, int turn, model::conversation& conv, fake_io& io,
+                      const cancel_token& cancel, trace::tracer* tracer = nullptr,
+                      const turn_journal* resume = nullptr) {
+  spec sp{s.system_prompt, &io, &io, limits{s.max_model_calls, 0, {}}, {}};
+  std::optional<auto_fix> fix;
+  if (s.build_command) {
+    fix.emplace(*s.build_command, s.max_fix_attempts,
+                [&io](const std::vector<std::string>& argv) { return io.run_build(argv); });
+    sp.hooks.push_back(&*fix);
+  }
+  return agent::run_turn(sp, {turn, {}, resume}, conv, io, cancel, tracer);
+}
 
 model::model_reply reply(std::string text, std::vector<model::tool_call> calls = {}) {
   model::model_reply r;
@@ -137,7 +179,7 @@ tools::tool_result build(int exit_code, std::string output) {
 
 } // namespace
 
-TEST(AgentLoopTest, RunsToolsUntilTheModelAnswers) {
+TEST(AgentKernelTest, RunsToolsUntilTheModelAnswers) {
   fake_io io;
   io.replies.push_back(reply("writing", {{"c1", "write_file", R"({"path":"a","content":"x"})"},
                                          {"c2", "run_command", R"({"argv":["cat","a"]})"}}));
@@ -169,7 +211,7 @@ TEST(AgentLoopTest, RunsToolsUntilTheModelAnswers) {
   EXPECT_TRUE(io.stored[1].duration_ms.has_value());
 }
 
-TEST(AgentLoopTest, AFailingBuildIsFedBackAtMostNTimes) {
+TEST(AgentKernelTest, AFailingBuildIsFedBackAtMostNTimes) {
   fake_io io;
   for (int i = 0; i < 3; ++i)
     io.replies.push_back(reply("edit", {{"c" + std::to_string(i), "edit_file", "{}"}}));
@@ -190,7 +232,7 @@ TEST(AgentLoopTest, AFailingBuildIsFedBackAtMostNTimes) {
   EXPECT_NE(second.back().content.find("exit code 2"), std::string::npos);
 }
 
-TEST(AgentLoopTest, APassingBuildAddsNothingForTheModel) {
+TEST(AgentKernelTest, APassingBuildAddsNothingForTheModel) {
   fake_io io;
   io.replies.push_back(reply("edit", {{"c1", "write_file", "{}"}}));
   io.replies.push_back(reply("done"));
@@ -201,7 +243,7 @@ TEST(AgentLoopTest, APassingBuildAddsNothingForTheModel) {
   EXPECT_EQ(io.prompts[1].back().role, "tool");
 }
 
-TEST(AgentLoopTest, CancelDuringAToolEndsTheTurnAndAnswersEveryCall) {
+TEST(AgentKernelTest, CancelDuringAToolEndsTheTurnAndAnswersEveryCall) {
   fake_io io;
   cancel_token cancel;
   io.cancel_on_tool = &cancel;
@@ -218,7 +260,7 @@ TEST(AgentLoopTest, CancelDuringAToolEndsTheTurnAndAnswersEveryCall) {
   EXPECT_EQ(io.frames.back().second["outcome"], "cancelled");
 }
 
-TEST(AgentLoopTest, AModelErrorEndsTheTurnVisiblyAndKeepsTheUserMessage) {
+TEST(AgentKernelTest, AModelErrorEndsTheTurnVisiblyAndKeepsTheUserMessage) {
   fake_io io;
   io.replies.push_back(
     model::model_error{model::model_error::kind::http_status, 503, "overloaded", 4});
@@ -232,7 +274,7 @@ TEST(AgentLoopTest, AModelErrorEndsTheTurnVisiblyAndKeepsTheUserMessage) {
   EXPECT_EQ(io.frames.back().second["error"], "overloaded");
 }
 
-TEST(AgentLoopTest, AModelThatNeverStopsIsStopped) {
+TEST(AgentKernelTest, AModelThatNeverStopsIsStopped) {
   fake_io io;
   for (int i = 0; i < 5; ++i)
     io.replies.push_back(reply("again", {{"c", "list_dir", "{}"}}));
@@ -271,7 +313,7 @@ struct recording_sink : trace::trace_sink {
 
 } // namespace
 
-TEST(AgentLoopTest, TracesEveryModelCallToolCallAndBuild) {
+TEST(AgentKernelTest, TracesEveryModelCallToolCallAndBuild) {
   fake_io io;
   io.replies.push_back(reply("writing", {{"c1", "write_file", R"({"path":"a","content":"x"})"},
                                          {"c2", "run_command", "not json"}}));
@@ -346,7 +388,7 @@ TEST(AgentLoopTest, TracesEveryModelCallToolCallAndBuild) {
   }
 }
 
-TEST(AgentLoopTest, ATracedModelErrorKeepsItsKindAndAttempts) {
+TEST(AgentKernelTest, ATracedModelErrorKeepsItsKindAndAttempts) {
   fake_io io;
   io.replies.push_back(model::model_error{model::model_error::kind::timeout, 0, "too slow", 3});
   recording_sink sink;
@@ -367,7 +409,7 @@ TEST(AgentLoopTest, ATracedModelErrorKeepsItsKindAndAttempts) {
 // A turn killed mid-way resumes from its journal: the reply it has is not
 // asked for again, finished tools do not run again, the interrupted
 // run_command is reported to the model (not re-run), and the turn ends.
-TEST(AgentLoopTest, AResumedTurnRedoesNothingFinishedAndReportsTheInterruptedCall) {
+TEST(AgentKernelTest, AResumedTurnRedoesNothingFinishedAndReportsTheInterruptedCall) {
   fake_io first;
   first.replies.push_back(reply("working", {{"c1", "write_file", R"({"path":"a","content":"x"})"},
                                             {"c2", "run_command", R"({"argv":["make"]})"},
@@ -408,7 +450,7 @@ TEST(AgentLoopTest, AResumedTurnRedoesNothingFinishedAndReportsTheInterruptedCal
 }
 
 // A read-only call with an intent and no result simply runs again.
-TEST(AgentLoopTest, AnInterruptedReadOnlyCallRunsAgain) {
+TEST(AgentKernelTest, AnInterruptedReadOnlyCallRunsAgain) {
   fake_io first;
   first.replies.push_back(reply("looking", {{"c1", "read_file", R"({"path":"a"})"}}));
   first.crash_on_tool = "read_file";
@@ -431,7 +473,7 @@ TEST(AgentLoopTest, AnInterruptedReadOnlyCallRunsAgain) {
 
 // When the node stops, the turn stops at once and journals nothing more: the
 // killed command keeps its intent only, so the next start resumes it.
-TEST(AgentLoopTest, ANodeStopLeavesTheTurnToResume) {
+TEST(AgentKernelTest, ANodeStopLeavesTheTurnToResume) {
   fake_io io;
   io.replies.push_back(reply("running", {{"c1", "run_command", R"({"argv":["sleep","60"]})"},
                                          {"c2", "read_file", R"({"path":"a"})"}}));
@@ -450,7 +492,7 @@ TEST(AgentLoopTest, ANodeStopLeavesTheTurnToResume) {
 }
 
 // A build journaled before the crash is not run again; its fix request is.
-TEST(AgentLoopTest, AResumedTurnTakesTheBuildResultFromTheJournal) {
+TEST(AgentKernelTest, AResumedTurnTakesTheBuildResultFromTheJournal) {
   fake_io first;
   first.replies.push_back(reply("edit", {{"c1", "write_file", R"({"path":"a","content":"x"})"}}));
   first.builds.push_back(build(2, "error: a is wrong"));
@@ -476,4 +518,100 @@ TEST(AgentLoopTest, AResumedTurnTakesTheBuildResultFromTheJournal) {
   ASSERT_EQ(prompt.size(), 7u);
   EXPECT_NE(prompt[4].content.find("[auto-fix]"), std::string::npos);
   EXPECT_EQ(prompt[6].content, interrupted_call_text);
+}
+
+// Limits: a turn over its token budget or its wall time ends with
+// over_budget before its next model call; the reply that crossed the line
+// still has its tools run.
+TEST(AgentKernelTest, ATurnOverItsTokenBudgetStopsBeforeItsNextModelCall) {
+  fake_io io;
+  for (int i = 0; i < 4; ++i)
+    io.replies.push_back(reply("again", {{"c" + std::to_string(i), "list_dir", "{}"}}));
+  auto conv = user_says("x");
+  cancel_token cancel;
+  spec sp{"sys", &io, &io, limits{50, 200, {}}, {}}; // each reply costs 110 tokens
+  auto sum = agent::run_turn(sp, {1, {}, nullptr}, conv, io, cancel);
+  EXPECT_EQ(sum.outcome, protocol::turn_outcome::error);
+  EXPECT_EQ(sum.model_calls, 2);
+  EXPECT_EQ(io.tools_run.size(), 2u);
+  EXPECT_NE(sum.error.find("220 tokens"), std::string::npos) << sum.error;
+  bool said = false;
+  for (auto& [type, payload] : io.frames)
+    said = said || (type == "error" && payload["code"] == "over_budget");
+  EXPECT_TRUE(said);
+  EXPECT_EQ(io.frames.back().second["outcome"], "error");
+}
+
+TEST(AgentKernelTest, ATurnOverItsWallTimeStopsBeforeItsNextModelCall) {
+  struct slow_io : fake_io {
+    tools::tool_result run(const std::string& name, const json& args) override {
+      // Works until the turn's time is surely up (a condition, not a sleep).
+      auto until = std::chrono::steady_clock::now() + std::chrono::milliseconds(20);
+      while (std::chrono::steady_clock::now() < until)
+        std::this_thread::yield();
+      return fake_io::run(name, args);
+    }
+  } io;
+  io.replies.push_back(reply("slow", {{"c1", "run_command", "{}"}}));
+  io.replies.push_back(reply("never asked"));
+  auto conv = user_says("x");
+  cancel_token cancel;
+  spec sp{"sys", &io, &io, limits{50, 0, std::chrono::milliseconds(10)}, {}};
+  auto sum = agent::run_turn(sp, {1, {}, nullptr}, conv, io, cancel);
+  EXPECT_EQ(sum.outcome, protocol::turn_outcome::error);
+  EXPECT_EQ(sum.model_calls, 1);
+  EXPECT_EQ(io.replies.size(), 1u) << "the model was asked past the turn's time";
+  EXPECT_NE(sum.error.find("over its limit of 10 ms"), std::string::npos) << sum.error;
+}
+
+// The tool set is the agent's own: the model is told its schemas, its
+// tools run, and its answer to "read-only?" decides whether an interrupted
+// call runs again.
+TEST(AgentKernelTest, TheInjectedToolSetDecidesWhatTheModelSeesAndWhatRunsAgain) {
+  fake_io first;
+  first.schemas = R"([{"type":"function","function":{"name":"deploy"}}])";
+  first.replies.push_back(reply("deploying", {{"c1", "deploy", "{}"}}));
+  first.crash_on_tool = "deploy";
+  auto conv = user_says("ship it");
+  cancel_token cancel;
+  spec sp{"sys", &first, &first, {}, {}};
+  EXPECT_THROW(agent::run_turn(sp, {1, {}, nullptr}, conv, first, cancel), std::runtime_error);
+  ASSERT_EQ(first.tools_told.size(), 1u);
+  EXPECT_EQ(first.tools_told[0], first.schemas);
+  ASSERT_NE(first.journal.find("t1.0", "intent"), nullptr);
+
+  fake_io second;
+  second.replies.push_back(reply("It may have shipped; I will check."));
+  auto again = user_says("ship it");
+  spec sp2{"sys", &second, &second, {}, {}};
+  auto sum = agent::run_turn(sp2, {1, {}, &first.journal}, again, second, cancel);
+  EXPECT_EQ(sum.outcome, protocol::turn_outcome::completed);
+  EXPECT_TRUE(second.tools_run.empty()) << "a call the set says is not read-only ran again";
+  EXPECT_EQ(second.prompts[0].back().content, interrupted_call_text);
+}
+
+// A hook runs after each reply's calls, knows whether they wrote files, and
+// what it adds to the conversation reaches the next model call.
+TEST(AgentKernelTest, AHookRunsAfterEachReplysCallsAndFeedsTheModel) {
+  struct note_hook : turn_hook {
+    std::vector<std::pair<int, bool>> seen;
+    step_result after_calls(turn_context& t, int reply_n, bool wrote) override {
+      seen.emplace_back(reply_n, wrote);
+      t.conv.append({"user", "note " + std::to_string(reply_n), "", {}, ""});
+      return step_result::done;
+    }
+  } hook;
+  fake_io io;
+  io.replies.push_back(reply("look", {{"c1", "read_file", R"({"path":"a"})"}}));
+  io.replies.push_back(reply("write", {{"c2", "write_file", R"({"path":"a","content":"y"})"}}));
+  io.replies.push_back(reply("done"));
+  auto conv = user_says("x");
+  cancel_token cancel;
+  spec sp{"sys", &io, &io, {}, {&hook}};
+  auto sum = agent::run_turn(sp, {1, {}, nullptr}, conv, io, cancel);
+  EXPECT_EQ(sum.outcome, protocol::turn_outcome::completed);
+  EXPECT_EQ(hook.seen, (std::vector<std::pair<int, bool>>{{1, false}, {2, true}}));
+  ASSERT_EQ(io.prompts.size(), 3u);
+  EXPECT_EQ(io.prompts[1].back().content, "note 1");
+  EXPECT_EQ(io.prompts[2].back().content, "note 2");
 }

@@ -1,54 +1,22 @@
-#include "runtime/chat/agent_loop.hpp"
+#include "runtime/agent/kernel.hpp"
 
 #include <chrono>
 #include <utility>
 
 #include <fmt/format.h>
-#include <fmt/ranges.h>
 
-#include "runtime/tools/tool_registry.hpp"
-
-namespace boocode::chat {
+namespace boocode::agent {
 
 namespace {
 
-/// The turn's events, collected and published in one batch per flush: one
-/// actor message per step instead of one per event.
-class event_out {
-public:
-  explicit event_out(event_sink& sink) : sink_(sink) {}
-  ~event_out() { flush(); }
-  event_out(const event_out&) = delete;
-  event_out& operator=(const event_out&) = delete;
+using chat::message_record;
+using chat::tool_intent;
 
-  void add(agent_event e) { batch_.push_back(std::move(e)); }
-  void flush() {
-    if (!batch_.empty())
-      sink_.publish(std::exchange(batch_, {}));
-  }
-
-private:
-  event_sink& sink_;
-  event_batch batch_;
-};
-
-bool writes_files(const std::string& tool) {
-  return tool == "write_file" || tool == "edit_file";
-}
-
-bool stopping(const cancel_token& cancel) {
-  return cancel.reason() == cancel_reason::shutdown;
-}
-
-/// What one step of the loop did: done, or the node is stopping (nothing of
-/// the step was journaled; the turn must stop at once).
-enum class step_result { done, stopped };
-
-tools::tool_result interrupted_result(const std::string& tool) {
+tools::tool_result interrupted_result(const tool_set& tools, const std::string& tool) {
   tools::tool_result r;
   r.outcome = tools::tool_outcome::interrupted;
   r.text = interrupted_call_text;
-  r.read_only = tools::is_read_only(tool).value_or(false);
+  r.read_only = tools.is_read_only(tool).value_or(false);
   return r;
 }
 
@@ -61,20 +29,14 @@ std::string trace_input(const trace::tracer& tracer, const model::tool_call& cal
     .dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
 }
 
-/// What every step of one turn works with.
-struct turn_context {
-  const turn_settings& settings;
-  int turn;
-  model::conversation& conv;
-  turn_io& io;
-  event_out& out;
-  const cancel_token& cancel;
-  trace::tracer& tracer;
-  const turn_journal* resume;
-};
-
 tool_intent intent_of(const model::tool_call& call, std::string step) {
   return {std::move(step), call.name, call.arguments};
+}
+
+long long elapsed_ms(std::chrono::steady_clock::time_point since) {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() -
+                                                               since)
+    .count();
 }
 
 /// Runs tool call `call` (step `step`), or takes its result from the journal
@@ -86,18 +48,19 @@ tool_intent intent_of(const model::tool_call& call, std::string step) {
 step_result run_call(turn_context& t, const model::tool_call& call, const std::string& step,
                      bool intent_journaled, const tool_intent* next, bool& next_journaled,
                      bool& wrote) {
+  auto& tools = *t.spec.tools;
   next_journaled = false;
   if (t.resume != nullptr)
     if (auto* done = t.resume->find(step, "message"); done != nullptr && done->message) {
-      wrote =
-        wrote || (done->message->outcome == tools::tool_outcome::ok && writes_files(call.name));
-      t.conv.append(to_model_message(*done->message));
+      wrote = wrote ||
+              (done->message->outcome == tools::tool_outcome::ok && tools.changes_files(call.name));
+      t.conv.append(chat::to_model_message(*done->message));
       return step_result::done;
     }
   bool interrupted = t.resume != nullptr && t.resume->find(step, "intent") != nullptr;
   auto args = nlohmann::json::parse(call.arguments.empty() ? "{}" : call.arguments, nullptr, false);
   bool valid = !args.is_discarded();
-  bool read_only = tools::is_read_only(call.name).value_or(true);
+  bool read_only = tools.is_read_only(call.name).value_or(true);
   bool runs = !t.cancel.cancelled() && valid && (!interrupted || read_only);
   // Before its span: the journal is not the tool's time. A call that may
   // change something waits until its intent is stored; a read-only one is
@@ -106,7 +69,7 @@ step_result run_call(turn_context& t, const model::tool_call& call, const std::s
     t.io.journal_step(step, "intent", intent_of(call, step).data());
   if (runs && !read_only)
     t.io.make_durable();
-  t.out.add(tool_started{t.turn, call.id, call.name, call.arguments});
+  t.out.add(chat::tool_started{t.turn, call.id, call.name, call.arguments});
   auto span = t.tracer.begin_tool(call.name, call.id, trace_input(t.tracer, call, valid));
   t.out.flush();
   auto started = std::chrono::steady_clock::now();
@@ -117,14 +80,12 @@ step_result run_call(turn_context& t, const model::tool_call& call, const std::s
   } else if (!valid) {
     res = tools::tool_error("the arguments are not valid JSON: " + call.arguments, read_only);
   } else if (interrupted && !read_only) {
-    res = interrupted_result(call.name); // it may have taken effect: the model decides
+    res = interrupted_result(tools, call.name); // it may have taken effect: the model decides
   } else {
-    res = t.io.run_tool(call.name, args);
+    res = tools.run(call.name, args);
   }
   auto traced = t.tracer.end_tool(span, res);
-  auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() -
-                                                                  started)
-              .count();
+  auto ms = elapsed_ms(started);
   if (stopping(t.cancel)) {
     t.out.flush();
     t.tracer.commit(std::move(traced));
@@ -142,12 +103,13 @@ step_result run_call(turn_context& t, const model::tool_call& call, const std::s
   bool with_next = next != nullptr && !t.cancel.cancelled();
   m = t.io.journal_message(step, std::move(m), with_next ? next : nullptr);
   next_journaled = with_next;
-  t.out.add(tool_finished{t.turn, call.id, call.name, res.outcome, m.content, res.exit_code, ms});
-  t.out.add(message_stored{m});
+  t.out.add(
+    chat::tool_finished{t.turn, call.id, call.name, res.outcome, m.content, res.exit_code, ms});
+  t.out.add(chat::message_stored{m});
   t.out.flush();
   t.tracer.commit(std::move(traced));
-  t.conv.append(to_model_message(m));
-  wrote = wrote || (res.ok() && writes_files(call.name));
+  t.conv.append(chat::to_model_message(m));
+  wrote = wrote || (res.ok() && tools.changes_files(call.name));
   return step_result::done;
 }
 
@@ -160,83 +122,13 @@ step_result run_calls(turn_context& t, int n, const std::vector<model::tool_call
   for (size_t i = 0; i < calls.size(); ++i) {
     std::optional<tool_intent> next;
     if (i + 1 < calls.size())
-      next = intent_of(calls[i + 1], tool_step(n, i + 1));
+      next = intent_of(calls[i + 1], chat::tool_step(n, i + 1));
     bool next_journaled = false;
-    if (run_call(t, calls[i], tool_step(n, i), journaled, next ? &*next : nullptr, next_journaled,
-                 wrote) == step_result::stopped)
+    if (run_call(t, calls[i], chat::tool_step(n, i), journaled, next ? &*next : nullptr,
+                 next_journaled, wrote) == step_result::stopped)
       return step_result::stopped;
     journaled = next_journaled;
   }
-  return step_result::done;
-}
-
-/// The auto-fix request for a failed build, journaled as a message of `step`.
-message_record fix_request(const std::string& step, int turn, const std::string& command,
-                           const nlohmann::json& build, turn_io& io) {
-  message_record m;
-  m.role = protocol::message_role::user;
-  m.turn = turn;
-  auto code = build.value("exit_code", nlohmann::json());
-  m.content =
-    fmt::format("[auto-fix] The build command `{}` failed{}. Fix the errors:\n\n{}", command,
-                code.is_number() ? fmt::format(" with exit code {}", code.get<int>()) : "",
-                build.value("output", std::string()));
-  return io.journal_message(step, std::move(m));
-}
-
-/// Runs the build command after file changes (or takes its result from the
-/// journal); a failure becomes a user message for the next model call. Sets
-/// `failed` when it failed. Builds are checks: one interrupted runs again.
-step_result check_build(turn_context& t, int reply, int attempt, bool& failed) {
-  auto argv = *t.settings.build_command;
-  auto step = build_step(reply);
-  auto command = fmt::format("{}", fmt::join(argv, " "));
-  const journal_entry* done = t.resume != nullptr ? t.resume->find(step, "build") : nullptr;
-  nlohmann::json build;
-  if (done != nullptr) {
-    build = done->data;
-  } else {
-    auto call_id = fmt::format("build_{}_{}", t.turn, attempt);
-    t.out.add(tool_started{t.turn, call_id, "build", command});
-    auto span = t.tracer.begin_tool("build", call_id,
-                                    t.tracer.enabled()
-                                      ? nlohmann::json{{"argv", argv}}.dump(
-                                          -1, ' ', false, nlohmann::json::error_handler_t::replace)
-                                      : std::string{});
-    t.out.flush();
-    auto started = std::chrono::steady_clock::now();
-    auto res = t.io.run_build(argv);
-    auto traced = t.tracer.end_tool(span, res);
-    if (stopping(t.cancel)) {
-      t.out.flush();
-      t.tracer.commit(std::move(traced));
-      return step_result::stopped;
-    }
-    auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(
-                std::chrono::steady_clock::now() - started)
-                .count();
-    build = {{"outcome", protocol::to_string(res.outcome)},
-             {"output", res.text},
-             {"exit_code", res.exit_code ? nlohmann::json(*res.exit_code) : nullptr},
-             {"duration_ms", ms},
-             {"failed", !res.ok() || res.exit_code.value_or(0) != 0}};
-    t.io.journal_step(step, "build", build);
-    t.out.add(tool_finished{t.turn, call_id, "build", res.outcome, res.text, res.exit_code, ms});
-    t.out.flush();
-    t.tracer.commit(std::move(traced));
-  }
-  failed = build.value("failed", false);
-  if (!failed)
-    return step_result::done;
-  const journal_entry* asked = t.resume != nullptr ? t.resume->find(step, "message") : nullptr;
-  if (asked != nullptr && asked->message) {
-    t.conv.append(to_model_message(*asked->message));
-    return step_result::done;
-  }
-  auto m = fix_request(step, t.turn, command, build, t.io);
-  t.out.add(message_stored{m});
-  t.out.flush();
-  t.conv.append(to_model_message(m));
   return step_result::done;
 }
 
@@ -252,21 +144,21 @@ model::model_result ask_model(turn_context& t, message_record& m) {
   model::stream_callbacks cb;
   cb.on_text = [&](std::string_view text) {
     mark();
-    t.out.add(answer_delta{t.turn, std::string(text)});
+    t.out.add(chat::answer_delta{t.turn, std::string(text)});
     t.out.flush();
   };
   cb.on_reasoning = [&](std::string_view text) {
     mark();
-    t.out.add(reasoning_delta{t.turn, std::string(text)});
+    t.out.add(chat::reasoning_delta{t.turn, std::string(text)});
     t.out.flush();
   };
   cb.on_tool_call = [&](std::string_view) { mark(); };
-  const auto& s = t.settings;
-  auto span =
-    t.tracer.begin_model(t.io.model_name(), t.conv.size() + (s.system_prompt.empty() ? 0 : 1),
-                         tools::tool_names().size());
+  const auto& s = t.spec;
+  auto& model = *s.model;
+  auto span = t.tracer.begin_model(
+    model.model_name(), t.conv.size() + (s.system_prompt.empty() ? 0 : 1), s.tools->size());
   t.out.flush();
-  auto result = t.io.call_model({s.system_prompt, t.conv, s.tools_json}, cb);
+  auto result = model.complete({s.system_prompt, t.conv, s.tools->schemas_json()}, cb, &t.cancel);
   auto traced = t.tracer.end_model(span, result, first_token);
   if (auto* reply = std::get_if<model::model_reply>(&result)) {
     m.role = protocol::message_role::assistant;
@@ -281,30 +173,40 @@ model::model_result ask_model(turn_context& t, message_record& m) {
   return result;
 }
 
-} // namespace
-
-std::string default_system_prompt(const std::string& workspace) {
-  return fmt::format(
-    "You are BooCode, a coding agent. You work in the workspace {} through tools: read, "
-    "write and edit files, list directories, search, and run commands (argv, no shell). Paths "
-    "are relative to the workspace. Make changes with the tools rather than describing them, "
-    "check your work by running it, and answer briefly when you are done.",
-    workspace);
+/// Why the turn may not call the model again, if it may not.
+std::optional<std::pair<protocol::turn_error, std::string>>
+over_limits(const limits& l, const turn_summary& sum,
+            std::chrono::steady_clock::time_point started) {
+  if (l.max_model_calls > 0 && sum.model_calls >= l.max_model_calls)
+    return std::pair{protocol::turn_error::too_many_steps,
+                     fmt::format("the model made {} calls in one turn; stopping", sum.model_calls)};
+  auto tokens = static_cast<int64_t>(sum.usage.prompt + sum.usage.completion);
+  if (l.max_tokens > 0 && tokens >= l.max_tokens)
+    return std::pair{
+      protocol::turn_error::over_budget,
+      fmt::format("the turn used {} tokens, over its limit of {}; stopping", tokens, l.max_tokens)};
+  if (auto ms = elapsed_ms(started); l.max_wall.count() > 0 && ms >= l.max_wall.count())
+    return std::pair{protocol::turn_error::over_budget,
+                     fmt::format("the turn ran for {} ms, over its limit of {} ms; stopping", ms,
+                                 l.max_wall.count())};
+  return std::nullopt;
 }
+
+} // namespace
 
 const char* const interrupted_call_text =
   "This call was interrupted: the node running it stopped before it finished, so it may have "
   "taken effect partly, fully or not at all. It was not run again. Check the workspace before "
   "you repeat it.";
 
-turn_summary run_turn(const turn_settings& settings, int turn, model::conversation& conv,
-                      turn_io& io, const cancel_token& cancel, trace::tracer* tracer_ptr,
-                      const turn_journal* resume) {
+turn_summary run_turn(const spec& spec, const turn_input& in, model::conversation& conv,
+                      turn_io& io, const cancel_token& cancel, trace::tracer* tracer_ptr) {
   using protocol::turn_outcome;
+  auto started = std::chrono::steady_clock::now();
   trace::tracer untraced;
   auto& tracer = tracer_ptr != nullptr ? *tracer_ptr : untraced;
   event_out out{io};
-  tracer.set_turn(turn);
+  tracer.set_turn(in.turn);
   tracer.set_cancel(&cancel);
   tracer.set_emit([&out](trace::call_started e) { out.add(std::move(e)); },
                   [&out](trace::call_finished e) { out.add(std::move(e)); });
@@ -313,12 +215,13 @@ turn_summary run_turn(const turn_settings& settings, int turn, model::conversati
   auto fail = [&](protocol::turn_error code, std::string message) {
     outcome = turn_outcome::error;
     sum.error = std::move(message);
-    out.add(error_raised{code, sum.error});
+    out.add(chat::error_raised{code, sum.error});
   };
-  turn_context t{settings, turn, conv, io, out, cancel, tracer, resume};
+  const auto* resume = in.resume;
+  turn_context t{spec, in.turn, conv, io, out, cancel, tracer, resume, sum};
   // The turn's answer (a reply without tool calls), stored by the checkpoint.
   std::optional<message_record> answer;
-  out.add(turn_started{turn, settings.user_message_ids, resume != nullptr});
+  out.add(chat::turn_started{in.turn, in.user_message_ids, resume != nullptr});
   while (!outcome) {
     if (stopping(cancel)) {
       outcome = turn_outcome::interrupted;
@@ -328,13 +231,12 @@ turn_summary run_turn(const turn_settings& settings, int turn, model::conversati
       outcome = turn_outcome::cancelled;
       break;
     }
-    if (sum.model_calls >= settings.max_model_calls) {
-      fail(protocol::turn_error::too_many_steps,
-           fmt::format("the model made {} calls in one turn; stopping", sum.model_calls));
+    if (auto over = over_limits(spec.limits, sum, started)) {
+      fail(over->first, std::move(over->second));
       break;
     }
     int n = ++sum.model_calls;
-    auto step = reply_step(n);
+    auto step = chat::reply_step(n);
     message_record m;
     bool fresh = false;
     if (auto* done = resume != nullptr ? resume->find(step, "message") : nullptr;
@@ -362,14 +264,14 @@ turn_summary run_turn(const turn_settings& settings, int turn, model::conversati
         break;
       }
       // One commit: the reply and the intent of the call it starts with.
-      auto first = intent_of(m.tool_calls.front(), tool_step(n, 0));
+      auto first = intent_of(m.tool_calls.front(), chat::tool_step(n, 0));
       fresh = !cancel.cancelled();
       m = io.journal_message(step, std::move(m), fresh ? &first : nullptr);
-      out.add(message_stored{m});
+      out.add(chat::message_stored{m});
       out.flush();
     }
     auto calls = m.tool_calls;
-    conv.append(to_model_message(m));
+    conv.append(chat::to_model_message(m));
     if (calls.empty()) {
       outcome = turn_outcome::completed;
       break;
@@ -383,29 +285,23 @@ turn_summary run_turn(const turn_settings& settings, int turn, model::conversati
       outcome = turn_outcome::cancelled;
       break;
     }
-    if (wrote && settings.build_command && sum.fix_attempts < settings.max_fix_attempts) {
-      bool failed = false;
-      if (check_build(t, n, sum.fix_attempts + 1, failed) == step_result::stopped) {
+    for (auto* hook : spec.hooks)
+      if (!outcome && hook->after_calls(t, n, wrote) == step_result::stopped)
         outcome = turn_outcome::interrupted;
-        break;
-      }
-      if (failed)
-        ++sum.fix_attempts;
-    }
   }
   sum.outcome = *outcome;
   if (sum.outcome != turn_outcome::interrupted) {
     out.flush();
     io.end_turn(sum, answer ? &*answer : nullptr);
     if (answer) {
-      out.add(message_stored{*answer});
-      conv.append(to_model_message(*answer));
+      out.add(chat::message_stored{*answer});
+      conv.append(chat::to_model_message(*answer));
     }
-    out.add(turn_ended{turn, sum.outcome, sum.usage, sum.error});
+    out.add(chat::turn_ended{in.turn, sum.outcome, sum.usage, sum.error});
   }
   out.flush();
   tracer.set_emit({}, {});
   return sum;
 }
 
-} // namespace boocode::chat
+} // namespace boocode::agent

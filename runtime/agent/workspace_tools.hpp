@@ -1,0 +1,27 @@
+#pragma once
+
+#include "runtime/agent/spec.hpp"
+#include "runtime/tools/tool_context.hpp"
+
+namespace boocode::agent {
+
+/// The workspace tools (runtime/tools: read_file, write_file, edit_file,
+/// list_dir, search, run_command) as a tool set, working in one workspace.
+class workspace_tools final : public tool_set {
+public:
+  explicit workspace_tools(tools::tool_context ctx);
+
+  const std::string& schemas_json() const override;
+  std::size_t size() const override;
+  std::optional<bool> is_read_only(const std::string& name) const override;
+  bool changes_files(const std::string& name) const override;
+  tools::tool_result run(const std::string& name, const nlohmann::json& args) override;
+
+  /// run_command with `argv` in the same workspace (the auto-fix build).
+  tools::tool_result run_command(const std::vector<std::string>& argv) const;
+
+private:
+  tools::tool_context ctx_;
+};
+
+} // namespace boocode::agent

@@ -1,0 +1,16 @@
+#include "runtime/chat/system_prompt.hpp"
+
+#include <fmt/format.h>
+
+namespace boocode::chat {
+
+std::string default_system_prompt(const std::string& workspace) {
+  return fmt::format(
+    "You are BooCode, a coding agent. You work in the workspace {} through tools: read, "
+    "write and edit files, list directories, search, and run commands (argv, no shell). Paths "
+    "are relative to the workspace. Make changes with the tools rather than describing them, "
+    "check your work by running it, and answer briefly when you are done.",
+    workspace);
+}
+
+} // namespace boocode::chat
