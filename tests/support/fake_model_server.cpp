@@ -127,6 +127,17 @@ bool send_all(int fd, std::string_view data) {
   return true;
 }
 
+/// Replaces every fake_reply::stamp_mark in `event` by the time now.
+void stamp(std::string& event) {
+  auto mark = fake_reply::stamp_mark;
+  auto now = std::chrono::duration_cast<std::chrono::microseconds>(
+               std::chrono::steady_clock::now().time_since_epoch())
+               .count();
+  auto digits = fmt::format("{:016d}", now);
+  for (auto at = event.find(mark); at != std::string::npos; at = event.find(mark, at))
+    event.replace(at, mark.size(), digits);
+}
+
 std::string chunk_of(std::string_view data) {
   return fmt::format("{:x}\r\n{}\r\n", data.size(), data);
 }
@@ -291,6 +302,8 @@ struct fake_model_server::impl {
         wait_or_stop(std::chrono::hours(1));
         return false;
       }
+      if (r.stamped)
+        stamp(events[i]);
       auto chunk = chunk_of(events[i]);
       if (r.fault_kind == fake_reply::fault::cut && sent + chunk.size() > r.cut_after) {
         send_all(fd, std::string_view(chunk).substr(0, r.cut_after - sent));

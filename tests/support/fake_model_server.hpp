@@ -31,6 +31,11 @@ struct fake_reply {
   std::chrono::milliseconds interval{0}; // pause between events
   fault fault_kind = fault::none;
   size_t cut_after = 0;
+  /// Each stamp_mark in the streamed events is replaced, as the event is
+  /// sent, by the send time: steady clock microseconds, 16 digits. A client
+  /// that sees the text can tell how long it took to reach it.
+  bool stamped = false;
+  static constexpr std::string_view stamp_mark = "################";
 
   static fake_reply text_reply(std::string text, nlohmann::json usage = nullptr);
   static fake_reply tool_reply(std::string name, std::string arguments_json);
