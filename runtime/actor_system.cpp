@@ -25,6 +25,7 @@ node_actor_config::node_actor_config() {
   add_message_type<protocol::session_status>("session_status");
   add_message_type<protocol::chat_status>("chat_status");
   add_message_type<protocol::actor_state>("actor_state");
+  add_message_type<protocol::actor_kind>("actor_kind");
 }
 
 node_actor_config& node_actor_config::distributed(std::chrono::milliseconds heartbeat,
