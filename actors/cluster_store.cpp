@@ -5,6 +5,7 @@
 
 #include <caf/all.hpp>
 
+#include "actors/storage_errors.hpp"
 #include "runtime/errors.hpp"
 #include "storage/pool.hpp"
 #include "storage/session_repository.hpp"
@@ -30,13 +31,13 @@ struct cluster_store_state {
   static inline const char* name = "cluster-store";
 };
 
-/// Runs `f`, turning storage failures into errc::storage_failure.
+/// Runs `f`, turning storage failures into actor errors.
 template <class T, class F>
 caf::result<T> guarded(F&& f) {
   try {
     return f();
   } catch (const storage::storage_error& e) {
-    return caf::make_error(errc::storage_failure, e.what());
+    return to_error(e);
   }
 }
 
@@ -87,7 +88,7 @@ cluster_store_behavior(cluster_store_actor::stateful_pointer<cluster_store_state
           return caf::make_error(errc::refused, "chat " + chat + ": " + r->refused);
         return {r->node_id, r->address};
       } catch (const storage::storage_error& e) {
-        return caf::make_error(errc::storage_failure, e.what());
+        return to_error(e);
       }
     },
     [=](move_atom, const std::string& chat, const std::string& from,

@@ -30,7 +30,7 @@ std::string workspace_refusal(const std::string& node_id, const std::string& wor
 
 /// Spawns the actor that does this node's cluster work in PostgreSQL
 /// (membership, leases). Its calls block, so it runs detached (its own
-/// thread). Failures come back as errc::storage_failure.
+/// thread). Failures come back as actor errors (actors/storage_errors).
 cluster_store_actor spawn_cluster_store(caf::actor_system& sys, cluster_store_options opts);
 
 } // namespace boocode

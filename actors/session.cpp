@@ -247,34 +247,22 @@ session_impl::behavior_type session_behavior(session_impl::stateful_pointer<sess
         on_loaded(*r.session);
         return;
       }
-      switch (r.failure) {
-        case load_failure::unknown_chat:
-          self->quit(caf::exit_reason::normal);
-          return;
-        case load_failure::not_owner:
-          self->quit(caf::make_error(errc::not_owner, r.error));
-          return;
-        case load_failure::fenced:
-          self->quit(caf::make_error(errc::fenced, r.error));
-          return;
-        case load_failure::refused:
-          if (deps->log)
-            deps->log->error("not serving {}", r.error);
-          self->quit(caf::make_error(errc::refused, r.error));
-          return;
-        case load_failure::unreachable:
-          // An outage is not the session's crash: it waits and tries again.
-          if (deps->log)
-            deps->log->warn("chat {}: database unreachable, retrying in {} ms: {}",
-                            st.frames.chat_id, st.load_wait.count(), r.error);
-          self->delayed_send(self, st.load_wait, load_retry_atom::value);
-          st.load_wait = std::min(st.load_wait * 2, std::chrono::milliseconds(5000));
-          return;
-        case load_failure::failed:
-          if (deps->log)
-            deps->log->warn("chat {}: cannot load its session: {}", st.frames.chat_id, r.error);
-          self->quit(caf::make_error(errc::storage_failure, r.error));
-          return;
+      auto text = error_text(self->system(), r.error);
+      if (is_error(r.error, errc::not_found)) {
+        self->quit(caf::exit_reason::normal);
+      } else if (is_error(r.error, errc::storage_unavailable)) {
+        // An outage is not the session's crash: it waits and tries again.
+        if (deps->log)
+          deps->log->warn("chat {}: database unreachable, retrying in {} ms: {}", st.frames.chat_id,
+                          st.load_wait.count(), text);
+        self->delayed_send(self, st.load_wait, load_retry_atom::value);
+        st.load_wait = std::min(st.load_wait * 2, std::chrono::milliseconds(5000));
+      } else {
+        if (deps->log && is_error(r.error, errc::refused))
+          deps->log->error("not serving {}", text);
+        else if (deps->log && is_error(r.error, errc::storage_failure))
+          deps->log->warn("chat {}: cannot load its session: {}", st.frames.chat_id, text);
+        self->quit(r.error); // not_owner, fenced, refused: no crash; storage_failure: one
       }
     },
     [=](load_retry_atom) {

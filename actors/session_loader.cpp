@@ -1,7 +1,8 @@
 #include "actors/session_loader.hpp"
 
 #include "actors/cluster_store.hpp"
-#include "storage/storage_error.hpp"
+#include "actors/storage_errors.hpp"
+#include "runtime/errors.hpp"
 
 namespace boocode {
 
@@ -19,14 +20,13 @@ load_result load_session(const session_deps& deps, const std::string& chat_id,
     }
     auto img = repo.load(chat_id);
     if (!img) {
-      out.failure = load_failure::unknown_chat;
+      out.error = caf::make_error(errc::not_found, "no chat " + chat_id);
       return out;
     }
     if (!img->chat.archived) {
       if (auto refusal = workspace_refusal(deps.node_id, img->chat.workspace); !refusal.empty()) {
         repo.release_lease(fence);
-        out.failure = load_failure::refused;
-        out.error = "chat " + chat_id + ": " + refusal;
+        out.error = caf::make_error(errc::refused, "chat " + chat_id + ": " + refusal);
         return out;
       }
     }
@@ -39,18 +39,10 @@ load_result load_session(const session_deps& deps, const std::string& chat_id,
     l.usage = img->usage();
     l.has_work = img->has_work() && !img->chat.archived;
     out.session = std::move(l);
-  } catch (const storage::not_owner& e) {
-    out.failure = load_failure::not_owner;
-    out.error = e.what();
-  } catch (const storage::fenced& e) {
-    out.failure = load_failure::fenced;
-    out.error = e.what();
-  } catch (const storage::storage_unavailable& e) {
-    out.failure = load_failure::unreachable;
-    out.error = e.what();
+  } catch (const storage::storage_error& e) {
+    out.error = to_error(e);
   } catch (const std::exception& e) {
-    out.failure = load_failure::failed;
-    out.error = e.what();
+    out.error = caf::make_error(errc::storage_failure, e.what());
   }
   return out;
 }

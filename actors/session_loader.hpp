@@ -7,6 +7,7 @@
 #include <vector>
 
 #include <caf/allowed_unsafe_message_type.hpp>
+#include <caf/error.hpp>
 
 #include "actors/session_deps.hpp"
 #include "runtime/chat/records.hpp"
@@ -26,21 +27,14 @@ struct loaded_session {
   bool has_work = false;
 };
 
-/// How a session's load went, when it did not produce a loaded_session.
-enum class load_failure {
-  unknown_chat, // no such chat: the session stops normally
-  not_owner,    // a live node owns it (errc::not_owner)
-  fenced,       // a reload found the lease moved on (errc::fenced)
-  refused,      // its workspace is not reachable here; the lease is given up
-  unreachable,  // the database cannot be reached: try again later
-  failed,       // the database refused (errc::storage_failure)
-};
-
-/// The outcome of one load attempt: the session, or why not and a message.
+/// The outcome of one load attempt: the session, or why not: not_found (no
+/// such chat: the session stops normally), not_owner (a live node owns it),
+/// fenced (a reload found the lease moved on), refused (its workspace is not
+/// reachable here; the lease is given up), storage_unavailable (try again
+/// later) or storage_failure (the database refused).
 struct load_result {
   std::optional<loaded_session> session;
-  load_failure failure = load_failure::failed;
-  std::string error;
+  caf::error error;
 };
 
 /// Loads chat `chat_id` for a session of node `deps.node_id`, blocking:

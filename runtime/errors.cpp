@@ -24,6 +24,8 @@ std::string to_string(errc x) {
       return "stopped";
     case errc::failed:
       return "failed";
+    case errc::storage_unavailable:
+      return "storage_unavailable";
   }
   return "errc(" + std::to_string(static_cast<int>(x)) + ")";
 }

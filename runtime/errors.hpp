@@ -32,6 +32,9 @@ enum class errc : uint8_t {
   stopped,
   /// The actor crashed too often and is not restarted until a restart by hand.
   failed,
+  /// The database could not be reached or the connection broke: the same
+  /// request may succeed later.
+  storage_unavailable,
 };
 
 std::string to_string(errc x);

@@ -117,7 +117,7 @@ namespace boocode::chat {
 /// is waiting: taken_turn does not travel.
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, inbox_entry& x) {
-  return f(caf::meta::type_name("inbox_entry"), x.id, x.content, x.client_id, x.created_at);
+  return f(caf::meta::type_name("inbox_entry"), x.id, x.kind, x.content, x.client_id, x.created_at);
 }
 
 } // namespace boocode::chat
@@ -209,7 +209,8 @@ using session_registry_actor = caf::typed_actor<
 /// (HTTP, cluster and admin addresses): register this node (empty), and without
 /// arguments: again, after the cluster declared it dead. `state` (state): set
 /// this node's state.
-/// Failures: errc::storage_failure, not_found, refused (with why).
+/// Failures: errc::storage_unavailable (the database unreachable), storage_failure,
+/// not_found, refused (with why).
 using cluster_store_actor =
   caf::typed_actor<caf::replies_to<heartbeat_atom>::with<cluster_tick>,
                    caf::replies_to<confirm_atom, std::string>::with<bool>,

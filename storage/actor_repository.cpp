@@ -19,18 +19,18 @@ namespace {
 const std::string actor_columns =
   "l.actor_id, l.kind,"
   " CASE WHEN n.state IN ('up', 'draining') THEN l.node_id ELSE '' END,"
-  " CASE WHEN EXISTS (SELECT 1 FROM turn_journal j WHERE j.chat_id = l.actor_id)"
+  " CASE WHEN EXISTS (SELECT 1 FROM turn_journal j WHERE j.actor_id = l.actor_id)"
   " THEN 'running' ELSE '' END,"
   " c.turns,"
-  " (SELECT count(*) FROM inbox i WHERE i.chat_id = l.actor_id AND i.consumed_at IS NULL"
+  " (SELECT count(*) FROM inbox i WHERE i.actor_id = l.actor_id AND i.consumed_at IS NULL"
   " AND i.taken_turn IS NULL),"
   " " +
   iso_time("GREATEST(l.acquired_at, s.updated_at, (SELECT max(created_at) FROM turn_journal j"
-           " WHERE j.chat_id = l.actor_id), (SELECT max(created_at) FROM inbox i"
-           " WHERE i.chat_id = l.actor_id))") +
+           " WHERE j.actor_id = l.actor_id), (SELECT max(created_at) FROM inbox i"
+           " WHERE i.actor_id = l.actor_id))") +
   ", l.epoch"
   " FROM actor_leases l JOIN chats c ON c.id = l.actor_id"
-  " LEFT JOIN nodes n ON n.id = l.node_id LEFT JOIN agent_snapshots s ON s.chat_id = l.actor_id";
+  " LEFT JOIN nodes n ON n.id = l.node_id LEFT JOIN agent_snapshots s ON s.actor_id = l.actor_id";
 
 admin::actor_info to_actor(const pqxx::row& row) {
   admin::actor_info a;
@@ -84,20 +84,20 @@ std::optional<admin::actor_detail> actor_repository::detail(const std::string& i
     auto snap = tx.exec_params(
       "SELECT jsonb_build_object('turn', turn, 'state', state, 'mailbox', mailbox, 'node_id',"
       " node_id, 'epoch', epoch, 'updated_at', " +
-        iso_time("updated_at") + ")::text FROM agent_snapshots WHERE chat_id = $1",
+        iso_time("updated_at") + ")::text FROM agent_snapshots WHERE actor_id = $1",
       id);
     if (!snap.empty())
       d.snapshot = snap[0][0].as<std::string>();
     for (const auto& j : tx.exec_params(
            "SELECT turn, step, kind, payload::text, " + iso_time("created_at") +
-             " FROM (SELECT * FROM turn_journal WHERE chat_id = $1 ORDER BY pos DESC LIMIT $2) t"
+             " FROM (SELECT * FROM turn_journal WHERE actor_id = $1 ORDER BY pos DESC LIMIT $2) t"
              " ORDER BY pos",
            id, journal_tail))
       d.journal.push_back({j[0].as<int32_t>(), j[1].as<std::string>(), j[2].as<std::string>(),
                            j[3].as<std::string>(), j[4].as<std::string>()});
     for (const auto& m :
          tx.exec_params("SELECT id, coalesce(client_id, ''), content, " + iso_time("created_at") +
-                          ", coalesce(taken_turn, -1) FROM inbox WHERE chat_id = $1"
+                          ", coalesce(taken_turn, -1) FROM inbox WHERE actor_id = $1"
                           " AND consumed_at IS NULL ORDER BY id",
                         id))
       d.mailbox.push_back({m[0].as<int64_t>(), m[1].as<std::string>(), m[2].as<std::string>(),

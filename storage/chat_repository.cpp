@@ -101,9 +101,9 @@ std::vector<chat::timeline_turn> chat_repository::timeline(const std::string& ch
         iso_time("j.created_at") +
         ", NULL, NULL, NULL, '', NULL, 0, 0, u.id, left(u.content, 120)"
         " FROM turn_journal j LEFT JOIN LATERAL (SELECT id, content FROM inbox i"
-        " WHERE i.chat_id = j.chat_id AND i.taken_turn = j.turn AND i.consumed_at IS NULL"
+        " WHERE i.actor_id = j.actor_id AND i.taken_turn = j.turn AND i.consumed_at IS NULL"
         " ORDER BY id LIMIT 1) u ON true"
-        " WHERE j.chat_id = $1 AND j.kind = 'start' ORDER BY 1",
+        " WHERE j.actor_id = $1 AND j.kind = 'start' ORDER BY 1",
       chat_id);
     std::vector<chat::timeline_turn> out;
     out.reserve(r.size());

@@ -169,9 +169,9 @@ std::vector<claimed_actor> session_repository::claim_orphans(const std::string& 
       return out;
     auto share = (orphans + up - 1) / up;
     auto rows = tx.exec_params(
-      "SELECT l.actor_id, c.workspace, (EXISTS (SELECT 1 FROM inbox i WHERE i.chat_id = c.id"
+      "SELECT l.actor_id, c.workspace, (EXISTS (SELECT 1 FROM inbox i WHERE i.actor_id = c.id"
       " AND i.consumed_at IS NULL) OR EXISTS (SELECT 1 FROM turn_journal j"
-      " WHERE j.chat_id = c.id)) AS has_work FROM actor_leases l JOIN chats c ON c.id = l.actor_id"
+      " WHERE j.actor_id = c.id)) AS has_work FROM actor_leases l JOIN chats c ON c.id = l.actor_id"
       " WHERE c.archived_at IS NULL AND NOT " +
         std::string(live_node("l.node_id")) +
         " ORDER BY has_work DESC, l.actor_id LIMIT $1 FOR UPDATE OF l SKIP LOCKED",
@@ -253,14 +253,14 @@ session_repository::posted session_repository::post(const std::string& chat_id,
       return out;
     }
     if (!r[0][3].is_null()) {
-      out.entry = to_inbox(pqxx::row{r[0]}.slice(3, 8));
+      out.entry = to_inbox(pqxx::row{r[0]}.slice(3, 9));
       out.duplicate = r[0][2].as<std::string>() != "new";
       return out;
     }
     // A concurrent caller stored the same client_id after our statement
     // began (the insert did nothing): read it now, in a new snapshot.
     auto existing = tx.exec_params(
-      fmt::format("SELECT {} FROM inbox WHERE chat_id = $1 AND client_id = $2", inbox_columns),
+      fmt::format("SELECT {} FROM inbox WHERE actor_id = $1 AND client_id = $2", inbox_columns),
       chat_id, client_id);
     if (existing.empty())
       throw storage_error("post message: client_id conflict did not resolve");
@@ -282,7 +282,7 @@ std::optional<chat::session_image> session_repository::load(const std::string& c
     chat::session_image img;
     img.chat = to_chat(chat[0]);
     auto snap =
-      tx.exec_params("SELECT state::text FROM agent_snapshots WHERE chat_id = $1", chat_id);
+      tx.exec_params("SELECT state::text FROM agent_snapshots WHERE actor_id = $1", chat_id);
     if (!snap.empty()) {
       img.state = nlohmann::json::parse(snap[0][0].c_str());
     } else { // never checkpointed here (a fork): the totals of the turns it has
@@ -297,13 +297,13 @@ std::optional<chat::session_image> session_repository::load(const std::string& c
       chat_id));
     for (const auto& row : tx.exec_params(
            fmt::format(
-             "SELECT {} FROM inbox WHERE chat_id = $1 AND consumed_at IS NULL ORDER BY id",
+             "SELECT {} FROM inbox WHERE actor_id = $1 AND consumed_at IS NULL ORDER BY id",
              inbox_columns),
            chat_id))
       img.inbox.push_back(to_inbox(row));
     auto journal =
       tx.exec_params("SELECT turn, step, kind, payload::text, " + iso_time("created_at") +
-                       " FROM turn_journal WHERE chat_id = $1 ORDER BY pos",
+                       " FROM turn_journal WHERE actor_id = $1 ORDER BY pos",
                      chat_id);
     for (const auto& row : journal) {
       int turn = row[0].as<int>();

@@ -14,7 +14,7 @@
 namespace boocode::storage {
 
 const std::string inbox_columns =
-  "id, content, coalesce(client_id, ''), " + iso_time("created_at") + ", taken_turn";
+  "id, content, coalesce(client_id, ''), " + iso_time("created_at") + ", taken_turn, kind";
 
 chat::inbox_entry to_inbox(const pqxx::row& row) {
   chat::inbox_entry e;
@@ -23,6 +23,12 @@ chat::inbox_entry to_inbox(const pqxx::row& row) {
   e.client_id = row[2].as<std::string>();
   e.created_at = row[3].as<std::string>();
   e.taken_turn = nullable<int>(row[4]);
+  auto kind = row[5].as<std::string>();
+  auto parsed = chat::parse_inbox_kind(kind);
+  if (!parsed)
+    throw storage_error("inbox entry " + std::to_string(e.id) + " has an unknown kind '" + kind +
+                        "'");
+  e.kind = *parsed;
   return e;
 }
 
@@ -39,19 +45,19 @@ const std::string begin_turn_sql =
   std::string(lease_cte) +
   ", chat AS (SELECT turns, archived_at IS NOT NULL AS archived FROM chats WHERE id = $1)"
   ", go AS (SELECT 1 FROM lease, chat WHERE chat.turns = $3::int - 1 AND NOT chat.archived"
-  " AND EXISTS (SELECT 1 FROM inbox WHERE chat_id = $1 AND consumed_at IS NULL"
+  " AND EXISTS (SELECT 1 FROM inbox WHERE actor_id = $1 AND consumed_at IS NULL"
   " AND taken_turn IS NULL))"
-  ", taken AS (UPDATE inbox SET taken_turn = $3::int FROM go WHERE chat_id = $1"
+  ", taken AS (UPDATE inbox SET taken_turn = $3::int FROM go WHERE actor_id = $1"
   " AND consumed_at IS NULL AND taken_turn IS NULL RETURNING inbox.id, inbox.content,"
   " coalesce(inbox.client_id, '') AS client_id, " +
   iso_time("inbox.created_at") +
-  " AS created_at, inbox.taken_turn)"
-  ", started AS (INSERT INTO turn_journal (chat_id, turn, step, kind, payload, epoch)"
+  " AS created_at, inbox.taken_turn, inbox.kind)"
+  ", started AS (INSERT INTO turn_journal (actor_id, turn, step, kind, payload, epoch)"
   " SELECT $1, $3::int, '', 'start', '{}', $2 FROM go RETURNING 1)"
   ", counted AS (UPDATE chats SET turns = $3::int FROM go WHERE id = $1 RETURNING 1)"
   ", ids AS (SELECT nextval('messages_id_seq') AS id FROM go, generate_series(1, $4::int))"
   " SELECT (SELECT count(*) FROM lease), (SELECT turns FROM chat), (SELECT archived FROM chat),"
-  " t.id, t.content, t.client_id, t.created_at, t.taken_turn,"
+  " t.id, t.content, t.client_id, t.created_at, t.taken_turn, t.kind,"
   " (SELECT string_agg(id::text, ',' ORDER BY id) FROM ids)"
   " FROM (SELECT 1) AS one LEFT JOIN taken t ON true ORDER BY t.id";
 
@@ -68,14 +74,14 @@ std::string with_identity(const std::string& row) {
 const std::string journal_message_sql =
   std::string(lease_cte) + ", p AS (SELECT " + with_identity("$5::jsonb") +
   " AS payload FROM lease)"
-  ", m AS (INSERT INTO turn_journal (chat_id, turn, step, kind, payload, epoch)"
+  ", m AS (INSERT INTO turn_journal (actor_id, turn, step, kind, payload, epoch)"
   " SELECT $1, $3, $4, 'message', payload, $2 FROM p RETURNING payload)"
-  ", i AS (INSERT INTO turn_journal (chat_id, turn, step, kind, payload, epoch)"
+  ", i AS (INSERT INTO turn_journal (actor_id, turn, step, kind, payload, epoch)"
   " SELECT $1, $3, $6, 'intent', $7::jsonb, $2 FROM lease WHERE $6 <> '' RETURNING 1)"
   " SELECT (payload->>'id')::bigint, payload->>'created_at' FROM m";
 
 const std::string journal_step_sql =
-  std::string(lease_cte) + "INSERT INTO turn_journal (chat_id, turn, step, kind, payload, epoch)"
+  std::string(lease_cte) + "INSERT INTO turn_journal (actor_id, turn, step, kind, payload, epoch)"
                            " SELECT $1, $3, $4, $5, $6::jsonb, $2 FROM lease RETURNING pos";
 
 // Every part sees the rows as they were when the statement started (hence
@@ -84,11 +90,11 @@ const std::string journal_step_sql =
 const std::string checkpoint_sql =
   std::string(lease_cte) +
   ", users AS (INSERT INTO messages (id, chat_id, role, content, client_id, turn, created_at)"
-  " SELECT id, chat_id, 'user', content, client_id, taken_turn, created_at FROM inbox, lease"
-  " WHERE chat_id = $1 AND taken_turn = $3 AND consumed_at IS NULL RETURNING 1)"
+  " SELECT id, actor_id, 'user', content, client_id, taken_turn, created_at FROM inbox, lease"
+  " WHERE actor_id = $1 AND taken_turn = $3 AND consumed_at IS NULL RETURNING 1)"
   ", steps AS (INSERT INTO messages SELECT m.* FROM turn_journal j CROSS JOIN lease"
   " CROSS JOIN LATERAL jsonb_populate_record(NULL::messages, j.payload) m"
-  " WHERE j.chat_id = $1 AND j.turn = $3 AND j.kind = 'message' ORDER BY j.pos RETURNING 1)"
+  " WHERE j.actor_id = $1 AND j.turn = $3 AND j.kind = 'message' ORDER BY j.pos RETURNING 1)"
   ", answer AS (INSERT INTO messages SELECT m.* FROM lease CROSS JOIN LATERAL"
   " jsonb_populate_record(NULL::messages, " +
   with_identity("$11::jsonb") + ") m WHERE $11::jsonb IS NOT NULL RETURNING id, " +
@@ -96,21 +102,21 @@ const std::string checkpoint_sql =
   " AS at)"
   ", summary AS (INSERT INTO chat_turns (chat_id, turn, started_at, finished_at, outcome,"
   " error, usage, model_calls, tool_calls) SELECT $1, $3, coalesce((SELECT created_at"
-  " FROM turn_journal WHERE chat_id = $1 AND turn = $3 AND kind = 'start'), now()), now(),"
-  " $4, $5, $6::jsonb, $7, (SELECT count(*) FROM turn_journal WHERE chat_id = $1"
+  " FROM turn_journal WHERE actor_id = $1 AND turn = $3 AND kind = 'start'), now()), now(),"
+  " $4, $5, $6::jsonb, $7, (SELECT count(*) FROM turn_journal WHERE actor_id = $1"
   " AND turn = $3 AND kind = 'message' AND payload->>'role' = 'tool') FROM lease RETURNING 1)"
   ", consumed AS (UPDATE inbox SET consumed_at = now() FROM lease"
-  " WHERE chat_id = $1 AND taken_turn = $3 AND consumed_at IS NULL RETURNING 1)"
-  ", snapshot AS (INSERT INTO agent_snapshots (chat_id, turn, state, mailbox, node_id, epoch)"
+  " WHERE actor_id = $1 AND taken_turn = $3 AND consumed_at IS NULL RETURNING 1)"
+  ", snapshot AS (INSERT INTO agent_snapshots (actor_id, turn, state, mailbox, node_id, epoch)"
   " SELECT $1, $3, $8::jsonb, (SELECT coalesce(jsonb_agg(jsonb_build_object('id', id,"
-  " 'client_id', client_id) ORDER BY id), '[]') FROM inbox WHERE chat_id = $1"
+  " 'client_id', client_id) ORDER BY id), '[]') FROM inbox WHERE actor_id = $1"
   " AND consumed_at IS NULL AND taken_turn IS DISTINCT FROM $3), $9, $2 FROM lease"
-  " ON CONFLICT (chat_id) DO UPDATE SET turn = EXCLUDED.turn, state = EXCLUDED.state,"
+  " ON CONFLICT (actor_id) DO UPDATE SET turn = EXCLUDED.turn, state = EXCLUDED.state,"
   " mailbox = EXCLUDED.mailbox, node_id = EXCLUDED.node_id, epoch = EXCLUDED.epoch,"
   " updated_at = now() RETURNING jsonb_array_length(mailbox) AS waiting)"
   ", seq AS (UPDATE chats SET last_seq = GREATEST(last_seq, $10) FROM lease WHERE id = $1"
   " RETURNING 1)"
-  ", dropped AS (DELETE FROM turn_journal USING lease WHERE chat_id = $1 AND turn = $3"
+  ", dropped AS (DELETE FROM turn_journal USING lease WHERE actor_id = $1 AND turn = $3"
   " RETURNING 1)"
   " SELECT (SELECT count(*) FROM lease), (SELECT coalesce(max(waiting), 0) FROM snapshot),"
   " (SELECT id FROM answer), (SELECT at FROM answer)";
@@ -122,22 +128,23 @@ const std::string post_message_sql =
   "WITH chat AS (SELECT archived_at IS NOT NULL AS archived FROM chats WHERE id = $1)"
   ", answered AS (SELECT id, content, coalesce(client_id, '') AS client_id, " +
   iso_time("created_at") +
-  " AS created_at, turn AS taken_turn FROM messages WHERE $3 <> '' AND chat_id = $1"
-  " AND client_id = $3 AND role = 'user')"
+  " AS created_at, turn AS taken_turn, 'user_message' AS kind FROM messages WHERE $3 <> ''"
+  " AND chat_id = $1 AND client_id = $3 AND role = 'user')"
   ", earlier AS (SELECT id, content, coalesce(client_id, '') AS client_id, " +
   iso_time("created_at") +
-  " AS created_at, taken_turn FROM inbox WHERE $3 <> '' AND chat_id = $1 AND client_id = $3)"
-  ", stored AS (INSERT INTO inbox (chat_id, content, client_id) SELECT $1, $2, nullif($3, '')"
+  " AS created_at, taken_turn, kind FROM inbox WHERE $3 <> '' AND actor_id = $1"
+  " AND client_id = $3)"
+  ", stored AS (INSERT INTO inbox (actor_id, content, client_id) SELECT $1, $2, nullif($3, '')"
   " FROM chat WHERE NOT chat.archived AND NOT EXISTS (SELECT 1 FROM answered)"
   " AND NOT EXISTS (SELECT 1 FROM earlier)"
-  " ON CONFLICT (chat_id, client_id) WHERE client_id IS NOT NULL DO NOTHING"
+  " ON CONFLICT (actor_id, client_id) WHERE client_id IS NOT NULL DO NOTHING"
   " RETURNING id, content, coalesce(client_id, '') AS client_id, " +
   iso_time("created_at") +
-  " AS created_at, taken_turn)"
+  " AS created_at, taken_turn, kind)"
   ", found AS (SELECT 'new' AS how, * FROM stored UNION ALL SELECT 'answered', * FROM answered"
   " UNION ALL SELECT 'inbox', * FROM earlier LIMIT 1)"
   " SELECT (SELECT count(*) FROM chat), coalesce((SELECT archived FROM chat), false), f.how,"
-  " f.id, f.content, f.client_id, f.created_at, f.taken_turn"
+  " f.id, f.content, f.client_id, f.created_at, f.taken_turn, f.kind"
   " FROM (SELECT 1) AS one LEFT JOIN found f ON true";
 
 const std::string reserve_ids_sql =
@@ -185,8 +192,8 @@ turn_begun session_repository::begin_turn(const fence& f, int turn, int reserve)
     bool archived = nullable<bool>(r[0][2]).value_or(true);
     for (const auto& row : r)
       if (!row[3].is_null())
-        out.taken.push_back(to_inbox(pqxx::row{row}.slice(3, 8)));
-    out.ids = id_list(r[0][8]);
+        out.taken.push_back(to_inbox(pqxx::row{row}.slice(3, 9)));
+    out.ids = id_list(r[0][9]);
     if (!out.taken.empty())
       out.state = turn_begun::started;
     else if (!turns || *turns != turn - 1 || archived)

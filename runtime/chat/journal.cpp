@@ -29,6 +29,25 @@ const journal_entry* turn_journal::find(std::string_view step, std::string_view 
   return nullptr;
 }
 
+std::string_view to_string(inbox_kind k) {
+  switch (k) {
+    case inbox_kind::notification:
+      return "notification";
+    case inbox_kind::approval_answer:
+      return "approval_answer";
+    case inbox_kind::user_message:
+      break;
+  }
+  return "user_message";
+}
+
+std::optional<inbox_kind> parse_inbox_kind(std::string_view name) {
+  for (auto k : {inbox_kind::user_message, inbox_kind::notification, inbox_kind::approval_answer})
+    if (to_string(k) == name)
+      return k;
+  return std::nullopt;
+}
+
 message_record inbox_entry::as_message(const std::string& chat_id) const {
   message_record m;
   m.id = id;

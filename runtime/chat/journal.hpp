@@ -50,9 +50,19 @@ struct turn_journal {
   const journal_entry* find(std::string_view step, std::string_view kind) const;
 };
 
-/// One acknowledged user message not yet consumed by a checkpoint.
+/// What an inbox entry is: a user's message, a notification (e.g. a
+/// subagent's result for its parent) or the answer to an approval. Stored as
+/// inbox.kind.
+enum class inbox_kind : uint8_t { user_message, notification, approval_answer };
+
+std::string_view to_string(inbox_kind k);
+/// The kind named `name`; nothing for an unknown one.
+std::optional<inbox_kind> parse_inbox_kind(std::string_view name);
+
+/// One acknowledged entry of an actor's inbox, not yet consumed by a checkpoint.
 struct inbox_entry {
   int64_t id = 0; // becomes the message id
+  inbox_kind kind = inbox_kind::user_message;
   std::string content;
   std::string client_id;
   std::string created_at;

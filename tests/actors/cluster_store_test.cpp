@@ -105,7 +105,7 @@ TEST(ClusterStoreTest, RoutingRefusesAChatWhoseWorkspaceIsNotHere) {
   EXPECT_TRUE(is_error(err, errc::not_found));
 }
 
-TEST(ClusterStoreTest, AnUnreachableDatabaseIsAStorageFailureNotACrash) {
+TEST(ClusterStoreTest, AnUnreachableDatabaseIsStorageUnavailableNotACrash) {
   node_actor_config cfg;
   caf::actor_system sys{cfg};
   auto store = spawn_cluster_store(
@@ -116,6 +116,6 @@ TEST(ClusterStoreTest, AnUnreachableDatabaseIsAStorageFailureNotACrash) {
     self->request(store, 10s, heartbeat_atom::value)
       .receive([](const cluster_tick&) { ADD_FAILURE() << "expected an error"; },
                [&](caf::error& e) { err = e; });
-  EXPECT_TRUE(is_error(err, errc::storage_failure));
+  EXPECT_TRUE(is_error(err, errc::storage_unavailable));
   self->send_exit(store, caf::exit_reason::user_shutdown);
 }

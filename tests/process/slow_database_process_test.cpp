@@ -22,8 +22,8 @@ TEST_F(ChatProcessTest, AChatStuckOnTheDatabaseHoldsUpNoOtherChatOrRequest) {
   // one waits for the transactions on its table).
   db_.scalar(fmt::format(
     "CREATE FUNCTION wait_for_test() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN"
-    " IF (TG_TABLE_NAME = 'turn_journal' AND NEW.chat_id = '{}') OR (TG_TABLE_NAME = 'inbox'"
-    " AND NEW.chat_id = '{}') THEN PERFORM pg_advisory_lock_shared(4242);"
+    " IF (TG_TABLE_NAME = 'turn_journal' AND NEW.actor_id = '{}') OR (TG_TABLE_NAME = 'inbox'"
+    " AND NEW.actor_id = '{}') THEN PERFORM pg_advisory_lock_shared(4242);"
     " PERFORM pg_advisory_unlock_shared(4242); END IF; RETURN NEW; END $$",
     stuck, slow_post));
   for (auto table : {"turn_journal", "inbox"})

@@ -195,7 +195,7 @@ TEST(SessionRepositoryTest, ATurnIsJournaledThenCheckpointed) {
   expect_same(history[1], reply);
   expect_same(history[2], result);
   EXPECT_EQ(f.db.scalar("SELECT count(*) FROM turn_journal"), "0");
-  EXPECT_EQ(f.db.scalar("SELECT turn FROM agent_snapshots WHERE chat_id = 'c_1'"), "1");
+  EXPECT_EQ(f.db.scalar("SELECT turn FROM agent_snapshots WHERE actor_id = 'c_1'"), "1");
   EXPECT_EQ(f.db.scalar("SELECT state->>'last_seq' FROM agent_snapshots"), "42");
   EXPECT_EQ(f.db.scalar("SELECT epoch FROM agent_snapshots"), "1");
   // The mailbox: the message still waiting.
@@ -383,4 +383,37 @@ TEST(SessionRepositoryTest, TheTimelineAndAForkFollowTheCheckpoints) {
   // A turn in progress cannot be forked; nothing is created.
   EXPECT_THROW(f.chats.fork_chat("c_1", 3, new_chat("c_bad")), storage::storage_error);
   EXPECT_FALSE(f.chats.find_chat("c_bad"));
+}
+
+// Storage is keyed by actor: an actor that is no chat (a subagent) has an
+// inbox, a journal and a snapshot of its own; an inbox entry says what it is,
+// and a turn takes and reports it with its kind.
+TEST(SessionRepositoryTest, InboxJournalAndSnapshotsAreKeyedByActorWithAnEntryKind) {
+  fixture f;
+  f.db.scalar("INSERT INTO inbox (actor_id, content, kind) VALUES ('sa_1', 'done: 3 files',"
+              " 'notification') RETURNING 1");
+  f.db.scalar("INSERT INTO turn_journal (actor_id, turn, step, kind, payload, epoch)"
+              " VALUES ('sa_1', 1, '', 'start', '{}', 1) RETURNING 1");
+  f.db.scalar("INSERT INTO agent_snapshots (actor_id, turn, state, mailbox, node_id, epoch)"
+              " VALUES ('sa_1', 1, '{}', '[]', 'n', 1) RETURNING 1");
+  EXPECT_EQ(f.db.scalar("SELECT count(*) FROM inbox WHERE actor_id = 'sa_1'"), "1");
+  EXPECT_THROW(f.db.scalar("INSERT INTO inbox (actor_id, content, kind) VALUES ('c_1', 'x',"
+                           " 'gossip') RETURNING 1"),
+               std::exception);
+  // A chat's own entries: a user's message as posted, a notification as stored.
+  auto posted = f.repo.post("c_1", "hello", "m-1");
+  EXPECT_EQ(posted.entry.kind, chat::inbox_kind::user_message);
+  EXPECT_EQ(f.repo.post("c_1", "hello", "m-1").entry.kind, chat::inbox_kind::user_message);
+  f.db.scalar("INSERT INTO inbox (actor_id, content, kind) VALUES ('c_1', 'subagent finished',"
+              " 'notification') RETURNING 1");
+  auto img = f.repo.load("c_1");
+  ASSERT_TRUE(img);
+  ASSERT_EQ(img->inbox.size(), 2u);
+  EXPECT_EQ(img->inbox[0].kind, chat::inbox_kind::user_message);
+  EXPECT_EQ(img->inbox[1].kind, chat::inbox_kind::notification);
+  auto lease = f.repo.acquire_lease("c_1", "node-a");
+  auto begun = f.repo.begin_turn(lease, 1);
+  ASSERT_EQ(begun.taken.size(), 2u);
+  EXPECT_EQ(begun.taken[1].kind, chat::inbox_kind::notification);
+  EXPECT_EQ(begun.taken[1].content, "subagent finished");
 }
