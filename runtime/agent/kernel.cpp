@@ -39,6 +39,33 @@ long long elapsed_ms(std::chrono::steady_clock::time_point since) {
     .count();
 }
 
+/// Runs `wait` (the turn waiting for its journal's commits) as a traced
+/// call of the pseudo-tool "journal", `what` saying what for: BooCode's own
+/// time, shown in the trace beside the model and tool calls, never inside
+/// them. Returns the call's trace, to commit after the next flush (its
+/// frames go out with the events that follow). A commit that fails is
+/// traced as an error and rethrown.
+template <class F>
+[[nodiscard]] trace::tracer::finished_call journaled(turn_context& t, const std::string& what,
+                                                     F&& wait) {
+  auto span = t.tracer.begin_tool("journal", fmt::format("journal_{}_{}", t.turn, what),
+                                  t.tracer.enabled() ? nlohmann::json{{"before", what}}.dump()
+                                                     : std::string{});
+  try {
+    wait();
+  } catch (const std::exception& e) {
+    auto traced = t.tracer.end_tool(
+      span, tools::tool_error(std::string("the commit failed: ") + e.what(), true));
+    t.out.flush();
+    t.tracer.commit(std::move(traced));
+    throw;
+  }
+  tools::tool_result done;
+  done.text = "stored";
+  done.read_only = true;
+  return t.tracer.end_tool(span, done);
+}
+
 /// Runs tool call `call` (step `step`), or takes its result from the journal
 /// of an earlier run, and adds the result to the conversation. Its intent is
 /// journaled before it starts, unless `intent_journaled` (it went with the
@@ -67,11 +94,14 @@ step_result run_call(turn_context& t, const model::tool_call& call, const std::s
   // simply run again if the node dies first.
   if (runs && !interrupted && !intent_journaled)
     t.io.journal_step(step, "intent", intent_of(call, step).data());
+  std::optional<trace::tracer::finished_call> stored;
   if (runs && !read_only)
-    t.io.make_durable();
+    stored = journaled(t, step, [&] { t.io.make_durable(); });
   t.out.add(chat::tool_started{t.turn, call.id, call.name, call.arguments});
   auto span = t.tracer.begin_tool(call.name, call.id, trace_input(t.tracer, call, valid));
   t.out.flush();
+  if (stored)
+    t.tracer.commit(std::move(*stored));
   auto started = std::chrono::steady_clock::now();
   tools::tool_result res;
   if (t.cancel.cancelled()) {
@@ -292,12 +322,15 @@ turn_summary run_turn(const spec& spec, const turn_input& in, model::conversatio
   sum.outcome = *outcome;
   if (sum.outcome != turn_outcome::interrupted) {
     out.flush();
-    io.end_turn(sum, answer ? &*answer : nullptr);
+    auto stored =
+      journaled(t, "checkpoint", [&] { io.end_turn(sum, answer ? &*answer : nullptr); });
     if (answer) {
       out.add(chat::message_stored{*answer});
       conv.append(chat::to_model_message(*answer));
     }
     out.add(chat::turn_ended{in.turn, sum.outcome, sum.usage, sum.error});
+    out.flush();
+    tracer.commit(std::move(stored));
   }
   out.flush();
   tracer.set_emit({}, {});

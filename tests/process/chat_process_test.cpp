@@ -195,21 +195,24 @@ TEST_F(ChatProcessTest, EveryCallIsTracedLiveThenServedInPages) {
       finished[f["id"]] = f;
     }
   }
+  // Each tool that changes something waits for its intent's commit first, and
+  // the turn for its checkpoint: those waits are "journal" calls of their own.
   EXPECT_EQ(kinds,
-            (std::vector<std::string>{"model_trace_start", "model_trace_finish", "tool_trace_start",
-                                      "tool_trace_finish", "model_trace_start",
-                                      "model_trace_finish", "tool_trace_start", "tool_trace_finish",
-                                      "model_trace_start", "model_trace_finish"}));
+            (std::vector<std::string>{
+              "model_trace_start", "model_trace_finish", "tool_trace_start", "tool_trace_finish",
+              "tool_trace_start", "tool_trace_finish", "model_trace_start", "model_trace_finish",
+              "tool_trace_start", "tool_trace_finish", "tool_trace_start", "tool_trace_finish",
+              "model_trace_start", "model_trace_finish", "tool_trace_start", "tool_trace_finish"}));
 
   // Stored: the same calls, with the same figures, once the writer got to them.
   json items;
   EXPECT_TRUE(poll_until(10s,
                          [&] {
                            items = test::get_json(to_, "/api/chats/" + id + "/traces")["items"];
-                           return items.size() == 5;
+                           return items.size() == 8;
                          }))
     << items.dump();
-  ASSERT_EQ(items.size(), 5u);
+  ASSERT_EQ(items.size(), 8u);
   for (auto& item : items) {
     ASSERT_TRUE(finished.count(item["id"])) << item.dump();
     auto& live = finished[item["id"]];
@@ -221,12 +224,17 @@ TEST_F(ChatProcessTest, EveryCallIsTracedLiveThenServedInPages) {
   }
   EXPECT_EQ(items[0]["kind"], "model");
   EXPECT_EQ(items[0]["model"], "fake-model");
-  EXPECT_EQ(items[1]["tool"], "write_file");
-  EXPECT_EQ(items[1]["input"]["path"], "a.txt");
-  EXPECT_EQ(items[3]["tool"], "run_command");
-  EXPECT_EQ(items[3]["exit_code"], 0);
-  EXPECT_EQ(items[3]["output"].get<std::string>().rfind("x", 0), 0u);
-  auto& last = items[4];
+  EXPECT_EQ(items[1]["tool"], "journal");
+  EXPECT_EQ(items[1]["input"]["before"], "t1.0");
+  EXPECT_EQ(items[2]["tool"], "write_file");
+  EXPECT_EQ(items[2]["input"]["path"], "a.txt");
+  EXPECT_EQ(items[4]["tool"], "journal");
+  EXPECT_EQ(items[5]["tool"], "run_command");
+  EXPECT_EQ(items[5]["exit_code"], 0);
+  EXPECT_EQ(items[5]["output"].get<std::string>().rfind("x", 0), 0u);
+  EXPECT_EQ(items[7]["tool"], "journal");
+  EXPECT_EQ(items[7]["input"]["before"], "checkpoint");
+  auto& last = items[6];
   EXPECT_EQ(last["usage"]["prompt"], 300);
   EXPECT_EQ(last["usage"]["cache_hit"], 256);
   EXPECT_EQ(last["usage"]["reasoning"], 5);
@@ -236,7 +244,7 @@ TEST_F(ChatProcessTest, EveryCallIsTracedLiveThenServedInPages) {
   EXPECT_TRUE(last["ttft_ms"].is_number());
   EXPECT_LE(last["ttft_ms"].get<double>(), last["latency_ms"].get<double>());
 
-  // Pages of two: 2 + 2 + 1, the cursor null at the end, nothing repeated.
+  // Pages of two: 2 + 2 + 2 + 2, the cursor null at the end, nothing repeated.
   std::vector<std::string> paged;
   std::string cursor;
   int pages = 0;
@@ -248,9 +256,9 @@ TEST_F(ChatProcessTest, EveryCallIsTracedLiveThenServedInPages) {
     cursor = page["next_cursor"].is_null() ? "" : page["next_cursor"].get<std::string>();
     ++pages;
   } while (!cursor.empty() && pages < 10);
-  EXPECT_EQ(pages, 3);
-  ASSERT_EQ(paged.size(), 5u);
-  for (size_t i = 0; i < 5; ++i)
+  EXPECT_EQ(pages, 4);
+  ASSERT_EQ(paged.size(), 8u);
+  for (size_t i = 0; i < 8; ++i)
     EXPECT_EQ(paged[i], items[i]["id"]);
   EXPECT_EQ(test::get_json(to_, "/api/chats/" + id + "/traces?tool=run_command")["items"].size(),
             1u);
@@ -267,7 +275,7 @@ TEST_F(ChatProcessTest, EveryCallIsTracedLiveThenServedInPages) {
   }
   test::get_json(to_, "/api/chats/c_nope/traces", 404);
   auto health = test::get_json(to_, "/api/health");
-  EXPECT_EQ(health["traces"]["written"], 5);
+  EXPECT_EQ(health["traces"]["written"], 8);
   EXPECT_EQ(health["traces"]["dropped"], 0);
   // The node's load: its one chat loaded, its pool within its size.
   EXPECT_EQ(health["sessions"]["loaded"], 1);
@@ -286,8 +294,12 @@ TEST_F(ChatProcessTest, ACallRunningWhenTheNodeStopsIsTracedAsInterruptedAndResu
   ASSERT_TRUE(ws.read_text());
   ws.send_text(
     json{{"type", "user_message"}, {"chat_id", id}, {"text", "wait"}, {"client_id", "s"}}.dump());
-  auto frames = read_until(ws, "tool_trace_start");
+  auto frames = read_until(ws, "tool_trace_start"); // the wait for the command's intent
   ASSERT_FALSE(frames.empty());
+  EXPECT_EQ(frames.back()["tool"], "journal");
+  frames = read_until(ws, "tool_trace_start");
+  ASSERT_FALSE(frames.empty());
+  ASSERT_EQ(frames.back()["tool"], "run_command");
   auto trace_id = frames.back()["id"].get<std::string>();
   node_->signal(SIGTERM);
   EXPECT_EQ(node_->wait_exit(20s), 0) << node_->output();

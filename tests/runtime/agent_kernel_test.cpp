@@ -328,20 +328,32 @@ TEST(AgentKernelTest, TracesEveryModelCallToolCallAndBuild) {
   turn_settings s{"sys", std::vector<std::string>{"make"}, 3, 50};
   run_turn(s, 4, history, io, cancel, &tracer);
 
-  EXPECT_EQ(sink.events, (std::vector<std::string>{
-                           "start model", "finish model", "start write_file", "finish write_file",
-                           "start run_command", "finish run_command", "start build", "finish build",
-                           "start model", "finish model"}));
+  // The turn's waits for its commits are "journal" calls of their own: before
+  // write_file (its intent must be stored) and the checkpoint; never inside
+  // a tool's span (a commit's row is handed over with the next step's frames).
+  EXPECT_EQ(sink.events,
+            (std::vector<std::string>{
+              "start model", "finish model", "start journal", "start write_file", "finish journal",
+              "finish write_file", "start run_command", "finish run_command", "start build",
+              "finish build", "start model", "finish model", "start journal", "finish journal"}));
   EXPECT_TRUE(sink.early.empty()) << "a row reached the writer before its frame was sent";
   // Frames go in one message per step, not one per frame.
   EXPECT_LT(io.batches, static_cast<int>(io.frames.size()) * 2 / 3);
   // The live frames, in the same order.
   EXPECT_EQ(io.trace_frame_types(),
-            (std::vector<std::string>{"model_trace_start", "model_trace_finish", "tool_trace_start",
-                                      "tool_trace_finish", "tool_trace_start", "tool_trace_finish",
-                                      "tool_trace_start", "tool_trace_finish", "model_trace_start",
-                                      "model_trace_finish"}));
-  ASSERT_EQ(sink.finished_rows.size(), 5u);
+            (std::vector<std::string>{
+              "model_trace_start", "model_trace_finish", "tool_trace_start", "tool_trace_finish",
+              "tool_trace_start", "tool_trace_finish", "tool_trace_start", "tool_trace_finish",
+              "tool_trace_start", "tool_trace_finish", "model_trace_start", "model_trace_finish",
+              "tool_trace_start", "tool_trace_finish"}));
+  ASSERT_EQ(sink.finished_rows.size(), 7u);
+  auto& wait = sink.finished_rows[1];
+  EXPECT_EQ(wait.start->tool, "journal");
+  EXPECT_EQ(json::parse(wait.start->input)["before"], "t1.0");
+  EXPECT_EQ(wait.end.outcome, trace::outcome::ok);
+  EXPECT_LE(wait.end.finished_us, sink.finished_rows[2].start->started_us)
+    << "the commit is not inside write_file's span";
+  EXPECT_EQ(json::parse(sink.finished_rows[6].start->input)["before"], "checkpoint");
   auto& model_call = sink.finished_rows[0];
   EXPECT_EQ(model_call.start->kind, trace::call_kind::model);
   EXPECT_EQ(model_call.start->model, "fake-model");
@@ -355,7 +367,7 @@ TEST(AgentKernelTest, TracesEveryModelCallToolCallAndBuild) {
   EXPECT_TRUE(model_call.end.ttft_ms.has_value()); // the fake streams its text
   EXPECT_NE(model_call.end.output.find("→ write_file("), std::string::npos);
 
-  auto& write = sink.finished_rows[1];
+  auto& write = sink.finished_rows[2];
   EXPECT_EQ(write.start->call_id, "c1");
   EXPECT_EQ(json::parse(write.start->input)["path"], "a");
   EXPECT_EQ(write.end.outcome, trace::outcome::ok);
@@ -365,13 +377,13 @@ TEST(AgentKernelTest, TracesEveryModelCallToolCallAndBuild) {
               write.end.latency_ms * 1000, 1.0);
 
   // Arguments that are not JSON: traced as the string, an error, never run.
-  auto& bad = sink.finished_rows[2];
+  auto& bad = sink.finished_rows[3];
   EXPECT_EQ(json::parse(bad.start->input), "not json");
   EXPECT_EQ(bad.end.outcome, trace::outcome::error);
   EXPECT_NE(bad.end.error.find("not valid JSON"), std::string::npos);
   EXPECT_EQ(io.tools_run, (std::vector<std::string>{"write_file"}));
 
-  auto& b = sink.finished_rows[3];
+  auto& b = sink.finished_rows[4];
   EXPECT_EQ(b.start->tool, "build");
   EXPECT_EQ(b.start->call_id, "build_4_1");
   EXPECT_EQ(json::parse(b.start->input)["argv"], json::array({"make"}));
@@ -397,7 +409,8 @@ TEST(AgentKernelTest, ATracedModelErrorKeepsItsKindAndAttempts) {
   auto history = user_says("x");
   cancel_token cancel;
   run_turn({"sys", std::nullopt}, 1, history, io, cancel, &tracer);
-  ASSERT_EQ(sink.finished_rows.size(), 1u);
+  ASSERT_EQ(sink.finished_rows.size(), 2u); // the model call, then the checkpoint's commit
+  EXPECT_EQ(sink.finished_rows[1].start->tool, "journal");
   auto& e = sink.finished_rows[0].end;
   EXPECT_EQ(e.outcome, trace::outcome::timeout);
   EXPECT_EQ(e.error, "too slow");

@@ -98,18 +98,31 @@ describe('chat', { timeout: 240_000 }, () => {
           return `${row.dataset.kind}:${row.dataset.kind === 'model' ? 'model' : name}:${row.dataset.outcome}`;
         }),
       );
-    const expectedTraces = ['model:model:ok', 'tool:write_file:ok', 'model:model:ok', 'tool:run_command:ok', 'model:model:ok'];
+    // Before each tool that changes something, and at the checkpoint, the turn waits for its
+    // commits: BooCode's own time, a "journal" call of its own.
+    const expectedTraces = [
+      'model:model:ok',
+      'tool:journal:ok',
+      'tool:write_file:ok',
+      'model:model:ok',
+      'tool:journal:ok',
+      'tool:run_command:ok',
+      'model:model:ok',
+      'tool:journal:ok',
+    ];
     await waitFor(async () => JSON.stringify(await traced()) === JSON.stringify(expectedTraces), {
-      what: 'the five traced calls of the turn',
+      what: 'the eight traced calls of the turn',
     });
     assert.equal(await page.locator('[data-testid="trace-turn"][data-turn="1"]').count(), 1);
+    // BooCode's own commits are drawn apart from the calls' bars.
+    assert.equal(await page.locator('[data-testid="trace-bar"].trace-bar-journal').count(), 3);
     // The trace writer stores them shortly after the frames.
     await waitFor(
       async () => {
         const res = await fetch(`${node.url}/api/chats/${encodeURIComponent(chatId)}/traces`);
-        return res.ok && /** @type {{items: unknown[]}} */ (await res.json()).items.length === 5;
+        return res.ok && /** @type {{items: unknown[]}} */ (await res.json()).items.length === 8;
       },
-      { what: 'the five traces in GET /api/chats/:id/traces' },
+      { what: 'the eight traces in GET /api/chats/:id/traces' },
     );
 
     await screenshot(page, t, 'chat');
@@ -128,7 +141,7 @@ describe('chat', { timeout: 240_000 }, () => {
     // After the reload the trace panel loads the same calls from the API; a call opens.
     await page.getByTestId('trace-toggle').click();
     await waitFor(async () => JSON.stringify(await traced()) === JSON.stringify(expectedTraces), {
-      what: 'the five traced calls from the API',
+      what: 'the eight traced calls from the API',
     });
     const catTrace = page.locator('[data-testid="trace-row"][data-kind="tool"]', { hasText: 'run_command' });
     await catTrace.getByTestId('trace-row-toggle').click();

@@ -285,6 +285,9 @@ function KindIcon({ kind }: { kind: TraceCall['kind'] }) {
   );
 }
 
+/** What a "journal" row is: BooCode waiting for its own commits (docs/traces.md). */
+const JOURNAL_TITLE = "journal: BooCode's own time, waiting for its commits (not the tool's)";
+
 const CallRow = memo(function CallRow({
   call,
   axis,
@@ -307,6 +310,7 @@ const CallRow = memo(function CallRow({
   const bar = callBar(call, axis, nowUs);
   const latency = callLatencyMs(call, nowUs);
   const tokens = callTokens(call);
+  const ownTime = call.kind === 'tool' && call.name === 'journal';
   const pct = (x: number) => `${(x * 100).toFixed(4)}%`;
   return (
     <div
@@ -329,12 +333,12 @@ const CallRow = memo(function CallRow({
       >
         <span className="tool-chevron" aria-hidden="true" />
         <KindIcon kind={call.kind} />
-        <span className="trace-name" data-testid="trace-name" title={call.name}>
+        <span className="trace-name" data-testid="trace-name" title={ownTime ? JOURNAL_TITLE : call.name}>
           {call.name}
         </span>
         <span className="trace-track" aria-hidden="true">
           <span
-            className="trace-bar"
+            className={ownTime ? 'trace-bar trace-bar-journal' : 'trace-bar'}
             data-testid="trace-bar"
             data-trace-id={call.id}
             data-left={bar.left}
