@@ -10,7 +10,8 @@
 // Overhead per turn = wall time (user_message sent → turn_end received) −
 // the fake model's busy time (from a request's first byte to its answer's
 // last byte) − the tools' own time (their spans' latency_ms in the
-// tool_trace_finish frames: a small file read, and a write with its fsync);
+// tool_trace_finish frames: a small file read, and a write with its fsync;
+// not the "journal" calls, which are BooCode's waits for its commits);
 // per step = that / 3. BENCH_TRACE=1 prints the last turn's frames with
 // their times.
 #include <algorithm>
@@ -115,7 +116,8 @@ int main(int argc, char** argv) {
         std::printf("%8.2f ms  %s\n",
                     duration<double, std::milli>(steady_clock::now() - start).count(),
                     j["type"].get<std::string>().c_str());
-      if (j["type"] == "tool_trace_finish")
+      // The tools' own time; a "journal" call is BooCode's (its commits): overhead.
+      if (j["type"] == "tool_trace_finish" && j["tool"] != "journal")
         tools_ms += j["latency_ms"].get<double>();
       if (j["type"] == "turn_end") {
         if (j["outcome"] != "completed") {
