@@ -151,8 +151,7 @@ session_impl::behavior_type session_behavior(session_impl::stateful_pointer<sess
     st.running = std::make_shared<cancel_token>();
     if (!st.memory)
       st.memory = std::make_shared<chat_memory>();
-    spawn_turn_worker(self->system(), deps, st.fence, st.running,
-                      caf::actor_cast<session_actor>(self), st.memory);
+    spawn_turn_worker(deps, st.fence, st.running, caf::actor_cast<session_actor>(self), st.memory);
   };
   auto deliver = [self, broadcast, start_turn](chat::inbox_entry entry) {
     // The message may already be shown (the load read it) or already be
@@ -304,7 +303,7 @@ session_impl::behavior_type session_behavior(session_impl::stateful_pointer<sess
       for (auto& e : batch)
         broadcast(e);
     },
-    [=](seq_atom) -> int64_t { return self->state.frames.seq; },
+    [=](seq_atom, const seq_probe& probe) { probe->set_value(self->state.frames.seq); },
     [=](turn_done_atom, turn_done how) {
       auto& st = self->state;
       st.running.reset();

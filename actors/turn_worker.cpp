@@ -31,10 +31,10 @@ std::string now_iso_millis() {
 /// frames go out at once.
 class worker_io final : public agent::turn_io {
 public:
-  worker_io(caf::actor_system& sys, const session_deps& deps, storage::session_repository& repo,
+  worker_io(const session_deps& deps, storage::session_repository& repo,
             const storage::fence& fence, int turn, session_actor session,
             model::token_usage usage_before, std::vector<int64_t> ids)
-    : sys_(sys), repo_(repo), fence_(fence), turn_(turn), session_(std::move(session)),
+    : repo_(repo), fence_(fence), turn_(turn), session_(std::move(session)),
       usage_before_(usage_before), ids_(std::move(ids)), writes_(deps.blocking) {}
 
   chat::message_record journal_message(const std::string& step, chat::message_record m,
@@ -97,16 +97,17 @@ private:
     m.created_at = now_iso_millis();
   }
 
-  /// The session's frame seq now (0 if it does not answer).
+  /// The session's frame seq once it has relayed every event published so
+  /// far (they are ahead in its mailbox); 0 if it does not answer in 5 s.
   int64_t session_seq() {
-    int64_t seq = 0;
-    caf::scoped_actor self{sys_};
-    self->request(session_, std::chrono::seconds(5), seq_atom::value)
-      .receive([&](int64_t s) { seq = s; }, [](caf::error&) {});
-    return seq;
+    auto probe = std::make_shared<std::promise<int64_t>>();
+    auto seq = probe->get_future();
+    caf::anon_send(session_, seq_atom::value, probe);
+    if (seq.wait_for(std::chrono::seconds(5)) != std::future_status::ready)
+      return 0;
+    return seq.get();
   }
 
-  caf::actor_system& sys_;
   storage::session_repository& repo_;
   const storage::fence& fence_;
   int turn_;
@@ -197,7 +198,7 @@ std::optional<turn_plan> begin_from_database(storage::session_repository& repo,
 
 /// The whole turn; blocking. Returns how it ended. `mem` is valid afterwards
 /// only if the turn reached its checkpoint (or found nothing to do).
-turn_done run_worker(caf::actor_system& sys, const std::shared_ptr<const session_deps>& deps,
+turn_done run_worker(const std::shared_ptr<const session_deps>& deps,
                      storage::session_repository& repo, const storage::fence& fence,
                      const std::shared_ptr<cancel_token>& cancel, const session_actor& session,
                      chat_memory& mem) {
@@ -232,7 +233,7 @@ turn_done run_worker(caf::actor_system& sys, const std::shared_ptr<const session
         [&tools](const std::vector<std::string>& argv) { return tools.run_command(argv); });
       spec.hooks.push_back(&*fix);
     }
-    worker_io io{sys, *deps, repo, fence, turn, session, mem.usage, std::move(plan->ids)};
+    worker_io io{*deps, repo, fence, turn, session, mem.usage, std::move(plan->ids)};
     const auto* resume = plan->resume ? &*plan->resume : nullptr;
     trace::tracer tracer{deps->traces.get(), deps->trace_ids.get(), chat_id,
                          trace::actor_ref{protocol::actor_kind::session, chat_id, ""}};
@@ -268,16 +269,16 @@ turn_done run_worker(caf::actor_system& sys, const std::shared_ptr<const session
 
 } // namespace
 
-void spawn_turn_worker(caf::actor_system& sys, std::shared_ptr<const session_deps> deps,
-                       storage::fence fence, std::shared_ptr<cancel_token> cancel,
-                       session_actor session, std::shared_ptr<chat_memory> memory) {
+void spawn_turn_worker(std::shared_ptr<const session_deps> deps, storage::fence fence,
+                       std::shared_ptr<cancel_token> cancel, session_actor session,
+                       std::shared_ptr<chat_memory> memory) {
   ++*deps->running_turns;
-  deps->turns->post([&sys, deps, fence, cancel, session, memory] {
+  deps->turns->post([deps, fence, cancel, session, memory] {
     // Queued behind other turns while the node stopped: not started at all
     // (its messages wait in the inbox for the next start).
     auto how = cancel->reason() == cancel_reason::shutdown
                  ? turn_done::interrupted
-                 : run_worker(sys, deps, *deps->sessions, fence, cancel, session, *memory);
+                 : run_worker(deps, *deps->sessions, fence, cancel, session, *memory);
     caf::anon_send(session, turn_done_atom::value, how);
     --*deps->running_turns;
   });

@@ -38,8 +38,8 @@ struct chat_memory {
 /// chat, one round trip); runs the agent kernel (runtime/agent) with the chat's spec,
 /// journaling each step; checkpoints at the end. Sends the turn's events to
 /// `session` and ends with turn_done.
-void spawn_turn_worker(caf::actor_system& sys, std::shared_ptr<const session_deps> deps,
-                       storage::fence fence, std::shared_ptr<cancel_token> cancel,
-                       session_actor session, std::shared_ptr<chat_memory> memory);
+void spawn_turn_worker(std::shared_ptr<const session_deps> deps, storage::fence fence,
+                       std::shared_ptr<cancel_token> cancel, session_actor session,
+                       std::shared_ptr<chat_memory> memory);
 
 } // namespace boocode
