@@ -126,6 +126,9 @@ private:
   /// Moves an actor this node owns to `target` at its next turn boundary.
   void migrate_local(const actor_key& key, const std::string& target, bool restore,
                      std::function<void(caf::expected<bool>)> done);
+  /// A move that failed: the actor stays here as it was before (a restart
+  /// that came due meanwhile runs now; held or failed, whoever waits is told).
+  void settle_move(const actor_key& key, actor_slot& slot);
   /// Moves each of `ids` to the least loaded of `load`; the number moved.
   void spread(std::vector<std::string> ids, std::map<std::string, int64_t> load,
               std::shared_ptr<caf::typed_response_promise<int64_t>> rp);

@@ -34,7 +34,7 @@ void registry::subscribe(const actor_key& key, const ws_client_actor& client, in
   if (s) {
     self_->send(s, subscribe_atom::value, client, after_seq, epoch);
     it->second = resume_from{};
-  } else if (slot.state == slot_state::failed || slot.state == slot_state::held) {
+  } else if (slot.shown() == slot_state::failed || slot.shown() == slot_state::held) {
     self_->send(client, frame_atom::value, failed_frame(key.id, slot));
   } else if (!is_local(slot.state)) {
     if (!slot.refused.empty())

@@ -55,12 +55,13 @@ void registry::migrate_local(const actor_key& key, const std::string& target, bo
     return;
   }
   // Where it stays if the move fails (its session stopped either way).
-  auto before = slot.state == slot_state::running ? slot_state::owned : slot.state;
+  slot.before_move = slot.state == slot_state::running ? slot_state::owned : slot.state;
   slot.state = slot_state::moving;
   restore = restore || slot.session || !slot.subscribers.empty();
   auto moved = [this, key, target, restore, done](int64_t epoch) {
     auto& slot = slots_[key];
-    slot.state = slot_state::unrouted;
+    if (is_local(slot.state)) // not if the node was reset meanwhile
+      slot.state = slot_state::unrouted;
     slot.policy.reset();
     // Other nodes asked for it while it stopped: it is the target's now
     // (holding them while this node asks the target could deadlock two
@@ -82,21 +83,44 @@ void registry::migrate_local(const actor_key& key, const std::string& target, bo
     });
     resolve(key);
   };
-  auto stays = [this, key, target, before, done](caf::error& e) {
+  auto stays = [this, key, target, done](caf::error& e) {
     auto& slot = slots_[key];
-    slot.state = before;
     if (log_)
       log_->warn("cannot move {} {} to node {}: {}", traits(key).noun, key.id, target,
                  self_->system().render(e));
-    if (slot.needs_route())
-      if (auto s = local_session(key, slot))
-        attach(slot, s);
+    if (slot.state == slot_state::moving) // not if the node was reset meanwhile
+      settle_move(key, slot);
     done(e);
   };
   stop_session(key, false, [this, key, target, moved, stays] {
     self_->request(store_, std::chrono::seconds(10), move_atom::value, key.id, me_, target)
       .then(moved, stays);
   });
+}
+
+void registry::settle_move(const actor_key& key, actor_slot& slot) {
+  slot.state = slot.before_move;
+  switch (slot.state) {
+    case slot_state::restarting: // its restart came due while it was moving
+      start(key, slot);
+      return;
+    case slot_state::held:
+    case slot_state::failed: { // what waited for it is told why it does not run
+      auto err = slot.state == slot_state::held
+                   ? caf::make_error(errc::stopped, stopped_text(key.id))
+                   : caf::make_error(errc::failed, "the session of chat " + key.id +
+                                                     " failed: " + slot.last_error);
+      for (auto& rp : std::exchange(slot.waiting, {}))
+        rp.deliver(err);
+      slot.queued.clear();
+      return;
+    }
+    default:
+      break;
+  }
+  if (slot.needs_route())
+    if (auto s = local_session(key, slot))
+      attach(slot, s);
 }
 
 caf::result<bool> registry::migrate(const actor_key& key, const std::string& target) {
@@ -180,8 +204,14 @@ caf::result<bool> registry::stop(const actor_key& key) {
   auto rp = promise<bool>(self_);
   auto here = [this, key, rp] {
     auto& slot = slots_[key];
-    if (slot.state == slot_state::held) {
+    if (slot.shown() == slot_state::held) {
       rp->deliver(false);
+      return;
+    }
+    if (slot.state == slot_state::moving) { // held here if the move fails
+      slot.before_move = slot_state::held;
+      tell(key, slot);
+      rp->deliver(true);
       return;
     }
     slot.state = slot_state::held;
@@ -212,7 +242,7 @@ caf::result<protocol::chat_status> registry::status(const actor_key& key) {
   auto* slot = find(key);
   if (slot == nullptr)
     return chat_status::idle;
-  switch (slot->state) {
+  switch (slot->shown()) {
     case slot_state::failed:
       return chat_status::failed;
     case slot_state::restarting:
@@ -252,8 +282,8 @@ registry::inspect(const actor_key& key) {
     return caf::make_error(errc::not_owner, "chat " + key.id + " does not run here");
   if (slot->session)
     return self_->delegate(slot->session, inspect_atom::value);
-  return {slot->state == slot_state::held ? protocol::actor_state::stopped
-                                          : protocol::actor_state::unloaded,
+  return {slot->shown() == slot_state::held ? protocol::actor_state::stopped
+                                            : protocol::actor_state::unloaded,
           std::vector<std::string>{}};
 }
 

@@ -170,10 +170,10 @@ void registry::at_owner(const actor_key& key, std::function<void()> here,
 
 caf::result<session_actor> registry::resolve_request(const actor_key& key) {
   auto& slot = slots_[key];
-  if (slot.state == slot_state::failed)
+  if (slot.shown() == slot_state::failed)
     return caf::make_error(errc::failed,
                            "the session of chat " + key.id + " failed: " + slot.last_error);
-  if (slot.state == slot_state::held)
+  if (slot.shown() == slot_state::held)
     return caf::make_error(errc::stopped, stopped_text(key.id));
   if (is_local(slot.state)) {
     if (auto s = local_session(key, slot))

@@ -54,10 +54,10 @@ std::string stopped_text(const std::string& id) {
 
 std::string failed_frame(const std::string& id, const actor_slot& slot) {
   using protocol::session_failure;
-  if (slot.state == slot_state::failed)
+  if (slot.shown() == slot_state::failed)
     return protocol::session_failed_frame(id, session_failure::failed, slot.policy.crashes.size(),
                                           slot.last_error);
-  if (slot.state == slot_state::held)
+  if (slot.shown() == slot_state::held)
     return protocol::session_failed_frame(id, session_failure::stopped, 0, stopped_text(id));
   return protocol::session_failed_frame(id, slot.refusal, 0, slot.refused);
 }
@@ -87,7 +87,7 @@ protocol::chat_status status_of(protocol::session_failure why) {
 
 std::optional<protocol::actor_state> live_state(const actor_slot& slot) {
   using protocol::actor_state;
-  switch (slot.state) {
+  switch (slot.shown()) {
     case slot_state::held:
       return actor_state::stopped;
     case slot_state::failed:

@@ -70,7 +70,9 @@ struct resume_from {
 /// One actor as this node sees it.
 struct actor_slot {
   slot_state state = slot_state::unrouted;
-  session_actor session; // ours: while it runs (and while it stops)
+  slot_state before_move = slot_state::owned; // moving: where it stays if the move fails
+  session_actor session;                      // ours: while it runs (and while it stops)
+  std::function<void()> stopping;             // while its session stops: what runs once it has
   restart_policy policy;
   std::string last_error; // the last crash, in words
 
@@ -97,6 +99,9 @@ struct actor_slot {
     if (state == slot_state::resolving)
       state = slot_state::unrouted;
   }
+  /// Its state as operators and browsers see it: a move does not hide that
+  /// it was held or failed.
+  slot_state shown() const { return state == slot_state::moving ? before_move : state; }
   /// Takes the lease's side: ours, not running, unless it is ours already.
   void own() {
     if (!is_local(state))

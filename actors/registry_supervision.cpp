@@ -65,14 +65,20 @@ void registry::stop_session(const actor_key& key, bool cancel, std::function<voi
     then();
     return;
   }
-  auto forget = [this, key, s, then] {
+  // Runs once: when the session answers, or when it ends without answering
+  // (on_down: an actor that quits holding a request never answers it).
+  auto forget = [this, key, s, then, ran = std::make_shared<bool>(false)] {
+    if (std::exchange(*ran, true))
+      return;
     auto& slot = slots_[key];
+    slot.stopping = nullptr;
     if (slot.session == s) {
       self_->demonitor(s.address());
       slot.session = nullptr;
     }
     then();
   };
+  slots_[key].stopping = forget;
   auto done = [forget](bool) { forget(); };
   auto ended = [forget](caf::error&) { forget(); };
   if (cancel)
@@ -104,14 +110,21 @@ void registry::on_down(const caf::down_msg& dm) {
   for (auto& [key, slot] : slots_) {
     if (slot.session && slot.session.address() == dm.source) {
       slot.session = nullptr;
-      if (slot.state == slot_state::held || slot.state == slot_state::moving)
-        return; // stopped on purpose: stop_session goes on
+      auto stopping = std::exchange(slot.stopping, {});
       if (is_error(dm.reason, errc::not_owner) || is_error(dm.reason, errc::fenced) ||
           is_error(dm.reason, errc::refused)) {
-        // The actor is (now) another node's, or not servable here.
+        // The actor is (now) another node's, or not servable here; an
+        // operator's stop or move of it ends (a move finds the lease gone).
         slot.state = slot_state::unrouted;
+        if (stopping)
+          stopping();
         if (slot.needs_route())
           resolve(key);
+        return;
+      }
+      if (slot.state == slot_state::held || slot.state == slot_state::moving) {
+        if (stopping)
+          stopping(); // stopped on purpose (or ended meanwhile): the stop or move goes on
         return;
       }
       if (!is_crash(dm.reason)) {

@@ -23,6 +23,7 @@ struct store_script {
   std::vector<std::string> states;                        // this node's states set
   std::vector<peer_info> nodes;
   std::vector<std::string> leases;
+  std::optional<caf::error> move_error; // refuses every move with it
 };
 
 cluster_store_actor spawn_store(caf::actor_system& sys, std::shared_ptr<store_script> f) {
@@ -35,7 +36,10 @@ cluster_store_actor spawn_store(caf::actor_system& sys, std::shared_ptr<store_sc
           return f->route_errors[static_cast<size_t>(f->routes - 1)];
         return {std::string("n1"), std::string("127.0.0.1:1")};
       },
-      [f](move_atom, const std::string& chat, const std::string&, const std::string& to) {
+      [f](move_atom, const std::string& chat, const std::string&,
+          const std::string& to) -> caf::result<int64_t> {
+        if (f->move_error)
+          return *f->move_error;
         f->moves.emplace_back(chat, to);
         return int64_t{2};
       },
@@ -53,6 +57,7 @@ cluster_store_actor spawn_store(caf::actor_system& sys, std::shared_ptr<store_sc
 
 /// What the fake sessions were told, by chat.
 struct sessions_seen {
+  bool fenced_on_stop = false; // a stop finds the lease gone: it quits without answering
   std::map<std::string, int> started;
   std::map<std::string, std::vector<int64_t>> delivered;
   std::map<std::string, int> subscribes; // across its sessions
@@ -77,8 +82,13 @@ session_actor spawn_fake_session(caf::actor_system& sys, std::shared_ptr<session
         self->quit();
         return true;
       },
-      [self, f, id](stop_atom) {
+      [self, f, id](stop_atom) -> caf::result<bool> {
         ++f->stops[id];
+        if (f->fenced_on_stop) {
+          auto never = self->make_response_promise<bool>();
+          self->quit(caf::make_error(errc::fenced, "another node took " + id));
+          return never;
+        }
         self->quit();
         return true;
       },
@@ -321,4 +331,38 @@ TEST(RegistrySlotTest, ASlotsStateSaysWhetherItIsOursAndWhatStatsShow) {
             protocol::session_failure::unavailable);
   EXPECT_FALSE(is_crash(caf::make_error(errc::fenced, "x")));
   EXPECT_TRUE(is_crash(caf::make_error(errc::storage_failure, "x")));
+}
+
+// Supervision: a session that ends without answering the stop it was asked
+// for (its lease was taken meanwhile) still ends the stop, and the chat is
+// routed again rather than held here.
+TEST_F(RegistryTest, AStopEndsWhenTheSessionQuitsWithoutAnswering) {
+  seen_->fenced_on_stop = true;
+  auto frames = std::make_shared<std::vector<json>>();
+  send(subscribe_atom::value, std::string("c1"), spawn_browser(sys(), frames), int64_t{-1},
+       int64_t{0});
+  EXPECT_EQ(store_->routes, 1);
+  EXPECT_EQ(request<bool>(registry_, stop_atom::value, std::string("c1")), true);
+  EXPECT_EQ(store_->routes, 2) << "the chat lost here is routed again";
+  EXPECT_EQ(seen_->started["c1"], 2);
+}
+
+// Operator actions: a held chat whose move fails stays held, and whoever
+// asks for it is told so at once.
+TEST_F(RegistryTest, AHeldChatWhoseMoveFailsStaysHeld) {
+  send(resume_atom::value, std::vector<std::string>{"c1"});
+  EXPECT_EQ(request<bool>(registry_, stop_atom::value, std::string("c1")), true);
+  store_->move_error = caf::make_error(errc::unavailable, "node n2 is not up");
+  EXPECT_EQ(request<bool>(registry_, migrate_atom::value, std::string("c1"), std::string("n2")),
+            std::nullopt);
+  EXPECT_EQ(status("c1"), protocol::chat_status::stopped);
+  std::optional<caf::error> refused;
+  sys().spawn([this, &refused](caf::event_based_actor* self) {
+    self->request(registry_, caf::infinite, resolve_atom::value, std::string("c1"))
+      .then([](const session_actor&) {}, [&refused](caf::error& e) { refused = e; });
+  });
+  run();
+  ASSERT_TRUE(refused);
+  EXPECT_TRUE(is_error(*refused, errc::stopped));
+  EXPECT_EQ(seen_->started["c1"], 1) << "nothing started it again";
 }
