@@ -1,11 +1,11 @@
 #pragma once
 
 #include <chrono>
-#include <compare>
 #include <functional>
 #include <map>
 #include <optional>
 #include <string>
+#include <tuple>
 #include <vector>
 
 #include <caf/error.hpp>
@@ -41,7 +41,8 @@ struct restart_policy {
 struct actor_key {
   protocol::actor_kind kind = protocol::actor_kind::session;
   std::string id;
-  auto operator<=>(const actor_key&) const = default;
+  bool operator==(const actor_key& o) const { return kind == o.kind && id == o.id; }
+  bool operator<(const actor_key& o) const { return std::tie(kind, id) < std::tie(o.kind, o.id); }
 };
 
 /// Where an actor stands as this node sees it. Not ours: unrouted,
