@@ -19,10 +19,9 @@
 
 #include <nlohmann/json.hpp>
 
+#include "bench/database.hpp"
 #include "bench/stats.hpp"
 #include "runtime/poll.hpp"
-#include "storage/embedded_postgres.hpp"
-#include "storage/migrations.hpp"
 #include "tests/support/fake_model_server.hpp"
 #include "tests/support/http_client.hpp"
 #include "tests/support/load_driver.hpp"
@@ -70,11 +69,8 @@ int main(int argc, char** argv) {
   test::temp_dir dir{"boocode-bench"};
   auto workspace = dir / "ws";
   std::filesystem::create_directories(workspace);
-  storage::embedded_postgres_options pg_opts;
-  pg_opts.root = dir / "pg";
-  auto pg = storage::embedded_postgres::start(pg_opts);
+  auto pg = bench::start_database(dir / "pg");
   auto conninfo = pg->conninfo();
-  storage::apply_migrations(conninfo, storage::builtin_migrations());
   test::fake_model_server model;
   for (int i = 0; i < chats + again; ++i)
     model.enqueue(
