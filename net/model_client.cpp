@@ -2,6 +2,7 @@
 // on kept-alive connections. Beast lives here and in http_server.cpp only.
 #include "net/model_client.hpp"
 
+#include <atomic>
 #include <condition_variable>
 #include <mutex>
 #include <random>
@@ -35,14 +36,15 @@ constexpr auto cancel_poll = std::chrono::milliseconds(20);
 constexpr auto max_idle_age = std::chrono::seconds(30);
 constexpr int io_threads = 2;
 
-using strand = asio::strand<asio::io_context::executor_type>;
+using executor = asio::io_context::executor_type;
 
 /// One connection to the endpoint, plain or TLS; kept alive between calls.
-/// Everything on it runs on its strand (the I/O threads are two, and a
-/// Beast stream's timer and reads must not run at once).
+/// Everything on it runs on the one thread of its I/O context: a read's
+/// completion runs where its readiness was seen, with no hand-over between
+/// threads (a wake-up per streamed event otherwise).
 struct model_connection {
-  explicit model_connection(strand s) : on(std::move(s)) {}
-  strand on;
+  explicit model_connection(executor e) : on(std::move(e)) {}
+  executor on;
   std::optional<beast::tcp_stream> plain;
   std::optional<beast::ssl_stream<beast::tcp_stream>> tls;
   std::chrono::steady_clock::time_point idle_since;
@@ -78,6 +80,84 @@ asio::awaitable<bool> drain(Stream& s, beast::flat_buffer& buf,
   co_return true;
 }
 
+/// Closes a connection whose reply stays silent for `limit` (between limit
+/// and 1.25 × limit): a timer that looks every limit / 4 at when the reply
+/// last made progress. A read timeout per streamed event would cost timer
+/// system calls and a cancelled handler for each; this costs one wake-up per
+/// look. Lives in the reading coroutine, on the connection's one thread.
+class silence_watch {
+  struct state {
+    state(beast::tcp_stream& s, std::chrono::milliseconds l)
+      : stream(s), timer(s.get_executor()), limit(l) {}
+    beast::tcp_stream& stream;
+    asio::steady_timer timer;
+    std::chrono::milliseconds limit;
+    std::chrono::steady_clock::time_point last = std::chrono::steady_clock::now();
+    bool stopped = false;
+    bool fired = false;
+  };
+
+public:
+  silence_watch(beast::tcp_stream& s, std::chrono::milliseconds limit)
+    : state_(std::make_shared<state>(s, limit)) {
+    look(state_);
+  }
+  ~silence_watch() {
+    state_->stopped = true;
+    state_->timer.cancel();
+  }
+  silence_watch(const silence_watch&) = delete;
+  silence_watch& operator=(const silence_watch&) = delete;
+
+  /// A read finished: the reply is alive.
+  void heard() { state_->last = std::chrono::steady_clock::now(); }
+  /// Whether it closed the connection.
+  bool fired() const { return state_->fired; }
+
+private:
+  static void look(const std::shared_ptr<state>& st) {
+    st->timer.expires_after(std::max(st->limit / 4, std::chrono::milliseconds(1)));
+    st->timer.async_wait([st](beast::error_code ec) {
+      if (ec || st->stopped) // the reply ended: the stream may serve another call by now
+        return;
+      if (std::chrono::steady_clock::now() - st->last >= st->limit) {
+        st->fired = true;
+        beast::error_code ignored;
+        st->stream.socket().close(ignored);
+        return;
+      }
+      look(st);
+    });
+  }
+
+  std::shared_ptr<state> state_;
+};
+
+/// Parses the response body bytes that `buf` holds (they leave it), handing
+/// what they carry to `take` in pieces of at most `chunk`'s size. Returns
+/// false when `take` wants no more. One read from the socket is parsed whole
+/// (the parser is eager): the streamed events it holds go out together
+/// rather than one round through the I/O loop each.
+template <class Take>
+bool parse_buffered(beast::flat_buffer& buf, http::response_parser<http::buffer_body>& p,
+                    std::array<char, 16384>& chunk, Take& take) {
+  while (!p.is_done() && buf.size() > 0) {
+    p.get().body().data = chunk.data();
+    p.get().body().size = chunk.size();
+    beast::error_code ec;
+    auto used = p.put(buf.data(), ec);
+    buf.consume(used);
+    auto n = chunk.size() - p.get().body().size;
+    if (n > 0 && !take(std::string_view(chunk.data(), n)))
+      return false;
+    if (ec == http::error::need_more || (!ec && used == 0 && n == 0))
+      break; // the rest of a piece is still on its way
+    if (ec && ec != http::error::need_buffer)
+      throw beast::system_error(ec);
+  }
+  return true;
+}
+
 /// A call's request: its header, and its body in parts (the conversation's
 /// text is sent from where it is, not copied).
 struct outgoing_request {
@@ -111,42 +191,38 @@ asio::awaitable<bool> exchange(Stream& s, outgoing_request& req, const model_end
                                           "text/event-stream") != beast::string_view::npos;
   model::sse_parser events;
   std::array<char, 16384> chunk{};
-  // The silence allowed is re-armed at most every `rearm` (a stream's events
-  // come every few milliseconds: re-arming the timer for each costs a system
-  // call each), so it is between idle_timeout - rearm and idle_timeout.
-  auto rearm =
-    std::min<std::chrono::steady_clock::duration>(ep.idle_timeout / 4, std::chrono::seconds(1));
-  auto armed = std::chrono::steady_clock::now();
-  while (!p.is_done()) {
-    p.get().body().data = chunk.data();
-    p.get().body().size = chunk.size();
-    if (auto now = std::chrono::steady_clock::now(); now - armed >= rearm) {
-      low.expires_after(ep.idle_timeout);
-      armed = now;
-    }
-    beast::error_code ec;
-    co_await http::async_read_some(s, buf, p, asio::redirect_error(asio::use_awaitable, ec));
-    if (ec == http::error::need_buffer)
-      ec = {};
-    if (ec)
-      throw beast::system_error(ec);
-    auto n = chunk.size() - p.get().body().size;
+  // The body's reads have no timeout of their own: one watch for the whole
+  // body closes the connection after idle_timeout without a byte.
+  low.expires_never();
+  silence_watch watch{low, ep.idle_timeout};
+  auto take = [&](std::string_view bytes) {
     if (!streaming) {
-      out.body.append(chunk.data(), n);
-      if (out.body.size() > max_body_bytes) {
+      out.body.append(bytes);
+      if (out.body.size() > max_body_bytes)
         out.protocol_error = "the model's reply is too large";
-        break;
-      }
-      continue;
+      return !out.protocol_error;
     }
-    bool within = events.feed({chunk.data(), n}, [&](model::sse_event&& ev) {
+    bool within = events.feed(bytes, [&](model::sse_event&& ev) {
       if (!out.protocol_error && !cs.done())
         out.protocol_error = cs.on_data(ev.data);
     });
     if (!within)
       out.protocol_error = "an event in the model's stream is too large";
-    if (out.protocol_error || cs.done())
-      break;
+    return !out.protocol_error && !cs.done();
+  };
+  p.eager(true);
+  while (parse_buffered(buf, p, chunk, take) && !p.is_done()) {
+    beast::error_code ec;
+    auto n = co_await s.async_read_some(buf.prepare(chunk.size()),
+                                        asio::redirect_error(asio::use_awaitable, ec));
+    buf.commit(n);
+    watch.heard();
+    if (ec == asio::error::eof)
+      p.put_eof(ec); // the end of a body without a length; else a stream cut short
+    if (ec && watch.fired())
+      throw beast::system_error(beast::error::timeout);
+    if (ec)
+      throw beast::system_error(ec);
   }
   if (out.status == 200 && !out.protocol_error) {
     if (!streaming)
@@ -184,10 +260,15 @@ struct model_client::impl {
   std::mutex rng_mtx;
   std::mt19937 rng{std::random_device{}()};
 
-  // Every call's I/O runs on these threads; the calling thread waits.
-  asio::io_context ioc;
-  asio::executor_work_guard<asio::io_context::executor_type> work{ioc.get_executor()};
-  std::vector<std::thread> threads;
+  // Every call's I/O runs on these contexts, one thread each; the calling
+  // thread waits. A new connection goes to the next one in turn.
+  struct io_thread {
+    asio::io_context ioc{1};
+    asio::executor_work_guard<executor> work{ioc.get_executor()};
+    std::thread thread;
+  };
+  std::vector<std::unique_ptr<io_thread>> io;
+  std::atomic<size_t> next_io{0};
 
   // Idle connections, newest last, and the TLS session to resume on a new one.
   std::mutex pool_mtx;
@@ -197,7 +278,6 @@ struct model_client::impl {
   size_t opened = 0;
 
   ~impl() {
-    work.reset();
     {
       std::lock_guard guard{pool_mtx};
       for (auto& c : idle)
@@ -206,9 +286,12 @@ struct model_client::impl {
       if (session != nullptr)
         SSL_SESSION_free(session);
     }
-    ioc.stop();
-    for (auto& t : threads)
-      t.join();
+    for (auto& t : io) {
+      t->work.reset();
+      t->ioc.stop();
+    }
+    for (auto& t : io)
+      t->thread.join();
   }
 
   std::chrono::milliseconds backoff(const model_endpoint& ep, int attempt) {
@@ -248,8 +331,11 @@ struct model_client::impl {
     idle.push_back(std::move(c));
   }
 
-  /// A new connection whose work runs on `ex`, the attempt's strand.
-  asio::awaitable<connection_ptr> open(const model_endpoint& ep, strand ex) {
+  /// The I/O context for a new connection.
+  executor next_executor() { return io[next_io++ % io.size()]->ioc.get_executor(); }
+
+  /// A new connection whose work runs on `ex`, the attempt's context.
+  asio::awaitable<connection_ptr> open(const model_endpoint& ep, executor ex) {
     tcp::resolver resolver{ex};
     auto endpoints = co_await resolver.async_resolve(url->host, url->port, asio::use_awaitable);
     auto c = std::make_shared<model_connection>(ex);
@@ -281,7 +367,7 @@ struct model_client::impl {
 
   /// One attempt on `conn` (null: a new connection), on the I/O threads.
   asio::awaitable<void> run_attempt(const model_endpoint& ep, std::shared_ptr<attempt_call> call,
-                                    strand on, connection_ptr conn, outgoing_request& req,
+                                    executor on, connection_ptr conn, outgoing_request& req,
                                     model::chat_stream& cs, attempt_result& out) {
     try {
       if (!conn)
@@ -316,8 +402,11 @@ model_client::model_client(model_endpoint ep, std::shared_ptr<spdlog::logger> lo
   if (!ep_.ca_file.empty())
     impl_->tls.load_verify_file(ep_.ca_file);
   impl_->tls.set_verify_mode(ssl::verify_peer);
-  for (int i = 0; i < io_threads; ++i)
-    impl_->threads.emplace_back([io = &impl_->ioc] { io->run(); });
+  for (int i = 0; i < io_threads; ++i) {
+    auto t = std::make_unique<impl::io_thread>();
+    t->thread = std::thread([ioc = &t->ioc] { ioc->run(); });
+    impl_->io.push_back(std::move(t));
+  }
 }
 
 model_client::~model_client() = default;
@@ -370,7 +459,7 @@ model_result model_client::complete(const model::model_request& request,
     auto conn = impl_->take_idle();
     bool reused = conn != nullptr;
     auto call = std::make_shared<attempt_call>();
-    auto on = conn ? conn->on : asio::make_strand(impl_->ioc);
+    auto on = conn ? conn->on : impl_->next_executor();
     asio::co_spawn(on, impl_->run_attempt(ep_, call, on, std::move(conn), req, cs, out),
                    asio::detached);
     {
