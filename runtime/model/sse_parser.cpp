@@ -3,20 +3,31 @@
 namespace boocode::model {
 
 bool sse_parser::feed(std::string_view bytes, const handler& on_event) {
-  for (char c : bytes) {
-    if (c == '\n' && last_was_cr_) {
-      last_was_cr_ = false; // the \n of a \r\n pair
+  size_t at = 0;
+  while (at < bytes.size()) {
+    if (last_was_cr_ && bytes[at] == '\n') { // the \n of a \r\n pair
+      last_was_cr_ = false;
+      ++at;
       continue;
     }
-    last_was_cr_ = c == '\r';
-    if (c == '\n' || c == '\r') {
+    last_was_cr_ = false;
+    auto end = bytes.find_first_of("\r\n", at);
+    auto piece = bytes.substr(at, end == std::string_view::npos ? end : end - at);
+    if (pending_.size() + piece.size() + current_.data.size() > max_)
+      return false;
+    if (end == std::string_view::npos) { // the line goes on in the next bytes
+      pending_.append(piece);
+      return true;
+    }
+    if (pending_.empty()) {
+      line(piece, on_event);
+    } else {
+      pending_.append(piece);
       line(pending_, on_event);
       pending_.clear();
-      continue;
     }
-    pending_.push_back(c);
-    if (pending_.size() + current_.data.size() > max_)
-      return false;
+    last_was_cr_ = bytes[end] == '\r';
+    at = end + 1;
   }
   return true;
 }
