@@ -5,15 +5,24 @@
 // write_file → model. One chat takes every turn, so the figures at turn 10,
 // 100 and 1,000 show whether the cost grows with the chat.
 //
-//   build/bin/bench_turn_overhead [turns=300] [event_interval_ms=0]
+//   build/bin/bench_turn_overhead [turns=300] [event_interval_ms=0] [one-write|per-event]
+//
+// The fake model answers at once: with no interval it writes each streamed
+// reply in one go, as a server with the answer ready would (one-write). With
+// per-event it writes each SSE event (4 characters of text or arguments) on
+// its own: the 2,000-character write_file call becomes 500 TCP segments in a
+// burst, and the node's cost of reading them (about 13 µs each here, mostly
+// the kernel's) falls on the turn's path, where with a real model it hides
+// between the model's tokens.
 //
 // Overhead per turn = wall time (user_message sent → turn_end received) −
 // the fake model's busy time (from a request's first byte to its answer's
 // last byte) − the tools' own time (their spans' latency_ms in the
 // tool_trace_finish frames: a small file read, and a write with its fsync;
 // not the "journal" calls, which are BooCode's waits for its commits);
-// per step = that / 3. BENCH_TRACE=1 prints the last turn's frames with
-// their times.
+// per step = that / 3. BENCH_TRACE=1 prints, for every frame of a turn but
+// the deltas, the median time from the user message to it over all turns:
+// where the time goes.
 #include <algorithm>
 #include <csignal>
 #include <cstdio>
@@ -50,11 +59,45 @@ double mean_of(const std::vector<double>& v, size_t from, size_t to) {
   return sum / static_cast<double>(to - from);
 }
 
+/// A frame of a turn: its type (and tool), when it came (ms after the user
+/// message), and the latency the node measured (trace_finish frames; else -1).
+struct stamp {
+  std::string what;
+  double at;
+  double latency;
+};
+
+/// For each frame of a turn, the median time it came at over the turns whose
+/// frames came in the same order as the last one's.
+void print_median_timeline(const std::vector<std::vector<stamp>>& turns) {
+  if (turns.empty())
+    return;
+  const auto& shape = turns.back();
+  std::vector<std::vector<double>> at(shape.size()), latency(shape.size());
+  for (const auto& turn : turns) {
+    bool same = turn.size() == shape.size() &&
+                std::equal(turn.begin(), turn.end(), shape.begin(),
+                           [](const auto& a, const auto& b) { return a.what == b.what; });
+    for (size_t i = 0; same && i < turn.size(); ++i) {
+      at[i].push_back(turn[i].at);
+      latency[i].push_back(turn[i].latency);
+    }
+  }
+  std::printf("median time from the user message (%zu turns):\n", at[0].size());
+  for (size_t i = 0; i < shape.size(); ++i)
+    if (auto l = bench::percentile(latency[i], 0.5); l >= 0)
+      std::printf("%8.2f ms  %s (%.2f ms in the node)\n", bench::percentile(at[i], 0.5),
+                  shape[i].what.c_str(), l);
+    else
+      std::printf("%8.2f ms  %s\n", bench::percentile(at[i], 0.5), shape[i].what.c_str());
+}
+
 } // namespace
 
 int main(int argc, char** argv) {
   int turns = argc > 1 ? std::atoi(argv[1]) : 300;
   auto interval = milliseconds(argc > 2 ? std::atoi(argv[2]) : 0);
+  bool per_event = argc > 3 && std::string_view(argv[3]) == "per-event";
   test::temp_dir dir{"boocode-bench"};
   auto workspace = dir / "ws";
   std::filesystem::create_directories(workspace);
@@ -88,18 +131,25 @@ int main(int argc, char** argv) {
   ws.read_text(); // hello
   auto paced = [&](test::fake_reply r) {
     r.interval = interval;
+    r.one_write = !per_event;
     r.usage = {{"prompt_tokens", 1000}, {"completion_tokens", 50}};
     return r;
   };
-  std::vector<double> per_step;      // one figure a turn, in turn order
+  std::vector<double> per_step; // one figure a turn, in turn order
+  // BENCH_TRACE: each turn's frames but the deltas, and when they came.
+  std::vector<std::vector<stamp>> timelines;
+  // BENCH_TRACE: per turn, its wall time, the fake model's busy time, the
+  // node's model spans less that, the tools' time and the journal waits.
+  std::vector<double> parts[5];
   for (int t = 0; t <= turns; ++t) { // turn 0 warms up
     model.enqueue(paced(test::fake_reply::tool_reply("read_file", R"({"path":"notes.txt"})")));
     model.enqueue(paced(test::fake_reply::tool_reply(
       "write_file", json{{"path", "out.txt"}, {"content", std::string(2000, 'x')}}.dump())));
     model.enqueue(paced(test::fake_reply::text_reply("Done: read notes.txt, wrote out.txt.")));
     auto busy_before = model.busy_time();
-    double tools_ms = 0;
+    double tools_ms = 0, journal_ms = 0, node_model_ms = 0;
     auto start = steady_clock::now();
+    std::vector<stamp> timeline;
     ws.send_text(json{{"type", "user_message"},
                       {"chat_id", chat},
                       {"text", "go"},
@@ -112,13 +162,16 @@ int main(int argc, char** argv) {
         return 1;
       }
       auto j = json::parse(*frame);
-      if (std::getenv("BENCH_TRACE") != nullptr && t == turns && j["type"] != "assistant_delta")
-        std::printf("%8.2f ms  %s\n",
-                    duration<double, std::milli>(steady_clock::now() - start).count(),
-                    j["type"].get<std::string>().c_str());
+      if (j["type"] != "assistant_delta")
+        timeline.push_back({j["type"].get<std::string>() +
+                              (j.contains("tool") ? " " + j["tool"].get<std::string>() : ""),
+                            duration<double, std::milli>(steady_clock::now() - start).count(),
+                            j.value("latency_ms", -1.0)});
       // The tools' own time; a "journal" call is BooCode's (its commits): overhead.
-      if (j["type"] == "tool_trace_finish" && j["tool"] != "journal")
-        tools_ms += j["latency_ms"].get<double>();
+      if (j["type"] == "tool_trace_finish")
+        (j["tool"] == "journal" ? journal_ms : tools_ms) += j["latency_ms"].get<double>();
+      if (j["type"] == "model_trace_finish")
+        node_model_ms += j["latency_ms"].get<double>();
       if (j["type"] == "turn_end") {
         if (j["outcome"] != "completed") {
           std::fprintf(stderr, "turn ended %s\n", j.dump().c_str());
@@ -129,14 +182,30 @@ int main(int argc, char** argv) {
     }
     auto wall = duration<double, std::milli>(steady_clock::now() - start).count();
     auto model_ms = duration<double, std::milli>(model.busy_time() - busy_before).count();
-    if (t > 0)
+    if (t > 0) {
       per_step.push_back((wall - model_ms - tools_ms) / 3);
+      parts[0].push_back(wall);
+      parts[1].push_back(model_ms);
+      parts[2].push_back(node_model_ms - model_ms);
+      parts[3].push_back(tools_ms);
+      parts[4].push_back(journal_ms);
+      timelines.push_back(std::move(timeline));
+    }
+  }
+  if (std::getenv("BENCH_TRACE") != nullptr) {
+    print_median_timeline(timelines);
+    std::printf("median per turn: wall %.2f ms, model (the fake's busy time) %.2f ms, the node's "
+                "model spans beyond that %.2f ms, tools %.2f ms, journal waits %.2f ms\n",
+                bench::percentile(parts[0], 0.5), bench::percentile(parts[1], 0.5),
+                bench::percentile(parts[2], 0.5), bench::percentile(parts[3], 0.5),
+                bench::percentile(parts[4], 0.5));
   }
   auto p50 = bench::percentile(per_step, 0.5);
   auto p99 = bench::percentile(per_step, 0.99);
   std::printf("turns: %d of 3 steps (model -> read_file -> model -> write_file -> model), "
-              "model event interval %lld ms\n",
-              turns, static_cast<long long>(interval.count()));
+              "model event interval %lld ms, %s\n",
+              turns, static_cast<long long>(interval.count()),
+              per_event ? "one write per event" : "each reply in one write");
   std::printf("overhead per step: p50 %.2f ms, p99 %.2f ms (goal <= 1.5 / 5 ms)\n", p50, p99);
   std::printf("  vs before this issue %.1f / %.0f ms: x%.2f / x%.2f\n", before_p50, before_p99,
               p50 / before_p50, p99 / before_p99);

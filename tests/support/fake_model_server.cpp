@@ -12,6 +12,7 @@
 #include <sys/socket.h>
 #include <thread>
 #include <unistd.h>
+#include <utility>
 
 #include <fmt/format.h>
 
@@ -178,8 +179,6 @@ struct fake_model_server::impl {
       set_idle(fd, false);
       if (!req)
         return;
-      req->body = nlohmann::json::parse(req->raw_body, nullptr, false);
-      req->raw_body.clear();
       bool client_closes = lower(req->header("connection")) == "close";
       std::optional<fake_reply> reply;
       {
@@ -294,6 +293,13 @@ struct fake_model_server::impl {
     auto events = stream_events(r);
     if (r.fault_kind == fake_reply::fault::malformed)
       events.insert(events.begin() + 1, "data: {\"choices\": [ {\"delta\": \n\n");
+    if (r.one_write && r.interval.count() == 0 && !r.stamped &&
+        r.fault_kind == fake_reply::fault::none) {
+      std::string body;
+      for (auto& e : events)
+        body += chunk_of(e);
+      return send_all(fd, body + "0\r\n\r\n");
+    }
     size_t sent = 0;
     for (size_t i = 0; i < events.size(); ++i) {
       if (i > 0 && r.interval.count() > 0 && wait_or_stop(r.interval))
@@ -391,8 +397,14 @@ void fake_model_server::clear_replies() {
 }
 
 std::vector<fake_request> fake_model_server::requests() const {
-  std::lock_guard guard{impl_->mtx};
-  return {impl_->received.begin(), impl_->received.end()};
+  std::vector<fake_request> out;
+  {
+    std::lock_guard guard{impl_->mtx};
+    out.assign(impl_->received.begin(), impl_->received.end());
+  }
+  for (auto& r : out) // parsed when asked for: a benchmark's model answers at once
+    r.body = nlohmann::json::parse(std::exchange(r.raw_body, {}), nullptr, false);
+  return out;
 }
 
 void fake_model_server::set_request_log_limit(size_t n) {

@@ -29,6 +29,10 @@ struct fake_reply {
   bool stream = true;                    // false: one application/json body
   size_t piece = 4;                      // characters per content/arguments delta
   std::chrono::milliseconds interval{0}; // pause between events
+  /// The whole streamed body in one write, as a server that has the answer
+  /// ready sends it (else one write per event). Not with interval, a fault
+  /// or stamps.
+  bool one_write = false;
   fault fault_kind = fault::none;
   size_t cut_after = 0;
   /// Each stamp_mark in the streamed events is replaced, as the event is
@@ -47,8 +51,8 @@ struct fake_request {
   std::string method;
   std::string target;
   std::vector<std::pair<std::string, std::string>> headers; // names lower case
-  nlohmann::json body;
-  std::string raw_body; // while it is read
+  nlohmann::json body;                                      // parsed by requests()
+  std::string raw_body; // as received (empty in what requests() returns)
   std::string header(const std::string& name) const;
 };
 
@@ -90,7 +94,8 @@ public:
 
   /// Total time spent answering requests so far, from a request's first
   /// byte received to its answer's last byte sent: the model's own time
-  /// (reading and parsing the request included, as a provider's would be).
+  /// (reading the request included; it is parsed only when requests() asks,
+  /// so the fake answers at once).
   std::chrono::nanoseconds busy_time() const;
 
 private:
