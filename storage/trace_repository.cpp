@@ -80,7 +80,12 @@ struct trace_repository::impl {
 };
 
 trace_repository::trace_repository(std::string conninfo)
-  : impl_(std::make_unique<impl>(connection{std::move(conninfo)})) {}
+  : impl_(std::make_unique<impl>(connection{std::move(conninfo)})) {
+  impl_->db.on_open = [](pqxx::connection& c) {
+    pqxx::nontransaction tx{c};
+    tx.exec("SET synchronous_commit = off");
+  };
+}
 
 trace_repository::trace_repository(std::shared_ptr<pool> p)
   : impl_(std::make_unique<impl>(connection{std::move(p), "trace_repository"})) {}
@@ -95,9 +100,8 @@ void trace_repository::insert(const std::vector<trace::trace_record>& rows) {
     batch.push_back(protocol::to_json(r));
   auto text = batch.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
   impl_->db.with("write traces", [&](pqxx::connection& c) {
-    pqxx::work tx{c};
+    pqxx::nontransaction tx{c}; // one statement: all of it or nothing
     tx.exec_params(insert_sql, text);
-    tx.commit();
   });
 }
 

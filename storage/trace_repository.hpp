@@ -16,13 +16,18 @@ class pool;
 /// (storage_unavailable when the database cannot be reached).
 class trace_repository {
 public:
-  /// With a connection of its own.
+  /// With a connection of its own, whose commits do not wait for the disk
+  /// (synchronous_commit off): the trace writer's. Its rows reach the disk
+  /// with the next durable commit, or within PostgreSQL's WAL writer delay
+  /// (200 ms by default); only a crash of the database's machine in that
+  /// window loses them, and a trace is telemetry, not the agent's state.
+  /// A turn's own commits then never wait behind a trace write's flush.
   explicit trace_repository(std::string conninfo);
   /// Borrowing the connections of `p` (thread-safe then).
   explicit trace_repository(std::shared_ptr<pool> p);
   ~trace_repository();
 
-  /// Stores the rows in one statement, in order. A row whose id is stored
+  /// Stores the rows in one autocommitted statement, in order. A row whose id is stored
   /// already is skipped, so a batch may be written again after a failure.
   void insert(const std::vector<trace::trace_record>& rows);
 
