@@ -109,6 +109,28 @@ TEST_F(ModelClientTest, AssemblesToolCallsSplitAcrossChunks) {
   EXPECT_EQ(reply.finish_reason, "tool_calls");
 }
 
+// A whole reply in one write: hundreds of events (more than one read buffer
+// holds) parsed from a few reads, none lost or split wrongly; the connection
+// then serves the next call.
+TEST_F(ModelClientTest, AReplyWrittenInOneGoIsReadWhole) {
+  std::string content(20000, 'c');
+  content[7] = 'q';
+  auto args = nlohmann::json{{"path", "big.txt"}, {"content", content}}.dump();
+  auto r = fake_reply::tool_reply("write_file", args);
+  r.text = std::string(1001, 't') + "end";
+  r.one_write = true;
+  server_.enqueue(r);
+  auto c = client();
+  auto reply = ok(call(c));
+  ASSERT_EQ(reply.message.tool_calls.size(), 1u);
+  EXPECT_EQ(reply.message.tool_calls[0].arguments, args);
+  EXPECT_EQ(reply.message.content, r.text);
+  EXPECT_EQ(text_, r.text); // every delta delivered, in order
+  server_.enqueue(fake_reply::text_reply("next"));
+  EXPECT_EQ(ok(call(c)).message.content, "next");
+  EXPECT_EQ(c.connections().opened, 1u);
+}
+
 TEST_F(ModelClientTest, KeepsDeepSeekReasoningApartAndReadsItsCacheFields) {
   auto r =
     fake_reply::text_reply("42", {{"prompt_tokens", 50},
