@@ -178,6 +178,11 @@ chat::result<trace::trace_page> chat_service_impl::list_traces(const std::string
 chat::result<bool> chat_service_impl::subscribe(const std::shared_ptr<chat::frame_sink>& conn,
                                                 const std::string& chat_id,
                                                 const chat::resume_point& from, bool only_if_new) {
+  if (only_if_new) { // already watching it (every message of a chat after its first)
+    std::lock_guard guard{clients_mtx_};
+    if (auto i = clients_.find(conn->id()); i != clients_.end() && i->second.chats.contains(chat_id))
+      return true;
+  }
   auto known = chat_exists(chat_id);
   if (!std::holds_alternative<bool>(known))
     return known;
