@@ -1,5 +1,6 @@
 #include "tests/support/fake_model_server.hpp"
 
+#include <algorithm>
 #include <arpa/inet.h>
 #include <condition_variable>
 #include <cstring>
@@ -246,14 +247,18 @@ struct fake_model_server::impl {
       pos = end + 2;
     }
     in.erase(0, header_end + 4);
-    while (in.size() < content_length) {
-      auto n = ::recv(fd, buf, sizeof buf, 0);
+    // The body straight into its place (a long chat's is megabytes).
+    auto& body = req.raw_body;
+    body.resize(content_length);
+    auto have = std::min(in.size(), content_length);
+    in.copy(body.data(), have);
+    in.erase(0, have);
+    while (have < content_length) {
+      auto n = ::recv(fd, body.data() + have, content_length - have, 0);
       if (n <= 0)
         return std::nullopt;
-      in.append(buf, static_cast<size_t>(n));
+      have += static_cast<size_t>(n);
     }
-    req.raw_body = in.substr(0, content_length);
-    in.erase(0, content_length);
     return req;
   }
 
