@@ -11,7 +11,11 @@ bool sse_parser::feed(std::string_view bytes, const handler& on_event) {
       continue;
     }
     last_was_cr_ = false;
-    auto end = bytes.find_first_of("\r\n", at);
+    auto end = at;
+    while (end < bytes.size() && bytes[end] != '\n' && bytes[end] != '\r')
+      ++end;
+    if (end == bytes.size())
+      end = std::string_view::npos;
     auto piece = bytes.substr(at, end == std::string_view::npos ? end : end - at);
     if (pending_.size() + piece.size() + current_.data.size() > max_)
       return false;
