@@ -18,6 +18,11 @@ std::optional<std::string> chat_stream::on_data(std::string_view data) {
     done_ = true;
     return std::nullopt;
   }
+  stream_chunk parts;
+  if (read_plain_chunk(data, parts)) { // nearly every chunk: no document built
+    apply(parts);
+    return std::nullopt;
+  }
   auto chunk = nlohmann::json::parse(data, nullptr, false);
   if (chunk.is_discarded())
     return "malformed JSON in the model's stream";
@@ -39,46 +44,63 @@ std::optional<std::string> chat_stream::on_chunk(const nlohmann::json& chunk) {
                                    : std::optional<std::string>{"a stream chunk has no choices"};
   if (!choices->is_array())
     return "a stream chunk's choices is not an array";
+  stream_chunk parts;
   for (auto& choice : *choices) {
     if (!choice.is_object())
       continue;
-    if (auto fr = string_field(choice, "finish_reason"); !fr.empty())
-      finish_reason_ = fr;
+    auto& part = parts.choices.emplace_back();
+    part.finish_reason = string_field(choice, "finish_reason");
     auto delta = choice.find("delta");
     if (delta == choice.end() || !delta->is_object())
       continue;
-    if (auto text = string_field(*delta, "content"); !text.empty()) {
-      content_ += text;
-      if (cb_.on_text)
-        cb_.on_text(text);
-    }
-    if (auto text = string_field(*delta, "reasoning_content"); !text.empty()) {
-      reasoning_ += text;
-      if (cb_.on_reasoning)
-        cb_.on_reasoning(text);
-    }
+    part.content = string_field(*delta, "content");
+    part.reasoning = string_field(*delta, "reasoning_content");
     auto calls = delta->find("tool_calls");
     if (calls == delta->end() || !calls->is_array())
       continue;
     for (auto& call : *calls) {
       if (!call.is_object())
         continue;
-      int index = call.contains("index") && call["index"].is_number_integer()
-                    ? call["index"].get<int>()
-                    : static_cast<int>(calls_.size());
-      auto [slot_it, is_new] = calls_.try_emplace(index);
-      auto& slot = slot_it->second;
-      if (auto id = string_field(call, "id"); !id.empty())
-        slot.id = id;
+      auto& piece = part.calls.emplace_back();
+      if (auto i = call.find("index"); i != call.end() && i->is_number_integer())
+        piece.index = i->get<int>();
+      piece.id = string_field(call, "id");
       if (auto fn = call.find("function"); fn != call.end() && fn->is_object()) {
-        slot.name += string_field(*fn, "name");
-        slot.arguments += string_field(*fn, "arguments");
+        piece.name = string_field(*fn, "name");
+        piece.arguments = string_field(*fn, "arguments");
       }
+    }
+  }
+  apply(parts);
+  return std::nullopt;
+}
+
+void chat_stream::apply(stream_chunk& parts) {
+  for (auto& part : parts.choices) {
+    if (!part.finish_reason.empty())
+      finish_reason_ = std::move(part.finish_reason);
+    if (!part.content.empty()) {
+      content_ += part.content;
+      if (cb_.on_text)
+        cb_.on_text(part.content);
+    }
+    if (!part.reasoning.empty()) {
+      reasoning_ += part.reasoning;
+      if (cb_.on_reasoning)
+        cb_.on_reasoning(part.reasoning);
+    }
+    for (auto& piece : part.calls) {
+      auto [slot_it, is_new] =
+        calls_.try_emplace(piece.index.value_or(static_cast<int>(calls_.size())));
+      auto& slot = slot_it->second;
+      if (!piece.id.empty())
+        slot.id = std::move(piece.id);
+      slot.name += piece.name;
+      slot.arguments += piece.arguments;
       if (is_new && cb_.on_tool_call)
         cb_.on_tool_call(slot.name);
     }
   }
-  return std::nullopt;
 }
 
 model_reply chat_stream::reply() const {

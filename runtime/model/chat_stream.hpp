@@ -9,6 +9,7 @@
 #include <nlohmann/json_fwd.hpp>
 
 #include "runtime/model/chat_types.hpp"
+#include "runtime/model/stream_chunk.hpp"
 
 namespace boocode::model {
 
@@ -41,6 +42,9 @@ public:
   model_reply reply() const;
 
 private:
+  /// Adds what a chunk says to the reply (its strings are moved out).
+  void apply(stream_chunk& parts);
+
   stream_callbacks cb_;
   std::string content_;
   std::string reasoning_;
