@@ -12,30 +12,42 @@ struct serial_jobs::state {
   std::condition_variable idle;
   std::deque<std::function<void()>> jobs;
   bool draining = false; // a drain is queued or running
+  bool running = false;  // a job runs (in a drain or in wait())
   std::exception_ptr failure;
 
-  /// Runs the jobs until none are left (on a queue thread).
-  void drain() {
-    for (;;) {
-      std::function<void()> job;
-      {
-        std::lock_guard guard{mtx};
-        if (jobs.empty() || failure) {
-          jobs.clear();
-          draining = false;
-          idle.notify_all();
-          return;
-        }
-        job = std::move(jobs.front());
-        jobs.pop_front();
-      }
-      try {
-        job();
-      } catch (...) {
-        std::lock_guard guard{mtx};
-        failure = std::current_exception();
-      }
+  /// Runs the next job unless one runs already or none is left (a failure
+  /// drops those left). `lock` holds mtx; it is released while the job runs.
+  bool run_next(std::unique_lock<std::mutex>& lock) {
+    if (failure)
+      jobs.clear();
+    if (running || jobs.empty())
+      return false;
+    auto job = std::move(jobs.front());
+    jobs.pop_front();
+    running = true;
+    lock.unlock();
+    std::exception_ptr failed;
+    try {
+      job();
+    } catch (...) {
+      failed = std::current_exception();
     }
+    lock.lock();
+    running = false;
+    if (failed && !failure)
+      failure = failed;
+    idle.notify_all();
+    return true;
+  }
+
+  /// Runs the jobs until none are left (on a queue thread), or until wait()
+  /// runs them.
+  void drain() {
+    std::unique_lock lock{mtx};
+    while (run_next(lock)) {
+    }
+    draining = false;
+    idle.notify_all();
   }
 
   /// The queue dropped the drain without running it.
@@ -92,8 +104,16 @@ void serial_jobs::post(std::function<void()> job) {
 }
 
 void serial_jobs::wait() {
+  // The waiter runs what has not started: a job posted just before costs no
+  // hand-over to a queue thread and back (the drain finds nothing left).
   std::unique_lock lock{state_->mtx};
-  state_->idle.wait(lock, [this] { return !state_->draining; });
+  for (;;) {
+    if (state_->run_next(lock))
+      continue;
+    if (!state_->running && (state_->jobs.empty() || state_->failure))
+      break;
+    state_->idle.wait(lock);
+  }
   if (state_->failure)
     std::rethrow_exception(state_->failure);
 }

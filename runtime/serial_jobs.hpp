@@ -26,8 +26,8 @@ public:
   /// instead (and queues nothing).
   void post(std::function<void()> job);
 
-  /// Returns once every job posted so far has run; rethrows the first
-  /// failure.
+  /// Returns once every job posted so far has run, running those not started
+  /// yet itself; rethrows the first failure.
   void wait();
 
 private:

@@ -1,5 +1,6 @@
 // serial_jobs: a turn's journal writes behind it, in order, failures surfacing.
 #include <atomic>
+#include <chrono>
 #include <condition_variable>
 #include <mutex>
 #include <stdexcept>
@@ -75,8 +76,32 @@ TEST(SerialJobsTest, JobsAStoppedQueueDropsEndTheChain) {
   std::atomic<int> ran{0};
   jobs.post([&] { ++ran; });
   std::thread stopper{[&] { queue->stop(); }}; // drops the queued drain, waits for the gate
+  auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+  while (queue->backlog() > 0 && std::chrono::steady_clock::now() < deadline)
+    std::this_thread::yield();
+  ASSERT_EQ(queue->backlog(), 0u);
   EXPECT_THROW(jobs.wait(), work_queue_stopped);
   g.release();
   stopper.join();
   EXPECT_EQ(ran, 0);
+}
+
+// A turn that waits for its journal right after posting a write runs the
+// write itself rather than waiting for a queue thread to take it.
+TEST(SerialJobsTest, WaitRunsTheJobsNotStartedItself) {
+  auto queue = std::make_shared<work_queue>(1);
+  gate g;
+  queue->post([&] { g.pass(); }); // the queue's one thread is busy
+  serial_jobs jobs{queue};
+  std::vector<std::thread::id> ran_on;
+  for (int i = 0; i < 3; ++i)
+    jobs.post([&] { ran_on.push_back(std::this_thread::get_id()); });
+  jobs.wait(); // returns with the queue still blocked
+  ASSERT_EQ(ran_on.size(), 3u);
+  for (auto id : ran_on)
+    EXPECT_EQ(id, std::this_thread::get_id());
+  jobs.post([&] { ran_on.push_back(std::this_thread::get_id()); }); // the queued drain takes it
+  g.release();
+  jobs.wait();
+  EXPECT_EQ(ran_on.size(), 4u);
 }
