@@ -107,9 +107,15 @@ trace_writer_actor spawn_trace_writer(caf::actor_system& sys, std::shared_ptr<tr
       };
     });
   // Weak, so the queue does not keep the writer alive (the writer holds the queue).
-  q->on_ready([weak = caf::actor_cast<caf::weak_actor_ptr>(writer)] {
-    if (auto strong = caf::actor_cast<caf::strong_actor_ptr>(weak))
-      caf::anon_send(caf::actor_cast<trace_writer_actor>(strong), wake_atom::value);
+  q->on_ready([weak = caf::actor_cast<caf::weak_actor_ptr>(writer), gather = opts.gather] {
+    auto strong = caf::actor_cast<caf::strong_actor_ptr>(weak);
+    if (!strong)
+      return;
+    auto w = caf::actor_cast<trace_writer_actor>(strong);
+    if (gather.count() > 0)
+      caf::delayed_anon_send(w, gather, wake_atom::value);
+    else
+      caf::anon_send(w, wake_atom::value);
   });
   return writer;
 }

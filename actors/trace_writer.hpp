@@ -31,6 +31,10 @@ struct trace_writer_options {
   std::chrono::milliseconds max_backoff{5000};
   /// How long close() keeps retrying before it gives up on what is left.
   std::chrono::milliseconds close_deadline{5000};
+  /// How long rows gather after the first one before they are written (0:
+  /// at once): one statement for a burst of calls rather than one each, and
+  /// no trace write in the middle of a turn's own commits.
+  std::chrono::milliseconds gather{0};
   std::shared_ptr<spdlog::logger> log;
 };
 

@@ -93,6 +93,8 @@ std::shared_ptr<model::model_provider> make_provider(const node_config& cfg, log
 /// Rows of finished calls that may wait for the database before new ones are
 /// dropped (and logged): about 30 MB at the largest outputs, a few MB typically.
 constexpr size_t trace_queue_capacity = 10'000;
+/// Trace rows gather this long before they are written (see trace_writer_options).
+constexpr auto trace_gather = std::chrono::milliseconds(100);
 
 std::string url_host(const std::string& host) {
   return host.find(':') != std::string::npos ? "[" + host + "]" : host;
@@ -177,7 +179,7 @@ int run(const node_config& cfg, log_set& logs) {
   auto trace_writer = spawn_trace_writer(
     sys, traces,
     [trace_repo](const std::vector<trace::trace_record>& rows) { trace_repo->insert(rows); },
-    {.log = trace_log});
+    {.gather = trace_gather, .log = trace_log});
   storage::node_record self_row{node_id, "", version, static_cast<int>(getpid()), "up", 0};
   self_row.cluster = cfg.cluster;
   auto store = spawn_cluster_store(sys, {conninfo, self_row, cfg.node_timeout, log});

@@ -126,6 +126,26 @@ TEST(TraceWriterTest, WritesRowsAsTheyArriveAndRetriesAfterAnOutage) {
   caf::anon_send_exit(writer, caf::exit_reason::user_shutdown);
 }
 
+// With a gather window the calls of a burst go in one statement, written
+// once the window after the first one has passed.
+TEST(TraceWriterTest, RowsGatherForAWindowThenGoInOneStatement) {
+  node_actor_config cfg;
+  caf::actor_system sys{cfg};
+  auto q = std::make_shared<trace::trace_queue>(100);
+  fake_db db;
+  auto opts = backoff(10ms);
+  opts.gather = 300ms;
+  auto writer = spawn_trace_writer(sys, q, db.writer(), opts);
+  auto first = std::chrono::steady_clock::now();
+  for (const char* id : {"a", "b", "c", "d"})
+    q->finished(call(id));
+  EXPECT_TRUE(poll_until(10s, [&] { return q->stats().written == 4; }));
+  EXPECT_GE(std::chrono::steady_clock::now() - first, 300ms);
+  ASSERT_EQ(db.batches.size(), 1u);
+  EXPECT_EQ(db.written(), (std::vector<std::string>{"a", "b", "c", "d"}));
+  caf::anon_send_exit(writer, caf::exit_reason::user_shutdown);
+}
+
 TEST(TraceWriterTest, CloseRecordsOpenCallsAsInterruptedAndWritesEverything) {
   node_actor_config cfg;
   caf::actor_system sys{cfg};
