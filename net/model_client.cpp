@@ -212,6 +212,7 @@ asio::awaitable<bool> exchange(Stream& s, outgoing_request& req, const model_end
   };
   p.eager(true);
   while (parse_buffered(buf, p, chunk, take) && !p.is_done()) {
+    cs.pause(); // all this read brought is handled
     beast::error_code ec;
     auto n = co_await s.async_read_some(buf.prepare(chunk.size()),
                                         asio::redirect_error(asio::use_awaitable, ec));
@@ -455,6 +456,7 @@ model_result model_client::complete(const model::model_request& request,
         cb.on_reasoning(t);
     };
     wrapped.on_tool_call = cb.on_tool_call;
+    wrapped.on_pause = cb.on_pause;
     model::chat_stream cs{wrapped};
     auto conn = impl_->take_idle();
     bool reused = conn != nullptr;

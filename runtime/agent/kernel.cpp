@@ -172,17 +172,17 @@ model::model_result ask_model(turn_context& t, message_record& m) {
       first_token = std::chrono::steady_clock::now();
   };
   model::stream_callbacks cb;
+  // Deltas go out when the stream pauses: those one read brought, together.
   cb.on_text = [&](std::string_view text) {
     mark();
     t.out.add(chat::answer_delta{t.turn, std::string(text)});
-    t.out.flush();
   };
   cb.on_reasoning = [&](std::string_view text) {
     mark();
     t.out.add(chat::reasoning_delta{t.turn, std::string(text)});
-    t.out.flush();
   };
   cb.on_tool_call = [&](std::string_view) { mark(); };
+  cb.on_pause = [&] { t.out.flush(); };
   const auto& s = t.spec;
   auto& model = *s.model;
   auto span = t.tracer.begin_model(

@@ -19,6 +19,9 @@ struct stream_callbacks {
   std::function<void(std::string_view)> on_reasoning;
   /// A tool call starts streaming in (its name, as far as it has arrived).
   std::function<void(std::string_view)> on_tool_call;
+  /// The deltas delivered so far are all there is for now (the stream waits
+  /// for more): a moment to pass them on together.
+  std::function<void()> on_pause;
 };
 
 /// Assembles an OpenAI-style streamed reply from its chunks: content and
@@ -37,6 +40,12 @@ public:
   std::optional<std::string> on_data(std::string_view data);
 
   bool done() const { return done_; }
+
+  /// Tells the callbacks that the stream waits for more (on_pause).
+  void pause() const {
+    if (cb_.on_pause)
+      cb_.on_pause();
+  }
 
   /// The reply so far (complete once done()).
   model_reply reply() const;

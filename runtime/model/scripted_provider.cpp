@@ -130,6 +130,8 @@ model_result scripted_provider::complete(const model_request& req, const stream_
         std::this_thread::sleep_for(script_.piece_delay);
       if (out)
         out(std::string_view{text}.substr(i, script_.piece_chars));
+      if (cb.on_pause)
+        cb.on_pause();
     }
     return true;
   };

@@ -43,8 +43,16 @@ struct fake_io : turn_io, tool_set, model::model_provider {
       return model::model_error{model::model_error::kind::network, 0, "no reply scripted", 1};
     auto r = replies.front();
     replies.pop_front();
-    if (auto* ok = std::get_if<model::model_reply>(&r); ok && cb.on_text)
+    if (!bursts.empty()) { // the reply's text as a stream that pauses between bursts
+      for (auto& burst : bursts) {
+        for (auto& piece : burst)
+          cb.on_text(piece);
+        cb.on_pause();
+      }
+      bursts.clear();
+    } else if (auto* ok = std::get_if<model::model_reply>(&r); ok && cb.on_text) {
       cb.on_text(ok->message.content);
+    }
     return r;
   }
   const std::string& schemas_json() const override { return schemas; }
@@ -57,6 +65,7 @@ struct fake_io : turn_io, tool_set, model::model_provider {
   bool changes_files(const std::string& name) const override {
     return name == "write_file" || name == "edit_file";
   }
+  std::vector<std::vector<std::string>> bursts; // how the next reply's text streams
   std::string schemas = "[]";
   std::vector<std::string> tools_told; // the schemas each model call was given
   tools::tool_result run(const std::string& name, const json& args) override {
@@ -108,11 +117,14 @@ struct fake_io : turn_io, tool_set, model::model_provider {
   /// Each event as its frame would show it.
   void publish(event_batch batch) override {
     ++batches;
-    for (auto& e : batch)
+    for (auto& e : batch) {
       frames.emplace_back(protocol::to_string(protocol::frame_type(e)),
                           json::parse(protocol::chat_frame("c_1", 0, e)));
+      frame_batch.push_back(batches);
+    }
   }
   int batches = 0;
+  std::vector<int> frame_batch; // which publish() each frame came in
   std::string model_name() const override { return "fake-model"; }
   std::string describe() const override { return "fake"; }
   std::vector<std::string> frame_types() const {
@@ -209,6 +221,26 @@ TEST(AgentKernelTest, RunsToolsUntilTheModelAnswers) {
   EXPECT_EQ(end["usage"]["cache_hit"], 120);
   EXPECT_EQ(io.stored[1].outcome, tools::tool_outcome::ok);
   EXPECT_TRUE(io.stored[1].duration_ms.has_value());
+}
+
+// Deltas go out when the stream pauses: those of one burst (one read from
+// the socket) in one batch, live, not one actor message each.
+TEST(AgentKernelTest, TheDeltasOfABurstGoOutTogetherWhenTheStreamPauses) {
+  fake_io io;
+  io.replies.push_back(reply("abcd"));
+  io.bursts = {{"a", "b"}, {"c", "d"}};
+  auto history = user_says("hi");
+  cancel_token cancel;
+  run_turn({"sys", std::nullopt}, 1, history, io, cancel);
+  std::vector<std::pair<std::string, int>> deltas;
+  for (size_t i = 0; i < io.frames.size(); ++i)
+    if (io.frames[i].first == "assistant_delta")
+      deltas.emplace_back(io.frames[i].second["text"], io.frame_batch[i]);
+  ASSERT_EQ(deltas.size(), 4u);
+  EXPECT_EQ(deltas[0].second, deltas[1].second);
+  EXPECT_EQ(deltas[2].second, deltas[3].second);
+  EXPECT_LT(deltas[1].second, deltas[2].second); // the first burst went out before the second
+  EXPECT_EQ(deltas[3].first, "d");
 }
 
 TEST(AgentKernelTest, AFailingBuildIsFedBackAtMostNTimes) {
