@@ -133,16 +133,21 @@ session_impl::behavior_type session_behavior(session_impl::stateful_pointer<sess
   self->set_down_handler(
     [drop_subscriber](const caf::down_msg& dm) { drop_subscriber(dm.source); });
   post_load(self, deps, std::nullopt);
-  auto broadcast = [self](const chat::agent_event& e) {
+  // The next frame: numbered, applied to the view and kept in the log.
+  auto frame_of = [self](const chat::agent_event& e) {
     auto& st = self->state;
     auto frame = st.frames.next(e);
     st.view.apply(e);
     if (std::holds_alternative<chat::turn_ended>(e))
       st.turn_over = true;
-    for (auto& s : st.subscribers)
-      self->send(s, frame_atom::value, frame);
     if (st.log)
-      st.log->add(st.frames.seq, std::move(frame));
+      st.log->add(st.frames.seq, frame);
+    return frame;
+  };
+  auto broadcast = [self, frame_of](const chat::agent_event& e) {
+    auto frame = frame_of(e);
+    for (auto& s : self->state.subscribers)
+      self->send(s, frame_atom::value, frame);
   };
   auto start_turn = [self, deps] {
     auto& st = self->state;
@@ -299,9 +304,17 @@ session_impl::behavior_type session_behavior(session_impl::stateful_pointer<sess
       else if (st.running)
         st.running->cancel();
     },
-    [=](events_atom, const chat::event_batch& batch) {
+    [=](events_atom, const chat::event_batch& batch) { // one message per subscriber
+      std::vector<std::string> frames;
+      frames.reserve(batch.size());
       for (auto& e : batch)
-        broadcast(e);
+        frames.push_back(frame_of(e));
+      if (frames.size() == 1)
+        for (auto& s : self->state.subscribers)
+          self->send(s, frame_atom::value, frames.front());
+      else if (!frames.empty())
+        for (auto& s : self->state.subscribers)
+          self->send(s, frame_atom::value, frames);
     },
     [=](seq_atom, const seq_probe& probe) { probe->set_value(self->state.frames.seq); },
     [=](turn_done_atom, turn_done how) {

@@ -176,6 +176,17 @@ public:
     });
   }
 
+  void send_texts(std::vector<std::string> texts) override {
+    asio::post(ws_.get_executor(), [self = shared_from_this(), t = std::move(texts)]() mutable {
+      if (self->closing_)
+        return;
+      for (auto& text : t)
+        self->queue_.push_back(std::move(text));
+      if (!self->writing_ && !self->queue_.empty())
+        self->do_write();
+    });
+  }
+
   void close(uint16_t code, std::string reason) override {
     asio::post(ws_.get_executor(), [self = shared_from_this(), code, r = std::move(reason)] {
       if (self->closing_)

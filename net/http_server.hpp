@@ -6,6 +6,7 @@
 #include <functional>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include <spdlog/logger.h>
 
@@ -21,7 +22,10 @@ class ws_connection : public chat::frame_sink {
 public:
   /// Queues a text frame; dropped silently once the connection is closing.
   virtual void send_text(std::string text) = 0;
+  /// Queues text frames in order, with one hand-over to the connection's strand.
+  virtual void send_texts(std::vector<std::string> texts) = 0;
   void send_frame(std::string json) override { send_text(std::move(json)); }
+  void send_frames(std::vector<std::string> frames) override { send_texts(std::move(frames)); }
   /// Sends a close frame with `code` after the queued frames.
   virtual void close(uint16_t code, std::string reason) = 0;
 };

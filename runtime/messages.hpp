@@ -132,7 +132,8 @@ typename Inspector::result_type inspect(Inspector& f, inbox_entry& x) {
 namespace boocode {
 
 /// One browser connection: forwards chat frames (complete JSON text) to it.
-using ws_client_actor = caf::typed_actor<caf::reacts_to<frame_atom, std::string>>;
+using ws_client_actor = caf::typed_actor<caf::reacts_to<frame_atom, std::string>,
+                                         caf::reacts_to<frame_atom, std::vector<std::string>>>;
 
 /// One chat (actors/session). `deliver` carries a user message that is in
 /// the inbox; the session emits its message and ack events and starts a

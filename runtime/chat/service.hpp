@@ -41,6 +41,11 @@ public:
   virtual ~frame_sink() = default;
   virtual uint64_t id() const = 0;
   virtual void send_frame(std::string json) = 0;
+  /// Sends frames in order, together (one hand-over to the connection).
+  virtual void send_frames(std::vector<std::string> frames) {
+    for (auto& f : frames)
+      send_frame(std::move(f));
+  }
 };
 
 /// Where a subscriber continues from: the last seq it applied and the epoch

@@ -105,7 +105,13 @@ session_actor spawn_fake_session(caf::actor_system& sys, std::shared_ptr<session
 /// A browser: the frames it was sent.
 ws_client_actor spawn_browser(caf::actor_system& sys, std::shared_ptr<std::vector<json>> frames) {
   return sys.spawn([frames]() -> ws_client_actor::behavior_type {
-    return {[frames](frame_atom, const std::string& f) { frames->push_back(json::parse(f)); }};
+    return {
+      [frames](frame_atom, const std::string& f) { frames->push_back(json::parse(f)); },
+      [frames](frame_atom, const std::vector<std::string>& batch) {
+        for (auto& f : batch)
+          frames->push_back(json::parse(f));
+      },
+    };
   });
 }
 
