@@ -136,8 +136,7 @@ step_result run_call(turn_context& t, const model::tool_call& call, const std::s
   t.out.add(
     chat::tool_finished{t.turn, call.id, call.name, res.outcome, m.content, res.exit_code, ms});
   t.out.add(chat::message_stored{m});
-  t.out.flush();
-  t.tracer.commit(std::move(traced));
+  t.out.commit_after_flush(std::move(traced)); // out with the next step's start
   t.conv.append(chat::to_model_message(m));
   wrote = wrote || (res.ok() && tools.changes_files(call.name));
   return step_result::done;
@@ -164,7 +163,7 @@ step_result run_calls(turn_context& t, int n, const std::vector<model::tool_call
 
 /// Calls the model with the conversation, streaming its deltas out. On a
 /// reply, `m` becomes it (not journaled yet). The call's trace is committed
-/// either way.
+/// either way, after the next flush.
 model::model_result ask_model(turn_context& t, message_record& m) {
   std::optional<std::chrono::steady_clock::time_point> first_token;
   auto mark = [&] {
@@ -198,8 +197,8 @@ model::model_result ask_model(turn_context& t, message_record& m) {
     m.turn = t.turn;
     m.usage = reply->usage;
   }
-  t.out.flush();
-  t.tracer.commit(std::move(traced));
+  // Its frames go out with the next step's (the reply stored, its first call).
+  t.out.commit_after_flush(std::move(traced));
   return result;
 }
 
@@ -235,7 +234,7 @@ turn_summary run_turn(const spec& spec, const turn_input& in, model::conversatio
   auto started = std::chrono::steady_clock::now();
   trace::tracer untraced;
   auto& tracer = tracer_ptr != nullptr ? *tracer_ptr : untraced;
-  event_out out{io};
+  event_out out{io, &tracer};
   tracer.set_turn(in.turn);
   tracer.set_cancel(&cancel);
   tracer.set_emit([&out](trace::call_started e) { out.add(std::move(e)); },
@@ -297,8 +296,7 @@ turn_summary run_turn(const spec& spec, const turn_input& in, model::conversatio
       auto first = intent_of(m.tool_calls.front(), chat::tool_step(n, 0));
       fresh = !cancel.cancelled();
       m = io.journal_message(step, std::move(m), fresh ? &first : nullptr);
-      out.add(chat::message_stored{m});
-      out.flush();
+      out.add(chat::message_stored{m}); // goes out with its first call's start
     }
     auto calls = m.tool_calls;
     conv.append(chat::to_model_message(m));

@@ -11,25 +11,33 @@
 namespace boocode::agent {
 
 /// A turn's events, collected and published in one batch per flush: one
-/// actor message per step instead of one per event. Flush before anything
-/// that blocks (a model call, a tool, a commit) and before handing a trace
-/// row on, so frames go out in the order things happened.
+/// actor message per step instead of one per event. Flush before a model
+/// call or a tool, so frames go out in the order things happened; a trace
+/// row is handed on only after its frames went out (commit_after_flush).
 class event_out {
 public:
-  explicit event_out(chat::event_sink& sink) : sink_(sink) {}
+  explicit event_out(chat::event_sink& sink, trace::tracer* tracer = nullptr)
+    : sink_(sink), tracer_(tracer) {}
   ~event_out() { flush(); }
   event_out(const event_out&) = delete;
   event_out& operator=(const event_out&) = delete;
 
   void add(chat::agent_event e) { batch_.push_back(std::move(e)); }
+  /// Hands the call's trace row on once the events added so far went out.
+  void commit_after_flush(trace::tracer::finished_call call) { traces_.push_back(std::move(call)); }
   void flush() {
     if (!batch_.empty())
       sink_.publish(std::exchange(batch_, {}));
+    for (auto& call : std::exchange(traces_, {}))
+      if (tracer_ != nullptr)
+        tracer_->commit(std::move(call));
   }
 
 private:
   chat::event_sink& sink_;
+  trace::tracer* tracer_;
   chat::event_batch batch_;
+  std::vector<trace::tracer::finished_call> traces_;
 };
 
 /// What one step did: done, or the node is stopping (nothing more of the

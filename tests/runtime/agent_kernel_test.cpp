@@ -362,11 +362,12 @@ TEST(AgentKernelTest, TracesEveryModelCallToolCallAndBuild) {
 
   // The turn's waits for its commits are "journal" calls of their own: before
   // write_file (its intent must be stored) and the checkpoint; never inside
-  // a tool's span (a commit's row is handed over with the next step's frames).
+  // a tool's span. A call's row is handed over with the next step's frames
+  // ("finish" here is that hand-over, "start" the call's start).
   EXPECT_EQ(sink.events,
             (std::vector<std::string>{
-              "start model", "finish model", "start journal", "start write_file", "finish journal",
-              "finish write_file", "start run_command", "finish run_command", "start build",
+              "start model", "start journal", "start write_file", "finish model", "finish journal",
+              "start run_command", "finish write_file", "start build", "finish run_command",
               "finish build", "start model", "finish model", "start journal", "finish journal"}));
   EXPECT_TRUE(sink.early.empty()) << "a row reached the writer before its frame was sent";
   // Frames go in one message per step, not one per frame.
