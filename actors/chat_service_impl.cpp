@@ -180,7 +180,8 @@ chat::result<bool> chat_service_impl::subscribe(const std::shared_ptr<chat::fram
                                                 const chat::resume_point& from, bool only_if_new) {
   if (only_if_new) { // already watching it (every message of a chat after its first)
     std::lock_guard guard{clients_mtx_};
-    if (auto i = clients_.find(conn->id()); i != clients_.end() && i->second.chats.contains(chat_id))
+    if (auto i = clients_.find(conn->id());
+        i != clients_.end() && i->second.chats.contains(chat_id))
       return true;
   }
   auto known = chat_exists(chat_id);
