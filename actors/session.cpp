@@ -309,10 +309,7 @@ session_impl::behavior_type session_behavior(session_impl::stateful_pointer<sess
       frames.reserve(batch.size());
       for (auto& e : batch)
         frames.push_back(frame_of(e));
-      if (frames.size() == 1)
-        for (auto& s : self->state.subscribers)
-          self->send(s, frame_atom::value, frames.front());
-      else if (!frames.empty())
+      if (!frames.empty())
         for (auto& s : self->state.subscribers)
           self->send(s, frame_atom::value, frames);
     },

@@ -234,7 +234,7 @@ turn_summary run_turn(const spec& spec, const turn_input& in, model::conversatio
   auto started = std::chrono::steady_clock::now();
   trace::tracer untraced;
   auto& tracer = tracer_ptr != nullptr ? *tracer_ptr : untraced;
-  event_out out{io, &tracer};
+  event_out out{io, tracer};
   tracer.set_turn(in.turn);
   tracer.set_cancel(&cancel);
   tracer.set_emit([&out](trace::call_started e) { out.add(std::move(e)); },

@@ -16,8 +16,7 @@ namespace boocode::agent {
 /// row is handed on only after its frames went out (commit_after_flush).
 class event_out {
 public:
-  explicit event_out(chat::event_sink& sink, trace::tracer* tracer = nullptr)
-    : sink_(sink), tracer_(tracer) {}
+  event_out(chat::event_sink& sink, trace::tracer& tracer) : sink_(sink), tracer_(tracer) {}
   ~event_out() { flush(); }
   event_out(const event_out&) = delete;
   event_out& operator=(const event_out&) = delete;
@@ -29,13 +28,12 @@ public:
     if (!batch_.empty())
       sink_.publish(std::exchange(batch_, {}));
     for (auto& call : std::exchange(traces_, {}))
-      if (tracer_ != nullptr)
-        tracer_->commit(std::move(call));
+      tracer_.commit(std::move(call));
   }
 
 private:
   chat::event_sink& sink_;
-  trace::tracer* tracer_;
+  trace::tracer& tracer_;
   chat::event_batch batch_;
   std::vector<trace::tracer::finished_call> traces_;
 };
