@@ -2,8 +2,6 @@
 // on kept-alive connections. Beast lives here and in http_server.cpp only.
 #include "net/model_client.hpp"
 
-#include <atomic>
-#include <condition_variable>
 #include <mutex>
 #include <random>
 #include <thread>
@@ -34,17 +32,14 @@ constexpr auto cancel_poll = std::chrono::milliseconds(20);
 /// An idle connection older than this is closed rather than reused (servers
 /// close theirs after 5-120 s; a dropped one costs a transparent retry).
 constexpr auto max_idle_age = std::chrono::seconds(30);
-constexpr int io_threads = 2;
-
-using executor = asio::io_context::executor_type;
 
 /// One connection to the endpoint, plain or TLS; kept alive between calls.
-/// Everything on it runs on the one thread of its I/O context: a read's
-/// completion runs where its readiness was seen, with no hand-over between
-/// threads (a wake-up per streamed event otherwise).
+/// It has an I/O context of its own, which the thread of the call using it
+/// runs: the caller reads the reply itself, with no hand-over to an I/O
+/// thread and back (two wake-ups per call), and a connection serves calls
+/// from any thread, one at a time.
 struct model_connection {
-  explicit model_connection(executor e) : on(std::move(e)) {}
-  executor on;
+  asio::io_context ioc{1}; // first: the streams on it go before it
   std::optional<beast::tcp_stream> plain;
   std::optional<beast::ssl_stream<beast::tcp_stream>> tls;
   std::chrono::steady_clock::time_point idle_since;
@@ -167,8 +162,7 @@ struct outgoing_request {
 
 /// Sends the request and reads the reply into `cs` and `out`, and what is
 /// left of the response. Returns whether the connection can serve another
-/// call (it is back in the pool before the caller goes on, so that the next
-/// call finds it).
+/// call.
 template <class Stream>
 asio::awaitable<bool> exchange(Stream& s, outgoing_request& req, const model_endpoint& ep,
                                model::chat_stream& cs, attempt_result& out) {
@@ -236,20 +230,10 @@ asio::awaitable<bool> exchange(Stream& s, outgoing_request& req, const model_end
   co_return reusable;
 }
 
-/// One attempt in flight on the client's I/O threads; the calling thread
-/// waits until it is done.
-struct attempt_call {
-  std::mutex mtx;
-  std::condition_variable cv;
-  bool done = false;
-  connection_ptr conn; // set once it has one (cancel closes it)
-  bool cancelled = false;
-
-  void finish() {
-    std::lock_guard guard{mtx};
-    done = true;
-    cv.notify_all();
-  }
+/// How an attempt on a connection went, beyond its result.
+struct attempt_end {
+  bool done = false;     // the attempt is over: its connection is no longer in use
+  bool reusable = false; // the connection may serve another call
 };
 
 } // namespace
@@ -261,16 +245,6 @@ struct model_client::impl {
   std::mutex rng_mtx;
   std::mt19937 rng{std::random_device{}()};
 
-  // Every call's I/O runs on these contexts, one thread each; the calling
-  // thread waits. A new connection goes to the next one in turn.
-  struct io_thread {
-    asio::io_context ioc{1};
-    asio::executor_work_guard<executor> work{ioc.get_executor()};
-    std::thread thread;
-  };
-  std::vector<std::unique_ptr<io_thread>> io;
-  std::atomic<size_t> next_io{0};
-
   // Idle connections, newest last, and the TLS session to resume on a new one.
   std::mutex pool_mtx;
   std::vector<connection_ptr> idle;
@@ -279,20 +253,12 @@ struct model_client::impl {
   size_t opened = 0;
 
   ~impl() {
-    {
-      std::lock_guard guard{pool_mtx};
-      for (auto& c : idle)
-        c->close();
-      idle.clear();
-      if (session != nullptr)
-        SSL_SESSION_free(session);
-    }
-    for (auto& t : io) {
-      t->work.reset();
-      t->ioc.stop();
-    }
-    for (auto& t : io)
-      t->thread.join();
+    std::lock_guard guard{pool_mtx};
+    for (auto& c : idle)
+      c->close();
+    idle.clear();
+    if (session != nullptr)
+      SSL_SESSION_free(session);
   }
 
   std::chrono::milliseconds backoff(const model_endpoint& ep, int attempt) {
@@ -332,17 +298,14 @@ struct model_client::impl {
     idle.push_back(std::move(c));
   }
 
-  /// The I/O context for a new connection.
-  executor next_executor() { return io[next_io++ % io.size()]->ioc.get_executor(); }
-
-  /// A new connection whose work runs on `ex`, the attempt's context.
-  asio::awaitable<connection_ptr> open(const model_endpoint& ep, executor ex) {
+  /// Connects `c`, a new connection.
+  asio::awaitable<void> open(const model_endpoint& ep, model_connection& c) {
+    auto ex = c.ioc.get_executor();
     tcp::resolver resolver{ex};
     auto endpoints = co_await resolver.async_resolve(url->host, url->port, asio::use_awaitable);
-    auto c = std::make_shared<model_connection>(ex);
     if (url->tls) {
-      c->tls.emplace(ex, tls);
-      auto* native = c->tls->native_handle();
+      c.tls.emplace(ex, tls);
+      auto* native = c.tls->native_handle();
       if (!SSL_set_tlsext_host_name(native, url->host.c_str()))
         throw std::runtime_error("cannot set TLS server name");
       {
@@ -350,48 +313,63 @@ struct model_client::impl {
         if (session != nullptr)
           SSL_set_session(native, session);
       }
-      c->tls->set_verify_callback(ssl::host_name_verification(url->host));
+      c.tls->set_verify_callback(ssl::host_name_verification(url->host));
     } else {
-      c->plain.emplace(ex);
+      c.plain.emplace(ex);
     }
-    c->lowest().expires_after(ep.connect_timeout);
-    co_await c->lowest().async_connect(endpoints, asio::use_awaitable);
-    c->lowest().socket().set_option(tcp::no_delay(true));
-    if (c->tls) {
-      c->lowest().expires_after(ep.connect_timeout);
-      co_await c->tls->async_handshake(ssl::stream_base::client, asio::use_awaitable);
+    c.lowest().expires_after(ep.connect_timeout);
+    co_await c.lowest().async_connect(endpoints, asio::use_awaitable);
+    c.lowest().socket().set_option(tcp::no_delay(true));
+    if (c.tls) {
+      c.lowest().expires_after(ep.connect_timeout);
+      co_await c.tls->async_handshake(ssl::stream_base::client, asio::use_awaitable);
     }
     std::lock_guard guard{pool_mtx};
     ++opened;
-    co_return c;
   }
 
-  /// One attempt on `conn` (null: a new connection), on the I/O threads.
-  asio::awaitable<void> run_attempt(const model_endpoint& ep, std::shared_ptr<attempt_call> call,
-                                    executor on, connection_ptr conn, outgoing_request& req,
-                                    model::chat_stream& cs, attempt_result& out) {
+  /// One attempt on `c` (`fresh`: not connected yet), on its I/O context.
+  asio::awaitable<void> run_attempt(const model_endpoint& ep, model_connection& c, bool fresh,
+                                    outgoing_request& req, model::chat_stream& cs,
+                                    attempt_result& out, attempt_end& end) {
     try {
-      if (!conn)
-        conn = co_await open(ep, on);
-      {
-        std::lock_guard guard{call->mtx};
-        call->conn = conn;
-        if (call->cancelled)
-          conn->close();
-      }
-      bool reusable = conn->tls ? co_await exchange(*conn->tls, req, ep, cs, out)
-                                : co_await exchange(*conn->plain, req, ep, cs, out);
-      if (reusable)
-        give_back(std::move(conn));
-      else
-        conn->close();
+      if (fresh)
+        co_await open(ep, c);
+      end.reusable = c.tls ? co_await exchange(*c.tls, req, ep, cs, out)
+                           : co_await exchange(*c.plain, req, ep, cs, out);
     } catch (const beast::system_error& e) {
       out.timed_out = e.code() == beast::error::timeout;
       out.network_error = e.code().message();
     } catch (const std::exception& e) {
       out.network_error = e.what();
     }
-    call->finish(); // the caller goes on: `out` and `cs` are not touched after this
+    end.done = true; // the caller goes on: `out` and `cs` are not touched after this
+  }
+
+  /// Runs an attempt on `c` on the calling thread until it is over; closes
+  /// the connection when `cancel` is raised (checked every cancel_poll).
+  /// Returns whether it was cancelled.
+  bool attempt(const model_endpoint& ep, const connection_ptr& c, bool fresh,
+               outgoing_request& req, model::chat_stream& cs, attempt_result& out,
+               const cancel_token* cancel) {
+    attempt_end end;
+    asio::co_spawn(c->ioc, run_attempt(ep, *c, fresh, req, cs, out, end), asio::detached);
+    bool cancelled = false;
+    c->ioc.restart(); // it ran out of work when its last call ended
+    while (!end.done) {
+      c->ioc.run_one_for(cancel_poll);
+      if (!end.done && !cancelled && cancel != nullptr && cancel->cancelled()) {
+        cancelled = true;
+        c->close(); // the attempt ends at once
+      }
+    }
+    // Back in the pool only now, so that no other thread runs its context
+    // while this one still does.
+    if (end.reusable && !cancelled)
+      give_back(c);
+    else
+      c->close();
+    return cancelled;
   }
 };
 
@@ -403,11 +381,6 @@ model_client::model_client(model_endpoint ep, std::shared_ptr<spdlog::logger> lo
   if (!ep_.ca_file.empty())
     impl_->tls.load_verify_file(ep_.ca_file);
   impl_->tls.set_verify_mode(ssl::verify_peer);
-  for (int i = 0; i < io_threads; ++i) {
-    auto t = std::make_unique<impl::io_thread>();
-    t->thread = std::thread([ioc = &t->ioc] { ioc->run(); });
-    impl_->io.push_back(std::move(t));
-  }
 }
 
 model_client::~model_client() = default;
@@ -460,21 +433,9 @@ model_result model_client::complete(const model::model_request& request,
     model::chat_stream cs{wrapped};
     auto conn = impl_->take_idle();
     bool reused = conn != nullptr;
-    auto call = std::make_shared<attempt_call>();
-    auto on = conn ? conn->on : impl_->next_executor();
-    asio::co_spawn(on, impl_->run_attempt(ep_, call, on, std::move(conn), req, cs, out),
-                   asio::detached);
-    {
-      std::unique_lock lock{call->mtx};
-      while (!call->cv.wait_for(lock, cancel_poll, [&] { return call->done; })) {
-        if (cancelled() && !call->cancelled) { // close it: the attempt ends at once
-          call->cancelled = true;
-          if (call->conn)
-            asio::post(call->conn->on, [c = call->conn] { c->close(); });
-        }
-      }
-    }
-    if (call->cancelled)
+    if (!reused)
+      conn = std::make_shared<model_connection>();
+    if (impl_->attempt(ep_, conn, !reused, req, cs, out, cancel))
       return model_error{model_error::kind::cancelled, 0, "cancelled", n};
     if (out.complete) {
       auto reply = cs.reply();

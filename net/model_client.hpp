@@ -40,8 +40,9 @@ using model::model_result;
 /// call it from a thread of its own, never from a CAF scheduler thread.
 /// Thread-safe. Connections are kept alive and reused (TLS sessions
 /// resumed); a kept connection the server dropped while idle is replaced at
-/// once, without counting as an attempt. I/O runs on two threads of the
-/// client's own; the calling thread waits.
+/// once, without counting as an attempt. The calling thread does the call's
+/// I/O itself (each connection has an I/O context of its own): the client
+/// has no threads.
 class model_client final : public model::model_provider {
 public:
   model_client(model_endpoint ep, std::shared_ptr<spdlog::logger> log);
