@@ -40,8 +40,9 @@ struct turn_begun {
   enum state_t {
     started,         // the turn began with `taken`
     nothing_waiting, // no message waits: nothing was written
-    stale,           // chats.turns is not the turn before it, or the chat is archived: nothing
-                     // was written (the caller's idea of the chat is out of date)
+    stale,           // chats.turns is not the turn before it, the chat is archived, or an
+                     // entry to take no longer waits: nothing was written (the caller's
+                     // idea of the chat is out of date)
   } state = nothing_waiting;
   std::vector<chat::inbox_entry> taken; // in id order
   int turns = 0;                        // chats.turns as found (-1: no such chat)
@@ -144,8 +145,11 @@ public:
   /// Starts turn `turn` (fenced) if chats.turns is `turn - 1`: the waiting
   /// inbox messages become the turn's, the journal gets its start,
   /// chats.turns becomes `turn`, and `reserve` message ids are reserved for
-  /// it (greater than its user messages'). One round trip.
-  turn_begun begin_turn(const fence& f, int turn, int reserve = 0);
+  /// it (greater than its user messages'). One round trip. With `only`, the
+  /// turn takes those inbox entries and no others, and starts only if each
+  /// still waits (else nothing is written: stale).
+  turn_begun begin_turn(const fence& f, int turn, int reserve = 0,
+                        const std::vector<int64_t>* only = nullptr);
 
   /// `n` fresh message ids, ascending (greater than every id handed out so far).
   std::vector<int64_t> reserve_ids(int n);

@@ -5,6 +5,7 @@
 #include <algorithm>
 
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 #include <pqxx/pqxx>
 
 #include "storage/rows.hpp"
@@ -37,18 +38,22 @@ const char* const lease_cte =
 
 namespace {
 
-// $3 the turn, $4 how many message ids to reserve for it. Starts only when
-// chats.turns is the turn before it, the chat is not archived and messages
-// wait; reports chats.turns and archived as they were, the ids, and the
-// messages it took (none: nothing was written).
+// $3 the turn, $4 how many message ids to reserve for it, $5 the inbox ids
+// it takes (NULL: every waiting one). Starts only when chats.turns is the
+// turn before it, the chat is not archived and messages wait (with $5: each
+// of those, still waiting); reports chats.turns and archived as they were,
+// the ids, and the messages it took (none: nothing was written).
 const std::string begin_turn_sql =
   std::string(lease_cte) +
   ", chat AS (SELECT turns, archived_at IS NOT NULL AS archived FROM chats WHERE id = $1)"
   ", go AS (SELECT 1 FROM lease, chat WHERE chat.turns = $3::int - 1 AND NOT chat.archived"
   " AND EXISTS (SELECT 1 FROM inbox WHERE actor_id = $1 AND consumed_at IS NULL"
-  " AND taken_turn IS NULL))"
+  " AND taken_turn IS NULL) AND ($5::bigint[] IS NULL OR (SELECT count(*) FROM inbox"
+  " WHERE actor_id = $1 AND id = ANY($5::bigint[]) AND consumed_at IS NULL"
+  " AND taken_turn IS NULL) = cardinality($5::bigint[])))"
   ", taken AS (UPDATE inbox SET taken_turn = $3::int FROM go WHERE actor_id = $1"
-  " AND consumed_at IS NULL AND taken_turn IS NULL RETURNING inbox.id, inbox.content,"
+  " AND consumed_at IS NULL AND taken_turn IS NULL"
+  " AND ($5::bigint[] IS NULL OR inbox.id = ANY($5::bigint[])) RETURNING inbox.id, inbox.content,"
   " coalesce(inbox.client_id, '') AS client_id, " +
   iso_time("inbox.created_at") +
   " AS created_at, inbox.taken_turn, inbox.kind)"
@@ -180,10 +185,14 @@ void prepare_turn_statements(pqxx::connection& c) {
   c.prepare("post_message", post_message_sql);
 }
 
-turn_begun session_repository::begin_turn(const fence& f, int turn, int reserve) {
+turn_begun session_repository::begin_turn(const fence& f, int turn, int reserve,
+                                          const std::vector<int64_t>* only) {
+  std::optional<std::string> ids; // as an array literal
+  if (only != nullptr)
+    ids = "{" + fmt::format("{}", fmt::join(*only, ",")) + "}";
   return impl_->db.with("begin turn", [&](pqxx::connection& c) {
     pqxx::nontransaction tx{c};
-    auto r = tx.exec_prepared("begin_turn", f.actor_id, f.epoch, turn, reserve);
+    auto r = tx.exec_prepared("begin_turn", f.actor_id, f.epoch, turn, reserve, ids);
     if (r.empty() || r[0][0].as<int>() == 0)
       throw lost_lease("begin turn", f);
     turn_begun out;
@@ -196,7 +205,7 @@ turn_begun session_repository::begin_turn(const fence& f, int turn, int reserve)
     out.ids = id_list(r[0][9]);
     if (!out.taken.empty())
       out.state = turn_begun::started;
-    else if (!turns || *turns != turn - 1 || archived)
+    else if (!turns || *turns != turn - 1 || archived || only != nullptr)
       out.state = turn_begun::stale;
     else
       out.state = turn_begun::nothing_waiting;

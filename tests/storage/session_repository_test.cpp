@@ -254,6 +254,36 @@ TEST(SessionRepositoryTest, ATurnBeginsOnlyAfterTheTurnTheCallerKnows) {
   EXPECT_EQ(f.db.scalar("SELECT count(*) FROM inbox"), "2");
 }
 
+// A session that knows which messages it was given begins a turn with those
+// alone; one that no longer waits (or another chat's) begins nothing.
+TEST(SessionRepositoryTest, ATurnTakesOnlyTheMessagesItIsGiven) {
+  fixture f;
+  auto lease = f.repo.acquire_lease("c_1", "node-a");
+  auto m1 = f.repo.post("c_1", "first", "").entry;
+  auto m2 = f.repo.post("c_1", "second", "").entry;
+  auto other = f.repo.post("c_2", "other chat", "").entry;
+  std::vector<int64_t> given{m1.id};
+  auto begun = f.repo.begin_turn(lease, 1, 4, &given);
+  ASSERT_EQ(begun.state, storage::turn_begun::started);
+  ASSERT_EQ(begun.taken.size(), 1u);
+  EXPECT_EQ(begun.taken[0].id, m1.id);
+  ASSERT_EQ(begun.ids.size(), 4u);
+  EXPECT_GT(begun.ids[0], m2.id);
+  EXPECT_EQ(f.db.scalar("SELECT taken_turn IS NULL FROM inbox WHERE id = " + std::to_string(m2.id)),
+            "t");
+  auto journal = f.db.scalar("SELECT count(*) FROM turn_journal");
+  for (const std::vector<int64_t>& stale :
+       {std::vector<int64_t>{m1.id}, std::vector<int64_t>{m2.id, other.id}}) {
+    auto none = f.repo.begin_turn(lease, 2, 4, &stale);
+    EXPECT_EQ(none.state, storage::turn_begun::stale);
+    EXPECT_TRUE(none.taken.empty());
+    EXPECT_TRUE(none.ids.empty());
+  }
+  EXPECT_EQ(f.chats.find_chat("c_1")->turns, 1);
+  EXPECT_EQ(f.db.scalar("SELECT count(*) FROM turn_journal"), journal);
+  EXPECT_EQ(f.db.scalar("SELECT count(*) FROM inbox WHERE taken_turn IS NULL"), "2");
+}
+
 // A reply and the intent of the call it starts with are one commit; a
 // tool's result and the next call's intent too; the checkpoint stores the
 // turn's answer after the journaled messages.
