@@ -55,6 +55,9 @@ struct session_state {
   std::shared_ptr<chat_memory> memory;   // the chat as turns left it (null: unloaded)
   bool turn_over = false;                // its turn_end went out: the turn is stored
   bool pending = false;                  // input arrived during the turn
+  // Messages delivered while a turn ran, for the next turn to take (unless
+  // the running one took them: its turn_start says).
+  std::vector<chat::inbox_entry> waiting;
   // Set while it stops for a migration: answered at the turn boundary.
   std::optional<caf::typed_response_promise<bool>> migrating;
   static inline const char* name = "session";
@@ -144,38 +147,54 @@ session_impl::behavior_type session_behavior(session_impl::stateful_pointer<sess
       st.log->add(st.frames.seq, frame);
     return frame;
   };
-  auto broadcast = [self, frame_of](const chat::agent_event& e) {
-    auto frame = frame_of(e);
-    for (auto& s : self->state.subscribers)
-      self->send(s, frame_atom::value, frame);
+  // The frames of `batch`, in one message per subscriber.
+  auto relay = [self, frame_of](const chat::event_batch& batch) {
+    std::vector<std::string> frames;
+    frames.reserve(batch.size());
+    for (auto& e : batch)
+      frames.push_back(frame_of(e));
+    if (!frames.empty())
+      for (auto& s : self->state.subscribers)
+        self->send(s, frame_atom::value, frames);
   };
-  auto start_turn = [self, deps] {
+  // `next`: a message just delivered, for the new turn with those waiting.
+  auto start_turn = [self, deps](std::optional<chat::inbox_entry> next) {
     auto& st = self->state;
     st.pending = false;
     st.turn_over = false;
     st.running = std::make_shared<cancel_token>();
     if (!st.memory)
       st.memory = std::make_shared<chat_memory>();
-    spawn_turn_worker(deps, st.fence, st.running, caf::actor_cast<session_actor>(self), st.memory);
+    std::vector<chat::inbox_entry> given;
+    for (auto& e : std::exchange(st.waiting, {}))
+      if (!st.view.taken_by(e.id))
+        given.push_back(std::move(e));
+    if (next)
+      given.push_back(std::move(*next));
+    spawn_turn_worker(deps, st.fence, st.running, caf::actor_cast<session_actor>(self), st.memory,
+                      std::move(given));
   };
-  auto deliver = [self, broadcast, start_turn](chat::inbox_entry entry) {
+  auto deliver = [self, relay, start_turn](chat::inbox_entry entry) {
     // The message may already be shown (the load read it) or already be
     // taken by the running turn (its turn_start came first).
     // Either way a turn already has it: no other turn is needed for it.
     bool known = self->state.view.has_message(entry.id);
     auto taken = self->state.view.taken_by(entry.id);
     entry.taken_turn = taken;
+    chat::event_batch shown;
     if (taken || !known)
-      broadcast(chat::message_stored{entry.as_message(self->state.frames.chat_id)});
-    broadcast(chat::message_acked{entry.client_id, entry.id});
-    if (known || taken)
-      return;
-    if (self->state.migrating) // the inbox keeps it for the next owner
-      return;
-    if (self->state.running)
-      self->state.pending = true;
-    else
-      start_turn();
+      shown.emplace_back(chat::message_stored{entry.as_message(self->state.frames.chat_id)});
+    shown.emplace_back(chat::message_acked{entry.client_id, entry.id});
+    // The turn starts before the frames go: its thread wakes meanwhile.
+    if (!known && !taken && !self->state.migrating) { // migrating: the inbox keeps it
+      if (self->state.running) {
+        self->state.pending = true;
+        self->state.waiting.push_back(entry);
+      } else {
+        start_turn(entry);
+      }
+    }
+    relay(shown);
   };
   // Input for an unloaded session: load it again (same lease and epoch);
   // the input waits for the load like the first one's.
@@ -234,7 +253,7 @@ session_impl::behavior_type session_behavior(session_impl::stateful_pointer<sess
     st.enter(session_phase::live);
     st.load_wait = std::chrono::milliseconds(250);
     if (l.has_work && !st.migrating)
-      start_turn();
+      start_turn(std::nullopt);
     if (st.early_cancel && st.running)
       st.running->cancel();
     st.early_cancel = false;
@@ -304,15 +323,7 @@ session_impl::behavior_type session_behavior(session_impl::stateful_pointer<sess
       else if (st.running)
         st.running->cancel();
     },
-    [=](events_atom, const chat::event_batch& batch) { // one message per subscriber
-      std::vector<std::string> frames;
-      frames.reserve(batch.size());
-      for (auto& e : batch)
-        frames.push_back(frame_of(e));
-      if (!frames.empty())
-        for (auto& s : self->state.subscribers)
-          self->send(s, frame_atom::value, frames);
-    },
+    [=](events_atom, const chat::event_batch& batch) { relay(batch); },
     [=](seq_atom, const seq_probe& probe) { probe->set_value(self->state.frames.seq); },
     [=](turn_done_atom, turn_done how) {
       auto& st = self->state;
@@ -333,7 +344,7 @@ session_impl::behavior_type session_behavior(session_impl::stateful_pointer<sess
         return;
       }
       if ((st.pending || how == turn_done::more) && how != turn_done::interrupted)
-        start_turn();
+        start_turn(std::nullopt);
       else
         arm_idle();
     },

@@ -1,6 +1,9 @@
 #include "actors/turn_worker.hpp"
 
+#include <algorithm>
+
 #include <caf/all.hpp>
+#include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
 #include "runtime/agent/auto_fix.hpp"
@@ -27,8 +30,8 @@ std::string now_iso_millis() {
 /// A chat turn's durable side effects for real: journal, checkpoint, session.
 /// Journal writes go behind the turn (serial_jobs on the node's blocking
 /// threads) while it goes on; make_durable() and the checkpoint wait for them.
-/// Messages get their ids from a block reserved with the turn, so their
-/// frames go out at once.
+/// Messages get their ids from a block reserved with the turn's begin, so
+/// their frames go out at once.
 class worker_io final : public agent::turn_io {
 public:
   worker_io(const session_deps& deps, storage::session_repository& repo,
@@ -58,6 +61,23 @@ public:
 
   void make_durable() override { writes_.wait(); }
 
+  /// Begins the turn behind it, as the first of its writes: it takes the
+  /// inbox entries `given` and no others, and reserves the turn's message
+  /// ids, which identify() waits for. A begin that finds the chat changed
+  /// fails the turn before anything it does is stored or changes a file.
+  void begin_behind(std::vector<int64_t> given) {
+    ids_behind_ = true;
+    writes_.post([&repo = repo_, fence = fence_, turn = turn_, given = std::move(given),
+                  &ids = begun_ids_] {
+      auto begun = repo.begin_turn(fence, turn, id_block, &given);
+      if (begun.state != storage::turn_begun::started)
+        throw storage::storage_error(
+          fmt::format("chat {} changed under its session: turn {} could not begin",
+                      fence.actor_id, turn));
+      ids = std::move(begun.ids);
+    });
+  }
+
   void publish(chat::event_batch batch) override {
     caf::anon_send(session_, events_atom::value, std::move(batch));
   }
@@ -65,14 +85,20 @@ public:
   /// The checkpoint: the turn's messages, summary, inbox, and the session's
   /// state with the chat's usage totals.
   void end_turn(const agent::turn_summary& sum, chat::message_record* answer) override {
-    writes_.wait(); // the journal first: the checkpoint moves it into history
+    // The session relays the events published so far while the journal
+    // writes finish: both before the checkpoint, which moves the journal
+    // into history and stores the seq.
+    auto seq = probe_seq();
+    writes_.wait();
     if (answer != nullptr)
       identify(*answer);
     auto totals = usage_before_;
     totals += sum.usage;
     storage::checkpoint_request req;
     req.turn = turn_;
-    req.last_seq = session_seq();
+    // 0 (the stored seq stays) when the session does not answer in 5 s.
+    bool answered = seq.wait_for(std::chrono::seconds(5)) == std::future_status::ready;
+    req.last_seq = answered ? seq.get() : 0;
     req.state = {{"turn", turn_}, {"last_seq", req.last_seq}, {"usage", protocol::to_json(totals)}};
     req.outcome = sum.outcome;
     req.error = sum.error;
@@ -90,7 +116,12 @@ private:
     m.chat_id = fence_.actor_id;
     m.turn = turn_;
     if (next_id_ == ids_.size()) {
-      ids_ = repo_.reserve_ids(id_block);
+      if (std::exchange(ids_behind_, false)) {
+        writes_.wait(); // the begin, long done by the first message
+        ids_ = std::exchange(begun_ids_, {});
+      } else {
+        ids_ = repo_.reserve_ids(id_block);
+      }
       next_id_ = 0;
     }
     m.id = ids_.at(next_id_++);
@@ -98,14 +129,12 @@ private:
   }
 
   /// The session's frame seq once it has relayed every event published so
-  /// far (they are ahead in its mailbox); 0 if it does not answer in 5 s.
-  int64_t session_seq() {
+  /// far (they are ahead in its mailbox).
+  std::future<int64_t> probe_seq() {
     auto probe = std::make_shared<std::promise<int64_t>>();
     auto seq = probe->get_future();
     caf::anon_send(session_, seq_atom::value, probe);
-    if (seq.wait_for(std::chrono::seconds(5)) != std::future_status::ready)
-      return 0;
-    return seq.get();
+    return seq;
   }
 
   storage::session_repository& repo_;
@@ -115,6 +144,8 @@ private:
   model::token_usage usage_before_;
   std::vector<int64_t> ids_; // message ids reserved for the turn
   size_t next_id_ = 0;
+  bool ids_behind_ = false;          // the begin behind the turn reserves the next ids
+  std::vector<int64_t> begun_ids_;   // what it reserved (read after writes_.wait())
   int waiting_ = 0;
   serial_jobs writes_; // last: destroyed (waiting for its writes) first
 };
@@ -139,7 +170,24 @@ struct turn_plan {
   std::optional<chat::turn_journal> resume; // the turn in progress, cut short earlier
   std::vector<int64_t> user_message_ids;    // what it took from the inbox
   std::vector<int64_t> ids;                 // message ids reserved for it (may be none)
+  bool begin_behind = false;                // not begun yet: its first write begins it
 };
+
+/// The next turn from `mem`, with the inbox entries the session gave it: no
+/// round trip before it starts (its begin goes behind it).
+turn_plan begin_with_given(const storage::fence& fence, chat_memory& mem,
+                           std::vector<chat::inbox_entry>& given) {
+  turn_plan plan;
+  plan.turn = mem.turns + 1;
+  plan.begin_behind = true;
+  std::sort(given.begin(), given.end(), [](auto& a, auto& b) { return a.id < b.id; });
+  for (auto& e : given) {
+    e.taken_turn = plan.turn;
+    mem.conversation.append(chat::to_model_message(e.as_message(fence.actor_id)));
+    plan.user_message_ids.push_back(e.id);
+  }
+  return plan;
+}
 
 /// Begins the next turn from `mem` (kept from the last turn): one round
 /// trip. None when nothing waits (idle) or `mem` is out of date (then it is
@@ -201,7 +249,7 @@ std::optional<turn_plan> begin_from_database(storage::session_repository& repo,
 turn_done run_worker(const std::shared_ptr<const session_deps>& deps,
                      storage::session_repository& repo, const storage::fence& fence,
                      const std::shared_ptr<cancel_token>& cancel, const session_actor& session,
-                     chat_memory& mem) {
+                     chat_memory& mem, std::vector<chat::inbox_entry> given) {
   const auto& chat_id = fence.actor_id;
   int turn = 0;
   bool kept = mem.valid;
@@ -209,7 +257,9 @@ turn_done run_worker(const std::shared_ptr<const session_deps>& deps,
   try {
     std::optional<turn_plan> plan;
     bool idle = false;
-    if (kept)
+    if (kept && !given.empty())
+      plan = begin_with_given(fence, mem, given);
+    else if (kept)
       plan = begin_from_memory(repo, fence, mem, idle);
     if (idle) {
       mem.valid = true;
@@ -234,6 +284,8 @@ turn_done run_worker(const std::shared_ptr<const session_deps>& deps,
       spec.hooks.push_back(&*fix);
     }
     worker_io io{*deps, repo, fence, turn, session, mem.usage, std::move(plan->ids)};
+    if (plan->begin_behind)
+      io.begin_behind(plan->user_message_ids);
     const auto* resume = plan->resume ? &*plan->resume : nullptr;
     trace::tracer tracer{deps->traces.get(), deps->trace_ids.get(), chat_id,
                          trace::actor_ref{protocol::actor_kind::session, chat_id, ""}};
@@ -271,14 +323,15 @@ turn_done run_worker(const std::shared_ptr<const session_deps>& deps,
 
 void spawn_turn_worker(std::shared_ptr<const session_deps> deps, storage::fence fence,
                        std::shared_ptr<cancel_token> cancel, session_actor session,
-                       std::shared_ptr<chat_memory> memory) {
+                       std::shared_ptr<chat_memory> memory, std::vector<chat::inbox_entry> given) {
   ++*deps->running_turns;
-  deps->turns->post([deps, fence, cancel, session, memory] {
+  deps->turns->post([deps, fence, cancel, session, memory, given = std::move(given)]() mutable {
     // Queued behind other turns while the node stopped: not started at all
     // (its messages wait in the inbox for the next start).
     auto how = cancel->reason() == cancel_reason::shutdown
                  ? turn_done::interrupted
-                 : run_worker(deps, *deps->sessions, fence, cancel, session, *memory);
+                 : run_worker(deps, *deps->sessions, fence, cancel, session, *memory,
+                              std::move(given));
     caf::anon_send(session, turn_done_atom::value, how);
     --*deps->running_turns;
   });

@@ -9,6 +9,7 @@
 
 #include "actors/session_deps.hpp"
 #include "runtime/cancel_token.hpp"
+#include "runtime/chat/journal.hpp"
 #include "runtime/messages.hpp"
 #include "runtime/model/conversation.hpp"
 #include "runtime/model/usage.hpp"
@@ -32,14 +33,17 @@ struct chat_memory {
 
 /// Runs one turn of a chat on the node's turn threads (the model call and
 /// the tools block; beyond `turn-threads` running, turns wait their turn),
-/// writing as owner `fence`: resumes the turn in
-/// progress from its journal if there is one, else begins a turn with the
-/// waiting inbox messages (from `memory` when it is valid: no read of the
-/// chat, one round trip); runs the agent kernel (runtime/agent) with the chat's spec,
-/// journaling each step; checkpoints at the end. Sends the turn's events to
-/// `session` and ends with turn_done.
+/// writing as owner `fence`: resumes the turn in progress from its journal
+/// if there is one, else begins a turn with the waiting inbox messages. When
+/// `memory` is valid the chat is not read: with `given` (inbox entries the
+/// session was delivered and no turn took) the turn takes those and starts
+/// at once, its begin written behind it like a journal step (make_durable
+/// waits for it); without, it begins in one round trip. Runs the agent
+/// kernel (runtime/agent) with the chat's spec, journaling each step;
+/// checkpoints at the end. Sends the turn's events to `session` and ends
+/// with turn_done.
 void spawn_turn_worker(std::shared_ptr<const session_deps> deps, storage::fence fence,
                        std::shared_ptr<cancel_token> cancel, session_actor session,
-                       std::shared_ptr<chat_memory> memory);
+                       std::shared_ptr<chat_memory> memory, std::vector<chat::inbox_entry> given);
 
 } // namespace boocode
