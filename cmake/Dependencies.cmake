@@ -2,7 +2,7 @@
 # See ../shared/STACK.md for why each is found the way it is.
 set(THREADS_PREFER_PTHREAD_FLAG ON)
 find_package(Threads REQUIRED)
-find_package(Boost 1.81 CONFIG REQUIRED)
+find_package(Boost 1.81 CONFIG REQUIRED COMPONENTS json)
 find_package(OpenSSL 3 REQUIRED)
 find_package(CapnProto 0.9 CONFIG REQUIRED)
 find_package(spdlog CONFIG REQUIRED)

@@ -3,32 +3,41 @@
 #include <cstdint>
 #include <limits>
 
-#include <nlohmann/json.hpp>
+#include <boost/json/basic_parser_impl.hpp>
 
 namespace boocode::model {
 
 namespace {
 
-/// Where a SAX event is: the object or array around it that matters, or
+using boost::json::string_view;
+using boost::system::error_code;
+
+/// Where a parse event is: the object or array around it that matters, or
 /// inside a value of no interest (skipped whole).
 enum class place { root, choices, choice, delta, calls, call, function };
 
-/// Fills a stream_chunk from SAX events; gives up (returns false) on
-/// anything a plain delta chunk does not have, so that the document reader
-/// decides.
-class chunk_reader {
+/// Fills a stream_chunk from Boost.JSON's parse events; gives up (returns
+/// false) on anything a plain delta chunk does not have, so that the
+/// document reader decides. Strings and keys with escapes may come in parts.
+class chunk_handler {
 public:
-  explicit chunk_reader(stream_chunk& out) : out_(out) {}
+  static constexpr std::size_t max_object_size = std::size_t(-1);
+  static constexpr std::size_t max_array_size = std::size_t(-1);
+  static constexpr std::size_t max_key_size = std::size_t(-1);
+  static constexpr std::size_t max_string_size = std::size_t(-1);
+
+  explicit chunk_handler(stream_chunk& out) : out_(out) {}
 
   bool saw_choices() const { return saw_choices_; }
 
-  bool start_object(std::size_t) {
+  bool on_document_begin(error_code&) { return true; }
+  bool on_document_end(error_code&) { return true; }
+
+  bool on_object_begin(error_code& ec) {
     if (skipping())
       return ++skip_, true;
-    if (stack_.empty()) {
-      stack_.push_back(place::root);
-      return true;
-    }
+    if (stack_.empty())
+      return enter(place::root);
     switch (stack_.back()) {
       case place::choices:
         out_.choices.emplace_back();
@@ -47,14 +56,15 @@ public:
       default:
         break;
     }
+    (void)ec;
     return ++skip_, true;
   }
 
-  bool start_array(std::size_t) {
+  bool on_array_begin(error_code& ec) {
     if (skipping())
       return ++skip_, true;
     if (stack_.empty())
-      return false; // not an object
+      return refuse(ec); // not an object
     if (stack_.back() == place::root && key_ == "choices") {
       saw_choices_ = true;
       return enter(place::choices);
@@ -64,63 +74,57 @@ public:
     return ++skip_, true;
   }
 
-  bool end_object() { return leave(); }
-  bool end_array() { return leave(); }
+  bool on_object_end(std::size_t, error_code&) { return leave(); }
+  bool on_array_end(std::size_t, error_code&) { return leave(); }
 
-  bool key(std::string& k) {
-    if (skipping())
-      return true;
-    if (stack_.back() == place::root && (k == "error" || k == "usage"))
-      return false;
-    key_ = std::move(k);
+  bool on_key_part(string_view part, std::size_t, error_code&) {
+    if (!skipping())
+      part_.append(part.data(), part.size());
     return true;
   }
 
-  bool string(std::string& s) {
+  bool on_key(string_view last, std::size_t, error_code& ec) {
+    if (skipping())
+      return true;
+    part_.append(last.data(), last.size());
+    key_.swap(part_);
+    part_.clear();
+    if (stack_.back() == place::root && (key_ == "error" || key_ == "usage"))
+      return refuse(ec);
+    return true;
+  }
+
+  bool on_string_part(string_view part, std::size_t, error_code&) {
+    if (!skipping())
+      part_.append(part.data(), part.size());
+    return true;
+  }
+
+  bool on_string(string_view last, std::size_t, error_code& ec) {
     if (skipping())
       return true;
     if (!scalar())
-      return false;
-    switch (stack_.back()) {
-      case place::choice:
-        if (key_ == "finish_reason")
-          out_.choices.back().finish_reason = std::move(s);
-        break;
-      case place::delta:
-        if (key_ == "content")
-          out_.choices.back().content = std::move(s);
-        else if (key_ == "reasoning_content")
-          out_.choices.back().reasoning = std::move(s);
-        break;
-      case place::call:
-        if (key_ == "id")
-          out_.choices.back().calls.back().id = std::move(s);
-        break;
-      case place::function:
-        if (key_ == "name")
-          out_.choices.back().calls.back().name = std::move(s);
-        else if (key_ == "arguments")
-          out_.choices.back().calls.back().arguments = std::move(s);
-        break;
-      default:
-        break;
-    }
+      return refuse(ec);
+    part_.append(last.data(), last.size());
+    if (auto* field = field_of_string())
+      field->swap(part_);
+    part_.clear();
     return true;
   }
 
-  bool number_integer(std::int64_t n) { return index(n); }
-  bool number_unsigned(std::uint64_t n) {
+  bool on_number_part(string_view, error_code&) { return true; }
+  bool on_int64(std::int64_t n, string_view, error_code& ec) { return index(n, ec); }
+  bool on_uint64(std::uint64_t n, string_view, error_code& ec) {
     return index(n <= static_cast<std::uint64_t>(std::numeric_limits<int>::max())
                    ? static_cast<std::int64_t>(n)
-                   : std::numeric_limits<std::int64_t>::max()); // no index: out of range
+                   : std::numeric_limits<std::int64_t>::max(), // no index: out of range
+                 ec);
   }
-  bool number_float(double, const std::string&) { return skipping() || scalar(); }
-  bool boolean(bool) { return skipping() || scalar(); }
-  bool null() { return skipping() || scalar(); }
-  bool binary(nlohmann::json::binary_t&) { return false; }
-  bool parse_error(std::size_t, const std::string&, const nlohmann::detail::exception&) {
-    return false;
-  }
+  bool on_double(double, string_view, error_code& ec) { return other_scalar(ec); }
+  bool on_bool(bool, error_code& ec) { return other_scalar(ec); }
+  bool on_null(error_code& ec) { return other_scalar(ec); }
+  bool on_comment_part(string_view, error_code&) { return true; }
+  bool on_comment(string_view, error_code&) { return true; }
 
 private:
   bool skipping() const { return skip_ > 0; }
@@ -137,18 +141,55 @@ private:
     return true;
   }
 
+  /// Stops the parse: not a plain delta chunk.
+  static bool refuse(error_code& ec) {
+    ec = boost::json::error::syntax;
+    return false;
+  }
+
   /// A value that is not an object or array: fine anywhere but as the whole
   /// chunk or as its choices.
   bool scalar() const {
     return !stack_.empty() && !(stack_.back() == place::root && key_ == "choices");
   }
 
+  bool other_scalar(error_code& ec) const { return skipping() || scalar() || refuse(ec); }
+
+  /// Where the string value under key_ goes, or null (of no interest).
+  std::string* field_of_string() {
+    switch (stack_.back()) {
+      case place::choice:
+        if (key_ == "finish_reason")
+          return &out_.choices.back().finish_reason;
+        break;
+      case place::delta:
+        if (key_ == "content")
+          return &out_.choices.back().content;
+        if (key_ == "reasoning_content")
+          return &out_.choices.back().reasoning;
+        break;
+      case place::call:
+        if (key_ == "id")
+          return &out_.choices.back().calls.back().id;
+        break;
+      case place::function:
+        if (key_ == "name")
+          return &out_.choices.back().calls.back().name;
+        if (key_ == "arguments")
+          return &out_.choices.back().calls.back().arguments;
+        break;
+      default:
+        break;
+    }
+    return nullptr;
+  }
+
   /// A number: a tool call's index, or nothing of interest.
-  bool index(std::int64_t n) {
+  bool index(std::int64_t n, error_code& ec) {
     if (skipping())
       return true;
     if (!scalar())
-      return false;
+      return refuse(ec);
     if (stack_.back() == place::call && key_ == "index" && n >= std::numeric_limits<int>::min() &&
         n <= std::numeric_limits<int>::max())
       out_.choices.back().calls.back().index = static_cast<int>(n);
@@ -157,16 +198,19 @@ private:
 
   stream_chunk& out_;
   std::vector<place> stack_;
-  std::string key_; // the last key read in the innermost object
-  int skip_ = 0;    // depth inside a value of no interest
+  std::string key_;  // the last key read in the innermost object
+  std::string part_; // the string or key read so far
+  int skip_ = 0;     // depth inside a value of no interest
   bool saw_choices_ = false;
 };
 
 } // namespace
 
 bool read_plain_chunk(std::string_view text, stream_chunk& out) {
-  chunk_reader reader{out};
-  bool ok = nlohmann::json::sax_parse(text.begin(), text.end(), &reader) && reader.saw_choices();
+  boost::json::basic_parser<chunk_handler> parser{boost::json::parse_options{}, out};
+  error_code ec;
+  auto used = parser.write_some(false, text.data(), text.size(), ec);
+  bool ok = !ec && used == text.size() && parser.handler().saw_choices();
   if (!ok)
     out = {};
   return ok;
