@@ -50,7 +50,8 @@ TEST(ChatStreamTest, AssemblesContentToolCallsFinishAndUsage) {
   std::vector<std::string> calls_started;
   chat_stream s{{[&](std::string_view t) { seen += t; },
                  {},
-                 [&](std::string_view name) { calls_started.emplace_back(name); }}};
+                 [&](std::string_view name) { calls_started.emplace_back(name); },
+                 {}}};
   auto chunk = [&](nlohmann::json delta, nlohmann::json finish = nullptr) {
     EXPECT_FALSE(
       s.on_chunk({{"choices", {{{"index", 0}, {"delta", delta}, {"finish_reason", finish}}}}}));

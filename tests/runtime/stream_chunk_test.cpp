@@ -22,7 +22,8 @@ fed feed(const std::vector<std::string>& chunks, bool as_documents) {
   fed out;
   chat_stream s{{[&](std::string_view t) { out.texts += std::string(t) + "|"; },
                  [&](std::string_view t) { out.reasonings += std::string(t) + "|"; },
-                 [&](std::string_view t) { out.calls += std::string(t) + "|"; }}};
+                 [&](std::string_view t) { out.calls += std::string(t) + "|"; },
+                 {}}};
   for (auto& c : chunks) {
     auto j = nlohmann::json::parse(c, nullptr, false);
     out.errors.push_back(as_documents && !j.is_discarded() ? s.on_chunk(j) : s.on_data(c));
