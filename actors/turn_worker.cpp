@@ -67,15 +67,14 @@ public:
   /// fails the turn before anything it does is stored or changes a file.
   void begin_behind(std::vector<int64_t> given) {
     ids_behind_ = true;
-    writes_.post([&repo = repo_, fence = fence_, turn = turn_, given = std::move(given),
-                  &ids = begun_ids_] {
-      auto begun = repo.begin_turn(fence, turn, id_block, &given);
-      if (begun.state != storage::turn_begun::started)
-        throw storage::storage_error(
-          fmt::format("chat {} changed under its session: turn {} could not begin",
-                      fence.actor_id, turn));
-      ids = std::move(begun.ids);
-    });
+    writes_.post(
+      [&repo = repo_, fence = fence_, turn = turn_, given = std::move(given), &ids = begun_ids_] {
+        auto begun = repo.begin_turn(fence, turn, id_block, &given);
+        if (begun.state != storage::turn_begun::started)
+          throw storage::storage_error(fmt::format(
+            "chat {} changed under its session: turn {} could not begin", fence.actor_id, turn));
+        ids = std::move(begun.ids);
+      });
   }
 
   void publish(chat::event_batch batch) override {
@@ -144,8 +143,8 @@ private:
   model::token_usage usage_before_;
   std::vector<int64_t> ids_; // message ids reserved for the turn
   size_t next_id_ = 0;
-  bool ids_behind_ = false;          // the begin behind the turn reserves the next ids
-  std::vector<int64_t> begun_ids_;   // what it reserved (read after writes_.wait())
+  bool ids_behind_ = false;        // the begin behind the turn reserves the next ids
+  std::vector<int64_t> begun_ids_; // what it reserved (read after writes_.wait())
   int waiting_ = 0;
   serial_jobs writes_; // last: destroyed (waiting for its writes) first
 };
@@ -328,10 +327,10 @@ void spawn_turn_worker(std::shared_ptr<const session_deps> deps, storage::fence 
   deps->turns->post([deps, fence, cancel, session, memory, given = std::move(given)]() mutable {
     // Queued behind other turns while the node stopped: not started at all
     // (its messages wait in the inbox for the next start).
-    auto how = cancel->reason() == cancel_reason::shutdown
-                 ? turn_done::interrupted
-                 : run_worker(deps, *deps->sessions, fence, cancel, session, *memory,
-                              std::move(given));
+    auto how =
+      cancel->reason() == cancel_reason::shutdown
+        ? turn_done::interrupted
+        : run_worker(deps, *deps->sessions, fence, cancel, session, *memory, std::move(given));
     caf::anon_send(session, turn_done_atom::value, how);
     --*deps->running_turns;
   });

@@ -349,9 +349,8 @@ struct model_client::impl {
   /// Runs an attempt on `c` on the calling thread until it is over; closes
   /// the connection when `cancel` is raised (checked every cancel_poll).
   /// Returns whether it was cancelled.
-  bool attempt(const model_endpoint& ep, const connection_ptr& c, bool fresh,
-               outgoing_request& req, model::chat_stream& cs, attempt_result& out,
-               const cancel_token* cancel) {
+  bool attempt(const model_endpoint& ep, const connection_ptr& c, bool fresh, outgoing_request& req,
+               model::chat_stream& cs, attempt_result& out, const cancel_token* cancel) {
     attempt_end end;
     asio::co_spawn(c->ioc, run_attempt(ep, *c, fresh, req, cs, out, end), asio::detached);
     bool cancelled = false;
