@@ -140,6 +140,8 @@ session_impl::behavior_type session_behavior(session_impl::stateful_pointer<sess
   auto frame_of = [self](const chat::agent_event& e) {
     auto& st = self->state;
     auto frame = st.frames.next(e);
+    if (st.memory)
+      st.memory->seq.store(st.frames.seq, std::memory_order_relaxed);
     st.view.apply(e);
     if (std::holds_alternative<chat::turn_ended>(e))
       st.turn_over = true;
@@ -165,6 +167,7 @@ session_impl::behavior_type session_behavior(session_impl::stateful_pointer<sess
     st.running = std::make_shared<cancel_token>();
     if (!st.memory)
       st.memory = std::make_shared<chat_memory>();
+    st.memory->seq.store(st.frames.seq, std::memory_order_relaxed);
     std::vector<chat::inbox_entry> given;
     for (auto& e : std::exchange(st.waiting, {}))
       if (!st.view.taken_by(e.id))
@@ -324,7 +327,6 @@ session_impl::behavior_type session_behavior(session_impl::stateful_pointer<sess
         st.running->cancel();
     },
     [=](events_atom, const chat::event_batch& batch) { relay(batch); },
-    [=](seq_atom, const seq_probe& probe) { probe->set_value(self->state.frames.seq); },
     [=](turn_done_atom, turn_done how) {
       auto& st = self->state;
       st.running.reset();

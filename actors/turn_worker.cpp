@@ -35,10 +35,10 @@ std::string now_iso_millis() {
 class worker_io final : public agent::turn_io {
 public:
   worker_io(const session_deps& deps, storage::session_repository& repo,
-            const storage::fence& fence, int turn, session_actor session,
-            model::token_usage usage_before, std::vector<int64_t> ids)
+            const storage::fence& fence, int turn, session_actor session, const chat_memory& mem,
+            std::vector<int64_t> ids)
     : repo_(repo), fence_(fence), turn_(turn), session_(std::move(session)),
-      usage_before_(usage_before), ids_(std::move(ids)), writes_(deps.blocking) {}
+      usage_before_(mem.usage), seq_(mem.seq), ids_(std::move(ids)), writes_(deps.blocking) {}
 
   chat::message_record journal_message(const std::string& step, chat::message_record m,
                                        const chat::tool_intent* next) override {
@@ -84,20 +84,14 @@ public:
   /// The checkpoint: the turn's messages, summary, inbox, and the session's
   /// state with the chat's usage totals.
   void end_turn(const agent::turn_summary& sum, chat::message_record* answer) override {
-    // The session relays the events published so far while the journal
-    // writes finish: both before the checkpoint, which moves the journal
-    // into history and stores the seq.
-    auto seq = probe_seq();
-    writes_.wait();
+    writes_.wait(); // the journal first: the checkpoint moves it into history
     if (answer != nullptr)
       identify(*answer);
     auto totals = usage_before_;
     totals += sum.usage;
     storage::checkpoint_request req;
     req.turn = turn_;
-    // 0 (the stored seq stays) when the session does not answer in 5 s.
-    bool answered = seq.wait_for(std::chrono::seconds(5)) == std::future_status::ready;
-    req.last_seq = answered ? seq.get() : 0;
+    req.last_seq = seq_.load(std::memory_order_relaxed);
     req.state = {{"turn", turn_}, {"last_seq", req.last_seq}, {"usage", protocol::to_json(totals)}};
     req.outcome = sum.outcome;
     req.error = sum.error;
@@ -127,21 +121,13 @@ private:
     m.created_at = now_iso_millis();
   }
 
-  /// The session's frame seq once it has relayed every event published so
-  /// far (they are ahead in its mailbox).
-  std::future<int64_t> probe_seq() {
-    auto probe = std::make_shared<std::promise<int64_t>>();
-    auto seq = probe->get_future();
-    caf::anon_send(session_, seq_atom::value, probe);
-    return seq;
-  }
-
   storage::session_repository& repo_;
   const storage::fence& fence_;
   int turn_;
   session_actor session_;
   model::token_usage usage_before_;
-  std::vector<int64_t> ids_; // message ids reserved for the turn
+  const std::atomic<int64_t>& seq_; // the session's
+  std::vector<int64_t> ids_;        // message ids reserved for the turn
   size_t next_id_ = 0;
   bool ids_behind_ = false;        // the begin behind the turn reserves the next ids
   std::vector<int64_t> begun_ids_; // what it reserved (read after writes_.wait())
@@ -282,7 +268,7 @@ turn_done run_worker(const std::shared_ptr<const session_deps>& deps,
         [&tools](const std::vector<std::string>& argv) { return tools.run_command(argv); });
       spec.hooks.push_back(&*fix);
     }
-    worker_io io{*deps, repo, fence, turn, session, mem.usage, std::move(plan->ids)};
+    worker_io io{*deps, repo, fence, turn, session, mem, std::move(plan->ids)};
     if (plan->begin_behind)
       io.begin_behind(plan->user_message_ids);
     const auto* resume = plan->resume ? &*plan->resume : nullptr;

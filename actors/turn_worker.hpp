@@ -1,5 +1,6 @@
 #pragma once
 
+#include <atomic>
 #include <memory>
 #include <optional>
 #include <string>
@@ -19,9 +20,15 @@ namespace boocode {
 /// What a session keeps of its chat between turns, so that a turn starts
 /// without reading the chat again: the model's view of the conversation and
 /// what the next checkpoint needs. Only the running turn's worker touches
-/// it. `valid` is false until a turn filled it, and again after a turn that
-/// did not reach its checkpoint (the next turn reads the chat again).
+/// it, but for `seq`, which the session keeps. `valid` is false until a
+/// turn filled it, and again after a turn that did not reach its checkpoint
+/// (the next turn reads the chat again).
 struct chat_memory {
+  /// The last frame seq the session has given out: what a checkpoint stores
+  /// (frames on their way then, and the turn's last ones, come after it; a
+  /// session that loads again under a new epoch numbers on from there, and
+  /// its snapshot resets the count a browser keeps).
+  std::atomic<int64_t> seq{0};
   bool valid = false;
   int turns = 0;            // the last checkpointed turn (chats.turns)
   model::token_usage usage; // the chat's totals over those turns

@@ -1,6 +1,5 @@
 #pragma once
 
-#include <future>
 #include <memory>
 #include <string>
 #include <vector>
@@ -31,7 +30,6 @@ using turn_done_atom = caf::atom_constant<caf::atom("turn_done")>;
 using wake_atom = caf::atom_constant<caf::atom("wake")>;
 using flush_atom = caf::atom_constant<caf::atom("flush")>;
 using close_atom = caf::atom_constant<caf::atom("close")>;
-using seq_atom = caf::atom_constant<caf::atom("seq")>;
 using restart_atom = caf::atom_constant<caf::atom("restart")>;
 using resume_atom = caf::atom_constant<caf::atom("resume")>;
 using resolve_atom = caf::atom_constant<caf::atom("resolve")>;
@@ -108,15 +106,10 @@ typename Inspector::result_type inspect(Inspector& f, actor_live& x) {
 /// fenced (another owner took the chat) or failed (the database failed).
 enum class turn_done { idle, checkpointed, more, interrupted, fenced, failed };
 
-/// Where a session answers its frame seq to a thread that waits for it (the
-/// turn worker, at the checkpoint): one hop, no actor of its own. Local only.
-using seq_probe = std::shared_ptr<std::promise<int64_t>>;
-
 } // namespace boocode
 
 // Local only (a session and its loader and turn workers run on one node).
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(boocode::chat::event_batch)
-CAF_ALLOW_UNSAFE_MESSAGE_TYPE(boocode::seq_probe)
 
 namespace boocode::chat {
 
@@ -150,7 +143,7 @@ using session_actor = caf::typed_actor<
   caf::reacts_to<subscribe_atom, ws_client_actor, int64_t, int64_t>,
   caf::reacts_to<unsubscribe_atom, ws_client_actor>, caf::reacts_to<cancel_atom>,
   caf::reacts_to<events_atom, chat::event_batch>, caf::reacts_to<turn_done_atom, turn_done>,
-  caf::reacts_to<seq_atom, seq_probe>, caf::replies_to<status_atom>::with<protocol::session_status>,
+  caf::replies_to<status_atom>::with<protocol::session_status>,
   caf::replies_to<migrate_atom>::with<bool>, caf::replies_to<stop_atom>::with<bool>,
   caf::replies_to<inspect_atom>::with<protocol::actor_state, std::vector<std::string>>>;
 

@@ -76,7 +76,6 @@ session_actor spawn_fake_session(caf::actor_system& sys, std::shared_ptr<session
       [](cancel_atom) {},
       [](events_atom, const chat::event_batch&) {},
       [](turn_done_atom, turn_done) {},
-      [](seq_atom, const seq_probe& p) { p->set_value(0); },
       [](status_atom) { return protocol::session_status::idle; },
       [self](migrate_atom) {
         self->quit();
