@@ -103,6 +103,13 @@ void serial_jobs::post(std::function<void()> job) {
   }
 }
 
+void serial_jobs::hold(std::function<void()> job) {
+  std::lock_guard guard{state_->mtx};
+  if (state_->failure)
+    std::rethrow_exception(state_->failure);
+  state_->jobs.push_back(std::move(job));
+}
+
 void serial_jobs::wait() {
   // The waiter runs what has not started: a job posted just before costs no
   // hand-over to a queue thread and back (the drain finds nothing left).

@@ -26,6 +26,14 @@ public:
   /// instead (and queues nothing).
   void post(std::function<void()> job);
 
+  /// Queues `job` behind the others without waking a queue thread for it:
+  /// a drain already running takes it, else the next post() hands it on
+  /// with its own job, or the next wait() runs it on the caller's thread.
+  /// For a write the poster waits for next: it costs no hand-over to a
+  /// queue thread and back. Rethrows an earlier job's failure instead (and
+  /// queues nothing).
+  void hold(std::function<void()> job);
+
   /// Returns once every job posted so far has run, running those not started
   /// yet itself; rethrows the first failure.
   void wait();

@@ -97,3 +97,33 @@ TEST(SerialJobsTest, WaitRunsTheJobsNotStartedItself) {
   jobs.wait();
   EXPECT_EQ(ran_on.size(), 4u);
 }
+
+// A held job wakes no queue thread: wait() runs it on the caller's thread,
+// and a job posted after it hands it on, in order.
+TEST(SerialJobsTest, AHeldJobRunsOnWaitOrWithTheNextPost) {
+  auto queue = std::make_shared<work_queue>(1);
+  serial_jobs jobs{queue};
+  std::mutex mtx;
+  std::vector<std::pair<int, std::thread::id>> ran;
+  auto job = [&](int n) {
+    return [&, n] {
+      std::lock_guard guard{mtx};
+      ran.emplace_back(n, std::this_thread::get_id());
+    };
+  };
+  jobs.hold(job(1));
+  jobs.wait();
+  ASSERT_EQ(ran.size(), 1u);
+  EXPECT_EQ(ran[0].second, std::this_thread::get_id());
+  jobs.hold(job(2));
+  jobs.post(job(3));
+  jobs.wait();
+  ASSERT_EQ(ran.size(), 3u);
+  EXPECT_EQ(ran[1].first, 2);
+  EXPECT_EQ(ran[2].first, 3);
+  // A failure of an earlier job refuses the next hold.
+  jobs.post([] { throw std::runtime_error("disk full"); });
+  EXPECT_THROW(jobs.wait(), std::runtime_error);
+  EXPECT_THROW(jobs.hold(job(4)), std::runtime_error);
+  EXPECT_EQ(ran.size(), 3u);
+}
