@@ -46,17 +46,27 @@ public:
     std::optional<chat::tool_intent> intent;
     if (next != nullptr)
       intent = *next;
-    writes_.post([&repo = repo_, fence = fence_, turn = turn_, step, m, intent] {
+    auto write = [&repo = repo_, fence = fence_, turn = turn_, step, m, intent] {
       repo.journal_message(fence, turn, step, m, intent ? &*intent : nullptr);
-    });
+    };
+    if (intent && intent->changes) // make_durable() comes next: this thread writes it
+      writes_.hold(std::move(write));
+    else
+      writes_.post(std::move(write));
     return m;
   }
 
   void journal_step(const std::string& step, const std::string& kind,
                     const nlohmann::json& data) override {
-    writes_.post([&repo = repo_, fence = fence_, turn = turn_, step, kind, data] {
+    auto write = [&repo = repo_, fence = fence_, turn = turn_, step, kind, data] {
       repo.journal(fence, turn, step, kind, data);
-    });
+    };
+    // An intent is waited for next (make_durable), or is of a read-only call,
+    // which runs again whether it landed or not: it goes with what follows.
+    if (kind == "intent")
+      writes_.hold(std::move(write));
+    else
+      writes_.post(std::move(write));
   }
 
   void make_durable() override { writes_.wait(); }

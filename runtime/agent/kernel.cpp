@@ -29,8 +29,9 @@ std::string trace_input(const trace::tracer& tracer, const model::tool_call& cal
     .dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
 }
 
-tool_intent intent_of(const model::tool_call& call, std::string step) {
-  return {std::move(step), call.name, call.arguments};
+tool_intent intent_of(const tool_set& tools, const model::tool_call& call, std::string step) {
+  return {std::move(step), call.name, call.arguments,
+          !tools.is_read_only(call.name).value_or(true)};
 }
 
 long long elapsed_ms(std::chrono::steady_clock::time_point since) {
@@ -93,7 +94,7 @@ step_result run_call(turn_context& t, const model::tool_call& call, const std::s
   // change something waits until its intent is stored; a read-only one is
   // simply run again if the node dies first.
   if (runs && !interrupted && !intent_journaled)
-    t.io.journal_step(step, "intent", intent_of(call, step).data());
+    t.io.journal_step(step, "intent", intent_of(tools, call, step).data());
   std::optional<trace::tracer::finished_call> stored;
   if (runs && !read_only)
     stored = journaled(t, step, [&] { t.io.make_durable(); });
@@ -151,7 +152,7 @@ step_result run_calls(turn_context& t, int n, const std::vector<model::tool_call
   for (size_t i = 0; i < calls.size(); ++i) {
     std::optional<tool_intent> next;
     if (i + 1 < calls.size())
-      next = intent_of(calls[i + 1], chat::tool_step(n, i + 1));
+      next = intent_of(*t.spec.tools, calls[i + 1], chat::tool_step(n, i + 1));
     bool next_journaled = false;
     if (run_call(t, calls[i], chat::tool_step(n, i), journaled, next ? &*next : nullptr,
                  next_journaled, wrote) == step_result::stopped)
@@ -293,7 +294,7 @@ turn_summary run_turn(const spec& spec, const turn_input& in, model::conversatio
         break;
       }
       // One commit: the reply and the intent of the call it starts with.
-      auto first = intent_of(m.tool_calls.front(), chat::tool_step(n, 0));
+      auto first = intent_of(*spec.tools, m.tool_calls.front(), chat::tool_step(n, 0));
       fresh = !cancel.cancelled();
       m = io.journal_message(step, std::move(m), fresh ? &first : nullptr);
       out.add(chat::message_stored{m}); // goes out with its first call's start

@@ -24,6 +24,9 @@ struct tool_intent {
   std::string step;
   std::string name;
   std::string arguments;
+  /// The call may change something: the turn waits for its intent to be
+  /// stored before it starts (a read-only call simply runs again).
+  bool changes = false;
   /// The journal entry's data: {"name", "arguments"}.
   nlohmann::json data() const;
 };
