@@ -28,6 +28,7 @@
 #include "runtime/model/scripted_provider.hpp"
 #include "runtime/node_identity.hpp"
 #include "runtime/poll.hpp"
+#include "runtime/process_limits.hpp"
 #include "runtime/process_memory.hpp"
 #include "runtime/protocol/frames.hpp"
 #include "runtime/version.hpp"
@@ -131,6 +132,8 @@ int run(const node_config& cfg, log_set& logs) {
   auto node_id = cfg.node_id.empty() ? load_or_create_node_id(cfg.data_dir) : cfg.node_id;
   log->info("boocode {} starting as node {} (data dir {})", version, node_id,
             fs::absolute(cfg.data_dir).string());
+  if (auto files = raise_open_file_limit(); files.soft < files.hard)
+    log->info("open files: limit raised from {} to {}", files.soft, files.hard);
 
   std::unique_ptr<storage::embedded_postgres> pg;
   std::string conninfo = cfg.database_url;
