@@ -166,6 +166,16 @@ struct turn_plan {
   std::vector<int64_t> user_message_ids;    // what it took from the inbox
   std::vector<int64_t> ids;                 // message ids reserved for it (may be none)
   bool begin_behind = false;                // not begun yet: its first write begins it
+
+  /// Takes `entries` (in id order) as the turn's user messages.
+  void take(const std::vector<chat::inbox_entry>& entries, const std::string& chat_id,
+            chat_memory& mem) {
+    for (auto e : entries) {
+      e.taken_turn = turn;
+      mem.conversation.append(chat::to_model_message(e.as_message(chat_id)));
+      user_message_ids.push_back(e.id);
+    }
+  }
 };
 
 /// The next turn from `mem`, with the inbox entries the session gave it: no
@@ -176,11 +186,7 @@ turn_plan begin_with_given(const storage::fence& fence, chat_memory& mem,
   plan.turn = mem.turns + 1;
   plan.begin_behind = true;
   std::sort(given.begin(), given.end(), [](auto& a, auto& b) { return a.id < b.id; });
-  for (auto& e : given) {
-    e.taken_turn = plan.turn;
-    mem.conversation.append(chat::to_model_message(e.as_message(fence.actor_id)));
-    plan.user_message_ids.push_back(e.id);
-  }
+  plan.take(given, fence.actor_id, mem);
   return plan;
 }
 
@@ -199,10 +205,7 @@ std::optional<turn_plan> begin_from_memory(storage::session_repository& repo,
   }
   if (begun.state == storage::turn_begun::stale)
     return std::nullopt;
-  for (auto& e : begun.taken) {
-    mem.conversation.append(chat::to_model_message(e.as_message(fence.actor_id)));
-    plan.user_message_ids.push_back(e.id);
-  }
+  plan.take(begun.taken, fence.actor_id, mem);
   plan.ids = std::move(begun.ids);
   return plan;
 }
@@ -231,10 +234,7 @@ std::optional<turn_plan> begin_from_database(storage::session_repository& repo,
   auto begun = repo.begin_turn(fence, plan.turn, id_block);
   if (begun.state != storage::turn_begun::started)
     return std::nullopt;
-  for (auto& e : begun.taken) {
-    mem.conversation.append(chat::to_model_message(e.as_message(chat_id)));
-    plan.user_message_ids.push_back(e.id);
-  }
+  plan.take(begun.taken, chat_id, mem);
   plan.ids = std::move(begun.ids);
   return plan;
 }

@@ -189,7 +189,7 @@ turn_begun session_repository::begin_turn(const fence& f, int turn, int reserve,
                                           const std::vector<int64_t>* only) {
   std::optional<std::string> ids; // as an array literal
   if (only != nullptr)
-    ids = "{" + fmt::format("{}", fmt::join(*only, ",")) + "}";
+    ids = fmt::format("{{{}}}", fmt::join(*only, ","));
   return impl_->db.with("begin turn", [&](pqxx::connection& c) {
     pqxx::nontransaction tx{c};
     auto r = tx.exec_prepared("begin_turn", f.actor_id, f.epoch, turn, reserve, ids);

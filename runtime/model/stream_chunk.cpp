@@ -77,38 +77,27 @@ public:
   bool on_object_end(std::size_t, error_code&) { return leave(); }
   bool on_array_end(std::size_t, error_code&) { return leave(); }
 
-  bool on_key_part(string_view part, std::size_t, error_code&) {
-    if (!skipping())
-      part_.append(part.data(), part.size());
-    return true;
-  }
+  bool on_key_part(string_view part, std::size_t, error_code&) { return gather(part); }
 
   bool on_key(string_view last, std::size_t, error_code& ec) {
     if (skipping())
       return true;
-    part_.append(last.data(), last.size());
-    key_.swap(part_);
-    part_.clear();
+    take_whole(last, key_);
     if (stack_.back() == place::root && (key_ == "error" || key_ == "usage"))
       return refuse(ec);
     return true;
   }
 
-  bool on_string_part(string_view part, std::size_t, error_code&) {
-    if (!skipping())
-      part_.append(part.data(), part.size());
-    return true;
-  }
+  bool on_string_part(string_view part, std::size_t, error_code&) { return gather(part); }
 
   bool on_string(string_view last, std::size_t, error_code& ec) {
     if (skipping())
       return true;
     if (!scalar())
       return refuse(ec);
-    part_.append(last.data(), last.size());
-    if (auto* field = field_of_string())
-      field->swap(part_);
-    part_.clear();
+    std::string ignored;
+    auto* field = field_of_string();
+    take_whole(last, field != nullptr ? *field : ignored);
     return true;
   }
 
@@ -128,6 +117,21 @@ public:
 
 private:
   bool skipping() const { return skip_ > 0; }
+
+  /// A part of a string or key (escapes and buffer ends split them), kept
+  /// until its last part.
+  bool gather(string_view part) {
+    if (!skipping())
+      part_.append(part.data(), part.size());
+    return true;
+  }
+
+  /// The whole string or key, `last` being its last part, into `into`.
+  void take_whole(string_view last, std::string& into) {
+    part_.append(last.data(), last.size());
+    into.swap(part_);
+    part_.clear();
+  }
 
   bool enter(place p) {
     stack_.push_back(p);
