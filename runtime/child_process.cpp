@@ -24,15 +24,16 @@ namespace boocode {
 namespace {
 
 /// What the child reports through the error pipe when it fails before exec.
-enum class failed_step : int { open_log, switch_user, enter_cwd, exec };
+enum class failed_step : int { open_log, isolate, switch_user, enter_cwd, exec };
 
 struct exec_failure {
   failed_step step;
   int error;
+  int detail; // the isolation's own step
 };
 
-[[noreturn]] void report_and_exit(int error_fd, failed_step step) {
-  exec_failure f{step, errno};
+[[noreturn]] void report_and_exit(int error_fd, failed_step step, int detail = 0) {
+  exec_failure f{step, errno, detail};
   [[maybe_unused]] auto n = write(error_fd, &f, sizeof f);
   _exit(127);
 }
@@ -70,6 +71,13 @@ struct exec_failure {
   int in = open("/dev/null", O_RDONLY);
   if (in >= 0)
     dup2(in, STDIN_FILENO);
+  if (opts.isolation && opts.isolation->enter) {
+    int step = 0;
+    if (int err = opts.isolation->enter(opts.isolation->arg, step); err != 0) {
+      errno = err;
+      report_and_exit(error_fd, failed_step::isolate, step);
+    }
+  }
   if (opts.user) {
     if (setgroups(0, nullptr) != 0 || setgid(opts.user->gid) != 0 || setuid(opts.user->uid) != 0)
       report_and_exit(error_fd, failed_step::switch_user);
@@ -77,7 +85,8 @@ struct exec_failure {
   // Set after setuid: a credential change clears the parent-death signal.
   if (opts.die_with_parent) {
     prctl(PR_SET_PDEATHSIG, opts.parent_death_signal);
-    if (getppid() != parent)
+    // In a new PID namespace the parent is outside it and getppid() says 0.
+    if (getppid() != parent && getppid() != 0)
       _exit(125);
   }
   if (chdir(opts.cwd.c_str()) != 0)
@@ -126,6 +135,10 @@ std::string describe(const exec_failure& f, const child_options& opts) {
     case failed_step::open_log:
       return fmt::format("cannot run {}: cannot open {}: {}", opts.argv[0], opts.log_file.string(),
                          why);
+    case failed_step::isolate:
+      return fmt::format(
+        "cannot run {} in the sandbox: {}: {}", opts.argv[0],
+        opts.isolation->what ? opts.isolation->what(opts.isolation->arg, f.detail) : "", why);
     case failed_step::switch_user:
       return fmt::format("cannot run {} as user {}: {}", opts.argv[0],
                          opts.user ? opts.user->user : "?", why);
@@ -177,7 +190,13 @@ child_process child_process::start(const child_options& opts) {
   }
 
   pid_t parent = getpid();
-  pid_t pid = fork();
+  pid_t pid = -1;
+  if (opts.isolation && opts.isolation->clone_flags != 0)
+    // fork() with namespaces: a raw clone without a new stack returns twice like fork.
+    pid = static_cast<pid_t>(
+      syscall(SYS_clone, opts.isolation->clone_flags | SIGCHLD, nullptr, nullptr, nullptr, 0));
+  else
+    pid = fork();
   if (pid == 0)
     exec_child(opts, program.c_str(), argv.data(), env, output_pipe[1], error_pipe[1], parent);
   int fork_errno = errno;

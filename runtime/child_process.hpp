@@ -24,6 +24,21 @@ struct run_as {
   std::string user;
 };
 
+/// Namespaces a child starts in and a step it runs before exec: how a
+/// sandbox (runtime/tools/sandbox.hpp) confines a command.
+struct child_isolation {
+  /// CLONE_NEW* flags for clone(2); with CLONE_NEWPID the child is the
+  /// namespace's first process, and the whole namespace dies with it.
+  unsigned long clone_flags = 0;
+  /// Runs in the child after its output is set up and before chdir and exec;
+  /// only async-signal-safe calls. Returns 0, or an errno value that fails
+  /// the start; `step` then says which step failed, for `what`.
+  int (*enter)(const void* arg, int& step) noexcept = nullptr;
+  const void* arg = nullptr;
+  /// Names the failed step in the parent (e.g. "cannot mount /tmp").
+  std::string (*what)(const void* arg, int step) = nullptr;
+};
+
 /// How to start a child process (argv, no shell).
 struct child_options {
   /// argv[0] without a '/' is looked up in the child's PATH, as a shell would.
@@ -40,6 +55,8 @@ struct child_options {
   /// it exits, so a node killed with -9 does not leave its PostgreSQL behind.
   bool die_with_parent = false;
   int parent_death_signal = SIGINT;
+  /// Starts the child confined; null: an ordinary fork.
+  const child_isolation* isolation = nullptr;
 };
 
 /// A started child, leader of its own process group, with stdin on /dev/null,
