@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <csignal>
+#include <cstdlib>
 
 #include <fmt/format.h>
 
@@ -9,8 +10,6 @@
 #include "runtime/poll.hpp"
 #include "runtime/tools/text.hpp"
 #include "runtime/tools/workspace_path.hpp"
-
-extern char** environ;
 
 namespace boocode::tools {
 
@@ -31,24 +30,38 @@ std::string seconds(milliseconds d) {
 
 } // namespace
 
-std::vector<std::string> command_environment() {
-  std::vector<std::string> env;
-  for (char** e = environ; e && *e; ++e)
-    if (std::string_view(*e).rfind("BOOCODE_", 0) != 0)
-      env.emplace_back(*e);
+std::vector<std::string> command_environment(const std::filesystem::path& workspace,
+                                             const std::vector<std::string>& extra) {
+  const char* path = std::getenv("PATH");
+  std::vector<std::string> env{fmt::format("PATH={}", path != nullptr && *path != '\0'
+                                                        ? path
+                                                        : "/usr/local/bin:/usr/bin:/bin"),
+                               fmt::format("HOME={}", workspace.string()),
+                               fmt::format("XDG_CACHE_HOME={}", (workspace / ".cache").string()),
+                               "TMPDIR=/tmp",
+                               "LANG=C.UTF-8",
+                               "TERM=dumb"};
+  env.insert(env.end(), extra.begin(), extra.end());
   return env;
 }
 
 command_result run_command(const command_request& req) {
   command_result res;
   std::optional<child_process> child;
+  std::optional<sandbox_plan> plan;
   try {
+    auto env = req.env ? *req.env : command_environment(req.cwd);
+    if (req.sandbox) {
+      plan.emplace(*req.sandbox, req.cwd, req.network);
+      env = visible_environment(*req.sandbox, std::move(env));
+    }
     child.emplace(child_process::start({.argv = req.argv,
                                         .capture_output = true,
-                                        .env = req.env ? *req.env : command_environment(),
+                                        .env = std::move(env),
                                         .cwd = req.cwd,
                                         .die_with_parent = true,
-                                        .parent_death_signal = SIGKILL}));
+                                        .parent_death_signal = SIGKILL,
+                                        .isolation = plan ? plan->isolation() : nullptr}));
   } catch (const process_error& e) {
     res.outcome = tool_outcome::error;
     res.error = e.what();
@@ -112,7 +125,9 @@ tool_result run_command(const tool_context& ctx, const std::vector<std::string>&
                             .timeout = limit,
                             .max_output_bytes = ctx.limits.max_output_bytes,
                             .cancel = ctx.cancel,
-                            .env = ctx.env});
+                            .env = ctx.env,
+                            .sandbox = ctx.sandbox,
+                            .network = ctx.network});
     if (res.outcome == tool_outcome::error)
       throw tool_failure(res.error);
 

@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "runtime/cancel_token.hpp"
+#include "runtime/tools/sandbox.hpp"
 #include "runtime/tools/tool_context.hpp"
 #include "runtime/tools/tool_result.hpp"
 
@@ -21,8 +22,12 @@ struct command_request {
   std::chrono::milliseconds timeout{30000};
   std::size_t max_output_bytes = std::size_t{32} * 1024;
   std::shared_ptr<const cancel_token> cancel{};
-  /// The command's environment (NAME=VALUE); nothing: command_environment().
+  /// The command's environment (NAME=VALUE); nothing: command_environment(cwd).
   std::optional<std::vector<std::string>> env{};
+  /// Confines the command (runtime/tools/sandbox.hpp); null: runs unconfined.
+  std::shared_ptr<const sandbox_policy> sandbox{};
+  /// In the sandbox: whether the command may use the network.
+  bool network = false;
 };
 
 /// How a command ended.
@@ -53,12 +58,16 @@ struct command_result {
 /// CAF scheduler threads.
 command_result run_command(const command_request& req);
 
-/// This process's environment without BOOCODE_* variables: the model picks
-/// the commands, and must not read the model API key through them.
-std::vector<std::string> command_environment();
+/// A command's fixed environment: PATH (the node's), HOME and the cache
+/// folders in the workspace, TMPDIR=/tmp, LANG=C.UTF-8, TERM=dumb, then
+/// `extra` (the chat's own variables, NAME=VALUE). Nothing else of the
+/// node's environment reaches a command: the model picks the commands, and
+/// must not read the model API key, the tokens or the database URL.
+std::vector<std::string> command_environment(const std::filesystem::path& workspace,
+                                             const std::vector<std::string>& extra = {});
 
-/// The run_command tool: `argv` in the workspace with ctx's limits and
-/// cancel token; `timeout` must be positive and at most limits.max_timeout
+/// The run_command tool: `argv` in the workspace with ctx's limits, cancel
+/// token and sandbox; `timeout` must be positive and at most limits.max_timeout
 /// (default limits.default_timeout). The text is the output, a truncation
 /// marker "[output truncated: N bytes total]" when capped, and a last line
 /// "[exit code: N]", "[timed out after N s; ...]" or "[cancelled; ...]".

@@ -11,6 +11,10 @@
 #include "runtime/cancel_token.hpp"
 
 namespace boocode::tools {
+struct sandbox_policy;
+}
+
+namespace boocode::tools {
 
 /// Bounds on what one tool call may read, return or run. Each keeps a tool
 /// result small enough for the model's context and a call short enough for a turn.
@@ -45,6 +49,10 @@ struct tool_context {
   std::shared_ptr<const cancel_token> cancel{};
   /// run_command's environment (NAME=VALUE); nothing: command_environment().
   std::optional<std::vector<std::string>> env{};
+  /// Confines run_command (and the auto-fix build); null: unconfined.
+  std::shared_ptr<const sandbox_policy> sandbox{};
+  /// Whether a sandboxed command may use the network (the chat allows it).
+  bool network = false;
 };
 
 } // namespace boocode::tools

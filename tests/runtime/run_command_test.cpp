@@ -127,13 +127,17 @@ TEST_F(RunCommandTest, TimeoutMustBeWithinLimits) {
   EXPECT_THAT(run_command(ctx_, {"true"}, 601s).text, HasSubstr("at most 600"));
 }
 
-TEST_F(RunCommandTest, EnvironmentHasNoBoocodeVariables) {
+TEST_F(RunCommandTest, EnvironmentIsFixedAndHasNoneOfTheNodes) {
   setenv("BOOCODE_MODEL_API_KEY", "sk-secret", 1);
+  setenv("PGPASSWORD", "pg-secret", 1);
   auto r = run_command(ctx_, {"env"});
   unsetenv("BOOCODE_MODEL_API_KEY");
+  unsetenv("PGPASSWORD");
   EXPECT_EQ(r.exit_code, 0);
   EXPECT_THAT(r.text, Not(HasSubstr("sk-secret")));
+  EXPECT_THAT(r.text, Not(HasSubstr("pg-secret")));
   EXPECT_THAT(r.text, HasSubstr("PATH="));
+  EXPECT_THAT(r.text, HasSubstr("HOME=" + fs::canonical(ws_.path()).string() + "\n"));
   ctx_.env = std::vector<std::string>{"ONLY=this", "PATH=/usr/bin:/bin"};
   EXPECT_EQ(run_command(ctx_, {"env"}).text, "ONLY=this\nPATH=/usr/bin:/bin\n[exit code: 0]");
 }
