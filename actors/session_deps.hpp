@@ -40,6 +40,8 @@ struct session_deps {
   std::string cluster = "default";
   std::shared_ptr<model::model_provider> provider;
   tools::tool_limits limits;
+  /// The OS sandbox of run_command and the auto-fix build; null: unconfined.
+  std::shared_ptr<const tools::sandbox_policy> sandbox;
   /// Bounds on each chat turn (model calls, tokens, wall time).
   agent::limits turn_limits;
   int max_fix_attempts = 3;

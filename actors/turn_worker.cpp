@@ -269,6 +269,7 @@ turn_done run_worker(const std::shared_ptr<const session_deps>& deps,
     ctx.workspace = mem.workspace;
     ctx.limits = deps->limits;
     ctx.cancel = cancel;
+    ctx.sandbox = deps->sandbox;
     agent::workspace_tools tools{std::move(ctx)};
     agent::spec spec{mem.system_prompt, &tools, deps->provider.get(), deps->turn_limits, {}};
     std::optional<agent::auto_fix> fix;

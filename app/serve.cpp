@@ -17,6 +17,7 @@
 #include "actors/node_directory.hpp"
 #include "actors/session_registry.hpp"
 #include "actors/trace_writer.hpp"
+#include "app/command_sandbox.hpp"
 #include "app/data_dir_lock.hpp"
 #include "net/admin_server.hpp"
 #include "net/api_routes.hpp"
@@ -134,6 +135,7 @@ int run(const node_config& cfg, log_set& logs) {
             fs::absolute(cfg.data_dir).string());
   if (auto files = raise_open_file_limit(); files.soft < files.hard)
     log->info("open files: limit raised from {} to {}", files.soft, files.hard);
+  auto sandbox = make_command_sandbox(cfg, *log);
 
   std::unique_ptr<storage::embedded_postgres> pg;
   std::string conninfo = cfg.database_url;
@@ -160,6 +162,7 @@ int run(const node_config& cfg, log_set& logs) {
     log->warn("no web app in {}: pages will answer 503 until it is built", web_dir.string());
 
   auto deps = std::make_shared<session_deps>();
+  deps->sandbox = std::move(sandbox);
   auto pool_size = cfg.db_pool > 0 ? cfg.db_pool : storage::default_pool_size();
   connect_storage(*deps, conninfo, pool_size);
   deps->turns = std::make_shared<work_queue>(cfg.turn_threads);
@@ -312,6 +315,10 @@ int serve(const node_config& cfg) {
   log_set logs{cfg.log_level, cfg.log_fmt};
   try {
     return run(cfg, logs);
+  } catch (const refused_start& e) {
+    logs.get("node")->error("{}", e.what());
+    std::cerr << "boocode: " << e.what() << std::endl;
+    return 2;
   } catch (const std::exception& e) {
     logs.get("node")->error("{}", e.what());
     std::cerr << "boocode: " << e.what() << std::endl;

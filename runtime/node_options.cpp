@@ -135,6 +135,14 @@ const std::vector<option_spec>& option_table() {
          return "expected text or json";
        return std::nullopt;
      }},
+    {"sandbox", "BOOCODE_SANDBOX", "on|off",
+     "run commands in the OS sandbox (off: unconfined, warned at every start)", "on",
+     [](node_config& c, std::string_view v) -> std::optional<std::string> {
+       if (v != "on" && v != "off")
+         return "expected on or off";
+       c.sandbox = v == "on";
+       return std::nullopt;
+     }},
     {"web-dir", "BOOCODE_WEB_DIR", "DIR", "the built web app to serve",
      "(web/dist beside the build, else ./web/dist)",
      [](node_config& c, std::string_view v) { return set_path(c.web_dir, v); }},

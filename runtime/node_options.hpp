@@ -61,6 +61,9 @@ struct node_config {
   std::string model;
   /// A scripted model (docs/model-script.md) instead of an endpoint.
   std::filesystem::path model_script;
+  /// run_command and the auto-fix build run in the OS sandbox; off only
+  /// where the machine cannot give one (warned at every start).
+  bool sandbox = true;
   /// The config file that was read, if any.
   std::filesystem::path config_file;
 };

@@ -35,6 +35,8 @@ TEST(NodeOptionsTest, DefaultsMatchTheDocumentation) {
   EXPECT_TRUE(c.node_id.empty());
   EXPECT_EQ(c.log_level, spdlog::level::info);
   EXPECT_EQ(c.log_fmt, log_format::text);
+  EXPECT_TRUE(c.sandbox);
+  EXPECT_FALSE(parse_ok({"serve", "--sandbox", "off"}).config.sandbox);
 }
 
 TEST(NodeOptionsTest, ParsesEveryFlagInBothSpellings) {
@@ -120,6 +122,7 @@ TEST(NodeOptionsTest, BadInputGivesOneLineErrors) {
     {{"serve", "--cluster-listen", "nowhere"}, "expected HOST:PORT"},
     {{"serve", "--admin-listen", "0.0.0.0:8081"}, "set --admin-token"},
     {{"serve", "--admin-token", "short"}, "at least 16 characters"},
+    {{"serve", "--sandbox", "maybe"}, "expected on or off"},
     {{"serve", "--db-pool", "0"}, "from 1 to 1000"},
     {{"serve", "--db-pool", "many"}, "from 1 to 1000"},
     {{"serve", "--turn-threads", "0"}, "from 1 to 10000"},
