@@ -308,12 +308,21 @@ private:
       return on_error(ec);
     auto& req = parser_->get();
     if (websocket::is_upgrade(req)) {
-      auto target = split_target(req.target());
-      if (!target || target->first != "/ws")
+      auto r = to_request(req);
+      if (!r || r->path != "/ws")
         return send(json_error(404, "not_found", "WebSocket upgrades are served on /ws only"),
                     false);
-      stream_.expires_never();
-      std::make_shared<ws_session>(srv_, stream_.release_socket())->run(parser_->release());
+      if (!srv_->opts.admit_upgrade)
+        return upgrade();
+      // Admission may read the users file: on a handler thread, not this one.
+      asio::post(*srv_->handlers, [self = shared_from_this(), r = std::move(*r)] {
+        auto refused = self->srv_->opts.admit_upgrade(r);
+        asio::post(self->stream_.get_executor(), [self, refused = std::move(refused)]() mutable {
+          if (refused)
+            return self->send(std::move(*refused), false);
+          self->upgrade();
+        });
+      });
       return;
     }
     if (beast::iequals(req[http::field::expect], "100-continue")) {
@@ -340,20 +349,10 @@ private:
     if (ec)
       return on_error(ec);
     auto req = parser_->release();
-    http_request r;
-    r.method = std::string(req.method_string());
-    r.target = std::string(req.target());
-    auto target = split_target(r.target);
-    if (!target)
+    auto parsed = to_request(req);
+    if (!parsed)
       return send(json_error(400, "bad_request", "malformed request target"), false);
-    r.path = std::move(target->first);
-    r.query = std::move(target->second);
-    for (auto& field : req) {
-      std::string name{field.name_string()};
-      for (auto& c : name)
-        c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-      r.headers.emplace_back(std::move(name), std::string(field.value()));
-    }
+    auto r = std::move(*parsed);
     r.body = std::move(req.body());
     head_ = r.method == "HEAD";
     version_ = req.version();
@@ -364,6 +363,35 @@ private:
         self->send(std::move(res), keep_alive);
       });
     });
+  }
+
+  void upgrade() {
+    stream_.expires_never();
+    std::make_shared<ws_session>(srv_, stream_.release_socket())->run(parser_->release());
+  }
+
+  /// The request line and headers as routes see them; nothing when the
+  /// target is malformed.
+  std::optional<http_request> to_request(const http::request<http::string_body>& req) {
+    http_request r;
+    r.method = std::string(req.method_string());
+    r.target = std::string(req.target());
+    auto target = split_target(r.target);
+    if (!target)
+      return std::nullopt;
+    r.path = std::move(target->first);
+    r.query = std::move(target->second);
+    for (auto& field : req) {
+      std::string name{field.name_string()};
+      for (auto& c : name)
+        c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+      r.headers.emplace_back(std::move(name), std::string(field.value()));
+    }
+    beast::error_code ec;
+    auto peer = stream_.socket().remote_endpoint(ec);
+    if (!ec)
+      r.remote = peer.address().to_string();
+    return r;
   }
 
   void on_error(beast::error_code ec) {

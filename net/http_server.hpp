@@ -5,6 +5,7 @@
 #include <filesystem>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -48,6 +49,9 @@ struct http_server_options {
   /// database (the I/O threads never do).
   int handler_threads = 8;
   std::shared_ptr<spdlog::logger> log;
+  /// Decides, on a handler thread, whether a WebSocket upgrade may proceed;
+  /// an answer refuses it. Unset: every upgrade proceeds.
+  std::function<std::optional<http_response>(const http_request&)> admit_upgrade;
 };
 
 /// The node's HTTP + WebSocket server (Boost.Beast). /api/... goes to

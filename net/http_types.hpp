@@ -18,6 +18,8 @@ struct http_request {
   std::string query;                                        // raw query string without '?'
   std::vector<std::pair<std::string, std::string>> headers; // names lower case
   std::string body;
+  /// The client's IP address as the server saw it (empty in tests that build requests).
+  std::string remote;
 
   /// The value of header `name` (lower case), if present.
   std::optional<std::string_view> header(std::string_view name) const;
