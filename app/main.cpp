@@ -4,6 +4,7 @@
 
 #include "app/admin_cli.hpp"
 #include "app/serve.hpp"
+#include "app/token_cli.hpp"
 #include "runtime/node_options.hpp"
 #include "runtime/version.hpp"
 
@@ -11,6 +12,8 @@ int main(int argc, char** argv) {
   std::vector<std::string> args(argv + 1, argv + argc);
   if (!args.empty() && args[0] == "admin")
     return boocode::admin_command({args.begin() + 1, args.end()});
+  if (!args.empty() && args[0] == "token")
+    return boocode::token_command({args.begin() + 1, args.end()});
   auto parsed = boocode::parse_command_line(args, boocode::boocode_environment());
   if (auto* err = std::get_if<boocode::option_error>(&parsed)) {
     std::cerr << "boocode: " << err->message << '\n';

@@ -19,6 +19,7 @@
 #include "actors/trace_writer.hpp"
 #include "app/command_sandbox.hpp"
 #include "app/data_dir_lock.hpp"
+#include "app/node_access.hpp"
 #include "net/admin_server.hpp"
 #include "net/api_routes.hpp"
 #include "net/chat_routes.hpp"
@@ -136,6 +137,7 @@ int run(const node_config& cfg, log_set& logs) {
   if (auto files = raise_open_file_limit(); files.soft < files.hard)
     log->info("open files: limit raised from {} to {}", files.soft, files.hard);
   auto sandbox = make_command_sandbox(cfg, *log);
+  auto gate = make_access_gate(cfg, *log);
 
   std::unique_ptr<storage::embedded_postgres> pg;
   std::string conninfo = cfg.database_url;
@@ -240,8 +242,19 @@ int run(const node_config& cfg, log_set& logs) {
      .web_dir = web_dir,
      .threads = 2,
      .handler_threads = pool_size + 2, // a few beyond the pool: those not waiting for it
-     .log = logs.get("http")},
-    [&routes](const net::http_request& req) { return routes.dispatch(req); },
+     .log = logs.get("http"),
+     .admit_upgrade = [gate](const net::http_request& req) -> std::optional<net::http_response> {
+       auto who = gate->admit(req);
+       if (auto* refused = std::get_if<net::http_response>(&who))
+         return std::move(*refused);
+       return std::nullopt;
+     }},
+    [&routes, gate](const net::http_request& req) {
+      auto who = gate->admit(req);
+      if (auto* refused = std::get_if<net::http_response>(&who))
+        return std::move(*refused);
+      return routes.dispatch(req);
+    },
     std::move(ws)};
   auto port = server.start();
   auto address = fmt::format("http://{}:{}", url_host(cfg.listen_host), port);

@@ -113,144 +113,157 @@ std::optional<std::string> set_count(int& n, std::string_view v, uint64_t most, 
 }
 
 const std::vector<option_spec>& option_table() {
-  static const std::vector<option_spec> table = {
-    {"listen", "BOOCODE_LISTEN", "HOST:PORT", "HTTP + WebSocket address (port 0 picks a free one)",
-     "127.0.0.1:8080", &set_listen},
-    {"data-dir", "BOOCODE_DATA_DIR", "DIR", "where the node keeps its id and embedded database",
-     "./.boocode", [](node_config& c, std::string_view v) { return set_path(c.data_dir, v); }},
-    {"database-url", "BOOCODE_DATABASE_URL", "URL", "PostgreSQL to use instead of the embedded one",
-     "(embedded)", &set_database_url},
-    {"node-id", "BOOCODE_NODE_ID", "ID", "this node's id in the cluster",
-     "(generated once, kept in the data dir)", &set_node_id},
-    {"log-level", "BOOCODE_LOG_LEVEL", "LEVEL", "trace|debug|info|warn|error|off", "info",
-     [](node_config& c, std::string_view v) -> std::optional<std::string> {
-       if (!parse_log_level(v, c.log_level))
-         return "expected trace, debug, info, warn, error or off";
-       return std::nullopt;
-     }},
-    {"log-format", "BOOCODE_LOG_FORMAT", "FORMAT", "text (for people) or json (one object a line)",
-     "text",
-     [](node_config& c, std::string_view v) -> std::optional<std::string> {
-       if (!parse_log_format(v, c.log_fmt))
-         return "expected text or json";
-       return std::nullopt;
-     }},
-    {"sandbox", "BOOCODE_SANDBOX", "on|off",
-     "run commands in the OS sandbox (off: unconfined, warned at every start)", "on",
-     [](node_config& c, std::string_view v) -> std::optional<std::string> {
-       if (v != "on" && v != "off")
-         return "expected on or off";
-       c.sandbox = v == "on";
-       return std::nullopt;
-     }},
-    {"web-dir", "BOOCODE_WEB_DIR", "DIR", "the built web app to serve",
-     "(web/dist beside the build, else ./web/dist)",
-     [](node_config& c, std::string_view v) { return set_path(c.web_dir, v); }},
-    {"pg-bin", "BOOCODE_PG_BIN", "DIR", "PostgreSQL server binaries for the embedded database",
-     "(/usr/lib/postgresql/<newest>/bin)",
-     [](node_config& c, std::string_view v) { return set_path(c.pg_bin_dir, v); }},
-    {"max-body-bytes", "BOOCODE_MAX_BODY_BYTES", "N", "largest HTTP request body (larger get 413)",
-     "16777216",
-     [](node_config& c, std::string_view v) -> std::optional<std::string> {
-       auto n = to_uint(v);
-       if (!n || *n == 0)
-         return "expected a positive number of bytes";
-       c.max_body_bytes = *n;
-       return std::nullopt;
-     }},
-    {"model-base-url", "BOOCODE_MODEL_BASE_URL", "URL",
-     "OpenAI-compatible endpoint, e.g. https://api.deepseek.com/v1 or http://127.0.0.1:11434/v1",
-     "(none: the built-in demo script)",
-     [](node_config& c, std::string_view v) -> std::optional<std::string> {
-       if (!v.starts_with("http://") && !v.starts_with("https://"))
-         return "expected an http:// or https:// URL";
-       c.model_base_url = std::string(v);
-       return std::nullopt;
-     }},
-    {"model-api-key", "BOOCODE_MODEL_API_KEY", "KEY", "the endpoint's API key (never logged)",
-     "(none)",
-     [](node_config& c, std::string_view v) -> std::optional<std::string> {
-       c.model_api_key = std::string(v);
-       return std::nullopt;
-     }},
-    {"model", "BOOCODE_MODEL", "NAME", "the model to ask, e.g. deepseek-chat or gpt-4.1",
-     "(required with --model-base-url)",
-     [](node_config& c, std::string_view v) -> std::optional<std::string> {
-       if (v.empty())
-         return "must not be empty";
-       c.model = std::string(v);
-       return std::nullopt;
-     }},
-    {"model-script", "BOOCODE_MODEL_SCRIPT", "FILE",
-     "replay a scripted model instead of calling an endpoint (docs/model-script.md)", "(none)",
-     [](node_config& c, std::string_view v) { return set_path(c.model_script, v); }},
-    {"heartbeat-interval", "BOOCODE_HEARTBEAT_INTERVAL", "DURATION",
-     "how often the node records that it is alive", "1s",
-     [](node_config& c, std::string_view v) { return set_duration(c.heartbeat_interval, v); }},
-    {"cluster-listen", "BOOCODE_CLUSTER_LISTEN", "HOST:PORT",
-     "where the other nodes of the cluster reach this one (CAF, port 0 picks a free one)",
-     "127.0.0.1:4242",
-     [](node_config& c, std::string_view v) {
-       return parse_host_port(v, c.cluster_host, c.cluster_port);
-     }},
-    {"cluster", "BOOCODE_CLUSTER", "NAME", "the cluster this node joins (nodes sharing a database)",
-     "default",
-     [](node_config& c, std::string_view v) -> std::optional<std::string> {
-       if (v.empty() || v.size() > 64)
-         return "must be 1 to 64 characters";
-       c.cluster = std::string(v);
-       return std::nullopt;
-     }},
-    {"admin-listen", "BOOCODE_ADMIN_LISTEN", "HOST:PORT",
-     "the admin port (Cap'n Proto; beyond loopback it needs --admin-token)", "127.0.0.1:8081",
-     [](node_config& c, std::string_view v) {
-       return parse_host_port(v, c.admin_host, c.admin_port);
-     }},
-    {"admin-token", "BOOCODE_ADMIN_TOKEN", "TOKEN", "every admin call must carry it (never logged)",
-     "(none)",
-     [](node_config& c, std::string_view v) -> std::optional<std::string> {
-       if (v.size() < 16)
-         return "must be at least 16 characters";
-       c.admin_token = std::string(v);
-       return std::nullopt;
-     }},
-    {"node-timeout", "BOOCODE_NODE_TIMEOUT", "DURATION",
-     "a node whose heartbeat is older than this is dead and its chats move", "3s",
-     [](node_config& c, std::string_view v) { return set_duration(c.node_timeout, v); }},
-    {"db-pool", "BOOCODE_DB_POOL", "N",
-     "database connections the node's chats and API share (the node opens 2 more of its own)",
-     "2 x cores + 2",
-     [](node_config& c,
-        std::string_view v) { return set_count(c.db_pool, v, 1000, "connections"); }},
-    {"turn-threads", "BOOCODE_TURN_THREADS", "N",
-     "turns that run at once (each holds a thread while the model and tools work; more wait)",
-     "256",
-     [](node_config& c,
-        std::string_view v) { return set_count(c.turn_threads, v, 10000, "threads"); }},
-    {"passivate-after", "BOOCODE_PASSIVATE_AFTER", "DURATION",
-     "a chat with no turn running and no one watching is unloaded after this (0: never)", "3m",
-     [](node_config& c, std::string_view v) { return set_duration(c.passivate_after, v, true); }},
-    {"turn-model-calls", "BOOCODE_TURN_MODEL_CALLS", "N",
-     "model calls one turn may make before it stops with too_many_steps", "50",
-     [](node_config& c, std::string_view v) {
-       return set_count(c.turn_model_calls, v, 100000, "calls");
-     }},
-    {"turn-tokens", "BOOCODE_TURN_TOKENS", "N",
-     "prompt + completion tokens one turn may use before it stops with over_budget (0: no limit)",
-     "0",
-     [](node_config& c,
-        std::string_view v) -> std::
-                              optional<std::string> {
-                                auto n = to_uint(v);
-                                if (!n || *n > (uint64_t{1} << 40))
-                                  return "expected a number of tokens (0: no limit)";
-                                c.turn_tokens = static_cast<int64_t>(*n);
-                                return std::nullopt;
-                              }},
-    {"turn-time", "BOOCODE_TURN_TIME", "DURATION",
-     "wall time one turn may run before it stops with over_budget (0: no limit)", "0",
-     [](node_config& c, std::string_view v) { return set_duration(c.turn_time, v, true); }},
-  };
+  static const std::vector<option_spec> table =
+    {
+      {"listen", "BOOCODE_LISTEN", "HOST:PORT",
+       "HTTP + WebSocket address (port 0 picks a free one)", "127.0.0.1:8080", &set_listen},
+      {"data-dir", "BOOCODE_DATA_DIR", "DIR", "where the node keeps its id and embedded database",
+       "./.boocode", [](node_config& c, std::string_view v) { return set_path(c.data_dir, v); }},
+      {"database-url", "BOOCODE_DATABASE_URL", "URL",
+       "PostgreSQL to use instead of the embedded one", "(embedded)", &set_database_url},
+      {"node-id", "BOOCODE_NODE_ID", "ID", "this node's id in the cluster",
+       "(generated once, kept in the data dir)", &set_node_id},
+      {"log-level", "BOOCODE_LOG_LEVEL", "LEVEL", "trace|debug|info|warn|error|off", "info",
+       [](node_config& c, std::string_view v) -> std::optional<std::string> {
+         if (!parse_log_level(v, c.log_level))
+           return "expected trace, debug, info, warn, error or off";
+         return std::nullopt;
+       }},
+      {"log-format", "BOOCODE_LOG_FORMAT", "FORMAT",
+       "text (for people) or json (one object a line)", "text",
+       [](node_config& c, std::string_view v) -> std::optional<std::string> {
+         if (!parse_log_format(v, c.log_fmt))
+           return "expected text or json";
+         return std::nullopt;
+       }},
+      {"auth-file", "BOOCODE_AUTH_FILE", "FILE",
+       "users: NAME ROLE SHA256 lines (add one with `boocode token add NAME`)", "(none)",
+       [](node_config& c, std::string_view v) { return set_path(c.auth_file, v); }},
+      {"auth-token", "BOOCODE_AUTH_TOKEN", "TOKEN",
+       "the one-user shorthand: requests carrying this token are the admin (never logged)",
+       "(none)",
+       [](node_config& c, std::string_view v) -> std::optional<std::string> {
+         if (v.size() < 16)
+           return "must be at least 16 characters";
+         c.auth_token = std::string(v);
+         return std::nullopt;
+       }},
+      {"sandbox", "BOOCODE_SANDBOX", "on|off",
+       "run commands in the OS sandbox (off: unconfined, warned at every start)", "on",
+       [](node_config& c, std::string_view v) -> std::optional<std::string> {
+         if (v != "on" && v != "off")
+           return "expected on or off";
+         c.sandbox = v == "on";
+         return std::nullopt;
+       }},
+      {"web-dir", "BOOCODE_WEB_DIR", "DIR", "the built web app to serve",
+       "(web/dist beside the build, else ./web/dist)",
+       [](node_config& c, std::string_view v) { return set_path(c.web_dir, v); }},
+      {"pg-bin", "BOOCODE_PG_BIN", "DIR", "PostgreSQL server binaries for the embedded database",
+       "(/usr/lib/postgresql/<newest>/bin)",
+       [](node_config& c, std::string_view v) { return set_path(c.pg_bin_dir, v); }},
+      {"max-body-bytes", "BOOCODE_MAX_BODY_BYTES", "N",
+       "largest HTTP request body (larger get 413)", "16777216",
+       [](node_config& c, std::string_view v) -> std::optional<std::string> {
+         auto n = to_uint(v);
+         if (!n || *n == 0)
+           return "expected a positive number of bytes";
+         c.max_body_bytes = *n;
+         return std::nullopt;
+       }},
+      {"model-base-url", "BOOCODE_MODEL_BASE_URL", "URL",
+       "OpenAI-compatible endpoint, e.g. https://api.deepseek.com/v1 or http://127.0.0.1:11434/v1",
+       "(none: the built-in demo script)",
+       [](node_config& c, std::string_view v) -> std::optional<std::string> {
+         if (!v.starts_with("http://") && !v.starts_with("https://"))
+           return "expected an http:// or https:// URL";
+         c.model_base_url = std::string(v);
+         return std::nullopt;
+       }},
+      {"model-api-key", "BOOCODE_MODEL_API_KEY", "KEY", "the endpoint's API key (never logged)",
+       "(none)",
+       [](node_config& c, std::string_view v) -> std::optional<std::string> {
+         c.model_api_key = std::string(v);
+         return std::nullopt;
+       }},
+      {"model", "BOOCODE_MODEL", "NAME", "the model to ask, e.g. deepseek-chat or gpt-4.1",
+       "(required with --model-base-url)",
+       [](node_config& c, std::string_view v) -> std::optional<std::string> {
+         if (v.empty())
+           return "must not be empty";
+         c.model = std::string(v);
+         return std::nullopt;
+       }},
+      {"model-script", "BOOCODE_MODEL_SCRIPT", "FILE",
+       "replay a scripted model instead of calling an endpoint (docs/model-script.md)", "(none)",
+       [](node_config& c, std::string_view v) { return set_path(c.model_script, v); }},
+      {"heartbeat-interval", "BOOCODE_HEARTBEAT_INTERVAL", "DURATION",
+       "how often the node records that it is alive", "1s",
+       [](node_config& c, std::string_view v) { return set_duration(c.heartbeat_interval, v); }},
+      {"cluster-listen", "BOOCODE_CLUSTER_LISTEN", "HOST:PORT",
+       "where the other nodes of the cluster reach this one (CAF, port 0 picks a free one)",
+       "127.0.0.1:4242",
+       [](node_config& c, std::string_view v) {
+         return parse_host_port(v, c.cluster_host, c.cluster_port);
+       }},
+      {"cluster", "BOOCODE_CLUSTER", "NAME",
+       "the cluster this node joins (nodes sharing a database)", "default",
+       [](node_config& c, std::string_view v) -> std::optional<std::string> {
+         if (v.empty() || v.size() > 64)
+           return "must be 1 to 64 characters";
+         c.cluster = std::string(v);
+         return std::nullopt;
+       }},
+      {"admin-listen", "BOOCODE_ADMIN_LISTEN", "HOST:PORT",
+       "the admin port (Cap'n Proto; beyond loopback it needs --admin-token)", "127.0.0.1:8081",
+       [](node_config& c, std::string_view v) {
+         return parse_host_port(v, c.admin_host, c.admin_port);
+       }},
+      {"admin-token", "BOOCODE_ADMIN_TOKEN", "TOKEN",
+       "every admin call must carry it (never logged)", "(none)",
+       [](node_config& c, std::string_view v) -> std::optional<std::string> {
+         if (v.size() < 16)
+           return "must be at least 16 characters";
+         c.admin_token = std::string(v);
+         return std::nullopt;
+       }},
+      {"node-timeout", "BOOCODE_NODE_TIMEOUT", "DURATION",
+       "a node whose heartbeat is older than this is dead and its chats move", "3s",
+       [](node_config& c, std::string_view v) { return set_duration(c.node_timeout, v); }},
+      {"db-pool", "BOOCODE_DB_POOL", "N",
+       "database connections the node's chats and API share (the node opens 2 more of its own)",
+       "2 x cores + 2",
+       [](node_config& c,
+          std::string_view v) { return set_count(c.db_pool, v, 1000, "connections"); }},
+      {"turn-threads", "BOOCODE_TURN_THREADS", "N",
+       "turns that run at once (each holds a thread while the model and tools work; more wait)",
+       "256",
+       [](node_config& c,
+          std::string_view v) { return set_count(c.turn_threads, v, 10000, "threads"); }},
+      {"passivate-after", "BOOCODE_PASSIVATE_AFTER", "DURATION",
+       "a chat with no turn running and no one watching is unloaded after this (0: never)", "3m",
+       [](node_config& c, std::string_view v) { return set_duration(c.passivate_after, v, true); }},
+      {"turn-model-calls", "BOOCODE_TURN_MODEL_CALLS", "N",
+       "model calls one turn may make before it stops with too_many_steps", "50",
+       [](node_config& c, std::string_view v) {
+         return set_count(c.turn_model_calls, v, 100000, "calls");
+       }},
+      {"turn-tokens", "BOOCODE_TURN_TOKENS", "N",
+       "prompt + completion tokens one turn may use before it stops with over_budget (0: no limit)",
+       "0",
+       [](node_config& c,
+          std::string_view v) -> std::
+                                optional<std::string> {
+                                  auto n = to_uint(v);
+                                  if (!n || *n > (uint64_t{1} << 40))
+                                    return "expected a number of tokens (0: no limit)";
+                                  c.turn_tokens = static_cast<int64_t>(*n);
+                                  return std::nullopt;
+                                }},
+      {"turn-time", "BOOCODE_TURN_TIME", "DURATION",
+       "wall time one turn may run before it stops with over_budget (0: no limit)", "0",
+       [](node_config& c, std::string_view v) { return set_duration(c.turn_time, v, true); }},
+    };
   return table;
 }
 
@@ -395,6 +408,13 @@ std::variant<command_line, option_error> parse_command_line(const std::vector<st
     return option_error{"--model is required with --model-base-url"};
   if (!c.model_base_url.empty() && !c.model_script.empty())
     return option_error{"use either --model-base-url or --model-script, not both"};
+  if (!c.auth_file.empty() && !c.auth_token.empty())
+    return option_error{"use either --auth-file or --auth-token, not both"};
+  if (!is_loopback(c.listen_host) && c.auth_file.empty() && c.auth_token.empty())
+    return option_error{
+      fmt::format("--listen {} is not a loopback address: set --auth-file or --auth-token (or "
+                  "BOOCODE_AUTH_TOKEN)",
+                  c.listen_host)};
   if (!is_loopback(c.admin_host) && c.admin_token.empty())
     return option_error{fmt::format(
       "--admin-listen {} is not a loopback address: set --admin-token (or BOOCODE_ADMIN_TOKEN)",

@@ -61,6 +61,10 @@ struct node_config {
   std::string model;
   /// A scripted model (docs/model-script.md) instead of an endpoint.
   std::filesystem::path model_script;
+  /// Users and their tokens' SHA-256 (docs/security.md); re-read when it changes.
+  std::filesystem::path auth_file;
+  /// The one-user shorthand: this token is the user "admin"; never logged.
+  std::string auth_token;
   /// run_command and the auto-fix build run in the OS sandbox; off only
   /// where the machine cannot give one (warned at every start).
   bool sandbox = true;

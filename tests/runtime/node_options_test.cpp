@@ -40,10 +40,11 @@ TEST(NodeOptionsTest, DefaultsMatchTheDocumentation) {
 }
 
 TEST(NodeOptionsTest, ParsesEveryFlagInBothSpellings) {
-  auto c = parse_ok({"serve", "--listen", "0.0.0.0:9000", "--data-dir=/var/lib/boo",
-                     "--database-url", "postgresql://u@h/db", "--node-id", "n1",
-                     "--log-level=debug", "--log-format", "json", "--heartbeat-interval", "250ms"})
-             .config;
+  auto c =
+    parse_ok({"serve", "--listen", "0.0.0.0:9000", "--data-dir=/var/lib/boo", "--database-url",
+              "postgresql://u@h/db", "--node-id", "n1", "--log-level=debug", "--log-format", "json",
+              "--heartbeat-interval", "250ms", "--auth-file", "/etc/boocode/users"})
+      .config;
   EXPECT_EQ(c.listen_host, "0.0.0.0");
   EXPECT_EQ(c.listen_port, 9000);
   EXPECT_EQ(c.data_dir, "/var/lib/boo");
@@ -52,6 +53,7 @@ TEST(NodeOptionsTest, ParsesEveryFlagInBothSpellings) {
   EXPECT_EQ(c.log_level, spdlog::level::debug);
   EXPECT_EQ(c.log_fmt, log_format::json);
   EXPECT_EQ(c.heartbeat_interval, std::chrono::milliseconds(250));
+  EXPECT_EQ(c.auth_file, "/etc/boocode/users");
 }
 
 TEST(NodeOptionsTest, AcceptsBracketedIpv6Listen) {
@@ -123,6 +125,9 @@ TEST(NodeOptionsTest, BadInputGivesOneLineErrors) {
     {{"serve", "--admin-listen", "0.0.0.0:8081"}, "set --admin-token"},
     {{"serve", "--admin-token", "short"}, "at least 16 characters"},
     {{"serve", "--sandbox", "maybe"}, "expected on or off"},
+    {{"serve", "--listen", "0.0.0.0:8080"}, "set --auth-file or --auth-token"},
+    {{"serve", "--auth-token", "short"}, "at least 16 characters"},
+    {{"serve", "--auth-token", "0123456789abcdef", "--auth-file", "u"}, "not both"},
     {{"serve", "--db-pool", "0"}, "from 1 to 1000"},
     {{"serve", "--db-pool", "many"}, "from 1 to 1000"},
     {{"serve", "--turn-threads", "0"}, "from 1 to 10000"},

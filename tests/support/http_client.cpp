@@ -125,8 +125,14 @@ struct ws_client::impl {
   beast::flat_buffer buf;
 };
 
-ws_client::ws_client(const endpoint& to, const std::string& target)
+ws_client::ws_client(const endpoint& to, const std::string& target,
+                     const std::vector<std::pair<std::string, std::string>>& headers)
   : impl_(std::make_unique<impl>()) {
+  if (!headers.empty())
+    impl_->ws.set_option(websocket::stream_base::decorator([headers](websocket::request_type& req) {
+      for (auto& [name, value] : headers)
+        req.set(name, value);
+    }));
   beast::get_lowest_layer(impl_->ws).connect(to_tcp(to));
   // Small frames go at once, as a browser's do (no Nagle wait for an ACK).
   beast::get_lowest_layer(impl_->ws).socket().set_option(asio::ip::tcp::no_delay(true));

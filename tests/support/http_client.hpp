@@ -42,7 +42,9 @@ std::string raw_exchange(const endpoint& to, const std::string& bytes,
 /// A WebSocket client for tests. Every read waits at most its timeout.
 class ws_client {
 public:
-  ws_client(const endpoint& to, const std::string& target = "/ws");
+  /// Throws when the server refuses the upgrade (e.g. 401 without a token).
+  ws_client(const endpoint& to, const std::string& target = "/ws",
+            const std::vector<std::pair<std::string, std::string>>& headers = {});
   ~ws_client();
 
   void send_text(const std::string& text);

@@ -1,0 +1,130 @@
+// Access control on a real node: who may reach the API and the WebSocket.
+#include <fstream>
+#include <regex>
+
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include "runtime/poll.hpp"
+#include "tests/support/http_client.hpp"
+#include "tests/support/node_process.hpp"
+#include "tests/support/temp_dir.hpp"
+
+using namespace boocode;
+using namespace std::chrono_literals;
+using ::testing::HasSubstr;
+namespace fs = std::filesystem;
+
+class AccessTest : public ::testing::Test {
+protected:
+  /// `boocode token add args...` against the test's auth file; the token it printed.
+  std::string add_token(std::vector<std::string> args) {
+    args.insert(args.begin(), {"token", "add"});
+    args.insert(args.end(), {"--auth-file", users_.string()});
+    test::node_process p{args, dir_ / ("token-" + std::to_string(++runs_) + ".out")};
+    EXPECT_EQ(p.wait_exit(20s), 0) << p.output();
+    std::smatch m;
+    auto out = p.output();
+    return std::regex_search(out, m, std::regex("boo_[A-Za-z0-9_-]{43}")) ? m.str() : "";
+  }
+
+  std::unique_ptr<test::node_process> start(std::vector<std::string> extra) {
+    std::vector<std::string> args{"serve", "--data-dir", (dir_ / "data").string()};
+    args.insert(args.end(), extra.begin(), extra.end());
+    auto node = std::make_unique<test::node_process>(
+      args, dir_ / ("node-" + std::to_string(++runs_) + ".log"));
+    node->wait_ready();
+    return node;
+  }
+
+  static std::vector<std::pair<std::string, std::string>> bearer(const std::string& token) {
+    return {{"Authorization", "Bearer " + token}};
+  }
+
+  test::temp_dir dir_;
+  fs::path users_ = dir_ / "users";
+  int runs_ = 0;
+};
+
+TEST_F(AccessTest, BeyondLoopbackTheNodeRefusesToStartWithoutUsers) {
+  test::node_process p{{"serve", "--listen", "0.0.0.0:0", "--data-dir", (dir_ / "d").string()},
+                       dir_ / "refused.log"};
+  EXPECT_EQ(p.wait_exit(20s), 2);
+  EXPECT_THAT(p.output(), HasSubstr("set --auth-file or --auth-token"));
+  EXPECT_FALSE(fs::exists(dir_ / "d")) << "a refused start changed nothing";
+}
+
+TEST_F(AccessTest, TokenAddPrintsTheTokenOnceAndStoresOnlyItsDigest) {
+  auto token = add_token({"alice", "--admin"});
+  ASSERT_FALSE(token.empty());
+  std::ifstream in(users_);
+  std::string file((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  EXPECT_THAT(file, HasSubstr("alice admin "));
+  EXPECT_THAT(file, ::testing::Not(HasSubstr(token)));
+  EXPECT_EQ(fs::status(users_).permissions() & fs::perms::others_read, fs::perms::none);
+  test::node_process again{{"token", "add", "alice", "--auth-file", users_.string()},
+                           dir_ / "again.out"};
+  EXPECT_EQ(again.wait_exit(20s), 2);
+  EXPECT_THAT(again.output(), HasSubstr("user alice is already in"));
+}
+
+TEST_F(AccessTest, EveryRouteAndTheWebSocketNeedAUsersToken) {
+  auto alice = add_token({"alice", "--admin"});
+  auto bob = add_token({"bob"});
+  auto node = start({"--listen", "0.0.0.0:0", "--auth-file", users_.string()});
+  auto at = test::endpoint{"127.0.0.1", node->address().port};
+  for (auto [method, target] :
+       std::vector<std::pair<std::string, std::string>>{{"GET", "/api/health"},
+                                                        {"GET", "/api/chats"},
+                                                        {"POST", "/api/chats"},
+                                                        {"GET", "/api/chats/c_x/messages"},
+                                                        {"GET", "/api/traces/t_x"}}) {
+    auto res = test::http_call(at, method, target, "{}");
+    EXPECT_EQ(res.status, 401) << method << " " << target;
+    EXPECT_EQ(res.json()["error"]["code"], "unauthorized") << target;
+    EXPECT_EQ(test::http_call(at, method, target, "{}", bearer("boo_wrong")).status, 401);
+  }
+  EXPECT_EQ(test::http_call(at, "GET", "/api/chats", "", bearer(alice)).status, 200);
+  EXPECT_EQ(test::http_call(at, "GET", "/api/health", "", bearer(bob)).status, 200);
+  EXPECT_THROW(test::ws_client(at, "/ws"), std::exception);
+  EXPECT_THROW(test::ws_client(at, "/ws", bearer("boo_wrong")), std::exception);
+  test::ws_client ws{at, "/ws", bearer(bob)};
+  auto hello = ws.read_text();
+  ASSERT_TRUE(hello);
+  EXPECT_THAT(*hello, HasSubstr("\"hello\""));
+  // The node's log never holds a token.
+  EXPECT_THAT(node->output(), ::testing::Not(HasSubstr(alice)));
+  EXPECT_THAT(node->output(), ::testing::Not(HasSubstr(bob)));
+}
+
+TEST_F(AccessTest, RemovingAUsersLineRevokesThemWithoutARestart) {
+  auto alice = add_token({"alice", "--admin"});
+  auto bob = add_token({"bob"});
+  auto node = start({"--auth-file", users_.string()});
+  EXPECT_EQ(test::http_call(node->address(), "GET", "/api/chats", "", bearer(bob)).status, 200);
+  std::ifstream in(users_);
+  std::string first;
+  std::getline(in, first);
+  in.close();
+  std::ofstream(users_, std::ios::trunc) << first << "\n";
+  EXPECT_TRUE(poll_until(10s, [&] {
+    return test::http_call(node->address(), "GET", "/api/chats", "", bearer(bob)).status == 401;
+  }));
+  EXPECT_EQ(test::http_call(node->address(), "GET", "/api/chats", "", bearer(alice)).status, 200);
+}
+
+TEST_F(AccessTest, OneTokenShorthandAndTooManyFailedLogins) {
+  auto node = start({"--auth-token", "s3cret-token-0123456789"});
+  EXPECT_EQ(
+    test::http_call(node->address(), "GET", "/api/chats", "", bearer("s3cret-token-0123456789"))
+      .status,
+    200);
+  int refused = 0;
+  for (int i = 0; i < 12; ++i)
+    refused = test::http_call(node->address(), "GET", "/api/chats", "", bearer("guess")).status;
+  EXPECT_EQ(refused, 429);
+  auto blocked =
+    test::http_call(node->address(), "GET", "/api/chats", "", bearer("s3cret-token-0123456789"));
+  EXPECT_EQ(blocked.status, 429);
+  EXPECT_EQ(blocked.json()["error"]["code"], "too_many_failures");
+}
