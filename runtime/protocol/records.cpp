@@ -34,7 +34,8 @@ nlohmann::json to_json(const chat::chat_record& c) {
           {"build_command", or_null(c.build_command)},
           {"created_at", c.created_at},
           {"archived", c.archived},
-          {"turns", c.turns}};
+          {"turns", c.turns},
+          {"owner", c.owner}};
 }
 
 nlohmann::json to_json(const chat::message_record& m) {
@@ -140,6 +141,10 @@ nlohmann::json health(std::string_view node_id, std::string_view version,
     j["memory"] = {{"rss_bytes", load->rss_bytes}, {"heap_bytes", load->heap_bytes}};
   }
   return j;
+}
+
+nlohmann::json who(std::string_view user, user_role role, bool open) {
+  return {{"user", user}, {"role", to_string(role)}, {"open", open}};
 }
 
 nlohmann::json error_body(std::string_view code, std::string_view message) {

@@ -68,6 +68,9 @@ struct node_load {
 nlohmann::json health(std::string_view node_id, std::string_view version,
                       const std::optional<trace::queue_stats>& traces,
                       const std::optional<node_load>& load = std::nullopt);
+/// GET /api/me and POST /api/login: who the requester is, {"user", "role",
+/// "open"}; open: the node has no users (loopback), everyone is "local".
+nlohmann::json who(std::string_view user, user_role role, bool open);
 /// Every refused request: {"error": {"code", "message"}}.
 nlohmann::json error_body(std::string_view code, std::string_view message);
 

@@ -83,4 +83,16 @@ std::variant<int, body_error> read_fork(std::string_view text) {
   });
 }
 
+std::variant<std::string, body_error> read_login(std::string_view text) {
+  return read_object<std::string>(text,
+                                  [](const json& body) -> std::variant<std::string, body_error> {
+                                    std::string token;
+                                    if (auto err = string_field(body, "token", true, token))
+                                      return *err;
+                                    if (token.empty() || token.size() > 1024)
+                                      return body_error{"token must be 1 to 1024 characters"};
+                                    return token;
+                                  });
+}
+
 } // namespace boocode::protocol

@@ -29,6 +29,8 @@ std::variant<message_post, body_error> read_message_post(std::string_view body);
 
 /// POST /api/chats/:id/fork: {"turn"}, a positive integer.
 std::variant<int, body_error> read_fork(std::string_view body);
+/// POST /api/login: {"token": "..."} (1 to 1024 characters); the token.
+std::variant<std::string, body_error> read_login(std::string_view body);
 
 /// Longest client_id accepted, in characters.
 inline constexpr size_t max_client_id_chars = 200;

@@ -75,6 +75,9 @@ enum class server_frame {
 /// Every frame type a client may send.
 enum class client_frame { ping, subscribe, unsubscribe, user_message, cancel };
 
+/// What a user may do: an admin sees every chat, a user their own.
+enum class user_role { admin, user };
+
 /// The name table of enum E: `what` names the state for messages, `names`
 /// holds one name per value, in declaration order.
 template <class E>
@@ -113,6 +116,7 @@ BOOCODE_ENUM_NAMES(server_frame, "frame type", "hello", "pong", "error", "sessio
                    "model_trace_start", "model_trace_finish");
 BOOCODE_ENUM_NAMES(client_frame, "client frame type", "ping", "subscribe", "unsubscribe",
                    "user_message", "cancel");
+BOOCODE_ENUM_NAMES(user_role, "user role", "admin", "user");
 
 #undef BOOCODE_ENUM_NAMES
 
@@ -132,6 +136,7 @@ void for_each_named_enum(F&& f) {
   f(session_failure{});
   f(server_frame{});
   f(client_frame{});
+  f(user_role{});
 }
 
 /// A value read from the database, a peer or a request that names no value

@@ -32,6 +32,7 @@ chat::chat_record sample_chat() {
   c.build_command = std::vector<std::string>{"make", "-j2"};
   c.created_at = at;
   c.turns = 2;
+  c.owner = "ada";
   return c;
 }
 
@@ -189,6 +190,9 @@ sample_set record_samples() {
   out["health"].push_back(text(health("node-3f9c0a12b4de", "0.1.0", stats)));
   node_load load{8, 3, 1, 6, 0, 120, 9880, 1, 212 << 20, 150 << 20};
   out["health"].push_back(text(health("node-3f9c0a12b4de", "0.1.0", stats, load)));
+  out["me"].push_back(text(who("alice", user_role::admin, false)));
+  out["me"].push_back(text(who("local", user_role::admin, true)));
+  out["me"].push_back(text(who("bob", user_role::user, false)));
   auto c = sample_chat();
   out["chat"].push_back(text(to_json(c)));
   auto plain = c;
