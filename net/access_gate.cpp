@@ -1,6 +1,12 @@
 #include "net/access_gate.hpp"
 
+#include <algorithm>
+
 #include <fmt/format.h>
+#include <nlohmann/json.hpp>
+
+#include "runtime/protocol/records.hpp"
+#include "runtime/protocol/requests.hpp"
 
 namespace boocode::net {
 
@@ -12,6 +18,20 @@ http_response unauthorized(std::string_view message) {
   auto res = json_error(401, "unauthorized", message);
   res.headers.emplace_back("WWW-Authenticate", "Bearer");
   return res;
+}
+
+/// The host of a Host header, without its port ("[::1]:8080" → "::1").
+std::string_view host_name(std::string_view host) {
+  if (!host.empty() && host.front() == '[') {
+    auto close = host.find(']');
+    return close == std::string_view::npos ? host : host.substr(1, close - 1);
+  }
+  return host.substr(0, host.rfind(':') == std::string_view::npos ? host.size() : host.rfind(':'));
+}
+
+bool is_loopback_name(std::string_view host) {
+  auto name = host_name(host);
+  return name == "localhost" || name == "::1" || name.rfind("127.", 0) == 0;
 }
 
 } // namespace
@@ -55,26 +75,107 @@ std::string_view bearer_token(const http_request& req) {
   return token;
 }
 
-access_gate::access_gate(std::shared_ptr<const user_source> users) : users_(std::move(users)) {}
+bool changes_state(const http_request& req) {
+  return req.path == "/ws" || (req.method != "GET" && req.method != "HEAD");
+}
+
+access_gate::access_gate(access_options opts) : opts_(std::move(opts)) {}
+
+std::optional<http_response> access_gate::check_origin(const http_request& req,
+                                                       bool required) const {
+  auto origin = req.header("origin");
+  if (!origin)
+    return required ? std::optional(json_error(403, "forbidden_origin",
+                                               "a request that uses a session cookie must "
+                                               "carry an Origin header"))
+                    : std::nullopt;
+  auto host = req.header("host").value_or("");
+  bool own = !host.empty() && (*origin == fmt::format("http://{}", host) ||
+                               *origin == fmt::format("https://{}", host));
+  bool listed = std::find(opts_.allowed_origins.begin(), opts_.allowed_origins.end(), *origin) !=
+                opts_.allowed_origins.end();
+  if (own || listed)
+    return std::nullopt;
+  return json_error(403, "forbidden_origin",
+                    fmt::format("requests from {} may not change anything here (allow it with "
+                                "--allowed-origin)",
+                                *origin));
+}
+
+std::optional<http_response> access_gate::check_blocked(const http_request& req) {
+  auto wait = failures_.blocked_for(req.remote);
+  if (wait <= 0)
+    return std::nullopt;
+  auto res =
+    json_error(429, "too_many_failures",
+               fmt::format("too many failed logins from {}; try again in {} s", req.remote, wait));
+  res.headers.emplace_back("Retry-After", std::to_string(wait));
+  return res;
+}
 
 std::variant<identity, http_response> access_gate::admit(const http_request& req) {
-  if (!users_)
+  bool changing = changes_state(req);
+  if (changing)
+    if (auto refused = check_origin(req, false))
+      return *refused;
+  if (!opts_.users) {
+    if (!is_loopback_name(req.header("host").value_or("localhost")))
+      return json_error(403, "forbidden_host",
+                        "this node has no users and answers only to a loopback host name");
     return identity{"local", user_role::admin};
-  if (auto wait = failures_.blocked_for(req.remote); wait > 0) {
-    auto res = json_error(
-      429, "too_many_failures",
-      fmt::format("too many failed logins from {}; try again in {} s", req.remote, wait));
-    res.headers.emplace_back("Retry-After", std::to_string(wait));
-    return res;
   }
-  auto token = bearer_token(req);
-  if (token.empty())
-    return unauthorized("this node needs a token: send Authorization: Bearer TOKEN");
-  auto table = users_->current();
-  if (const user* u = table->authenticate(token))
-    return identity{u->name, u->role};
-  failures_.failed(req.remote);
-  return unauthorized("the token is not valid");
+  if (auto refused = check_blocked(req))
+    return *refused;
+  auto table = opts_.users->current();
+  if (auto token = bearer_token(req); !token.empty()) {
+    if (const user* u = table->authenticate(token))
+      return identity{u->name, u->role};
+    failures_.failed(req.remote);
+    return unauthorized("the token is not valid");
+  }
+  if (opts_.cookies) {
+    if (const user* u = opts_.cookies->verify(req, *table, std::chrono::system_clock::now())) {
+      if (changing)
+        if (auto refused = check_origin(req, true))
+          return *refused;
+      return identity{u->name, u->role};
+    }
+    if (cookie_value(req, session_cookies::name))
+      return unauthorized("the session has ended: log in again");
+  }
+  return unauthorized("this node needs a token: log in, or send Authorization: Bearer TOKEN");
+}
+
+http_response access_gate::login(const http_request& req) {
+  if (auto refused = check_origin(req, false))
+    return *refused;
+  if (!opts_.users)
+    return json_response(200, protocol::who("local", user_role::admin, true));
+  if (auto refused = check_blocked(req))
+    return *refused;
+  auto token = protocol::read_login(req.body);
+  if (auto* err = std::get_if<protocol::body_error>(&token))
+    return json_error(400, "bad_request", err->message);
+  auto table = opts_.users->current();
+  const user* u = table->authenticate(std::get<std::string>(token));
+  if (u == nullptr) {
+    failures_.failed(req.remote);
+    return unauthorized("the token is not valid");
+  }
+  auto res = json_response(200, protocol::who(u->name, u->role, false));
+  if (opts_.cookies)
+    res.headers.emplace_back("Set-Cookie",
+                             opts_.cookies->issue(*u, std::chrono::system_clock::now()));
+  return res;
+}
+
+http_response access_gate::logout(const http_request& req) {
+  if (auto refused = check_origin(req, false))
+    return *refused;
+  http_response res{204, "application/json", "", {}};
+  if (opts_.cookies)
+    res.headers.emplace_back("Set-Cookie", opts_.cookies->clear());
+  return res;
 }
 
 } // namespace boocode::net

@@ -6,9 +6,11 @@
 #include <string>
 #include <unordered_map>
 #include <variant>
+#include <vector>
 
 #include "net/auth_users.hpp"
 #include "net/http_types.hpp"
+#include "net/session_cookie.hpp"
 
 namespace boocode::net {
 
@@ -41,27 +43,54 @@ private:
   std::unordered_map<std::string, entry> entries_;
 };
 
-/// Decides whether a request to the API or the WebSocket may pass:
-/// `Authorization: Bearer TOKEN` naming a user of `users`. Without users
-/// (a loopback node with neither --auth-file nor --auth-token) every request
-/// passes as the admin "local". Never logs a token.
+/// What the gate is told at start.
+struct access_options {
+  /// The node's users; null: open (a loopback node without users).
+  std::shared_ptr<const user_source> users;
+  /// Signs browser sessions; null: bearer tokens only.
+  std::shared_ptr<const session_cookies> cookies;
+  /// Origins besides the node's own (the scheme and Host a request names)
+  /// whose pages may change state or open a WebSocket: "https://app.example".
+  std::vector<std::string> allowed_origins;
+};
+
+/// Decides whether a request to the API or the WebSocket may pass, and
+/// answers the session routes (login, logout, me). A request is admitted by
+/// `Authorization: Bearer TOKEN`, or by a session cookie; one that changes
+/// state (any method but GET and HEAD) or opens a WebSocket must come from an
+/// allowed origin when it names one, and must name one when a cookie admits
+/// it, so another site cannot act with a user's cookie. An open node admits
+/// everyone as the admin "local", but only under a loopback Host name (a
+/// page of another site rebound to 127.0.0.1 is refused). Never logs a token.
 class access_gate {
 public:
-  explicit access_gate(std::shared_ptr<const user_source> users);
+  explicit access_gate(access_options opts);
 
-  bool open() const { return users_ == nullptr; }
+  bool open() const { return !opts_.users; }
 
-  /// The sender, or the answer that refuses it: 401 (no or a wrong token;
-  /// a wrong one counts as a failed login) or 429 (too many failed logins
-  /// from its address).
+  /// The sender, or the answer that refuses it: 401 (no or a wrong token or
+  /// session; a wrong token counts as a failed login), 403 (a foreign
+  /// origin or host) or 429 (too many failed logins from its address).
   std::variant<identity, http_response> admit(const http_request& req);
 
+  /// POST /api/login {"token"}: the user, with a session cookie.
+  http_response login(const http_request& req);
+  /// POST /api/logout: 204, and the cookie cleared.
+  http_response logout(const http_request& req);
+
 private:
-  std::shared_ptr<const user_source> users_;
+  std::optional<http_response> check_origin(const http_request& req, bool required) const;
+  std::optional<http_response> check_blocked(const http_request& req);
+
+  access_options opts_;
   failure_limiter failures_;
 };
 
 /// The token of an `Authorization: Bearer TOKEN` header, or empty.
 std::string_view bearer_token(const http_request& req);
+
+/// Whether a request changes state or opens a WebSocket (not GET or HEAD of
+/// an API route).
+bool changes_state(const http_request& req);
 
 } // namespace boocode::net

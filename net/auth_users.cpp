@@ -18,10 +18,6 @@ bool is_hex_digest(std::string_view s) {
   return s.size() == 64 && s.find_first_not_of("0123456789abcdef") == std::string_view::npos;
 }
 
-std::string_view role_name(user_role r) {
-  return r == user_role::admin ? "admin" : "user";
-}
-
 } // namespace
 
 bool valid_user_name(std::string_view name) {
@@ -46,13 +42,14 @@ std::variant<user_table, std::string> user_table::parse(std::string_view text) {
       return fmt::format("line {}: expected NAME ROLE SHA256", number);
     if (!valid_user_name(name))
       return fmt::format("line {}: a name is 1 to 64 of A-Z a-z 0-9 . _ -", number);
-    if (role != "admin" && role != "user")
+    auto parsed_role = protocol::from_name<user_role>(role);
+    if (!parsed_role)
       return fmt::format("line {}: the role must be admin or user", number);
     if (!is_hex_digest(digest))
       return fmt::format("line {}: the token's SHA-256 must be 64 lower-case hex digits", number);
     if (t.find(name) != nullptr)
       return fmt::format("line {}: user {} appears twice", number, name);
-    t.users_.push_back({name, role == "admin" ? user_role::admin : user_role::user, digest});
+    t.users_.push_back({name, *parsed_role, digest});
   }
   return t;
 }
@@ -96,7 +93,7 @@ std::string new_token() {
 }
 
 std::string user_line(std::string_view name, user_role role, std::string_view token) {
-  return fmt::format("{} {} {}", name, role_name(role), sha256_hex(token));
+  return fmt::format("{} {} {}", name, protocol::to_string(role), sha256_hex(token));
 }
 
 user_source::user_source(user_table fixed)

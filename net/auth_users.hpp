@@ -11,9 +11,11 @@
 #include <variant>
 #include <vector>
 
+#include "runtime/protocol/states.hpp"
+
 namespace boocode::net {
 
-enum class user_role { admin, user };
+using protocol::user_role;
 
 /// One user of the node: a name, a role, and the SHA-256 of their token
 /// (the token itself is never stored).
