@@ -59,6 +59,7 @@ chat::result<chat::chat_record> chat_service_impl::create_chat(const chat::new_c
     c.workspace = req.workspace;
     c.title = req.title;
     c.build_command = req.build_command;
+    c.owner = req.owner;
     auto created = repo.create_chat(c);
     // Its owner: the least-loaded node of the cluster (nobody yet when no
     // node is up: the first to use it claims it).
@@ -67,9 +68,30 @@ chat::result<chat::chat_record> chat_service_impl::create_chat(const chat::new_c
   });
 }
 
-chat::result<std::vector<chat::chat_record>> chat_service_impl::list_chats() {
+chat::result<std::vector<chat::chat_record>>
+chat_service_impl::list_chats(const std::optional<std::string>& owner) {
   return with_repo<std::vector<chat::chat_record>>(
-    [](storage::chat_repository& repo) { return repo.list_chats(); });
+    [&](storage::chat_repository& repo) { return repo.list_chats(owner); });
+}
+
+chat::result<bool> chat_service_impl::reach(const chat::caller& who, const std::string& chat_id) {
+  if (who.admin)
+    return true; // every route then answers 404 for a chat that does not exist
+  {
+    std::lock_guard guard{owners_mtx_};
+    if (auto it = owners_.find(chat_id); it != owners_.end())
+      return it->second == who.user ? chat::result<bool>{true} : not_found(chat_id);
+  }
+  return with_repo<bool>([&](storage::chat_repository& repo) -> chat::result<bool> {
+    auto chat = repo.find_chat(chat_id);
+    if (!chat)
+      return not_found(chat_id);
+    std::lock_guard guard{owners_mtx_};
+    if (owners_.size() >= max_cached_owners) // an owner never changes: forgetting costs a query
+      owners_.clear();
+    owners_.emplace(chat_id, chat->owner);
+    return chat->owner == who.user ? chat::result<bool>{true} : not_found(chat_id);
+  });
 }
 
 chat::result<chat::chat_view> chat_service_impl::get_chat(const std::string& id) {
@@ -139,7 +161,8 @@ chat_service_impl::timeline(const std::string& chat_id) {
     });
 }
 
-chat::result<chat::chat_record> chat_service_impl::fork(const std::string& chat_id, int turn) {
+chat::result<chat::chat_record> chat_service_impl::fork(const std::string& chat_id, int turn,
+                                                        const std::string& owner) {
   return with_repo<chat::chat_record>(
     [&](storage::chat_repository& repo) -> chat::result<chat::chat_record> {
       auto source = repo.find_chat(chat_id);
@@ -159,6 +182,7 @@ chat::result<chat::chat_record> chat_service_impl::fork(const std::string& chat_
       if (fork.title.size() > 200)
         fork.title = fmt::format("{}… (turn {})", source->title.substr(0, 180), turn);
       fork.build_command = source->build_command;
+      fork.owner = owner;
       auto created = repo.fork_chat(chat_id, turn, fork);
       deps_->sessions->place(created.id, deps_->cluster);
       return created;

@@ -5,6 +5,7 @@
 #include <mutex>
 #include <set>
 #include <string>
+#include <unordered_map>
 
 #include <caf/actor_system.hpp>
 
@@ -30,7 +31,9 @@ public:
   ~chat_service_impl() override;
 
   chat::result<chat::chat_record> create_chat(const chat::new_chat& req) override;
-  chat::result<std::vector<chat::chat_record>> list_chats() override;
+  chat::result<std::vector<chat::chat_record>>
+  list_chats(const std::optional<std::string>& owner) override;
+  chat::result<bool> reach(const chat::caller& who, const std::string& chat_id) override;
   chat::result<chat::chat_view> get_chat(const std::string& id) override;
   chat::result<chat::chat_record> archive_chat(const std::string& id) override;
   chat::result<chat::posted_message> post_message(const std::string& chat_id,
@@ -38,7 +41,8 @@ public:
                                                   const std::string& client_id) override;
   chat::result<bool> cancel(const std::string& chat_id) override;
   chat::result<std::vector<chat::timeline_turn>> timeline(const std::string& chat_id) override;
-  chat::result<chat::chat_record> fork(const std::string& chat_id, int turn) override;
+  chat::result<chat::chat_record> fork(const std::string& chat_id, int turn,
+                                       const std::string& owner) override;
   chat::result<trace::trace_page> list_traces(const std::string& chat_id,
                                               const trace::trace_query& q) override;
   chat::result<bool> subscribe(const std::shared_ptr<chat::frame_sink>& conn,
@@ -70,6 +74,10 @@ private:
   };
   std::mutex clients_mtx_;
   std::map<uint64_t, client> clients_;
+  /// Chats' owners as read, so reach() asks the database once per chat.
+  static constexpr std::size_t max_cached_owners = 100000;
+  std::mutex owners_mtx_;
+  std::unordered_map<std::string, std::string> owners_;
 };
 
 } // namespace boocode

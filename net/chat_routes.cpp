@@ -29,11 +29,28 @@ http_response answer(chat::result<T> r, int status, F&& render) {
 /// Renders a record with its protocol::to_json.
 constexpr auto record = [](const auto& x) { return protocol::to_json(x); };
 
+chat::caller caller_of(const http_request& req) {
+  return {req.user.empty() ? "local" : req.user, req.user.empty() || req.admin};
+}
+
+/// A route on one chat: 404 unless its caller may reach the chat.
+template <class F>
+router::handler on_chat(chat::chat_service& s, F route) {
+  return [&s, route](const http_request& req, const route_params& p) -> http_response {
+    const auto& id = p.at("id");
+    if (auto refused = s.reach(caller_of(req), id);
+        auto* err = std::get_if<chat::service_error>(&refused))
+      return from_error(*err);
+    return route(req, id);
+  };
+}
+
 http_response create_chat(chat::chat_service& s, const http_request& req) {
   auto body = protocol::read_new_chat(req.body);
   if (auto* err = std::get_if<protocol::body_error>(&body))
     return bad_body(*err);
   auto& nc = std::get<chat::new_chat>(body);
+  nc.owner = caller_of(req).user;
   if (auto err = chat::validate_new_chat(nc))
     return from_error(*err);
   return answer(s.create_chat(nc), 201, record);
@@ -54,7 +71,7 @@ http_response fork_chat(chat::chat_service& s, const http_request& req, const st
   auto body = protocol::read_fork(req.body);
   if (auto* err = std::get_if<protocol::body_error>(&body))
     return bad_body(*err);
-  return answer(s.fork(id, std::get<int>(body)), 201, record);
+  return answer(s.fork(id, std::get<int>(body), caller_of(req).user), 201, record);
 }
 
 http_response list_traces(chat::chat_service& s, const http_request& req, const std::string& id) {
@@ -77,6 +94,14 @@ void refuse(const std::shared_ptr<chat::frame_sink>& conn, std::string_view code
 struct frame_handler {
   chat::chat_service& s;
   const std::shared_ptr<chat::frame_sink>& conn;
+  const chat::caller& who;
+
+  /// Whether the connection's user may reach the chat; refuses the frame if not.
+  bool may_reach(const std::string& chat_id) const {
+    auto r = s.reach(who, chat_id);
+    report(r, chat_id);
+    return std::holds_alternative<bool>(r);
+  }
 
   template <class T>
   void report(const chat::result<T>& r, const std::string& chat_id) const {
@@ -89,17 +114,21 @@ struct frame_handler {
     refuse(conn, r.code, r.message, r.chat_id);
   }
   void operator()(const protocol::subscribe_request& r) const {
-    report(s.subscribe(conn, r.chat_id, {r.after_seq, r.epoch}), r.chat_id);
+    if (may_reach(r.chat_id))
+      report(s.subscribe(conn, r.chat_id, {r.after_seq, r.epoch}), r.chat_id);
   }
   void operator()(const protocol::unsubscribe_request& r) const {
     s.unsubscribe(conn->id(), r.chat_id);
   }
   void operator()(const protocol::cancel_request& r) const {
-    report(s.cancel(r.chat_id), r.chat_id);
+    if (may_reach(r.chat_id))
+      report(s.cancel(r.chat_id), r.chat_id);
   }
   void operator()(const protocol::user_message_request& r) const {
     if (auto err = chat::validate_message_text(r.text))
       return refuse(conn, err->code, err->message, r.chat_id);
+    if (!may_reach(r.chat_id))
+      return;
     // Subscribe first (unless it is), so the ack reaches this connection.
     auto sub = s.subscribe(conn, r.chat_id, {}, true);
     if (std::holds_alternative<chat::service_error>(sub))
@@ -113,35 +142,42 @@ struct frame_handler {
 void add_chat_routes(router& r, chat::chat_service& s) {
   r.add("POST", "/api/chats",
         [&s](const http_request& req, const route_params&) { return create_chat(s, req); });
-  r.add("GET", "/api/chats", [&s](const http_request&, const route_params&) {
-    return answer(s.list_chats(), 200, protocol::chat_list);
+  r.add("GET", "/api/chats", [&s](const http_request& req, const route_params&) {
+    auto who = caller_of(req);
+    return answer(s.list_chats(who.admin ? std::nullopt : std::optional(who.user)), 200,
+                  protocol::chat_list);
   });
-  r.add("GET", "/api/chats/:id", [&s](const http_request&, const route_params& p) {
-    return answer(s.get_chat(p.at("id")), 200, record);
-  });
-  r.add("DELETE", "/api/chats/:id", [&s](const http_request&, const route_params& p) {
-    return answer(s.archive_chat(p.at("id")), 200, record);
-  });
-  r.add("POST", "/api/chats/:id/messages", [&s](const http_request& req, const route_params& p) {
-    return post_message(s, req, p.at("id"));
-  });
-  r.add("GET", "/api/chats/:id/timeline", [&s](const http_request&, const route_params& p) {
-    return answer(s.timeline(p.at("id")), 200, protocol::timeline);
-  });
-  r.add("POST", "/api/chats/:id/fork", [&s](const http_request& req, const route_params& p) {
-    return fork_chat(s, req, p.at("id"));
-  });
-  r.add("POST", "/api/chats/:id/restart", [&s](const http_request&, const route_params& p) {
-    return answer(s.restart(p.at("id")), 200, protocol::restarted);
-  });
-  r.add("GET", "/api/chats/:id/traces", [&s](const http_request& req, const route_params& p) {
-    return list_traces(s, req, p.at("id"));
-  });
+  r.add("GET", "/api/chats/:id", on_chat(s, [&s](const http_request&, const std::string& id) {
+          return answer(s.get_chat(id), 200, record);
+        }));
+  r.add("DELETE", "/api/chats/:id", on_chat(s, [&s](const http_request&, const std::string& id) {
+          return answer(s.archive_chat(id), 200, record);
+        }));
+  r.add("POST", "/api/chats/:id/messages",
+        on_chat(s, [&s](const http_request& req, const std::string& id) {
+          return post_message(s, req, id);
+        }));
+  r.add("GET", "/api/chats/:id/timeline",
+        on_chat(s, [&s](const http_request&, const std::string& id) {
+          return answer(s.timeline(id), 200, protocol::timeline);
+        }));
+  r.add("POST", "/api/chats/:id/fork",
+        on_chat(s, [&s](const http_request& req, const std::string& id) {
+          return fork_chat(s, req, id);
+        }));
+  r.add("POST", "/api/chats/:id/restart",
+        on_chat(s, [&s](const http_request&, const std::string& id) {
+          return answer(s.restart(id), 200, protocol::restarted);
+        }));
+  r.add("GET", "/api/chats/:id/traces",
+        on_chat(s, [&s](const http_request& req, const std::string& id) {
+          return list_traces(s, req, id);
+        }));
 }
 
 void handle_chat_frame(chat::chat_service& s, const std::shared_ptr<chat::frame_sink>& conn,
-                       std::string_view text) {
-  std::visit(frame_handler{s, conn},
+                       std::string_view text, const chat::caller& who) {
+  std::visit(frame_handler{s, conn, who},
              protocol::read_client_frame(text, chat::max_message_bytes + 4096));
 }
 

@@ -6,13 +6,15 @@
 namespace boocode::net {
 
 /// The chat API of docs/api.md on `r`, answered by `service` (which must
-/// outlive the router).
+/// outlive the router). Each route on one chat answers 404 unless the
+/// request's user may reach it; a user lists only their own chats.
 void add_chat_routes(router& r, chat::chat_service& service);
 
 /// Handles one client frame of a WebSocket connection (docs/protocol.md):
 /// subscribe, unsubscribe, user_message, cancel, ping. Answers bad frames
-/// with an `error` frame on the connection; never throws.
+/// with an `error` frame on the connection; never throws. `who` is the
+/// connection's user: a chat they may not reach is `not_found`.
 void handle_chat_frame(chat::chat_service& service, const std::shared_ptr<chat::frame_sink>& conn,
-                       std::string_view text);
+                       std::string_view text, const chat::caller& who = {});
 
 } // namespace boocode::net

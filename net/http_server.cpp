@@ -142,9 +142,11 @@ class ws_session final : public session_base,
                          public ws_connection,
                          public std::enable_shared_from_this<ws_session> {
 public:
-  ws_session(server_impl* srv, tcp::socket socket)
-    : srv_(srv), ws_(std::move(socket)),
-      handler_(asio::make_strand(srv->handlers->get_executor())) {}
+  ws_session(server_impl* srv, tcp::socket socket, chat::caller who)
+    : srv_(srv), ws_(std::move(socket)), handler_(asio::make_strand(srv->handlers->get_executor())),
+      who_(std::move(who)) {}
+
+  const chat::caller& caller() const override { return who_; }
 
   ~ws_session() override {
     if (id_ != 0)
@@ -268,6 +270,7 @@ private:
   bool writing_ = false;
   bool closing_ = false;
   uint64_t id_ = 0;
+  chat::caller who_;
 };
 
 class http_session final : public session_base, public std::enable_shared_from_this<http_session> {
@@ -313,15 +316,17 @@ private:
         return send(json_error(404, "not_found", "WebSocket upgrades are served on /ws only"),
                     false);
       if (!srv_->opts.admit_upgrade)
-        return upgrade();
+        return upgrade({});
       // Admission may read the users file: on a handler thread, not this one.
-      asio::post(*srv_->handlers, [self = shared_from_this(), r = std::move(*r)] {
+      asio::post(*srv_->handlers, [self = shared_from_this(), r = std::move(*r)]() mutable {
         auto refused = self->srv_->opts.admit_upgrade(r);
-        asio::post(self->stream_.get_executor(), [self, refused = std::move(refused)]() mutable {
-          if (refused)
-            return self->send(std::move(*refused), false);
-          self->upgrade();
-        });
+        chat::caller who{r.user.empty() ? "local" : r.user, r.user.empty() || r.admin};
+        asio::post(self->stream_.get_executor(),
+                   [self, refused = std::move(refused), who = std::move(who)]() mutable {
+                     if (refused)
+                       return self->send(std::move(*refused), false);
+                     self->upgrade(std::move(who));
+                   });
       });
       return;
     }
@@ -365,9 +370,10 @@ private:
     });
   }
 
-  void upgrade() {
+  void upgrade(chat::caller who) {
     stream_.expires_never();
-    std::make_shared<ws_session>(srv_, stream_.release_socket())->run(parser_->release());
+    std::make_shared<ws_session>(srv_, stream_.release_socket(), std::move(who))
+      ->run(parser_->release());
   }
 
   /// The request line and headers as routes see them; nothing when the

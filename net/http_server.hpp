@@ -29,6 +29,8 @@ public:
   void send_frames(std::vector<std::string> frames) override { send_texts(std::move(frames)); }
   /// Sends a close frame with `code` after the queued frames.
   virtual void close(uint16_t code, std::string reason) = 0;
+  /// Who opened it, as the upgrade's admission said.
+  virtual const chat::caller& caller() const = 0;
 };
 
 /// Callbacks for WebSocket traffic on /ws; run on the server's handler
@@ -49,9 +51,10 @@ struct http_server_options {
   /// database (the I/O threads never do).
   int handler_threads = 8;
   std::shared_ptr<spdlog::logger> log;
-  /// Decides, on a handler thread, whether a WebSocket upgrade may proceed;
-  /// an answer refuses it. Unset: every upgrade proceeds.
-  std::function<std::optional<http_response>(const http_request&)> admit_upgrade;
+  /// Decides, on a handler thread, whether a WebSocket upgrade may proceed:
+  /// an answer refuses it; otherwise it sets the request's user and role,
+  /// which the connection keeps. Unset: every upgrade proceeds as "local".
+  std::function<std::optional<http_response>(http_request&)> admit_upgrade;
 };
 
 /// The node's HTTP + WebSocket server (Boost.Beast). /api/... goes to

@@ -20,6 +20,9 @@ struct http_request {
   std::string body;
   /// The client's IP address as the server saw it (empty in tests that build requests).
   std::string remote;
+  /// Who sent it, once the access gate admitted it ("local" on an open node).
+  std::string user;
+  bool admin = false;
 
   /// The value of header `name` (lower case), if present.
   std::optional<std::string_view> header(std::string_view name) const;

@@ -31,24 +31,26 @@ chat::chat_record chat_repository::create_chat(const chat::chat_record& chat) {
     if (chat.build_command)
       build = nlohmann::json(*chat.build_command).dump();
     pqxx::work tx{c};
-    auto row =
-      tx.exec_params1(fmt::format("INSERT INTO chats (id, workspace, title, build_command,"
-                                  " last_seq, turns) VALUES ($1, $2, $3, $4::jsonb, $5, $6)"
-                                  " RETURNING {}",
-                                  chat_columns),
-                      chat.id, chat.workspace, chat.title, build, chat.last_seq, chat.turns);
+    auto row = tx.exec_params1(
+      fmt::format("INSERT INTO chats (id, workspace, title, build_command,"
+                  " last_seq, turns, owner) VALUES ($1, $2, $3, $4::jsonb, $5,"
+                  " $6, $7) RETURNING {}",
+                  chat_columns),
+      chat.id, chat.workspace, chat.title, build, chat.last_seq, chat.turns, chat.owner);
     tx.commit();
     return to_chat(row);
   });
 }
 
-std::vector<chat::chat_record> chat_repository::list_chats(int limit) {
+std::vector<chat::chat_record> chat_repository::list_chats(const std::optional<std::string>& owner,
+                                                           int limit) {
   return impl_->db.with("list chats", [&](pqxx::connection& c) {
     pqxx::read_transaction tx{c};
     auto r = tx.exec_params(fmt::format("SELECT {} FROM chats WHERE archived_at IS NULL"
+                                        " AND ($2::text IS NULL OR owner = $2)"
                                         " ORDER BY created_at DESC, id DESC LIMIT $1",
                                         chat_columns),
-                            std::max(limit, 0));
+                            std::max(limit, 0), owner);
     std::vector<chat::chat_record> out;
     out.reserve(r.size());
     for (const auto& row : r)
@@ -140,10 +142,10 @@ chat::chat_record chat_repository::fork_chat(const std::string& chat_id, int tur
     if (finished.empty())
       throw storage_error(fmt::format("fork chat: turn {} of {} has not finished", turn, chat_id));
     auto row =
-      tx.exec_params1(fmt::format("INSERT INTO chats (id, workspace, title, build_command, turns)"
-                                  " VALUES ($1, $2, $3, $4::jsonb, $5) RETURNING {}",
+      tx.exec_params1(fmt::format("INSERT INTO chats (id, workspace, title, build_command, turns,"
+                                  " owner) VALUES ($1, $2, $3, $4::jsonb, $5, $6) RETURNING {}",
                                   chat_columns),
-                      fork.id, fork.workspace, fork.title, build, turn);
+                      fork.id, fork.workspace, fork.title, build, turn, fork.owner);
     tx.exec_params("INSERT INTO messages (chat_id, role, content, reasoning, tool_calls,"
                    " tool_call_id, tool_name, outcome, exit_code, duration_ms, turn, client_id,"
                    " usage, created_at) SELECT $2, role, content, reasoning, tool_calls,"

@@ -26,8 +26,9 @@ public:
   /// filled, ISO 8601 UTC with milliseconds). A taken id is a storage_error.
   chat::chat_record create_chat(const chat::chat_record& chat);
 
-  /// Chats not archived, newest first, at most `limit`.
-  std::vector<chat::chat_record> list_chats(int limit = 200);
+  /// Chats not archived, newest first, at most `limit`; only `owner`'s when given.
+  std::vector<chat::chat_record> list_chats(const std::optional<std::string>& owner = std::nullopt,
+                                            int limit = 200);
 
   /// Any chat, archived ones included (archived = true).
   std::optional<chat::chat_record> find_chat(const std::string& id);

@@ -43,7 +43,7 @@ std::string iso_time(const std::string& column) {
 
 const std::string chat_columns = "id, workspace, title, build_command::text, " +
                                  iso_time("created_at") +
-                                 ", archived_at IS NOT NULL, last_seq, turns";
+                                 ", archived_at IS NOT NULL, last_seq, turns, owner";
 
 const std::string message_columns =
   "id, chat_id, role, content, reasoning, tool_calls::text, tool_call_id, tool_name, outcome,"
@@ -67,6 +67,7 @@ chat::chat_record to_chat(const pqxx::row& row) {
   c.archived = row[5].as<bool>();
   c.last_seq = row[6].as<int64_t>();
   c.turns = row[7].as<int>();
+  c.owner = row[8].as<std::string>();
   return c;
 }
 

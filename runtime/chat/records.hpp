@@ -23,6 +23,9 @@ struct chat_record {
   int64_t last_seq = 0;
   /// Turns started so far.
   int turns = 0;
+  /// The user who created it ("local" on a node without users); only they
+  /// and admins reach it.
+  std::string owner = "local";
 };
 
 /// One stored message (table messages); see docs/api.md for the fields.

@@ -27,6 +27,15 @@ struct new_chat {
   std::string workspace;
   std::string title;
   std::optional<std::vector<std::string>> build_command;
+  /// Who creates it: the chat's owner.
+  std::string owner = "local";
+};
+
+/// Who makes a request: a user, and whether they are an admin (who reaches
+/// every chat; a user reaches their own).
+struct caller {
+  std::string user = "local";
+  bool admin = true;
 };
 
 struct posted_message {
@@ -62,7 +71,11 @@ class chat_service {
 public:
   virtual ~chat_service() = default;
   virtual result<chat_record> create_chat(const new_chat& req) = 0;
-  virtual result<std::vector<chat_record>> list_chats() = 0;
+  /// Chats not archived, newest first: `owner`'s only, when given.
+  virtual result<std::vector<chat_record>> list_chats(const std::optional<std::string>& owner) = 0;
+  /// Whether `who` may reach chat `chat_id`: true, or 404 not_found (the same
+  /// answer as for a chat that does not exist, so ids cannot be probed).
+  virtual result<bool> reach(const caller& who, const std::string& chat_id) = 0;
   virtual result<chat_view> get_chat(const std::string& id) = 0;
   virtual result<chat_record> archive_chat(const std::string& id) = 0;
   /// Stores the message, then wakes the chat's session; answers once stored.
@@ -73,7 +86,8 @@ public:
   virtual result<std::vector<timeline_turn>> timeline(const std::string& chat_id) = 0;
   /// A new chat with the conversation of `chat_id` up to and including
   /// finished turn `turn` (the workspace's files are not restored).
-  virtual result<chat_record> fork(const std::string& chat_id, int turn) = 0;
+  virtual result<chat_record> fork(const std::string& chat_id, int turn,
+                                   const std::string& owner) = 0;
   /// One page of the chat's traces (404 for an unknown chat).
   virtual result<trace::trace_page> list_traces(const std::string& chat_id,
                                                 const trace::trace_query& q) = 0;

@@ -49,11 +49,23 @@ TEST(ChatRepositoryTest, CreatesFindsAndListsNewestFirst) {
   EXPECT_EQ(all[0].id, "c_b");
   EXPECT_EQ(all[1].id, "c_c");
   EXPECT_EQ(all[2].id, "c_a");
-  ASSERT_EQ(repo.list_chats(2).size(), 2u);
+  ASSERT_EQ(repo.list_chats(std::nullopt, 2).size(), 2u);
+  EXPECT_EQ(all[0].owner, "local");
+
+  // A chat has an owner; a list may be one owner's.
+  auto mine = new_chat("c_d");
+  mine.owner = "alice";
+  EXPECT_EQ(repo.create_chat(mine).owner, "alice");
+  auto alices = repo.list_chats(std::string("alice"));
+  ASSERT_EQ(alices.size(), 1u);
+  EXPECT_EQ(alices[0].id, "c_d");
+  EXPECT_TRUE(repo.list_chats(std::string("bob")).empty());
+  EXPECT_EQ(repo.list_chats().size(), 4u);
+  EXPECT_EQ(repo.find_chat("c_d")->owner, "alice");
 
   // An id is taken once.
   EXPECT_THROW(repo.create_chat(new_chat("c_a")), storage::storage_error);
-  EXPECT_EQ(repo.list_chats().size(), 3u);
+  EXPECT_EQ(repo.list_chats().size(), 4u);
 }
 
 TEST(ChatRepositoryTest, ArchivedChatsLeaveTheListButCanBeFound) {

@@ -231,8 +231,8 @@ TEST(ClusterLeasesTest, ChatsFromBeforeTheClusterAreTakenOverAtStart) {
     if (m.version < 5)
       before.push_back(m);
   storage::apply_migrations(db.conninfo(), before);
-  storage::chat_repository{db.conninfo()}.create_chat(test::sample_chat("c_old"));
-  // Posted as that schema had it (the code of today writes today's).
+  // Made and posted as that schema had them (the code of today writes today's).
+  db.scalar("INSERT INTO chats (id, workspace, title) VALUES ('c_old', '/tmp', 'old') RETURNING 1");
   db.scalar("INSERT INTO inbox (chat_id, content) VALUES ('c_old', 'waiting since before')"
             " RETURNING 1");
   storage::apply_migrations(db.conninfo(), storage::builtin_migrations());
