@@ -1,12 +1,21 @@
 #include "app/node_access.hpp"
 
 #include "app/command_sandbox.hpp"
+#include "net/auth_crypto.hpp"
+#include "storage/cluster_secrets.hpp"
 
 namespace boocode {
 
-std::shared_ptr<net::access_gate> make_access_gate(const node_config& cfg, spdlog::logger& log) {
-  std::shared_ptr<const net::user_source> users;
+namespace {
+
+/// How long a browser session lasts after its login.
+constexpr std::chrono::hours session_lifetime{24};
+
+} // namespace
+
+std::shared_ptr<const net::user_source> load_users(const node_config& cfg, spdlog::logger& log) {
   if (!cfg.auth_file.empty()) {
+    std::shared_ptr<const net::user_source> users;
     try {
       users = std::make_shared<net::user_source>(cfg.auth_file);
     } catch (const std::runtime_error& e) {
@@ -14,13 +23,28 @@ std::shared_ptr<net::access_gate> make_access_gate(const node_config& cfg, spdlo
     }
     log.info("access: {} user(s) from {}, re-read when it changes", users->current()->size(),
              cfg.auth_file.string());
-  } else if (!cfg.auth_token.empty()) {
-    users = std::make_shared<net::user_source>(net::user_table::single(cfg.auth_token));
-    log.info("access: one user, admin, with the token of --auth-token");
-  } else {
-    log.info("access: open (loopback, no users configured)");
+    return users;
   }
-  return std::make_shared<net::access_gate>(std::move(users));
+  if (!cfg.auth_token.empty()) {
+    log.info("access: one user, admin, with the token of --auth-token");
+    return std::make_shared<net::user_source>(net::user_table::single(cfg.auth_token));
+  }
+  log.info("access: open to this machine (loopback, no users configured)");
+  return nullptr;
+}
+
+std::shared_ptr<net::access_gate> make_access_gate(const node_config& cfg,
+                                                   std::shared_ptr<const net::user_source> users,
+                                                   const std::shared_ptr<storage::pool>& db) {
+  net::access_options opts;
+  if (users) {
+    auto key = storage::cluster_secret(db, "session_key", net::random_b64(32));
+    opts.cookies = std::make_shared<net::session_cookies>(
+      std::move(key), std::chrono::duration_cast<std::chrono::seconds>(session_lifetime), false);
+  }
+  opts.users = std::move(users);
+  opts.allowed_origins = cfg.allowed_origins;
+  return std::make_shared<net::access_gate>(std::move(opts));
 }
 
 } // namespace boocode

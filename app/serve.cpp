@@ -20,6 +20,7 @@
 #include "app/command_sandbox.hpp"
 #include "app/data_dir_lock.hpp"
 #include "app/node_access.hpp"
+#include "net/access_routes.hpp"
 #include "net/admin_server.hpp"
 #include "net/api_routes.hpp"
 #include "net/chat_routes.hpp"
@@ -137,7 +138,7 @@ int run(const node_config& cfg, log_set& logs) {
   if (auto files = raise_open_file_limit(); files.soft < files.hard)
     log->info("open files: limit raised from {} to {}", files.soft, files.hard);
   auto sandbox = make_command_sandbox(cfg, *log);
-  auto gate = make_access_gate(cfg, *log);
+  auto users = load_users(cfg, *log);
 
   std::unique_ptr<storage::embedded_postgres> pg;
   std::string conninfo = cfg.database_url;
@@ -225,12 +226,13 @@ int run(const node_config& cfg, log_set& logs) {
   };
   net::add_health_routes(routes, {node_id, version, [traces] { return traces->stats(); }, load});
   net::add_chat_routes(routes, chats);
+  auto gate = make_access_gate(cfg, std::move(users), deps->db);
   net::ws_handler ws;
   ws.on_open = [node_id](const std::shared_ptr<net::ws_connection>& c) {
     c->send_text(protocol::hello_frame(node_id, version));
   };
   ws.on_text = [&chats](const std::shared_ptr<net::ws_connection>& c, std::string text) {
-    net::handle_chat_frame(chats, c, text);
+    net::handle_chat_frame(chats, c, text, c->caller());
   };
   ws.on_close = [&chats](const std::shared_ptr<net::ws_connection>& c) {
     chats.connection_closed(c->id());
@@ -243,17 +245,10 @@ int run(const node_config& cfg, log_set& logs) {
      .threads = 2,
      .handler_threads = pool_size + 2, // a few beyond the pool: those not waiting for it
      .log = logs.get("http"),
-     .admit_upgrade = [gate](const net::http_request& req) -> std::optional<net::http_response> {
-       auto who = gate->admit(req);
-       if (auto* refused = std::get_if<net::http_response>(&who))
-         return std::move(*refused);
-       return std::nullopt;
-     }},
+     .admit_upgrade = [gate](net::http_request& req) { return admit_upgrade(*gate, req); }},
     [&routes, gate](const net::http_request& req) {
-      auto who = gate->admit(req);
-      if (auto* refused = std::get_if<net::http_response>(&who))
-        return std::move(*refused);
-      return routes.dispatch(req);
+      return net::gated(*gate, req,
+                        [&routes](const net::http_request& r) { return routes.dispatch(r); });
     },
     std::move(ws)};
   auto port = server.start();

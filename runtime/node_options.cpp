@@ -148,6 +148,24 @@ const std::vector<option_spec>& option_table() {
          c.auth_token = std::string(v);
          return std::nullopt;
        }},
+      {"allowed-origin", "BOOCODE_ALLOWED_ORIGIN", "ORIGIN",
+       "another origin whose pages may use the API with a user's cookie (repeatable, or "
+       "comma-separated)",
+       "(the node's own)",
+       [](node_config& c, std::string_view v) -> std::optional<std::string> {
+         while (!v.empty()) {
+           auto comma = v.find(',');
+           auto origin = v.substr(0, comma);
+           v = comma == std::string_view::npos ? std::string_view{} : v.substr(comma + 1);
+           auto rest = origin.starts_with("https://")  ? origin.substr(8)
+                       : origin.starts_with("http://") ? origin.substr(7)
+                                                       : std::string_view{};
+           if (rest.empty() || rest.find('/') != std::string_view::npos)
+             return "expected an origin: http(s)://HOST[:PORT], without a path";
+           c.allowed_origins.emplace_back(origin);
+         }
+         return std::nullopt;
+       }},
       {"sandbox", "BOOCODE_SANDBOX", "on|off",
        "run commands in the OS sandbox (off: unconfined, warned at every start)", "on",
        [](node_config& c, std::string_view v) -> std::optional<std::string> {
@@ -203,9 +221,8 @@ const std::vector<option_spec>& option_table() {
       {"cluster-listen", "BOOCODE_CLUSTER_LISTEN", "HOST:PORT",
        "where the other nodes of the cluster reach this one (CAF, port 0 picks a free one)",
        "127.0.0.1:4242",
-       [](node_config& c, std::string_view v) {
-         return parse_host_port(v, c.cluster_host, c.cluster_port);
-       }},
+       [](node_config& c,
+          std::string_view v) { return parse_host_port(v, c.cluster_host, c.cluster_port); }},
       {"cluster", "BOOCODE_CLUSTER", "NAME",
        "the cluster this node joins (nodes sharing a database)", "default",
        [](node_config& c, std::string_view v) -> std::optional<std::string> {

@@ -65,6 +65,9 @@ struct node_config {
   std::filesystem::path auth_file;
   /// The one-user shorthand: this token is the user "admin"; never logged.
   std::string auth_token;
+  /// Origins besides the node's own whose pages may use the API and the
+  /// WebSocket with a user's cookie ("https://app.example"); repeatable.
+  std::vector<std::string> allowed_origins;
   /// run_command and the auto-fix build run in the OS sandbox; off only
   /// where the machine cannot give one (warned at every start).
   bool sandbox = true;

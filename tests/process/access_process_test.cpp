@@ -1,9 +1,11 @@
 // Access control on a real node: who may reach the API and the WebSocket.
 #include <fstream>
 #include <regex>
+#include <tuple>
 
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
 
 #include "runtime/poll.hpp"
 #include "tests/support/http_client.hpp"
@@ -127,4 +129,69 @@ TEST_F(AccessTest, OneTokenShorthandAndTooManyFailedLogins) {
     test::http_call(node->address(), "GET", "/api/chats", "", bearer("s3cret-token-0123456789"));
   EXPECT_EQ(blocked.status, 429);
   EXPECT_EQ(blocked.json()["error"]["code"], "too_many_failures");
+}
+
+TEST_F(AccessTest, AUserReachesOnlyTheirOwnChatsAndAnAdminEveryChat) {
+  auto alice = add_token({"alice", "--admin"});
+  auto bob = add_token({"bob"});
+  auto carol = add_token({"carol"});
+  auto node = start({"--auth-file", users_.string()});
+  auto at = node->address();
+  test::temp_dir ws{"boocode-ws"};
+  auto body = nlohmann::json{{"workspace", ws.path().string()}, {"title", "bob's"}}.dump();
+  auto made = test::http_call(at, "POST", "/api/chats", body, bearer(bob));
+  ASSERT_EQ(made.status, 201) << made.body;
+  EXPECT_EQ(made.json()["owner"], "bob");
+  std::string id = made.json()["id"];
+
+  auto ids = [&](const std::string& token) {
+    std::vector<std::string> out;
+    auto res = test::http_call(at, "GET", "/api/chats", "", bearer(token));
+    EXPECT_EQ(res.status, 200) << res.body;
+    auto list = res.json();
+    for (auto& c : list["items"])
+      out.push_back(c["id"]);
+    return out;
+  };
+  EXPECT_EQ(ids(bob), std::vector<std::string>{id});
+  EXPECT_EQ(ids(alice), std::vector<std::string>{id});
+  EXPECT_TRUE(ids(carol).empty());
+
+  // Every route on bob's chat answers carol as if it did not exist.
+  auto unknown = test::http_call(at, "GET", "/api/chats/c_0000000000000000", "", bearer(carol));
+  EXPECT_EQ(unknown.status, 404);
+  for (auto [method, path, payload] :
+       std::vector<std::tuple<std::string, std::string, std::string>>{
+         {"GET", "", ""},
+         {"GET", "/timeline", ""},
+         {"GET", "/traces", ""},
+         {"POST", "/messages", R"({"text":"hi"})"},
+         {"POST", "/fork", R"({"turn":1})"},
+         {"POST", "/restart", ""},
+         {"DELETE", "", ""}}) {
+    auto res = test::http_call(at, method, "/api/chats/" + id + path, payload, bearer(carol));
+    EXPECT_EQ(res.status, 404) << method << " " << path;
+    EXPECT_EQ(res.json()["error"]["code"], "not_found") << method << " " << path;
+  }
+  EXPECT_EQ(test::http_call(at, "GET", "/api/chats/" + id, "", bearer(bob)).status, 200);
+  EXPECT_EQ(test::http_call(at, "GET", "/api/chats/" + id, "", bearer(alice)).status, 200);
+
+  // Over the WebSocket too: carol cannot subscribe, bob can.
+  test::ws_client theirs{at, "/ws", bearer(carol)};
+  ASSERT_TRUE(theirs.read_text()); // hello
+  theirs.send_text(nlohmann::json{{"type", "subscribe"}, {"chat_id", id}}.dump());
+  auto refused = nlohmann::json::parse(theirs.read_text().value_or("{}"));
+  EXPECT_EQ(refused["type"], "error");
+  EXPECT_EQ(refused["code"], "not_found");
+  theirs.send_text(
+    nlohmann::json{{"type", "user_message"}, {"chat_id", id}, {"text", "hi"}}.dump());
+  EXPECT_EQ(nlohmann::json::parse(theirs.read_text().value_or("{}"))["code"], "not_found");
+  test::ws_client own{at, "/ws", bearer(bob)};
+  ASSERT_TRUE(own.read_text());
+  own.send_text(nlohmann::json{{"type", "subscribe"}, {"chat_id", id}}.dump());
+  EXPECT_EQ(nlohmann::json::parse(own.read_text().value_or("{}"))["type"], "snapshot");
+  // Nothing carol tried reached the chat.
+  auto view = test::http_call(at, "GET", "/api/chats/" + id, "", bearer(bob)).json();
+  EXPECT_TRUE(view["messages"].empty());
+  EXPECT_FALSE(view["archived"]);
 }

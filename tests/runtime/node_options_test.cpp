@@ -54,6 +54,11 @@ TEST(NodeOptionsTest, ParsesEveryFlagInBothSpellings) {
   EXPECT_EQ(c.log_fmt, log_format::json);
   EXPECT_EQ(c.heartbeat_interval, std::chrono::milliseconds(250));
   EXPECT_EQ(c.auth_file, "/etc/boocode/users");
+  auto origins = parse_ok({"serve", "--allowed-origin", "https://a.example",
+                           "--allowed-origin=http://b.example:8080,https://c.example"})
+                   .config.allowed_origins;
+  EXPECT_EQ(origins, (std::vector<std::string>{"https://a.example", "http://b.example:8080",
+                                               "https://c.example"}));
 }
 
 TEST(NodeOptionsTest, AcceptsBracketedIpv6Listen) {
@@ -125,6 +130,8 @@ TEST(NodeOptionsTest, BadInputGivesOneLineErrors) {
     {{"serve", "--admin-listen", "0.0.0.0:8081"}, "set --admin-token"},
     {{"serve", "--admin-token", "short"}, "at least 16 characters"},
     {{"serve", "--sandbox", "maybe"}, "expected on or off"},
+    {{"serve", "--allowed-origin", "evil.example"}, "expected an origin"},
+    {{"serve", "--allowed-origin", "https://a.example/path"}, "without a path"},
     {{"serve", "--listen", "0.0.0.0:8080"}, "set --auth-file or --auth-token"},
     {{"serve", "--auth-token", "short"}, "at least 16 characters"},
     {{"serve", "--auth-token", "0123456789abcdef", "--auth-file", "u"}, "not both"},
