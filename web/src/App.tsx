@@ -1,7 +1,7 @@
 import { useCallback, useEffect, useRef, useState } from 'react';
 import { errorInfo, fetchHealth, type ErrorInfo } from './http';
 import type { ServerFrame } from './protocol/frames';
-import type { Chat } from './protocol/rest';
+import type { Chat, Me } from './protocol/rest';
 import { listChats } from './chat-api';
 import { ChatView } from './components/ChatView';
 import { ConnectionStatus } from './components/ConnectionStatus';
@@ -59,7 +59,7 @@ function useChatList(reloadKey: number): {
   return { chats, error, reload, setChats };
 }
 
-export function App() {
+export function App({ me, onLogout }: { me?: Me; onLogout?: () => void } = {}) {
   const [health, retryHealth] = useHealth();
   const route = parseRoute(usePathname());
   const chatId = route.name === 'chat' ? route.id : null;
@@ -123,6 +123,16 @@ export function App() {
           onRetry={list.reload}
         />
         <NodeInfo health={health} ws={ws} onRetry={retryHealth} />
+        {me && onLogout && (
+          <div className="user-info" data-testid="user-info">
+            <span>
+              {me.user} ({me.role})
+            </span>
+            <button type="button" className="link-btn" onClick={onLogout}>
+              Log out
+            </button>
+          </div>
+        )}
       </aside>
 
       <main className="main">

@@ -18,6 +18,7 @@ import {
   parseChatList,
   parseChatWithMessages,
   parseHealth,
+  parseMe,
   parseMessage,
   parseRestartResult,
   parseSendResult,
@@ -34,6 +35,7 @@ import {
   TOOL_OUTCOMES,
   TRACE_KINDS,
   TURN_OUTCOMES,
+  USER_ROLES,
 } from './protocol/states';
 import { parseTrace, parseTracePage } from './protocol/traces';
 
@@ -88,6 +90,7 @@ const PAGE_STATES: Record<string, readonly string[]> = {
   turn_outcome: TURN_OUTCOMES,
   tool_outcome: TOOL_OUTCOMES,
   trace_kind: TRACE_KINDS,
+  user_role: USER_ROLES,
   actor_kind: ACTOR_KINDS,
   message_role: ROLES,
   session_failure: SESSION_FAILURES,
@@ -101,6 +104,7 @@ const NOT_READ = ['actor_state', 'turn_error'];
 /** The page's reader of each REST record. */
 const REST_PARSERS: Record<string, (data: unknown) => unknown> = {
   health: parseHealth,
+  me: parseMe,
   chat: parseChat,
   chat_list: (data) => ({ items: parseChatList(data) }),
   chat_view: parseChatWithMessages,

@@ -110,6 +110,7 @@ export async function requestJson(
       code ?? `http_${res.status}`,
     );
   }
+  if (res.status === 204) return null; // No Content
   try {
     return JSON.parse(text) as unknown;
   } catch {

@@ -17,7 +17,7 @@ import {
   requireText,
   type JsonObject,
 } from './fields';
-import { CHAT_STATUSES, ROLES, TOOL_OUTCOMES, TURN_OUTCOMES, type ChatStatus, type Role, type ToolOutcome, type TurnOutcome } from './states';
+import { CHAT_STATUSES, ROLES, TOOL_OUTCOMES, TURN_OUTCOMES, USER_ROLES, type ChatStatus, type Role, type ToolOutcome, type TurnOutcome, type UserRole } from './states';
 
 export interface Health {
   status: string;
@@ -32,6 +32,25 @@ export function parseHealth(data: unknown): Health {
     status: requireString(data, 'status', 'health'),
     node_id: requireString(data, 'node_id', 'health'),
     version: requireString(data, 'version', 'health'),
+  };
+}
+
+// ---------------------------------------------------------------------------------------
+// Who is asking (GET /api/me, POST /api/login)
+
+export interface Me {
+  user: string;
+  role: UserRole;
+  /** The node has no users (loopback): everyone is "local" and there is no login. */
+  open: boolean;
+}
+
+export function parseMe(data: unknown): Me {
+  if (!isObject(data)) throw new ProtocolError('me: body must be a JSON object');
+  return {
+    user: requireString(data, 'user', 'me'),
+    role: readState(data, 'role', 'me', USER_ROLES, 'user role'),
+    open: requireBool(data, 'open', 'me'),
   };
 }
 
@@ -73,6 +92,8 @@ export interface Chat {
   created_at: string;
   archived: boolean;
   status: ChatStatus;
+  /** The user who created it (absent from nodes before access control). */
+  owner?: string | undefined;
 }
 
 /** A tool call as stored on an assistant message. */
@@ -133,6 +154,7 @@ export function parseChat(data: unknown): Chat {
     // count this page does not use): absent reads as idle. The `snapshot` frame gives the live
     // status anyway.
     status: data.status === undefined ? 'idle' : readState(data, 'status', what, CHAT_STATUSES, 'chat status'),
+    owner: optionalText(data, 'owner', what),
   };
 }
 

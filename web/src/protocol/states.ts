@@ -38,6 +38,10 @@ export type ActorKind = (typeof ACTOR_KINDS)[number] | Newer;
 export const ROLES = ['user', 'assistant', 'tool'] as const;
 export type Role = (typeof ROLES)[number] | Newer;
 
+/** What a user of the node may do: an admin sees every chat, a user their own. */
+export const USER_ROLES = ['admin', 'user'] as const;
+export type UserRole = (typeof USER_ROLES)[number] | Newer;
+
 /** Why a `session_failed` frame says the chat's session does not run. */
 export const SESSION_FAILURES = ['failed', 'stopped', 'unavailable'] as const;
 export type SessionFailureReason = (typeof SESSION_FAILURES)[number] | Newer;
