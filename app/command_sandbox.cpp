@@ -9,15 +9,17 @@ namespace boocode {
 
 namespace fs = std::filesystem;
 
-std::shared_ptr<const tools::sandbox_policy> make_command_sandbox(const node_config& cfg,
-                                                                  spdlog::logger& log) {
+std::shared_ptr<const tools::sandbox_policy>
+make_command_sandbox(const node_config& cfg, const std::vector<std::filesystem::path>& roots,
+                     spdlog::logger& log) {
   if (!cfg.sandbox) {
     log.warn("--sandbox off: commands run unconfined, as this node's user, with its view of "
              "the file system and network");
     return nullptr;
   }
   auto policy = std::make_shared<tools::sandbox_policy>();
-  policy->hidden = tools::default_hidden_paths(cfg.data_dir);
+  // Every workspace root is hidden: a command sees its own workspace, not the others'.
+  policy->hidden = tools::default_hidden_paths(cfg.data_dir, roots);
   auto groups = tools::pids_cgroups::open();
   if (auto* g = std::get_if<std::shared_ptr<tools::pids_cgroups>>(&groups))
     policy->cgroups = *g;

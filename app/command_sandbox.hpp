@@ -1,7 +1,9 @@
 #pragma once
 
+#include <filesystem>
 #include <memory>
 #include <stdexcept>
+#include <vector>
 
 #include "runtime/logging.hpp"
 #include "runtime/node_options.hpp"
@@ -19,7 +21,8 @@ public:
 /// The sandbox every command of this node runs in, checked by running
 /// /bin/true in it; null with `--sandbox off` (warned). Throws refused_start
 /// when the machine cannot give one.
-std::shared_ptr<const tools::sandbox_policy> make_command_sandbox(const node_config& cfg,
-                                                                  spdlog::logger& log);
+std::shared_ptr<const tools::sandbox_policy>
+make_command_sandbox(const node_config& cfg, const std::vector<std::filesystem::path>& roots,
+                     spdlog::logger& log);
 
 } // namespace boocode

@@ -33,6 +33,22 @@ std::shared_ptr<const net::user_source> load_users(const node_config& cfg, spdlo
   return nullptr;
 }
 
+std::vector<std::filesystem::path> workspace_roots(const node_config& cfg, spdlog::logger& log) {
+  std::vector<std::filesystem::path> roots;
+  for (auto& root : cfg.workspace_roots) {
+    std::error_code ec;
+    auto real = std::filesystem::canonical(root, ec);
+    if (ec || !std::filesystem::is_directory(real, ec))
+      throw refused_start(
+        fmt::format("--workspace-root {} is not an existing folder", root.string()));
+    roots.push_back(real);
+  }
+  if (roots.empty() && !is_loopback(cfg.listen_host))
+    log.warn("no --workspace-root: users may open chats on any folder the node can read, and "
+             "commands see other chats' workspaces outside /home (read-only)");
+  return roots;
+}
+
 std::shared_ptr<net::access_gate> make_access_gate(const node_config& cfg,
                                                    std::shared_ptr<const net::user_source> users,
                                                    const std::shared_ptr<storage::pool>& db) {

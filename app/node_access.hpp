@@ -1,6 +1,8 @@
 #pragma once
 
+#include <filesystem>
 #include <memory>
+#include <vector>
 
 #include "net/access_gate.hpp"
 #include "runtime/logging.hpp"
@@ -16,6 +18,10 @@ namespace boocode {
 /// open loopback node, which the options allow only there). Throws
 /// refused_start when the auth file cannot be read or has a bad line.
 std::shared_ptr<const net::user_source> load_users(const node_config& cfg, spdlog::logger& log);
+
+/// The canonical --workspace-root folders; warns when there are none beyond
+/// loopback. Throws refused_start for one that is not an existing folder.
+std::vector<std::filesystem::path> workspace_roots(const node_config& cfg, spdlog::logger& log);
 
 /// The gate of the node's API and WebSocket over `users`, its browser
 /// sessions signed with the cluster's shared key (made by the first node).

@@ -137,7 +137,8 @@ int run(const node_config& cfg, log_set& logs) {
             fs::absolute(cfg.data_dir).string());
   if (auto files = raise_open_file_limit(); files.soft < files.hard)
     log->info("open files: limit raised from {} to {}", files.soft, files.hard);
-  auto sandbox = make_command_sandbox(cfg, *log);
+  auto roots = workspace_roots(cfg, *log);
+  auto sandbox = make_command_sandbox(cfg, roots, *log);
   auto users = load_users(cfg, *log);
 
   std::unique_ptr<storage::embedded_postgres> pg;
@@ -225,7 +226,7 @@ int run(const node_config& cfg, log_set& logs) {
     return l;
   };
   net::add_health_routes(routes, {node_id, version, [traces] { return traces->stats(); }, load});
-  net::add_chat_routes(routes, chats);
+  net::add_chat_routes(routes, chats, roots);
   auto gate = make_access_gate(cfg, std::move(users), deps->db);
   net::ws_handler ws;
   ws.on_open = [node_id](const std::shared_ptr<net::ws_connection>& c) {

@@ -45,13 +45,14 @@ router::handler on_chat(chat::chat_service& s, F route) {
   };
 }
 
-http_response create_chat(chat::chat_service& s, const http_request& req) {
+http_response create_chat(chat::chat_service& s, const http_request& req,
+                          const std::vector<std::filesystem::path>& roots) {
   auto body = protocol::read_new_chat(req.body);
   if (auto* err = std::get_if<protocol::body_error>(&body))
     return bad_body(*err);
   auto& nc = std::get<chat::new_chat>(body);
   nc.owner = caller_of(req).user;
-  if (auto err = chat::validate_new_chat(nc))
+  if (auto err = chat::validate_new_chat(nc, roots))
     return from_error(*err);
   return answer(s.create_chat(nc), 201, record);
 }
@@ -139,9 +140,12 @@ struct frame_handler {
 
 } // namespace
 
-void add_chat_routes(router& r, chat::chat_service& s) {
+void add_chat_routes(router& r, chat::chat_service& s,
+                     std::vector<std::filesystem::path> workspace_roots) {
   r.add("POST", "/api/chats",
-        [&s](const http_request& req, const route_params&) { return create_chat(s, req); });
+        [&s, roots = std::move(workspace_roots)](const http_request& req, const route_params&) {
+          return create_chat(s, req, roots);
+        });
   r.add("GET", "/api/chats", [&s](const http_request& req, const route_params&) {
     auto who = caller_of(req);
     return answer(s.list_chats(who.admin ? std::nullopt : std::optional(who.user)), 200,

@@ -1,5 +1,8 @@
 #pragma once
 
+#include <filesystem>
+#include <vector>
+
 #include "net/router.hpp"
 #include "runtime/chat/service.hpp"
 
@@ -8,7 +11,9 @@ namespace boocode::net {
 /// The chat API of docs/api.md on `r`, answered by `service` (which must
 /// outlive the router). Each route on one chat answers 404 unless the
 /// request's user may reach it; a user lists only their own chats.
-void add_chat_routes(router& r, chat::chat_service& service);
+/// With `workspace_roots`, chats open only on folders inside one of them.
+void add_chat_routes(router& r, chat::chat_service& service,
+                     std::vector<std::filesystem::path> workspace_roots = {});
 
 /// Handles one client frame of a WebSocket connection (docs/protocol.md):
 /// subscribe, unsubscribe, user_message, cancel, ping. Answers bad frames

@@ -166,6 +166,20 @@ const std::vector<option_spec>& option_table() {
          }
          return std::nullopt;
        }},
+      {"workspace-root", "BOOCODE_WORKSPACE_ROOT", "DIR",
+       "chats open only on folders inside this one (repeatable, or colon-separated)",
+       "(any folder)",
+       [](node_config& c, std::string_view v) -> std::optional<std::string> {
+         while (!v.empty()) {
+           auto colon = v.find(':');
+           auto dir = v.substr(0, colon);
+           v = colon == std::string_view::npos ? std::string_view{} : v.substr(colon + 1);
+           if (dir.empty() || dir.front() != '/')
+             return "expected an absolute folder";
+           c.workspace_roots.emplace_back(dir);
+         }
+         return std::nullopt;
+       }},
       {"sandbox", "BOOCODE_SANDBOX", "on|off",
        "run commands in the OS sandbox (off: unconfined, warned at every start)", "on",
        [](node_config& c, std::string_view v) -> std::optional<std::string> {

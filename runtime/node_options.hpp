@@ -68,6 +68,9 @@ struct node_config {
   /// Origins besides the node's own whose pages may use the API and the
   /// WebSocket with a user's cookie ("https://app.example"); repeatable.
   std::vector<std::string> allowed_origins;
+  /// Chats open only on folders inside one of these (repeatable); none: any
+  /// folder (warned beyond loopback). Hidden from every command.
+  std::vector<std::filesystem::path> workspace_roots;
   /// run_command and the auto-fix build run in the OS sandbox; off only
   /// where the machine cannot give one (warned at every start).
   bool sandbox = true;

@@ -1,12 +1,15 @@
 #include "runtime/chat/service.hpp"
 
+#include <algorithm>
 #include <filesystem>
+
+#include <fmt/format.h>
 
 namespace fs = std::filesystem;
 
 namespace boocode::chat {
 
-std::optional<service_error> validate_new_chat(new_chat& req) {
+std::optional<service_error> validate_new_chat(new_chat& req, const std::vector<fs::path>& roots) {
   auto bad = [](std::string msg) { return service_error{400, "invalid_argument", std::move(msg)}; };
   if (req.workspace.empty())
     return bad("workspace is required");
@@ -18,6 +21,20 @@ std::optional<service_error> validate_new_chat(new_chat& req) {
   if (ec || !fs::is_directory(canonical, ec))
     return bad("workspace " + req.workspace + " is not an existing directory");
   req.workspace = canonical.string();
+  if (!roots.empty()) {
+    bool inside = std::any_of(roots.begin(), roots.end(), [&](const fs::path& root) {
+      auto [end, _] = std::mismatch(root.begin(), root.end(), canonical.begin(), canonical.end());
+      return end == root.end() && canonical != root;
+    });
+    if (!inside) {
+      std::string list;
+      for (auto& root : roots)
+        list += (list.empty() ? "" : ", ") + root.string();
+      return bad(fmt::format("workspace {} is not inside a workspace root of this node ({}); "
+                             "symbolic links are resolved first",
+                             canonical.string(), list));
+    }
+  }
   if (req.title.empty())
     req.title = canonical.filename().empty() ? canonical.string() : canonical.filename().string();
   if (req.title.size() > 200)

@@ -1,6 +1,7 @@
 #pragma once
 
 #include <cstdint>
+#include <filesystem>
 #include <memory>
 #include <optional>
 #include <string>
@@ -112,7 +113,10 @@ inline constexpr size_t max_message_bytes = 100'000;
 /// directory (stored canonical); the title defaults to the folder's name and
 /// is at most 200 characters; a build command is a non-empty argv of
 /// non-empty strings.
-std::optional<service_error> validate_new_chat(new_chat& req);
+/// With `roots` (canonical folders), the workspace must also lie inside one
+/// of them (not be one): 400 naming the roots otherwise.
+std::optional<service_error>
+validate_new_chat(new_chat& req, const std::vector<std::filesystem::path>& roots = {});
 
 /// Checks a user message's text (non-empty, at most max_message_bytes).
 std::optional<service_error> validate_message_text(const std::string& text);

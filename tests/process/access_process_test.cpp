@@ -195,3 +195,30 @@ TEST_F(AccessTest, AUserReachesOnlyTheirOwnChatsAndAnAdminEveryChat) {
   EXPECT_TRUE(view["messages"].empty());
   EXPECT_FALSE(view["archived"]);
 }
+
+TEST_F(AccessTest, ChatsOpenOnlyInsideTheWorkspaceRoots) {
+  test::node_process missing{
+    {"serve", "--data-dir", (dir_ / "m").string(), "--workspace-root", (dir_ / "nowhere").string()},
+    dir_ / "missing.log"};
+  EXPECT_EQ(missing.wait_exit(20s), 2);
+  EXPECT_THAT(missing.output(), HasSubstr("is not an existing folder"));
+
+  test::temp_dir roots{"boocode-roots"};
+  test::temp_dir outside{"boocode-outside"};
+  fs::create_directories(roots / "a");
+  fs::create_directories(roots / "b");
+  fs::create_directory_symlink(outside.path(), roots / "link");
+  auto node = start({"--workspace-root", roots.path().string()});
+  auto open_on = [&](const fs::path& ws) {
+    return test::http_call(node->address(), "POST", "/api/chats",
+                           nlohmann::json{{"workspace", ws.string()}}.dump());
+  };
+  EXPECT_EQ(open_on(roots / "a").status, 201);
+  for (auto ws : {roots.path(), outside.path(), roots / "link", roots / "a" / ".." / ".."}) {
+    auto res = open_on(ws);
+    EXPECT_EQ(res.status, 400) << ws;
+    EXPECT_THAT(res.body, HasSubstr("is not inside a workspace root")) << ws;
+  }
+  auto list = test::http_call(node->address(), "GET", "/api/chats").json();
+  EXPECT_EQ(list["items"].size(), 1u) << "a refused chat was not made";
+}

@@ -59,6 +59,9 @@ TEST(NodeOptionsTest, ParsesEveryFlagInBothSpellings) {
                    .config.allowed_origins;
   EXPECT_EQ(origins, (std::vector<std::string>{"https://a.example", "http://b.example:8080",
                                                "https://c.example"}));
+  auto roots = parse_ok({"serve", "--workspace-root", "/srv/a", "--workspace-root=/srv/b:/srv/c"})
+                 .config.workspace_roots;
+  EXPECT_EQ(roots, (std::vector<std::filesystem::path>{"/srv/a", "/srv/b", "/srv/c"}));
 }
 
 TEST(NodeOptionsTest, AcceptsBracketedIpv6Listen) {
@@ -130,6 +133,7 @@ TEST(NodeOptionsTest, BadInputGivesOneLineErrors) {
     {{"serve", "--admin-listen", "0.0.0.0:8081"}, "set --admin-token"},
     {{"serve", "--admin-token", "short"}, "at least 16 characters"},
     {{"serve", "--sandbox", "maybe"}, "expected on or off"},
+    {{"serve", "--workspace-root", "relative/dir"}, "expected an absolute folder"},
     {{"serve", "--allowed-origin", "evil.example"}, "expected an origin"},
     {{"serve", "--allowed-origin", "https://a.example/path"}, "without a path"},
     {{"serve", "--listen", "0.0.0.0:8080"}, "set --auth-file or --auth-token"},
