@@ -59,8 +59,9 @@ TEST(SerialJobsTest, AFailureDropsTheJobsAfterItAndIsRethrown) {
   auto queue = std::make_shared<work_queue>(2);
   serial_jobs jobs{queue};
   std::atomic<int> after{0};
-  jobs.post([] { throw std::runtime_error("the database refused"); });
-  jobs.post([&] { ++after; });
+  // Held, so the failing job cannot run (and fail) before the second is queued.
+  jobs.hold([] { throw std::runtime_error("the database refused"); });
+  jobs.hold([&] { ++after; });
   EXPECT_THROW(jobs.wait(), std::runtime_error);
   EXPECT_EQ(after, 0);
   EXPECT_THROW(jobs.post([&] { ++after; }), std::runtime_error); // nothing more is queued
