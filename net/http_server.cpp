@@ -8,9 +8,12 @@
 #include <thread>
 
 #include <boost/asio.hpp>
+#include <boost/asio/ssl.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
+#include <boost/beast/ssl.hpp>
 #include <boost/beast/websocket.hpp>
+#include <boost/beast/websocket/ssl.hpp>
 #include <fmt/format.h>
 
 #include "net/static_files.hpp"
@@ -21,7 +24,9 @@ namespace asio = boost::asio;
 namespace beast = boost::beast;
 namespace http = beast::http;
 namespace websocket = beast::websocket;
+namespace ssl = asio::ssl;
 using tcp = asio::ip::tcp;
+using tls_stream = beast::ssl_stream<beast::tcp_stream>;
 
 namespace boocode::net {
 
@@ -62,6 +67,14 @@ struct http_server::impl {
   // The acceptor runs on its own strand: stop() closes it from another thread.
   tcp::acceptor acceptor{asio::make_strand(ioc)};
   std::atomic<bool> stopping{false};
+  // The certificate new connections get; replaced whole on reload, kept
+  // alive by the connections that use it. Null: plain HTTP.
+  std::shared_ptr<ssl::context> tls;
+
+  std::shared_ptr<ssl::context> current_tls() {
+    std::lock_guard guard{mtx};
+    return tls;
+  }
   std::vector<std::thread> threads;
   bool started = false;
   bool stopped = false;
@@ -138,13 +151,28 @@ http::response<http::string_body> to_beast(http_response res, unsigned version, 
   return out;
 }
 
+/// Ends a connection's TLS session (when it has one) and closes its socket.
+void close_stream(beast::tcp_stream& s) {
+  beast::error_code ec;
+  s.socket().close(ec);
+}
+void close_stream(tls_stream& s) {
+  beast::error_code ec;
+  beast::get_lowest_layer(s).socket().close(ec);
+}
+
+template <class Stream>
 class ws_session final : public session_base,
                          public ws_connection,
-                         public std::enable_shared_from_this<ws_session> {
+                         public std::enable_shared_from_this<ws_session<Stream>> {
+  using std::enable_shared_from_this<ws_session<Stream>>::shared_from_this;
+  using std::enable_shared_from_this<ws_session<Stream>>::weak_from_this;
+
 public:
-  ws_session(server_impl* srv, tcp::socket socket, chat::caller who)
-    : srv_(srv), ws_(std::move(socket)), handler_(asio::make_strand(srv->handlers->get_executor())),
-      who_(std::move(who)) {}
+  ws_session(server_impl* srv, Stream stream, chat::caller who,
+             std::shared_ptr<ssl::context> tls = nullptr)
+    : srv_(srv), tls_(std::move(tls)), ws_(std::move(stream)),
+      handler_(asio::make_strand(srv->handlers->get_executor())), who_(std::move(who)) {}
 
   const chat::caller& caller() const override { return who_; }
 
@@ -261,7 +289,8 @@ private:
   }
 
   server_impl* srv_;
-  websocket::stream<beast::tcp_stream> ws_;
+  std::shared_ptr<ssl::context> tls_; // outlives the stream that uses it
+  websocket::stream<Stream> ws_;
   // The connection's handler calls, one at a time and in order.
   asio::strand<asio::thread_pool::executor_type> handler_;
   beast::flat_buffer buffer_;
@@ -273,9 +302,16 @@ private:
   chat::caller who_;
 };
 
-class http_session final : public session_base, public std::enable_shared_from_this<http_session> {
+template <class Stream>
+class http_session final : public session_base,
+                           public std::enable_shared_from_this<http_session<Stream>> {
+  using std::enable_shared_from_this<http_session<Stream>>::shared_from_this;
+  using std::enable_shared_from_this<http_session<Stream>>::weak_from_this;
+  static constexpr bool is_tls = std::is_same_v<Stream, tls_stream>;
+
 public:
-  http_session(server_impl* srv, tcp::socket socket) : srv_(srv), stream_(std::move(socket)) {}
+  http_session(server_impl* srv, Stream stream, std::shared_ptr<ssl::context> tls = nullptr)
+    : srv_(srv), tls_(std::move(tls)), stream_(std::move(stream)) {}
 
   ~http_session() override {
     if (id_ != 0)
@@ -284,23 +320,36 @@ public:
 
   void run() {
     id_ = srv_->add_session(weak_from_this(), false);
-    asio::dispatch(stream_.get_executor(), [self = shared_from_this()] { self->do_read(); });
+    asio::dispatch(stream_.get_executor(), [self = shared_from_this()] {
+      if constexpr (is_tls) {
+        self->lowest().expires_after(std::chrono::seconds(30));
+        self->stream_.async_handshake(ssl::stream_base::server, [self](beast::error_code ec) {
+          if (ec)
+            return close_stream(self->stream_); // not TLS, or refused
+          self->do_read();
+        });
+      } else {
+        self->do_read();
+      }
+    });
   }
 
   void shutdown() override {
     asio::post(stream_.get_executor(), [self = shared_from_this()] {
       beast::error_code ec;
-      self->stream_.socket().shutdown(tcp::socket::shutdown_both, ec);
-      self->stream_.close();
+      self->lowest().socket().shutdown(tcp::socket::shutdown_both, ec);
+      self->lowest().close();
     });
   }
 
 private:
+  beast::tcp_stream& lowest() { return beast::get_lowest_layer(stream_); }
+
   void do_read() {
     parser_.emplace();
     parser_->body_limit(srv_->opts.max_body_bytes);
     parser_->header_limit(header_limit);
-    stream_.expires_after(idle_timeout);
+    lowest().expires_after(idle_timeout);
     http::async_read_header(
       stream_, buffer_, *parser_,
       [self = shared_from_this()](beast::error_code ec, size_t) { self->on_header(ec); });
@@ -371,8 +420,8 @@ private:
   }
 
   void upgrade(chat::caller who) {
-    stream_.expires_never();
-    std::make_shared<ws_session>(srv_, stream_.release_socket(), std::move(who))
+    lowest().expires_never();
+    std::make_shared<ws_session<Stream>>(srv_, std::move(stream_), std::move(who), tls_)
       ->run(parser_->release());
   }
 
@@ -394,7 +443,7 @@ private:
       r.headers.emplace_back(std::move(name), std::string(field.value()));
     }
     beast::error_code ec;
-    auto peer = stream_.socket().remote_endpoint(ec);
+    auto peer = lowest().socket().remote_endpoint(ec);
     if (!ec)
       r.remote = peer.address().to_string();
     return r;
@@ -412,8 +461,7 @@ private:
       return send(json_error(431, "headers_too_large", "the request headers exceed 64 KiB"), false);
     if (ec.category() == http::make_error_code(http::error::bad_method).category())
       return send(json_error(400, "bad_request", "malformed HTTP request: " + ec.message()), false);
-    beast::error_code ignored;
-    stream_.socket().close(ignored); // timeout, reset or shutdown
+    close_stream(stream_); // timeout, reset or shutdown
   }
 
   void send(http_response res, bool keep_alive) {
@@ -433,20 +481,27 @@ private:
   /// Half-closes and reads until the peer closes (at most 2 s), so unread
   /// request bytes do not turn the close into a reset that loses the answer.
   void drain_and_close() {
-    beast::error_code ec;
-    stream_.socket().shutdown(tcp::socket::shutdown_send, ec);
-    stream_.expires_after(std::chrono::seconds(2));
-    stream_.async_read_some(asio::buffer(drain_),
-                            [self = shared_from_this()](beast::error_code ec, size_t) {
-                              if (!ec)
-                                return self->drain_and_close();
-                              beast::error_code ignored;
-                              self->stream_.socket().close(ignored);
-                            });
+    if constexpr (is_tls) {
+      // close_notify, then the socket (its reads would be TLS records).
+      lowest().expires_after(std::chrono::seconds(2));
+      stream_.async_shutdown(
+        [self = shared_from_this()](beast::error_code) { close_stream(self->stream_); });
+    } else {
+      beast::error_code ec;
+      stream_.socket().shutdown(tcp::socket::shutdown_send, ec);
+      stream_.expires_after(std::chrono::seconds(2));
+      stream_.async_read_some(asio::buffer(drain_),
+                              [self = shared_from_this()](beast::error_code ec, size_t) {
+                                if (!ec)
+                                  return self->drain_and_close();
+                                close_stream(self->stream_);
+                              });
+    }
   }
 
   server_impl* srv_;
-  beast::tcp_stream stream_;
+  std::shared_ptr<ssl::context> tls_; // outlives the stream that uses it
+  Stream stream_;
   beast::flat_buffer buffer_;
   std::optional<http::request_parser<http::string_body>> parser_;
   std::array<char, 4096> drain_{};
@@ -468,17 +523,53 @@ void http_server::impl::do_accept() {
       // Frames and streamed deltas are small writes: send each at once.
       beast::error_code ignored;
       s.set_option(tcp::no_delay(true), ignored);
-      std::make_shared<http_session>(this, std::move(s))->run();
+      if (auto tls = current_tls())
+        std::make_shared<http_session<tls_stream>>(this, tls_stream(std::move(s), *tls), tls)
+          ->run();
+      else
+        std::make_shared<http_session<beast::tcp_stream>>(this, beast::tcp_stream(std::move(s)))
+          ->run();
     }
     do_accept();
   });
 }
+
+namespace {
+
+/// A server context with the certificate chain and key of `opts`: TLS 1.2
+/// and newer only.
+std::shared_ptr<ssl::context> load_tls(const http_server_options& opts) {
+  auto ctx = std::make_shared<ssl::context>(ssl::context::tls_server);
+  ctx->set_options(ssl::context::default_workarounds | ssl::context::no_sslv2 |
+                   ssl::context::no_sslv3 | ssl::context::no_tlsv1 | ssl::context::no_tlsv1_1 |
+                   ssl::context::single_dh_use);
+  beast::error_code ec;
+  if (ctx->use_certificate_chain_file(opts.tls_cert.string(), ec); ec)
+    throw std::runtime_error(
+      fmt::format("cannot load the certificate {}: {}", opts.tls_cert.string(), ec.message()));
+  if (ctx->use_private_key_file(opts.tls_key.string(), ssl::context::pem, ec); ec)
+    throw std::runtime_error(
+      fmt::format("cannot load the key {}: {}", opts.tls_key.string(), ec.message()));
+  return ctx;
+}
+
+} // namespace
 
 http_server::http_server(http_server_options opts, api_handler api, ws_handler ws)
   : impl_(std::make_unique<impl>()) {
   impl_->opts = std::move(opts);
   impl_->api = std::move(api);
   impl_->ws = std::move(ws);
+  if (!impl_->opts.tls_cert.empty())
+    impl_->tls = load_tls(impl_->opts);
+}
+
+void http_server::reload_tls() {
+  if (impl_->opts.tls_cert.empty())
+    return;
+  auto fresh = load_tls(impl_->opts);
+  std::lock_guard guard{impl_->mtx};
+  impl_->tls = std::move(fresh);
 }
 
 http_server::~http_server() {

@@ -55,6 +55,9 @@ struct http_server_options {
   /// an answer refuses it; otherwise it sets the request's user and role,
   /// which the connection keeps. Unset: every upgrade proceeds as "local".
   std::function<std::optional<http_response>(http_request&)> admit_upgrade;
+  /// PEM certificate chain and key: serve HTTPS and WSS. Empty: plain HTTP.
+  std::filesystem::path tls_cert;
+  std::filesystem::path tls_key;
 };
 
 /// The node's HTTP + WebSocket server (Boost.Beast). /api/... goes to
@@ -65,6 +68,7 @@ class http_server {
 public:
   using api_handler = std::function<http_response(const http_request&)>;
 
+  /// Throws std::runtime_error when the TLS certificate or key cannot be loaded.
   http_server(http_server_options opts, api_handler api, ws_handler ws);
   ~http_server();
   http_server(const http_server&) = delete;
@@ -78,6 +82,11 @@ public:
   /// connections, and joins the threads; waits at most `grace` for
   /// connections to close. Idempotent.
   void stop(std::chrono::milliseconds grace = std::chrono::milliseconds(3000));
+
+  /// Loads the certificate and key again (after they were renewed): new
+  /// connections get them, open ones keep theirs. Throws std::runtime_error
+  /// (and keeps the old ones) when they cannot be loaded.
+  void reload_tls();
 
   /// The number of open WebSocket connections.
   size_t websocket_count() const;
