@@ -43,6 +43,10 @@ std::vector<std::filesystem::path> workspace_roots(const node_config& cfg, spdlo
         fmt::format("--workspace-root {} is not an existing folder", root.string()));
     roots.push_back(real);
   }
+  if (cfg.tls_cert.empty() && !is_loopback(cfg.listen_host))
+    log.warn("--listen {} without --tls-cert: tokens and session cookies travel in clear; serve "
+             "HTTPS, or put a TLS proxy in front (docs/security.md)",
+             cfg.listen_host);
   if (roots.empty() && !is_loopback(cfg.listen_host))
     log.warn("no --workspace-root: users may open chats on any folder the node can read, and "
              "commands see other chats' workspaces outside /home (read-only)");
@@ -56,7 +60,8 @@ std::shared_ptr<net::access_gate> make_access_gate(const node_config& cfg,
   if (users) {
     auto key = storage::cluster_secret(db, "session_key", net::random_b64(32));
     opts.cookies = std::make_shared<net::session_cookies>(
-      std::move(key), std::chrono::duration_cast<std::chrono::seconds>(session_lifetime), false);
+      std::move(key), std::chrono::duration_cast<std::chrono::seconds>(session_lifetime),
+      !cfg.tls_cert.empty());
   }
   opts.users = std::move(users);
   opts.allowed_origins = cfg.allowed_origins;

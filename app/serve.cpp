@@ -48,13 +48,15 @@ namespace boocode {
 
 namespace {
 
-/// SIGINT and SIGTERM are blocked in every thread and taken by sigwait on
-/// the main thread, so shutdown runs as ordinary code, not in a handler.
+/// SIGINT and SIGTERM (and SIGHUP, which reloads the TLS certificate) are
+/// blocked in every thread and taken by sigwait on the main thread, so
+/// shutdown runs as ordinary code, not in a handler.
 sigset_t shutdown_signals() {
   sigset_t set;
   sigemptyset(&set);
   sigaddset(&set, SIGINT);
   sigaddset(&set, SIGTERM);
+  sigaddset(&set, SIGHUP);
   return set;
 }
 
@@ -246,14 +248,17 @@ int run(const node_config& cfg, log_set& logs) {
      .threads = 2,
      .handler_threads = pool_size + 2, // a few beyond the pool: those not waiting for it
      .log = logs.get("http"),
-     .admit_upgrade = [gate](net::http_request& req) { return admit_upgrade(*gate, req); }},
+     .admit_upgrade = [gate](net::http_request& req) { return admit_upgrade(*gate, req); },
+     .tls_cert = cfg.tls_cert,
+     .tls_key = cfg.tls_key},
     [&routes, gate](const net::http_request& req) {
       return net::gated(*gate, req,
                         [&routes](const net::http_request& r) { return routes.dispatch(r); });
     },
     std::move(ws)};
   auto port = server.start();
-  auto address = fmt::format("http://{}:{}", url_host(cfg.listen_host), port);
+  auto address = fmt::format("{}://{}:{}", cfg.tls_cert.empty() ? "http" : "https",
+                             url_host(cfg.listen_host), port);
 
   // Joining releases whatever an earlier run of this node held; the monitor's
   // first beat claims this node's share of the cluster's orphaned chats
@@ -277,7 +282,15 @@ int run(const node_config& cfg, log_set& logs) {
   std::cout << "boocode listening on " << address << std::endl;
 
   int sig = 0;
-  sigwait(&signals, &sig);
+  while (sigwait(&signals, &sig) == 0 && sig == SIGHUP) {
+    try {
+      server.reload_tls();
+      if (!cfg.tls_cert.empty())
+        log->info("SIGHUP: reloaded the TLS certificate {}", cfg.tls_cert.string());
+    } catch (const std::exception& e) {
+      log->error("SIGHUP: {}; still serving the previous certificate", e.what());
+    }
+  }
   log->info("received {}, shutting down", sig == SIGINT ? "SIGINT" : "SIGTERM");
   drain_if_clustered(sys, store, registry, node_id, *log);
   caf::anon_send_exit(monitor, caf::exit_reason::user_shutdown);

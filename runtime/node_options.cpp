@@ -166,6 +166,11 @@ const std::vector<option_spec>& option_table() {
          }
          return std::nullopt;
        }},
+      {"tls-cert", "BOOCODE_TLS_CERT", "FILE",
+       "serve HTTPS and WSS with this PEM certificate chain (SIGHUP reloads it)", "(plain HTTP)",
+       [](node_config& c, std::string_view v) { return set_path(c.tls_cert, v); }},
+      {"tls-key", "BOOCODE_TLS_KEY", "FILE", "the PEM private key of --tls-cert", "(none)",
+       [](node_config& c, std::string_view v) { return set_path(c.tls_key, v); }},
       {"workspace-root", "BOOCODE_WORKSPACE_ROOT", "DIR",
        "chats open only on folders inside this one (repeatable, or colon-separated)",
        "(any folder)",
@@ -439,6 +444,8 @@ std::variant<command_line, option_error> parse_command_line(const std::vector<st
     return option_error{"--model is required with --model-base-url"};
   if (!c.model_base_url.empty() && !c.model_script.empty())
     return option_error{"use either --model-base-url or --model-script, not both"};
+  if (c.tls_cert.empty() != c.tls_key.empty())
+    return option_error{"--tls-cert and --tls-key go together"};
   if (!c.auth_file.empty() && !c.auth_token.empty())
     return option_error{"use either --auth-file or --auth-token, not both"};
   if (!is_loopback(c.listen_host) && c.auth_file.empty() && c.auth_token.empty())

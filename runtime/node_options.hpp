@@ -68,6 +68,9 @@ struct node_config {
   /// Origins besides the node's own whose pages may use the API and the
   /// WebSocket with a user's cookie ("https://app.example"); repeatable.
   std::vector<std::string> allowed_origins;
+  /// PEM certificate chain and key: serve HTTPS and WSS (SIGHUP reloads them).
+  std::filesystem::path tls_cert;
+  std::filesystem::path tls_key;
   /// Chats open only on folders inside one of these (repeatable); none: any
   /// folder (warned beyond loopback). Hidden from every command.
   std::vector<std::filesystem::path> workspace_roots;

@@ -134,6 +134,7 @@ TEST(NodeOptionsTest, BadInputGivesOneLineErrors) {
     {{"serve", "--admin-token", "short"}, "at least 16 characters"},
     {{"serve", "--sandbox", "maybe"}, "expected on or off"},
     {{"serve", "--workspace-root", "relative/dir"}, "expected an absolute folder"},
+    {{"serve", "--tls-cert", "/etc/cert.pem"}, "--tls-cert and --tls-key go together"},
     {{"serve", "--allowed-origin", "evil.example"}, "expected an origin"},
     {{"serve", "--allowed-origin", "https://a.example/path"}, "without a path"},
     {{"serve", "--listen", "0.0.0.0:8080"}, "set --auth-file or --auth-token"},
