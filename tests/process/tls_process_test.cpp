@@ -5,7 +5,6 @@
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
 
-#include "runtime/child_process.hpp"
 #include "runtime/poll.hpp"
 #include "tests/support/http_client.hpp"
 #include "tests/support/node_process.hpp"
@@ -21,15 +20,6 @@ namespace {
 
 const std::string token = "tls-test-token-0123456789";
 
-/// scripts/certs-init DIR NAME...: a CA in DIR and a certificate per name.
-void certs_init(const fs::path& dir, std::vector<std::string> names) {
-  std::vector<std::string> argv{std::string(BOOCODE_SOURCE_DIR) + "/scripts/certs-init",
-                                dir.string()};
-  argv.insert(argv.end(), names.begin(), names.end());
-  ASSERT_EQ(run_to_completion({.argv = argv, .log_file = dir.string() + ".log"}, 60s), 0)
-    << tail_of(dir.string() + ".log");
-}
-
 std::vector<std::pair<std::string, std::string>> bearer() {
   return {{"Authorization", "Bearer " + token}};
 }
@@ -39,7 +29,7 @@ std::vector<std::pair<std::string, std::string>> bearer() {
 class TlsTest : public ::testing::Test {
 protected:
   void SetUp() override {
-    certs_init(certs_, {"node"});
+    test::make_test_certs(certs_, {"node"});
     node_ = std::make_unique<test::node_process>(
       std::vector<std::string>{"serve", "--listen", "127.0.0.1:0", "--data-dir",
                                (dir_ / "data").string(), "--auth-token", token, "--tls-cert",
@@ -73,7 +63,7 @@ TEST_F(TlsTest, ServesTheApiAndTheWebSocketOverTls) {
 }
 
 TEST_F(TlsTest, ACertificateFromAnotherCaOrPlainHttpIsRefused) {
-  certs_init(dir_ / "other", {"node"});
+  test::make_test_certs(dir_ / "other", {"node"});
   EXPECT_THROW(test::https_call(at_, dir_ / "other" / "ca.pem", "GET", "/api/me"), std::exception);
   // Plain HTTP gets no HTTP answer from the TLS port.
   auto plain = test::raw_exchange(at_, "GET /api/me HTTP/1.1\r\nHost: x\r\n\r\n", 5s);
@@ -82,7 +72,7 @@ TEST_F(TlsTest, ACertificateFromAnotherCaOrPlainHttpIsRefused) {
 
 TEST_F(TlsTest, SighupReloadsARenewedCertificate) {
   auto before = test::served_certificate_serial(at_);
-  certs_init(certs_, {"node"}); // the same CA, a new certificate
+  test::make_test_certs(certs_, {"node"}); // the same CA, a new certificate
   node_->signal(SIGHUP);
   EXPECT_TRUE(poll_until(10s, [&] { return test::served_certificate_serial(at_) != before; }));
   EXPECT_EQ(test::https_call(at_, certs_ / "ca.pem", "GET", "/api/me", "", bearer()).status, 200);

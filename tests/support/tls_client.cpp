@@ -11,6 +11,8 @@
 #include <boost/beast/websocket/ssl.hpp>
 #include <openssl/x509.h>
 
+#include "runtime/child_process.hpp"
+
 namespace asio = boost::asio;
 namespace beast = boost::beast;
 namespace http = beast::http;
@@ -46,6 +48,15 @@ void connect(beast::ssl_stream<beast::tcp_stream>& s, const endpoint& to, bool v
 }
 
 } // namespace
+
+void make_test_certs(const std::filesystem::path& dir, const std::vector<std::string>& names) {
+  std::vector<std::string> argv{std::string(BOOCODE_SOURCE_DIR) + "/scripts/certs-init",
+                                dir.string()};
+  argv.insert(argv.end(), names.begin(), names.end());
+  auto log = dir.string() + ".log";
+  if (run_to_completion({.argv = argv, .log_file = log}, std::chrono::seconds(60)) != 0)
+    throw std::runtime_error("scripts/certs-init failed: " + tail_of(log));
+}
 
 http_result https_call(const endpoint& to, const std::filesystem::path& ca_file,
                        const std::string& method, const std::string& target,

@@ -11,6 +11,10 @@
 
 namespace boocode::test {
 
+/// scripts/certs-init DIR NAME...: a CA in DIR (made once) and a certificate
+/// and key per name; throws when the script fails.
+void make_test_certs(const std::filesystem::path& dir, const std::vector<std::string>& names);
+
 /// One HTTPS request, verifying the server's certificate against `ca_file`
 /// (and its name against to.host); throws when the handshake or the request
 /// fails, or nothing arrives within `timeout`.
