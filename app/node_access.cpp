@@ -65,6 +65,7 @@ std::shared_ptr<net::access_gate> make_access_gate(const node_config& cfg,
   }
   opts.users = std::move(users);
   opts.allowed_origins = cfg.allowed_origins;
+  opts.trusted_proxies = cfg.trusted_proxies;
   return std::make_shared<net::access_gate>(std::move(opts));
 }
 

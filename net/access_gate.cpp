@@ -102,13 +102,38 @@ std::optional<http_response> access_gate::check_origin(const http_request& req,
                                 *origin));
 }
 
+std::string access_gate::client_address(const http_request& req) const {
+  auto trusted = [&](std::string_view a) {
+    return std::find(opts_.trusted_proxies.begin(), opts_.trusted_proxies.end(), a) !=
+           opts_.trusted_proxies.end();
+  };
+  auto forwarded = req.header("x-forwarded-for");
+  if (!forwarded || !trusted(req.remote))
+    return req.remote;
+  // Each proxy appends the address it got the request from: read from the right.
+  std::string_view rest = *forwarded;
+  while (!rest.empty()) {
+    auto comma = rest.rfind(',');
+    auto hop = comma == std::string_view::npos ? rest : rest.substr(comma + 1);
+    rest = comma == std::string_view::npos ? std::string_view{} : rest.substr(0, comma);
+    while (!hop.empty() && hop.front() == ' ')
+      hop.remove_prefix(1);
+    while (!hop.empty() && hop.back() == ' ')
+      hop.remove_suffix(1);
+    if (!hop.empty() && !trusted(hop))
+      return std::string(hop);
+  }
+  return req.remote;
+}
+
 std::optional<http_response> access_gate::check_blocked(const http_request& req) {
-  auto wait = failures_.blocked_for(req.remote);
+  auto client = client_address(req);
+  auto wait = failures_.blocked_for(client);
   if (wait <= 0)
     return std::nullopt;
   auto res =
     json_error(429, "too_many_failures",
-               fmt::format("too many failed logins from {}; try again in {} s", req.remote, wait));
+               fmt::format("too many failed logins from {}; try again in {} s", client, wait));
   res.headers.emplace_back("Retry-After", std::to_string(wait));
   return res;
 }
@@ -130,7 +155,7 @@ std::variant<identity, http_response> access_gate::admit(const http_request& req
   if (auto token = bearer_token(req); !token.empty()) {
     if (const user* u = table->authenticate(token))
       return identity{u->name, u->role};
-    failures_.failed(req.remote);
+    failures_.failed(client_address(req));
     return unauthorized("the token is not valid");
   }
   if (opts_.cookies) {
@@ -159,7 +184,7 @@ http_response access_gate::login(const http_request& req) {
   auto table = opts_.users->current();
   const user* u = table->authenticate(std::get<std::string>(token));
   if (u == nullptr) {
-    failures_.failed(req.remote);
+    failures_.failed(client_address(req));
     return unauthorized("the token is not valid");
   }
   auto res = json_response(200, protocol::who(u->name, u->role, false));

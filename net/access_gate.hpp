@@ -52,6 +52,8 @@ struct access_options {
   /// Origins besides the node's own (the scheme and Host a request names)
   /// whose pages may change state or open a WebSocket: "https://app.example".
   std::vector<std::string> allowed_origins;
+  /// Addresses of reverse proxies whose X-Forwarded-For names the client.
+  std::vector<std::string> trusted_proxies;
 };
 
 /// Decides whether a request to the API or the WebSocket may pass, and
@@ -77,6 +79,10 @@ public:
   http_response login(const http_request& req);
   /// POST /api/logout: 204, and the cookie cleared.
   http_response logout(const http_request& req);
+
+  /// The client's address: the connection's peer, or, when that is a trusted
+  /// proxy, the last address of X-Forwarded-For that is not one.
+  std::string client_address(const http_request& req) const;
 
 private:
   std::optional<http_response> check_origin(const http_request& req, bool required) const;

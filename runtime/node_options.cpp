@@ -185,6 +185,22 @@ const std::vector<option_spec>& option_table() {
          }
          return std::nullopt;
        }},
+      {"trusted-proxy", "BOOCODE_TRUSTED_PROXY", "ADDRESS",
+       "a reverse proxy's IP address whose X-Forwarded-For names the client (repeatable, or "
+       "comma-separated)",
+       "(none)",
+       [](node_config& c, std::string_view v) -> std::optional<std::string> {
+         while (!v.empty()) {
+           auto comma = v.find(',');
+           auto address = v.substr(0, comma);
+           v = comma == std::string_view::npos ? std::string_view{} : v.substr(comma + 1);
+           if (address.empty() ||
+               address.find_first_not_of("0123456789abcdefABCDEF.:") != std::string_view::npos)
+             return "expected an IP address";
+           c.trusted_proxies.emplace_back(address);
+         }
+         return std::nullopt;
+       }},
       {"sandbox", "BOOCODE_SANDBOX", "on|off",
        "run commands in the OS sandbox (off: unconfined, warned at every start)", "on",
        [](node_config& c, std::string_view v) -> std::optional<std::string> {
@@ -219,10 +235,11 @@ const std::vector<option_spec>& option_table() {
        }},
       {"model-api-key", "BOOCODE_MODEL_API_KEY", "KEY", "the endpoint's API key (never logged)",
        "(none)",
-       [](node_config& c, std::string_view v) -> std::optional<std::string> {
-         c.model_api_key = std::string(v);
-         return std::nullopt;
-       }},
+       [](node_config& c, std::string_view v) -> std::
+                                                optional<std::string> {
+                                                  c.model_api_key = std::string(v);
+                                                  return std::nullopt;
+                                                }},
       {"model", "BOOCODE_MODEL", "NAME", "the model to ask, e.g. deepseek-chat or gpt-4.1",
        "(required with --model-base-url)",
        [](node_config& c, std::string_view v) -> std::optional<std::string> {

@@ -68,6 +68,8 @@ struct node_config {
   /// Origins besides the node's own whose pages may use the API and the
   /// WebSocket with a user's cookie ("https://app.example"); repeatable.
   std::vector<std::string> allowed_origins;
+  /// Reverse proxies (IP addresses) whose X-Forwarded-For names the client.
+  std::vector<std::string> trusted_proxies;
   /// PEM certificate chain and key: serve HTTPS and WSS (SIGHUP reloads them).
   std::filesystem::path tls_cert;
   std::filesystem::path tls_key;

@@ -110,7 +110,7 @@ TEST(AccessGateTest, OpenWithoutUsersElseTheTokenDecides) {
 
   auto token = new_token();
   auto users = std::make_shared<user_source>(user_table::single(token));
-  access_gate gate{access_options{users, nullptr, {}}};
+  access_gate gate{access_options{users, nullptr, {}, {}}};
   auto none = std::get<http_response>(gate.admit(with_token("")));
   EXPECT_EQ(none.status, 401);
   EXPECT_THAT(none.body, HasSubstr("\"code\":\"unauthorized\""));
@@ -123,7 +123,7 @@ TEST(AccessGateTest, OpenWithoutUsersElseTheTokenDecides) {
 TEST(AccessGateTest, TooManyFailedLoginsFromOneAddressAreRefusedForAWhile) {
   auto token = new_token();
   access_gate gate{
-    access_options{std::make_shared<user_source>(user_table::single(token)), nullptr, {}}};
+    access_options{std::make_shared<user_source>(user_table::single(token)), nullptr, {}, {}}};
   for (int i = 0; i < 10; ++i)
     EXPECT_EQ(std::get<http_response>(gate.admit(with_token("boo_guess"))).status, 401);
   auto refused = std::get<http_response>(gate.admit(with_token(token)));
@@ -150,7 +150,8 @@ struct cookie_fixture {
                         << user_line("bob", user_role::user, bob) << "\n";
     users = std::make_shared<user_source>(file);
     cookies = std::make_shared<session_cookies>("k3y", std::chrono::hours(24), false);
-    gate = std::make_unique<access_gate>(access_options{users, cookies, {"https://app.example"}});
+    gate =
+      std::make_unique<access_gate>(access_options{users, cookies, {"https://app.example"}, {}});
   }
 
   /// A request carrying the session cookie a login set.
@@ -272,4 +273,33 @@ TEST(AccessGateTest, AnOpenNodeAnswersOnlyToLoopbackNamesAndItsOwnPages) {
   auto v6 = with_token("");
   v6.headers = {{"host", "[::1]:8080"}};
   EXPECT_TRUE(std::holds_alternative<identity>(open.admit(v6)));
+}
+
+TEST(AccessGateTest, ForwardedForCountsOnlyWhenTheProxyIsTrusted) {
+  access_options opts;
+  opts.trusted_proxies = {"10.0.0.9"};
+  access_gate gate{opts};
+  auto req = with_token("", "10.0.0.9");
+  req.headers.emplace_back("x-forwarded-for", "203.0.113.7, 198.51.100.2, 10.0.0.9");
+  EXPECT_EQ(gate.client_address(req), "198.51.100.2"); // the hop the trusted proxy saw
+  auto direct = with_token("", "192.0.2.1");
+  direct.headers.emplace_back("x-forwarded-for", "203.0.113.7");
+  EXPECT_EQ(gate.client_address(direct), "192.0.2.1") << "anyone may send the header";
+  EXPECT_EQ(gate.client_address(with_token("", "10.0.0.9")), "10.0.0.9");
+}
+
+TEST(AccessGateTest, BehindATrustedProxyFailuresCountPerClient) {
+  auto token = new_token();
+  access_options opts{
+    std::make_shared<user_source>(user_table::single(token)), nullptr, {}, {"10.0.0.9"}};
+  access_gate gate{opts};
+  auto from = [&](const std::string& client, const std::string& t) {
+    auto r = with_token(t, "10.0.0.9");
+    r.headers.emplace_back("x-forwarded-for", client);
+    return r;
+  };
+  for (int i = 0; i < 10; ++i)
+    gate.admit(from("203.0.113.7", "boo_guess"));
+  EXPECT_EQ(std::get<http_response>(gate.admit(from("203.0.113.7", token))).status, 429);
+  EXPECT_TRUE(std::holds_alternative<identity>(gate.admit(from("198.51.100.2", token))));
 }

@@ -62,6 +62,8 @@ TEST(NodeOptionsTest, ParsesEveryFlagInBothSpellings) {
   auto roots = parse_ok({"serve", "--workspace-root", "/srv/a", "--workspace-root=/srv/b:/srv/c"})
                  .config.workspace_roots;
   EXPECT_EQ(roots, (std::vector<std::filesystem::path>{"/srv/a", "/srv/b", "/srv/c"}));
+  EXPECT_EQ(parse_ok({"serve", "--trusted-proxy", "10.0.0.9,::1"}).config.trusted_proxies,
+            (std::vector<std::string>{"10.0.0.9", "::1"}));
 }
 
 TEST(NodeOptionsTest, AcceptsBracketedIpv6Listen) {
@@ -133,6 +135,7 @@ TEST(NodeOptionsTest, BadInputGivesOneLineErrors) {
     {{"serve", "--admin-listen", "0.0.0.0:8081"}, "set --admin-token"},
     {{"serve", "--admin-token", "short"}, "at least 16 characters"},
     {{"serve", "--sandbox", "maybe"}, "expected on or off"},
+    {{"serve", "--trusted-proxy", "proxy.example"}, "expected an IP address"},
     {{"serve", "--workspace-root", "relative/dir"}, "expected an absolute folder"},
     {{"serve", "--tls-cert", "/etc/cert.pem"}, "--tls-cert and --tls-key go together"},
     {{"serve", "--allowed-origin", "evil.example"}, "expected an origin"},
