@@ -18,8 +18,13 @@ make_command_sandbox(const node_config& cfg, const std::vector<std::filesystem::
     return nullptr;
   }
   auto policy = std::make_shared<tools::sandbox_policy>();
-  // Every workspace root is hidden: a command sees its own workspace, not the others'.
-  policy->hidden = tools::default_hidden_paths(cfg.data_dir, roots);
+  // Every workspace root is hidden: a command sees its own workspace, not the others'. So are
+  // the files that hold the node's secrets (a root node's command could read them otherwise).
+  auto hidden = roots;
+  for (const auto& secret : {cfg.config_file, cfg.auth_file, cfg.tls_key})
+    if (!secret.empty())
+      hidden.push_back(secret);
+  policy->hidden = tools::default_hidden_paths(cfg.data_dir, hidden);
   auto groups = tools::pids_cgroups::open();
   if (auto* g = std::get_if<std::shared_ptr<tools::pids_cgroups>>(&groups))
     policy->cgroups = *g;

@@ -123,6 +123,15 @@ TEST_F(SandboxTest, HiddenFoldersAreNotVisibleAtAll) {
   EXPECT_EQ(socket_dir.output, "done\n");
 }
 
+TEST_F(SandboxTest, AHiddenFileReadsEmptyAndCannotBeWritten) {
+  test::temp_dir keys{"boocode-keys"};
+  write(keys / "node.key", "-----BEGIN PRIVATE KEY-----");
+  policy_->hidden = default_hidden_paths(data_.path(), {keys / "node.key"});
+  auto r = sh("cat " + (keys / "node.key").string() + "; echo x > " + (keys / "node.key").string());
+  EXPECT_THAT(r.output, Not(HasSubstr("PRIVATE KEY")));
+  EXPECT_EQ(slurp(keys / "node.key"), "-----BEGIN PRIVATE KEY-----");
+}
+
 TEST_F(SandboxTest, AWorkspaceUnderAHiddenRootSeesOnlyItself) {
   ctx_.workspace = roots_ / "mine";
   auto r = sh("echo ok > here.txt; ls -A ..; cat ../other-chat/private.txt");
