@@ -136,7 +136,8 @@ std::vector<std::string> visible_environment(const sandbox_policy& policy,
     if (var.rfind("PATH=", 0) != 0)
       continue;
     std::string kept = "PATH=";
-    std::string_view rest = std::string_view(var).substr(5);
+    std::string_view rest{var};
+    rest.remove_prefix(5);
     while (!rest.empty()) {
       auto colon = rest.find(':');
       auto dir = rest.substr(0, colon);
@@ -181,7 +182,7 @@ sandbox_plan::sandbox_plan(const sandbox_policy& policy, const fs::path& workspa
   static const int last_capability = read_last_capability();
   last_capability_ = last_capability;
   auto limit = [&](int resource, std::uint64_t value) {
-    rlimits_.push_back({resource, rlimit{value, value}});
+    rlimits_.emplace_back(resource, rlimit{value, value});
   };
   const auto& l = policy.limits;
   limit(RLIMIT_NPROC, static_cast<std::uint64_t>(l.processes));
