@@ -5,19 +5,13 @@
 #include <fmt/format.h>
 
 #include "net/auth_crypto.hpp"
+#include "runtime/split.hpp"
 
 namespace boocode::net {
 
 namespace {
 
 constexpr std::size_t key_id_chars = 16;
-
-std::string_view next_part(std::string_view& rest) {
-  auto dot = rest.find('.');
-  auto part = rest.substr(0, dot);
-  rest = dot == std::string_view::npos ? std::string_view{} : rest.substr(dot + 1);
-  return part;
-}
 
 } // namespace
 
@@ -64,10 +58,10 @@ const user* session_cookies::verify(const http_request& req, const user_table& u
   if (!value)
     return nullptr;
   auto rest = *value;
-  auto user_name = next_part(rest);
-  auto expires_text = next_part(rest);
-  auto key_id = next_part(rest);
-  auto given_mac = next_part(rest);
+  auto user_name = take_item(rest, '.');
+  auto expires_text = take_item(rest, '.');
+  auto key_id = take_item(rest, '.');
+  auto given_mac = take_item(rest, '.');
   if (user_name.empty() || given_mac.empty() || !rest.empty())
     return nullptr;
   auto payload = value->substr(0, value->size() - given_mac.size() - 1);

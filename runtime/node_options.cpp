@@ -7,6 +7,7 @@
 
 #include <fmt/format.h>
 
+#include "runtime/split.hpp"
 #include "runtime/version.hpp"
 
 extern char** environ;
@@ -154,9 +155,7 @@ const std::vector<option_spec>& option_table() {
        "(the node's own)",
        [](node_config& c, std::string_view v) -> std::optional<std::string> {
          while (!v.empty()) {
-           auto comma = v.find(',');
-           auto origin = v.substr(0, comma);
-           v = comma == std::string_view::npos ? std::string_view{} : v.substr(comma + 1);
+           auto origin = take_item(v, ',');
            auto rest = origin.starts_with("https://")  ? origin.substr(8)
                        : origin.starts_with("http://") ? origin.substr(7)
                                                        : std::string_view{};
@@ -176,9 +175,7 @@ const std::vector<option_spec>& option_table() {
        "(any folder)",
        [](node_config& c, std::string_view v) -> std::optional<std::string> {
          while (!v.empty()) {
-           auto colon = v.find(':');
-           auto dir = v.substr(0, colon);
-           v = colon == std::string_view::npos ? std::string_view{} : v.substr(colon + 1);
+           auto dir = take_item(v, ':');
            if (dir.empty() || dir.front() != '/')
              return "expected an absolute folder";
            c.workspace_roots.emplace_back(dir);
@@ -191,9 +188,7 @@ const std::vector<option_spec>& option_table() {
        "(none)",
        [](node_config& c, std::string_view v) -> std::optional<std::string> {
          while (!v.empty()) {
-           auto comma = v.find(',');
-           auto address = v.substr(0, comma);
-           v = comma == std::string_view::npos ? std::string_view{} : v.substr(comma + 1);
+           auto address = take_item(v, ',');
            if (address.empty() ||
                address.find_first_not_of("0123456789abcdefABCDEF.:") != std::string_view::npos)
              return "expected an IP address";

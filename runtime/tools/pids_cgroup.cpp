@@ -15,6 +15,7 @@
 #include <fmt/format.h>
 
 #include "runtime/poll.hpp"
+#include "runtime/split.hpp"
 
 namespace boocode::tools {
 
@@ -49,12 +50,9 @@ std::vector<mount_entry> cgroup_mounts() {
 
 bool has_word(const std::string& text, std::string_view word, char sep) {
   std::string_view rest{text};
-  while (!rest.empty()) {
-    auto at = rest.find(sep);
-    if (rest.substr(0, at) == word)
+  while (!rest.empty())
+    if (take_item(rest, sep) == word)
       return true;
-    rest = at == std::string_view::npos ? std::string_view{} : rest.substr(at + 1);
-  }
   return false;
 }
 

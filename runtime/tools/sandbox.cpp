@@ -19,6 +19,8 @@
 
 #include <fmt/format.h>
 
+#include "runtime/split.hpp"
+
 namespace boocode::tools {
 
 namespace {
@@ -139,9 +141,7 @@ std::vector<std::string> visible_environment(const sandbox_policy& policy,
     std::string_view rest{var};
     rest.remove_prefix(5);
     while (!rest.empty()) {
-      auto colon = rest.find(':');
-      auto dir = rest.substr(0, colon);
-      rest = colon == std::string_view::npos ? std::string_view{} : rest.substr(colon + 1);
+      auto dir = take_item(rest, ':');
       bool hidden = std::any_of(policy.hidden.begin(), policy.hidden.end(),
                                 [&](const fs::path& h) { return is_under(fs::path(dir), h); });
       if (hidden || dir.empty())
