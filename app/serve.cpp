@@ -5,6 +5,7 @@
 #include <optional>
 #include <pthread.h>
 #include <unistd.h>
+#include <vector>
 
 #include <caf/all.hpp>
 
@@ -106,6 +107,30 @@ std::string url_host(const std::string& host) {
   return host.find(':') != std::string::npos ? "[" + host + "]" : host;
 }
 
+/// Stops the node's long-lived actors when start-up fails part way (a port
+/// taken, the cluster unreachable): the actor system's destructor waits for
+/// every actor, so without this a failed start would hang instead of exiting
+/// with its error. On an orderly stop they have already exited.
+class stop_actors_on_exit {
+public:
+  stop_actors_on_exit() = default;
+  stop_actors_on_exit(const stop_actors_on_exit&) = delete;
+  stop_actors_on_exit& operator=(const stop_actors_on_exit&) = delete;
+  ~stop_actors_on_exit() {
+    for (auto& a : actors_)
+      caf::anon_send_exit(a, caf::exit_reason::user_shutdown);
+  }
+
+  template <class Handle>
+  Handle add(Handle h) {
+    actors_.push_back(caf::actor_cast<caf::actor_addr>(h));
+    return h;
+  }
+
+private:
+  std::vector<caf::actor_addr> actors_;
+};
+
 /// A node stopping while other nodes of its cluster are up first moves its
 /// chats to them (each at its turn boundary), so nothing waits for it.
 void drain_if_clustered(caf::actor_system& sys, const cluster_store_actor& store,
@@ -187,17 +212,19 @@ int run(const node_config& cfg, log_set& logs) {
   actor_cfg.distributed(std::min(cfg.heartbeat_interval / 2, std::chrono::milliseconds(250)),
                         cfg.node_timeout);
   caf::actor_system sys{actor_cfg};
+  stop_actors_on_exit spawned; // declared after sys: runs before its destructor
   auto trace_repo = std::make_shared<storage::trace_repository>(conninfo);
-  auto trace_writer = spawn_trace_writer(
+  auto trace_writer = spawned.add(spawn_trace_writer(
     sys, traces,
     [trace_repo](const std::vector<trace::trace_record>& rows) { trace_repo->insert(rows); },
-    {.gather = trace_gather, .log = trace_log});
+    {.gather = trace_gather, .log = trace_log}));
   storage::node_record self_row{node_id, "", version, static_cast<int>(getpid()), "up", 0};
   self_row.cluster = cfg.cluster;
-  auto store = spawn_cluster_store(sys, {conninfo, self_row, cfg.node_timeout, log});
-  auto registry = spawn_session_registry(sys, deps, store);
+  auto store = spawned.add(spawn_cluster_store(sys, {conninfo, self_row, cfg.node_timeout, log}));
+  auto registry = spawned.add(spawn_session_registry(sys, deps, store));
   // A drained node stops (the admin port's drain): as if told SIGTERM.
-  auto directory = spawn_node_directory(sys, registry, [] { ::kill(::getpid(), SIGTERM); });
+  auto directory =
+    spawned.add(spawn_node_directory(sys, registry, [] { ::kill(::getpid(), SIGTERM); }));
   auto cluster_port =
     sys.middleman().publish(directory, cfg.cluster_port, cfg.cluster_host.c_str(), true);
   if (!cluster_port)
@@ -273,8 +300,8 @@ int run(const node_config& cfg, log_set& logs) {
     if (!failed.empty())
       throw std::runtime_error("cannot join the cluster: " + failed);
   }
-  auto monitor = spawn_cluster_monitor(
-    sys, store, registry, {node_id, cfg.heartbeat_interval, true, logs.get("cluster")});
+  auto monitor = spawned.add(spawn_cluster_monitor(
+    sys, store, registry, {node_id, cfg.heartbeat_interval, true, logs.get("cluster")}));
   log->info("cluster {}: reachable at {}; admin port {}", cfg.cluster, self_row.cluster_address,
             self_row.admin_address);
 

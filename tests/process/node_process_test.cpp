@@ -182,6 +182,20 @@ TEST_F(NodeProcessTest, VersionAndHelp) {
   EXPECT_NE(h.output().find("--database-url"), std::string::npos);
 }
 
+TEST_F(NodeProcessTest, ATakenPortEndsTheStartWithItsError) {
+  // The failure comes after the actor system and the database are up: the
+  // node must still stop and say why, not hang.
+  auto first = start();
+  first->wait_ready();
+  auto taken = std::to_string(first->address().port);
+  auto second = start({"--listen", "127.0.0.1:" + taken, "--data-dir", (dir_ / "d2").string()});
+  EXPECT_EQ(second->wait_exit(60s), 1) << second->output();
+  EXPECT_NE(second->output().find("cannot listen on 127.0.0.1:" + taken), std::string::npos)
+    << second->output();
+  first->signal(SIGTERM);
+  EXPECT_EQ(first->wait_exit(20s), 0) << first->output();
+}
+
 TEST_F(NodeProcessTest, MissingPostgresBinariesNameThePackage) {
   auto node = start({"--pg-bin", (dir_ / "empty").string()});
   EXPECT_EQ(node->wait_exit(20s), 1);

@@ -15,27 +15,22 @@ namespace {
 
 /// A clean environment: PATH, HOME and a few more kept, no BOOCODE_* leaking
 /// in; `extra` (NAME=VALUE) is added last and replaces a kept variable. Nodes
-/// take free cluster and admin ports (tests run side by side), unless `extra` says.
+/// take free HTTP, cluster and admin ports (tests run side by side), unless
+/// `extra` or the arguments say.
 std::vector<std::string> environment(std::vector<std::string> extra) {
   std::vector<std::string> env;
-  bool cluster_port = std::any_of(extra.begin(), extra.end(), [](const std::string& e) {
-    return e.rfind("BOOCODE_CLUSTER_LISTEN=", 0) == 0;
-  });
-  if (!cluster_port)
-    env.emplace_back("BOOCODE_CLUSTER_LISTEN=127.0.0.1:0");
-  bool admin_port = std::any_of(extra.begin(), extra.end(), [](const std::string& e) {
-    return e.rfind("BOOCODE_ADMIN_LISTEN=", 0) == 0;
-  });
-  if (!admin_port)
-    env.emplace_back("BOOCODE_ADMIN_LISTEN=127.0.0.1:0");
+  auto given = [&](const std::string& prefix) {
+    return std::any_of(extra.begin(), extra.end(),
+                       [&](const std::string& e) { return e.rfind(prefix, 0) == 0; });
+  };
+  for (const char* port : {"BOOCODE_LISTEN=", "BOOCODE_CLUSTER_LISTEN=", "BOOCODE_ADMIN_LISTEN="})
+    if (!given(port))
+      env.push_back(std::string(port) + "127.0.0.1:0");
   for (const char* keep :
        {"PATH", "HOME", "LANG", "ASAN_OPTIONS", "LSAN_OPTIONS", "UBSAN_OPTIONS"}) {
     const char* v = std::getenv(keep);
     std::string prefix = std::string(keep) + "=";
-    bool replaced = false;
-    for (auto& e : extra)
-      replaced = replaced || e.rfind(prefix, 0) == 0;
-    if (v && !replaced)
+    if (v && !given(prefix))
       env.push_back(prefix + v);
   }
   for (auto& e : extra)
