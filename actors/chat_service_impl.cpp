@@ -5,6 +5,7 @@
 
 #include "actors/ws_client.hpp"
 #include "runtime/node_identity.hpp"
+#include "storage/approval_repository.hpp"
 #include "storage/chat_repository.hpp"
 #include "storage/session_repository.hpp"
 #include "storage/storage_error.hpp"
@@ -60,6 +61,8 @@ chat::result<chat::chat_record> chat_service_impl::create_chat(const chat::new_c
     c.title = req.title;
     c.build_command = req.build_command;
     c.owner = req.owner;
+    c.permissions.mode = req.permission_mode.value_or(deps_->default_mode);
+    c.permissions.network = req.network;
     auto created = repo.create_chat(c);
     // Its owner: the least-loaded node of the cluster (nobody yet when no
     // node is up: the first to use it claims it).
@@ -183,6 +186,7 @@ chat::result<chat::chat_record> chat_service_impl::fork(const std::string& chat_
         fork.title = fmt::format("{}… (turn {})", source->title.substr(0, 180), turn);
       fork.build_command = source->build_command;
       fork.owner = owner;
+      fork.permissions = source->permissions;
       auto created = repo.fork_chat(chat_id, turn, fork);
       deps_->sessions->place(created.id, deps_->cluster);
       return created;
@@ -234,6 +238,48 @@ chat::result<bool> chat_service_impl::restart(const std::string& chat_id) {
   self->request(registry_, std::chrono::seconds(5), restart_atom::value, chat_id)
     .receive([&](bool restarted) { out = restarted; }, [](caf::error&) {});
   return out;
+}
+
+chat::result<chat::chat_record> chat_service_impl::update_chat(const std::string& chat_id,
+                                                               const chat::chat_patch& patch) {
+  return with_repo<chat::chat_record>(
+    [&](storage::chat_repository& repo) -> chat::result<chat::chat_record> {
+      auto updated = repo.update_chat(chat_id, patch);
+      if (!updated)
+        return not_found(chat_id);
+      return *updated;
+    });
+}
+
+chat::result<std::vector<chat::approval_requested>>
+chat_service_impl::approvals(const std::string& chat_id) {
+  return with_repo<std::vector<chat::approval_requested>>(
+    [&](storage::chat_repository& repo) -> chat::result<std::vector<chat::approval_requested>> {
+      if (!repo.find_chat(chat_id))
+        return not_found(chat_id);
+      return deps_->approvals->pending(chat_id);
+    });
+}
+
+chat::result<chat::approval_answer>
+chat_service_impl::answer_approval(const std::string& chat_id, const chat::approval_answer& a) {
+  chat::inbox_entry stored;
+  auto answered = with_repo<chat::approval_answer>(
+    [&](storage::chat_repository&) -> chat::result<chat::approval_answer> {
+      using state = storage::approval_repository::answer_state;
+      auto r = deps_->approvals->answer(chat_id, a);
+      if (r.state == state::unknown)
+        return chat::service_error{404, "not_found",
+                                   fmt::format("chat {} waits on no approval {}", chat_id, a.id)};
+      if (r.state == state::already_answered)
+        return chat::service_error{409, "already_answered",
+                                   fmt::format("approval {} was answered before", a.id)};
+      stored = r.entry;
+      return a;
+    });
+  if (std::holds_alternative<chat::approval_answer>(answered)) // in the inbox: the turn goes on
+    caf::anon_send(registry_, deliver_atom::value, chat_id, stored);
+  return answered;
 }
 
 void chat_service_impl::unsubscribe(uint64_t conn_id, const std::string& chat_id) {

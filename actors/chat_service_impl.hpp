@@ -49,6 +49,12 @@ public:
                                const std::string& chat_id, const chat::resume_point& from,
                                bool only_if_new) override;
   chat::result<bool> restart(const std::string& chat_id) override;
+  chat::result<chat::chat_record> update_chat(const std::string& chat_id,
+                                              const chat::chat_patch& patch) override;
+  chat::result<std::vector<chat::approval_requested>>
+  approvals(const std::string& chat_id) override;
+  chat::result<chat::approval_answer> answer_approval(const std::string& chat_id,
+                                                      const chat::approval_answer& a) override;
   void unsubscribe(uint64_t conn_id, const std::string& chat_id) override;
   void connection_closed(uint64_t conn_id) override;
 

@@ -177,7 +177,25 @@ session_impl::behavior_type session_behavior(session_impl::stateful_pointer<sess
     spawn_turn_worker(deps, st.fence, st.running, caf::actor_cast<session_actor>(self), st.memory,
                       std::move(given));
   };
-  auto deliver = [self, relay, start_turn](chat::inbox_entry entry) {
+  // An answer to an approval: shown to every subscriber, and the waiting
+  // turn runs again with it (after the running one, when one runs).
+  auto deliver_answer = [self, relay, start_turn](const chat::inbox_entry& entry) {
+    auto answer = chat::read_answer(entry.content);
+    if (!answer)
+      return;
+    relay({chat::approval_resolved{answer->id, answer->decision, answer->note, answer->user}});
+    if (self->state.migrating)
+      return; // the next owner's turn takes it from the inbox
+    if (self->state.running)
+      self->state.pending = true;
+    else
+      start_turn(std::nullopt);
+  };
+  auto deliver = [self, relay, start_turn, deliver_answer](chat::inbox_entry entry) {
+    if (entry.kind == chat::inbox_kind::approval_answer) {
+      deliver_answer(entry);
+      return;
+    }
     // The message may already be shown (the load read it) or already be
     // taken by the running turn (its turn_start came first).
     // Either way a turn already has it: no other turn is needed for it.
@@ -320,11 +338,18 @@ session_impl::behavior_type session_behavior(session_impl::stateful_pointer<sess
       drop_subscriber(client.address());
     },
     [=](cancel_atom) { // the turn stops; messages still waiting get their turns
+      wake();          // a turn waiting for a decision may be unloaded
       auto& st = self->state;
       if (st.phase == session_phase::loading)
         st.early_cancel = true;
       else if (st.running)
         st.running->cancel();
+      else if (!st.view.pending_approvals().empty()) {
+        // Its turn waits for a decision: run it cancelled, so each of its
+        // calls gets a result and the turn ends.
+        start_turn(std::nullopt);
+        st.running->cancel();
+      }
     },
     [=](events_atom, const chat::event_batch& batch) { relay(batch); },
     [=](turn_done_atom, turn_done how) {
@@ -343,6 +368,10 @@ session_impl::behavior_type session_behavior(session_impl::stateful_pointer<sess
       }
       if (st.migrating) {
         stop_for_migration();
+        return;
+      }
+      if (how == turn_done::waiting && !st.pending) {
+        arm_idle(); // until the answer comes (it may unload meanwhile)
         return;
       }
       if ((st.pending || how == turn_done::more) && how != turn_done::interrupted)

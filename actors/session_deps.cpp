@@ -5,6 +5,8 @@ namespace boocode {
 void connect_storage(session_deps& deps, const std::string& conninfo, int pool_size) {
   deps.db = std::make_shared<storage::pool>(conninfo, pool_size);
   deps.sessions = std::make_shared<storage::session_repository>(deps.db);
+  deps.chats = std::make_shared<storage::chat_repository>(deps.db);
+  deps.approvals = std::make_shared<storage::approval_repository>(deps.db);
   deps.blocking = std::make_shared<work_queue>(pool_size);
 }
 

@@ -12,6 +12,8 @@
 #include "runtime/tools/tool_context.hpp"
 #include "runtime/trace/trace.hpp"
 #include "runtime/work_queue.hpp"
+#include "storage/approval_repository.hpp"
+#include "storage/chat_repository.hpp"
 #include "storage/pool.hpp"
 #include "storage/session_repository.hpp"
 
@@ -30,6 +32,12 @@ struct session_deps {
   /// (thread-safe): no session holds a connection of its own.
   std::shared_ptr<storage::pool> db;
   std::shared_ptr<storage::session_repository> sessions;
+  /// The chats (their permissions) and their approvals, over the same pool.
+  std::shared_ptr<storage::chat_repository> chats;
+  std::shared_ptr<storage::approval_repository> approvals;
+  /// A new chat's permission mode when its creator names none: `ask` on a
+  /// node with users, `allow` on an open (loopback, no users) one.
+  protocol::permission_mode default_mode = protocol::permission_mode::ask;
   /// Where sessions run their blocking loads and saves (a few threads).
   std::shared_ptr<work_queue> blocking;
   /// Where turns run (a thread each while they run, at most its size).

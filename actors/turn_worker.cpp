@@ -36,9 +36,20 @@ class worker_io final : public agent::turn_io {
 public:
   worker_io(const session_deps& deps, storage::session_repository& repo,
             const storage::fence& fence, int turn, session_actor session, const chat_memory& mem,
-            std::vector<int64_t> ids)
-    : repo_(repo), fence_(fence), turn_(turn), session_(std::move(session)),
-      usage_before_(mem.usage), seq_(mem.seq), ids_(std::move(ids)), writes_(deps.blocking) {}
+            std::vector<int64_t> ids, agent::workspace_tools& tools)
+    : repo_(repo), chats_(*deps.chats), fence_(fence), turn_(turn), session_(std::move(session)),
+      usage_before_(mem.usage), seq_(mem.seq), ids_(std::move(ids)), tools_(tools),
+      writes_(deps.blocking) {}
+
+  chat::chat_permissions permissions() override {
+    auto p = chats_.permissions(fence_.actor_id);
+    tools_.allow_network(p.network);
+    return p;
+  }
+
+  void add_allow_rule(const chat::allow_rule& rule) override {
+    chats_.add_allow_rule(fence_.actor_id, rule);
+  }
 
   chat::message_record journal_message(const std::string& step, chat::message_record m,
                                        const chat::tool_intent* next) override {
@@ -132,6 +143,7 @@ private:
   }
 
   storage::session_repository& repo_;
+  storage::chat_repository& chats_;
   const storage::fence& fence_;
   int turn_;
   session_actor session_;
@@ -142,6 +154,7 @@ private:
   bool ids_behind_ = false;        // the begin behind the turn reserves the next ids
   std::vector<int64_t> begun_ids_; // what it reserved (read after writes_.wait())
   int waiting_ = 0;
+  agent::workspace_tools& tools_;
   serial_jobs writes_; // last: destroyed (waiting for its writes) first
 };
 
@@ -162,10 +175,11 @@ void remember(chat_memory& mem, const chat::session_image& img) {
 /// The turn to run and what it starts from.
 struct turn_plan {
   int turn = 0;
-  std::optional<chat::turn_journal> resume; // the turn in progress, cut short earlier
-  std::vector<int64_t> user_message_ids;    // what it took from the inbox
-  std::vector<int64_t> ids;                 // message ids reserved for it (may be none)
-  bool begin_behind = false;                // not begun yet: its first write begins it
+  std::optional<chat::turn_journal> resume;   // the turn in progress, cut short earlier
+  std::vector<chat::approval_answer> answers; // to its approval requests
+  std::vector<int64_t> user_message_ids;      // what it took from the inbox
+  std::vector<int64_t> ids;                   // message ids reserved for it (may be none)
+  bool begin_behind = false;                  // not begun yet: its first write begins it
 
   /// Takes `entries` (in id order) as the turn's user messages.
   void take(const std::vector<chat::inbox_entry>& entries, const std::string& chat_id,
@@ -224,8 +238,9 @@ std::optional<turn_plan> begin_from_database(storage::session_repository& repo,
     img->chat.turns = plan.turn - 1; // begun: its checkpoint makes it the last one
     remember(mem, *img);
     for (auto& e : img->inbox)
-      if (e.taken_turn == plan.turn)
+      if (e.taken_turn == plan.turn && e.kind == chat::inbox_kind::user_message)
         mem.conversation.append(chat::to_model_message(e.as_message(chat_id)));
+    plan.answers = img->answers();
     plan.resume = std::move(img->in_progress);
     return plan;
   }
@@ -279,19 +294,22 @@ turn_done run_worker(const std::shared_ptr<const session_deps>& deps,
         [&tools](const std::vector<std::string>& argv) { return tools.run_command(argv); });
       spec.hooks.push_back(&*fix);
     }
-    worker_io io{*deps, repo, fence, turn, session, mem, std::move(plan->ids)};
+    worker_io io{*deps, repo, fence, turn, session, mem, std::move(plan->ids), tools};
     if (plan->begin_behind)
       io.begin_behind(plan->user_message_ids);
     const auto* resume = plan->resume ? &*plan->resume : nullptr;
     trace::tracer tracer{deps->traces.get(), deps->trace_ids.get(), chat_id,
                          trace::actor_ref{protocol::actor_kind::session, chat_id, ""}};
-    agent::turn_input in{turn, std::move(plan->user_message_ids), resume};
+    agent::turn_input in{turn, std::move(plan->user_message_ids), resume, std::move(plan->answers)};
     auto sum = agent::run_turn(spec, in, mem.conversation, io, *cancel, &tracer);
     if (deps->log)
       deps->log->info(
         "chat {} turn {} {}{} ({} model calls, {} prompt / {} cached / {} output tokens)", chat_id,
-        turn, protocol::to_string(sum.outcome), resume != nullptr ? " (resumed)" : "",
-        sum.model_calls, sum.usage.prompt, sum.usage.cache_hit, sum.usage.completion);
+        turn, sum.waiting ? "waits for an approval" : protocol::to_string(sum.outcome),
+        resume != nullptr ? " (resumed)" : "", sum.model_calls, sum.usage.prompt,
+        sum.usage.cache_hit, sum.usage.completion);
+    if (sum.waiting)
+      return turn_done::waiting;
     if (sum.outcome == protocol::turn_outcome::interrupted)
       return turn_done::interrupted;
     mem.turns = turn;

@@ -194,6 +194,9 @@ int run(const node_config& cfg, log_set& logs) {
 
   auto deps = std::make_shared<session_deps>();
   deps->sandbox = std::move(sandbox);
+  // Open (loopback, no users): a developer's own machine, where calls run
+  // as they always did; with users, tool calls that change things ask.
+  deps->default_mode = users ? protocol::permission_mode::ask : protocol::permission_mode::allow;
   auto pool_size = cfg.db_pool > 0 ? cfg.db_pool : storage::default_pool_size();
   connect_storage(*deps, conninfo, pool_size);
   deps->turns = std::make_shared<work_queue>(cfg.turn_threads);

@@ -85,6 +85,24 @@ http_response list_traces(chat::chat_service& s, const http_request& req, const 
   return answer(s.list_traces(id, std::get<trace::trace_query>(q)), 200, record);
 }
 
+http_response update_chat(chat::chat_service& s, const http_request& req, const std::string& id) {
+  auto body = protocol::read_chat_patch(req.body);
+  if (auto* err = std::get_if<protocol::body_error>(&body))
+    return bad_body(*err);
+  return answer(s.update_chat(id, std::get<chat::chat_patch>(body)), 200, record);
+}
+
+http_response answer_approval(chat::chat_service& s, const http_request& req, const std::string& id,
+                              const std::string& approval) {
+  auto body = protocol::read_approval_answer(req.body);
+  if (auto* err = std::get_if<protocol::body_error>(&body))
+    return bad_body(*err);
+  auto& a = std::get<chat::approval_answer>(body);
+  a.id = approval;
+  a.user = caller_of(req).user;
+  return answer(s.answer_approval(id, a), 200, record);
+}
+
 /// Answers a client frame that could not be handled, on its connection.
 void refuse(const std::shared_ptr<chat::frame_sink>& conn, std::string_view code,
             std::string_view message, std::string_view chat_id) {
@@ -125,6 +143,11 @@ struct frame_handler {
     if (may_reach(r.chat_id))
       report(s.cancel(r.chat_id), r.chat_id);
   }
+  void operator()(const protocol::approval_answer_request& r) const {
+    if (!may_reach(r.chat_id))
+      return;
+    report(s.answer_approval(r.chat_id, {r.id, r.decision, r.note, who.user}), r.chat_id);
+  }
   void operator()(const protocol::user_message_request& r) const {
     if (auto err = chat::validate_message_text(r.text))
       return refuse(conn, err->code, err->message, r.chat_id);
@@ -154,6 +177,21 @@ void add_chat_routes(router& r, chat::chat_service& s,
   r.add("GET", "/api/chats/:id", on_chat(s, [&s](const http_request&, const std::string& id) {
           return answer(s.get_chat(id), 200, record);
         }));
+  r.add("PATCH", "/api/chats/:id", on_chat(s, [&s](const http_request& req, const std::string& id) {
+          return update_chat(s, req, id);
+        }));
+  r.add("GET", "/api/chats/:id/approvals",
+        on_chat(s, [&s](const http_request&, const std::string& id) {
+          return answer(s.approvals(id), 200, protocol::approval_list);
+        }));
+  r.add("POST", "/api/chats/:id/approvals/:approval",
+        [&s](const http_request& req, const route_params& p) -> http_response {
+          const auto& id = p.at("id");
+          if (auto refused = s.reach(caller_of(req), id);
+              auto* err = std::get_if<chat::service_error>(&refused))
+            return from_error(*err);
+          return answer_approval(s, req, id, p.at("approval"));
+        });
   r.add("DELETE", "/api/chats/:id", on_chat(s, [&s](const http_request&, const std::string& id) {
           return answer(s.archive_chat(id), 200, record);
         }));

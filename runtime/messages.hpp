@@ -103,8 +103,9 @@ typename Inspector::result_type inspect(Inspector& f, actor_live& x) {
 
 /// How a turn worker ended: nothing to do (idle), checkpointed, checkpointed
 /// with more messages waiting (more), interrupted by the node stopping,
-/// fenced (another owner took the chat) or failed (the database failed).
-enum class turn_done { idle, checkpointed, more, interrupted, fenced, failed };
+/// fenced (another owner took the chat), failed (the database failed) or
+/// waiting for a user's decision on a tool call (its turn goes on with the answer).
+enum class turn_done { idle, checkpointed, more, interrupted, fenced, failed, waiting };
 
 } // namespace boocode
 

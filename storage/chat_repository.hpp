@@ -52,6 +52,18 @@ public:
   /// storage_error (callers check it first).
   chat::chat_record fork_chat(const std::string& chat_id, int turn, const chat::chat_record& fork);
 
+  /// Changes what `patch` sets of a live chat; the chat as it is then, or
+  /// nothing for an unknown or archived one.
+  std::optional<chat::chat_record> update_chat(const std::string& id,
+                                               const chat::chat_patch& patch);
+
+  /// The chat's permission mode, rules and network (its turns read them
+  /// before each reply's tool calls). An unknown chat is a storage_error.
+  chat::chat_permissions permissions(const std::string& id);
+
+  /// Adds `rule` to the chat's allow rules unless it has it ("Always allow").
+  void add_allow_rule(const std::string& id, const chat::allow_rule& rule);
+
 private:
   struct impl;
   std::unique_ptr<impl> impl_;

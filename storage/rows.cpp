@@ -41,9 +41,12 @@ std::string iso_time(const std::string& column) {
   return "to_char(" + column + " AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.MS\"Z\"')";
 }
 
-const std::string chat_columns = "id, workspace, title, build_command::text, " +
-                                 iso_time("created_at") +
-                                 ", archived_at IS NOT NULL, last_seq, turns, owner";
+const std::string chat_columns =
+  "id, workspace, title, build_command::text, " + iso_time("created_at") +
+  ", archived_at IS NOT NULL, last_seq, turns, owner, permission_mode, allow_rules::text, network,"
+  " (SELECT count(*) FROM turn_journal j WHERE j.actor_id = chats.id AND j.kind = 'approval'"
+  " AND NOT EXISTS (SELECT 1 FROM inbox i WHERE i.actor_id = chats.id"
+  " AND i.kind = 'approval_answer' AND (i.content::jsonb) ->> 'id' = j.payload ->> 'id'))";
 
 const std::string message_columns =
   "id, chat_id, role, content, reasoning, tool_calls::text, tool_call_id, tool_name, outcome,"
@@ -68,6 +71,10 @@ chat::chat_record to_chat(const pqxx::row& row) {
   c.last_seq = row[6].as<int64_t>();
   c.turns = row[7].as<int>();
   c.owner = row[8].as<std::string>();
+  c.permissions.mode = protocol::from_text<protocol::permission_mode>(row[9].as<std::string>());
+  c.permissions.rules = chat::read_rules(nlohmann::json::parse(row[10].c_str()));
+  c.permissions.network = row[11].as<bool>();
+  c.pending_approvals = row[12].as<int>();
   return c;
 }
 

@@ -96,7 +96,8 @@ const std::string checkpoint_sql =
   std::string(lease_cte) +
   ", users AS (INSERT INTO messages (id, chat_id, role, content, client_id, turn, created_at)"
   " SELECT id, actor_id, 'user', content, client_id, taken_turn, created_at FROM inbox, lease"
-  " WHERE actor_id = $1 AND taken_turn = $3 AND consumed_at IS NULL RETURNING 1)"
+  " WHERE actor_id = $1 AND taken_turn = $3 AND consumed_at IS NULL AND kind = 'user_message'"
+  " RETURNING 1)"
   ", steps AS (INSERT INTO messages SELECT m.* FROM turn_journal j CROSS JOIN lease"
   " CROSS JOIN LATERAL jsonb_populate_record(NULL::messages, j.payload) m"
   " WHERE j.actor_id = $1 AND j.turn = $3 AND j.kind = 'message' ORDER BY j.pos RETURNING 1)"

@@ -67,6 +67,30 @@ template <class F>
   return t.tracer.end_tool(span, done);
 }
 
+/// Asks a user about `call` (step `step`): journals the request (unless an
+/// earlier run did), waits until it is stored and publishes it. The turn
+/// stops here until the answer comes.
+step_result wait_for_answer(turn_context& t, const model::tool_call& call, const std::string& step,
+                            const approval_gate::decision& d) {
+  chat::approval_requested ask{t.turn, d.id, call.id, call.name, call.arguments, d.text};
+  if (t.resume == nullptr || t.resume->find(step, "approval") == nullptr) {
+    t.io.journal_step(step, "approval",
+                      {{"id", ask.id},
+                       {"call_id", ask.call_id},
+                       {"tool", ask.tool},
+                       {"arguments", ask.arguments},
+                       {"reason", ask.reason}});
+    auto stored = journaled(t, step, [&] { t.io.make_durable(); });
+    t.out.add(std::move(ask));
+    t.out.flush();
+    t.tracer.commit(std::move(stored));
+  } else {
+    t.out.add(std::move(ask));
+    t.out.flush();
+  }
+  return step_result::waiting;
+}
+
 /// Runs tool call `call` (step `step`), or takes its result from the journal
 /// of an earlier run, and adds the result to the conversation. Its intent is
 /// journaled before it starts, unless `intent_journaled` (it went with the
@@ -90,6 +114,16 @@ step_result run_call(turn_context& t, const model::tool_call& call, const std::s
   bool valid = !args.is_discarded();
   bool read_only = tools.is_read_only(call.name).value_or(true);
   bool runs = !t.cancel.cancelled() && valid && (!interrupted || read_only);
+  std::optional<std::string> denied; // a user's note
+  if (runs && !interrupted) {
+    auto d = t.gate.decide(t.io, call, step);
+    if (d.what == approval_gate::verdict::wait)
+      return wait_for_answer(t, call, step, d);
+    if (d.what == approval_gate::verdict::deny) {
+      runs = false;
+      denied = d.text;
+    }
+  }
   // Before its span: the journal is not the tool's time. A call that may
   // change something waits until its intent is stored; a read-only one is
   // simply run again if the node dies first.
@@ -108,6 +142,8 @@ step_result run_call(turn_context& t, const model::tool_call& call, const std::s
   if (t.cancel.cancelled()) {
     res.outcome = tools::tool_outcome::cancelled;
     res.text = "cancelled before it ran";
+  } else if (denied) {
+    res = denied_result(*denied, read_only);
   } else if (!valid) {
     res = tools::tool_error("the arguments are not valid JSON: " + call.arguments, read_only);
   } else if (interrupted && !read_only) {
@@ -151,12 +187,13 @@ step_result run_calls(turn_context& t, int n, const std::vector<model::tool_call
   bool journaled = first_journaled;
   for (size_t i = 0; i < calls.size(); ++i) {
     std::optional<tool_intent> next;
-    if (i + 1 < calls.size())
+    if (i + 1 < calls.size() && t.gate.will_run(calls[i + 1], chat::tool_step(n, i + 1)))
       next = intent_of(*t.spec.tools, calls[i + 1], chat::tool_step(n, i + 1));
     bool next_journaled = false;
-    if (run_call(t, calls[i], chat::tool_step(n, i), journaled, next ? &*next : nullptr,
-                 next_journaled, wrote) == step_result::stopped)
-      return step_result::stopped;
+    if (auto r = run_call(t, calls[i], chat::tool_step(n, i), journaled, next ? &*next : nullptr,
+                          next_journaled, wrote);
+        r != step_result::done)
+      return r;
     journaled = next_journaled;
   }
   return step_result::done;
@@ -248,7 +285,8 @@ turn_summary run_turn(const spec& spec, const turn_input& in, model::conversatio
     out.add(chat::error_raised{code, sum.error});
   };
   const auto* resume = in.resume;
-  turn_context t{spec, in.turn, conv, io, out, cancel, tracer, resume, sum};
+  approval_gate gate{in.turn, in.answers};
+  turn_context t{spec, in.turn, conv, io, out, cancel, tracer, resume, sum, gate};
   // The turn's answer (a reply without tool calls), stored by the checkpoint.
   std::optional<message_record> answer;
   out.add(chat::turn_started{in.turn, in.user_message_ids, resume != nullptr});
@@ -257,23 +295,25 @@ turn_summary run_turn(const spec& spec, const turn_input& in, model::conversatio
       outcome = turn_outcome::interrupted;
       break;
     }
-    if (cancel.cancelled()) {
+    auto step = chat::reply_step(sum.model_calls + 1);
+    const auto* done = resume != nullptr ? resume->find(step, "message") : nullptr;
+    bool replay = done != nullptr && done->message; // a cancel still gives its calls results
+    if (cancel.cancelled() && !replay) {
       outcome = turn_outcome::cancelled;
       break;
     }
-    if (auto over = over_limits(spec.limits, sum, started)) {
+    if (auto over = over_limits(spec.limits, sum, started); over && !replay) {
       fail(over->first, std::move(over->second));
       break;
     }
     int n = ++sum.model_calls;
-    auto step = chat::reply_step(n);
     message_record m;
     bool fresh = false;
-    if (auto* done = resume != nullptr ? resume->find(step, "message") : nullptr;
-        done != nullptr && done->message) {
+    if (replay) {
       m = *done->message; // the reply we already have: not asked again
       if (m.usage)
         sum.usage += *m.usage;
+      gate.refresh(io, *spec.tools, m.tool_calls);
     } else {
       auto result = ask_model(t, m);
       if (stopping(cancel)) {
@@ -293,9 +333,11 @@ turn_summary run_turn(const spec& spec, const turn_input& in, model::conversatio
         outcome = turn_outcome::completed;
         break;
       }
-      // One commit: the reply and the intent of the call it starts with.
+      // One commit: the reply and the intent of the call it starts with
+      // (unless that call must wait for a user).
+      gate.refresh(io, *spec.tools, m.tool_calls);
       auto first = intent_of(*spec.tools, m.tool_calls.front(), chat::tool_step(n, 0));
-      fresh = !cancel.cancelled();
+      fresh = !cancel.cancelled() && gate.will_run(m.tool_calls.front(), chat::tool_step(n, 0));
       m = io.journal_message(step, std::move(m), fresh ? &first : nullptr);
       out.add(chat::message_stored{m}); // goes out with its first call's start
     }
@@ -306,8 +348,10 @@ turn_summary run_turn(const spec& spec, const turn_input& in, model::conversatio
       break;
     }
     bool wrote = false;
-    if (run_calls(t, n, calls, fresh, wrote) == step_result::stopped || stopping(cancel)) {
+    auto ran = run_calls(t, n, calls, fresh, wrote);
+    if (ran != step_result::done || stopping(cancel)) {
       outcome = turn_outcome::interrupted;
+      sum.waiting = ran == step_result::waiting && !stopping(cancel);
       break;
     }
     if (cancel.cancelled()) {

@@ -20,6 +20,8 @@ struct turn_input {
   std::vector<int64_t> user_message_ids{};
   /// The journal of this turn from an earlier run cut short, or null.
   const chat::turn_journal* resume = nullptr;
+  /// Users' answers to the approvals this turn asked for.
+  std::vector<chat::approval_answer> answers{};
 };
 
 /// Runs one turn of the agent `spec`: calls its model with the conversation,
@@ -41,6 +43,13 @@ struct turn_input {
 /// intent and no result was interrupted: a read-only tool runs again, any
 /// other is reported to the model as interrupted and not run. When `cancel`
 /// says the node is stopping, the turn stops at once and journals nothing more.
+///
+/// A call the chat's permissions (io.permissions()) do not let through
+/// waits for a user: its request is journaled and published
+/// (approval_requested) and the turn stops with `waiting` set, to be run
+/// again (resumed) with the answer in `in.answers`: allowed, the call runs;
+/// denied, the model is told so (outcome `denied`). A cancelled turn
+/// replays its journaled replies first, so every call gets a result.
 turn_summary run_turn(const spec& spec, const turn_input& in, model::conversation& conv,
                       turn_io& io, const cancel_token& cancel, trace::tracer* tracer = nullptr);
 

@@ -2,6 +2,7 @@
 
 #include <utility>
 
+#include "runtime/agent/approval_gate.hpp"
 #include "runtime/agent/spec.hpp"
 #include "runtime/agent/turn_io.hpp"
 #include "runtime/cancel_token.hpp"
@@ -38,9 +39,10 @@ private:
   std::vector<trace::tracer::finished_call> traces_;
 };
 
-/// What one step did: done, or the node is stopping (nothing more of the
-/// step was journaled; the turn must stop at once).
-enum class step_result { done, stopped };
+/// What one step did: done, the node is stopping (nothing more of the step
+/// was journaled; the turn must stop at once), or a call waits for a user's
+/// decision (its request is journaled; the turn stops until the answer).
+enum class step_result { done, stopped, waiting };
 
 /// Whether the node is stopping (the turn stops and resumes on the next start).
 inline bool stopping(const cancel_token& cancel) {
@@ -60,6 +62,7 @@ struct turn_context {
   /// finished steps are taken from it instead of done again.
   const chat::turn_journal* resume;
   turn_summary& sum;
+  approval_gate& gate;
 };
 
 /// Something a kind of agent adds to the loop (the chat's auto-fix build is

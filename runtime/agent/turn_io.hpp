@@ -6,6 +6,7 @@
 
 #include "runtime/chat/events.hpp"
 #include "runtime/chat/journal.hpp"
+#include "runtime/chat/permissions.hpp"
 #include "runtime/chat/records.hpp"
 #include "runtime/model/usage.hpp"
 #include "runtime/protocol/states.hpp"
@@ -15,8 +16,11 @@ namespace boocode::agent {
 /// How a turn ended, and what it cost.
 struct turn_summary {
   /// interrupted: the node is stopping and the turn stopped without
-  /// journaling more (it resumes on the next start).
+  /// journaling more (it resumes on the next start), or `waiting`.
   protocol::turn_outcome outcome = protocol::turn_outcome::completed;
+  /// The turn stopped (outcome interrupted) at a tool call that waits for a
+  /// user's decision, journaled; it resumes once the answer is in the inbox.
+  bool waiting = false;
   std::string error;
   model::token_usage usage;
   int model_calls = 0;
@@ -44,6 +48,12 @@ public:
   /// may go on while the turn does): called before a tool that changes
   /// something starts, so its intent is stored first.
   virtual void make_durable() {}
+  /// The chat's permissions as they are now, read before the calls of a
+  /// reply that may change something; the implementation also applies
+  /// their `network` to the commands that follow. Default: everything runs.
+  virtual chat::chat_permissions permissions() { return {}; }
+  /// Adds `rule` to the chat's rules (a user answered "Always allow").
+  virtual void add_allow_rule(const chat::allow_rule& rule) { (void)rule; }
   /// The turn is over (not interrupted): make it durable (the checkpoint),
   /// with `answer` (the model's last reply, not journaled; may be null)
   /// stored in the same commit, its id and created_at filled in. Called

@@ -19,6 +19,8 @@ public:
 
   /// run_command with `argv` in the same workspace (the auto-fix build).
   tools::tool_result run_command(const std::vector<std::string>& argv) const;
+  /// Whether the commands that follow may use the network (the chat's setting).
+  void allow_network(bool on) { ctx_.network = on; }
 
 private:
   tools::tool_context ctx_;

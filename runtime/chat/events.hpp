@@ -84,9 +84,30 @@ struct turn_ended {
   std::string error; // when outcome is error
 };
 
-using agent_event = std::variant<turn_started, answer_delta, reasoning_delta, message_stored,
-                                 message_acked, tool_started, tool_finished, trace::call_started,
-                                 trace::call_finished, error_raised, turn_ended>;
+/// approval_request: a tool call waits for a user's decision (again after
+/// a restart: the resumed turn asks once more, with the same id).
+struct approval_requested {
+  int turn = 0;
+  std::string id;
+  std::string call_id;
+  std::string tool;
+  std::string arguments; // JSON text as the model sent it
+  std::string reason;
+};
+
+/// approval_resolved: a user answered it (the answer is stored; the turn
+/// goes on with it).
+struct approval_resolved {
+  std::string id;
+  protocol::approval_decision decision = protocol::approval_decision::deny;
+  std::string note;
+  std::string user;
+};
+
+using agent_event =
+  std::variant<turn_started, answer_delta, reasoning_delta, message_stored, message_acked,
+               tool_started, tool_finished, trace::call_started, trace::call_finished, error_raised,
+               turn_ended, approval_requested, approval_resolved>;
 
 /// Events sent together: one actor message per step, not one per event.
 using event_batch = std::vector<agent_event>;

@@ -74,11 +74,20 @@ bool session_image::has_work() const {
   return false;
 }
 
+std::vector<approval_answer> session_image::answers() const {
+  std::vector<approval_answer> out;
+  for (auto& e : inbox)
+    if (e.kind == inbox_kind::approval_answer && in_progress && e.taken_turn == in_progress->turn)
+      if (auto a = read_answer(e.content))
+        out.push_back(std::move(*a));
+  return out;
+}
+
 std::vector<message_record> session_image::conversation() const {
   std::vector<message_record> out = history;
   if (in_progress) {
     for (auto& e : inbox)
-      if (e.taken_turn == in_progress->turn)
+      if (e.taken_turn == in_progress->turn && e.kind == inbox_kind::user_message)
         out.push_back(e.as_message(chat.id));
     for (auto& e : in_progress->entries)
       if (e.message)

@@ -8,6 +8,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "runtime/chat/permissions.hpp"
 #include "runtime/chat/records.hpp"
 
 namespace boocode::chat {
@@ -34,7 +35,7 @@ struct tool_intent {
 /// One finished (or, for an intent, started) step of a turn in progress.
 struct journal_entry {
   std::string step;
-  std::string kind; // message, intent, build
+  std::string kind; // message, intent, build, approval
   /// kind message: the message, id and created_at allocated.
   std::optional<message_record> message;
   /// kind intent: {"name", "arguments"}; kind build: {"outcome", "output",
@@ -94,6 +95,8 @@ struct session_image {
 
   /// Whether a turn must run: one is in progress or messages wait.
   bool has_work() const;
+  /// The answers to the turn in progress's approval requests.
+  std::vector<approval_answer> answers() const;
   /// The whole conversation as a reader sees it: history, the turn in
   /// progress (its user messages, then its journaled messages), then the
   /// waiting messages.

@@ -16,6 +16,7 @@ void live_view::reset(std::vector<message_record> messages, std::optional<int> t
   text_.clear();
   reasoning_.clear();
   running_.clear();
+  approvals_.clear();
   usage_ = usage;
 }
 
@@ -34,6 +35,10 @@ void live_view::apply(const agent_event& e) {
     begin(*t);
   } else if (auto* t = std::get_if<turn_ended>(&e)) {
     end(*t);
+  } else if (auto* a = std::get_if<approval_requested>(&e)) {
+    approvals_[a->id] = *a;
+  } else if (auto* r = std::get_if<approval_resolved>(&e)) {
+    approvals_.erase(r->id);
   }
 }
 
@@ -56,6 +61,7 @@ void live_view::begin(const turn_started& t) {
   text_.clear();
   reasoning_.clear();
   running_.clear();
+  approvals_.clear();
   taken_ = t.user_message_ids;
   for (auto& m : messages_)
     if (std::find(taken_.begin(), taken_.end(), m.record.id) != taken_.end()) {
@@ -70,6 +76,7 @@ void live_view::end(const turn_ended& t) {
   text_.clear();
   reasoning_.clear();
   running_.clear();
+  approvals_.clear();
   usage_ += t.usage;
 }
 

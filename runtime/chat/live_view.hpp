@@ -13,7 +13,7 @@ namespace boocode::chat {
 /// What a subscriber needs to draw a chat right now, kept by its session
 /// from the events it relays: the messages (finished turns, the turn in
 /// progress, waiting ones), the text and reasoning streamed so far, the
-/// tool calls running and the usage totals. A full `snapshot` frame is
+/// tool calls running, the approvals waiting and the usage totals. A full `snapshot` frame is
 /// written from it (runtime/protocol/frames.hpp).
 class live_view {
 public:
@@ -46,6 +46,8 @@ public:
   /// The tool calls that started and did not end, by call id.
   const std::map<std::string, tool_started>& running_tools() const { return running_; }
   const model::token_usage& usage() const { return usage_; }
+  /// The approval requests of the turn in progress that no one answered yet, by id.
+  const std::map<std::string, approval_requested>& pending_approvals() const { return approvals_; }
 
   bool has_message(int64_t id) const;
   /// The running turn, when its turn_start listed message `id` as its own.
@@ -62,6 +64,7 @@ private:
   std::vector<int64_t> taken_; // the user messages the running turn took
   std::string text_, reasoning_;
   std::map<std::string, tool_started> running_;
+  std::map<std::string, approval_requested> approvals_;
   model::token_usage usage_;
 };
 

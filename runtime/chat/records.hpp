@@ -5,6 +5,7 @@
 #include <string>
 #include <vector>
 
+#include "runtime/chat/permissions.hpp"
 #include "runtime/model/chat_types.hpp"
 #include "runtime/model/usage.hpp"
 #include "runtime/protocol/states.hpp"
@@ -26,6 +27,18 @@ struct chat_record {
   /// The user who created it ("local" on a node without users); only they
   /// and admins reach it.
   std::string owner = "local";
+  /// Which tool calls wait for a decision; the network for its commands.
+  chat_permissions permissions;
+  /// Tool calls of its turn in progress waiting for a decision.
+  int pending_approvals = 0;
+};
+
+/// PATCH /api/chats/:id: what it changes (the members it has).
+struct chat_patch {
+  std::optional<std::string> title;
+  std::optional<protocol::permission_mode> permission_mode;
+  std::optional<std::vector<allow_rule>> allow_rules;
+  std::optional<bool> network;
 };
 
 /// One stored message (table messages); see docs/api.md for the fields.

@@ -8,6 +8,7 @@
 #include <variant>
 #include <vector>
 
+#include "runtime/chat/events.hpp"
 #include "runtime/chat/records.hpp"
 #include "runtime/trace/trace_query.hpp"
 
@@ -30,6 +31,9 @@ struct new_chat {
   std::optional<std::vector<std::string>> build_command;
   /// Who creates it: the chat's owner.
   std::string owner = "local";
+  /// None: the node's default (ask with users, allow on an open node).
+  std::optional<protocol::permission_mode> permission_mode;
+  bool network = false;
 };
 
 /// Who makes a request: a user, and whether they are an admin (who reaches
@@ -99,6 +103,18 @@ public:
   virtual result<bool> subscribe(const std::shared_ptr<frame_sink>& conn,
                                  const std::string& chat_id, const resume_point& from,
                                  bool only_if_new = false) = 0;
+  /// Changes what `patch` sets (title, permission mode, allow rules,
+  /// network): the chat as it is then; 404 for an unknown or archived chat.
+  /// A turn running goes on with the new permissions from its next reply.
+  virtual result<chat_record> update_chat(const std::string& chat_id, const chat_patch& patch) = 0;
+  /// The tool calls its turn in progress waits on a decision for, oldest first.
+  virtual result<std::vector<approval_requested>> approvals(const std::string& chat_id) = 0;
+  /// Answers approval `a.id` of the chat (`a.user` answers): stored once,
+  /// then the waiting turn goes on with it on whichever node owns the chat.
+  /// 404 not_found for an id no turn waits on (a wrong id, or its turn is
+  /// over), 409 already_answered when someone answered it first.
+  virtual result<approval_answer> answer_approval(const std::string& chat_id,
+                                                  const approval_answer& a) = 0;
   /// Starts the chat's session again after it failed (true), or answers
   /// false when it runs.
   virtual result<bool> restart(const std::string& chat_id) = 0;

@@ -18,6 +18,15 @@ void put_tool_call(object_writer& w, const chat::tool_started& c) {
   w.num("turn", c.turn).str("call_id", c.call_id).str("name", c.name).str("arguments", c.arguments);
 }
 
+void put_approval(object_writer& w, const chat::approval_requested& a) {
+  w.num("turn", a.turn)
+    .str("id", a.id)
+    .str("call_id", a.call_id)
+    .str("tool", a.tool)
+    .str("arguments", a.arguments)
+    .str("reason", a.reason);
+}
+
 /// Writes an event's own members.
 struct event_writer {
   object_writer& w;
@@ -59,6 +68,13 @@ struct event_writer {
     if (!e.error.empty())
       w.str("error", e.error);
   }
+  void operator()(const chat::approval_requested& e) const { put_approval(w, e); }
+  void operator()(const chat::approval_resolved& e) const {
+    w.str("id", e.id)
+      .str("decision", to_string(e.decision))
+      .str("note", e.note)
+      .str("user", e.user);
+  }
 };
 
 struct type_of {
@@ -81,6 +97,12 @@ struct type_of {
   }
   server_frame operator()(const chat::error_raised&) const { return server_frame::error; }
   server_frame operator()(const chat::turn_ended&) const { return server_frame::turn_end; }
+  server_frame operator()(const chat::approval_requested&) const {
+    return server_frame::approval_request;
+  }
+  server_frame operator()(const chat::approval_resolved&) const {
+    return server_frame::approval_resolved;
+  }
 };
 
 object_writer chat_frame_head(server_frame type, std::string_view chat_id, int64_t seq) {
@@ -105,7 +127,16 @@ std::string snapshot_turn(const chat::live_view& view) {
     tools += t.done();
   }
   tools += ']';
-  w.raw("running_tools", tools).boolean("resumed", view.resumed());
+  std::string approvals = "[";
+  for (auto& [id, a] : view.pending_approvals()) {
+    if (approvals.size() > 1)
+      approvals += ',';
+    object_writer t;
+    put_approval(t, a);
+    approvals += t.done();
+  }
+  approvals += ']';
+  w.raw("running_tools", tools).raw("approvals", approvals).boolean("resumed", view.resumed());
   return w.done();
 }
 
@@ -243,6 +274,23 @@ client_request read_client_frame(std::string_view text, size_t max_bytes) {
         return refuse(*err);
       if (auto err = string_member(frame, "client_id", false, r.client_id))
         return refuse(*err);
+      return r;
+    }
+    case client_frame::approval_answer: {
+      approval_answer_request r{chat_id, {}, {}, {}};
+      std::string decision;
+      if (auto err = string_member(frame, "id", true, r.id))
+        return refuse(*err);
+      if (auto err = string_member(frame, "decision", true, decision))
+        return refuse(*err);
+      auto d = from_name<approval_decision>(decision);
+      if (!d)
+        return refuse("decision must be allow, deny or allow_always");
+      r.decision = *d;
+      if (auto err = string_member(frame, "note", false, r.note))
+        return refuse(*err);
+      if (r.note.size() > 4000)
+        return refuse("note must be at most 4000 characters");
       return r;
     }
     case client_frame::ping:

@@ -72,6 +72,12 @@ struct user_message_request {
 struct cancel_request {
   std::string chat_id;
 };
+struct approval_answer_request {
+  std::string chat_id;
+  std::string id;
+  approval_decision decision = approval_decision::deny;
+  std::string note;
+};
 
 /// A client frame that cannot be handled: the error frame's code and
 /// message (bad_frame, unknown_type, too_large), and its chat when it named one.
@@ -81,8 +87,9 @@ struct frame_refusal {
   std::string chat_id;
 };
 
-using client_request = std::variant<ping_request, subscribe_request, unsubscribe_request,
-                                    user_message_request, cancel_request, frame_refusal>;
+using client_request =
+  std::variant<ping_request, subscribe_request, unsubscribe_request, user_message_request,
+               cancel_request, approval_answer_request, frame_refusal>;
 
 /// Reads one client frame of at most `max_bytes`. The text of a
 /// user_message is not checked here beyond its type (see chat::validate_message_text).

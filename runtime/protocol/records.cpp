@@ -35,7 +35,27 @@ nlohmann::json to_json(const chat::chat_record& c) {
           {"created_at", c.created_at},
           {"archived", c.archived},
           {"turns", c.turns},
-          {"owner", c.owner}};
+          {"owner", c.owner},
+          {"permission_mode", to_string(c.permissions.mode)},
+          {"allow_rules", chat::to_json(c.permissions.rules)},
+          {"network", c.permissions.network},
+          {"pending_approvals", c.pending_approvals}};
+}
+
+nlohmann::json to_json(const chat::approval_requested& a) {
+  return {{"id", a.id},     {"turn", a.turn},           {"call_id", a.call_id},
+          {"tool", a.tool}, {"arguments", a.arguments}, {"reason", a.reason}};
+}
+
+nlohmann::json to_json(const chat::approval_answer& a) {
+  return {{"id", a.id}, {"decision", to_string(a.decision)}, {"note", a.note}, {"user", a.user}};
+}
+
+nlohmann::json approval_list(const std::vector<chat::approval_requested>& pending) {
+  auto items = nlohmann::json::array();
+  for (auto& a : pending)
+    items.push_back(to_json(a));
+  return {{"items", std::move(items)}};
 }
 
 nlohmann::json to_json(const chat::message_record& m) {

@@ -7,6 +7,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "runtime/chat/events.hpp"
 #include "runtime/chat/records.hpp"
 #include "runtime/model/usage.hpp"
 #include "runtime/trace/trace_queue.hpp"
@@ -35,6 +36,12 @@ nlohmann::json to_json(const model::token_usage& u);
 model::token_usage usage_from_json(const nlohmann::json& j);
 
 nlohmann::json to_json(const chat::chat_record& c);
+/// {"id", "turn", "call_id", "tool", "arguments" (the call's JSON text), "reason"}.
+nlohmann::json to_json(const chat::approval_requested& a);
+/// {"id", "decision", "note", "user"}.
+nlohmann::json to_json(const chat::approval_answer& a);
+/// GET /api/chats/:id/approvals: {"items": [approval, ...]}.
+nlohmann::json approval_list(const std::vector<chat::approval_requested>& pending);
 nlohmann::json to_json(const chat::message_record& m);
 /// GET /api/chats/:id: the chat, its status and its messages.
 nlohmann::json to_json(const chat::chat_view& v);

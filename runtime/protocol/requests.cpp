@@ -33,6 +33,27 @@ std::optional<body_error> string_field(const json& obj, const char* name, bool r
   return std::nullopt;
 }
 
+std::optional<body_error> mode_field(const json& obj, std::optional<permission_mode>& out) {
+  auto it = obj.find("permission_mode");
+  if (it == obj.end() || it->is_null())
+    return std::nullopt;
+  auto mode = it->is_string() ? from_name<permission_mode>(it->get<std::string>()) : std::nullopt;
+  if (!mode)
+    return body_error{"permission_mode must be ask, auto-edit or allow"};
+  out = *mode;
+  return std::nullopt;
+}
+
+std::optional<body_error> bool_field(const json& obj, const char* name, std::optional<bool>& out) {
+  auto it = obj.find(name);
+  if (it == obj.end() || it->is_null())
+    return std::nullopt;
+  if (!it->is_boolean())
+    return body_error{std::string(name) + " must be true or false"};
+  out = it->get<bool>();
+  return std::nullopt;
+}
+
 } // namespace
 
 std::variant<chat::new_chat, body_error> read_new_chat(std::string_view text) {
@@ -55,6 +76,12 @@ std::variant<chat::new_chat, body_error> read_new_chat(std::string_view text) {
         }
         nc.build_command = std::move(argv);
       }
+      if (auto err = mode_field(body, nc.permission_mode))
+        return *err;
+      std::optional<bool> network;
+      if (auto err = bool_field(body, "network", network))
+        return *err;
+      nc.network = network.value_or(false);
       return nc;
     });
 }
@@ -81,6 +108,64 @@ std::variant<int, body_error> read_fork(std::string_view text) {
       return body_error{"turn must be a positive integer"};
     return turn->get<int>();
   });
+}
+
+std::variant<chat::chat_patch, body_error> read_chat_patch(std::string_view text) {
+  return read_object<chat::chat_patch>(
+    text, [](const json& body) -> std::variant<chat::chat_patch, body_error> {
+      chat::chat_patch p;
+      for (auto& [key, value] : body.items())
+        if (key != "title" && key != "permission_mode" && key != "allow_rules" && key != "network")
+          return body_error{"unknown field " + key +
+                            " (a chat's title, permission_mode, allow_rules and network change)"};
+      if (body.empty())
+        return body_error{"name at least one of title, permission_mode, allow_rules, network"};
+      std::string title;
+      if (auto err = string_field(body, "title", false, title))
+        return *err;
+      if (body.contains("title")) {
+        if (title.empty() || title.size() > 200)
+          return body_error{"title must be 1 to 200 characters"};
+        p.title = title;
+      }
+      if (auto err = mode_field(body, p.permission_mode))
+        return *err;
+      if (auto err = bool_field(body, "network", p.network))
+        return *err;
+      if (auto it = body.find("allow_rules"); it != body.end() && !it->is_null()) {
+        if (!it->is_array())
+          return body_error{"allow_rules must be an array"};
+        std::vector<chat::allow_rule> rules;
+        for (auto& r : *it) {
+          std::string why;
+          auto rule = chat::read_rule(r, why);
+          if (!rule)
+            return body_error{"allow_rules: " + why};
+          chat::add_rule(rules, *rule);
+        }
+        p.allow_rules = std::move(rules);
+      }
+      return p;
+    });
+}
+
+std::variant<chat::approval_answer, body_error> read_approval_answer(std::string_view text) {
+  return read_object<chat::approval_answer>(
+    text, [](const json& body) -> std::variant<chat::approval_answer, body_error> {
+      chat::approval_answer a;
+      std::string decision;
+      if (auto err = string_field(body, "decision", true, decision))
+        return *err;
+      auto d = from_name<approval_decision>(decision);
+      if (!d)
+        return body_error{"decision must be allow, deny or allow_always"};
+      a.decision = *d;
+      if (auto err = string_field(body, "note", false, a.note))
+        return *err;
+      if (a.note.size() > 4000)
+        return body_error{"note must be at most 4000 characters"};
+      return a;
+    });
 }
 
 std::variant<std::string, body_error> read_login(std::string_view text) {

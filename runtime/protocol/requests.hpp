@@ -17,7 +17,8 @@ struct body_error {
   std::string message;
 };
 
-/// POST /api/chats: {"workspace", "title"?, "build_command"?}.
+/// POST /api/chats: {"workspace", "title"?, "build_command"?,
+/// "permission_mode"?, "network"?}.
 std::variant<chat::new_chat, body_error> read_new_chat(std::string_view body);
 
 /// POST /api/chats/:id/messages: {"text", "client_id"?}.
@@ -29,6 +30,14 @@ std::variant<message_post, body_error> read_message_post(std::string_view body);
 
 /// POST /api/chats/:id/fork: {"turn"}, a positive integer.
 std::variant<int, body_error> read_fork(std::string_view body);
+/// PATCH /api/chats/:id: {"title"?, "permission_mode"?, "allow_rules"?,
+/// "network"?}; at least one, each of its type (rules as chat::read_rule).
+std::variant<chat::chat_patch, body_error> read_chat_patch(std::string_view body);
+
+/// POST /api/chats/:id/approvals/:approval: {"decision", "note"?}; the
+/// answer without its id and user (the route's and the caller's).
+std::variant<chat::approval_answer, body_error> read_approval_answer(std::string_view body);
+
 /// POST /api/login: {"token": "..."} (1 to 1024 characters); the token.
 std::variant<std::string, body_error> read_login(std::string_view body);
 

@@ -69,14 +69,25 @@ enum class server_frame {
   tool_trace_start,
   tool_trace_finish,
   model_trace_start,
-  model_trace_finish
+  model_trace_finish,
+  approval_request,
+  approval_resolved
 };
 
 /// Every frame type a client may send.
-enum class client_frame { ping, subscribe, unsubscribe, user_message, cancel };
+enum class client_frame { ping, subscribe, unsubscribe, user_message, cancel, approval_answer };
 
 /// What a user may do: an admin sees every chat, a user their own.
 enum class user_role { admin, user };
+
+/// Which of a chat's tool calls wait for a user's decision: `ask`, every
+/// call that writes a file or runs a command; `auto_edit` ("auto-edit"),
+/// commands only; `allow`, none. The chat's always-allow rules apply first.
+enum class permission_mode { ask, auto_edit, allow };
+
+/// A user's answer to an approval request; `allow_always` also adds a rule
+/// to the chat so that calls like it run without asking.
+enum class approval_decision { allow, deny, allow_always };
 
 /// The name table of enum E: `what` names the state for messages, `names`
 /// holds one name per value, in declaration order.
@@ -113,10 +124,13 @@ BOOCODE_ENUM_NAMES(session_failure, "session failure", "failed", "stopped", "una
 BOOCODE_ENUM_NAMES(server_frame, "frame type", "hello", "pong", "error", "session_failed",
                    "snapshot", "ack", "message", "turn_start", "assistant_delta", "reasoning_delta",
                    "tool_call", "tool_result", "turn_end", "tool_trace_start", "tool_trace_finish",
-                   "model_trace_start", "model_trace_finish");
+                   "model_trace_start", "model_trace_finish", "approval_request",
+                   "approval_resolved");
 BOOCODE_ENUM_NAMES(client_frame, "client frame type", "ping", "subscribe", "unsubscribe",
-                   "user_message", "cancel");
+                   "user_message", "cancel", "approval_answer");
 BOOCODE_ENUM_NAMES(user_role, "user role", "admin", "user");
+BOOCODE_ENUM_NAMES(permission_mode, "permission mode", "ask", "auto-edit", "allow");
+BOOCODE_ENUM_NAMES(approval_decision, "decision", "allow", "deny", "allow_always");
 
 #undef BOOCODE_ENUM_NAMES
 
@@ -137,6 +151,8 @@ void for_each_named_enum(F&& f) {
   f(server_frame{});
   f(client_frame{});
   f(user_role{});
+  f(permission_mode{});
+  f(approval_decision{});
 }
 
 /// A value read from the database, a peer or a request that names no value

@@ -33,6 +33,9 @@ chat::chat_record sample_chat() {
   c.created_at = at;
   c.turns = 2;
   c.owner = "ada";
+  c.permissions.mode = permission_mode::ask;
+  c.permissions.rules = {{{"npm", "test"}, ""}, {{}, "src/*"}};
+  c.pending_approvals = 1;
   return c;
 }
 
@@ -130,6 +133,10 @@ chat::live_view running_view() {
   v.apply(chat::tool_started{2, "call_1", "run_command", R"({"argv":["make","test"]})"});
   v.apply(chat::answer_delta{2, "While it runs"});
   v.apply(chat::reasoning_delta{2, "Waiting for make"});
+  v.apply(chat::approval_requested{2, "ap_2_tool_1_1", "call_4", "write_file",
+                                   R"({"path":"src/main.c","content":"int main() {}"})",
+                                   "the chat's permission mode is ask: file changes wait for a "
+                                   "decision"});
   return v;
 }
 
@@ -181,6 +188,13 @@ sample_set frame_samples() {
              chat::error_raised{turn_error::model_error, "overloaded (HTTP 503 after 4 tries)"});
   chat_frame(58, chat::turn_ended{3, turn_outcome::error, usage(2400), "overloaded"});
   chat_frame(59, chat::turn_ended{4, turn_outcome::completed, usage(1800), ""});
+  chat_frame(60, chat::approval_requested{
+                   5, "ap_5_tool_1_0", "call_9", "run_command", R"({"argv":["npm","test"]})",
+                   "the chat's permission mode is ask: commands wait for a decision"});
+  chat_frame(
+    61, chat::approval_resolved{"ap_5_tool_1_0", approval_decision::allow_always, "", "alice"});
+  chat_frame(
+    62, chat::approval_resolved{"ap_5_tool_1_1", approval_decision::deny, "not on main", "bob"});
   return out;
 }
 
@@ -199,6 +213,8 @@ sample_set record_samples() {
   plain.id = "c_0123456789abcdef";
   plain.build_command.reset();
   plain.turns = 0;
+  plain.permissions = {};
+  plain.pending_approvals = 0;
   out["chat_list"].push_back(text(chat_list({c, plain})));
   for (auto status : enum_names<chat_status>::names) {
     chat::chat_view v{c,
@@ -233,6 +249,17 @@ sample_set record_samples() {
     turns.push_back(t);
   }
   out["timeline"].push_back(text(timeline(turns)));
+  chat::approval_requested pending{
+    5,
+    "ap_5_tool_1_0",
+    "call_9",
+    "run_command",
+    R"({"argv":["npm","test"]})",
+    "the chat's permission mode is ask: commands wait for a decision"};
+  out["approval_list"].push_back(text(approval_list({pending})));
+  out["approval_list"].push_back(text(approval_list({})));
+  out["approval_answer"].push_back(text(
+    to_json(chat::approval_answer{"ap_5_tool_1_0", approval_decision::deny, "not now", "bob"})));
   out["posted"].push_back(text(posted(5)));
   out["restarted"].push_back(text(restarted(true)));
   out["error"].push_back(text(error_body("not_found", "no chat c_0000000000000000")));
@@ -253,6 +280,9 @@ sample_set client_frame_samples() {
     {"user_message",
      {R"({"type":"user_message","chat_id":"c_9f3e0a12b4de5678","text":"Make the tests pass.","client_id":"k-51c3"})"}},
     {"cancel", {R"({"type":"cancel","chat_id":"c_9f3e0a12b4de5678"})"}},
+    {"approval_answer",
+     {R"({"type":"approval_answer","chat_id":"c_9f3e0a12b4de5678","id":"ap_5_tool_1_0","decision":"allow"})",
+      R"({"type":"approval_answer","chat_id":"c_9f3e0a12b4de5678","id":"ap_5_tool_1_0","decision":"deny","note":"not on main"})"}},
   };
 }
 
