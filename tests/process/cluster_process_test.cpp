@@ -275,6 +275,52 @@ TEST_F(ClusterTest, AKilledNodesRunningTurnResumesOnASurvivor) {
   EXPECT_EQ(db_.scalar("SELECT count(*) FROM chat_turns"), "1");
 }
 
+// A command on B waits for a decision; a browser on A sees the request. B is
+// killed: a survivor resumes the turn and asks again (the same request);
+// answered through C, the command runs once.
+TEST_F(ClusterTest, AnApprovalWaitingOnAKilledNodeIsAnsweredOnceThroughAnother) {
+  model_.enqueue(
+    fake_reply::tool_reply("run_command", R"({"argv":["sh","-c","echo ran >> ran.txt"]})"));
+  model_.enqueue(fake_reply::text_reply("Ran it."));
+  auto id = chat_on("node-b");
+  auto patched = test::http_call(to("node-a"), "PATCH", "/api/chats/" + id,
+                                 json{{"permission_mode", "ask"}}.dump());
+  ASSERT_EQ(patched.status, 200) << patched.body;
+  auto ws = test::subscribe(to("node-a"), id);
+  test::post_message(to("node-a"), id, "run it", "m-1");
+  std::string approval = next(*ws, "approval_request")["id"];
+  ASSERT_FALSE(approval.empty());
+  kill_node("node-b");
+  // A survivor owns the chat and its resumed turn waits on the same request.
+  ASSERT_TRUE(poll_until(30s, [&] {
+    auto o = owner(id);
+    return !o.empty() && o != "node-b" &&
+           nodes_.at(o).proc->output().find("chat " + id + " turn 1 waits for an approval") !=
+             std::string::npos;
+  }));
+  auto pending = test::get_json(to("node-c"), "/api/chats/" + id + "/approvals")["items"];
+  ASSERT_EQ(pending.size(), 1u);
+  EXPECT_EQ(pending[0]["id"], approval);
+  EXPECT_FALSE(std::filesystem::exists(workspace_ / "ran.txt"));
+  auto answered =
+    test::http_call(to("node-c"), "POST", "/api/chats/" + id + "/approvals/" + approval,
+                    json{{"decision", "allow"}}.dump());
+  ASSERT_EQ(answered.status, 200) << answered.body;
+  EXPECT_EQ(test::http_call(to("node-a"), "POST", "/api/chats/" + id + "/approvals/" + approval,
+                            json{{"decision", "deny"}}.dump())
+                .status /
+              100,
+            4)
+    << "a second answer was taken";
+  auto chat = test::wait_done(to("node-a"), id);
+  auto results = test::of_role(chat, "tool");
+  ASSERT_EQ(results.size(), 1u) << chat.dump();
+  EXPECT_EQ(results[0]["outcome"], "ok");
+  std::ifstream in(workspace_ / "ran.txt");
+  std::string all((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  EXPECT_EQ(all, "ran\n") << "the command ran more than once, or never";
+}
+
 // B hangs (SIGSTOP) mid-answer: its heartbeat lapses, the cluster declares it
 // dead and a survivor answers. Woken (SIGCONT), B finds itself declared dead,
 // stops its stale session without writing and rejoins empty.
