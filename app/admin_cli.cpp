@@ -18,8 +18,7 @@ struct usage_error {
 };
 
 struct admin_args {
-  std::string host = "127.0.0.1";
-  uint16_t port = 8081;
+  net::admin_address to;
   std::string token;
   bool json = false;
   std::string command;
@@ -32,6 +31,10 @@ admin_args parse(const std::vector<std::string>& args) {
   admin_args a;
   if (const char* t = std::getenv("BOOCODE_ADMIN_TOKEN"))
     a.token = t;
+  if (const char* ca = std::getenv("BOOCODE_ADMIN_CA"); ca != nullptr && *ca != '\0') {
+    a.to.tls = true;
+    a.to.ca = ca;
+  }
   for (size_t i = 0; i < args.size(); ++i) {
     const auto& arg = args[i];
     auto value = [&](const std::string& flag) {
@@ -44,16 +47,23 @@ admin_args parse(const std::vector<std::string>& args) {
       auto colon = v.rfind(':');
       if (colon == std::string::npos || colon == 0)
         throw usage_error{"--connect: expected HOST:PORT, got '" + v + "'"};
-      a.host = v.substr(0, colon);
-      if (a.host.size() > 2 && a.host.front() == '[' && a.host.back() == ']')
-        a.host = a.host.substr(1, a.host.size() - 2);
+      a.to.host = v.substr(0, colon);
+      if (a.to.host.size() > 2 && a.to.host.front() == '[' && a.to.host.back() == ']')
+        a.to.host = a.to.host.substr(1, a.to.host.size() - 2);
       char* end = nullptr;
       auto port = std::strtoul(v.c_str() + colon + 1, &end, 10);
       if (*end != '\0' || port == 0 || port > 65535)
         throw usage_error{"--connect: bad port in '" + v + "'"};
-      a.port = static_cast<uint16_t>(port);
+      a.to.port = static_cast<uint16_t>(port);
     } else if (arg == "--token") {
       a.token = value(arg);
+    } else if (arg == "--tls") {
+      a.to.tls = true;
+    } else if (arg == "--ca") {
+      a.to.tls = true;
+      a.to.ca = value(arg);
+    } else if (arg == "--server-name") {
+      a.to.server_name = value(arg);
     } else if (arg == "--json") {
       a.json = true;
     } else if (arg == "--node" && a.command == "actors") {
@@ -149,7 +159,7 @@ int report(const admin::result<T>& r, Show show) {
 } // namespace
 
 std::string admin_help_text() {
-  return R"(usage: boocode admin [--connect HOST:PORT] [--token T] [--json] COMMAND
+  return R"(usage: boocode admin [--connect HOST:PORT] [--token T] [--tls | --ca FILE] [--json] COMMAND
 
 Asks a node's admin port about the whole cluster (docs/admin.md).
 
@@ -165,6 +175,10 @@ commands:
 options:
   --connect HOST:PORT   the node's admin port (default 127.0.0.1:8081)
   --token T             its admin token (default: BOOCODE_ADMIN_TOKEN)
+  --tls                 speak TLS, trusting the system's certificate authorities
+  --ca FILE             speak TLS, trusting this CA certificate (default: BOOCODE_ADMIN_CA)
+  --server-name NAME    the DNS name the node's certificate must carry (default: the
+                        --connect host; an IP address needs a name, e.g. localhost)
   --json                print JSON instead of tables
 
 exit codes: 0 done, 1 refused or failed, 2 bad usage
@@ -183,7 +197,13 @@ int admin_command(const std::vector<std::string>& args) {
     std::cerr << "boocode admin: " << e.message << '\n';
     return 2;
   }
-  auto client = net::connect_admin(a.host, a.port, a.token, caller_name());
+  std::unique_ptr<admin::admin_service> client;
+  try {
+    client = net::connect_admin(a.to, a.token, caller_name());
+  } catch (const std::exception& e) {
+    std::cerr << "boocode admin: " << e.what() << '\n';
+    return 1;
+  }
   const auto& cmd = a.command;
   if (cmd == "nodes")
     return report(client->nodes(), [&](const std::vector<admin::node_info>& nodes) {

@@ -237,7 +237,8 @@ int run(const node_config& cfg, log_set& logs) {
   self_row.cluster_address = fmt::format("{}:{}", url_host(cfg.cluster_host), *cluster_port);
   chat_service_impl chats{sys, deps, registry};
   admin_service_impl admin_ops{sys, deps, registry, directory};
-  net::admin_server admin{{cfg.admin_host, cfg.admin_port, cfg.admin_token, logs.get("admin")},
+  net::admin_server admin{{cfg.admin_host, cfg.admin_port, cfg.admin_token, logs.get("admin"),
+                           cfg.admin_tls_cert, cfg.admin_tls_key},
                           admin_ops};
   self_row.admin_address = fmt::format("{}:{}", url_host(cfg.admin_host), admin.start());
 

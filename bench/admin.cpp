@@ -62,8 +62,9 @@ int main(int argc, char** argv) {
   auto admin_address = storage::node_repository{c.conninfo}.find("node-a")->admin_address;
   auto colon = admin_address.rfind(':');
   auto client = net::connect_admin(
-    admin_address.substr(0, colon),
-    static_cast<uint16_t>(std::stoi(admin_address.substr(colon + 1))), "", "bench@localhost");
+    {admin_address.substr(0, colon),
+     static_cast<uint16_t>(std::stoi(admin_address.substr(colon + 1))), false, std::nullopt, ""},
+    "", "bench@localhost");
   poll_until(seconds(10), [&] {
     return c.connections("node-a", "node-b") > 0 && c.connections("node-a", "node-c") > 0;
   });

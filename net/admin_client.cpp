@@ -1,9 +1,8 @@
 #include "net/admin_client.hpp"
 
-#include <capnp/ez-rpc.h>
-
 #include "admin.capnp.h"
 #include "net/admin_capability.hpp"
+#include "net/admin_transport.hpp"
 
 namespace boocode::net {
 
@@ -42,7 +41,7 @@ admin::actor_info to_actor(ActorInfo::Reader r) {
 class admin_client final : public admin::admin_service {
 public:
   /// `rpc`: the connection it owns, if any (it outlives the capability).
-  admin_client(std::unique_ptr<capnp::EzRpcClient> rpc, Admin::Client cap, kj::WaitScope& ws,
+  admin_client(std::unique_ptr<admin_connection> rpc, Admin::Client cap, kj::WaitScope& ws,
                std::string token, std::string caller)
     : rpc_(std::move(rpc)), cap_(kj::mv(cap)), ws_(ws), token_(std::move(token)),
       caller_(std::move(caller)) {}
@@ -155,7 +154,7 @@ private:
     }
   }
 
-  std::unique_ptr<capnp::EzRpcClient> rpc_;
+  std::unique_ptr<admin_connection> rpc_;
   Admin::Client cap_;
   kj::WaitScope& ws_;
   std::string token_;
@@ -171,11 +170,11 @@ std::unique_ptr<admin::admin_service> admin_client_over(capnp::Capability::Clien
                                         std::move(caller));
 }
 
-std::unique_ptr<admin::admin_service> connect_admin(const std::string& host, uint16_t port,
-                                                    std::string token, std::string caller) {
-  auto rpc = std::make_unique<capnp::EzRpcClient>(kj::str(host.c_str()), port);
-  auto cap = rpc->getMain<Admin>();
-  auto& ws = rpc->getWaitScope();
+std::unique_ptr<admin::admin_service> connect_admin(const admin_address& to, std::string token,
+                                                    std::string caller) {
+  auto rpc = std::make_unique<admin_connection>(to.host, to.port, to.tls, to.ca, to.server_name);
+  auto cap = rpc->main().castAs<Admin>();
+  auto& ws = rpc->wait_scope();
   return std::make_unique<admin_client>(std::move(rpc), kj::mv(cap), ws, std::move(token),
                                         std::move(caller));
 }

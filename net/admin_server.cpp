@@ -3,15 +3,17 @@
 #include <future>
 #include <list>
 #include <mutex>
+#include <optional>
 #include <thread>
 
-#include <capnp/ez-rpc.h>
+#include <capnp/rpc-twoparty.h>
 #include <fmt/format.h>
 #include <kj/async-io.h>
 #include <kj/async.h>
 
 #include "admin.capnp.h"
 #include "net/admin_capability.hpp"
+#include "net/admin_transport.hpp"
 
 namespace boocode::net {
 
@@ -293,6 +295,23 @@ bool admin_capability::idle() const {
   return state_->pool->idle();
 }
 
+namespace {
+
+/// Logs a client dropped before its first call (a failed TLS handshake).
+class refused_logger final : public kj::TaskSet::ErrorHandler {
+public:
+  explicit refused_logger(std::shared_ptr<spdlog::logger> log) : log_(std::move(log)) {}
+  void taskFailed(kj::Exception&& e) override {
+    if (log_)
+      log_->warn("admin port: a connection was refused: {}", e.getDescription().cStr());
+  }
+
+private:
+  std::shared_ptr<spdlog::logger> log_;
+};
+
+} // namespace
+
 struct admin_server::impl {
   impl(admin_server_options o, admin::admin_service& s) : opts(std::move(o)), service(s) {}
   admin_server_options opts;
@@ -318,9 +337,22 @@ uint16_t admin_server::start() {
     auto& o = impl_->opts;
     admin_capability cap{impl_->service, o.token, o.log};
     try {
-      capnp::EzRpcServer server{cap.make(), o.host, o.port};
-      auto& ws = server.getWaitScope();
-      auto p = server.getPort().wait(ws);
+      std::optional<admin_server_tls> tls;
+      if (!o.tls_cert.empty())
+        tls.emplace(o.tls_cert, o.tls_key);
+      auto io = kj::setupAsyncIo();
+      auto& ws = io.waitScope;
+      auto listener = io.provider->getNetwork().parseAddress(o.host, o.port).wait(ws)->listen();
+      auto p = listener->getPort();
+      capnp::TwoPartyServer server{cap.make()};
+      refused_logger refused{o.log};
+      auto serving =
+        serve_admin_connections(*listener, server, io.provider->getTimer(), tls ? &*tls : nullptr,
+                                refused)
+          .eagerlyEvaluate([&o](kj::Exception&& e) {
+            if (o.log)
+              o.log->error("admin port stopped accepting: {}", e.getDescription().cStr());
+          });
       auto stop = kj::newPromiseAndFulfiller<void>();
       {
         std::lock_guard guard{impl_->mtx};
@@ -333,7 +365,9 @@ uint16_t admin_server::start() {
       // Calls in progress finish first (they need the loop to hand back
       // their results, which go nowhere now).
       while (!cap.idle())
-        server.getIoProvider().getTimer().afterDelay(5 * kj::MILLISECONDS).wait(ws);
+        io.provider->getTimer().afterDelay(5 * kj::MILLISECONDS).wait(ws);
+    } catch (const std::runtime_error& e) { // the TLS files
+      bound.set_exception(std::make_exception_ptr(e));
     } catch (const kj::Exception& e) {
       try {
         bound.set_exception(std::make_exception_ptr(

@@ -1,6 +1,7 @@
 #pragma once
 
 #include <cstdint>
+#include <filesystem>
 #include <memory>
 #include <string>
 #include <string_view>
@@ -17,6 +18,9 @@ struct admin_server_options {
   /// Every call must carry it; empty: none needed (loopback only).
   std::string token;
   std::shared_ptr<spdlog::logger> log;
+  /// TLS with this PEM certificate chain and key; empty: plain.
+  std::filesystem::path tls_cert{};
+  std::filesystem::path tls_key{};
 };
 
 /// Compares two tokens in time independent of where they differ.

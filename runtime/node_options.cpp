@@ -263,10 +263,10 @@ const std::vector<option_spec>& option_table() {
          return std::nullopt;
        }},
       {"admin-listen", "BOOCODE_ADMIN_LISTEN", "HOST:PORT",
-       "the admin port (Cap'n Proto; beyond loopback it needs --admin-token)", "127.0.0.1:8081",
-       [](node_config& c, std::string_view v) {
-         return parse_host_port(v, c.admin_host, c.admin_port);
-       }},
+       "the admin port (Cap'n Proto; beyond loopback it needs --admin-token and TLS)",
+       "127.0.0.1:8081",
+       [](node_config& c,
+          std::string_view v) { return parse_host_port(v, c.admin_host, c.admin_port); }},
       {"admin-token", "BOOCODE_ADMIN_TOKEN", "TOKEN",
        "every admin call must carry it (never logged)", "(none)",
        [](node_config& c, std::string_view v) -> std::optional<std::string> {
@@ -275,6 +275,11 @@ const std::vector<option_spec>& option_table() {
          c.admin_token = std::string(v);
          return std::nullopt;
        }},
+      {"admin-tls-cert", "BOOCODE_ADMIN_TLS_CERT", "FILE",
+       "the admin port speaks TLS with this PEM certificate chain (needed beyond loopback)",
+       "(plain)", [](node_config& c, std::string_view v) { return set_path(c.admin_tls_cert, v); }},
+      {"admin-tls-key", "BOOCODE_ADMIN_TLS_KEY", "FILE", "the PEM private key of --admin-tls-cert",
+       "(none)", [](node_config& c, std::string_view v) { return set_path(c.admin_tls_key, v); }},
       {"node-timeout", "BOOCODE_NODE_TIMEOUT", "DURATION",
        "a node whose heartbeat is older than this is dead and its chats move", "3s",
        [](node_config& c, std::string_view v) { return set_duration(c.node_timeout, v); }},
@@ -469,6 +474,13 @@ std::variant<command_line, option_error> parse_command_line(const std::vector<st
     return option_error{fmt::format(
       "--admin-listen {} is not a loopback address: set --admin-token (or BOOCODE_ADMIN_TOKEN)",
       c.admin_host)};
+  if (c.admin_tls_cert.empty() != c.admin_tls_key.empty())
+    return option_error{"--admin-tls-cert and --admin-tls-key go together"};
+  if (!is_loopback(c.admin_host) && c.admin_tls_cert.empty())
+    return option_error{fmt::format("--admin-listen {} is not a loopback address: set "
+                                    "--admin-tls-cert and --admin-tls-key, so the admin token "
+                                    "does not travel in clear",
+                                    c.admin_host)};
   if (c.node_timeout <= 2 * c.heartbeat_interval)
     return option_error{fmt::format(
       "--node-timeout ({} ms) must be more than twice --heartbeat-interval ({} ms): a live node "

@@ -54,6 +54,10 @@ struct node_config {
   uint16_t admin_port = 8081;
   /// Every admin call must carry it; never logged.
   std::string admin_token;
+  /// The admin port speaks TLS with this certificate and key (required
+  /// beyond loopback); empty: plain.
+  std::filesystem::path admin_tls_cert;
+  std::filesystem::path admin_tls_key;
   /// An OpenAI-compatible endpoint (e.g. https://api.deepseek.com/v1); empty: none.
   std::string model_base_url;
   /// Sent as a bearer token; never logged.

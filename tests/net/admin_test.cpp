@@ -167,7 +167,7 @@ TEST(AdminSchemaTest, TokensCompareWholeAndPortsNeedOne) {
 }
 
 TEST(AdminSchemaTest, AnUnreachablePortIsAnError) {
-  auto client = net::connect_admin("127.0.0.1", 1, "", "ops@test");
+  auto client = net::connect_admin({"127.0.0.1", 1, false, std::nullopt, ""}, "", "ops@test");
   auto r = client->nodes();
   ASSERT_TRUE(std::holds_alternative<admin::error>(r));
   EXPECT_EQ(std::get<admin::error>(r).code, "unreachable");

@@ -13,6 +13,7 @@
 #include "runtime/child_process.hpp"
 #include "runtime/poll.hpp"
 #include "tests/process/chat_process_fixture.hpp"
+#include "tests/support/tls_client.hpp"
 
 using namespace boocode;
 using namespace std::chrono_literals;
@@ -577,31 +578,54 @@ TEST_F(AdminTest, ErrorsAreClearAndExitNonZero) {
   EXPECT_NE(usage.output.find("unknown command 'dance'"), std::string::npos) << usage.output;
 }
 
-TEST_F(AdminTest, BeyondLoopbackEveryCallNeedsTheToken) {
-  // A node without a token may not listen beyond loopback.
+TEST_F(AdminTest, BeyondLoopbackEveryCallNeedsTheTokenOverTls) {
+  // A node without a token, or without TLS, may not listen beyond loopback.
   auto refused = run({test::boocode_binary(), "serve", "--admin-listen", "0.0.0.0:0", "--data-dir",
                       (dir_ / "x").string()});
   EXPECT_EQ(refused.code, 2);
   EXPECT_NE(refused.output.find("--admin-token"), std::string::npos) << refused.output;
-  // node-d listens on every address with a token.
+  auto clear = run({test::boocode_binary(), "serve", "--admin-listen", "0.0.0.0:0", "--data-dir",
+                    (dir_ / "x").string()},
+                   {"BOOCODE_ADMIN_TOKEN=s3cret-token-0123456789"});
+  EXPECT_EQ(clear.code, 2);
+  EXPECT_NE(clear.output.find("--admin-tls-cert"), std::string::npos) << clear.output;
+  // node-d listens on every address with a token, over TLS.
+  auto certs = dir_ / "certs";
+  test::make_test_certs(certs, {"node-d"});
+  auto ca = (certs / "ca.pem").string();
+  // KJ checks the certificate's DNS names: 127.0.0.1 is reached as localhost.
   auto& d = nodes_["node-d"];
   d.proc = std::make_unique<test::node_process>(
-    std::vector<std::string>{"serve", "--listen", "127.0.0.1:0", "--data-dir",
-                             (dir_ / "node-d").string(), "--node-id", "node-d", "--database-url",
-                             db_.conninfo(), "--admin-listen", "0.0.0.0:0", "--heartbeat-interval",
-                             "250ms", "--node-timeout", "1500ms"},
+    std::vector<std::string>{
+      "serve", "--listen", "127.0.0.1:0", "--data-dir", (dir_ / "node-d").string(), "--node-id",
+      "node-d", "--database-url", db_.conninfo(), "--admin-listen", "0.0.0.0:0", "--admin-tls-cert",
+      (certs / "node-d.pem").string(), "--admin-tls-key", (certs / "node-d.key").string(),
+      "--heartbeat-interval", "250ms", "--node-timeout", "1500ms"},
     dir_ / "node-d.log", std::vector<std::string>{"BOOCODE_ADMIN_TOKEN=s3cret-token-0123456789"});
   d.proc->wait_ready();
   d.running = true;
   auto port = db_.scalar("SELECT split_part(admin_address, ':', 2) FROM nodes WHERE id = 'node-d'");
   auto at = "127.0.0.1:" + port;
-  auto bad = run(
-    {test::boocode_binary(), "admin", "--connect", at, "--token", "wrong-token-000000", "nodes"});
+  auto bad = run({test::boocode_binary(), "admin", "--connect", at, "--server-name", "localhost",
+                  "--ca", ca, "--token", "wrong-token-000000", "nodes"});
   EXPECT_EQ(bad.code, 1);
   EXPECT_NE(bad.output.find("unauthorized"), std::string::npos) << bad.output;
-  auto none = run({test::boocode_binary(), "admin", "--connect", at, "nodes"});
+  auto none = run({test::boocode_binary(), "admin", "--connect", at, "--server-name", "localhost",
+                   "--ca", ca, "nodes"});
   EXPECT_EQ(none.code, 1);
-  auto ok = run({test::boocode_binary(), "admin", "--connect", at, "nodes"},
+  // A client without TLS, or trusting another CA, gets nothing; the port goes on.
+  auto plain = run({test::boocode_binary(), "admin", "--connect", at, "nodes"},
+                   {"BOOCODE_ADMIN_TOKEN=s3cret-token-0123456789"});
+  EXPECT_EQ(plain.code, 1) << plain.output;
+  EXPECT_EQ(plain.output.find("node-d"), std::string::npos) << plain.output;
+  test::make_test_certs(dir_ / "other", {"node-d"});
+  auto untrusted = run({test::boocode_binary(), "admin", "--connect", at, "--server-name",
+                        "localhost", "--ca", (dir_ / "other" / "ca.pem").string(), "nodes"},
+                       {"BOOCODE_ADMIN_TOKEN=s3cret-token-0123456789"});
+  EXPECT_EQ(untrusted.code, 1) << untrusted.output;
+  EXPECT_EQ(untrusted.output.find("node-d"), std::string::npos) << untrusted.output;
+  auto ok = run({test::boocode_binary(), "admin", "--connect", at, "--server-name", "localhost",
+                 "--ca", ca, "nodes"},
                 {"BOOCODE_ADMIN_TOKEN=s3cret-token-0123456789"});
   EXPECT_EQ(ok.code, 0) << ok.output;
   EXPECT_NE(ok.output.find("node-d"), std::string::npos);

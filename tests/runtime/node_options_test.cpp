@@ -83,10 +83,13 @@ TEST(NodeOptionsTest, HelpAndVersion) {
 }
 
 TEST(NodeOptionsTest, ClusterAndAdminOptions) {
-  auto c =
-    parse_ok({"serve", "--cluster-listen", "10.0.0.2:4300", "--cluster", "blue", "--node-timeout",
-              "5s", "--admin-listen", "0.0.0.0:9000", "--admin-token", "0123456789abcdef"})
-      .config;
+  auto c = parse_ok({"serve", "--cluster-listen", "10.0.0.2:4300", "--cluster", "blue",
+                     "--node-timeout", "5s", "--admin-listen", "0.0.0.0:9000", "--admin-token",
+                     "0123456789abcdef", "--admin-tls-cert", "/etc/boocode/admin.pem",
+                     "--admin-tls-key", "/etc/boocode/admin.key"})
+             .config;
+  EXPECT_EQ(c.admin_tls_cert, "/etc/boocode/admin.pem");
+  EXPECT_EQ(c.admin_tls_key, "/etc/boocode/admin.key");
   EXPECT_EQ(c.cluster_host, "10.0.0.2");
   EXPECT_EQ(c.cluster_port, 4300);
   EXPECT_EQ(c.cluster, "blue");
@@ -134,6 +137,9 @@ TEST(NodeOptionsTest, BadInputGivesOneLineErrors) {
     {{"serve", "--cluster-listen", "nowhere"}, "expected HOST:PORT"},
     {{"serve", "--admin-listen", "0.0.0.0:8081"}, "set --admin-token"},
     {{"serve", "--admin-token", "short"}, "at least 16 characters"},
+    {{"serve", "--admin-listen", "0.0.0.0:8081", "--admin-token", "0123456789abcdef"},
+     "does not travel in clear"},
+    {{"serve", "--admin-tls-cert", "/etc/a.pem"}, "--admin-tls-cert and --admin-tls-key go"},
     {{"serve", "--sandbox", "maybe"}, "expected on or off"},
     {{"serve", "--trusted-proxy", "proxy.example"}, "expected an IP address"},
     {{"serve", "--workspace-root", "relative/dir"}, "expected an absolute folder"},
