@@ -63,6 +63,7 @@ chat::result<chat::chat_record> chat_service_impl::create_chat(const chat::new_c
     c.owner = req.owner;
     c.permissions.mode = req.permission_mode.value_or(deps_->default_mode);
     c.permissions.network = req.network;
+    c.permissions.variables = req.env;
     auto created = repo.create_chat(c);
     // Its owner: the least-loaded node of the cluster (nobody yet when no
     // node is up: the first to use it claims it).

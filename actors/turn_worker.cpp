@@ -44,6 +44,7 @@ public:
   chat::chat_permissions permissions() override {
     auto p = chats_.permissions(fence_.actor_id);
     tools_.allow_network(p.network);
+    tools_.set_variables(chat::environment_entries(p.variables));
     return p;
   }
 

@@ -33,12 +33,13 @@ chat::chat_record chat_repository::create_chat(const chat::chat_record& chat) {
     pqxx::work tx{c};
     auto row = tx.exec_params1(
       fmt::format("INSERT INTO chats (id, workspace, title, build_command, last_seq, turns,"
-                  " owner, permission_mode, allow_rules, network) VALUES ($1, $2, $3, $4::jsonb,"
-                  " $5, $6, $7, $8, $9::jsonb, $10) RETURNING {}",
+                  " owner, permission_mode, allow_rules, network, env) VALUES ($1, $2, $3,"
+                  " $4::jsonb, $5, $6, $7, $8, $9::jsonb, $10, $11::jsonb) RETURNING {}",
                   chat_columns),
       chat.id, chat.workspace, chat.title, build, chat.last_seq, chat.turns, chat.owner,
       std::string(protocol::to_string(chat.permissions.mode)),
-      chat::to_json(chat.permissions.rules).dump(), chat.permissions.network);
+      chat::to_json(chat.permissions.rules).dump(), chat.permissions.network,
+      nlohmann::json(chat.permissions.variables).dump());
     tx.commit();
     return to_chat(row);
   });
@@ -145,12 +146,14 @@ chat::chat_record chat_repository::fork_chat(const std::string& chat_id, int tur
       throw storage_error(fmt::format("fork chat: turn {} of {} has not finished", turn, chat_id));
     auto row =
       tx.exec_params1(fmt::format("INSERT INTO chats (id, workspace, title, build_command, turns,"
-                                  " owner, permission_mode, allow_rules, network) VALUES ($1, $2,"
-                                  " $3, $4::jsonb, $5, $6, $7, $8::jsonb, $9) RETURNING {}",
+                                  " owner, permission_mode, allow_rules, network, env) VALUES ($1,"
+                                  " $2, $3, $4::jsonb, $5, $6, $7, $8::jsonb, $9, $10::jsonb)"
+                                  " RETURNING {}",
                                   chat_columns),
                       fork.id, fork.workspace, fork.title, build, turn, fork.owner,
                       std::string(protocol::to_string(fork.permissions.mode)),
-                      chat::to_json(fork.permissions.rules).dump(), fork.permissions.network);
+                      chat::to_json(fork.permissions.rules).dump(), fork.permissions.network,
+                      nlohmann::json(fork.permissions.variables).dump());
     tx.exec_params("INSERT INTO messages (chat_id, role, content, reasoning, tool_calls,"
                    " tool_call_id, tool_name, outcome, exit_code, duration_ms, turn, client_id,"
                    " usage, created_at) SELECT $2, role, content, reasoning, tool_calls,"
@@ -177,15 +180,18 @@ std::optional<chat::chat_record> chat_repository::update_chat(const std::string&
       std::optional<std::string> rules;
       if (patch.allow_rules)
         rules = chat::to_json(*patch.allow_rules).dump();
+      std::optional<std::string> env;
+      if (patch.env)
+        env = nlohmann::json(*patch.env).dump();
       pqxx::work tx{c};
       auto r = tx.exec_params(
         fmt::format(
           "UPDATE chats SET title = coalesce($2, title),"
           " permission_mode = coalesce($3, permission_mode),"
-          " allow_rules = coalesce($4::jsonb, allow_rules), network = coalesce($5, network)"
-          " WHERE id = $1 AND archived_at IS NULL RETURNING {}",
+          " allow_rules = coalesce($4::jsonb, allow_rules), network = coalesce($5, network),"
+          " env = coalesce($6::jsonb, env) WHERE id = $1 AND archived_at IS NULL RETURNING {}",
           chat_columns),
-        id, patch.title, mode, rules, patch.network);
+        id, patch.title, mode, rules, patch.network, env);
       tx.commit();
       if (r.empty())
         return std::nullopt;
@@ -197,13 +203,14 @@ chat::chat_permissions chat_repository::permissions(const std::string& id) {
   return impl_->db.with("read the chat's permissions", [&](pqxx::connection& c) {
     pqxx::read_transaction tx{c};
     auto r = tx.exec_params(
-      "SELECT permission_mode, allow_rules::text, network FROM chats WHERE id = $1", id);
+      "SELECT permission_mode, allow_rules::text, network, env::text FROM chats WHERE id = $1", id);
     if (r.empty())
       throw storage_error("read the chat's permissions: no chat " + id);
     chat::chat_permissions p;
     p.mode = protocol::from_text<protocol::permission_mode>(r[0][0].as<std::string>());
     p.rules = chat::read_rules(nlohmann::json::parse(r[0][1].c_str()));
     p.network = r[0][2].as<bool>();
+    p.variables = nlohmann::json::parse(r[0][3].c_str()).get<std::map<std::string, std::string>>();
     return p;
   });
 }

@@ -44,6 +44,7 @@ std::string iso_time(const std::string& column) {
 const std::string chat_columns =
   "id, workspace, title, build_command::text, " + iso_time("created_at") +
   ", archived_at IS NOT NULL, last_seq, turns, owner, permission_mode, allow_rules::text, network,"
+  " env::text,"
   " (SELECT count(*) FROM turn_journal j WHERE j.actor_id = chats.id AND j.kind = 'approval'"
   " AND NOT EXISTS (SELECT 1 FROM inbox i WHERE i.actor_id = chats.id"
   " AND i.kind = 'approval_answer' AND (i.content::jsonb) ->> 'id' = j.payload ->> 'id'))";
@@ -74,7 +75,9 @@ chat::chat_record to_chat(const pqxx::row& row) {
   c.permissions.mode = protocol::from_text<protocol::permission_mode>(row[9].as<std::string>());
   c.permissions.rules = chat::read_rules(nlohmann::json::parse(row[10].c_str()));
   c.permissions.network = row[11].as<bool>();
-  c.pending_approvals = row[12].as<int>();
+  c.permissions.variables =
+    nlohmann::json::parse(row[12].c_str()).get<std::map<std::string, std::string>>();
+  c.pending_approvals = row[13].as<int>();
   return c;
 }
 

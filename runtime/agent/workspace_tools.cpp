@@ -30,6 +30,13 @@ tools::tool_result workspace_tools::run(const std::string& name, const nlohmann:
   return tools::execute(name, args, ctx_);
 }
 
+void workspace_tools::set_variables(const std::vector<std::string>& vars) {
+  if (vars.empty())
+    ctx_.env.reset();
+  else
+    ctx_.env = tools::command_environment(ctx_.workspace, vars);
+}
+
 tools::tool_result workspace_tools::run_command(const std::vector<std::string>& argv) const {
   return tools::run_command(ctx_, argv);
 }

@@ -21,6 +21,9 @@ public:
   tools::tool_result run_command(const std::vector<std::string>& argv) const;
   /// Whether the commands that follow may use the network (the chat's setting).
   void allow_network(bool on) { ctx_.network = on; }
+  /// The chat's own variables (NAME=VALUE) for the commands that follow,
+  /// after their fixed environment.
+  void set_variables(const std::vector<std::string>& vars);
 
 private:
   tools::tool_context ctx_;

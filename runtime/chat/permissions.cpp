@@ -1,6 +1,7 @@
 #include "runtime/chat/permissions.hpp"
 
 #include <algorithm>
+#include <cctype>
 #include <filesystem>
 
 #include <fmt/format.h>
@@ -179,6 +180,30 @@ std::optional<approval_answer> read_answer(const std::string& text) {
   a.note = j.value("note", "");
   a.user = j.value("user", "");
   return a;
+}
+
+std::optional<std::string> variable_error(const std::string& name, const std::string& value) {
+  bool ok =
+    !name.empty() && (std::isalpha(static_cast<unsigned char>(name[0])) || name[0] == '_') &&
+    std::all_of(name.begin(), name.end(),
+                [](char c) { return std::isalnum(static_cast<unsigned char>(c)) || c == '_'; });
+  if (!ok)
+    return fmt::format(
+      "variable name '{}' must be letters, digits and _, not starting with a digit", name);
+  for (auto fixed : {"PATH", "HOME", "XDG_CACHE_HOME", "TMPDIR", "LANG", "TERM"})
+    if (name == fixed)
+      return fmt::format("{} is part of every command's fixed environment", name);
+  if (value.size() > 4096 || value.find('\0') != std::string::npos)
+    return fmt::format("the value of {} must be at most 4096 bytes, without NUL", name);
+  return std::nullopt;
+}
+
+std::vector<std::string> environment_entries(const std::map<std::string, std::string>& vars) {
+  std::vector<std::string> out;
+  out.reserve(vars.size());
+  for (auto& [name, value] : vars)
+    out.push_back(name + "=" + value);
+  return out;
 }
 
 std::string approval_id(int turn, const std::string& step) {

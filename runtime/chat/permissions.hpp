@@ -1,5 +1,6 @@
 #pragma once
 
+#include <map>
 #include <optional>
 #include <string>
 #include <vector>
@@ -27,7 +28,19 @@ struct chat_permissions {
   std::vector<allow_rule> rules;
   /// Sandboxed commands may use the network.
   bool network = false;
+  /// The chat's own variables, added to its commands' fixed environment.
+  std::map<std::string, std::string> variables;
 };
+
+/// Why `name`=`value` cannot be one of a chat's variables, or nothing: a
+/// name is [A-Za-z_][A-Za-z0-9_]* and not one of the fixed environment's
+/// (PATH, HOME, XDG_CACHE_HOME, TMPDIR, LANG, TERM); a value has no NUL and
+/// at most 4096 bytes; at most 64 variables.
+std::optional<std::string> variable_error(const std::string& name, const std::string& value);
+inline constexpr std::size_t max_variables = 64;
+
+/// The variables as NAME=VALUE, for command_environment.
+std::vector<std::string> environment_entries(const std::map<std::string, std::string>& vars);
 
 /// Why the call of `tool` with `args` must wait for a user's decision under
 /// `p`, in words for the approval card; nothing when it may run. Only

@@ -1,6 +1,7 @@
 #pragma once
 
 #include <cstdint>
+#include <map>
 #include <optional>
 #include <string>
 #include <vector>
@@ -39,6 +40,7 @@ struct chat_patch {
   std::optional<protocol::permission_mode> permission_mode;
   std::optional<std::vector<allow_rule>> allow_rules;
   std::optional<bool> network;
+  std::optional<std::map<std::string, std::string>> env;
 };
 
 /// One stored message (table messages); see docs/api.md for the fields.

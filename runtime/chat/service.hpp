@@ -2,6 +2,7 @@
 
 #include <cstdint>
 #include <filesystem>
+#include <map>
 #include <memory>
 #include <optional>
 #include <string>
@@ -34,6 +35,8 @@ struct new_chat {
   /// None: the node's default (ask with users, allow on an open node).
   std::optional<protocol::permission_mode> permission_mode;
   bool network = false;
+  /// Its own variables for its commands (checked by variable_error).
+  std::map<std::string, std::string> env;
 };
 
 /// Who makes a request: a user, and whether they are an admin (who reaches

@@ -39,6 +39,7 @@ nlohmann::json to_json(const chat::chat_record& c) {
           {"permission_mode", to_string(c.permissions.mode)},
           {"allow_rules", chat::to_json(c.permissions.rules)},
           {"network", c.permissions.network},
+          {"env", c.permissions.variables},
           {"pending_approvals", c.pending_approvals}};
 }
 

@@ -1,6 +1,7 @@
 #include "runtime/protocol/requests.hpp"
 
 #include <limits>
+#include <map>
 
 #include <nlohmann/json.hpp>
 
@@ -54,6 +55,28 @@ std::optional<body_error> bool_field(const json& obj, const char* name, std::opt
   return std::nullopt;
 }
 
+/// An "env" member: {"NAME": "value", ...}, each checked by chat::variable_error.
+std::optional<body_error> env_field(const json& obj,
+                                    std::optional<std::map<std::string, std::string>>& out) {
+  auto it = obj.find("env");
+  if (it == obj.end() || it->is_null())
+    return std::nullopt;
+  if (!it->is_object())
+    return body_error{"env must be an object of strings"};
+  if (it->size() > chat::max_variables)
+    return body_error{"env holds at most 64 variables"};
+  std::map<std::string, std::string> vars;
+  for (auto& [name, value] : it->items()) {
+    if (!value.is_string())
+      return body_error{"env: the value of " + name + " must be a string"};
+    if (auto err = chat::variable_error(name, value.get<std::string>()))
+      return body_error{"env: " + *err};
+    vars[name] = value.get<std::string>();
+  }
+  out = std::move(vars);
+  return std::nullopt;
+}
+
 } // namespace
 
 std::variant<chat::new_chat, body_error> read_new_chat(std::string_view text) {
@@ -82,6 +105,10 @@ std::variant<chat::new_chat, body_error> read_new_chat(std::string_view text) {
       if (auto err = bool_field(body, "network", network))
         return *err;
       nc.network = network.value_or(false);
+      std::optional<std::map<std::string, std::string>> env;
+      if (auto err = env_field(body, env))
+        return *err;
+      nc.env = env.value_or(std::map<std::string, std::string>{});
       return nc;
     });
 }
@@ -115,11 +142,15 @@ std::variant<chat::chat_patch, body_error> read_chat_patch(std::string_view text
     text, [](const json& body) -> std::variant<chat::chat_patch, body_error> {
       chat::chat_patch p;
       for (auto& [key, value] : body.items())
-        if (key != "title" && key != "permission_mode" && key != "allow_rules" && key != "network")
-          return body_error{"unknown field " + key +
-                            " (a chat's title, permission_mode, allow_rules and network change)"};
+        if (key != "title" && key != "permission_mode" && key != "allow_rules" &&
+            key != "network" && key != "env")
+          return body_error{
+            "unknown field " + key +
+            " (a chat's title, permission_mode, allow_rules, network and env change)"};
       if (body.empty())
-        return body_error{"name at least one of title, permission_mode, allow_rules, network"};
+        return body_error{"name at least one of title, permission_mode, allow_rules, network, env"};
+      if (auto err = env_field(body, p.env))
+        return *err;
       std::string title;
       if (auto err = string_field(body, "title", false, title))
         return *err;

@@ -163,6 +163,34 @@ TEST_F(ApprovalTest, AWaitingRequestSurvivesAKillAndItsCommandRunsOnce) {
   EXPECT_EQ(model_.requests().size(), 2u) << "the model was asked again for a stored reply";
 }
 
+TEST_F(ApprovalTest, CommandsGetTheChatsVariablesAndNoneOfTheNodes) {
+  model_.enqueue(fake_reply::tool_reply(
+    "run_command", R"({"argv":["sh","-c","echo \"$GREETING $MODEL_API_KEY\" > g.txt"]})"));
+  model_.enqueue(fake_reply::text_reply("Written."));
+  auto res = test::http_call(to_, "POST", "/api/chats",
+                             json{{"workspace", workspace_.string()},
+                                  {"permission_mode", "allow"},
+                                  {"env", {{"GREETING", "hello"}}}}
+                               .dump());
+  ASSERT_EQ(res.status, 201) << res.body;
+  EXPECT_EQ(res.json()["env"]["GREETING"], "hello");
+  std::string id = res.json()["id"];
+  test::post_message(to_, id, "greet", "m-1");
+  test::wait_done(to_, id);
+  std::ifstream in(workspace_ / "g.txt");
+  std::string line;
+  std::getline(in, line);
+  EXPECT_EQ(line, "hello ") << "the chat's variable is missing, or the node's leaked";
+  for (auto bad : {R"({"env":{"PATH":"/tmp"}})", R"({"env":{"1X":"a"}})", R"({"env":"A=1"})",
+                   R"({"env":{"A":1}})"}) {
+    auto r = test::http_call(to_, "PATCH", "/api/chats/" + id, bad);
+    EXPECT_EQ(r.status, 400) << bad << ": " << r.body;
+  }
+  auto patched = test::http_call(to_, "PATCH", "/api/chats/" + id, R"({"env":{"B":"2"}})");
+  ASSERT_EQ(patched.status, 200) << patched.body;
+  EXPECT_EQ(patched.json()["env"], json::parse(R"({"B":"2"})"));
+}
+
 TEST_F(ApprovalTest, PatchChangesTheModeAndRulesAndRefusesBadBodies) {
   auto id = ask_chat("allow");
   auto patch = [&](json body) {

@@ -98,6 +98,17 @@ TEST(PermissionsTest, RulesAndAnswersReadBackAndRefuseWhatIsMalformed) {
   EXPECT_FALSE(read_answer("not json"));
 }
 
+TEST(PermissionsTest, ChatVariablesAreNamesOutsideTheFixedEnvironment) {
+  EXPECT_FALSE(variable_error("NPM_TOKEN", "abc"));
+  EXPECT_FALSE(variable_error("_x1", ""));
+  for (auto bad : {"", "1X", "A-B", "A B", "PATH", "HOME", "TMPDIR"})
+    EXPECT_TRUE(variable_error(bad, "v")) << bad;
+  EXPECT_TRUE(variable_error("BIG", std::string(5000, 'x')));
+  EXPECT_TRUE(variable_error("NUL", std::string("a\0b", 3)));
+  EXPECT_EQ(environment_entries({{"B", "2"}, {"A", "1"}}),
+            (std::vector<std::string>{"A=1", "B=2"}));
+}
+
 TEST(ApprovalKernelTest, ACallThatMustAskStopsTheTurnWithItsRequestJournaled) {
   fake_io io;
   io.perms = mode(permission_mode::ask);

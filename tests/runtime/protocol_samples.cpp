@@ -35,6 +35,7 @@ chat::chat_record sample_chat() {
   c.owner = "ada";
   c.permissions.mode = permission_mode::ask;
   c.permissions.rules = {{{"npm", "test"}, ""}, {{}, "src/*"}};
+  c.permissions.variables = {{"NODE_ENV", "test"}};
   c.pending_approvals = 1;
   return c;
 }
