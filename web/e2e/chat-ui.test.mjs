@@ -290,8 +290,8 @@ describe('chat UI (mocked chat API and WebSocket)', { timeout: 180_000 }, () => 
 
     // Frames of a type this page does not know, twice; a tool result with an outcome it does not
     // know; then frames it knows: all applied in order, no gap, no second subscribe.
-    mock.send({ type: 'approval_request', turn: 1, tool: 'run_command' });
-    mock.send({ type: 'approval_request', turn: 1, tool: 'write_file' });
+    mock.send({ type: 'budget_warning', turn: 1, left: 0.2 });
+    mock.send({ type: 'budget_warning', turn: 1, left: 0.1 });
     mock.send({ type: 'turn_start', turn: 1, user_message_ids: [] });
     mock.send({ type: 'tool_call', turn: 1, call_id: 'k1', name: 'run_command', arguments: '{"argv":["make"]}' });
     mock.send({ type: 'tool_result', turn: 1, call_id: 'k1', name: 'run_command', outcome: 'vetoed', output: 'no', exit_code: null, duration_ms: 3 });
@@ -302,7 +302,7 @@ describe('chat UI (mocked chat API and WebSocket)', { timeout: 180_000 }, () => 
     assert.equal(await page.getByTestId('protocol-error').count(), 0);
     // Each unknown name noted once.
     await waitFor(() => notes.length >= 3, { what: 'the console notes' });
-    assert.equal(notes.filter((n) => n.includes('approval_request')).length, 1);
+    assert.equal(notes.filter((n) => n.includes('budget_warning')).length, 1);
     assert.ok(notes.some((n) => n.includes('"hibernating"')));
     assert.ok(notes.some((n) => n.includes('"vetoed"')));
     assert.deepEqual(pageErrors, []);

@@ -501,7 +501,7 @@ export async function boocodeAdmin(node, ...args) {
 /**
  * Creates a chat over the API (POST /api/chats, answered 201) and returns its id.
  * @param {NodeHandle} node
- * @param {{workspace: string, title?: string}} body
+ * @param {{workspace: string, title?: string, permission_mode?: string, network?: boolean}} body
  * @returns {Promise<string>}
  */
 export async function createChat(node, body) {

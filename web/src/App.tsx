@@ -120,6 +120,7 @@ export function App({ me, onLogout }: { me?: Me; onLogout?: () => void } = {}) {
           error={list.error}
           activeId={chatId}
           activeRunning={running}
+          activePending={session.state.chatId === chatId && session.state.epoch !== null ? session.state.approvals.length : null}
           onRetry={list.reload}
         />
         <NodeInfo health={health} ws={ws} onRetry={retryHealth} />

@@ -297,14 +297,14 @@ describe('server frame parser', () => {
   it("keeps a frame of a newer node's type as it is: a chat frame still counts in the seq", () => {
     forgetNotedNewer();
     const spy = vi.spyOn(console, 'info').mockImplementation(() => {});
-    const frame = parseServerFrame(JSON.stringify({ type: 'approval_request', tool: 'run_command', ...base }));
-    expect(frame).toEqual({ type: 'unknown', frame_type: 'approval_request', ...base, raw: { type: 'approval_request', tool: 'run_command', ...base } });
+    const frame = parseServerFrame(JSON.stringify({ type: 'budget_warning', left: 0.1, ...base }));
+    expect(frame).toEqual({ type: 'unknown', frame_type: 'budget_warning', ...base, raw: { type: 'budget_warning', left: 0.1, ...base } });
     expect(isChatFrame(frame)).toBe(true);
     const conn = parseServerFrame(JSON.stringify({ type: 'node_draining' }));
     expect(conn).toMatchObject({ type: 'unknown', frame_type: 'node_draining' });
     expect(isChatFrame(conn)).toBe(false);
-    parseServerFrame(JSON.stringify({ type: 'approval_request', ...base, seq: 5 }));
-    expect(notedNewer()).toEqual(['frame type approval_request', 'frame type node_draining']);
+    parseServerFrame(JSON.stringify({ type: 'budget_warning', ...base, seq: 5 }));
+    expect(notedNewer()).toEqual(['frame type budget_warning', 'frame type node_draining']);
     expect(spy).toHaveBeenCalledTimes(2);
     spy.mockRestore();
   });

@@ -3,12 +3,25 @@
 // 2xx body has the wrong shape; `errorInfo(err)` turns either into {code, message}.
 
 import { requestJson, type FetchOptions } from './http';
+import { parseApprovalAnswer, parseApprovalList, type AllowRule, type ApprovalAnswer, type ApprovalRequest } from './protocol/permissions';
 import { parseChat, parseChatList, parseChatWithMessages, parseRestartResult, parseSendResult, parseTimeline, type Chat, type ChatWithMessages, type TimelineTurn } from './protocol/rest';
+import type { Decision, PermissionMode } from './protocol/states';
 
 export interface NewChat {
   workspace: string;
   title?: string;
   build_command?: string[];
+  /** Left out: the node's default. */
+  permission_mode?: PermissionMode;
+  network?: boolean;
+}
+
+/** What PATCH /api/chats/:id changes (the fields given). */
+export interface ChatPatch {
+  title?: string;
+  permission_mode?: PermissionMode;
+  allow_rules?: AllowRule[];
+  network?: boolean;
 }
 
 function chatPath(id: string): string {
@@ -20,6 +33,8 @@ export async function createChat(req: NewChat, opts: FetchOptions = {}): Promise
   const body: NewChat = { workspace: req.workspace };
   if (req.title !== undefined && req.title !== '') body.title = req.title;
   if (req.build_command !== undefined) body.build_command = req.build_command;
+  if (req.permission_mode !== undefined) body.permission_mode = req.permission_mode;
+  if (req.network !== undefined) body.network = req.network;
   return parseChat(await requestJson('POST', '/api/chats', { ...opts, body }));
 }
 
@@ -63,4 +78,31 @@ export async function getTimeline(id: string, opts: FetchOptions = {}): Promise<
 /** POST /api/chats/:id/fork {"turn": N} -> 201 a new chat holding turns 1..N of this one (N must have finished). */
 export async function forkChat(id: string, turn: number, opts: FetchOptions = {}): Promise<Chat> {
   return parseChat(await requestJson('POST', `${chatPath(id)}/fork`, { ...opts, body: { turn } }));
+}
+
+/** PATCH /api/chats/:id -> the chat record with the changes. */
+export async function updateChat(id: string, patch: ChatPatch, opts: FetchOptions = {}): Promise<Chat> {
+  return parseChat(await requestJson('PATCH', chatPath(id), { ...opts, body: patch }));
+}
+
+/** GET /api/chats/:id/approvals -> the tool calls waiting for a decision. */
+export async function listApprovals(id: string, opts: FetchOptions = {}): Promise<ApprovalRequest[]> {
+  return parseApprovalList(await requestJson('GET', `${chatPath(id)}/approvals`, opts));
+}
+
+/**
+ * POST /api/chats/:id/approvals/:approvalId -> the decision as stored. Errors: not_found (no
+ * such approval waits), already_answered, invalid_argument.
+ */
+export async function answerApproval(
+  id: string,
+  approvalId: string,
+  decision: Decision,
+  note?: string,
+  opts: FetchOptions = {},
+): Promise<ApprovalAnswer> {
+  const body: { decision: Decision; note?: string } = { decision };
+  if (note !== undefined && note.trim() !== '') body.note = note;
+  const path = `${chatPath(id)}/approvals/${encodeURIComponent(approvalId)}`;
+  return parseApprovalAnswer(await requestJson('POST', path, { ...opts, body }));
 }

@@ -8,12 +8,25 @@
 // keeps what we have: the frames we missed follow it. Every other chat frame carries `seq`,
 // growing by one per frame within the chat. A frame with seq <= the last one applied is a
 // duplicate and ignored; a frame that skips numbers reveals a gap: it is applied, and `gap` is
-// set so the page subscribes again for a full snapshot.
+// set so the page subscribes again for a full snapshot. The turn's approvals and this page's
+// answers to them are kept by ./approvalState's functions.
 
+import {
+  answerFailed,
+  answerSent,
+  applyApprovalRequest,
+  applyApprovalResolved,
+  approvalsOfSnapshot,
+  clearApprovals,
+  forgetAnswersInFlight,
+  refuseAnswer,
+  type ApprovalAnswerState,
+} from './approvalState';
 import type { ErrorInfo } from './http';
 import type { AckFrame, ChatFrame, ClientFrame, ErrorFrame, SessionFailedFrame, SnapshotFrame, ToolCallPayload, TurnStartFrame } from './protocol/frames';
+import type { ApprovalRequest } from './protocol/permissions';
 import type { Chat, ChatWithMessages, Message, StoredToolCall, Usage } from './protocol/rest';
-import { SESSION_FAILURES, type SessionFailureReason, type ToolOutcome, type TurnOutcome } from './protocol/states';
+import { SESSION_FAILURES, type Decision, type SessionFailureReason, type ToolOutcome, type TurnOutcome } from './protocol/states';
 
 export interface PendingMessage {
   client_id: string;
@@ -95,6 +108,10 @@ export interface ChatState {
   usage: Usage | null;
   /** Set while the chat's session does not run (crashed, stopped, unavailable). */
   sessionFailed: SessionFailure | null;
+  /** The turn's tool calls that wait for a user's decision, in the order they came (./approvalState). */
+  approvals: ApprovalRequest[];
+  /** The answers this page sent, by approval id, until the approval resolves. */
+  answers: Record<string, ApprovalAnswerState>;
   /** Errors shown inline (error frames, failed sends). */
   errors: ChatError[];
   nextKey: number;
@@ -116,7 +133,13 @@ export type ChatAction =
   | { type: 'chat_updated'; chat: Chat }
   /** POST /api/chats/:id/restart answered: the session runs (a full snapshot follows). */
   | { type: 'restarted' }
-  | { type: 'dismiss_error'; key: number };
+  | { type: 'dismiss_error'; key: number }
+  /** This page answered an approval (the frame is sent, or the POST under way). */
+  | { type: 'answer_approval'; id: string; decision: Decision }
+  /** The answer could not be sent, or the node refused it. */
+  | { type: 'answer_failed'; id: string; error: ErrorInfo }
+  /** A new connection: answers sent over the old one may be lost. */
+  | { type: 'reconnected' };
 
 export function initialChatState(chatId: string): ChatState {
   return {
@@ -137,6 +160,8 @@ export function initialChatState(chatId: string): ChatState {
     turns: {},
     usage: null,
     sessionFailed: null,
+    approvals: [],
+    answers: {},
     errors: [],
     nextKey: 1,
   };
@@ -190,6 +215,9 @@ function pushError(state: ChatState, error: ErrorInfo, turn?: number): ChatState
 const SEND_REFUSED = new Set(['archived', 'too_large', 'bad_frame', 'not_found']);
 
 function applyConnectionError(state: ChatState, frame: ErrorFrame): ChatState {
+  // A refused approval answer is shown on its card.
+  const refused = refuseAnswer(state, frame);
+  if (refused) return refused;
   let next = pushError(state, { code: frame.code, message: frame.message });
   if (SEND_REFUSED.has(frame.code) && next.pending.some((p) => p.state === 'sending')) {
     next = {
@@ -252,6 +280,7 @@ function applySnapshot(state: ChatState, frame: SnapshotFrame & { resumed: false
     turns,
     usage: frame.usage,
     sessionFailed: null,
+    ...approvalsOfSnapshot(state, turn?.approvals ?? []),
   };
 }
 
@@ -309,7 +338,7 @@ function applyTurnStart(state: ChatState, frame: TurnStartFrame): ChatState {
   }
   const sameTurn = state.liveTurn === frame.turn;
   return {
-    ...state,
+    ...clearApprovals(state),
     messages,
     running: true,
     liveTurn: frame.turn,
@@ -386,7 +415,7 @@ function applyChatFrame(state: ChatState, frame: Exclude<ChatFrame, SnapshotFram
         if (state.liveReasoning) info.partialReasoning = state.liveReasoning;
       }
       return {
-        ...state,
+        ...clearApprovals(state),
         running: false,
         liveTurn: null,
         liveText: '',
@@ -401,6 +430,10 @@ function applyChatFrame(state: ChatState, frame: Exclude<ChatFrame, SnapshotFram
     case 'model_trace_finish':
       // The trace viewer's (traces.ts); here they only count in the seq.
       return state;
+    case 'approval_request':
+      return applyApprovalRequest(state, frame);
+    case 'approval_resolved':
+      return applyApprovalResolved(state, frame);
     case 'error': {
       const turn = state.running && state.liveTurn !== null ? state.liveTurn : undefined;
       return pushError(state, { code: frame.code, message: frame.message }, turn);
@@ -521,6 +554,12 @@ export function chatReducer(state: ChatState, action: ChatAction): ChatState {
       return state.sessionFailed ? { ...state, sessionFailed: null } : state;
     case 'dismiss_error':
       return { ...state, errors: state.errors.filter((e) => e.key !== action.key) };
+    case 'answer_approval':
+      return answerSent(state, action.id, action.decision);
+    case 'answer_failed':
+      return answerFailed(state, action.id, action.error);
+    case 'reconnected':
+      return forgetAnswersInFlight(state);
   }
 }
 
@@ -533,6 +572,8 @@ export interface ToolCallView {
   arguments: string;
   /** running: no result yet; done: it ended; lost: the turn ended without a result. */
   state: 'running' | 'done' | 'lost';
+  /** Running, but it waits for a user's decision (an approval of the turn). */
+  awaiting?: true;
   outcome?: ToolOutcome;
   output?: string;
   exit_code?: number | null;
@@ -546,6 +587,8 @@ export type TranscriptItem =
   | { kind: 'tool'; key: string; turn: number | null; call: ToolCallView }
   | { kind: 'turn_end'; key: string; info: TurnInfo }
   | { kind: 'error'; key: string; error: ChatError }
+  /** A tool call of the turn in progress waits for a user's decision; `answer`: ours, if we sent one. */
+  | { kind: 'approval'; key: string; approval: ApprovalRequest; answer?: ApprovalAnswerState }
   | {
       kind: 'live';
       key: string;
@@ -555,6 +598,8 @@ export type TranscriptItem =
       toolCalls: ToolCallView[];
       /** The turn continues after a node restart. */
       resumed: boolean;
+      /** Tool calls of the turn wait for a user's decision. */
+      awaiting: boolean;
     };
 
 function viewFromStored(call: StoredToolCall, result: Message | undefined, live: ToolCallState | undefined, ended: boolean): ToolCallView {
@@ -589,6 +634,12 @@ export function buildTranscript(state: ChatState): TranscriptItem[] {
     if (m.role === 'tool' && m.tool_call_id) results.set(m.tool_call_id, m);
   }
   const claimed = new Set<string>();
+  const awaiting = new Set(state.approvals.map((a) => a.call_id));
+  /** A running call with an approval waiting is marked so. */
+  const mark = (view: ToolCallView): ToolCallView => {
+    if (view.state === 'running' && awaiting.has(view.call_id)) view.awaiting = true;
+    return view;
+  };
   const liveTurnRunning = state.running && state.liveTurn !== null;
   const turnEnded = (turn: number) => {
     const info = state.turns[turn];
@@ -612,7 +663,7 @@ export function buildTranscript(state: ChatState): TranscriptItem[] {
     placedTurns.add(turn);
     for (const c of unclaimed(turn)) {
       claimed.add(c.call_id);
-      const view = viewFromLive(c);
+      const view = mark(viewFromLive(c));
       if (view.state === 'running' && turnEnded(turn)) view.state = 'lost';
       items.push({ kind: 'tool', key: `c${c.call_id}`, turn, call: view });
     }
@@ -634,7 +685,7 @@ export function buildTranscript(state: ChatState): TranscriptItem[] {
       const calls = (m.tool_calls ?? []).map((c) => {
         claimed.add(c.id);
         const ended = m.turn === null ? !state.running : turnEnded(m.turn);
-        return viewFromStored(c, results.get(c.id), state.toolCalls[c.id], ended);
+        return mark(viewFromStored(c, results.get(c.id), state.toolCalls[c.id], ended));
       });
       items.push({ kind: 'assistant', key: `m${m.id}`, message: m, toolCalls: calls });
     } else if (m.tool_call_id && !claimed.has(m.tool_call_id)) {
@@ -674,9 +725,15 @@ export function buildTranscript(state: ChatState): TranscriptItem[] {
       turn: state.liveTurn,
       text: state.liveText,
       reasoning: state.liveReasoning,
-      toolCalls: calls.map(viewFromLive),
+      toolCalls: calls.map((c) => mark(viewFromLive(c))),
       resumed: state.liveTurn !== null && state.turns[state.liveTurn]?.resumed === true,
+      awaiting: state.approvals.length > 0,
     });
+  }
+  // What waits for a decision, below the turn in progress.
+  for (const a of state.approvals) {
+    const answer = state.answers[a.id];
+    items.push({ kind: 'approval', key: `a${a.id}`, approval: a, ...(answer ? { answer } : {}) });
   }
   if (state.liveTurn !== null) placeTurnTail(state.liveTurn);
 

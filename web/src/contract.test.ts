@@ -9,10 +9,12 @@ import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { approvalAnswerFrame } from './approvalState';
 import { initialChatState, subscribeFrame } from './chatState';
 import { parseErrorBody } from './http';
 import { forgetNotedNewer, isObject, notedNewer } from './protocol/fields';
 import { parseServerFrame, type ClientFrame } from './protocol/frames';
+import { parseApprovalAnswer, parseApprovalList } from './protocol/permissions';
 import {
   parseChat,
   parseChatList,
@@ -28,6 +30,8 @@ import {
   ACTOR_KINDS,
   CHAT_STATUSES,
   CLIENT_FRAME_TYPES,
+  DECISIONS,
+  PERMISSION_MODES,
   ROLES,
   SERVER_FRAME_TYPES,
   SESSION_FAILURES,
@@ -96,6 +100,8 @@ const PAGE_STATES: Record<string, readonly string[]> = {
   session_failure: SESSION_FAILURES,
   frame_type: SERVER_FRAME_TYPES,
   client_frame_type: CLIENT_FRAME_TYPES,
+  permission_mode: PERMISSION_MODES,
+  decision: DECISIONS,
 };
 
 /** States of the node the page never reads: the admin port's, and error codes shown as text. */
@@ -115,6 +121,8 @@ const REST_PARSERS: Record<string, (data: unknown) => unknown> = {
   error: parseErrorBody,
   trace: parseTrace,
   trace_page: parseTracePage,
+  approval_list: (data) => ({ items: parseApprovalList(data) }),
+  approval_answer: parseApprovalAnswer,
 };
 
 let info: ReturnType<typeof vi.spyOn>;
@@ -190,6 +198,8 @@ describe('contract: client frames', () => {
     { type: 'unsubscribe', chat_id: 'c_9f3e0a12b4de5678' },
     { type: 'user_message', chat_id: 'c_9f3e0a12b4de5678', text: 'Make the tests pass.', client_id: 'k-51c3' },
     { type: 'cancel', chat_id: 'c_9f3e0a12b4de5678' },
+    approvalAnswerFrame('c_9f3e0a12b4de5678', 'ap_5_tool_1_0', 'allow', '  '),
+    approvalAnswerFrame('c_9f3e0a12b4de5678', 'ap_5_tool_1_0', 'deny', 'not on main'),
   ];
 
   it('the node reads the frame types the page sends, and no other', () => {

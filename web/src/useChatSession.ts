@@ -3,12 +3,15 @@
 // reconnect continues where it was when the node can), routes frames into the reducer,
 // subscribes again for a full snapshot after a seq gap, and sends messages (over the
 // WebSocket, with POST /api/chats/:id/messages as the fallback; the client_id makes a
-// message that is sent twice be stored once).
+// message that is sent twice be stored once), cancels the turn, and answers its approvals (over
+// the WebSocket, with POST /api/chats/:id/approvals/:id when it is not connected).
 
 import { useCallback, useEffect, useReducer, useRef } from 'react';
 import { errorInfo, type ErrorInfo } from './http';
 import { isChatFrame, type ServerFrame } from './protocol/frames';
-import { getChat, restartChat, sendMessage } from './chat-api';
+import { answerApproval as postAnswer, getChat, restartChat, sendMessage } from './chat-api';
+import { approvalAnswerFrame } from './approvalState';
+import type { Decision } from './protocol/states';
 import { chatReducer, initialChatState, subscribeFrame, type ChatAction, type ChatState } from './chatState';
 import { newClientId, utf8Length } from './format';
 import type { NodeSocket } from './useNodeSocket';
@@ -28,6 +31,8 @@ export interface ChatSession {
   retry: (clientId: string) => void;
   /** Asks the node to cancel the running turn; false when not connected. */
   cancel: () => boolean;
+  /** Answers an approval of the turn (`note` goes with a denial); its card follows the answer. */
+  answerApproval: (id: string, decision: Decision, note?: string) => void;
   /** Loads the chat again from the API. */
   reload: () => void;
   /** POST /api/chats/:id/restart for a failed session; resolves to the error, if any. */
@@ -69,6 +74,7 @@ export function useChatSession(chatId: string | null, socket: NodeSocket): ChatS
       socket.send({ type: 'unsubscribe', chat_id: prev.chatId });
     }
     if (chatId && (prev?.chatId !== chatId || prev.connection !== socket.connection)) {
+      if (prev && prev.connection !== socket.connection) dispatch({ type: 'reconnected' });
       const current = stateRef.current.chatId === chatId ? stateRef.current : initialChatState(chatId);
       socket.send(subscribeFrame(current));
       if (current.gap) dispatch({ type: 'resubscribe' });
@@ -96,6 +102,8 @@ export function useChatSession(chatId: string | null, socket: NodeSocket): ChatS
     };
   }, []);
 
+  /** An approval was answered "Always allow": the chat's rules change. */
+  const rulesChanged = useRef(false);
   const onFrame = useCallback((frame: ServerFrame) => {
     const id = chatIdRef.current;
     if (!id || frame.type === 'hello' || frame.type === 'pong') return;
@@ -107,6 +115,14 @@ export function useChatSession(chatId: string | null, socket: NodeSocket): ChatS
       return;
     }
     dispatch({ type: 'frame', frame });
+    if (frame.chat_id !== id) return;
+    // "Always allow" adds a rule to the chat, but the turn stores it after the approval_resolved
+    // (as it goes on with the call): load the chat again once the call has a result.
+    if (frame.type === 'approval_resolved' && frame.decision === 'allow_always') rulesChanged.current = true;
+    if ((frame.type === 'tool_result' || frame.type === 'turn_end') && rulesChanged.current) {
+      rulesChanged.current = false;
+      bumpLoad();
+    }
   }, []);
 
   const postMessage = useCallback((id: string, clientId: string, text: string) => {
@@ -169,6 +185,17 @@ export function useChatSession(chatId: string | null, socket: NodeSocket): ChatS
     return socketRef.current.send({ type: 'cancel', chat_id: id });
   }, []);
 
+  const answerApproval = useCallback((approvalId: string, decision: Decision, note?: string) => {
+    const id = chatIdRef.current;
+    if (!id) return;
+    dispatch({ type: 'answer_approval', id: approvalId, decision });
+    // The approval_resolved frame (to every subscriber) removes the card; a refusal is an error frame.
+    if (socketRef.current.send(approvalAnswerFrame(id, approvalId, decision, note))) return;
+    postAnswer(id, approvalId, decision, note).catch((err: unknown) => {
+      if (chatIdRef.current === id) dispatch({ type: 'answer_failed', id: approvalId, error: errorInfo(err) });
+    });
+  }, []);
+
   const reload = useCallback(() => bumpLoad(), []);
 
   const restart = useCallback(async (): Promise<ErrorInfo | null> => {
@@ -184,5 +211,5 @@ export function useChatSession(chatId: string | null, socket: NodeSocket): ChatS
     }
   }, []);
 
-  return { state, dispatch, onFrame, send, retry, cancel, reload, restart };
+  return { state, dispatch, onFrame, send, retry, cancel, answerApproval, reload, restart };
 }

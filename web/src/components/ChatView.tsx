@@ -20,6 +20,8 @@ import { navigate } from '../router';
 import type { ChatSession } from '../useChatSession';
 import type { Timeline } from '../useTimeline';
 import type { Traces } from '../useTraces';
+import { ApprovalCard } from './ApprovalCard';
+import { ChatPermissions } from './PermissionControls';
 import { SidePanelToggle } from './SidePanel';
 import { TimelinePanel } from './TimelinePanel';
 import { ToolCall } from './ToolCall';
@@ -131,6 +133,7 @@ export function ChatView({
           )}
         </div>
         <div className="chat-actions">
+          {chat && <ChatPermissions chat={chat} onUpdated={(updated) => session.dispatch({ type: 'chat_updated', chat: updated })} />}
           {archived && <span className="badge muted-badge">archived</span>}
           {chat && !(CHAT_STATUSES as readonly string[]).includes(chat.status) && (
             // A status of a newer node: shown by its name.
@@ -214,7 +217,13 @@ export function ChatView({
               )}
               {state.load !== 'error' &&
                 items.map((item) => (
-                  <Item key={item.key} item={item} retry={session.retry} dispatch={session.dispatch} />
+                  <Item
+                    key={item.key}
+                    item={item}
+                    retry={session.retry}
+                    dispatch={session.dispatch}
+                    answerApproval={session.answerApproval}
+                  />
                 ))}
             </div>
           </div>
@@ -239,10 +248,12 @@ const Item = memo(function Item({
   item,
   retry,
   dispatch,
+  answerApproval,
 }: {
   item: TranscriptItem;
   retry: ChatSession['retry'];
   dispatch: ChatSession['dispatch'];
+  answerApproval: ChatSession['answerApproval'];
 }) {
   switch (item.kind) {
     case 'user': {
@@ -328,13 +339,15 @@ const Item = memo(function Item({
                 <i />
                 <i />
               </span>
-              {item.reasoning ? 'Reasoning…' : 'Working…'}
+              {item.awaiting ? 'Waiting for your decision…' : item.reasoning ? 'Reasoning…' : 'Working…'}
             </div>
           )}
         </article>
       );
     case 'turn_end':
       return <TurnEnd info={item.info} />;
+    case 'approval':
+      return <ApprovalCard approval={item.approval} answer={item.answer} onAnswer={answerApproval} />;
     case 'error':
       return (
         <div className="error-banner inline" role="alert" data-testid="error-banner" data-code={item.error.code}>

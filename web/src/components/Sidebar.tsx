@@ -3,8 +3,10 @@ import { errorInfo, type ErrorInfo } from '../http';
 import type { Chat, Health } from '../protocol/rest';
 import { createChat } from '../chat-api';
 import { baseName } from '../format';
+import type { PermissionMode } from '../protocol/states';
 import { chatHref, useLinkClick } from '../router';
 import type { NodeSocketState } from '../useNodeSocket';
+import { NewChatPermission } from './PermissionControls';
 
 const LAST_WORKSPACE_KEY = 'boocode.lastWorkspace';
 
@@ -19,6 +21,7 @@ function readLastWorkspace(): string {
 export function NewChatForm({ onCreated }: { onCreated: (chat: Chat) => void }) {
   const [workspace, setWorkspace] = useState(readLastWorkspace);
   const [title, setTitle] = useState('');
+  const [mode, setMode] = useState('');
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState<ErrorInfo | null>(null);
 
@@ -32,7 +35,11 @@ export function NewChatForm({ onCreated }: { onCreated: (chat: Chat) => void }) 
     setBusy(true);
     setError(null);
     try {
-      const chat = await createChat({ workspace: ws, title: title.trim() || undefined });
+      const chat = await createChat({
+        workspace: ws,
+        title: title.trim() || undefined,
+        permission_mode: mode === '' ? undefined : (mode as PermissionMode),
+      });
       try {
         window.localStorage.setItem(LAST_WORKSPACE_KEY, ws);
       } catch {
@@ -75,6 +82,7 @@ export function NewChatForm({ onCreated }: { onCreated: (chat: Chat) => void }) 
           placeholder="Defaults to the folder name"
         />
       </label>
+      <NewChatPermission value={mode} onChange={setMode} />
       {error && (
         <div className="form-error" role="alert" data-testid="new-chat-error" data-code={error.code}>
           {error.message}
@@ -92,12 +100,15 @@ export function ChatList({
   error,
   activeId,
   activeRunning,
+  activePending,
   onRetry,
 }: {
   chats: Chat[] | null;
   error: ErrorInfo | null;
   activeId: string | null;
   activeRunning: boolean;
+  /** The open chat's approvals waiting, as its frames say; null to take the list's count. */
+  activePending: number | null;
   onRetry: () => void;
 }) {
   const onClick = useLinkClick();
@@ -118,6 +129,7 @@ export function ChatList({
         {chats?.map((c) => {
           const active = c.id === activeId;
           const running = active ? activeRunning : c.status === 'running';
+          const pending = active && activePending !== null ? activePending : (c.pending_approvals ?? 0);
           return (
             <li key={c.id}>
               <a
@@ -132,6 +144,7 @@ export function ChatList({
                 <span className="chat-item-title">
                   {running && <span className="live-dot" aria-label="running" />}
                   <span className="chat-item-text">{c.title || baseName(c.workspace)}</span>
+                  {pending > 0 && <PendingBadge count={pending} />}
                 </span>
                 <span className="chat-item-workspace mono">{c.workspace}</span>
               </a>
@@ -140,6 +153,16 @@ export function ChatList({
         })}
       </ul>
     </nav>
+  );
+}
+
+/** How many tool calls of a chat wait for a decision. */
+function PendingBadge({ count }: { count: number }) {
+  const label = `${count} ${count === 1 ? 'approval' : 'approvals'} waiting`;
+  return (
+    <span className="badge pending approvals-badge" role="img" aria-label={label} title={label} data-testid="chat-pending-approvals">
+      {count}
+    </span>
   );
 }
 

@@ -10,12 +10,20 @@ const OUTCOME_LABEL: Record<string, string> = {
   denied: 'denied',
   interrupted: 'interrupted',
   running: 'running',
+  awaiting: 'awaiting approval',
   unknown: 'no result',
 };
 
 /** One tool call, collapsed to a line (name, arguments, outcome, duration); opens for details. */
 export const ToolCall = memo(function ToolCall({ call }: { call: ToolCallView }) {
-  const outcome = call.state === 'done' ? (call.outcome ?? 'unknown') : call.state === 'running' ? 'running' : 'unknown';
+  const outcome =
+    call.state === 'done'
+      ? (call.outcome ?? 'unknown')
+      : call.state === 'running'
+        ? call.awaiting
+          ? 'awaiting'
+          : 'running'
+        : 'unknown';
   const summary = summarizeArguments(call.name, call.arguments);
   const showExit = call.exit_code !== undefined && call.exit_code !== null && (call.exit_code !== 0 || call.name === 'run_command');
   return (

@@ -109,6 +109,14 @@ export function requireJson(obj: JsonObject, key: string, what: string): unknown
   return obj[key];
 }
 
+/** `arguments` is JSON text; an object (already decoded) is accepted and re-encoded. */
+export function argumentsText(data: JsonObject, what: string): string {
+  const value = data.arguments;
+  if (typeof value === 'string') return value;
+  if (isObject(value) || Array.isArray(value)) return JSON.stringify(value);
+  throw new ProtocolError(`${what}: field "arguments" must be JSON text or an object`);
+}
+
 /** A timestamp `Date` can read (ISO 8601). */
 export function requireDate(obj: JsonObject, key: string, what: string): string {
   const value = requireString(obj, key, what);

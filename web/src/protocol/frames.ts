@@ -8,6 +8,7 @@
 import type { ErrorInfo } from '../http';
 import {
   ProtocolError,
+  argumentsText,
   isObject,
   noteNewer,
   optionalIntOrNull,
@@ -21,13 +22,21 @@ import {
   type ChatFrameBase,
   type JsonObject,
 } from './fields';
-import { argumentsText, parseMessage, parseUsage, type Message, type Usage } from './rest';
+import {
+  parseApproval,
+  parseApprovalFrame,
+  type ApprovalRequest,
+  type ApprovalRequestFrame,
+  type ApprovalResolvedFrame,
+} from './permissions';
+import { parseMessage, parseUsage, type Message, type Usage } from './rest';
 import {
   SERVER_FRAME_TYPES,
   SESSION_FAILURES,
   SESSION_STATUSES,
   TOOL_OUTCOMES,
   TURN_OUTCOMES,
+  type Decision,
   type SessionFailureReason,
   type SessionStatus,
   type ToolOutcome,
@@ -89,6 +98,8 @@ export interface SnapshotTurn {
   reasoning: string;
   /** The tool calls still running. */
   running_tools: ToolCallPayload[];
+  /** The approval_request payloads no one answered yet (absent when there are none). */
+  approvals?: ApprovalRequest[];
   /** The turn continues after a node restart. */
   resumed?: boolean;
 }
@@ -195,6 +206,8 @@ export type ChatFrame =
   | ToolResultFrame
   | TurnEndFrame
   | TraceFrame
+  | ApprovalRequestFrame
+  | ApprovalResolvedFrame
   | ChatErrorFrame
   | (UnknownFrame & ChatFrameBase);
 
@@ -208,7 +221,9 @@ export type ClientFrame =
   | { type: 'subscribe'; chat_id: string; after_seq?: number; epoch?: number }
   | { type: 'unsubscribe'; chat_id: string }
   | { type: 'user_message'; chat_id: string; text: string; client_id: string }
-  | { type: 'cancel'; chat_id: string };
+  | { type: 'cancel'; chat_id: string }
+  /** `note`: at most 4000 characters; the model reads it with a denial. */
+  | { type: 'approval_answer'; chat_id: string; id: string; decision: Decision; note?: string };
 
 /** True for frames that carry chat_id and seq (an `error` with a seq is one; `session_failed` is not). */
 export function isChatFrame(frame: ServerFrame): frame is ChatFrame {
@@ -267,6 +282,12 @@ function parseSnapshotTurn(data: JsonObject, what: string): SnapshotTurn | null 
       return parseToolCallPayload({ turn: number, ...t }, wi);
     }),
   };
+  const approvals = value.approvals ?? [];
+  if (!Array.isArray(approvals)) throw new ProtocolError(`${w}: field "approvals" must be an array`);
+  // The payloads of their approval_request frames; a turn the snapshot's when absent.
+  if (approvals.length > 0) {
+    turn.approvals = approvals.map((a, i) => parseApproval(isObject(a) ? { turn: number, ...a } : a, `${w}.approvals[${i}]`));
+  }
   if (value.resumed !== undefined && value.resumed !== null && requireBool(value, 'resumed', w)) turn.resumed = true;
   return turn;
 }
@@ -366,6 +387,9 @@ function parseChatFrame(type: string, data: JsonObject): ChatFrame {
     case 'model_trace_start':
     case 'model_trace_finish':
       return parseTraceFrame(type, base, data);
+    case 'approval_request':
+    case 'approval_resolved':
+      return parseApprovalFrame(type, base, data);
     default:
       throw new ProtocolError(`frame: ${JSON.stringify(type)} is not a chat frame`);
   }

@@ -3,6 +3,7 @@
 
 import {
   ProtocolError,
+  argumentsText,
   isObject,
   optionalIntOrNull,
   optionalNumberOrNull,
@@ -17,7 +18,21 @@ import {
   requireText,
   type JsonObject,
 } from './fields';
-import { CHAT_STATUSES, ROLES, TOOL_OUTCOMES, TURN_OUTCOMES, USER_ROLES, type ChatStatus, type Role, type ToolOutcome, type TurnOutcome, type UserRole } from './states';
+import { parseAllowRules, type AllowRule } from './permissions';
+import {
+  CHAT_STATUSES,
+  PERMISSION_MODES,
+  ROLES,
+  TOOL_OUTCOMES,
+  TURN_OUTCOMES,
+  USER_ROLES,
+  type ChatStatus,
+  type PermissionMode,
+  type Role,
+  type ToolOutcome,
+  type TurnOutcome,
+  type UserRole,
+} from './states';
 
 export interface Health {
   status: string;
@@ -94,6 +109,15 @@ export interface Chat {
   status: ChatStatus;
   /** The user who created it (absent from nodes before access control). */
   owner?: string | undefined;
+  // Absent from nodes before permissions (./permissions):
+  /** What its tool calls may do without a user's decision. */
+  permission_mode?: PermissionMode | undefined;
+  /** Calls that run without asking, in any mode. */
+  allow_rules?: AllowRule[] | undefined;
+  /** Sandboxed commands may use the network. */
+  network?: boolean | undefined;
+  /** Tool calls waiting for a user's decision. */
+  pending_approvals?: number | undefined;
 }
 
 /** A tool call as stored on an assistant message. */
@@ -155,6 +179,13 @@ export function parseChat(data: unknown): Chat {
     // status anyway.
     status: data.status === undefined ? 'idle' : readState(data, 'status', what, CHAT_STATUSES, 'chat status'),
     owner: optionalText(data, 'owner', what),
+    permission_mode:
+      data.permission_mode === undefined
+        ? undefined
+        : readState(data, 'permission_mode', what, PERMISSION_MODES, 'permission mode'),
+    allow_rules: data.allow_rules === undefined ? undefined : parseAllowRules(data, what),
+    network: data.network === undefined ? undefined : requireBool(data, 'network', what),
+    pending_approvals: data.pending_approvals === undefined ? undefined : requireInt(data, 'pending_approvals', what),
   };
 }
 
@@ -165,14 +196,6 @@ function parseStoredToolCall(data: unknown, what: string): StoredToolCall {
     name: requireString(data, 'name', what),
     arguments: argumentsText(data, what),
   };
-}
-
-/** `arguments` is JSON text; an object (already decoded) is accepted and re-encoded. */
-export function argumentsText(data: JsonObject, what: string): string {
-  const value = data.arguments;
-  if (typeof value === 'string') return value;
-  if (isObject(value) || Array.isArray(value)) return JSON.stringify(value);
-  throw new ProtocolError(`${what}: field "arguments" must be JSON text or an object`);
 }
 
 export function parseMessage(data: unknown): Message {

@@ -46,6 +46,18 @@ export type UserRole = (typeof USER_ROLES)[number] | Newer;
 export const SESSION_FAILURES = ['failed', 'stopped', 'unavailable'] as const;
 export type SessionFailureReason = (typeof SESSION_FAILURES)[number] | Newer;
 
+/**
+ * What a chat's tool calls may do without a user's decision: `ask` (commands and file changes
+ * wait), `auto-edit` (file changes run, commands wait), `allow` (everything runs). A call an
+ * allow rule of the chat matches runs in any mode.
+ */
+export const PERMISSION_MODES = ['ask', 'auto-edit', 'allow'] as const;
+export type PermissionMode = (typeof PERMISSION_MODES)[number] | Newer;
+
+/** A user's answer to an approval: `allow_always` also adds an allow rule to the chat. */
+export const DECISIONS = ['allow', 'deny', 'allow_always'] as const;
+export type Decision = (typeof DECISIONS)[number];
+
 /** Every frame type the node sends over /ws. */
 export const SERVER_FRAME_TYPES = [
   'hello',
@@ -65,7 +77,9 @@ export const SERVER_FRAME_TYPES = [
   'tool_trace_finish',
   'model_trace_start',
   'model_trace_finish',
+  'approval_request',
+  'approval_resolved',
 ] as const;
 
 /** Every frame type a page sends. */
-export const CLIENT_FRAME_TYPES = ['ping', 'subscribe', 'unsubscribe', 'user_message', 'cancel'] as const;
+export const CLIENT_FRAME_TYPES = ['ping', 'subscribe', 'unsubscribe', 'user_message', 'cancel', 'approval_answer'] as const;
