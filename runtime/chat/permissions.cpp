@@ -82,13 +82,10 @@ std::optional<allow_rule> rule_for(const std::string& tool, const nlohmann::json
     auto plain = [](const std::string& a) {
       return !a.empty() && a[0] != '-' && a.find('/') == std::string::npos;
     };
-    allow_rule r;
-    if (argv->size() == 1)
-      r.argv_prefix = *argv;
-    else if (plain((*argv)[1]))
-      r.argv_prefix = {(*argv)[0], (*argv)[1]};
-    else
-      r.argv_prefix = *argv; // `sh -c ...`, `make -j4`: only this very command
+    // `sh -c ...`, `make -j4`: only this very command.
+    allow_rule r{*argv, {}};
+    if (argv->size() > 1 && plain((*argv)[1]))
+      r.argv_prefix.resize(2);
     return r;
   }
   if (is_write(tool)) {
@@ -202,7 +199,7 @@ std::vector<std::string> environment_entries(const std::map<std::string, std::st
   std::vector<std::string> out;
   out.reserve(vars.size());
   for (auto& [name, value] : vars)
-    out.push_back(name + "=" + value);
+    out.push_back(std::string(name).append("=").append(value));
   return out;
 }
 
