@@ -14,6 +14,13 @@
 //   await stopNode(node, { keepData: true });
 //   const again = await restartNode(node);     // same --data-dir, same port
 //
+// A cluster of nodes on one PostgreSQL (the first node's embedded server), and a node killed:
+//
+//   const nodes = await startCluster(3, { extraArgs: [...] });   // nodes[0] hosts the database
+//   await sqlScalar(nodes[0], "SELECT node_id FROM actor_leases WHERE actor_id = '...'");
+//   await killNode(nodes[1]);                  // SIGKILL, expects death by it
+//   await stopCluster(nodes);                  // SIGTERM each (the database's host last)
+//
 // Environment:
 //   BOOCODE_BIN          node binary (default: ../build/bin/boocode relative to web/)
 //   BOOCODE_WEB_DIR      static files the node serves (default: web/dist)
@@ -36,7 +43,7 @@
 // Nothing here sleeps for a fixed time: every wait is on a condition with a deadline.
 
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
+import { execFile, spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { chmod, mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
@@ -68,6 +75,8 @@ export const STOP_TIMEOUT_MS = 20_000;
 const READY_RE = /^boocode listening on (http:\/\/\S+)$/;
 /** The node logs where its admin port listens before it says it is ready. */
 const ADMIN_RE = /admin port (\S+)$/;
+/** A node with the embedded PostgreSQL logs the socket directory it serves on. */
+const PG_SOCKET_RE = /starting PostgreSQL \(pid \d+\) on socket (\S+)$/;
 const TAIL_LINES = 200;
 
 /** @type {Set<import('node:child_process').ChildProcess>} */
@@ -81,6 +90,8 @@ process.on('exit', () => {
  * @typedef {object} NodeHandle
  * @property {string} url                 base URL, e.g. "http://127.0.0.1:41234"
  * @property {string} adminAddress        its admin port, HOST:PORT (from its start-up log)
+ * @property {string} pgSocketDir         the socket dir of its embedded PostgreSQL (from its
+ *                                        start-up log); '' for a node started with --database-url
  * @property {string} dataDir             the fresh --data-dir of this node
  * @property {import('node:child_process').ChildProcess} child
  * @property {string[]} args              the arguments the node was started with
@@ -145,10 +156,13 @@ export async function startNode(opts = {}) {
   });
 
   let adminAddress = '';
+  let pgSocketDir = '';
   readline.createInterface({ input: /** @type {import('node:stream').Readable} */ (child.stderr) })
     .on('line', (line) => {
       const admin = ADMIN_RE.exec(line.trim());
       if (admin && admin[1] && !adminAddress) adminAddress = admin[1];
+      const socket = PG_SOCKET_RE.exec(line.trim());
+      if (socket && socket[1] && !pgSocketDir) pgSocketDir = socket[1];
       stderrLines.push(line);
       if (stderrLines.length > TAIL_LINES * 2) stderrLines.splice(0, TAIL_LINES);
       if (verbose) process.stderr.write(`[boocode:err] ${line}\n`);
@@ -166,7 +180,7 @@ export async function startNode(opts = {}) {
   });
 
   /** @type {NodeHandle} */
-  const handle = { url: '', adminAddress: '', dataDir, child, args, stdoutLines, stderrTail, exited };
+  const handle = { url: '', adminAddress: '', pgSocketDir: '', dataDir, child, args, stdoutLines, stderrTail, exited };
   let timer;
   try {
     const outcome = await Promise.race([
@@ -179,6 +193,7 @@ export async function startNode(opts = {}) {
     if (outcome.kind === 'ready') {
       handle.url = outcome.url;
       handle.adminAddress = adminAddress;
+      handle.pgSocketDir = pgSocketDir;
       return handle;
     }
     const why =
@@ -247,6 +262,119 @@ export async function restartNode(node, opts = {}) {
   const i = node.args.indexOf('--log-level');
   const extraArgs = i >= 0 ? node.args.slice(i + 2) : [];
   return startNode({ ...opts, extraArgs, dataDir: node.dataDir, listen });
+}
+
+/**
+ * SIGKILLs a node (as a crash would), waits for it to die of that signal, and removes its data
+ * dir (unless BOOCODE_E2E_KEEP). Its handle keeps its output (stderrTail) for diagnostics.
+ * @param {NodeHandle} node
+ * @param {{timeoutMs?: number}} [opts]
+ */
+export async function killNode(node, opts = {}) {
+  const { timeoutMs = STOP_TIMEOUT_MS } = opts;
+  node.child.kill('SIGKILL');
+  let timer;
+  const result = await Promise.race([
+    node.exited,
+    new Promise((resolve) => {
+      timer = setTimeout(resolve, timeoutMs);
+    }).then(() => null),
+  ]);
+  clearTimeout(timer);
+  if (!keepTemp) await rm(node.dataDir, { recursive: true, force: true });
+  assert.ok(result, `boocode did not die within ${timeoutMs} ms of SIGKILL`);
+  assert.equal(result.signal, 'SIGKILL', `boocode exited with code ${result.code}, signal ${result.signal}`);
+}
+
+/** Whether the node's process has exited (stopped, killed or crashed). @param {NodeHandle} node */
+export function hasExited(node) {
+  return node.child.exitCode !== null || node.child.signalCode !== null;
+}
+
+/**
+ * The connection string of the embedded PostgreSQL a node started (storage/embedded_postgres.cpp:
+ * superuser `boocode`, database `boocode`, port 5432 on a Unix socket, no TCP), for other nodes'
+ * --database-url and for sqlScalar.
+ * @param {NodeHandle} node
+ */
+export function embeddedDatabaseUrl(node) {
+  assert.ok(node.pgSocketDir, 'the node logged no embedded PostgreSQL socket (was it started with --database-url?)');
+  return `host=${node.pgSocketDir} port=5432 user=boocode dbname=boocode`;
+}
+
+/**
+ * Runs one query with psql against the embedded PostgreSQL of `node` and returns the first
+ * column of its first row ('' when there is none).
+ * @param {NodeHandle} node
+ * @param {string} query
+ * @returns {Promise<string>}
+ */
+export function sqlScalar(node, query) {
+  const conninfo = embeddedDatabaseUrl(node);
+  return new Promise((resolve, reject) => {
+    execFile(
+      'psql',
+      ['-X', '-q', '-A', '-t', '-v', 'ON_ERROR_STOP=1', '-d', conninfo, '-c', query],
+      { timeout: 10_000 },
+      (err, stdout, stderr) => {
+        if (err) reject(new Error(`psql ${JSON.stringify(query)}: ${err.message}\n${stderr}`));
+        else resolve(stdout.split('\n')[0]?.trim() ?? '');
+      },
+    );
+  });
+}
+
+/** Heartbeat and node timeout of e2e clusters: a killed or hung node is noticed fast. */
+export const CLUSTER_ARGS = ['--heartbeat-interval', '250ms', '--node-timeout', '1500ms'];
+
+/**
+ * Starts `count` nodes of one cluster on one PostgreSQL, one after the other, with the node ids
+ * `node-a`, `node-b`, ...: the first with its embedded PostgreSQL (under its data dir), the
+ * others with --database-url pointed at that server. So the first node must outlive the others:
+ * kill any but it, and stop it last (stopCluster does).
+ * @param {number} count
+ * @param {{extraArgs?: string[]}} [opts]
+ * @returns {Promise<NodeHandle[]>}
+ */
+export async function startCluster(count, opts = {}) {
+  const { extraArgs = [] } = opts;
+  /** @type {NodeHandle[]} */
+  const nodes = [];
+  try {
+    for (let i = 0; i < count; i++) {
+      const id = `node-${String.fromCharCode(97 + i)}`;
+      const database = i === 0 ? [] : ['--database-url', embeddedDatabaseUrl(/** @type {NodeHandle} */ (nodes[0]))];
+      nodes.push(await startNode({ extraArgs: ['--node-id', id, ...database, ...CLUSTER_ARGS, ...extraArgs] }));
+    }
+  } catch (err) {
+    await stopCluster(nodes).catch(() => {});
+    throw err;
+  }
+  return nodes;
+}
+
+/**
+ * Stops a cluster's nodes with SIGTERM (each drains its chats to the ones still up, then exits
+ * with code 0), the database's host (the first) last; nodes that exited already (killNode) are
+ * skipped. Stops every node even when one fails, then throws the failures.
+ * @param {NodeHandle[]} nodes
+ */
+export async function stopCluster(nodes) {
+  /** @type {unknown[]} */
+  const failures = [];
+  for (const node of [...nodes.slice(1).reverse(), ...nodes.slice(0, 1)]) {
+    if (hasExited(node)) {
+      if (!keepTemp) await rm(node.dataDir, { recursive: true, force: true });
+      continue;
+    }
+    try {
+      await stopNode(node);
+    } catch (err) {
+      failures.push(err);
+    }
+  }
+  if (failures.length === 1) throw failures[0];
+  if (failures.length > 1) throw new AggregateError(failures, `${failures.length} nodes did not stop cleanly`);
 }
 
 export const CHROMIUM_ARGS = [
