@@ -224,14 +224,7 @@ export async function stopNode(node, opts = {}) {
   const { timeoutMs = STOP_TIMEOUT_MS, keepData = false } = opts;
   try {
     if (node.child.exitCode === null && node.child.signalCode === null) node.child.kill('SIGTERM');
-    let timer;
-    const result = await Promise.race([
-      node.exited,
-      new Promise((resolve) => {
-        timer = setTimeout(resolve, timeoutMs);
-      }).then(() => null),
-    ]);
-    clearTimeout(timer);
+    const result = await exitedWithin(node, timeoutMs);
     if (result === null) {
       node.child.kill('SIGKILL');
       await node.exited;
@@ -265,14 +258,11 @@ export async function restartNode(node, opts = {}) {
 }
 
 /**
- * SIGKILLs a node (as a crash would), waits for it to die of that signal, and removes its data
- * dir (unless BOOCODE_E2E_KEEP). Its handle keeps its output (stderrTail) for diagnostics.
+ * How the node's process ended, or null when it is still running after `timeoutMs`.
  * @param {NodeHandle} node
- * @param {{timeoutMs?: number}} [opts]
+ * @param {number} timeoutMs
  */
-export async function killNode(node, opts = {}) {
-  const { timeoutMs = STOP_TIMEOUT_MS } = opts;
-  node.child.kill('SIGKILL');
+async function exitedWithin(node, timeoutMs) {
   let timer;
   const result = await Promise.race([
     node.exited,
@@ -281,6 +271,19 @@ export async function killNode(node, opts = {}) {
     }).then(() => null),
   ]);
   clearTimeout(timer);
+  return result;
+}
+
+/**
+ * SIGKILLs a node (as a crash would), waits for it to die of that signal, and removes its data
+ * dir (unless BOOCODE_E2E_KEEP). Its handle keeps its output (stderrTail) for diagnostics.
+ * @param {NodeHandle} node
+ * @param {{timeoutMs?: number}} [opts]
+ */
+export async function killNode(node, opts = {}) {
+  const { timeoutMs = STOP_TIMEOUT_MS } = opts;
+  node.child.kill('SIGKILL');
+  const result = await exitedWithin(node, timeoutMs);
   if (!keepTemp) await rm(node.dataDir, { recursive: true, force: true });
   assert.ok(result, `boocode did not die within ${timeoutMs} ms of SIGKILL`);
   assert.equal(result.signal, 'SIGKILL', `boocode exited with code ${result.code}, signal ${result.signal}`);
