@@ -3,7 +3,6 @@
 #include <set>
 
 #include <caf/all.hpp>
-#include <caf/io/middleman.hpp>
 
 #include "actors/peers.hpp"
 #include "runtime/errors.hpp"
@@ -54,9 +53,10 @@ admin::result<R> ask(caf::actor_system& sys, const Handle& dest, std::chrono::mi
 admin_service_impl::admin_service_impl(caf::actor_system& sys,
                                        std::shared_ptr<const session_deps> deps,
                                        session_registry_actor registry,
-                                       node_directory_actor directory)
+                                       node_directory_actor directory, peer_links_actor peers)
   : sys_(sys), deps_(std::move(deps)), registry_(std::move(registry)),
-    directory_(std::move(directory)), nodes_(std::make_unique<storage::node_repository>(deps_->db)),
+    directory_(std::move(directory)), peers_(std::move(peers)),
+    nodes_(std::make_unique<storage::node_repository>(deps_->db)),
     actors_(std::make_unique<storage::actor_repository>(deps_->db)) {}
 
 admin_service_impl::~admin_service_impl() = default;
@@ -76,9 +76,9 @@ admin::result<std::vector<admin::node_info>> admin_service_impl::nodes() {
 admin::result<node_directory_actor> admin_service_impl::directory_of(const std::string& id) {
   if (id == deps_->node_id)
     return directory_;
-  std::lock_guard guard{mtx_};
   std::optional<storage::node_record> n;
   try {
+    std::lock_guard guard{mtx_};
     n = nodes_->find(id);
   } catch (const storage::storage_error& e) {
     return admin::error{"unavailable", e.what()};
@@ -87,16 +87,11 @@ admin::result<node_directory_actor> admin_service_impl::directory_of(const std::
     return admin::error{"not_found", "no node " + id};
   if (n->state != "up" && n->state != "draining")
     return admin::error{"unavailable", "node " + id + " is " + n->state};
-  if (auto i = peers_.find(n->cluster_address); i != peers_.end())
-    return i->second;
-  auto where = split_address(n->cluster_address);
-  if (!where)
-    return admin::error{"unavailable", "node " + id + " has no cluster address"};
-  auto dir = sys_.middleman().remote_actor<node_directory_actor>(where->first, where->second);
-  if (!dir)
-    return admin::error{"unavailable", "cannot reach node " + id + ": " + sys_.render(dir.error())};
-  peers_[n->cluster_address] = *dir;
-  return *dir;
+  auto dir = ask<node_directory_actor>(sys_, peers_, std::chrono::seconds(10),
+                                       caf::connect_atom::value, id, n->cluster_address);
+  if (auto* e = std::get_if<admin::error>(&dir))
+    e->message = "cannot reach node " + id + ": " + e->message;
+  return dir;
 }
 
 std::map<std::string, actor_live> admin_service_impl::live_of(const std::string& owner) {

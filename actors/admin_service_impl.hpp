@@ -26,7 +26,8 @@ class node_repository;
 class admin_service_impl final : public admin::admin_service {
 public:
   admin_service_impl(caf::actor_system& sys, std::shared_ptr<const session_deps> deps,
-                     session_registry_actor registry, node_directory_actor directory);
+                     session_registry_actor registry, node_directory_actor directory,
+                     peer_links_actor peers);
   ~admin_service_impl() override;
 
   admin::result<std::vector<admin::node_info>> nodes() override;
@@ -52,10 +53,10 @@ private:
   std::shared_ptr<const session_deps> deps_;
   session_registry_actor registry_;
   node_directory_actor directory_;
-  std::mutex mtx_; // the repositories and the peer cache
+  peer_links_actor peers_;
+  std::mutex mtx_; // the repositories
   std::unique_ptr<storage::node_repository> nodes_;
   std::unique_ptr<storage::actor_repository> actors_;
-  std::map<std::string, node_directory_actor> peers_; // by cluster address
 };
 
 } // namespace boocode

@@ -1,6 +1,7 @@
 #include "actors/cluster_monitor.hpp"
 
 #include <map>
+#include <set>
 
 #include <caf/all.hpp>
 
@@ -37,6 +38,8 @@ struct peer {
 struct monitor_state {
   heartbeat_state hb;
   std::map<std::string, peer> peers;
+  /// Listed peers the last attempt could not reach (warned once each).
+  std::set<std::string> unreachable;
   bool rejoining = false;
   static inline const char* name = "cluster-monitor";
 };
@@ -54,14 +57,15 @@ monitor_impl::behavior_type monitor_behavior(monitor_impl::stateful_pointer<moni
     for (auto& [id, p] : self->state.peers)
       if (p.directory && p.directory.address() == dm.source) {
         if (log)
-          log->warn("lost the connection to node {}; confirming it dead", id);
+          log->warn("lost the connection to node {} ({}); confirming it dead", id,
+                    self->system().render(dm.reason));
         self->send(self, suspect_atom::value, id, confirm_attempts);
         self->state.peers.erase(id);
         return;
       }
   });
   // Connects to the peers the tick listed, forgets the ones it did not.
-  auto update_peers = [self, log](const std::vector<peer_info>& listed) {
+  auto update_peers = [self, log, opts](const std::vector<peer_info>& listed) {
     auto& peers = self->state.peers;
     for (auto i = peers.begin(); i != peers.end();) {
       bool kept = std::any_of(listed.begin(), listed.end(), [&](const peer_info& p) {
@@ -73,6 +77,7 @@ monitor_impl::behavior_type monitor_behavior(monitor_impl::stateful_pointer<moni
       }
       if (i->second.directory)
         self->demonitor(i->second.directory.address());
+      self->state.unreachable.erase(i->first);
       i = peers.erase(i);
     }
     for (auto& p : listed) {
@@ -82,13 +87,14 @@ monitor_impl::behavior_type monitor_behavior(monitor_impl::stateful_pointer<moni
       auto id = p.node_id;
       auto address = p.address;
       connect_directory(
-        self, address,
+        self, opts.peers, id, address,
         [self, log, id, address](const node_directory_actor& dir) {
           auto i = self->state.peers.find(id);
           if (i == self->state.peers.end() || i->second.address != address)
             return;
           i->second.directory = dir;
           self->monitor(dir);
+          self->state.unreachable.erase(id);
           if (log)
             log->info("connected to node {} at {}", id, address);
         },
@@ -97,8 +103,11 @@ monitor_impl::behavior_type monitor_behavior(monitor_impl::stateful_pointer<moni
           auto i = self->state.peers.find(id);
           if (i != self->state.peers.end() && i->second.address == address && !i->second.directory)
             self->state.peers.erase(i);
+          // Warned once (a wrong certificate or a firewall lasts), then quiet.
+          bool first = self->state.unreachable.insert(id).second;
           if (log)
-            log->debug("cannot reach node {} at {}: {}", id, address, self->system().render(e));
+            log->log(first ? spdlog::level::warn : spdlog::level::debug,
+                     "cannot reach node {} at {}: {}", id, address, self->system().render(e));
         });
     }
   };
@@ -144,7 +153,7 @@ monitor_impl::behavior_type monitor_behavior(monitor_impl::stateful_pointer<moni
             log->info("took over {} chat(s), {} with work to resume", t.claimed, t.resume.size());
           if (!t.resume.empty())
             self->send(registry, resume_atom::value, t.resume);
-          if (opts.connect_peers)
+          if (opts.peers)
             update_peers(t.peers);
         },
         [=](const caf::error& err) {

@@ -32,9 +32,9 @@ using takeover_actor = caf::typed_actor<caf::reacts_to<resume_atom, std::vector<
 struct cluster_monitor_options {
   std::string node_id;
   std::chrono::milliseconds interval{1000};
-  /// Connect to the other nodes and watch them (false: a node of its own,
-  /// without CAF's middleman).
-  bool connect_peers = true;
+  /// The node's links to the other nodes, through which it watches them
+  /// (none: a node of its own, without CAF's middleman).
+  peer_links_actor peers;
   std::shared_ptr<spdlog::logger> log;
 };
 

@@ -54,7 +54,7 @@ public:
   ~registry();
 
   void init(registry_impl::pointer self, std::string node_id, std::shared_ptr<spdlog::logger> log,
-            cluster_store_actor store, kind_table kinds);
+            cluster_store_actor store, peer_links_actor peers, kind_table kinds);
 
   // Routing (registry_routing.cpp).
   /// Finds the actor's owner and attaches to its actor: here, or on the
@@ -138,6 +138,7 @@ private:
   std::string me_;
   std::shared_ptr<spdlog::logger> log_;
   cluster_store_actor store_;
+  peer_links_actor peers_; // other nodes' directories
   kind_table kinds_;
   std::map<actor_key, actor_slot> slots_;
 };

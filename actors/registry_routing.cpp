@@ -79,7 +79,7 @@ void registry::ask_owner(const actor_key& key, const std::string& owner,
     route_failed(key, e);
   };
   connect_directory(
-    self_, address,
+    self_, peers_, owner, address,
     [this, key, found, refused](const node_directory_actor& dir) {
       self_->request(dir, std::chrono::seconds(10), resolve_atom::value, key.id)
         .then(found, refused);
@@ -162,7 +162,7 @@ void registry::at_owner(const actor_key& key, std::function<void()> here,
           slots_[key].own();
           here();
         } else {
-          connect_directory(self_, address, there, fail);
+          connect_directory(self_, peers_, owner, address, there, fail);
         }
       },
       [fail](caf::error& e) { fail(e); });

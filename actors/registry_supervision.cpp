@@ -16,11 +16,12 @@ registry::~registry() {
 
 void registry::init(registry_impl::pointer self, std::string node_id,
                     std::shared_ptr<spdlog::logger> log, cluster_store_actor store,
-                    kind_table kinds) {
+                    peer_links_actor peers, kind_table kinds) {
   self_ = self;
   me_ = std::move(node_id);
   log_ = std::move(log);
   store_ = std::move(store);
+  peers_ = std::move(peers);
   kinds_ = std::move(kinds);
 }
 

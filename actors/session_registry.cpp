@@ -21,9 +21,11 @@ actor_key chat(const std::string& id) {
 registry_impl::behavior_type registry_behavior(registry_impl::stateful_pointer<registry_state> self,
                                                std::string node_id,
                                                std::shared_ptr<spdlog::logger> log,
-                                               cluster_store_actor store, kind_table kinds) {
+                                               cluster_store_actor store, peer_links_actor peers,
+                                               kind_table kinds) {
   auto& reg = self->state.reg;
-  reg.init(self, std::move(node_id), std::move(log), std::move(store), std::move(kinds));
+  reg.init(self, std::move(node_id), std::move(log), std::move(store), std::move(peers),
+           std::move(kinds));
   self->set_down_handler([self](const caf::down_msg& dm) { self->state.reg.on_down(dm); });
   auto r = [self]() -> registry& { return self->state.reg; };
   return {
@@ -67,20 +69,22 @@ registry_impl::behavior_type registry_behavior(registry_impl::stateful_pointer<r
 
 session_registry_actor spawn_registry(caf::actor_system& sys, std::string node_id,
                                       std::shared_ptr<spdlog::logger> log,
-                                      cluster_store_actor store, kind_table kinds) {
+                                      cluster_store_actor store, peer_links_actor peers,
+                                      kind_table kinds) {
   registry_impl full = sys.spawn(registry_behavior, std::move(node_id), std::move(log),
-                                 std::move(store), std::move(kinds));
+                                 std::move(store), std::move(peers), std::move(kinds));
   return caf::actor_cast<session_registry_actor>(full);
 }
 
 session_registry_actor spawn_session_registry(caf::actor_system& sys,
                                               std::shared_ptr<const session_deps> deps,
-                                              cluster_store_actor store) {
+                                              cluster_store_actor store, peer_links_actor peers) {
   kind_table kinds;
   kinds[protocol::actor_kind::session] = {
     "chat",
     [deps](caf::actor_system& sys, const std::string& id) { return spawn_session(sys, deps, id); }};
-  return spawn_registry(sys, deps->node_id, deps->log, std::move(store), std::move(kinds));
+  return spawn_registry(sys, deps->node_id, deps->log, std::move(store), std::move(peers),
+                        std::move(kinds));
 }
 
 } // namespace boocode

@@ -23,11 +23,12 @@ namespace boocode {
 /// again. Migration and drain: see session_registry_actor.
 session_registry_actor spawn_session_registry(caf::actor_system& sys,
                                               std::shared_ptr<const session_deps> deps,
-                                              cluster_store_actor store);
+                                              cluster_store_actor store, peer_links_actor peers);
 
 /// The same registry with the actor kinds given (tests: fake sessions).
 session_registry_actor spawn_registry(caf::actor_system& sys, std::string node_id,
                                       std::shared_ptr<spdlog::logger> log,
-                                      cluster_store_actor store, kind_table kinds);
+                                      cluster_store_actor store, peer_links_actor peers,
+                                      kind_table kinds);
 
 } // namespace boocode

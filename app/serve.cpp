@@ -16,6 +16,7 @@
 #include "actors/cluster_monitor.hpp"
 #include "actors/cluster_store.hpp"
 #include "actors/node_directory.hpp"
+#include "actors/peer_links.hpp"
 #include "actors/session_registry.hpp"
 #include "actors/trace_writer.hpp"
 #include "app/command_sandbox.hpp"
@@ -27,6 +28,7 @@
 #include "net/chat_routes.hpp"
 #include "net/http_server.hpp"
 #include "net/model_client.hpp"
+#include "net/tls_files.hpp"
 #include "runtime/actor_system.hpp"
 #include "runtime/logging.hpp"
 #include "runtime/model/scripted_provider.hpp"
@@ -154,6 +156,21 @@ void drain_if_clustered(caf::actor_system& sys, const cluster_store_actor& store
              [&](const caf::error& e) { log.warn("drain failed: {}", sys.render(e)); });
 }
 
+/// Refuses cluster TLS files that every connection would refuse (as
+/// peers that never connect), and warns at every start that a cluster port
+/// beyond loopback runs in clear when --cluster-insecure allowed it.
+void check_cluster_transport(const node_config& cfg, spdlog::logger& log) {
+  if (!cfg.cluster_cert.empty()) {
+    if (auto err = net::check_mutual_tls_files({cfg.cluster_cert, cfg.cluster_key, cfg.cluster_ca}))
+      throw std::runtime_error("--cluster-cert: " + *err);
+    log.info("the cluster port speaks mutual TLS (peers signed by {})", cfg.cluster_ca.string());
+  } else if (!is_loopback(cfg.cluster_host)) {
+    log.warn("--cluster-insecure: the cluster port {} is plain; anyone who reaches it can send "
+             "this node's actors messages",
+             cfg.cluster_host);
+  }
+}
+
 int run(const node_config& cfg, log_set& logs) {
   auto log = logs.get("node");
   auto signals = shutdown_signals();
@@ -167,6 +184,7 @@ int run(const node_config& cfg, log_set& logs) {
   auto roots = workspace_roots(cfg, *log);
   auto sandbox = make_command_sandbox(cfg, roots, *log);
   auto users = load_users(cfg, *log);
+  check_cluster_transport(cfg, *log);
 
   std::unique_ptr<storage::embedded_postgres> pg;
   std::string conninfo = cfg.database_url;
@@ -214,6 +232,8 @@ int run(const node_config& cfg, log_set& logs) {
   node_actor_config actor_cfg;
   actor_cfg.distributed(std::min(cfg.heartbeat_interval / 2, std::chrono::milliseconds(250)),
                         cfg.node_timeout);
+  if (!cfg.cluster_cert.empty())
+    actor_cfg.secured(cfg.cluster_cert, cfg.cluster_key, cfg.cluster_ca);
   caf::actor_system sys{actor_cfg};
   stop_actors_on_exit spawned; // declared after sys: runs before its destructor
   auto trace_repo = std::make_shared<storage::trace_repository>(conninfo);
@@ -224,19 +244,19 @@ int run(const node_config& cfg, log_set& logs) {
   storage::node_record self_row{node_id, "", version, static_cast<int>(getpid()), "up", 0};
   self_row.cluster = cfg.cluster;
   auto store = spawned.add(spawn_cluster_store(sys, {conninfo, self_row, cfg.node_timeout, log}));
-  auto registry = spawned.add(spawn_session_registry(sys, deps, store));
+  auto peers = spawned.add(spawn_peer_links(sys, {.node_id = node_id, .log = logs.get("cluster")}));
+  auto registry = spawned.add(spawn_session_registry(sys, deps, store, peers));
   // A drained node stops (the admin port's drain): as if told SIGTERM.
   auto directory =
-    spawned.add(spawn_node_directory(sys, registry, [] { ::kill(::getpid(), SIGTERM); }));
-  auto cluster_port =
-    sys.middleman().publish(directory, cfg.cluster_port, cfg.cluster_host.c_str(), true);
+    spawned.add(spawn_node_directory(sys, registry, peers, [] { ::kill(::getpid(), SIGTERM); }));
+  auto cluster_port = publish_on_cluster(sys, directory, cfg.cluster_port, cfg.cluster_host);
   if (!cluster_port)
     throw std::runtime_error(fmt::format("cannot listen for the cluster on {}:{}: {}",
                                          cfg.cluster_host, cfg.cluster_port,
                                          sys.render(cluster_port.error())));
   self_row.cluster_address = fmt::format("{}:{}", url_host(cfg.cluster_host), *cluster_port);
   chat_service_impl chats{sys, deps, registry};
-  admin_service_impl admin_ops{sys, deps, registry, directory};
+  admin_service_impl admin_ops{sys, deps, registry, directory, peers};
   net::admin_server admin{{cfg.admin_host, cfg.admin_port, cfg.admin_token, logs.get("admin"),
                            cfg.admin_tls_cert, cfg.admin_tls_key},
                           admin_ops};
@@ -305,7 +325,7 @@ int run(const node_config& cfg, log_set& logs) {
       throw std::runtime_error("cannot join the cluster: " + failed);
   }
   auto monitor = spawned.add(spawn_cluster_monitor(
-    sys, store, registry, {node_id, cfg.heartbeat_interval, true, logs.get("cluster")}));
+    sys, store, registry, {node_id, cfg.heartbeat_interval, peers, logs.get("cluster")}));
   log->info("cluster {}: reachable at {}; admin port {}", cfg.cluster, self_row.cluster_address,
             self_row.admin_address);
 

@@ -23,6 +23,10 @@ set_target_properties(caf::core PROPERTIES IMPORTED_LOCATION ${CAF_CORE_LIB}
 add_library(caf::io SHARED IMPORTED)
 set_target_properties(caf::io PROPERTIES IMPORTED_LOCATION ${CAF_IO_LIB}
   INTERFACE_LINK_LIBRARIES caf::core)
+find_library(CAF_OPENSSL_LIB caf_openssl REQUIRED)
+add_library(caf::openssl SHARED IMPORTED)
+set_target_properties(caf::openssl PROPERTIES IMPORTED_LOCATION ${CAF_OPENSSL_LIB}
+  INTERFACE_LINK_LIBRARIES "caf::io;OpenSSL::SSL")
 
 # V8 from Debian's libnode, unpacked by scripts/setup into a private prefix.
 # Never /usr/include/node: on this image it holds NodeSource's V8 11.3 headers.

@@ -1,6 +1,8 @@
 #include "runtime/actor_system.hpp"
 
 #include <caf/io/middleman.hpp>
+#include <caf/openssl/manager.hpp>
+#include <caf/scoped_actor.hpp>
 
 #include "runtime/messages.hpp"
 
@@ -34,6 +36,56 @@ node_actor_config& node_actor_config::distributed(std::chrono::milliseconds hear
   set("middleman.heartbeat-interval", caf::timespan{heartbeat});
   set("middleman.connection-timeout", caf::timespan{timeout});
   return *this;
+}
+
+node_actor_config& node_actor_config::secured(const std::filesystem::path& cert,
+                                              const std::filesystem::path& key,
+                                              const std::filesystem::path& ca) {
+  load<caf::openssl::manager>();
+  // With all three set, both ends of every connection verify the other
+  // (SSL_VERIFY_PEER | SSL_VERIFY_FAIL_IF_NO_PEER_CERT).
+  openssl_certificate = cert.string();
+  openssl_key = key.string();
+  openssl_cafile = ca.string();
+  return *this;
+}
+
+caf::io::middleman_actor cluster_middleman(caf::actor_system& sys) {
+  if (sys.has_openssl_manager())
+    return sys.openssl_manager().actor_handle();
+  return sys.middleman().actor_handle();
+}
+
+caf::expected<uint16_t> publish_on_cluster(caf::actor_system& sys, caf::strong_actor_ptr whom,
+                                           std::set<std::string> signatures, uint16_t port,
+                                           const std::string& host) {
+  caf::expected<uint16_t> out{caf::sec::runtime_error};
+  caf::scoped_actor self{sys};
+  self
+    ->request(cluster_middleman(sys), caf::infinite, caf::publish_atom::value, port,
+              std::move(whom), std::move(signatures), host, true)
+    .receive([&](uint16_t bound) { out = bound; }, [&](caf::error& e) { out = std::move(e); });
+  return out;
+}
+
+caf::expected<caf::strong_actor_ptr> remote_on_cluster(caf::actor_system& sys,
+                                                       const std::string& host, uint16_t port,
+                                                       caf::timespan timeout,
+                                                       const std::set<std::string>& expected) {
+  caf::expected<caf::strong_actor_ptr> out{caf::sec::runtime_error};
+  caf::scoped_actor self{sys};
+  self->request(cluster_middleman(sys), timeout, caf::connect_atom::value, host, port)
+    .receive(
+      [&](const caf::node_id&, caf::strong_actor_ptr& ptr, const std::set<std::string>& sigs) {
+        if (!ptr)
+          out = caf::make_error(caf::sec::no_actor_published_at_port);
+        else if (!sys.assignable(sigs, expected))
+          out = caf::make_error(caf::sec::unexpected_actor_messaging_interface);
+        else
+          out = std::move(ptr);
+      },
+      [&](caf::error& e) { out = std::move(e); });
+  return out;
 }
 
 } // namespace boocode

@@ -1,8 +1,16 @@
 #pragma once
 
 #include <chrono>
+#include <cstdint>
+#include <filesystem>
+#include <set>
+#include <string>
 
+#include <caf/actor_cast.hpp>
+#include <caf/actor_system.hpp>
 #include <caf/actor_system_config.hpp>
+#include <caf/expected.hpp>
+#include <caf/io/middleman_actor.hpp>
 
 namespace boocode {
 
@@ -20,6 +28,46 @@ public:
   /// peer's socket stays open otherwise).
   node_actor_config& distributed(std::chrono::milliseconds heartbeat,
                                  std::chrono::milliseconds timeout);
+
+  /// Also loads CAF's OpenSSL module, so the cluster port speaks mutual TLS:
+  /// this node presents `cert` (with `key`) and accepts, and connects to,
+  /// only peers whose certificate `ca` signed. CAF reads the files again for
+  /// every connection: replace them whole (rename), never in place.
+  node_actor_config& secured(const std::filesystem::path& cert, const std::filesystem::path& key,
+                             const std::filesystem::path& ca);
 };
+
+/// The middleman actor that dials and publishes on the cluster port: CAF's
+/// OpenSSL one when the system was secured, else the plain one.
+caf::io::middleman_actor cluster_middleman(caf::actor_system& sys);
+
+/// Publishes `whom` on the cluster port (through cluster_middleman, so over
+/// TLS when secured) and returns the bound port.
+caf::expected<uint16_t> publish_on_cluster(caf::actor_system& sys, caf::strong_actor_ptr whom,
+                                           std::set<std::string> signatures, uint16_t port,
+                                           const std::string& host);
+
+/// The actor `Handle` published on the cluster port at host:port (through
+/// cluster_middleman); waits up to `timeout`. Blocks: not for actors.
+caf::expected<caf::strong_actor_ptr> remote_on_cluster(caf::actor_system& sys,
+                                                       const std::string& host, uint16_t port,
+                                                       caf::timespan timeout,
+                                                       const std::set<std::string>& expected);
+
+template <class Handle>
+caf::expected<Handle> remote_on_cluster(caf::actor_system& sys, const std::string& host,
+                                        uint16_t port, caf::timespan timeout) {
+  auto found = remote_on_cluster(sys, host, port, timeout, sys.message_types<Handle>());
+  if (!found)
+    return std::move(found.error());
+  return caf::actor_cast<Handle>(std::move(*found));
+}
+
+template <class Handle>
+caf::expected<uint16_t> publish_on_cluster(caf::actor_system& sys, const Handle& whom,
+                                           uint16_t port, const std::string& host) {
+  return publish_on_cluster(sys, caf::actor_cast<caf::strong_actor_ptr>(whom),
+                            sys.message_types(whom), port, host);
+}
 
 } // namespace boocode

@@ -46,6 +46,7 @@ using state_atom = caf::atom_constant<caf::atom("state")>;
 using stats_atom = caf::atom_constant<caf::atom("stats")>;
 using inspect_atom = caf::atom_constant<caf::atom("inspect")>;
 using stop_atom = caf::atom_constant<caf::atom("stop")>;
+using introduce_atom = caf::atom_constant<caf::atom("introduce")>;
 
 /// How the heartbeat loop is doing, for health reports and tests.
 struct heartbeat_status {
@@ -162,7 +163,9 @@ using trace_writer_actor =
 /// another node; `restart` starts a failed or stopped session again; `stop`
 /// stops one until then; `stats` lists this node's actors; `inspect` (chat)
 /// answers a local session's status and subscribers; `drain` moves every chat
-/// off this node and then stops the node.
+/// off this node and then stops the node. `introduce` (node id, its
+/// directory) comes from a node that just connected to this one, so this one
+/// uses that connection instead of opening a second (actors/peer_links).
 using node_directory_actor = caf::typed_actor<
   caf::replies_to<resolve_atom, std::string>::with<session_actor>,
   caf::replies_to<migrate_atom, std::string, std::string>::with<bool>,
@@ -170,7 +173,18 @@ using node_directory_actor = caf::typed_actor<
   caf::replies_to<stop_atom, std::string>::with<bool>,
   caf::replies_to<stats_atom>::with<std::vector<actor_live>>,
   caf::replies_to<inspect_atom, std::string>::with<protocol::actor_state, std::vector<std::string>>,
-  caf::replies_to<drain_atom>::with<int64_t>>;
+  caf::replies_to<drain_atom>::with<int64_t>,
+  caf::reacts_to<introduce_atom, std::string, caf::strong_actor_ptr>>;
+
+/// A node's links to the other nodes' directories (actors/peer_links):
+/// `connect` (node id, cluster address) answers that node's directory over
+/// the one connection between the two nodes; `join` names this node's own
+/// directory (introduced to every node this one connects to); `introduce`
+/// (node id, directory) records a node that connected to this one.
+using peer_links_actor = caf::typed_actor<
+  caf::replies_to<caf::connect_atom, std::string, std::string>::with<node_directory_actor>,
+  caf::reacts_to<join_atom, node_directory_actor>,
+  caf::reacts_to<introduce_atom, std::string, caf::strong_actor_ptr>>;
 
 /// The node's supervisor and router of sessions, by chat id
 /// (actors/session_registry): finds a chat's owner (claiming it when nobody

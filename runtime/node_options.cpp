@@ -56,6 +56,18 @@ std::optional<std::string> set_listen(node_config& c, std::string_view v) {
   return parse_host_port(v, c.listen_host, c.listen_port);
 }
 
+std::optional<std::string> set_switch(bool& out, std::string_view v) {
+  if (v == "true" || v == "1" || v == "on" || v == "yes") {
+    out = true;
+    return std::nullopt;
+  }
+  if (v == "false" || v == "0" || v == "off" || v == "no") {
+    out = false;
+    return std::nullopt;
+  }
+  return "expected true or false";
+}
+
 std::optional<std::string> set_node_id(node_config& c, std::string_view v) {
   if (v.empty() || v.size() > 64)
     return "must be 1 to 64 characters";
@@ -262,6 +274,17 @@ const std::vector<option_spec>& option_table() {
          c.cluster = std::string(v);
          return std::nullopt;
        }},
+      {"cluster-cert", "BOOCODE_CLUSTER_CERT", "FILE",
+       "the cluster port speaks mutual TLS: this node's PEM certificate, signed by --cluster-ca",
+       "(plain)", [](node_config& c, std::string_view v) { return set_path(c.cluster_cert, v); }},
+      {"cluster-key", "BOOCODE_CLUSTER_KEY", "FILE", "the PEM private key of --cluster-cert",
+       "(none)", [](node_config& c, std::string_view v) { return set_path(c.cluster_key, v); }},
+      {"cluster-ca", "BOOCODE_CLUSTER_CA", "FILE",
+       "the cluster's CA (PEM): only peers it signed may connect or be connected to", "(none)",
+       [](node_config& c, std::string_view v) { return set_path(c.cluster_ca, v); }},
+      {"cluster-insecure", "BOOCODE_CLUSTER_INSECURE", "",
+       "let a cluster port beyond loopback run without TLS (warned at every start)", "off",
+       [](node_config& c, std::string_view v) { return set_switch(c.cluster_insecure, v); }},
       {"admin-listen", "BOOCODE_ADMIN_LISTEN", "HOST:PORT",
        "the admin port (Cap'n Proto; beyond loopback it needs --admin-token and TLS)",
        "127.0.0.1:8081",
@@ -372,10 +395,6 @@ std::optional<option_error> read_config_file(node_config& c, const std::filesyst
 
 } // namespace
 
-bool is_loopback(const std::string& host) {
-  return host == "localhost" || host == "::1" || host == "[::1]" || host.starts_with("127.");
-}
-
 environment boocode_environment() {
   environment env;
   for (char** e = environ; e != nullptr && *e != nullptr; ++e) {
@@ -434,7 +453,9 @@ std::variant<command_line, option_error> parse_command_line(const std::vector<st
     const option_spec* spec = find_option(name);
     if (spec == nullptr && name != "config")
       return option_error{fmt::format("unknown flag '--{}'; try 'boocode --help'", name)};
-    if (!value) {
+    if (!value && spec != nullptr && *spec->value_name == '\0') {
+      value = "true"; // a switch: present means on
+    } else if (!value) {
       if (i + 1 >= args.size())
         return option_error{fmt::format("--{} needs a value", name)};
       value = args[++i];
@@ -457,35 +478,8 @@ std::variant<command_line, option_error> parse_command_line(const std::vector<st
   for (auto& [spec, value] : flags)
     if (auto err = apply(c, *spec, value, std::string("--") + spec->name))
       return *err;
-  if (!c.model_base_url.empty() && c.model.empty())
-    return option_error{"--model is required with --model-base-url"};
-  if (!c.model_base_url.empty() && !c.model_script.empty())
-    return option_error{"use either --model-base-url or --model-script, not both"};
-  if (c.tls_cert.empty() != c.tls_key.empty())
-    return option_error{"--tls-cert and --tls-key go together"};
-  if (!c.auth_file.empty() && !c.auth_token.empty())
-    return option_error{"use either --auth-file or --auth-token, not both"};
-  if (!is_loopback(c.listen_host) && c.auth_file.empty() && c.auth_token.empty())
-    return option_error{
-      fmt::format("--listen {} is not a loopback address: set --auth-file or --auth-token (or "
-                  "BOOCODE_AUTH_TOKEN)",
-                  c.listen_host)};
-  if (!is_loopback(c.admin_host) && c.admin_token.empty())
-    return option_error{fmt::format(
-      "--admin-listen {} is not a loopback address: set --admin-token (or BOOCODE_ADMIN_TOKEN)",
-      c.admin_host)};
-  if (c.admin_tls_cert.empty() != c.admin_tls_key.empty())
-    return option_error{"--admin-tls-cert and --admin-tls-key go together"};
-  if (!is_loopback(c.admin_host) && c.admin_tls_cert.empty())
-    return option_error{fmt::format("--admin-listen {} is not a loopback address: set "
-                                    "--admin-tls-cert and --admin-tls-key, so the admin token "
-                                    "does not travel in clear",
-                                    c.admin_host)};
-  if (c.node_timeout <= 2 * c.heartbeat_interval)
-    return option_error{fmt::format(
-      "--node-timeout ({} ms) must be more than twice --heartbeat-interval ({} ms): a live node "
-      "would be declared dead",
-      c.node_timeout.count(), c.heartbeat_interval.count())};
+  if (auto err = check_node_config(c))
+    return *err;
   return result;
 }
 
@@ -502,8 +496,9 @@ std::string help_text() {
                 "      a file of 'key = value' lines, keys as the flags below\n",
                 version);
   for (auto& spec : option_table())
-    out += fmt::format("  --{} {}  ({})\n      {}; default {}\n", spec.name, spec.value_name,
-                       spec.env, spec.help, spec.default_text);
+    out += fmt::format("  --{}{}{}  ({})\n      {}; default {}\n", spec.name,
+                       *spec.value_name == '\0' ? "" : " ", spec.value_name, spec.env, spec.help,
+                       spec.default_text);
   return out;
 }
 

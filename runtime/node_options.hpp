@@ -58,6 +58,13 @@ struct node_config {
   /// beyond loopback); empty: plain.
   std::filesystem::path admin_tls_cert;
   std::filesystem::path admin_tls_key;
+  /// The cluster port speaks mutual TLS with this certificate and key, and
+  /// accepts only peers the CA signed (all three, or none: plain).
+  std::filesystem::path cluster_cert;
+  std::filesystem::path cluster_key;
+  std::filesystem::path cluster_ca;
+  /// A cluster port beyond loopback may run without TLS (warned at start).
+  bool cluster_insecure = false;
   /// An OpenAI-compatible endpoint (e.g. https://api.deepseek.com/v1); empty: none.
   std::string model_base_url;
   /// Sent as a bearer token; never logged.
@@ -110,6 +117,10 @@ environment boocode_environment();
 /// flags' names as keys and `#` comments.
 std::variant<command_line, option_error> parse_command_line(const std::vector<std::string>& args,
                                                             const environment& env);
+
+/// The rules between options (pairs that go together, what a non-loopback
+/// address needs): the first one `c` breaks, or nothing.
+std::optional<option_error> check_node_config(const node_config& c);
 
 /// True for a loopback host (127.0.0.0/8, ::1, localhost).
 bool is_loopback(const std::string& host);

@@ -67,7 +67,7 @@ class ClusterMonitorTest : public test::ActorTest {
 protected:
   cluster_monitor_actor start() {
     return spawn_cluster_monitor(sys(), spawn_fake_store(sys(), store_),
-                                 spawn_fake_registry(sys(), registry_), {"n1", 1s, false, nullptr});
+                                 spawn_fake_registry(sys(), registry_), {"n1", 1s, {}, nullptr});
   }
   std::shared_ptr<fake_store> store_ = std::make_shared<fake_store>();
   std::shared_ptr<fake_registry> registry_ = std::make_shared<fake_registry>();

@@ -37,6 +37,7 @@ TEST(ClusterRoutingTest, AChatMovesBetweenNodesWhileASubscriberOnAnotherWatches)
   test::create_chat(db, workspace);
   test_node n1{"n1", db.conninfo()};
   test_node n2{"n2", db.conninfo()};
+  n1.link(n2); // as n1's cluster monitor would
   storage::session_repository leases{db.conninfo()};
   ASSERT_EQ(leases.place("c_1", "default"), "n1");
   auto owner = [&] { return db.scalar("SELECT node_id FROM actor_leases WHERE actor_id = 'c_1'"); };
@@ -100,6 +101,7 @@ TEST(ClusterRoutingTest, AChatStoppedOnItsOwnerReadsAsStoppedOnEveryNode) {
   test::create_chat(db, workspace);
   test_node n1{"n1", db.conninfo()};
   test_node n2{"n2", db.conninfo()};
+  n1.link(n2); // as n1's cluster monitor would
   ASSERT_EQ(storage::session_repository{db.conninfo()}.place("c_1", "default"), "n1");
 
   auto browser = std::make_shared<collector>();

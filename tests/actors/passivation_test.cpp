@@ -154,6 +154,7 @@ TEST(PassivationTest, AnUnloadedChatMovesAndLoadsOnTheNewNodeWithEverything) {
   test::create_chat(db, workspace);
   test_node n1{"n1", db.conninfo(), {.answers = 3, .passivate_after = 300ms}};
   test_node n2{"n2", db.conninfo(), {.answers = 3, .passivate_after = 300ms}};
+  n1.link(n2); // as n1's cluster monitor would
   ASSERT_EQ(storage::session_repository{db.conninfo()}.place("c_1", "default"), "n1");
 
   auto browser = std::make_shared<collector>();

@@ -131,7 +131,7 @@ protected:
                                             [this](caf::actor_system& s, const std::string& id) {
                                               return spawn_fake_session(s, seen_, id);
                                             }};
-    registry_ = spawn_registry(sys(), "n1", nullptr, spawn_store(sys(), store_), kinds);
+    registry_ = spawn_registry(sys(), "n1", nullptr, spawn_store(sys(), store_), {}, kinds);
   }
   ~RegistryTest() override { caf::anon_send_exit(registry_, caf::exit_reason::user_shutdown); }
 

@@ -68,7 +68,7 @@ TEST(SessionOutageTest, ASessionWaitsForItsDatabaseThenAnswers) {
     node_actor_config cfg;
     caf::actor_system sys{cfg};
     auto store = spawn_cluster_store(sys, {conninfo, {"node-test"}, 3s, nullptr});
-    auto registry = spawn_session_registry(sys, deps, store);
+    auto registry = spawn_session_registry(sys, deps, store, {});
     caf::anon_send(registry, resume_atom::value, std::vector<std::string>{"c_1"});
     // It keeps waiting (two retries seen), and is neither crashed nor failed.
     ASSERT_TRUE(poll_until(20s, [&] { return lines_with(sink, "database unreachable") >= 2; }));

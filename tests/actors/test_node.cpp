@@ -44,7 +44,9 @@ std::vector<json> collector::all() {
   return frames_;
 }
 
-test_node::test_node(const std::string& id, const std::string& conninfo, test_node_options opts) {
+test_node::test_node(const std::string& node_id, const std::string& conninfo,
+                     test_node_options opts)
+  : id(node_id) {
   using namespace std::chrono_literals;
   cfg.distributed(100ms, 2s);
   sys = std::make_unique<caf::actor_system>(cfg);
@@ -61,16 +63,29 @@ test_node::test_node(const std::string& id, const std::string& conninfo, test_no
   script.piece_delay = 0ms;
   deps->provider = std::make_shared<model::scripted_provider>(script, "scripted");
   store = spawn_cluster_store(*sys, {conninfo, {id}, 3s, nullptr});
-  registry = spawn_session_registry(*sys, deps, store);
-  directory = spawn_node_directory(*sys, registry);
-  auto port = sys->middleman().publish(directory, 0, "127.0.0.1", true);
+  peers = spawn_peer_links(*sys, {.node_id = id, .log = nullptr});
+  registry = spawn_session_registry(*sys, deps, store, peers);
+  directory = spawn_node_directory(*sys, registry, peers);
+  auto port = publish_on_cluster(*sys, directory, 0, "127.0.0.1");
   EXPECT_TRUE(port);
+  cluster_address = "127.0.0.1:" + std::to_string(*port);
   caf::scoped_actor self{*sys};
   self
-    ->request(store, 10s, join_atom::value, std::string("http://" + id),
-              "127.0.0.1:" + std::to_string(*port), std::string("127.0.0.1:0"))
+    ->request(store, 10s, join_atom::value, std::string("http://" + id), cluster_address,
+              std::string("127.0.0.1:0"))
     .receive([](bool) {}, [&](caf::error& e) { ADD_FAILURE() << sys->render(e); });
   chats = std::make_unique<chat_service_impl>(*sys, deps, registry);
+}
+
+void test_node::link(test_node& other) {
+  auto& from = dials_peer(id, other.id) ? *this : other;
+  auto& to = &from == this ? other : *this;
+  caf::scoped_actor self{*from.sys};
+  self
+    ->request(from.peers, std::chrono::seconds(10), caf::connect_atom::value, to.id,
+              to.cluster_address)
+    .receive([](const node_directory_actor&) {},
+             [&](caf::error& e) { ADD_FAILURE() << "cannot link: " << from.sys->render(e); });
 }
 
 test_node::~test_node() {
@@ -78,7 +93,7 @@ test_node::~test_node() {
   chats.reset();
   for (const caf::actor& a :
        {caf::actor_cast<caf::actor>(directory), caf::actor_cast<caf::actor>(registry),
-        caf::actor_cast<caf::actor>(store)})
+        caf::actor_cast<caf::actor>(store), caf::actor_cast<caf::actor>(peers)})
     caf::anon_send_exit(a, caf::exit_reason::user_shutdown);
   caf::scoped_actor self{*sys};
   self->wait_for(registry); // its sessions stop with it, cancelling their turns

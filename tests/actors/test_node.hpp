@@ -18,6 +18,7 @@
 #include "actors/chat_service_impl.hpp"
 #include "actors/cluster_store.hpp"
 #include "actors/node_directory.hpp"
+#include "actors/peer_links.hpp"
 #include "actors/session_registry.hpp"
 #include "runtime/actor_system.hpp"
 #include "runtime/errors.hpp"
@@ -68,12 +69,19 @@ struct test_node {
     return out;
   }
 
+  /// Links this node and `other` as a cluster monitor would at its first
+  /// beat: the one whose id sorts first connects (actors/peer_links).
+  void link(test_node& other);
+
+  std::string id;
+  std::string cluster_address; // HOST:PORT of its published directory
   node_actor_config cfg;
   std::unique_ptr<caf::actor_system> sys;
   std::shared_ptr<session_deps> deps;
   cluster_store_actor store;
   session_registry_actor registry;
   node_directory_actor directory;
+  peer_links_actor peers;
   std::unique_ptr<chat_service_impl> chats;
 };
 

@@ -83,11 +83,32 @@ TEST(NodeOptionsTest, HelpAndVersion) {
 }
 
 TEST(NodeOptionsTest, ClusterAndAdminOptions) {
-  auto c = parse_ok({"serve", "--cluster-listen", "10.0.0.2:4300", "--cluster", "blue",
-                     "--node-timeout", "5s", "--admin-listen", "0.0.0.0:9000", "--admin-token",
-                     "0123456789abcdef", "--admin-tls-cert", "/etc/boocode/admin.pem",
-                     "--admin-tls-key", "/etc/boocode/admin.key"})
+  auto c = parse_ok({"serve",
+                     "--cluster-listen",
+                     "10.0.0.2:4300",
+                     "--cluster",
+                     "blue",
+                     "--cluster-cert",
+                     "/etc/boocode/node.pem",
+                     "--cluster-key",
+                     "/etc/boocode/node.key",
+                     "--cluster-ca",
+                     "/etc/boocode/ca.pem",
+                     "--node-timeout",
+                     "5s",
+                     "--admin-listen",
+                     "0.0.0.0:9000",
+                     "--admin-token",
+                     "0123456789abcdef",
+                     "--admin-tls-cert",
+                     "/etc/boocode/admin.pem",
+                     "--admin-tls-key",
+                     "/etc/boocode/admin.key"})
              .config;
+  EXPECT_EQ(c.cluster_cert, "/etc/boocode/node.pem");
+  EXPECT_EQ(c.cluster_key, "/etc/boocode/node.key");
+  EXPECT_EQ(c.cluster_ca, "/etc/boocode/ca.pem");
+  EXPECT_FALSE(c.cluster_insecure);
   EXPECT_EQ(c.admin_tls_cert, "/etc/boocode/admin.pem");
   EXPECT_EQ(c.admin_tls_key, "/etc/boocode/admin.key");
   EXPECT_EQ(c.cluster_host, "10.0.0.2");
@@ -140,6 +161,10 @@ TEST(NodeOptionsTest, BadInputGivesOneLineErrors) {
     {{"serve", "--admin-listen", "0.0.0.0:8081", "--admin-token", "0123456789abcdef"},
      "does not travel in clear"},
     {{"serve", "--admin-tls-cert", "/etc/a.pem"}, "--admin-tls-cert and --admin-tls-key go"},
+    {{"serve", "--cluster-listen", "10.0.0.2:4242"}, "set --cluster-cert, --cluster-key and"},
+    {{"serve", "--cluster-cert", "/etc/n.pem", "--cluster-key", "/etc/n.key"},
+     "--cluster-cert, --cluster-key and --cluster-ca go together"},
+    {{"serve", "--cluster-insecure=maybe"}, "expected true or false"},
     {{"serve", "--sandbox", "maybe"}, "expected on or off"},
     {{"serve", "--trusted-proxy", "proxy.example"}, "expected an IP address"},
     {{"serve", "--workspace-root", "relative/dir"}, "expected an absolute folder"},
@@ -160,6 +185,20 @@ TEST(NodeOptionsTest, BadInputGivesOneLineErrors) {
     EXPECT_NE(msg.find(expected), std::string::npos) << "got: " << msg;
     EXPECT_EQ(msg.find('\n'), std::string::npos) << msg;
   }
+}
+
+TEST(NodeOptionsTest, ClusterInsecureIsASwitchTheEnvironmentCanSet) {
+  auto bare = parse_ok({"serve", "--cluster-listen", "10.0.0.2:4242", "--cluster-insecure"});
+  EXPECT_TRUE(bare.config.cluster_insecure);
+  EXPECT_EQ(bare.config.cluster_host, "10.0.0.2");
+  auto env =
+    parse_ok({"serve", "--cluster-listen", "0.0.0.0:4242"}, {{"BOOCODE_CLUSTER_INSECURE", "1"}});
+  EXPECT_TRUE(env.config.cluster_insecure);
+  // A flag after the switch is still a flag, not its value.
+  auto next = parse_ok({"serve", "--cluster-insecure", "--cluster", "blue"});
+  EXPECT_TRUE(next.config.cluster_insecure);
+  EXPECT_EQ(next.config.cluster, "blue");
+  EXPECT_NE(help_text().find("--cluster-insecure  (BOOCODE_CLUSTER_INSECURE)"), std::string::npos);
 }
 
 TEST(NodeOptionsTest, FlagsBeatEnvironmentBeatsConfigFile) {
