@@ -27,6 +27,9 @@
 //   CHROMIUM_BIN         browser binary (default: /usr/bin/chromium)
 //   BOOCODE_E2E_VERBOSE  =1 to echo the node's stdout/stderr while tests run
 //   BOOCODE_E2E_KEEP     =1 to keep temp data dirs after stopNode()
+//   BOOCODE_E2E_TLS_DIR  a folder with ca.pem, node.pem and node.key (e2e/with-tls.mjs makes
+//                        it): nodes serve HTTPS and WSS and speak mutual TLS on their cluster
+//                        port, and Chromium accepts that certificate alone
 //
 // A describe() that needs a node and a browser (and a workspace for chats) for all its tests:
 //
@@ -44,7 +47,8 @@
 
 import assert from 'node:assert/strict';
 import { execFile, spawn } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { X509Certificate, createHash } from 'node:crypto';
+import { existsSync, readFileSync } from 'node:fs';
 import { chmod, mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
@@ -67,12 +71,36 @@ export function fixture(name) {
   return path.join(webDir, 'e2e', 'fixtures', name);
 }
 
+const tlsDir = process.env.BOOCODE_E2E_TLS_DIR ?? '';
+/** Whether this run's nodes serve HTTPS and WSS (BOOCODE_E2E_TLS_DIR). */
+export const overTls = tlsDir !== '';
+/** The flags that put a node's HTTP and cluster ports on the test certificate. */
+const TLS_ARGS = overTls
+  ? [
+      '--tls-cert', path.join(tlsDir, 'node.pem'),
+      '--tls-key', path.join(tlsDir, 'node.key'),
+      '--cluster-cert', path.join(tlsDir, 'node.pem'),
+      '--cluster-key', path.join(tlsDir, 'node.key'),
+      '--cluster-ca', path.join(tlsDir, 'ca.pem'),
+    ]
+  : [];
+
+/**
+ * The base64 SHA-256 of a certificate's public key, as Chromium's
+ * --ignore-certificate-errors-spki-list takes it (it then accepts that key alone).
+ * @param {string} pemFile
+ */
+function spkiHash(pemFile) {
+  const der = new X509Certificate(readFileSync(pemFile)).publicKey.export({ type: 'spki', format: 'der' });
+  return createHash('sha256').update(der).digest('base64');
+}
+
 const verbose = process.env.BOOCODE_E2E_VERBOSE === '1';
 const keepTemp = process.env.BOOCODE_E2E_KEEP === '1';
 
 export const READY_TIMEOUT_MS = 60_000;
 export const STOP_TIMEOUT_MS = 20_000;
-const READY_RE = /^boocode listening on (http:\/\/\S+)$/;
+const READY_RE = /^boocode listening on (https?:\/\/\S+)$/;
 /** The node logs where its admin port listens before it says it is ready. */
 const ADMIN_RE = /admin port (\S+)$/;
 /** A node with the embedded PostgreSQL logs the socket directory it serves on. */
@@ -127,7 +155,8 @@ export async function startNode(opts = {}) {
     '--admin-listen', '127.0.0.1:0',
     '--data-dir', dataDir,
     '--web-dir', distDir,
-    '--log-level', 'info',
+    ...TLS_ARGS,
+    '--log-level', 'info', // restartNode takes the arguments after its value as extraArgs
     ...extraArgs,
   ];
   const child = spawn(boocodeBin, args, {
@@ -413,7 +442,9 @@ export async function launchBrowser(opts = {}) {
     context = await chromium.launchPersistentContext(profileDir, {
       executablePath: chromiumBin,
       headless: true,
-      args: CHROMIUM_ARGS,
+      args: overTls
+        ? [...CHROMIUM_ARGS, `--ignore-certificate-errors-spki-list=${spkiHash(path.join(tlsDir, 'node.pem'))}`]
+        : CHROMIUM_ARGS,
       viewport: opts.viewport ?? { width: 1024, height: 640 },
       timeout: 60_000,
     });

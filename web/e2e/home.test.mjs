@@ -3,6 +3,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import {
   launchBrowser,
+  overTls,
   pageErrorsOf,
   screenshot,
   startNode,
@@ -101,6 +102,9 @@ describe('home page', { timeout: 180_000 }, () => {
     const page = await browser.newPage();
     await page.goto(node.url + '/');
     await waitForTestIdText(page, 'ws-status', 'connected');
+    // Over TLS the page is HTTPS and its socket WSS (a ws:// socket from an https page would be
+    // blocked as mixed content, and ws-status would never say connected).
+    assert.equal(await page.evaluate(() => location.protocol), overTls ? 'https:' : 'http:');
 
     stopped = true;
     await stopNode(node);
@@ -108,6 +112,7 @@ describe('home page', { timeout: 180_000 }, () => {
     await page.close();
     // The ready line is the only thing the node writes to stdout (logs go to stderr).
     assert.equal(node.stdoutLines.length, 1, `stdout: ${JSON.stringify(node.stdoutLines)}`);
-    assert.match(node.stdoutLines[0] ?? '', /^boocode listening on http:\/\/127\.0\.0\.1:\d+$/);
+    const scheme = overTls ? 'https' : 'http';
+    assert.match(node.stdoutLines[0] ?? '', new RegExp(`^boocode listening on ${scheme}://127\\.0\\.0\\.1:\\d+$`));
   });
 });
