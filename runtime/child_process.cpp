@@ -1,12 +1,16 @@
 #include "runtime/child_process.hpp"
 
 #include <cerrno>
+#include <csignal>
 #include <cstdlib>
 #include <cstring>
 #include <fcntl.h>
 #include <fstream>
 #include <grp.h>
+#include <memory>
 #include <poll.h>
+#include <pthread.h>
+#include <sched.h>
 #include <sys/prctl.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
@@ -38,8 +42,9 @@ struct exec_failure {
   _exit(127);
 }
 
-/// Runs in the forked child before exec: only async-signal-safe calls (the
-/// parent may have other threads, whose locks are frozen in the copy).
+/// Runs in the child before exec, in the parent's memory (clone_child): only
+/// async-signal-safe calls, no allocation (the parent's other threads may
+/// hold the allocator's locks), no writes but to its own stack.
 [[noreturn]] void exec_child(const child_options& opts, const char* program, char* const* argv,
                              char* const* envp, int output_fd, int error_fd, pid_t parent) {
   // Ignored signals stay ignored across exec (a server may ignore SIGPIPE);
@@ -96,6 +101,49 @@ struct exec_failure {
   close_range(3, ~0U, CLOSE_RANGE_CLOEXEC);
   execve(program, argv, envp);
   report_and_exit(error_fd, failed_step::exec);
+}
+
+/// What the child's first function gets (it runs on its own stack, in the
+/// parent's memory, until exec).
+struct child_start {
+  const child_options* opts;
+  const char* program;
+  char* const* argv;
+  char* const* envp;
+  int output_fd;
+  int error_fd;
+  pid_t parent;
+};
+
+int child_main(void* arg) {
+  auto* s = static_cast<child_start*>(arg);
+  exec_child(*s->opts, s->program, s->argv, s->envp, s->output_fd, s->error_fd, s->parent);
+}
+
+/// The child's stack until exec: its pages are touched only as far as it
+/// goes (a few KiB), the rest costs nothing.
+constexpr size_t child_stack_bytes = 1 << 20;
+
+/// Starts the child sharing this process's memory until it execs (or
+/// exits), with this thread suspended meanwhile, as posix_spawn does: no
+/// copy of the page tables, so a start costs the same in a node holding
+/// gigabytes as in a small process, and starts on many threads at once do not
+/// queue behind each other's copies. Signals stay blocked across the clone
+/// so no handler of the node runs in the child, which resets them all first.
+pid_t clone_child(const child_options& opts, child_start& start) {
+  auto stack = std::make_unique<char[]>(child_stack_bytes);
+  int flags = CLONE_VM | CLONE_VFORK | SIGCHLD;
+  if (opts.isolation)
+    flags |= opts.isolation->clone_flags;
+  sigset_t all;
+  sigset_t old;
+  sigfillset(&all);
+  pthread_sigmask(SIG_BLOCK, &all, &old);
+  pid_t pid = clone(child_main, stack.get() + child_stack_bytes, flags, &start);
+  int err = errno;
+  pthread_sigmask(SIG_SETMASK, &old, nullptr);
+  errno = err;
+  return pid;
 }
 
 /// argv[0] as execve needs it: a name without '/' is looked up in PATH (the
@@ -189,16 +237,9 @@ child_process child_process::start(const child_options& opts) {
     throw process_error(fmt::format("cannot start {}: {}", opts.argv[0], std::strerror(err)));
   }
 
-  pid_t parent = getpid();
-  pid_t pid = -1;
-  if (opts.isolation && opts.isolation->clone_flags != 0)
-    // fork() with namespaces: a raw clone without a new stack returns twice like fork.
-    pid = static_cast<pid_t>(
-      syscall(SYS_clone, opts.isolation->clone_flags | SIGCHLD, nullptr, nullptr, nullptr, 0));
-  else
-    pid = fork();
-  if (pid == 0)
-    exec_child(opts, program.c_str(), argv.data(), env, output_pipe[1], error_pipe[1], parent);
+  child_start start{&opts,          program.c_str(), argv.data(), env,
+                    output_pipe[1], error_pipe[1],   getpid()};
+  pid_t pid = clone_child(opts, start);
   int fork_errno = errno;
   close_fd(error_pipe[1]);
   close_fd(output_pipe[1]);
