@@ -6,7 +6,6 @@
 #include <cstring>
 #include <fcntl.h>
 #include <fstream>
-#include <grp.h>
 #include <memory>
 #include <poll.h>
 #include <pthread.h>
@@ -84,7 +83,11 @@ struct exec_failure {
     }
   }
   if (opts.user) {
-    if (setgroups(0, nullptr) != 0 || setgid(opts.user->gid) != 0 || setuid(opts.user->uid) != 0)
+    // Raw system calls: glibc's wrappers would change the credentials of
+    // every thread they believe is in this process, and in the parent's
+    // memory they see the parent's threads.
+    if (syscall(SYS_setgroups, 0, nullptr) != 0 || syscall(SYS_setgid, opts.user->gid) != 0 ||
+        syscall(SYS_setuid, opts.user->uid) != 0)
       report_and_exit(error_fd, failed_step::switch_user);
   }
   // Set after setuid: a credential change clears the parent-death signal.
