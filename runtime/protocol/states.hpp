@@ -85,6 +85,10 @@ enum class user_role { admin, user };
 /// commands only; `allow`, none. The chat's always-allow rules apply first.
 enum class permission_mode { ask, auto_edit, allow };
 
+/// A background subagent's state: `queued` until a limit lets it start,
+/// then `running`, and one of the three ends, which it never leaves.
+enum class task_state { queued, running, completed, failed, cancelled };
+
 /// A user's answer to an approval request; `allow_always` also adds a rule
 /// to the chat so that calls like it run without asking.
 enum class approval_decision { allow, deny, allow_always };
@@ -131,6 +135,8 @@ BOOCODE_ENUM_NAMES(client_frame, "client frame type", "ping", "subscribe", "unsu
 BOOCODE_ENUM_NAMES(user_role, "user role", "admin", "user");
 BOOCODE_ENUM_NAMES(permission_mode, "permission mode", "ask", "auto-edit", "allow");
 BOOCODE_ENUM_NAMES(approval_decision, "decision", "allow", "deny", "allow_always");
+BOOCODE_ENUM_NAMES(task_state, "task state", "queued", "running", "completed", "failed",
+                   "cancelled");
 
 #undef BOOCODE_ENUM_NAMES
 
@@ -153,6 +159,7 @@ void for_each_named_enum(F&& f) {
   f(user_role{});
   f(permission_mode{});
   f(approval_decision{});
+  f(task_state{});
 }
 
 /// A value read from the database, a peer or a request that names no value

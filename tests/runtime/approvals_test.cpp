@@ -15,7 +15,7 @@ json args(const char* text) {
 }
 
 chat_permissions mode(permission_mode m, std::vector<allow_rule> rules = {}) {
-  return {m, std::move(rules), false};
+  return {m, std::move(rules), false, {}};
 }
 
 std::vector<std::string> names(const fake_io& io) {

@@ -36,6 +36,7 @@ import {
   SERVER_FRAME_TYPES,
   SESSION_FAILURES,
   SESSION_STATUSES,
+  TASK_STATES,
   TOOL_OUTCOMES,
   TRACE_KINDS,
   TURN_OUTCOMES,
@@ -102,6 +103,7 @@ const PAGE_STATES: Record<string, readonly string[]> = {
   client_frame_type: CLIENT_FRAME_TYPES,
   permission_mode: PERMISSION_MODES,
   decision: DECISIONS,
+  task_state: TASK_STATES,
 };
 
 /** States of the node the page never reads: the admin port's, and error codes shown as text. */

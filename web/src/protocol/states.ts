@@ -54,6 +54,13 @@ export type SessionFailureReason = (typeof SESSION_FAILURES)[number] | Newer;
 export const PERMISSION_MODES = ['ask', 'auto-edit', 'allow'] as const;
 export type PermissionMode = (typeof PERMISSION_MODES)[number] | Newer;
 
+/**
+ * A background subagent's state: `queued` until a limit lets it start, then `running`, then one
+ * of the three ends, which it never leaves.
+ */
+export const TASK_STATES = ['queued', 'running', 'completed', 'failed', 'cancelled'] as const;
+export type TaskState = (typeof TASK_STATES)[number] | Newer;
+
 /** A user's answer to an approval: `allow_always` also adds an allow rule to the chat. */
 export const DECISIONS = ['allow', 'deny', 'allow_always'] as const;
 export type Decision = (typeof DECISIONS)[number];

@@ -1,0 +1,59 @@
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "runtime/protocol/states.hpp"
+
+namespace boocode::agent {
+
+/// Whether a task in state `s` has ended (and never changes again).
+constexpr bool is_final(protocol::task_state s) {
+  return s == protocol::task_state::completed || s == protocol::task_state::failed ||
+         s == protocol::task_state::cancelled;
+}
+
+/// Tokens a task used, by kind (cached: prompt tokens the provider's cache
+/// served; reasoning: completion tokens spent thinking).
+struct task_usage {
+  int64_t input = 0;
+  int64_t cached = 0;
+  int64_t output = 0;
+  int64_t reasoning = 0;
+};
+
+/// What a spawn_subagent call asks for, as its parent's turn made it: the
+/// row written before the subagent starts.
+struct task_spawn {
+  std::string id;           // "t_" + 16 hex digits
+  std::string chat_id;      // the chat it works for
+  std::string parent_actor; // the chat, or the task that spawned it
+  int parent_turn = 0;
+  std::string call_id; // the parent's tool call
+  int depth = 1;       // 1 under a chat, 2 under a task of it, ...
+  std::string description;
+  std::string prompt;
+  std::optional<std::vector<std::string>> tools; // nothing: the chat's
+  std::string model;                             // empty: the chat's
+  bool worktree = false;
+};
+
+/// A task as stored: its spawn, then what became of it.
+struct task_record {
+  task_spawn spawn;
+  protocol::task_state state = protocol::task_state::queued;
+  std::string result;
+  std::string error;
+  task_usage usage;
+  double cost_usd = 0;
+  std::string owner_node;
+  std::string worktree_path;
+  std::string branch;
+  std::string created_at; // ISO 8601, UTC, milliseconds
+  std::string started_at; // empty until it starts
+  std::string ended_at;   // empty until it ends
+};
+
+} // namespace boocode::agent

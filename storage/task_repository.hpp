@@ -1,0 +1,62 @@
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "runtime/agent/task.hpp"
+
+namespace boocode::storage {
+
+class pool;
+
+/// The tasks table: background subagents, their states and what they used,
+/// read and written by any node. Over a connection of its own (not
+/// thread-safe) or a pool's (thread-safe). Every call throws storage_error
+/// on failure.
+class task_repository {
+public:
+  explicit task_repository(std::string conninfo);
+  explicit task_repository(std::shared_ptr<pool> p);
+  ~task_repository();
+
+  /// Writes `s` as a queued task, unless its parent's call (parent actor,
+  /// turn, call id) wrote one before (a replayed turn): the stored task
+  /// either way, and whether it is new.
+  struct created {
+    agent::task_record task;
+    bool fresh = false;
+  };
+  created create(const agent::task_spawn& s);
+
+  std::optional<agent::task_record> find(const std::string& id);
+  /// The chat's tasks (at every depth), oldest first.
+  std::vector<agent::task_record> for_chat(const std::string& chat_id);
+  /// The tasks `parent_actor` (a chat or a task) spawned, oldest first.
+  std::vector<agent::task_record> children(const std::string& parent_actor);
+
+  /// queued → running on `node`; false when it was not queued.
+  bool start(const std::string& id, const std::string& node);
+  /// Ends a task that has not ended (`state` is completed, failed or
+  /// cancelled); false when it had ended already: an end is written once.
+  bool finish(const std::string& id, protocol::task_state state, const std::string& result,
+              const std::string& error);
+  /// Adds a model call's tokens and cost to the task's totals.
+  void add_usage(const std::string& id, const agent::task_usage& u, double cost_usd);
+  /// Where the task's git worktree is, and its branch.
+  void set_worktree(const std::string& id, const std::string& path, const std::string& branch);
+
+  /// Tasks running now, of a chat and on a node (the limits).
+  int64_t running_for_chat(const std::string& chat_id);
+  int64_t running_on_node(const std::string& node);
+  /// The oldest queued tasks, at most `limit`, in the order they were made.
+  std::vector<agent::task_record> queued(int limit);
+
+private:
+  struct impl;
+  std::unique_ptr<impl> impl_;
+};
+
+} // namespace boocode::storage
