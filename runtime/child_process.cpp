@@ -134,7 +134,8 @@ constexpr size_t child_stack_bytes = 1 << 20;
 /// queue behind each other's copies. Signals stay blocked across the clone
 /// so no handler of the node runs in the child, which resets them all first.
 pid_t clone_child(const child_options& opts, child_start& start) {
-  auto stack = std::make_unique<char[]>(child_stack_bytes);
+  // For overwrite: make_unique would zero, and so touch, every page.
+  auto stack = std::make_unique_for_overwrite<char[]>(child_stack_bytes);
   int flags = CLONE_VM | CLONE_VFORK | SIGCHLD;
   if (opts.isolation)
     flags |= opts.isolation->clone_flags;
