@@ -13,6 +13,7 @@
 #include "runtime/tools/run_command.hpp"
 #include "runtime/tools/search_tool.hpp"
 #include "runtime/tools/text.hpp"
+#include "runtime/tools/tool_schema.hpp"
 
 namespace boocode::tools {
 
@@ -29,17 +30,6 @@ struct tool_def {
   json parameters;
   std::function<tool_result(const json&, const tool_context&)> call;
 };
-
-json string_param(const char* description) {
-  return {{"type", "string"}, {"description", description}};
-}
-
-json object_schema(json properties, json required) {
-  return {{"type", "object"},
-          {"properties", std::move(properties)},
-          {"required", std::move(required)},
-          {"additionalProperties", false}};
-}
 
 std::string str(const json& args, const char* key, const char* fallback = "") {
   return args.contains(key) ? args[key].get<std::string>() : fallback;
@@ -129,79 +119,15 @@ const tool_def* find(std::string_view name) {
   return nullptr;
 }
 
-/// The JSON type name a model would understand, for error messages.
-std::string type_of(const json& v) {
-  return v.is_number() ? "number" : v.type_name();
-}
-
-bool has_type(const json& v, const json& schema) {
-  auto type = schema.at("type").get<std::string>();
-  if (type == "string")
-    return v.is_string();
-  if (type == "number")
-    return v.is_number();
-  if (type == "array") {
-    if (!v.is_array() || v.size() < schema.value("minItems", 0u))
-      return false;
-    return std::all_of(v.begin(), v.end(),
-                       [&](const json& item) { return has_type(item, schema.at("items")); });
-  }
-  return false;
-}
-
-std::string describe_type(const json& schema) {
-  auto type = schema.at("type").get<std::string>();
-  if (type != "array")
-    return "a " + type;
-  return fmt::format("an array of {}s{}", schema.at("items").at("type").get<std::string>(),
-                     schema.value("minItems", 0u) > 0 ? " (not empty)" : "");
-}
-
-/// Throws tool_failure naming the first way `args` breaks `def`'s schema.
-void validate(const tool_def& def, const json& args) {
-  const auto& props = def.parameters.at("properties");
-  for (auto& [key, value] : args.items())
-    if (!props.contains(key)) {
-      std::vector<std::string> known;
-      for (auto& [k, v] : props.items())
-        known.push_back(k);
-      throw tool_failure(fmt::format("{}: unknown argument '{}' (it takes {})", def.name, key,
-                                     fmt::join(known, ", ")));
-    }
-  for (auto& key : def.parameters.at("required"))
-    if (!args.contains(key.get<std::string>()))
-      throw tool_failure(fmt::format("{}: missing required argument '{}' ({})", def.name,
-                                     key.get<std::string>(),
-                                     describe_type(props.at(key.get<std::string>()))));
-  for (auto& [key, value] : args.items())
-    if (!has_type(value, props.at(key)))
-      throw tool_failure(fmt::format("{}: argument '{}' must be {}, not {}", def.name, key,
-                                     describe_type(props.at(key)),
-                                     value.is_array() ? "this array" : type_of(value)));
-}
-
 } // namespace
 
 const json& tool_schemas() {
-  static const json schemas = [] {
-    json all = json::array();
-    for (auto& d : defs())
-      all.push_back(
-        {{"type", "function"},
-         {"function",
-          {{"name", d.name}, {"description", d.description}, {"parameters", d.parameters}}}});
-    return all;
-  }();
+  static const json schemas = function_schemas(defs());
   return schemas;
 }
 
 const std::vector<std::string>& tool_names() {
-  static const std::vector<std::string> names = [] {
-    std::vector<std::string> all;
-    for (auto& d : defs())
-      all.push_back(d.name);
-    return all;
-  }();
+  static const std::vector<std::string> names = names_of(defs());
   return names;
 }
 
@@ -218,19 +144,9 @@ tool_result execute(std::string_view name, const json& arguments, const tool_con
     if (!def)
       throw tool_failure(fmt::format("unknown tool '{}'; the tools are {}", valid_utf8(name),
                                      fmt::join(tool_names(), ", ")));
-    json parsed;
-    const json* args = &arguments;
-    if (arguments.is_string()) {
-      parsed = json::parse(arguments.get<std::string>(), nullptr, false);
-      if (parsed.is_discarded())
-        throw tool_failure(fmt::format("{}: the arguments are not valid JSON", def->name));
-      args = &parsed;
-    }
-    if (!args->is_object())
-      throw tool_failure(
-        fmt::format("{}: the arguments must be a JSON object, not {}", def->name, type_of(*args)));
-    validate(*def, *args);
-    return def->call(*args, ctx);
+    auto args = argument_object(def->name, arguments);
+    check_arguments(def->name, def->parameters, args);
+    return def->call(args, ctx);
   });
 }
 

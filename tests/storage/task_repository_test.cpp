@@ -98,6 +98,7 @@ TEST(TaskRepositoryTest, ConcurrentEndsStoreOne) {
   std::latch go{racers};
   std::atomic<int> won{0};
   std::vector<std::thread> threads;
+  threads.reserve(racers);
   for (int i = 0; i < racers; ++i)
     threads.emplace_back([&, i] {
       storage::task_repository own{f.db.conninfo()};
