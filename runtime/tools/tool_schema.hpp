@@ -36,6 +36,7 @@ nlohmann::json function_schemas(const Defs& defs) {
 template <class Defs>
 std::vector<std::string> names_of(const Defs& defs) {
   std::vector<std::string> names;
+  names.reserve(defs.size());
   for (const auto& d : defs)
     names.emplace_back(d.name);
   return names;
