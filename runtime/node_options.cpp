@@ -7,6 +7,7 @@
 
 #include <fmt/format.h>
 
+#include "runtime/option_values.hpp"
 #include "runtime/split.hpp"
 #include "runtime/version.hpp"
 
@@ -28,44 +29,8 @@ struct option_spec {
   setter set;
 };
 
-std::optional<uint64_t> to_uint(std::string_view s) {
-  uint64_t v = 0;
-  auto [end, ec] = std::from_chars(s.data(), s.data() + s.size(), v);
-  if (ec != std::errc{} || end != s.data() + s.size() || s.empty())
-    return std::nullopt;
-  return v;
-}
-
-std::optional<std::string> parse_host_port(std::string_view v, std::string& host_out,
-                                           uint16_t& port_out) {
-  auto colon = v.rfind(':');
-  if (colon == std::string_view::npos || colon == 0)
-    return "expected HOST:PORT";
-  auto host = v.substr(0, colon);
-  if (host.size() > 2 && host.front() == '[' && host.back() == ']')
-    host = host.substr(1, host.size() - 2);
-  auto port = to_uint(v.substr(colon + 1));
-  if (!port || *port > 65535)
-    return "port must be a number from 0 to 65535";
-  host_out = std::string(host);
-  port_out = static_cast<uint16_t>(*port);
-  return std::nullopt;
-}
-
 std::optional<std::string> set_listen(node_config& c, std::string_view v) {
   return parse_host_port(v, c.listen_host, c.listen_port);
-}
-
-std::optional<std::string> set_switch(bool& out, std::string_view v) {
-  if (v == "true" || v == "1" || v == "on" || v == "yes") {
-    out = true;
-    return std::nullopt;
-  }
-  if (v == "false" || v == "0" || v == "off" || v == "no") {
-    out = false;
-    return std::nullopt;
-  }
-  return "expected true or false";
 }
 
 std::optional<std::string> set_node_id(node_config& c, std::string_view v) {
@@ -84,44 +49,6 @@ std::optional<std::string> set_database_url(node_config& c, std::string_view v) 
   if (!uri && !kv)
     return "expected postgresql://... or a key=value connection string";
   c.database_url = std::string(v);
-  return std::nullopt;
-}
-
-std::optional<std::string> set_path(std::filesystem::path& p, std::string_view v) {
-  if (v.empty())
-    return "must not be empty";
-  p = std::filesystem::path(std::string(v));
-  return std::nullopt;
-}
-
-std::optional<std::string> set_duration(std::chrono::milliseconds& d, std::string_view v,
-                                        bool zero_ok = false) {
-  size_t digits = 0;
-  while (digits < v.size() && std::isdigit(static_cast<unsigned char>(v[digits])))
-    ++digits;
-  auto n = to_uint(v.substr(0, digits));
-  auto unit = v.substr(digits);
-  if (!n)
-    return "expected a duration such as 500ms or 2s";
-  if (unit == "ms")
-    d = std::chrono::milliseconds(*n);
-  else if (unit == "s" || unit.empty())
-    d = std::chrono::seconds(*n);
-  else if (unit == "m")
-    d = std::chrono::minutes(*n);
-  else
-    return "expected a duration such as 500ms, 2s or 3m";
-  if (d.count() == 0 && !zero_ok)
-    return "must be greater than zero";
-  return std::nullopt;
-}
-
-/// A count from 1 to `most` of `what` (named in the error).
-std::optional<std::string> set_count(int& n, std::string_view v, uint64_t most, const char* what) {
-  auto got = to_uint(v);
-  if (!got || *got == 0 || *got > most)
-    return fmt::format("expected a number of {} from 1 to {}", what, most);
-  n = static_cast<int>(*got);
   return std::nullopt;
 }
 
@@ -319,6 +246,26 @@ const std::vector<option_spec>& option_table() {
       {"passivate-after", "BOOCODE_PASSIVATE_AFTER", "DURATION",
        "a chat with no turn running and no one watching is unloaded after this (0: never)", "3m",
        [](node_config& c, std::string_view v) { return set_duration(c.passivate_after, v, true); }},
+      {"subagents-per-chat", "BOOCODE_SUBAGENTS_PER_CHAT", "N",
+       "background subagents one chat runs at once (more wait, queued)", "4",
+       [](node_config& c, std::string_view v) {
+         return set_count(c.task_limits.running_per_chat, v, 1000, "subagents");
+       }},
+      {"subagents-per-node", "BOOCODE_SUBAGENTS_PER_NODE", "N",
+       "background subagents this node runs at once (more wait, queued)", "64",
+       [](node_config& c, std::string_view v) {
+         return set_count(c.task_limits.running_per_node, v, 100000, "subagents");
+       }},
+      {"subagent-spawns-per-turn", "BOOCODE_SUBAGENT_SPAWNS_PER_TURN", "N",
+       "spawn_subagent calls one turn may make (more are refused)", "8",
+       [](node_config& c, std::string_view v) {
+         return set_count(c.task_limits.spawns_per_turn, v, 1000, "spawns");
+       }},
+      {"subagent-depth", "BOOCODE_SUBAGENT_DEPTH", "N",
+       "how deep subagents nest (1: only chats spawn them)", "1",
+       [](node_config& c, std::string_view v) {
+         return set_count(c.task_limits.max_depth, v, 8, "levels");
+       }},
       {"turn-model-calls", "BOOCODE_TURN_MODEL_CALLS", "N",
        "model calls one turn may make before it stops with too_many_steps", "50",
        [](node_config& c, std::string_view v) {

@@ -9,6 +9,7 @@
 #include <variant>
 #include <vector>
 
+#include "runtime/agent/subagent_tools.hpp"
 #include "runtime/logging.hpp"
 
 namespace boocode {
@@ -45,6 +46,9 @@ struct node_config {
   int turn_threads = 256;
   /// An idle chat (no turn, no subscriber) is unloaded after this; 0: never.
   std::chrono::milliseconds passivate_after{std::chrono::minutes(3)};
+  /// Bounds on background subagents (running per chat and per node, spawns
+  /// per turn, nesting depth).
+  agent::task_limits task_limits;
   /// Bounds on one chat turn: model calls, tokens (0: none), wall time (0: none).
   int turn_model_calls = 50;
   int64_t turn_tokens = 0;

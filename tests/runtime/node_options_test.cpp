@@ -187,6 +187,25 @@ TEST(NodeOptionsTest, BadInputGivesOneLineErrors) {
   }
 }
 
+TEST(NodeOptionsTest, SubagentLimits) {
+  auto d = parse_ok({"serve"}).config.task_limits;
+  EXPECT_EQ(d.running_per_chat, 4);
+  EXPECT_EQ(d.running_per_node, 64);
+  EXPECT_EQ(d.spawns_per_turn, 8);
+  EXPECT_EQ(d.max_depth, 1) << "nesting is off by default";
+  auto c = parse_ok({"serve", "--subagents-per-chat", "2", "--subagents-per-node", "500",
+                     "--subagent-spawns-per-turn", "3", "--subagent-depth", "2"})
+             .config.task_limits;
+  EXPECT_EQ(c.running_per_chat, 2);
+  EXPECT_EQ(c.running_per_node, 500);
+  EXPECT_EQ(c.spawns_per_turn, 3);
+  EXPECT_EQ(c.max_depth, 2);
+  EXPECT_NE(parse_err({"serve", "--subagents-per-chat", "0"}).find("from 1 to 1000"),
+            std::string::npos);
+  EXPECT_NE(parse_err({"serve", "--subagent-depth", "9"}).find("levels from 1 to 8"),
+            std::string::npos);
+}
+
 TEST(NodeOptionsTest, ClusterInsecureIsASwitchTheEnvironmentCanSet) {
   auto bare = parse_ok({"serve", "--cluster-listen", "10.0.0.2:4242", "--cluster-insecure"});
   EXPECT_TRUE(bare.config.cluster_insecure);

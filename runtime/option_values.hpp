@@ -1,0 +1,36 @@
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <filesystem>
+#include <optional>
+#include <string>
+#include <string_view>
+
+// Reading option values (flags, BOOCODE_* variables, config-file lines): each
+// setter stores the value it reads and returns nothing, or returns the
+// message that says what was expected, changing nothing.
+
+namespace boocode {
+
+/// A decimal number with nothing around it.
+std::optional<uint64_t> to_uint(std::string_view s);
+
+/// HOST:PORT (or [v6]:PORT), port 0 to 65535.
+std::optional<std::string> parse_host_port(std::string_view v, std::string& host_out,
+                                           uint16_t& port_out);
+
+/// true/1/on/yes or false/0/off/no.
+std::optional<std::string> set_switch(bool& out, std::string_view v);
+
+/// A path that is not empty.
+std::optional<std::string> set_path(std::filesystem::path& p, std::string_view v);
+
+/// 500ms, 2s (or 2) or 3m; zero only when `zero_ok`.
+std::optional<std::string> set_duration(std::chrono::milliseconds& d, std::string_view v,
+                                        bool zero_ok = false);
+
+/// A count from 1 to `most` of `what` (named in the error).
+std::optional<std::string> set_count(int& n, std::string_view v, uint64_t most, const char* what);
+
+} // namespace boocode
