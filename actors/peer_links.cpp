@@ -148,10 +148,13 @@ links_impl::behavior_type links_behavior(self_ptr self, peer_links_options opts)
         return;
       // Never dialed from this side: a crossing dial would take down the
       // link the peer may be making right now (see dials_peer).
+      // A connection error, not a refusal: callers retry soon, as after a
+      // dial that failed.
       failed(self, node, attempt,
-             caf::make_error(errc::unavailable, "node " + node +
-                                                  " has not connected to this node (of two nodes, "
-                                                  "the one whose id sorts first connects)"));
+             caf::make_error(caf::sec::cannot_connect_to_node,
+                             "node " + node +
+                               " has not connected to this node (of two nodes, "
+                               "the one whose id sorts first connects)"));
     },
     [=](join_atom, node_directory_actor own) { self->state.own = std::move(own); },
     [=](introduce_atom, const std::string& node, caf::strong_actor_ptr& dir) {

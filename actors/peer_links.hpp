@@ -31,7 +31,7 @@ struct peer_links_options {
 /// Spawns the node's links to the other nodes' directories: one connection
 /// per pair of nodes, opened by the node that dials (dials_peer), which then
 /// introduces its own directory over it; the other node answers `connect`
-/// from that introduction, or with errc::unavailable when none came within
+/// from that introduction, or with sec::cannot_connect_to_node when none came within
 /// `wait_for_peer` (it never dials: two dials could cross). A link is
 /// forgotten when its directory goes down (the connection broke, or the node
 /// stopped); the next `connect` makes a new one. Every node-to-node call
