@@ -4,7 +4,6 @@
 
 #include <caf/all.hpp>
 
-#include "actors/peers.hpp"
 #include "runtime/errors.hpp"
 #include "storage/actor_repository.hpp"
 #include "storage/node_repository.hpp"

@@ -68,24 +68,4 @@ caf::expected<uint16_t> publish_on_cluster(caf::actor_system& sys, caf::strong_a
   return out;
 }
 
-caf::expected<caf::strong_actor_ptr> remote_on_cluster(caf::actor_system& sys,
-                                                       const std::string& host, uint16_t port,
-                                                       caf::timespan timeout,
-                                                       const std::set<std::string>& expected) {
-  caf::expected<caf::strong_actor_ptr> out{caf::sec::runtime_error};
-  caf::scoped_actor self{sys};
-  self->request(cluster_middleman(sys), timeout, caf::connect_atom::value, host, port)
-    .receive(
-      [&](const caf::node_id&, caf::strong_actor_ptr& ptr, const std::set<std::string>& sigs) {
-        if (!ptr)
-          out = caf::make_error(caf::sec::no_actor_published_at_port);
-        else if (!sys.assignable(sigs, expected))
-          out = caf::make_error(caf::sec::unexpected_actor_messaging_interface);
-        else
-          out = std::move(ptr);
-      },
-      [&](caf::error& e) { out = std::move(e); });
-  return out;
-}
-
 } // namespace boocode

@@ -47,22 +47,6 @@ caf::expected<uint16_t> publish_on_cluster(caf::actor_system& sys, caf::strong_a
                                            std::set<std::string> signatures, uint16_t port,
                                            const std::string& host);
 
-/// The actor `Handle` published on the cluster port at host:port (through
-/// cluster_middleman); waits up to `timeout`. Blocks: not for actors.
-caf::expected<caf::strong_actor_ptr> remote_on_cluster(caf::actor_system& sys,
-                                                       const std::string& host, uint16_t port,
-                                                       caf::timespan timeout,
-                                                       const std::set<std::string>& expected);
-
-template <class Handle>
-caf::expected<Handle> remote_on_cluster(caf::actor_system& sys, const std::string& host,
-                                        uint16_t port, caf::timespan timeout) {
-  auto found = remote_on_cluster(sys, host, port, timeout, sys.message_types<Handle>());
-  if (!found)
-    return std::move(found.error());
-  return caf::actor_cast<Handle>(std::move(*found));
-}
-
 template <class Handle>
 caf::expected<uint16_t> publish_on_cluster(caf::actor_system& sys, const Handle& whom,
                                            uint16_t port, const std::string& host) {

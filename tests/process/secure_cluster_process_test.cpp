@@ -4,6 +4,8 @@
 // CA signed, gets nothing from their cluster ports, and neither does a node
 // started without the certificate; a cluster port beyond loopback without TLS
 // refuses to start unless --cluster-insecure says so.
+#include <set>
+
 #include <caf/scoped_actor.hpp>
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
@@ -68,12 +70,18 @@ protected:
       cfg.secured(certs / "client.pem", certs / "client.key", certs / "ca.pem");
     caf::actor_system sys{cfg};
     auto [host, port] = cluster_port_of(id);
-    auto dir = remote_on_cluster<node_directory_actor>(sys, host, port, 10s);
-    if (!dir)
-      return sys.render(dir.error());
     std::variant<size_t, std::string> out = std::string("no answer");
     caf::scoped_actor self{sys};
-    self->request(*dir, 10s, stats_atom::value)
+    node_directory_actor dir;
+    self->request(cluster_middleman(sys), 10s, caf::connect_atom::value, host, port)
+      .receive(
+        [&](const caf::node_id&, caf::strong_actor_ptr& ptr, const std::set<std::string>&) {
+          dir = caf::actor_cast<node_directory_actor>(std::move(ptr));
+        },
+        [&](caf::error& e) { out = sys.render(e); });
+    if (!dir)
+      return out;
+    self->request(dir, 10s, stats_atom::value)
       .receive([&](const std::vector<actor_live>& live) { out = live.size(); },
                [&](caf::error& e) { out = sys.render(e); });
     return out;
