@@ -135,7 +135,7 @@ TEST_F(SecureClusterTest, NoCertificateNoClusterPort) {
   // plain, then with a certificate another CA signed. Each time it can reach
   // no member, and no member reaches it.
   auto id = chat_on("node-a"); // before node-d is up, so it is not placed there
-  for (auto certs : {std::filesystem::path{}, other_ca_}) {
+  for (const auto& certs : {std::filesystem::path{}, other_ca_}) {
     node_d_certs_ = certs;
     start("node-d");
     auto& d = *nodes_.at("node-d").proc;
