@@ -50,7 +50,7 @@ std::vector<chat::chat_record> chat_repository::list_chats(const std::optional<s
   return impl_->db.with("list chats", [&](pqxx::connection& c) {
     pqxx::read_transaction tx{c};
     auto r = tx.exec_params(fmt::format("SELECT {} FROM chats WHERE archived_at IS NULL"
-                                        " AND ($2::text IS NULL OR owner = $2)"
+                                        " AND kind = 'chat' AND ($2::text IS NULL OR owner = $2)"
                                         " ORDER BY created_at DESC, id DESC LIMIT $1",
                                         chat_columns),
                             std::max(limit, 0), owner);

@@ -47,7 +47,9 @@ const std::string chat_columns =
   " env::text,"
   " (SELECT count(*) FROM turn_journal j WHERE j.actor_id = chats.id AND j.kind = 'approval'"
   " AND NOT EXISTS (SELECT 1 FROM inbox i WHERE i.actor_id = chats.id"
-  " AND i.kind = 'approval_answer' AND (i.content::jsonb) ->> 'id' = j.payload ->> 'id'))";
+  " AND i.kind = 'approval_answer' AND (i.content::jsonb) ->> 'id' = j.payload ->> 'id')),"
+  " coalesce(parent_chat, ''), (SELECT t.outcome FROM chat_turns t WHERE t.chat_id = chats.id"
+  " ORDER BY t.turn DESC LIMIT 1)";
 
 const std::string message_columns =
   "id, chat_id, role, content, reasoning, tool_calls::text, tool_call_id, tool_name, outcome,"
@@ -78,6 +80,9 @@ chat::chat_record to_chat(const pqxx::row& row) {
   c.permissions.variables =
     nlohmann::json::parse(row[12].c_str()).get<std::map<std::string, std::string>>();
   c.pending_approvals = row[13].as<int>();
+  c.parent_chat = row[14].as<std::string>();
+  if (!row[15].is_null())
+    c.last_outcome = protocol::from_text<protocol::turn_outcome>(row[15].as<std::string>());
   return c;
 }
 

@@ -13,6 +13,14 @@ namespace boocode::storage {
 
 namespace {
 
+/// SQL: the kind of actor $1 names (protocol::kind_of_actor).
+constexpr const char* lease_kind =
+  "CASE WHEN starts_with($1, 't_') THEN 'subagent' ELSE 'session' END";
+
+} // namespace
+
+namespace {
+
 /// SQL: `column` names a node that is up or draining.
 std::string live_node(const std::string& column) {
   return "EXISTS (SELECT 1 FROM nodes WHERE nodes.id = " + column +
@@ -37,14 +45,17 @@ fence session_repository::acquire_lease(const std::string& actor_id, const std::
   return impl_->db.with("acquire lease", [&](pqxx::connection& c) {
     pqxx::work tx{c};
     // Ours already, or its owner is no live node; and we are not known dead.
-    auto r = tx.exec_params("INSERT INTO actor_leases (actor_id, node_id, epoch)"
-                            " SELECT $1, $2, 1 WHERE NOT EXISTS (SELECT 1 FROM nodes WHERE id = $2"
-                            " AND state NOT IN ('up', 'draining'))"
-                            " ON CONFLICT (actor_id) DO UPDATE SET epoch = actor_leases.epoch + 1,"
-                            " node_id = EXCLUDED.node_id, acquired_at = now()"
-                            " WHERE actor_leases.node_id = EXCLUDED.node_id OR NOT " +
-                              std::string(live_node("actor_leases.node_id")) + " RETURNING epoch",
-                            actor_id, node_id);
+    auto r =
+      tx.exec_params("INSERT INTO actor_leases (actor_id, node_id, epoch, kind)"
+                     " SELECT $1, $2, 1, " +
+                       std::string(lease_kind) +
+                       " WHERE NOT EXISTS (SELECT 1 FROM nodes WHERE id = $2"
+                       " AND state NOT IN ('up', 'draining'))"
+                       " ON CONFLICT (actor_id) DO UPDATE SET epoch = actor_leases.epoch + 1,"
+                       " node_id = EXCLUDED.node_id, acquired_at = now()"
+                       " WHERE actor_leases.node_id = EXCLUDED.node_id OR NOT " +
+                       std::string(live_node("actor_leases.node_id")) + " RETURNING epoch",
+                     actor_id, node_id);
     if (r.empty()) {
       auto owner = tx.exec_params("SELECT node_id FROM actor_leases WHERE actor_id = $1", actor_id);
       auto who = owner.empty() ? std::string() : owner[0][0].as<std::string>();
@@ -99,9 +110,12 @@ std::optional<std::string> session_repository::place(const std::string& actor_id
     pqxx::work tx{c};
     limit_lock_wait(tx);
     auto r = tx.exec_params(
-      "INSERT INTO actor_leases (actor_id, node_id, epoch) SELECT $1, n.id, 0 FROM nodes n"
-      " WHERE n.cluster = $2 AND n.state = 'up' ORDER BY (SELECT count(*) FROM actor_leases l"
-      " WHERE l.node_id = n.id), n.id LIMIT 1 ON CONFLICT (actor_id) DO NOTHING RETURNING node_id",
+      "INSERT INTO actor_leases (actor_id, node_id, epoch, kind) SELECT $1, n.id, 0, " +
+        std::string(lease_kind) +
+        " FROM nodes n"
+        " WHERE n.cluster = $2 AND n.state = 'up' ORDER BY (SELECT count(*) FROM actor_leases l"
+        " WHERE l.node_id = n.id), n.id LIMIT 1 ON CONFLICT (actor_id) DO NOTHING RETURNING "
+        "node_id",
       actor_id, cluster);
     tx.commit();
     if (r.empty())
@@ -132,14 +146,15 @@ std::optional<route_answer> session_repository::route(const std::string& chat_id
         return route_answer{owner, r[0][3].as<std::string>(), ""};
       if (auto why = check(r[0][0].as<std::string>()); !why.empty())
         return route_answer{"", "", why};
-      auto claimed =
-        tx.exec_params("INSERT INTO actor_leases (actor_id, node_id, epoch) SELECT $1, $2, 0"
-                       " WHERE EXISTS (SELECT 1 FROM nodes WHERE id = $2 AND state = 'up')"
-                       " ON CONFLICT (actor_id) DO UPDATE SET node_id = EXCLUDED.node_id,"
-                       " epoch = actor_leases.epoch + 1, acquired_at = now() WHERE NOT " +
-                         std::string(live_node("actor_leases.node_id")) +
-                         " RETURNING (SELECT cluster_address FROM nodes WHERE id = $2)",
-                       chat_id, me);
+      auto claimed = tx.exec_params(
+        "INSERT INTO actor_leases (actor_id, node_id, epoch, kind) SELECT $1, $2, 0, " +
+          std::string(lease_kind) +
+          " WHERE EXISTS (SELECT 1 FROM nodes WHERE id = $2 AND state = 'up')"
+          " ON CONFLICT (actor_id) DO UPDATE SET node_id = EXCLUDED.node_id,"
+          " epoch = actor_leases.epoch + 1, acquired_at = now() WHERE NOT " +
+          std::string(live_node("actor_leases.node_id")) +
+          " RETURNING (SELECT cluster_address FROM nodes WHERE id = $2)",
+        chat_id, me);
       tx.commit();
       if (!claimed.empty())
         return route_answer{me, claimed[0][0].is_null() ? "" : claimed[0][0].as<std::string>(), ""};

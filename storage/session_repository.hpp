@@ -33,6 +33,15 @@ struct checkpoint_request {
   std::string error;
   model::token_usage usage;
   int model_calls = 0;
+  /// A subagent's turn ends its task (the actor's id is the task's): its
+  /// final state, result or error, and the notification for its parent.
+  struct task_end {
+    protocol::task_state state = protocol::task_state::completed;
+    std::string result;
+    std::string error;
+    std::string note;
+  };
+  std::optional<task_end> ends_task;
 };
 
 /// What begin_turn found.
@@ -171,11 +180,13 @@ public:
   /// inbox entries marked consumed, the snapshot upserted (with the waiting
   /// inbox as its mailbox), chats.last_seq raised, the turn's journal dropped.
   /// With `answer` (the turn's last reply, not journaled), that is stored
-  /// last (with an id and created_at as journal_message gives them). Returns
-  /// how many messages still
-  /// wait (the next turn's). One round trip.
+  /// last (with an id and created_at as journal_message gives them). With
+  /// `req.ends_task`, the task ends (unless it had) with the turn's tokens
+  /// added, and its parent's notification is stored: `note` gets it (id 0:
+  /// none was written). Returns how many messages still wait (the next
+  /// turn's). One round trip.
   int checkpoint(const fence& f, const checkpoint_request& req,
-                 chat::message_record* answer = nullptr);
+                 chat::message_record* answer = nullptr, chat::inbox_entry* note = nullptr);
 
 private:
   struct impl;

@@ -11,6 +11,7 @@
 #include "storage/rows.hpp"
 #include "storage/session_repository_impl.hpp"
 #include "storage/storage_error.hpp"
+#include "storage/task_sql.hpp"
 
 namespace boocode::storage {
 
@@ -96,7 +97,8 @@ const std::string checkpoint_sql =
   std::string(lease_cte) +
   ", users AS (INSERT INTO messages (id, chat_id, role, content, client_id, turn, created_at)"
   " SELECT id, actor_id, 'user', content, client_id, taken_turn, created_at FROM inbox, lease"
-  " WHERE actor_id = $1 AND taken_turn = $3 AND consumed_at IS NULL AND kind = 'user_message'"
+  " WHERE actor_id = $1 AND taken_turn = $3 AND consumed_at IS NULL"
+  " AND kind IN ('user_message', 'notification')"
   " RETURNING 1)"
   ", steps AS (INSERT INTO messages SELECT m.* FROM turn_journal j CROSS JOIN lease"
   " CROSS JOIN LATERAL jsonb_populate_record(NULL::messages, j.payload) m"
@@ -123,9 +125,11 @@ const std::string checkpoint_sql =
   ", seq AS (UPDATE chats SET last_seq = GREATEST(last_seq, $10) FROM lease WHERE id = $1"
   " RETURNING 1)"
   ", dropped AS (DELETE FROM turn_journal USING lease WHERE actor_id = $1 AND turn = $3"
-  " RETURNING 1)"
+  " RETURNING 1)" +
+  end_task_ctes({"$1", "$12", "$13", "$14", "$15", "$16::bigint[]", "lease"}) +
   " SELECT (SELECT count(*) FROM lease), (SELECT coalesce(max(waiting), 0) FROM snapshot),"
-  " (SELECT id FROM answer), (SELECT at FROM answer)";
+  " (SELECT id FROM answer), (SELECT at FROM answer), (SELECT id FROM note),"
+  " (SELECT created_at FROM note)";
 
 // $1 chat, $2 text, $3 client_id ('' none). Columns: the chat exists, it
 // is archived, then (when stored or found) how ("new", "inbox",
@@ -251,7 +255,7 @@ void session_repository::journal(const fence& f, int turn, const std::string& st
 }
 
 int session_repository::checkpoint(const fence& f, const checkpoint_request& req,
-                                   chat::message_record* answer) {
+                                   chat::message_record* answer, chat::inbox_entry* note) {
   return impl_->db.with("checkpoint", [&](pqxx::connection& c) {
     std::optional<std::string> answer_row;
     if (answer != nullptr) {
@@ -259,16 +263,35 @@ int session_repository::checkpoint(const fence& f, const checkpoint_request& req
       answer->turn = req.turn;
       answer_row = message_to_row(*answer).dump();
     }
+    std::optional<std::string> end_state;
+    std::string result;
+    std::string error;
+    std::string text;
+    if (const auto& end = req.ends_task) {
+      end_state = std::string(protocol::to_string(end->state));
+      result = end->result;
+      error = end->error;
+      text = end->note;
+    }
+    const auto& u = req.usage;
+    auto tokens = fmt::format("{{{},{},{},{}}}", u.prompt, u.cache_hit, u.completion, u.reasoning);
     pqxx::nontransaction tx{c};
-    auto r = tx.exec_prepared1("checkpoint", f.actor_id, f.epoch, req.turn,
-                               std::string(protocol::to_string(req.outcome)), req.error,
-                               protocol::to_json(req.usage).dump(), req.model_calls,
-                               req.state.dump(), f.node_id, req.last_seq, answer_row);
+    auto r = tx.exec_prepared1(
+      "checkpoint", f.actor_id, f.epoch, req.turn, std::string(protocol::to_string(req.outcome)),
+      req.error, protocol::to_json(req.usage).dump(), req.model_calls, req.state.dump(), f.node_id,
+      req.last_seq, answer_row, end_state, result, error, text, tokens);
     if (r[0].as<int>() == 0)
       throw lost_lease("checkpoint", f);
     if (answer != nullptr) {
       answer->id = r[2].as<int64_t>();
       answer->created_at = r[3].as<std::string>();
+    }
+    if (note != nullptr && !r[4].is_null()) {
+      note->id = r[4].as<int64_t>();
+      note->kind = chat::inbox_kind::notification;
+      note->content = text;
+      note->client_id = "task:" + f.actor_id;
+      note->created_at = r[5].as<std::string>();
     }
     return r[1].as<int>();
   });

@@ -7,6 +7,7 @@
 #include "storage/connection.hpp"
 #include "storage/rows.hpp"
 #include "storage/storage_error.hpp"
+#include "storage/task_sql.hpp"
 
 namespace boocode::storage {
 
@@ -105,6 +106,13 @@ task_repository::created task_repository::create(const agent::task_spawn& s) {
       " $11) ON CONFLICT (parent_actor, parent_turn, call_id) DO NOTHING RETURNING id",
       s.id, s.chat_id, s.parent_actor, s.parent_turn, s.call_id, s.depth, s.description, s.prompt,
       tools, model, s.worktree);
+    if (!inserted.empty())
+      tx.exec_params(
+        "INSERT INTO chats (id, workspace, title, build_command, owner, permission_mode,"
+        " allow_rules, network, env, kind, parent_chat) SELECT $1, workspace, $2, build_command,"
+        " owner, permission_mode, allow_rules, network, env, 'subagent', $3 FROM chats"
+        " WHERE id = $4",
+        s.id, s.description, s.chat_id, s.parent_actor);
     auto row = tx.exec_params1(fmt::format("SELECT {} FROM tasks WHERE parent_actor = $1 AND "
                                            "parent_turn = $2 AND call_id = $3",
                                            task_columns),
@@ -130,30 +138,66 @@ std::vector<agent::task_record> task_repository::children(const std::string& par
   return impl_->select("list a task's children", "parent_actor = $1", parent_actor);
 }
 
-bool task_repository::start(const std::string& id, const std::string& node) {
-  return impl_->db.with("start a task", [&](pqxx::connection& c) {
-    pqxx::work tx{c};
-    auto r = tx.exec_params("UPDATE tasks SET state = 'running', owner_node = $2, started_at ="
-                            " now() WHERE id = $1 AND state = 'queued'",
-                            id, node);
-    tx.commit();
-    return r.affected_rows() == 1;
-  });
+std::optional<chat::inbox_entry>
+task_repository::start(const std::string& id, const std::string& node, int per_chat, int per_node) {
+  return impl_->db.with(
+    "start a task", [&](pqxx::connection& c) -> std::optional<chat::inbox_entry> {
+      pqxx::work tx{c};
+      // Two starts on one node at once would both see room under the bound.
+      tx.exec_params("SELECT pg_advisory_xact_lock(hashtext('boocode.tasks.' || $1))", node);
+      auto started =
+        tx.exec_params("UPDATE tasks t SET state = 'running', owner_node = $2, started_at = now()"
+                       " WHERE id = $1 AND state = 'queued'"
+                       " AND ($3 <= 0 OR (SELECT count(*) FROM tasks r WHERE r.chat_id = t.chat_id"
+                       " AND r.state = 'running') < $3)"
+                       " AND ($4 <= 0 OR (SELECT count(*) FROM tasks r WHERE r.owner_node = $2"
+                       " AND r.state = 'running') < $4) RETURNING prompt",
+                       id, node, per_chat, per_node);
+      if (started.empty())
+        return std::nullopt;
+      auto entry = tx.exec_params1(
+        "INSERT INTO inbox (actor_id, kind, content, client_id) VALUES ($1, 'user_message', $2,"
+        " 'task-prompt') RETURNING id, " +
+          iso_time("created_at"),
+        id, started[0][0].as<std::string>());
+      tx.exec_params("INSERT INTO actor_leases (actor_id, node_id, epoch, kind) VALUES ($1, $2, 0,"
+                     " 'subagent') ON CONFLICT (actor_id) DO NOTHING",
+                     id, node);
+      tx.commit();
+      chat::inbox_entry e;
+      e.id = entry[0].as<int64_t>();
+      e.content = started[0][0].as<std::string>();
+      e.client_id = "task-prompt";
+      e.created_at = entry[1].as<std::string>();
+      return e;
+    });
 }
 
-bool task_repository::finish(const std::string& id, protocol::task_state state,
-                             const std::string& result, const std::string& error) {
+std::optional<chat::inbox_entry> task_repository::finish(const std::string& id,
+                                                         protocol::task_state state,
+                                                         const std::string& result,
+                                                         const std::string& error,
+                                                         const std::string& note) {
   if (!agent::is_final(state))
     throw storage_error(fmt::format("a task ends completed, failed or cancelled, not {}",
                                     protocol::to_string(state)));
-  return impl_->db.with("end a task", [&](pqxx::connection& c) {
+  static const std::string sql =
+    "WITH one AS (SELECT 1)" +
+    end_task_ctes({"$1", "$2", "$3", "$4", "$5", "ARRAY[0, 0, 0, 0]::bigint[]", ""}) +
+    " SELECT (SELECT count(*) FROM ended), n.id, n.created_at FROM one LEFT JOIN note n ON true";
+  return impl_->db.with("end a task", [&](pqxx::connection& c) -> std::optional<chat::inbox_entry> {
     pqxx::work tx{c};
-    auto r = tx.exec_params(
-      "UPDATE tasks SET state = $2, result = $3, error = nullif($4, ''), ended_at = now()"
-      " WHERE id = $1 AND state IN ('queued', 'running')",
-      id, std::string(protocol::to_string(state)), result, error);
+    auto r = tx.exec_params1(sql, id, std::string(protocol::to_string(state)), result, error, note);
     tx.commit();
-    return r.affected_rows() == 1;
+    if (r[0].as<int64_t>() == 0 || r[1].is_null())
+      return std::nullopt;
+    chat::inbox_entry e;
+    e.id = r[1].as<int64_t>();
+    e.kind = chat::inbox_kind::notification;
+    e.content = note;
+    e.client_id = "task:" + id;
+    e.created_at = r[2].as<std::string>();
+    return e;
   });
 }
 
@@ -175,8 +219,14 @@ void task_repository::set_worktree(const std::string& id, const std::string& pat
     pqxx::work tx{c};
     tx.exec_params("UPDATE tasks SET worktree_path = $2, branch = $3 WHERE id = $1", id, path,
                    branch);
+    tx.exec_params("UPDATE chats SET workspace = $2 WHERE id = $1", id, path);
     tx.commit();
   });
+}
+
+int64_t task_repository::live_children(const std::string& parent_actor) {
+  return impl_->count("count a task's live children",
+                      "parent_actor = $1 AND state IN ('queued', 'running')", parent_actor);
 }
 
 int64_t task_repository::running_for_chat(const std::string& chat_id) {

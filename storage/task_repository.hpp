@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "runtime/agent/task.hpp"
+#include "runtime/chat/journal.hpp"
 
 namespace boocode::storage {
 
@@ -24,7 +25,9 @@ public:
 
   /// Writes `s` as a queued task, unless its parent's call (parent actor,
   /// turn, call id) wrote one before (a replayed turn): the stored task
-  /// either way, and whether it is new.
+  /// either way, and whether it is new. A new task gets its conversation in
+  /// the same commit: a chats row of kind subagent under the task's id, on
+  /// its parent's workspace, owner and permissions.
   struct created {
     agent::task_record task;
     bool fresh = false;
@@ -37,17 +40,28 @@ public:
   /// The tasks `parent_actor` (a chat or a task) spawned, oldest first.
   std::vector<agent::task_record> children(const std::string& parent_actor);
 
-  /// queued → running on `node`; false when it was not queued.
-  bool start(const std::string& id, const std::string& node);
+  /// queued → running on `node` when the limits allow it (running tasks of
+  /// its chat below `per_chat`, of `node` below `per_node`; 0: no bound;
+  /// starts on one node are serialized): its prompt goes into its inbox and
+  /// its lease is placed on `node`, in the same commit. The prompt's inbox
+  /// entry (to deliver), or nothing when it was not queued or must wait.
+  std::optional<chat::inbox_entry> start(const std::string& id, const std::string& node,
+                                         int per_chat = 0, int per_node = 0);
   /// Ends a task that has not ended (`state` is completed, failed or
-  /// cancelled); false when it had ended already: an end is written once.
-  bool finish(const std::string& id, protocol::task_state state, const std::string& result,
-              const std::string& error);
+  /// cancelled) and puts `note` into its parent's inbox (kind notification),
+  /// in one commit. The notification's entry, or nothing when the task had
+  /// ended already: an end (and its notification) is written once.
+  std::optional<chat::inbox_entry> finish(const std::string& id, protocol::task_state state,
+                                          const std::string& result, const std::string& error,
+                                          const std::string& note);
   /// Adds a model call's tokens and cost to the task's totals.
   void add_usage(const std::string& id, const agent::task_usage& u, double cost_usd);
-  /// Where the task's git worktree is, and its branch.
+  /// Where the task's git worktree is, and its branch; the worktree becomes
+  /// its conversation's workspace (its tools are confined to it).
   void set_worktree(const std::string& id, const std::string& path, const std::string& branch);
 
+  /// The tasks `parent_actor` spawned that have not ended.
+  int64_t live_children(const std::string& parent_actor);
   /// Tasks running now, of a chat and on a node (the limits).
   int64_t running_for_chat(const std::string& chat_id);
   int64_t running_on_node(const std::string& node);

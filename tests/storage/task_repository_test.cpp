@@ -1,6 +1,8 @@
 // Background subagents' rows on a real PostgreSQL: written once per parent
-// call (a replayed turn finds its task), started once, ended once, usage
-// added up, children found for a cascade, and the counts the limits read.
+// call (a replayed turn finds its task) with its conversation, started once
+// within the limits (its prompt and lease with it), ended once with one
+// notification for its parent, usage added up, children found for a
+// cascade, and the counts the limits read.
 #include <latch>
 #include <thread>
 
@@ -63,29 +65,55 @@ TEST(TaskRepositoryTest, ASpawnIsWrittenOnceEvenWhenItsTurnIsReplayed) {
   ASSERT_TRUE(found);
   EXPECT_EQ(found->spawn.prompt, "List the files.");
   EXPECT_FALSE(found->spawn.tools == std::nullopt);
+  // Its conversation: a chat row of kind subagent, on the parent's
+  // workspace and owner, that chat lists do not show.
+  auto conv = f.chats.find_chat("t_1");
+  ASSERT_TRUE(conv);
+  EXPECT_EQ(conv->parent_chat, "c_1");
+  EXPECT_TRUE(conv->is_subagent());
+  EXPECT_EQ(conv->workspace, f.chats.find_chat("c_1")->workspace);
+  EXPECT_EQ(conv->title, "look around");
+  EXPECT_EQ(f.chats.list_chats(std::nullopt, 10).size(), 1u) << "only the chat is listed";
 }
 
 TEST(TaskRepositoryTest, StartsOnceAndEndsOnce) {
   fixture f;
   f.tasks.create(fixture::spawn("t_1", "call_1"));
-  EXPECT_TRUE(f.tasks.start("t_1", "node-a"));
+  auto prompt = f.tasks.start("t_1", "node-a");
+  ASSERT_TRUE(prompt);
+  EXPECT_EQ(prompt->content, "List the files.");
+  EXPECT_EQ(f.db.scalar("SELECT count(*) FROM inbox WHERE actor_id = 't_1'"), "1");
+  EXPECT_EQ(f.db.scalar("SELECT node_id || ' ' || kind || ' ' || epoch FROM actor_leases"
+                        " WHERE actor_id = 't_1'"),
+            "node-a subagent 0")
+    << "its lease is placed where it starts";
   EXPECT_FALSE(f.tasks.start("t_1", "node-b")) << "started twice";
   auto running = f.tasks.find("t_1");
   EXPECT_EQ(running->state, task_state::running);
   EXPECT_EQ(running->owner_node, "node-a");
   EXPECT_FALSE(running->started_at.empty());
-  EXPECT_TRUE(f.tasks.finish("t_1", task_state::completed, "three files", ""));
-  EXPECT_FALSE(f.tasks.finish("t_1", task_state::cancelled, "", "stopped")) << "ended twice";
+  auto note = f.tasks.finish("t_1", task_state::completed, "three files", "", "t_1 is done");
+  ASSERT_TRUE(note);
+  EXPECT_EQ(note->kind, chat::inbox_kind::notification);
+  EXPECT_EQ(f.db.scalar("SELECT content FROM inbox WHERE actor_id = 'c_1' AND kind ="
+                        " 'notification'"),
+            "t_1 is done")
+    << "its parent is notified";
+  EXPECT_FALSE(f.tasks.finish("t_1", task_state::cancelled, "", "stopped", "again"))
+    << "ended twice";
+  EXPECT_EQ(f.db.scalar("SELECT count(*) FROM inbox WHERE actor_id = 'c_1'"), "1")
+    << "one notification";
   auto done = f.tasks.find("t_1");
   EXPECT_EQ(done->state, task_state::completed);
   EXPECT_EQ(done->result, "three files");
   EXPECT_TRUE(done->error.empty());
   EXPECT_FALSE(done->ended_at.empty());
   EXPECT_FALSE(f.tasks.start("t_1", "node-a")) << "an ended task started again";
-  EXPECT_THROW(f.tasks.finish("t_1", task_state::running, "", ""), storage::storage_error);
+  EXPECT_THROW(f.tasks.finish("t_1", task_state::running, "", "", ""), storage::storage_error);
   // A queued task may end without starting (cancelled before a slot came).
   f.tasks.create(fixture::spawn("t_2", "call_2"));
-  EXPECT_TRUE(f.tasks.finish("t_2", task_state::cancelled, "", "stopped by the user"));
+  EXPECT_TRUE(
+    f.tasks.finish("t_2", task_state::cancelled, "", "stopped by the user", "t_2 stopped"));
   EXPECT_EQ(f.tasks.find("t_2")->error, "stopped by the user");
   EXPECT_FALSE(f.tasks.find("t_nope"));
 }
@@ -104,12 +132,29 @@ TEST(TaskRepositoryTest, ConcurrentEndsStoreOne) {
       storage::task_repository own{f.db.conninfo()};
       go.arrive_and_wait();
       if (own.finish("t_1", i % 2 ? task_state::completed : task_state::cancelled,
-                     "by " + std::to_string(i), ""))
+                     "by " + std::to_string(i), "", "ended by " + std::to_string(i)))
         ++won;
     });
   for (auto& t : threads)
     t.join();
   EXPECT_EQ(won.load(), 1);
+  EXPECT_EQ(f.db.scalar("SELECT count(*) FROM inbox WHERE kind = 'notification'"), "1");
+}
+
+TEST(TaskRepositoryTest, StartsWithinTheRunningLimits) {
+  fixture f;
+  for (int i = 1; i <= 4; ++i)
+    f.tasks.create(fixture::spawn("t_" + std::to_string(i), "call_" + std::to_string(i)));
+  EXPECT_TRUE(f.tasks.start("t_1", "node-a", 2, 0));
+  EXPECT_TRUE(f.tasks.start("t_2", "node-a", 2, 0));
+  EXPECT_FALSE(f.tasks.start("t_3", "node-a", 2, 0)) << "two per chat";
+  EXPECT_EQ(f.tasks.find("t_3")->state, task_state::queued) << "it waits";
+  EXPECT_EQ(f.db.scalar("SELECT count(*) FROM inbox WHERE actor_id = 't_3'"), "0")
+    << "no prompt before it starts";
+  EXPECT_FALSE(f.tasks.start("t_3", "node-a", 0, 2)) << "two per node";
+  EXPECT_TRUE(f.tasks.start("t_3", "node-b", 0, 2)) << "another node has room";
+  f.tasks.finish("t_1", task_state::completed, "done", "", "t_1 done");
+  EXPECT_TRUE(f.tasks.start("t_4", "node-a", 3, 2)) << "an end makes room";
 }
 
 TEST(TaskRepositoryTest, UsageAddsUpAndTheWorktreeIsKept) {
@@ -154,7 +199,7 @@ TEST(TaskRepositoryTest, ChildrenCountsAndTheQueueInOrder) {
   EXPECT_EQ(queued[0].spawn.id, "t_1") << "the oldest first";
   EXPECT_EQ(queued[1].spawn.id, "t_3");
   EXPECT_EQ(f.tasks.queued(1).size(), 1u);
-  f.tasks.finish("t_2", task_state::failed, "", "the model failed");
+  f.tasks.finish("t_2", task_state::failed, "", "the model failed", "t_2 failed");
   EXPECT_EQ(f.tasks.running_for_chat("c_1"), 1);
 }
 
