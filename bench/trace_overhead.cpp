@@ -88,7 +88,9 @@ struct bench_io final : agent::turn_io, agent::tool_set, model::model_provider {
   std::size_t size() const override { return 1; }
   std::optional<bool> is_read_only(const std::string&) const override { return true; }
   bool changes_files(const std::string&) const override { return false; }
-  tools::tool_result run(const std::string&, const json&) override { return tool(); }
+  tools::tool_result run(const std::string&, const json&, const std::string&) override {
+    return tool();
+  }
   std::string schemas = "[]";
   chat::message_record journal_message(const std::string&, chat::message_record m,
                                        const chat::tool_intent*) override {

@@ -149,7 +149,7 @@ step_result run_call(turn_context& t, const model::tool_call& call, const std::s
   } else if (interrupted && !read_only) {
     res = interrupted_result(tools, call.name); // it may have taken effect: the model decides
   } else {
-    res = tools.run(call.name, args);
+    res = tools.run(call.name, args, step + ':' + call.id);
   }
   auto traced = t.tracer.end_tool(span, res);
   auto ms = elapsed_ms(started);
@@ -225,7 +225,8 @@ model::model_result ask_model(turn_context& t, message_record& m) {
   auto span = t.tracer.begin_model(
     model.model_name(), t.conv.size() + (s.system_prompt.empty() ? 0 : 1), s.tools->size());
   t.out.flush();
-  auto result = model.complete({s.system_prompt, t.conv, s.tools->schemas_json()}, cb, &t.cancel);
+  auto result =
+    model.complete({s.system_prompt, t.conv, s.tools->schemas_json(), s.model_name}, cb, &t.cancel);
   auto traced = t.tracer.end_model(span, result, first_token);
   if (auto* reply = std::get_if<model::model_reply>(&result)) {
     m.role = protocol::message_role::assistant;

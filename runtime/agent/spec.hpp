@@ -44,9 +44,13 @@ public:
   /// Whether a successful call of `name` changes files (hooks such as the
   /// auto-fix build run after those).
   virtual bool changes_files(const std::string& name) const = 0;
-  /// Runs `name` with its parsed arguments. Blocks the calling thread; a
-  /// tool's failure is a result, not an exception.
-  virtual tools::tool_result run(const std::string& name, const nlohmann::json& args) = 0;
+  /// Runs `name` with its parsed arguments. `call_key` names the call: its
+  /// step and the model's call id ("t2.0:call_x"), unique in its turn (some
+  /// endpoints reuse call ids) and the same when a resumed turn runs it
+  /// again. Blocks the calling thread; a tool's failure is a result, not an
+  /// exception.
+  virtual tools::tool_result run(const std::string& name, const nlohmann::json& args,
+                                 const std::string& call_key) = 0;
 };
 
 class turn_hook;
@@ -61,6 +65,8 @@ struct spec {
   agent::limits limits{};
   /// Run in order after each reply's tool calls.
   std::vector<turn_hook*> hooks{};
+  /// Another model than the provider's endpoint names ("": its own).
+  std::string model_name{};
 };
 
 } // namespace boocode::agent

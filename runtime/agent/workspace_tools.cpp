@@ -26,7 +26,8 @@ bool workspace_tools::changes_files(const std::string& name) const {
   return name == "write_file" || name == "edit_file";
 }
 
-tools::tool_result workspace_tools::run(const std::string& name, const nlohmann::json& args) {
+tools::tool_result workspace_tools::run(const std::string& name, const nlohmann::json& args,
+                                        const std::string& /*call_id*/) {
   return tools::execute(name, args, ctx_);
 }
 

@@ -15,7 +15,8 @@ public:
   std::size_t size() const override;
   std::optional<bool> is_read_only(const std::string& name) const override;
   bool changes_files(const std::string& name) const override;
-  tools::tool_result run(const std::string& name, const nlohmann::json& args) override;
+  tools::tool_result run(const std::string& name, const nlohmann::json& args,
+                         const std::string& call_id) override;
 
   /// run_command with `argv` in the same workspace (the auto-fix build).
   tools::tool_result run_command(const std::vector<std::string>& argv) const;

@@ -93,6 +93,8 @@ struct approval_requested {
   std::string tool;
   std::string arguments; // JSON text as the model sent it
   std::string reason;
+  /// A subagent's request, shown in its chat: the task (empty: the chat's own).
+  std::string task_id{};
 };
 
 /// approval_resolved: a user answered it (the answer is stored; the turn
@@ -102,12 +104,18 @@ struct approval_resolved {
   protocol::approval_decision decision = protocol::approval_decision::deny;
   std::string note;
   std::string user;
+  std::string task_id{}; // a subagent's approval: its task
+};
+
+/// task_update: a task of the chat changed (spawned, started, ended).
+struct task_changed {
+  std::string task; // the task as GET /api/chats/:id/tasks lists it, JSON text
 };
 
 using agent_event =
   std::variant<turn_started, answer_delta, reasoning_delta, message_stored, message_acked,
                tool_started, tool_finished, trace::call_started, trace::call_finished, error_raised,
-               turn_ended, approval_requested, approval_resolved>;
+               turn_ended, approval_requested, approval_resolved, task_changed>;
 
 /// Events sent together: one actor message per step, not one per event.
 using event_batch = std::vector<agent_event>;

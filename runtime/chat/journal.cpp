@@ -35,6 +35,8 @@ std::string_view to_string(inbox_kind k) {
       return "notification";
     case inbox_kind::approval_answer:
       return "approval_answer";
+    case inbox_kind::task_event:
+      return "task_event";
     case inbox_kind::user_message:
       break;
   }
@@ -42,6 +44,7 @@ std::string_view to_string(inbox_kind k) {
 }
 
 std::optional<inbox_kind> parse_inbox_kind(std::string_view name) {
+  // task_event is never stored, so never read.
   for (auto k : {inbox_kind::user_message, inbox_kind::notification, inbox_kind::approval_answer})
     if (to_string(k) == name)
       return k;
@@ -68,8 +71,9 @@ model::token_usage session_image::usage() const {
 bool session_image::has_work() const {
   if (in_progress)
     return true;
+  bool held = chat.last_outcome == protocol::turn_outcome::cancelled;
   for (auto& e : inbox)
-    if (!e.taken_turn)
+    if (!e.taken_turn && !(held && e.kind == inbox_kind::notification))
       return true;
   return false;
 }
@@ -87,7 +91,7 @@ std::vector<message_record> session_image::conversation() const {
   std::vector<message_record> out = history;
   if (in_progress) {
     for (auto& e : inbox)
-      if (e.taken_turn == in_progress->turn && e.kind == inbox_kind::user_message)
+      if (e.taken_turn == in_progress->turn && e.is_message())
         out.push_back(e.as_message(chat.id));
     for (auto& e : in_progress->entries)
       if (e.message)

@@ -54,10 +54,12 @@ struct turn_journal {
   const journal_entry* find(std::string_view step, std::string_view kind) const;
 };
 
-/// What an inbox entry is: a user's message, a notification (e.g. a
-/// subagent's result for its parent) or the answer to an approval. Stored as
-/// inbox.kind.
-enum class inbox_kind : uint8_t { user_message, notification, approval_answer };
+/// What an inbox entry is: a user's message, a notification (a subagent's
+/// end, for its parent) or the answer to an approval. Stored as inbox.kind.
+/// A task_event is never stored: a task's change (content: its record as
+/// JSON) or a subagent's approval request (content: {"task_id", "request"}),
+/// delivered to its chat's session for the browsers.
+enum class inbox_kind : uint8_t { user_message, notification, approval_answer, task_event };
 
 std::string_view to_string(inbox_kind k);
 /// The kind named `name`; nothing for an unknown one.
@@ -74,6 +76,10 @@ struct inbox_entry {
 
   /// As a user message of `taken_turn` (or of no turn yet).
   message_record as_message(const std::string& chat_id) const;
+  /// Whether the model reads it as a message (a user's or a notification).
+  bool is_message() const {
+    return kind == inbox_kind::user_message || kind == inbox_kind::notification;
+  }
 };
 
 /// Everything a session needs to continue its chat, read at its start.
@@ -93,7 +99,9 @@ struct session_image {
   /// The chat's usage totals over finished turns (from `state`).
   model::token_usage usage() const;
 
-  /// Whether a turn must run: one is in progress or messages wait.
+  /// Whether a turn must run: one is in progress or messages wait (but
+  /// notifications alone after a turn the user cancelled: they wait for the
+  /// user's next message).
   bool has_work() const;
   /// The answers to the turn in progress's approval requests.
   std::vector<approval_answer> answers() const;

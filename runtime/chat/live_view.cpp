@@ -36,9 +36,12 @@ void live_view::apply(const agent_event& e) {
   } else if (auto* t = std::get_if<turn_ended>(&e)) {
     end(*t);
   } else if (auto* a = std::get_if<approval_requested>(&e)) {
-    approvals_[a->id] = *a;
+    // A task's requests are its own conversation's (GET its approvals).
+    if (a->task_id.empty())
+      approvals_[a->id] = *a;
   } else if (auto* r = std::get_if<approval_resolved>(&e)) {
-    approvals_.erase(r->id);
+    if (r->task_id.empty())
+      approvals_.erase(r->id);
   }
 }
 

@@ -32,6 +32,13 @@ struct chat_record {
   chat_permissions permissions;
   /// Tool calls of its turn in progress waiting for a decision.
   int pending_approvals = 0;
+  /// A subagent's conversation (its id is its task's): the chat it works
+  /// for. Empty for a chat.
+  std::string parent_chat;
+  /// How its last finished turn ended (none before the first).
+  std::optional<protocol::turn_outcome> last_outcome;
+
+  bool is_subagent() const { return !parent_chat.empty(); }
 };
 
 /// PATCH /api/chats/:id: what it changes (the members it has).

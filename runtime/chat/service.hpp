@@ -9,6 +9,7 @@
 #include <variant>
 #include <vector>
 
+#include "runtime/agent/task.hpp"
 #include "runtime/chat/events.hpp"
 #include "runtime/chat/records.hpp"
 #include "runtime/trace/trace_query.hpp"
@@ -118,6 +119,13 @@ public:
   /// over), 409 already_answered when someone answered it first.
   virtual result<approval_answer> answer_approval(const std::string& chat_id,
                                                   const approval_answer& a) = 0;
+  /// The chat's background tasks (at every depth), oldest first (404 for
+  /// an unknown chat).
+  virtual result<std::vector<agent::task_record>> tasks(const std::string& chat_id) = 0;
+  /// Stops task `task_id` of the chat and the tasks it started, or, with
+  /// `task_id` empty, every task of the chat that has not ended (Stop all):
+  /// how many were stopped. 404 for a task that is not the chat's.
+  virtual result<int> stop_tasks(const std::string& chat_id, const std::string& task_id) = 0;
   /// Starts the chat's session again after it failed (true), or answers
   /// false when it runs.
   virtual result<bool> restart(const std::string& chat_id) = 0;

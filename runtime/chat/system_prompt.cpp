@@ -13,4 +13,12 @@ std::string default_system_prompt(const std::string& workspace) {
     workspace);
 }
 
+std::string subagent_system_prompt(const std::string& workspace) {
+  return default_system_prompt(workspace) +
+         " You are a background subagent: another agent gave you one task and goes on without "
+         "you. Nobody answers questions while you work, so decide for yourself. Your last "
+         "answer is your result and is all the other agent reads: make it complete and "
+         "self-contained (what you did, what you found, what is left).";
+}
+
 } // namespace boocode::chat

@@ -8,4 +8,8 @@ namespace boocode::chat {
 /// in the provider's prompt cache).
 std::string default_system_prompt(const std::string& workspace);
 
+/// The system prompt of a background subagent on `workspace`: the chat's,
+/// plus how it works (alone, on one task, its last answer being its result).
+std::string subagent_system_prompt(const std::string& workspace);
+
 } // namespace boocode::chat

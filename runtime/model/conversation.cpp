@@ -47,7 +47,7 @@ request_body::request_body(const std::string& model, const model_request& req)
   : messages(req.messages.json_items()), tail("]}") {
   head.reserve(req.tools_json.size() + req.system.size() + model.size() + 160);
   head += "{\"model\":";
-  head += dump(model);
+  head += dump(req.model.empty() ? model : std::string(req.model));
   head += ",\"stream\":true,\"stream_options\":{\"include_usage\":true}";
   if (!req.tools_json.empty() && req.tools_json != "[]") {
     head += ",\"tools\":";

@@ -42,6 +42,7 @@ struct model_request {
   std::string_view system; // the system prompt ("": none)
   const conversation& messages;
   std::string_view tools_json; // the tools' schemas, a JSON array's text ("" or "[]": none)
+  std::string_view model{};    // another model than the endpoint's ("": the endpoint's)
 };
 
 /// The request body of a chat-completions call (streamed, usage included)

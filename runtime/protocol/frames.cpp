@@ -25,6 +25,8 @@ void put_approval(object_writer& w, const chat::approval_requested& a) {
     .str("tool", a.tool)
     .str("arguments", a.arguments)
     .str("reason", a.reason);
+  if (!a.task_id.empty())
+    w.str("task_id", a.task_id);
 }
 
 /// Writes an event's own members.
@@ -74,7 +76,10 @@ struct event_writer {
       .str("decision", to_string(e.decision))
       .str("note", e.note)
       .str("user", e.user);
+    if (!e.task_id.empty())
+      w.str("task_id", e.task_id);
   }
+  void operator()(const chat::task_changed& e) const { w.raw("task", e.task); }
 };
 
 struct type_of {
@@ -103,6 +108,7 @@ struct type_of {
   server_frame operator()(const chat::approval_resolved&) const {
     return server_frame::approval_resolved;
   }
+  server_frame operator()(const chat::task_changed&) const { return server_frame::task_update; }
 };
 
 object_writer chat_frame_head(server_frame type, std::string_view chat_id, int64_t seq) {

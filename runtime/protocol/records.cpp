@@ -44,8 +44,11 @@ nlohmann::json to_json(const chat::chat_record& c) {
 }
 
 nlohmann::json to_json(const chat::approval_requested& a) {
-  return {{"id", a.id},     {"turn", a.turn},           {"call_id", a.call_id},
-          {"tool", a.tool}, {"arguments", a.arguments}, {"reason", a.reason}};
+  nlohmann::json j{{"id", a.id},     {"turn", a.turn},           {"call_id", a.call_id},
+                   {"tool", a.tool}, {"arguments", a.arguments}, {"reason", a.reason}};
+  if (!a.task_id.empty())
+    j["task_id"] = a.task_id;
+  return j;
 }
 
 nlohmann::json to_json(const chat::approval_answer& a) {

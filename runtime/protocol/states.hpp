@@ -36,8 +36,14 @@ enum class tool_outcome { ok, error, timeout, cancelled, denied, interrupted };
 /// What a trace records: a tool call (or the auto-fix build) or a model call.
 enum class trace_kind { tool, model };
 
-/// The kinds of actor that run agents (today a chat's session).
-enum class actor_kind { session };
+/// The kinds of actor that run agents: a chat's session, a background
+/// subagent (a task; its id starts with "t_").
+enum class actor_kind { session, subagent };
+
+/// The kind of the actor `id` names: task ids start with "t_".
+constexpr actor_kind kind_of_actor(std::string_view id) {
+  return id.starts_with("t_") ? actor_kind::subagent : actor_kind::session;
+}
 
 /// An actor as the admin port shows it (docs/admin.md).
 enum class actor_state { running, idle, unloaded, stopped, restarting, failed, unowned, unknown };
@@ -71,7 +77,8 @@ enum class server_frame {
   model_trace_start,
   model_trace_finish,
   approval_request,
-  approval_resolved
+  approval_resolved,
+  task_update
 };
 
 /// Every frame type a client may send.
@@ -118,7 +125,7 @@ BOOCODE_ENUM_NAMES(turn_outcome, "turn outcome", "completed", "cancelled", "erro
 BOOCODE_ENUM_NAMES(tool_outcome, "tool outcome", "ok", "error", "timeout", "cancelled", "denied",
                    "interrupted");
 BOOCODE_ENUM_NAMES(trace_kind, "trace kind", "tool", "model");
-BOOCODE_ENUM_NAMES(actor_kind, "actor kind", "session");
+BOOCODE_ENUM_NAMES(actor_kind, "actor kind", "session", "subagent");
 BOOCODE_ENUM_NAMES(actor_state, "actor state", "running", "idle", "unloaded", "stopped",
                    "restarting", "failed", "unowned", "unknown");
 BOOCODE_ENUM_NAMES(message_role, "message role", "user", "assistant", "tool");
@@ -129,7 +136,7 @@ BOOCODE_ENUM_NAMES(server_frame, "frame type", "hello", "pong", "error", "sessio
                    "snapshot", "ack", "message", "turn_start", "assistant_delta", "reasoning_delta",
                    "tool_call", "tool_result", "turn_end", "tool_trace_start", "tool_trace_finish",
                    "model_trace_start", "model_trace_finish", "approval_request",
-                   "approval_resolved");
+                   "approval_resolved", "task_update");
 BOOCODE_ENUM_NAMES(client_frame, "client frame type", "ping", "subscribe", "unsubscribe",
                    "user_message", "cancel", "approval_answer");
 BOOCODE_ENUM_NAMES(user_role, "user role", "admin", "user");

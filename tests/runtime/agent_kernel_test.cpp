@@ -403,12 +403,13 @@ TEST(AgentKernelTest, ATurnOverItsTokenBudgetStopsBeforeItsNextModelCall) {
 
 TEST(AgentKernelTest, ATurnOverItsWallTimeStopsBeforeItsNextModelCall) {
   struct slow_io : fake_io {
-    tools::tool_result run(const std::string& name, const json& args) override {
+    tools::tool_result run(const std::string& name, const json& args,
+                           const std::string& /*call_id*/) override {
       // Works until the turn's time is surely up (a condition, not a sleep).
       auto until = std::chrono::steady_clock::now() + std::chrono::milliseconds(20);
       while (std::chrono::steady_clock::now() < until)
         std::this_thread::yield();
-      return fake_io::run(name, args);
+      return fake_io::run(name, args, {});
     }
   } io;
   io.replies.push_back(reply("slow", {{"c1", "run_command", "{}"}}));

@@ -70,7 +70,8 @@ struct fake_io : turn_io, tool_set, model::model_provider {
   std::vector<std::vector<std::string>> bursts; // how the next reply's text streams
   std::string schemas = "[]";
   std::vector<std::string> tools_told; // the schemas each model call was given
-  tools::tool_result run(const std::string& name, const json& args) override {
+  tools::tool_result run(const std::string& name, const json& args,
+                         const std::string& /*call_id*/) override {
     tools_run.push_back(name);
     tool_args.push_back(args);
     if (name == crash_on_tool)

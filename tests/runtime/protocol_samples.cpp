@@ -4,6 +4,7 @@
 
 #include "runtime/protocol/frames.hpp"
 #include "runtime/protocol/records.hpp"
+#include "runtime/protocol/tasks.hpp"
 #include "runtime/protocol/traces.hpp"
 
 namespace boocode::test {
@@ -38,6 +39,41 @@ chat::chat_record sample_chat() {
   c.permissions.variables = {{"NODE_ENV", "test"}};
   c.pending_approvals = 1;
   return c;
+}
+
+/// A task of chat c_3f9c0a12b4de5678 in `state`: ended ones have a result
+/// or an error, a worktree one its branch.
+agent::task_record sample_task(const std::string& id, task_state state) {
+  agent::task_record t;
+  auto& s = t.spawn;
+  s.id = id;
+  s.chat_id = "c_3f9c0a12b4de5678";
+  s.parent_actor = s.chat_id;
+  s.parent_turn = 4;
+  s.call_id = "call_7";
+  s.description = "Find the failing tests";
+  s.prompt = "Run the test suite and list the failures with their causes.";
+  t.state = state;
+  t.created_at = "2026-11-24T10:00:00.123Z";
+  if (state != task_state::queued) {
+    t.owner_node = "node-3f9c0a12b4de";
+    t.started_at = "2026-11-24T10:00:00.250Z";
+    t.usage = {12000, 8000, 900, 120};
+    t.cost_usd = 0.0042;
+  }
+  if (state == task_state::completed) {
+    s.tools = std::vector<std::string>{"read_file", "search", "run_command"};
+    s.model = "deepseek-chat";
+    s.worktree = true;
+    t.worktree_path = "/work/app/.boocode/worktrees/" + id;
+    t.branch = "boocode/" + id;
+    t.result = "Two tests fail: both read a missing fixture.";
+  }
+  if (state == task_state::failed)
+    t.error = "model_error: overloaded (HTTP 503 after 4 tries)";
+  if (agent::is_final(state))
+    t.ended_at = "2026-11-24T10:01:10.500Z";
+  return t;
 }
 
 message_record sample_message(int64_t id, message_role role, std::string content,
@@ -196,6 +232,19 @@ sample_set frame_samples() {
     61, chat::approval_resolved{"ap_5_tool_1_0", approval_decision::allow_always, "", "alice"});
   chat_frame(
     62, chat::approval_resolved{"ap_5_tool_1_1", approval_decision::deny, "not on main", "bob"});
+  int seq = 63;
+  for (auto state : enum_names<task_state>::names) {
+    auto t =
+      sample_task("t_00000000000000a" + std::to_string(seq - 63), from_text<task_state>(state));
+    chat_frame(seq++, chat::task_changed{to_json(t).dump()});
+  }
+  chat_frame(seq++, chat::approval_requested{2, "ap_2_tool_1_0", "call_3", "write_file",
+                                             R"({"path":"a.txt","content":"x"})",
+                                             "the chat's permission mode is ask: file changes "
+                                             "wait for a decision",
+                                             "t_00000000000000a1"});
+  chat_frame(seq, chat::approval_resolved{"ap_2_tool_1_0", approval_decision::allow, "", "alice",
+                                          "t_00000000000000a1"});
   return out;
 }
 
@@ -261,6 +310,15 @@ sample_set record_samples() {
   out["approval_list"].push_back(text(approval_list({})));
   out["approval_answer"].push_back(text(
     to_json(chat::approval_answer{"ap_5_tool_1_0", approval_decision::deny, "not now", "bob"})));
+  std::vector<agent::task_record> tasks;
+  for (auto state : enum_names<task_state>::names)
+    tasks.push_back(sample_task("t_00000000000000b" + std::to_string(tasks.size()),
+                                from_text<task_state>(state)));
+  for (const auto& t : tasks)
+    out["task"].push_back(text(to_json(t)));
+  out["task_list"].push_back(text(task_list(tasks)));
+  out["task_list"].push_back(text(task_list({})));
+  out["stopped"].push_back(text(stopped(2)));
   out["posted"].push_back(text(posted(5)));
   out["restarted"].push_back(text(restarted(true)));
   out["error"].push_back(text(error_body("not_found", "no chat c_0000000000000000")));
