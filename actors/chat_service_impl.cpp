@@ -3,6 +3,7 @@
 #include <caf/all.hpp>
 #include <fmt/format.h>
 
+#include "actors/task_control.hpp"
 #include "actors/ws_client.hpp"
 #include "runtime/node_identity.hpp"
 #include "storage/approval_repository.hpp"
@@ -123,14 +124,49 @@ chat::result<chat::chat_record> chat_service_impl::archive_chat(const std::strin
         return not_found(id);
       return *repo.find_chat(id);
     });
-  if (std::holds_alternative<chat::chat_record>(r))
+  if (std::holds_alternative<chat::chat_record>(r)) {
     caf::anon_send(registry_, cancel_atom::value, id);
+    try { // its tasks stop with it
+      task_control{*deps_}.cancel_chat(id);
+    } catch (const storage::storage_error& e) {
+      if (deps_->log)
+        deps_->log->error("chat {} archived, but its tasks did not stop: {}", id, e.what());
+    }
+  }
   return r;
+}
+
+chat::result<std::vector<agent::task_record>> chat_service_impl::tasks(const std::string& chat_id) {
+  return with_repo<std::vector<agent::task_record>>(
+    [&](storage::chat_repository& repo) -> chat::result<std::vector<agent::task_record>> {
+      if (!repo.find_chat(chat_id))
+        return not_found(chat_id);
+      return deps_->tasks->for_chat(chat_id);
+    });
+}
+
+chat::result<int> chat_service_impl::stop_tasks(const std::string& chat_id,
+                                                const std::string& task_id) {
+  return with_repo<int>([&](storage::chat_repository& repo) -> chat::result<int> {
+    if (!repo.find_chat(chat_id))
+      return not_found(chat_id);
+    task_control control{*deps_};
+    if (task_id.empty())
+      return control.cancel_chat(chat_id);
+    auto t = deps_->tasks->find(task_id);
+    if (!t || t->spawn.chat_id != chat_id)
+      return chat::service_error{404, "not_found", "no task " + task_id + " in chat " + chat_id};
+    return control.cancel_tree(task_id);
+  });
 }
 
 chat::result<chat::posted_message> chat_service_impl::post_message(const std::string& chat_id,
                                                                    const std::string& text,
                                                                    const std::string& client_id) {
+  if (protocol::kind_of_actor(chat_id) == protocol::actor_kind::subagent)
+    return chat::service_error{409, "task_conversation",
+                               chat_id + " is a background task's conversation: it takes no "
+                                         "messages (stop it, or ask its chat to spawn another)"};
   chat::inbox_entry stored;
   auto posted = with_repo<chat::posted_message>(
     [&](storage::chat_repository&) -> chat::result<chat::posted_message> {

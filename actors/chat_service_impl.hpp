@@ -49,6 +49,8 @@ public:
                                const std::string& chat_id, const chat::resume_point& from,
                                bool only_if_new) override;
   chat::result<bool> restart(const std::string& chat_id) override;
+  chat::result<std::vector<agent::task_record>> tasks(const std::string& chat_id) override;
+  chat::result<int> stop_tasks(const std::string& chat_id, const std::string& task_id) override;
   chat::result<chat::chat_record> update_chat(const std::string& chat_id,
                                               const chat::chat_patch& patch) override;
   chat::result<std::vector<chat::approval_requested>>

@@ -189,7 +189,7 @@ void registry::spread(std::vector<std::string> ids, std::map<std::string, int64_
     auto target = std::min_element(load.begin(), load.end(),
                                    [](auto& a, auto& b) { return a.second < b.second; });
     ++target->second;
-    actor_key key{protocol::actor_kind::session, id};
+    actor_key key{protocol::kind_of_actor(id), id};
     slots_[key].own(); // its lease is ours
     migrate_local(key, target->first, false, [p, rp](caf::expected<bool> r) {
       if (r && *r)

@@ -1,5 +1,6 @@
 #include "actors/session.hpp"
 
+#include <algorithm>
 #include <deque>
 
 #include <caf/all.hpp>
@@ -10,6 +11,7 @@
 #include "runtime/chat/live_view.hpp"
 #include "runtime/errors.hpp"
 #include "runtime/protocol/frames.hpp"
+#include "runtime/protocol/tasks.hpp"
 #include "storage/storage_error.hpp"
 
 namespace boocode {
@@ -69,18 +71,44 @@ session_impl::behavior_type session_behavior(session_impl::stateful_pointer<sess
     if (st.memory)
       st.memory->seq.store(st.frames.seq, std::memory_order_relaxed);
     st.view.apply(e);
-    if (std::holds_alternative<chat::turn_ended>(e))
+    if (const auto* end = std::get_if<chat::turn_ended>(&e)) {
       st.turn_over = true;
+      st.hold_notifications = end->outcome == protocol::turn_outcome::cancelled;
+    }
     if (st.log)
       st.log->add(st.frames.seq, frame);
     return frame;
   };
+  // A subagent's approval requests and their answers are shown in its chat too.
+  auto forward_approval = [self, deps](const chat::agent_event& e) {
+    const auto& st = self->state;
+    std::string text;
+    if (const auto* a = std::get_if<chat::approval_requested>(&e)) {
+      auto marked = *a;
+      marked.task_id = st.frames.chat_id;
+      text = protocol::task_event_text(marked);
+    } else if (const auto* r = std::get_if<chat::approval_resolved>(&e)) {
+      auto marked = *r;
+      marked.task_id = st.frames.chat_id;
+      text = protocol::task_event_text(marked);
+    }
+    if (text.empty())
+      return;
+    chat::inbox_entry entry;
+    entry.kind = chat::inbox_kind::task_event;
+    entry.content = std::move(text);
+    if (auto r = deps->router->get())
+      self->send(r, deliver_atom::value, st.parent_chat, std::move(entry));
+  };
   // The frames of `batch`, in one message per subscriber.
-  auto relay = [self, frame_of](const chat::event_batch& batch) {
+  auto relay = [self, frame_of, forward_approval](const chat::event_batch& batch) {
     std::vector<std::string> frames;
     frames.reserve(batch.size());
-    for (auto& e : batch)
+    for (auto& e : batch) {
       frames.push_back(frame_of(e));
+      if (!self->state.parent_chat.empty())
+        forward_approval(e);
+    }
     if (!frames.empty())
       for (auto& s : self->state.subscribers)
         self->send(s, frame_atom::value, frames);
@@ -122,6 +150,15 @@ session_impl::behavior_type session_behavior(session_impl::stateful_pointer<sess
       deliver_answer(entry);
       return;
     }
+    if (entry.kind == chat::inbox_kind::task_event) { // for the browsers only
+      if (auto e = protocol::read_task_event(entry.content))
+        relay({std::move(*e)});
+      return;
+    }
+    // After the user cancelled the last turn, a notification waits for the
+    // user's next message instead of starting a turn of its own.
+    bool held = entry.kind == chat::inbox_kind::notification && self->state.hold_notifications &&
+                !self->state.running;
     // The message may already be shown (the load read it) or already be
     // taken by the running turn (its turn_start came first).
     // Either way a turn already has it: no other turn is needed for it.
@@ -134,7 +171,9 @@ session_impl::behavior_type session_behavior(session_impl::stateful_pointer<sess
     shown.emplace_back(chat::message_acked{entry.client_id, entry.id});
     // The turn starts before the frames go: its thread wakes meanwhile.
     if (!known && !taken && !self->state.migrating) { // migrating: the inbox keeps it
-      if (self->state.running) {
+      if (held) {
+        self->state.waiting.push_back(entry);
+      } else if (self->state.running) {
         self->state.pending = true;
         self->state.waiting.push_back(entry);
       } else {
@@ -196,6 +235,8 @@ session_impl::behavior_type session_behavior(session_impl::stateful_pointer<sess
     st.fence = storage::fence{st.frames.chat_id, l.epoch, deps->node_id};
     st.frames.seq = std::max(st.frames.seq, l.last_seq);
     st.view.reset(std::move(l.messages), l.turn, l.usage);
+    st.hold_notifications = l.hold_notifications;
+    st.parent_chat = l.parent_chat;
     st.log = std::make_unique<frame_log>();
     st.enter(session_phase::live);
     st.load_wait = std::chrono::milliseconds(250);
@@ -300,7 +341,12 @@ session_impl::behavior_type session_behavior(session_impl::stateful_pointer<sess
         arm_idle(); // until the answer comes (it may unload meanwhile)
         return;
       }
-      if ((st.pending || how == turn_done::more) && how != turn_done::interrupted)
+      // Only notifications wait after a turn the user cancelled: they wait on.
+      bool held = st.hold_notifications && (!st.waiting.empty() || how == turn_done::more) &&
+                  std::all_of(st.waiting.begin(), st.waiting.end(), [](const auto& e) {
+                    return e.kind == chat::inbox_kind::notification;
+                  });
+      if ((st.pending || how == turn_done::more) && how != turn_done::interrupted && !held)
         start_turn(std::nullopt);
       else
         arm_idle();

@@ -7,7 +7,9 @@
 
 #include <spdlog/logger.h>
 
+#include "actors/actor_router.hpp"
 #include "runtime/agent/spec.hpp"
+#include "runtime/agent/subagent_tools.hpp"
 #include "runtime/model/provider.hpp"
 #include "runtime/tools/tool_context.hpp"
 #include "runtime/trace/trace.hpp"
@@ -16,6 +18,7 @@
 #include "storage/chat_repository.hpp"
 #include "storage/pool.hpp"
 #include "storage/session_repository.hpp"
+#include "storage/task_repository.hpp"
 
 namespace boocode {
 
@@ -35,6 +38,12 @@ struct session_deps {
   /// The chats (their permissions) and their approvals, over the same pool.
   std::shared_ptr<storage::chat_repository> chats;
   std::shared_ptr<storage::approval_repository> approvals;
+  /// Background subagents (tasks), over the same pool, and their bounds.
+  std::shared_ptr<storage::task_repository> tasks;
+  agent::task_limits task_limits;
+  /// The node's registry, for turn workers that start, cancel and notify
+  /// actors (set when the registry starts).
+  std::shared_ptr<actor_router> router = std::make_shared<actor_router>();
   /// A new chat's permission mode when its creator names none: `ask` on a
   /// node with users, `allow` on an open (loopback, no users) one.
   protocol::permission_mode default_mode = protocol::permission_mode::ask;

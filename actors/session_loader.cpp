@@ -38,6 +38,8 @@ load_result load_session(const session_deps& deps, const std::string& chat_id,
       l.turn = img->in_progress->turn;
     l.usage = img->usage();
     l.has_work = img->has_work() && !img->chat.archived;
+    l.hold_notifications = img->chat.last_outcome == protocol::turn_outcome::cancelled;
+    l.parent_chat = img->chat.parent_chat;
     out.session = std::move(l);
   } catch (const storage::storage_error& e) {
     out.error = to_error(e);

@@ -16,8 +16,9 @@
 namespace boocode {
 
 /// What a session's loader read: the lease's epoch, the last frame seq, the
-/// messages to show, the turn in progress, the usage totals, and whether a
-/// turn must run.
+/// messages to show, the turn in progress, the usage totals, whether a
+/// turn must run, whether notifications wait for the user (the last turn was
+/// cancelled), and a subagent's chat.
 struct loaded_session {
   int64_t epoch = 0;
   int64_t last_seq = 0;
@@ -25,6 +26,8 @@ struct loaded_session {
   std::optional<int> turn;
   model::token_usage usage;
   bool has_work = false;
+  bool hold_notifications = false;
+  std::string parent_chat;
 };
 
 /// The outcome of one load attempt: the session, or why not: not_found (no

@@ -13,9 +13,9 @@ struct registry_state {
   static inline const char* name = "session-registry";
 };
 
-/// A chat's session: the only kind so far; its messages name chats.
+/// The actor an id names: a task's subagent ("t_..."), else a chat's session.
 actor_key chat(const std::string& id) {
-  return {protocol::actor_kind::session, id};
+  return {protocol::kind_of_actor(id), id};
 }
 
 registry_impl::behavior_type registry_behavior(registry_impl::stateful_pointer<registry_state> self,
@@ -80,11 +80,17 @@ session_registry_actor spawn_session_registry(caf::actor_system& sys,
                                               std::shared_ptr<const session_deps> deps,
                                               cluster_store_actor store, peer_links_actor peers) {
   kind_table kinds;
-  kinds[protocol::actor_kind::session] = {
-    "chat",
-    [deps](caf::actor_system& sys, const std::string& id) { return spawn_session(sys, deps, id); }};
-  return spawn_registry(sys, deps->node_id, deps->log, std::move(store), std::move(peers),
-                        std::move(kinds));
+  // A subagent is the same actor as a chat's session, run with its task's
+  // spec (actors/turn_worker): only its storage key and its traits differ.
+  auto spawn = [deps](caf::actor_system& sys, const std::string& id) {
+    return spawn_session(sys, deps, id);
+  };
+  kinds[protocol::actor_kind::session] = {"chat", spawn};
+  kinds[protocol::actor_kind::subagent] = {"subagent", spawn};
+  auto registry = spawn_registry(sys, deps->node_id, deps->log, std::move(store), std::move(peers),
+                                 std::move(kinds));
+  deps->router->set(registry);
+  return registry;
 }
 
 } // namespace boocode

@@ -56,7 +56,10 @@ struct session_state {
   std::shared_ptr<cancel_token> running; // set while a turn worker runs
   std::shared_ptr<chat_memory> memory;   // the chat as turns left it (null: unloaded)
   bool turn_over = false;                // its turn_end went out: the turn is stored
-  bool pending = false;                  // input arrived during the turn
+  // The user cancelled the last turn: notifications wait for their next message.
+  bool hold_notifications = false;
+  std::string parent_chat; // a subagent's chat (its approvals are shown there)
+  bool pending = false;    // input arrived during the turn
   // Messages delivered while a turn ran, for the next turn to take (unless
   // the running one took them: its turn_start says).
   std::vector<chat::inbox_entry> waiting;

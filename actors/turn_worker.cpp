@@ -1,14 +1,19 @@
 #include "actors/turn_worker.hpp"
 
 #include <algorithm>
+#include <filesystem>
 
 #include <caf/all.hpp>
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
+#include "actors/task_host.hpp"
+#include "runtime/agent/agent_tools.hpp"
 #include "runtime/agent/auto_fix.hpp"
 #include "runtime/agent/kernel.hpp"
+#include "runtime/agent/task_text.hpp"
 #include "runtime/agent/workspace_tools.hpp"
+#include "runtime/agent/worktree.hpp"
 #include "runtime/chat/system_prompt.hpp"
 #include "runtime/protocol/records.hpp"
 #include "runtime/serial_jobs.hpp"
@@ -37,9 +42,9 @@ public:
   worker_io(const session_deps& deps, storage::session_repository& repo,
             const storage::fence& fence, int turn, session_actor session, const chat_memory& mem,
             std::vector<int64_t> ids, agent::workspace_tools& tools)
-    : repo_(repo), chats_(*deps.chats), fence_(fence), turn_(turn), session_(std::move(session)),
-      usage_before_(mem.usage), seq_(mem.seq), ids_(std::move(ids)), tools_(tools),
-      writes_(deps.blocking) {}
+    : repo_(repo), chats_(*deps.chats), tasks_(*deps.tasks), fence_(fence), turn_(turn),
+      session_(std::move(session)), usage_before_(mem.usage), seq_(mem.seq), ids_(std::move(ids)),
+      tools_(tools), task_(mem.task ? &*mem.task : nullptr), writes_(deps.blocking) {}
 
   chat::chat_permissions permissions() override {
     auto p = chats_.permissions(fence_.actor_id);
@@ -119,11 +124,18 @@ public:
     req.error = sum.error;
     req.usage = sum.usage;
     req.model_calls = sum.model_calls;
-    waiting_ = repo_.checkpoint(fence_, req, answer);
+    // A subagent ends with its turn, unless the turn completed while tasks
+    // of its own still run: their notifications start its next turn.
+    if (task_ != nullptr && (sum.outcome != protocol::turn_outcome::completed ||
+                             tasks_.live_children(task_->spawn.id) == 0))
+      req.ends_task = task_end(sum, answer);
+    waiting_ = repo_.checkpoint(fence_, req, answer, &note_);
   }
 
   /// Messages that still wait after the checkpoint.
   int waiting() const { return waiting_; }
+  /// The notification a subagent's checkpoint stored for its parent (id 0: none).
+  const chat::inbox_entry& note() const { return note_; }
 
 private:
   /// Gives `m` its chat, turn, id (the next of the turn's block) and time.
@@ -145,6 +157,7 @@ private:
 
   storage::session_repository& repo_;
   storage::chat_repository& chats_;
+  storage::task_repository& tasks_;
   const storage::fence& fence_;
   int turn_;
   session_actor session_;
@@ -154,9 +167,41 @@ private:
   size_t next_id_ = 0;
   bool ids_behind_ = false;        // the begin behind the turn reserves the next ids
   std::vector<int64_t> begun_ids_; // what it reserved (read after writes_.wait())
+  /// How a subagent's turn ends its task: its state by the turn's outcome,
+  /// its result the last answer (with the branch of a worktree it changed).
+  storage::checkpoint_request::task_end task_end(const agent::turn_summary& sum,
+                                                 const chat::message_record* answer) const {
+    storage::checkpoint_request::task_end end;
+    end.state = sum.outcome == protocol::turn_outcome::completed   ? protocol::task_state::completed
+                : sum.outcome == protocol::turn_outcome::cancelled ? protocol::task_state::cancelled
+                                                                   : protocol::task_state::failed;
+    end.error = sum.error;
+    if (answer != nullptr)
+      end.result = answer->content;
+    if (task_->spawn.worktree && !task_->worktree_path.empty()) {
+      try {
+        auto kept = agent::settle_worktree(
+          parent_workspace(), {task_->worktree_path, task_->branch},
+          "BooCode task " + task_->spawn.id + ": " + task_->spawn.description);
+        if (!kept.empty())
+          end.result += "\n\nThe changes are kept on " + kept;
+      } catch (const std::exception& e) {
+        end.result += std::string("\n\n(the worktree could not be settled: ") + e.what() + ")";
+      }
+    }
+    end.note = agent::notification_text(*task_, end.state, end.result, end.error);
+    return end;
+  }
+  /// The workspace the task's worktree was made in: above .boocode/worktrees/<task>.
+  std::string parent_workspace() const {
+    return std::filesystem::path(task_->worktree_path).parent_path().parent_path().parent_path();
+  }
+
   int waiting_ = 0;
+  chat::inbox_entry note_;
   agent::workspace_tools& tools_;
-  serial_jobs writes_; // last: destroyed (waiting for its writes) first
+  const agent::task_record* task_; // a subagent's; null for a chat
+  serial_jobs writes_;             // last: destroyed (waiting for its writes) first
 };
 
 /// Fills `mem` from what the database has of the chat.
@@ -165,7 +210,8 @@ void remember(chat_memory& mem, const chat::session_image& img) {
   mem.usage = img.usage();
   mem.workspace = img.chat.workspace;
   mem.build_command = img.chat.build_command;
-  mem.system_prompt = chat::default_system_prompt(img.chat.workspace);
+  mem.system_prompt = img.chat.is_subagent() ? chat::subagent_system_prompt(img.chat.workspace)
+                                             : chat::default_system_prompt(img.chat.workspace);
   std::vector<model::chat_message> messages;
   messages.reserve(img.history.size());
   for (auto& m : img.history)
@@ -239,7 +285,7 @@ std::optional<turn_plan> begin_from_database(storage::session_repository& repo,
     img->chat.turns = plan.turn - 1; // begun: its checkpoint makes it the last one
     remember(mem, *img);
     for (auto& e : img->inbox)
-      if (e.taken_turn == plan.turn && e.kind == chat::inbox_kind::user_message)
+      if (e.taken_turn == plan.turn && e.is_message())
         mem.conversation.append(chat::to_model_message(e.as_message(chat_id)));
     plan.answers = img->answers();
     plan.resume = std::move(img->in_progress);
@@ -253,6 +299,28 @@ std::optional<turn_plan> begin_from_database(storage::session_repository& repo,
   plan.take(begun.taken, chat_id, mem);
   plan.ids = std::move(begun.ids);
   return plan;
+}
+
+/// A subagent's checkpoint ended its task: its parent is notified, its
+/// chat's browsers told, and a queued task may start in its place.
+void task_ended(const session_deps& deps, const agent::task_record& task,
+                const chat::inbox_entry& note) {
+  task_control control{deps};
+  if (note.id != 0)
+    control.deliver(task.spawn.parent_actor, note);
+  try {
+    control.announce(task.spawn.id);
+    // Ended without finishing: the tasks it started stop with it.
+    if (auto now = deps.tasks->find(task.spawn.id);
+        now && agent::is_final(now->state) && now->state != protocol::task_state::completed)
+      for (const auto& child : deps.tasks->children(task.spawn.id))
+        control.cancel_tree(child.spawn.id);
+    control.start_queued();
+  } catch (const std::exception& e) { // the end is stored; the queue moves at the next end
+    if (deps.log)
+      deps.log->warn("task {} ended, but the tasks after it did not start: {}", task.spawn.id,
+                     e.what());
+  }
 }
 
 /// The whole turn; blocking. Returns how it ended. `mem` is valid afterwards
@@ -281,26 +349,45 @@ turn_done run_worker(const std::shared_ptr<const session_deps>& deps,
     if (!plan)
       return turn_done::idle;
     turn = plan->turn;
+    auto kind = protocol::kind_of_actor(chat_id);
+    if (kind == protocol::actor_kind::subagent && !mem.task) {
+      mem.task = deps->tasks->find(chat_id);
+      if (!mem.task)
+        throw storage::storage_error("subagent " + chat_id + " has no task");
+    }
     tools::tool_context ctx;
     ctx.workspace = mem.workspace;
     ctx.limits = deps->limits;
     ctx.cancel = cancel;
     ctx.sandbox = deps->sandbox;
-    agent::workspace_tools tools{std::move(ctx)};
+    agent::workspace_tools workspace{std::move(ctx)};
+    const auto* task = mem.task ? &*mem.task : nullptr;
+    int depth = task != nullptr ? task->spawn.depth : 0;
+    worker_task_host host{
+      *deps,
+      {task != nullptr ? task->spawn.chat_id : chat_id, chat_id, turn, depth, mem.workspace},
+      *cancel};
+    // The subagent tools only where a spawn could nest no deeper than allowed.
+    bool may_spawn = depth < deps->task_limits.max_depth;
+    agent::agent_tools tools{workspace, may_spawn ? &host : nullptr,
+                             task != nullptr ? task->spawn.tools : std::nullopt};
     agent::spec spec{mem.system_prompt, &tools, deps->provider.get(), deps->turn_limits, {}};
+    if (task != nullptr)
+      spec.model_name = task->spawn.model;
     std::optional<agent::auto_fix> fix;
     if (mem.build_command) {
       fix.emplace(
         *mem.build_command, deps->max_fix_attempts,
-        [&tools](const std::vector<std::string>& argv) { return tools.run_command(argv); });
+        [&workspace](const std::vector<std::string>& argv) { return workspace.run_command(argv); });
       spec.hooks.push_back(&*fix);
     }
-    worker_io io{*deps, repo, fence, turn, session, mem, std::move(plan->ids), tools};
+    worker_io io{*deps, repo, fence, turn, session, mem, std::move(plan->ids), workspace};
     if (plan->begin_behind)
       io.begin_behind(plan->user_message_ids);
     const auto* resume = plan->resume ? &*plan->resume : nullptr;
-    trace::tracer tracer{deps->traces.get(), deps->trace_ids.get(), chat_id,
-                         trace::actor_ref{protocol::actor_kind::session, chat_id, ""}};
+    trace::tracer tracer{
+      deps->traces.get(), deps->trace_ids.get(), chat_id,
+      trace::actor_ref{kind, chat_id, task != nullptr ? task->spawn.parent_actor : ""}};
     agent::turn_input in{turn, std::move(plan->user_message_ids), resume, std::move(plan->answers)};
     auto sum = agent::run_turn(spec, in, mem.conversation, io, *cancel, &tracer);
     if (deps->log)
@@ -316,6 +403,8 @@ turn_done run_worker(const std::shared_ptr<const session_deps>& deps,
     mem.turns = turn;
     mem.usage += sum.usage;
     mem.valid = true;
+    if (task != nullptr)
+      task_ended(*deps, *task, io.note());
     return io.waiting() > 0 ? turn_done::more : turn_done::checkpointed;
   } catch (const storage::fenced& e) {
     if (deps->log)

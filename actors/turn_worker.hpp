@@ -9,6 +9,7 @@
 #include <caf/actor_system.hpp>
 
 #include "actors/session_deps.hpp"
+#include "runtime/agent/task.hpp"
 #include "runtime/cancel_token.hpp"
 #include "runtime/chat/journal.hpp"
 #include "runtime/messages.hpp"
@@ -36,6 +37,8 @@ struct chat_memory {
   std::optional<std::vector<std::string>> build_command;
   std::string system_prompt;
   model::conversation conversation; // without the system prompt
+  /// A subagent's task (its spawn: tools, model, parent); none for a chat.
+  std::optional<agent::task_record> task;
 };
 
 /// Runs one turn of a chat on the node's turn threads (the model call and

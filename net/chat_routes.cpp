@@ -1,8 +1,11 @@
 #include "net/chat_routes.hpp"
 
+#include <type_traits>
+
 #include "runtime/protocol/frames.hpp"
 #include "runtime/protocol/records.hpp"
 #include "runtime/protocol/requests.hpp"
+#include "runtime/protocol/tasks.hpp"
 #include "runtime/protocol/traces.hpp"
 
 namespace boocode::net {
@@ -33,7 +36,9 @@ chat::caller caller_of(const http_request& req) {
   return {req.user.empty() ? "local" : req.user, req.user.empty() || req.admin};
 }
 
-/// A route on one chat: 404 unless its caller may reach the chat.
+/// A route on one chat: 404 unless its caller may reach the chat. `route`
+/// gets the request and the chat id, or with more parameters (an approval,
+/// a task) all of them.
 template <class F>
 router::handler on_chat(chat::chat_service& s, F route) {
   return [&s, route](const http_request& req, const route_params& p) -> http_response {
@@ -41,7 +46,10 @@ router::handler on_chat(chat::chat_service& s, F route) {
     if (auto refused = s.reach(caller_of(req), id);
         auto* err = std::get_if<chat::service_error>(&refused))
       return from_error(*err);
-    return route(req, id);
+    if constexpr (std::is_invocable_v<F, const http_request&, const route_params&>)
+      return route(req, p);
+    else
+      return route(req, id);
   };
 }
 
@@ -185,13 +193,9 @@ void add_chat_routes(router& r, chat::chat_service& s,
           return answer(s.approvals(id), 200, protocol::approval_list);
         }));
   r.add("POST", "/api/chats/:id/approvals/:approval",
-        [&s](const http_request& req, const route_params& p) -> http_response {
-          const auto& id = p.at("id");
-          if (auto refused = s.reach(caller_of(req), id);
-              auto* err = std::get_if<chat::service_error>(&refused))
-            return from_error(*err);
-          return answer_approval(s, req, id, p.at("approval"));
-        });
+        on_chat(s, [&s](const http_request& req, const route_params& p) {
+          return answer_approval(s, req, p.at("id"), p.at("approval"));
+        }));
   r.add("DELETE", "/api/chats/:id", on_chat(s, [&s](const http_request&, const std::string& id) {
           return answer(s.archive_chat(id), 200, record);
         }));
@@ -210,6 +214,17 @@ void add_chat_routes(router& r, chat::chat_service& s,
   r.add("POST", "/api/chats/:id/restart",
         on_chat(s, [&s](const http_request&, const std::string& id) {
           return answer(s.restart(id), 200, protocol::restarted);
+        }));
+  r.add("GET", "/api/chats/:id/tasks", on_chat(s, [&s](const http_request&, const std::string& id) {
+          return answer(s.tasks(id), 200, protocol::task_list);
+        }));
+  r.add("POST", "/api/chats/:id/tasks/stop",
+        on_chat(s, [&s](const http_request&, const std::string& id) {
+          return answer(s.stop_tasks(id, ""), 200, protocol::stopped);
+        }));
+  r.add("POST", "/api/chats/:id/tasks/:task/stop",
+        on_chat(s, [&s](const http_request&, const route_params& p) {
+          return answer(s.stop_tasks(p.at("id"), p.at("task")), 200, protocol::stopped);
         }));
   r.add("GET", "/api/chats/:id/traces",
         on_chat(s, [&s](const http_request& req, const std::string& id) {

@@ -112,12 +112,21 @@ protected:
 
   /// Starts the node, logging to `log` (a new file per start: the ready line is read from it).
   void start_node(const std::string& log = "node.log") {
-    node_ = std::make_unique<boocode::test::node_process>(
-      std::vector<std::string>{"serve", "--listen", "127.0.0.1:0", "--data-dir",
-                               (dir_ / "data").string(), "--database-url", db_.conninfo(),
-                               "--model-base-url", model_.base_url(), "--model", "fake-model",
-                               "--model-api-key", "sk-secret-key"},
-      dir_ / log);
+    std::vector<std::string> args{"serve",
+                                  "--listen",
+                                  "127.0.0.1:0",
+                                  "--data-dir",
+                                  (dir_ / "data").string(),
+                                  "--database-url",
+                                  db_.conninfo(),
+                                  "--model-base-url",
+                                  model_.base_url(),
+                                  "--model",
+                                  "fake-model",
+                                  "--model-api-key",
+                                  "sk-secret-key"};
+    args.insert(args.end(), extra_args_.begin(), extra_args_.end());
+    node_ = std::make_unique<boocode::test::node_process>(args, dir_ / log);
     node_->wait_ready();
     to_ = node_->address();
   }
@@ -153,6 +162,8 @@ protected:
     return out;
   }
 
+  /// More options for the node (a subclass sets them before SetUp starts it).
+  std::vector<std::string> extra_args_;
   boocode::test::temp_dir dir_;
   boocode::test::test_database db_{false}; // the node migrates it
   std::filesystem::path workspace_ = dir_ / "workspace";

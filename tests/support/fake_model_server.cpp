@@ -154,6 +154,7 @@ struct fake_model_server::impl {
   std::condition_variable stop_cv;
   bool stopping = false;
   std::deque<fake_reply> replies;
+  fake_model_server::responder respond_with; // when set: answers instead of `replies`
   std::deque<fake_request> received;
   size_t request_log_limit = SIZE_MAX;
   size_t served = 0;
@@ -186,6 +187,16 @@ struct fake_model_server::impl {
         return;
       bool client_closes = lower(req->header("connection")) == "close";
       std::optional<fake_reply> reply;
+      fake_model_server::responder by_request;
+      nlohmann::json body;
+      {
+        std::lock_guard guard{mtx};
+        by_request = respond_with;
+      }
+      if (by_request) { // outside the lock: it may block (a test holding a call back)
+        body = nlohmann::json::parse(req->raw_body, nullptr, false);
+        reply = by_request(body);
+      }
       {
         std::lock_guard guard{mtx};
         ++served;
@@ -195,7 +206,7 @@ struct fake_model_server::impl {
             spare_body = std::move(received.front().raw_body);
           received.pop_front();
         }
-        if (!replies.empty()) {
+        if (!reply && !replies.empty()) {
           reply = std::move(replies.front());
           replies.pop_front();
         }
@@ -408,6 +419,11 @@ uint16_t fake_model_server::port() const {
 void fake_model_server::enqueue(fake_reply reply) {
   std::lock_guard guard{impl_->mtx};
   impl_->replies.push_back(std::move(reply));
+}
+
+void fake_model_server::set_responder(responder r) {
+  std::lock_guard guard{impl_->mtx};
+  impl_->respond_with = std::move(r);
 }
 
 void fake_model_server::clear_replies() {

@@ -2,6 +2,7 @@
 
 #include <chrono>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -75,6 +76,11 @@ public:
   uint16_t port() const;
 
   void enqueue(fake_reply reply);
+  /// Answers each request by its parsed body (many agents calling at once,
+  /// in no fixed order): a reply, or nothing to take the next enqueued one.
+  /// Runs on the request's connection thread; it may block.
+  using responder = std::function<std::optional<fake_reply>(const nlohmann::json& body)>;
+  void set_responder(responder r);
   /// Drops the replies not served yet.
   void clear_replies();
 
