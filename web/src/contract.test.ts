@@ -42,6 +42,7 @@ import {
   TURN_OUTCOMES,
   USER_ROLES,
 } from './protocol/states';
+import { parseStopped, parseTask, parseTaskList } from './protocol/tasks';
 import { parseTrace, parseTracePage } from './protocol/traces';
 
 const contractDir = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../tests/contract');
@@ -125,6 +126,9 @@ const REST_PARSERS: Record<string, (data: unknown) => unknown> = {
   trace_page: parseTracePage,
   approval_list: (data) => ({ items: parseApprovalList(data) }),
   approval_answer: parseApprovalAnswer,
+  task: parseTask,
+  task_list: parseTaskList,
+  stopped: (data) => ({ stopped: parseStopped(data) }),
 };
 
 let info: ReturnType<typeof vi.spyOn>;

@@ -42,6 +42,7 @@ import {
   type ToolOutcome,
   type TurnOutcome,
 } from './states';
+import { parseTaskUpdate, type TaskUpdateFrame } from './tasks';
 import { parseTraceFrame, type TraceFrame } from './traces';
 
 export interface HelloFrame {
@@ -208,6 +209,7 @@ export type ChatFrame =
   | TraceFrame
   | ApprovalRequestFrame
   | ApprovalResolvedFrame
+  | TaskUpdateFrame
   | ChatErrorFrame
   | (UnknownFrame & ChatFrameBase);
 
@@ -390,6 +392,8 @@ function parseChatFrame(type: string, data: JsonObject): ChatFrame {
     case 'approval_request':
     case 'approval_resolved':
       return parseApprovalFrame(type, base, data);
+    case 'task_update':
+      return parseTaskUpdate(base, data);
     default:
       throw new ProtocolError(`frame: ${JSON.stringify(type)} is not a chat frame`);
   }

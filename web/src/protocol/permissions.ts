@@ -7,6 +7,7 @@ import {
   ProtocolError,
   argumentsText,
   isObject,
+  optionalText,
   readState,
   requireInt,
   requireString,
@@ -35,6 +36,8 @@ export interface ApprovalRequest {
   arguments: string;
   /** Why it waits, in words. */
   reason: string;
+  /** A background subagent's request, shown in its chat: answer it on this task's id. */
+  task_id?: string;
 }
 
 export interface ApprovalRequestFrame extends ChatFrameBase, ApprovalRequest {
@@ -50,6 +53,8 @@ export interface ApprovalResolvedFrame extends ChatFrameBase {
   note: string;
   /** Who answered. */
   user: string;
+  /** A background subagent's approval: its task. */
+  task_id?: string;
 }
 
 /** POST /api/chats/:id/approvals/:id answered: the decision as stored. */
@@ -67,7 +72,7 @@ function readDecision(data: JsonObject, what: string): Decision | Newer {
 /** An approval request's fields (a frame's, a snapshot's, a listed one). */
 export function parseApproval(data: unknown, what: string): ApprovalRequest {
   if (!isObject(data)) throw new ProtocolError(`${what}: must be a JSON object`);
-  return {
+  const request: ApprovalRequest = {
     turn: requireInt(data, 'turn', what),
     id: requireString(data, 'id', what),
     call_id: requireString(data, 'call_id', what),
@@ -75,6 +80,9 @@ export function parseApproval(data: unknown, what: string): ApprovalRequest {
     arguments: argumentsText(data, what),
     reason: requireText(data, 'reason', what),
   };
+  const task = optionalText(data, 'task_id', what);
+  if (task) request.task_id = task;
+  return request;
 }
 
 /** The approval_* frames' fields past chat_id and seq. */
@@ -84,7 +92,10 @@ export function parseApprovalFrame(
   data: JsonObject,
 ): ApprovalRequestFrame | ApprovalResolvedFrame {
   if (type === 'approval_request') return { type, ...base, ...parseApproval(data, type) };
-  return { type, ...base, ...parseAnswerFields(data, type) };
+  const frame: ApprovalResolvedFrame = { type, ...base, ...parseAnswerFields(data, type) };
+  const task = optionalText(data, 'task_id', type);
+  if (task) frame.task_id = task;
+  return frame;
 }
 
 function parseAnswerFields(data: JsonObject, what: string): ApprovalAnswer {

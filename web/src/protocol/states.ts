@@ -31,8 +31,8 @@ export type ToolOutcome = (typeof TOOL_OUTCOMES)[number] | Newer;
 export const TRACE_KINDS = ['tool', 'model'] as const;
 export type TraceKind = (typeof TRACE_KINDS)[number] | Newer;
 
-/** Who runs agents: a chat's `session` today. */
-export const ACTOR_KINDS = ['session'] as const;
+/** Who runs agents: a chat's `session`, a background `subagent` (a task). */
+export const ACTOR_KINDS = ['session', 'subagent'] as const;
 export type ActorKind = (typeof ACTOR_KINDS)[number] | Newer;
 
 export const ROLES = ['user', 'assistant', 'tool'] as const;
@@ -86,6 +86,7 @@ export const SERVER_FRAME_TYPES = [
   'model_trace_finish',
   'approval_request',
   'approval_resolved',
+  'task_update',
 ] as const;
 
 /** Every frame type a page sends. */
