@@ -42,6 +42,29 @@ std::optional<std::string> parse_step(const nlohmann::json& j, script_step& out,
 
 } // namespace
 
+/// Parses `turns` (at `where`) into `out`; tool calls get ids "call_<prefix>T_N_I".
+std::optional<std::string> parse_turns(const nlohmann::json& turns, const std::string& where,
+                                       const std::string& prefix,
+                                       std::vector<std::vector<script_step>>& out) {
+  for (size_t t = 0; t < turns.size(); ++t) {
+    auto at = fmt::format("{}[{}]", where, t);
+    if (!turns[t].is_object() || !turns[t].contains("steps") || !turns[t]["steps"].is_array() ||
+        turns[t]["steps"].empty())
+      return at + " needs a non-empty \"steps\" array";
+    std::vector<script_step> steps;
+    for (size_t n = 0; n < turns[t]["steps"].size(); ++n) {
+      script_step step;
+      if (auto err = parse_step(turns[t]["steps"][n], step, fmt::format("{}.steps[{}]", at, n)))
+        return *err;
+      for (size_t i = 0; i < step.tool_calls.size(); ++i)
+        step.tool_calls[i].id = fmt::format("call_{}{}_{}_{}", prefix, t, n, i);
+      steps.push_back(std::move(step));
+    }
+    out.push_back(std::move(steps));
+  }
+  return std::nullopt;
+}
+
 std::variant<model_script, std::string> parse_model_script(const nlohmann::json& j) {
   model_script s;
   if (!j.is_object() || !j.contains("turns") || !j["turns"].is_array() || j["turns"].empty())
@@ -56,22 +79,24 @@ std::variant<model_script, std::string> parse_model_script(const nlohmann::json&
       return std::string("piece_delay_ms must be a number");
     s.piece_delay = std::chrono::milliseconds(j["piece_delay_ms"].get<int64_t>());
   }
-  auto& turns = j["turns"];
-  for (size_t t = 0; t < turns.size(); ++t) {
-    auto where = fmt::format("turns[{}]", t);
-    if (!turns[t].is_object() || !turns[t].contains("steps") || !turns[t]["steps"].is_array() ||
-        turns[t]["steps"].empty())
-      return where + " needs a non-empty \"steps\" array";
-    std::vector<script_step> steps;
-    for (size_t n = 0; n < turns[t]["steps"].size(); ++n) {
-      script_step step;
-      if (auto err = parse_step(turns[t]["steps"][n], step, fmt::format("{}.steps[{}]", where, n)))
+  if (auto err = parse_turns(j["turns"], "turns", "", s.turns))
+    return *err;
+  if (j.contains("agents")) {
+    if (!j["agents"].is_array())
+      return std::string("agents must be an array");
+    for (size_t a = 0; a < j["agents"].size(); ++a) {
+      auto& aj = j["agents"][a];
+      auto where = fmt::format("agents[{}]", a);
+      if (!aj.is_object() || !aj.contains("prompt_starts_with") ||
+          !aj["prompt_starts_with"].is_string() || !aj.contains("turns") ||
+          !aj["turns"].is_array() || aj["turns"].empty())
+        return where + " needs a string \"prompt_starts_with\" and a non-empty \"turns\" array";
+      model_script::agent agent{aj["prompt_starts_with"].get<std::string>(), {}};
+      if (auto err =
+            parse_turns(aj["turns"], where + ".turns", fmt::format("a{}_", a), agent.turns))
         return *err;
-      for (size_t i = 0; i < step.tool_calls.size(); ++i)
-        step.tool_calls[i].id = fmt::format("call_{}_{}_{}", t, n, i);
-      steps.push_back(std::move(step));
+      s.agents.push_back(std::move(agent));
     }
-    s.turns.push_back(std::move(steps));
   }
   return s;
 }
@@ -96,8 +121,20 @@ std::string scripted_provider::describe() const {
   return "scripted model (" + name_ + ")";
 }
 
-std::pair<size_t, size_t>
-scripted_provider::position(const std::vector<chat_message>& messages) const {
+const std::vector<std::vector<script_step>>&
+scripted_provider::turns_for(const std::vector<chat_message>& messages) const {
+  for (auto& m : messages)
+    if (m.role == "user") {
+      for (auto& a : script_.agents)
+        if (m.content.starts_with(a.prompt_starts_with))
+          return a.turns;
+      break;
+    }
+  return script_.turns;
+}
+
+std::pair<size_t, size_t> scripted_provider::position(const std::vector<chat_message>& messages,
+                                                      size_t turns) {
   size_t users = 0;
   size_t replies_since_user = 0;
   for (auto& m : messages) {
@@ -108,15 +145,16 @@ scripted_provider::position(const std::vector<chat_message>& messages) const {
       ++replies_since_user;
     }
   }
-  size_t turn = users == 0 ? 0 : (users - 1) % script_.turns.size();
+  size_t turn = users == 0 ? 0 : (users - 1) % turns;
   return {turn, replies_since_user};
 }
 
 model_result scripted_provider::complete(const model_request& req, const stream_callbacks& cb,
                                          const cancel_token* cancel) {
   const auto& messages = req.messages.messages();
-  auto [turn, step_index] = position(messages);
-  auto& steps = script_.turns[turn];
+  const auto& turns = turns_for(messages);
+  auto [turn, step_index] = position(messages, turns.size());
+  auto& steps = turns[turn];
   script_step step;
   if (step_index < steps.size())
     step = steps[step_index];

@@ -27,6 +27,14 @@ struct script_step {
 /// conversation alone says which step comes next.
 struct model_script {
   std::vector<std::vector<script_step>> turns;
+  /// Other agents' scripts (background subagents): a conversation whose
+  /// first user message starts with `prompt_starts_with` follows `turns`
+  /// of the first one that matches instead.
+  struct agent {
+    std::string prompt_starts_with;
+    std::vector<std::vector<script_step>> turns;
+  };
+  std::vector<agent> agents;
   size_t piece_chars = 8;
   std::chrono::milliseconds piece_delay{15};
 };
@@ -51,8 +59,12 @@ public:
   std::string describe() const override;
   std::string model_name() const override { return "scripted"; }
 
-  /// Which step answers `messages`: {turn, step}; plain logic for tests.
-  std::pair<size_t, size_t> position(const std::vector<chat_message>& messages) const;
+  /// Which step answers `messages`: {turn, step} of `turns`; plain logic for tests.
+  static std::pair<size_t, size_t> position(const std::vector<chat_message>& messages,
+                                            size_t turns);
+  /// The turns that answer `messages`: an agent's whose prompt opens them, else the script's.
+  const std::vector<std::vector<script_step>>&
+  turns_for(const std::vector<chat_message>& messages) const;
 
 private:
   model_script script_;

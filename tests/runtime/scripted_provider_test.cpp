@@ -64,7 +64,30 @@ TEST(ScriptedProviderTest, StepsFollowFromTheConversation) {
   EXPECT_EQ(third.usage.prompt, 7u);
   conv.append(third.message);
   conv.append(msg("user", "third: cycles back"));
-  EXPECT_EQ(p.position(conv.messages()), (std::pair<size_t, size_t>{0, 0}));
+  EXPECT_EQ(scripted_provider::position(conv.messages(), 2), (std::pair<size_t, size_t>{0, 0}));
+}
+
+TEST(ScriptedProviderTest, AnAgentWhosePromptMatchesFollowsItsOwnTurns) {
+  auto parsed = parse_model_script(json::parse(R"({
+    "turns": [{"steps": [{"text": "the chat"}]}],
+    "agents": [{"prompt_starts_with": "Quick:", "turns": [{"steps": [
+      {"tool_calls": [{"name": "list_dir", "arguments": {"path": "."}}]},
+      {"text": "quick done"}]}]}]})"));
+  ASSERT_TRUE(std::holds_alternative<model_script>(parsed)) << std::get<std::string>(parsed);
+  scripted_provider p{std::get<model_script>(parsed), "test"};
+  EXPECT_EQ(std::get<model_reply>(ask(p, conversation{{msg("user", "hi")}})).message.content,
+            "the chat");
+  conversation sub{{msg("user", "Quick: count the files")}};
+  auto first = std::get<model_reply>(ask(p, sub));
+  ASSERT_EQ(first.message.tool_calls.size(), 1u);
+  EXPECT_EQ(first.message.tool_calls[0].id, "call_a0_0_0_0");
+  sub.append(first.message);
+  sub.append({"tool", "a.txt", "", {}, first.message.tool_calls[0].id});
+  EXPECT_EQ(std::get<model_reply>(ask(p, sub)).message.content, "quick done");
+  auto bad = parse_model_script(json::parse(R"({"turns": [{"steps": [{"text": "x"}]}],
+    "agents": [{"turns": []}]})"));
+  ASSERT_TRUE(std::holds_alternative<std::string>(bad));
+  EXPECT_NE(std::get<std::string>(bad).find("agents[0]"), std::string::npos);
 }
 
 TEST(ScriptedProviderTest, PastTheLastStepSaysSo) {
