@@ -42,9 +42,10 @@ public:
   worker_io(const session_deps& deps, storage::session_repository& repo,
             const storage::fence& fence, int turn, session_actor session, const chat_memory& mem,
             std::vector<int64_t> ids, agent::workspace_tools& tools)
-    : repo_(repo), chats_(*deps.chats), tasks_(*deps.tasks), fence_(fence), turn_(turn),
-      session_(std::move(session)), usage_before_(mem.usage), seq_(mem.seq), ids_(std::move(ids)),
-      tools_(tools), task_(mem.task ? &*mem.task : nullptr), writes_(deps.blocking) {}
+    : deps_(deps), repo_(repo), chats_(*deps.chats), tasks_(*deps.tasks), fence_(fence),
+      turn_(turn), session_(std::move(session)), usage_before_(mem.usage), seq_(mem.seq),
+      ids_(std::move(ids)), tools_(tools), task_(mem.task ? &*mem.task : nullptr),
+      writes_(deps.blocking) {}
 
   chat::chat_permissions permissions() override {
     auto p = chats_.permissions(fence_.actor_id);
@@ -70,6 +71,7 @@ public:
       writes_.hold(std::move(write));
     else
       writes_.post(std::move(write));
+    count_usage(m);
     return m;
   }
 
@@ -112,8 +114,11 @@ public:
   /// state with the chat's usage totals.
   void end_turn(const agent::turn_summary& sum, chat::message_record* answer) override {
     writes_.wait(); // the journal first: the checkpoint moves it into history
-    if (answer != nullptr)
+    if (answer != nullptr) {
       identify(*answer);
+      count_usage(*answer);
+      writes_.wait();
+    }
     auto totals = usage_before_;
     totals += sum.usage;
     storage::checkpoint_request req;
@@ -130,6 +135,20 @@ public:
                              tasks_.live_children(task_->spawn.id) == 0))
       req.ends_task = task_end(sum, answer);
     waiting_ = repo_.checkpoint(fence_, req, answer, &note_);
+  }
+
+  /// A subagent's model reply: its tokens join its task's, and its chat's
+  /// browsers see them at once (behind the turn, after the journal write).
+  void count_usage(const chat::message_record& m) {
+    if (task_ == nullptr || m.role != protocol::message_role::assistant || !m.usage)
+      return;
+    const auto& u = *m.usage;
+    agent::task_usage add{static_cast<int64_t>(u.prompt), static_cast<int64_t>(u.cache_hit),
+                          static_cast<int64_t>(u.completion), static_cast<int64_t>(u.reasoning)};
+    writes_.post([&deps = deps_, id = task_->spawn.id, add] {
+      deps.tasks->add_usage(id, add, 0);
+      task_control{deps}.announce(id);
+    });
   }
 
   /// Messages that still wait after the checkpoint.
@@ -155,6 +174,7 @@ private:
     m.created_at = now_iso_millis();
   }
 
+  const session_deps& deps_;
   storage::session_repository& repo_;
   storage::chat_repository& chats_;
   storage::task_repository& tasks_;

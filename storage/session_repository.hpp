@@ -181,8 +181,8 @@ public:
   /// inbox as its mailbox), chats.last_seq raised, the turn's journal dropped.
   /// With `answer` (the turn's last reply, not journaled), that is stored
   /// last (with an id and created_at as journal_message gives them). With
-  /// `req.ends_task`, the task ends (unless it had) with the turn's tokens
-  /// added, and its parent's notification is stored: `note` gets it (id 0:
+  /// `req.ends_task`, the task ends (unless it had), and its parent's
+  /// notification is stored: `note` gets it (id 0:
   /// none was written). Returns how many messages still wait (the next
   /// turn's). One round trip.
   int checkpoint(const fence& f, const checkpoint_request& req,

@@ -126,7 +126,7 @@ const std::string checkpoint_sql =
   " RETURNING 1)"
   ", dropped AS (DELETE FROM turn_journal USING lease WHERE actor_id = $1 AND turn = $3"
   " RETURNING 1)" +
-  end_task_ctes({"$1", "$12", "$13", "$14", "$15", "$16::bigint[]", "lease"}) +
+  end_task_ctes({"$1", "$12", "$13", "$14", "$15", "lease"}) +
   " SELECT (SELECT count(*) FROM lease), (SELECT coalesce(max(waiting), 0) FROM snapshot),"
   " (SELECT id FROM answer), (SELECT at FROM answer), (SELECT id FROM note),"
   " (SELECT created_at FROM note)";
@@ -273,13 +273,11 @@ int session_repository::checkpoint(const fence& f, const checkpoint_request& req
       error = end->error;
       text = end->note;
     }
-    const auto& u = req.usage;
-    auto tokens = fmt::format("{{{},{},{},{}}}", u.prompt, u.cache_hit, u.completion, u.reasoning);
     pqxx::nontransaction tx{c};
     auto r = tx.exec_prepared1(
       "checkpoint", f.actor_id, f.epoch, req.turn, std::string(protocol::to_string(req.outcome)),
       req.error, protocol::to_json(req.usage).dump(), req.model_calls, req.state.dump(), f.node_id,
-      req.last_seq, answer_row, end_state, result, error, text, tokens);
+      req.last_seq, answer_row, end_state, result, error, text);
     if (r[0].as<int>() == 0)
       throw lost_lease("checkpoint", f);
     if (answer != nullptr) {

@@ -182,8 +182,7 @@ std::optional<chat::inbox_entry> task_repository::finish(const std::string& id,
     throw storage_error(fmt::format("a task ends completed, failed or cancelled, not {}",
                                     protocol::to_string(state)));
   static const std::string sql =
-    "WITH one AS (SELECT 1)" +
-    end_task_ctes({"$1", "$2", "$3", "$4", "$5", "ARRAY[0, 0, 0, 0]::bigint[]", ""}) +
+    "WITH one AS (SELECT 1)" + end_task_ctes({"$1", "$2", "$3", "$4", "$5", ""}) +
     " SELECT (SELECT count(*) FROM ended), n.id, n.created_at FROM one LEFT JOIN note n ON true";
   return impl_->db.with("end a task", [&](pqxx::connection& c) -> std::optional<chat::inbox_entry> {
     pqxx::work tx{c};

@@ -16,13 +16,12 @@ struct task_end_params {
   std::string result; // text
   std::string error;  // text ('': none)
   std::string note;   // the notification's text for the parent
-  std::string tokens; // bigint[4]: input, cached, output, reasoning to add
   std::string after;  // a CTE the end waits for ("lease"), or empty
 };
 
 /// Two CTEs (", ended AS (...), note AS (...)", to follow a WITH list):
 /// `ended` ends the task unless it ended before (a final state is written
-/// once) and adds its tokens; `note` puts the notification into the inbox of
+/// once); `note` puts the notification into the inbox of
 /// the agent that spawned it (once: client_id 'task:' || id), returning the
 /// entry's id, its created_at and the parent's actor id.
 std::string end_task_ctes(const task_end_params& p);
