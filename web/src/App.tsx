@@ -9,6 +9,7 @@ import { ChatList, NewChatForm, NodeInfo, type HealthState } from './components/
 import { chatHref, navigate, parseRoute, useLinkClick, usePathname } from './router';
 import { useChatSession } from './useChatSession';
 import { useNodeSocket } from './useNodeSocket';
+import { useTasks } from './useTasks';
 import { useTimeline } from './useTimeline';
 import { useTraces } from './useTraces';
 
@@ -73,10 +74,12 @@ export function App({ me, onLogout }: { me?: Me; onLogout?: () => void } = {}) {
   const session = useChatSession(chatId, ws);
   const traces = useTraces(chatId);
   const timeline = useTimeline(chatId);
+  const tasks = useTasks(chatId, ws.connection);
   frameSink.current = (frame) => {
     session.onFrame(frame);
     traces.onFrame(frame);
     timeline.onFrame(frame);
+    tasks.onFrame(frame);
   };
 
   // The list is refreshed on every (re)connect, and when the open chat's turn ends.
@@ -151,6 +154,7 @@ export function App({ me, onLogout }: { me?: Me; onLogout?: () => void } = {}) {
             session={session}
             traces={traces}
             timeline={timeline}
+            tasks={tasks}
             connected={ws.status === 'connected'}
             onArchived={onArchived}
             onForked={onCreated}

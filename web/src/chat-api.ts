@@ -6,6 +6,7 @@ import { requestJson, type FetchOptions } from './http';
 import { parseApprovalAnswer, parseApprovalList, type AllowRule, type ApprovalAnswer, type ApprovalRequest } from './protocol/permissions';
 import { parseChat, parseChatList, parseChatWithMessages, parseRestartResult, parseSendResult, parseTimeline, type Chat, type ChatWithMessages, type TimelineTurn } from './protocol/rest';
 import type { Decision, PermissionMode } from './protocol/states';
+import { parseStopped, parseTaskList, type TaskList } from './protocol/tasks';
 
 export interface NewChat {
   workspace: string;
@@ -83,6 +84,20 @@ export async function forkChat(id: string, turn: number, opts: FetchOptions = {}
 /** PATCH /api/chats/:id -> the chat record with the changes. */
 export async function updateChat(id: string, patch: ChatPatch, opts: FetchOptions = {}): Promise<Chat> {
   return parseChat(await requestJson('PATCH', chatPath(id), { ...opts, body: patch }));
+}
+
+/** GET /api/chats/:id/tasks -> the chat's background tasks, oldest first, and their totals. */
+export async function listTasks(id: string, opts: FetchOptions = {}): Promise<TaskList> {
+  return parseTaskList(await requestJson('GET', `${chatPath(id)}/tasks`, opts));
+}
+
+/**
+ * POST /api/chats/:id/tasks/:task/stop, or /tasks/stop for every task of the chat (`taskId`
+ * null) -> how many were stopped (a task and the tasks it started).
+ */
+export async function stopTasks(id: string, taskId: string | null, opts: FetchOptions = {}): Promise<number> {
+  const path = taskId ? `${chatPath(id)}/tasks/${encodeURIComponent(taskId)}/stop` : `${chatPath(id)}/tasks/stop`;
+  return parseStopped(await requestJson('POST', path, opts));
 }
 
 /** GET /api/chats/:id/approvals -> the tool calls waiting for a decision. */

@@ -430,14 +430,15 @@ function applyChatFrame(state: ChatState, frame: Exclude<ChatFrame, SnapshotFram
     case 'model_trace_finish':
       // The trace viewer's (traces.ts); here they only count in the seq.
       return state;
-    case 'approval_request':
-      return applyApprovalRequest(state, frame);
+    case 'approval_request': // a subagent's (task_id) is the Tasks pane's
+      return frame.task_id ? state : applyApprovalRequest(state, frame);
     case 'approval_resolved':
-      return applyApprovalResolved(state, frame);
+      return frame.task_id ? state : applyApprovalResolved(state, frame);
     case 'error': {
       const turn = state.running && state.liveTurn !== null ? state.liveTurn : undefined;
       return pushError(state, { code: frame.code, message: frame.message }, turn);
     }
+    case 'task_update': // the Tasks pane's (tasks.ts); here it only counts in the seq
     case 'unknown':
       // A newer node's frame: it counts in the seq (applied above) and shows nothing here.
       return state;
@@ -582,7 +583,16 @@ export interface ToolCallView {
 
 export type TranscriptItem =
   /** A stored user message (with its id and turn) or a pending one. */
-  | { kind: 'user'; key: string; text: string; messageId?: number; turn?: number | null; pending?: PendingMessage }
+  | {
+      kind: 'user';
+      key: string;
+      text: string;
+      messageId?: number;
+      turn?: number | null;
+      pending?: PendingMessage;
+      /** A background task's end told to the model (client_id "task:<id>"): that task's id. */
+      task?: string;
+    }
   | { kind: 'assistant'; key: string; message: Message; toolCalls: ToolCallView[] }
   | { kind: 'tool'; key: string; turn: number | null; call: ToolCallView }
   | { kind: 'turn_end'; key: string; info: TurnInfo }
@@ -680,7 +690,8 @@ export function buildTranscript(state: ChatState): TranscriptItem[] {
 
   const placeMessage = (m: Message, i: number) => {
     if (m.role === 'user') {
-      items.push({ kind: 'user', key: `m${m.id}`, text: m.content, messageId: m.id, turn: m.turn });
+      const task = m.client_id?.startsWith('task:') ? m.client_id.slice('task:'.length) : undefined;
+      items.push({ kind: 'user', key: `m${m.id}`, text: m.content, messageId: m.id, turn: m.turn, ...(task ? { task } : {}) });
     } else if (m.role === 'assistant') {
       const calls = (m.tool_calls ?? []).map((c) => {
         claimed.add(c.id);

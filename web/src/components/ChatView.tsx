@@ -18,11 +18,14 @@ import { formatUsage } from '../format';
 import { Markdown } from '../Markdown';
 import { navigate } from '../router';
 import type { ChatSession } from '../useChatSession';
+import { liveTasks } from '../tasks';
+import type { Tasks } from '../useTasks';
 import type { Timeline } from '../useTimeline';
 import type { Traces } from '../useTraces';
 import { ApprovalCard } from './ApprovalCard';
 import { ChatPermissions } from './PermissionControls';
 import { SidePanelToggle } from './SidePanel';
+import { TasksPanel } from './TasksPanel';
 import { TimelinePanel } from './TimelinePanel';
 import { ToolCall } from './ToolCall';
 import { TracePanel } from './TracePanel';
@@ -42,6 +45,7 @@ export function ChatView({
   session,
   traces,
   timeline,
+  tasks,
   connected,
   onArchived,
   onForked,
@@ -49,6 +53,7 @@ export function ChatView({
   session: ChatSession;
   traces: Traces;
   timeline: Timeline;
+  tasks: Tasks;
   connected: boolean;
   onArchived: (id: string) => void;
   /** A turn was restored into a new chat (POST .../fork). */
@@ -59,6 +64,9 @@ export function ChatView({
   const status = turnStatus(state);
   const chat = state.chat;
   const archived = chat?.archived ?? false;
+  // A task's conversation (its id is the task's): read-only, without a Tasks pane of its own.
+  const isTask = state.chatId.startsWith('t_');
+  const liveCount = liveTasks(tasks.state?.tasks ?? null).length;
 
   useEffect(() => {
     document.title = chat ? `${chat.title} · BooCode` : 'BooCode';
@@ -154,7 +162,7 @@ export function ChatView({
             name="timeline"
             label="Timeline"
             panel={timeline}
-            other={traces}
+            others={[traces, tasks]}
             title={['Hide the timeline', "Show the chat's turns: when, how long, tokens, tools; restore one"]}
           >
             <path d="M3.25 1h1.5v14h-1.5zM8 3h7v2H8zM8 7h6v2H8zM8 11h7v2H8z" fill="currentColor" />
@@ -166,11 +174,22 @@ export function ChatView({
             name="trace"
             label="Traces"
             panel={traces}
-            other={timeline}
+            others={[timeline, tasks]}
             title={['Hide the tool and model calls', 'Show every tool and model call, with timings and tokens']}
           >
             <path d="M2 3h7v2H2zM5 7h9v2H5zM3 11h6v2H3z" fill="currentColor" />
           </SidePanelToggle>
+          {!isTask && (
+            <SidePanelToggle
+              name="tasks"
+              label={liveCount > 0 ? `Tasks (${liveCount})` : 'Tasks'}
+              panel={tasks}
+              others={[timeline, traces]}
+              title={['Hide the background tasks', "Show the chat's background subagents: state, time, tokens, results"]}
+            >
+              <path d="M1 2h6v5H1zM9 2h6v5H9zM1 9h6v5H1zM9 9h6v5H9z" fill="currentColor" />
+            </SidePanelToggle>
+          )}
           {chat && !archived && (
             <button
               type="button"
@@ -232,12 +251,15 @@ export function ChatView({
             session={session}
             running={state.running}
             connected={connected}
-            disabled={!chat || archived}
-            disabledReason={archived ? 'This chat is archived.' : undefined}
-            narrow={traces.open || timeline.open}
+            disabled={!chat || archived || isTask}
+            disabledReason={
+              isTask ? "A background task's conversation: it takes no messages." : archived ? 'This chat is archived.' : undefined
+            }
+            narrow={traces.open || timeline.open || tasks.open}
           />
         </div>
         {traces.open && <TracePanel traces={traces} />}
+        {tasks.open && !isTask && <TasksPanel tasks={tasks} />}
         {timeline.open && <TimelinePanel timeline={timeline} onJump={jumpTo} onForked={onForked} />}
       </div>
     </section>
@@ -260,12 +282,14 @@ const Item = memo(function Item({
       const p = item.pending;
       return (
         <div
-          className="msg msg-user"
+          className={`msg msg-user${item.task ? ' msg-notification' : ''}`}
           data-testid="message-user"
+          data-task-id={item.task}
           data-pending={p?.state}
           data-message-id={item.messageId}
           data-turn={item.turn ?? undefined}
         >
+          {item.task && <div className="msg-note">background task {item.task}, told to the model</div>}
           <div className="bubble">{item.text}</div>
           {p?.state === 'sending' && <div className="msg-note">Sending…</div>}
           {p?.state === 'failed' && (

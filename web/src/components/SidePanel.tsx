@@ -22,28 +22,28 @@ interface PanelState {
 }
 
 /**
- * The chat header's button that shows or hides the side panel `panel`, closing `other` as it
+ * The chat header's button that shows or hides the side panel `panel`, closing `others` as it
  * opens (one side panel at a time). Its test id is `${name}-toggle`; it controls `${name}-panel`.
  */
 export function SidePanelToggle({
   name,
   label,
   panel,
-  other,
+  others,
   title,
   children,
 }: {
   name: string;
   label: string;
   panel: PanelState;
-  other: PanelState;
+  others: PanelState[];
   /** The tooltip: [when open, when closed]. */
   title: readonly [string, string];
   /** The shapes of its 16×16 icon. */
   children: ReactNode;
 }) {
   const toggle = () => {
-    if (!panel.open) other.setOpen(false);
+    if (!panel.open) for (const other of others) other.setOpen(false);
     panel.setOpen(!panel.open);
   };
   return (
