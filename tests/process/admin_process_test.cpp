@@ -15,23 +15,7 @@ using test::ClusterTest;
 using test::fake_reply;
 using test::slow_reply;
 
-class AdminTest : public ClusterTest {
-protected:
-  /// Runs `boocode admin --connect <node's admin port> args...`.
-  test::command_result admin(const std::string& node, std::vector<std::string> args,
-                             std::vector<std::string> env = {}) {
-    auto address = db_.scalar("SELECT admin_address FROM nodes WHERE id = '" + node + "'");
-    std::vector<std::string> argv{test::boocode_binary(), "admin", "--connect", address};
-    argv.insert(argv.end(), args.begin(), args.end());
-    return run(argv, env);
-  }
-  json admin_json(const std::string& node, std::vector<std::string> args) {
-    args.insert(args.begin(), "--json");
-    auto r = admin(node, args);
-    EXPECT_EQ(r.code, 0) << r.output;
-    return json::parse(r.output, nullptr, false);
-  }
-};
+using AdminTest = ClusterTest;
 
 TEST_F(AdminTest, ListsTheClusterAndInspectsAChatMidTurn) {
   // An answer that streams far longer than the test takes (cancelled at its end).

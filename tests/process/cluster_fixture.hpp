@@ -119,6 +119,21 @@ protected:
     return r;
   }
 
+  /// Runs `boocode admin --connect <node's admin port> args...`.
+  test::command_result admin(const std::string& node, std::vector<std::string> args,
+                             std::vector<std::string> env = {}) {
+    auto address = db_.scalar("SELECT admin_address FROM nodes WHERE id = '" + node + "'");
+    std::vector<std::string> argv{test::boocode_binary(), "admin", "--connect", address};
+    argv.insert(argv.end(), args.begin(), args.end());
+    return run(argv, env);
+  }
+  json admin_json(const std::string& node, std::vector<std::string> args) {
+    args.insert(args.begin(), "--json");
+    auto r = admin(node, args);
+    EXPECT_EQ(r.code, 0) << r.output;
+    return json::parse(r.output, nullptr, false);
+  }
+
   const test::endpoint& to(const std::string& id) { return nodes_.at(id).to; }
 
   void kill_node(const std::string& id) {
