@@ -47,6 +47,16 @@ int64_t count_of(const std::string& conninfo, const std::string& sql) {
   return tx.exec(sql)[0][0].as<int64_t>();
 }
 
+std::vector<std::string> rows_of(const std::string& conninfo, const std::string& sql) {
+  pqxx::connection c{conninfo};
+  pqxx::nontransaction tx{c};
+  std::vector<std::string> out;
+  for (const auto& row : tx.exec(sql))
+    if (!row[0].is_null())
+      out.emplace_back(row[0].c_str());
+  return out;
+}
+
 double subscribe_once(ws_client& ws, const std::string& chat) {
   auto start = std::chrono::steady_clock::now();
   ws.send_text(json{{"type", "subscribe"}, {"chat_id", chat}}.dump());

@@ -36,6 +36,9 @@ void spread(int n, int clients, const std::function<void(int)>& f);
 /// The first column of the first row of `sql`, as a number.
 int64_t count_of(const std::string& conninfo, const std::string& sql);
 
+/// The first column of every row of `sql`, as text (null: skipped).
+std::vector<std::string> rows_of(const std::string& conninfo, const std::string& sql);
+
 /// Subscribes `ws` to `chat`, waits for its snapshot frame and unsubscribes;
 /// the milliseconds to the snapshot. Throws when none comes in 30 s.
 double subscribe_once(ws_client& ws, const std::string& chat);
