@@ -3,8 +3,8 @@
 // order): three subagents run tools and their chat is notified once each,
 // its next turn reading their results; a kill -9 mid-subagent resumes it
 // from its journal; limits queue and refuse; a stop cascades; a user's
-// cancel holds notifications back; worktrees are made, confined, kept or
-// removed.
+// cancel holds notifications back; a subagent's approval reaches its chat's
+// browser; worktrees are made, confined, kept or removed.
 #include <condition_variable>
 #include <csignal>
 #include <fstream>
@@ -227,8 +227,11 @@ TEST_F(SubagentProcessTest, ThreeSubagentsRunToolsAndTheChatIsNotifiedOnceForEac
   auto id = list["items"][0]["id"].get<std::string>();
   auto transcript = test::get_json(to_, "/api/chats/" + id);
   EXPECT_EQ(test::of_role(transcript, "tool").size(), 1u);
-  auto traces = test::get_json(to_, "/api/chats/" + id + "/traces")["items"];
-  ASSERT_FALSE(traces.empty());
+  json traces; // written by the trace writer shortly after each call
+  ASSERT_TRUE(poll_until(10s, [&] {
+    traces = test::get_json(to_, "/api/chats/" + id + "/traces")["items"];
+    return traces.size() >= 3;
+  })) << "two model calls and a tool call: " << traces.dump();
   for (auto& tr : traces) {
     EXPECT_EQ(tr["actor_kind"], "subagent");
     EXPECT_EQ(tr["parent_id"], chat);
@@ -491,4 +494,48 @@ TEST_F(SubagentProcessTest, AWorktreeOutsideGitIsAClearToolError) {
   EXPECT_EQ(tools[0]["outcome"], "error");
   EXPECT_NE(content_of(tools[0]).find("is not one"), std::string::npos) << tools[0].dump();
   EXPECT_TRUE(tasks(chat)["items"].empty()) << "nothing was written";
+}
+
+TEST_F(SubagentProcessTest, ASubagentsApprovalReachesItsChatsBrowserMarkedWithTheTask) {
+  model_.set_responder([](const json& body) -> std::optional<fake_reply> {
+    const auto& last = last_message(body);
+    if (from_subagent(body)) {
+      if (last["role"] == "user")
+        return calls({{"write_file", {{"path", "asked.txt"}, {"content", "allowed"}}}});
+      return text("wrote it");
+    }
+    if (last["role"] == "user" && content_of(last) == "Delegate")
+      return calls({{"spawn_subagent", spawn_args("writer")}});
+    return text("ok");
+  });
+  auto res =
+    test::http_call(to_, "POST", "/api/chats",
+                    json{{"workspace", workspace_.string()}, {"permission_mode", "ask"}}.dump());
+  ASSERT_EQ(res.status, 201) << res.body;
+  std::string chat = res.json()["id"];
+  auto ws = test::subscribe(to_, chat);
+  test::post_message(to_, chat, "Delegate", "k1");
+  // The subagent inherits the chat's mode: its write waits, and the chat's
+  // browser is asked, with the task named.
+  auto frames = read_until(*ws, "approval_request");
+  const auto& ask = frames.back();
+  ASSERT_TRUE(ask.contains("task_id")) << ask.dump();
+  std::string task = ask["task_id"];
+  EXPECT_EQ(ask["tool"], "write_file");
+  EXPECT_EQ(ask["chat_id"], chat);
+  EXPECT_FALSE(std::filesystem::exists(workspace_ / "asked.txt"));
+  auto pending = test::get_json(to_, "/api/chats/" + task + "/approvals")["items"];
+  ASSERT_EQ(pending.size(), 1u);
+  EXPECT_EQ(test::get_json(to_, "/api/chats/" + chat)["pending_approvals"], 0)
+    << "the chat's own turn waits on nothing";
+  auto answer = test::http_call(to_, "POST",
+                                "/api/chats/" + task + "/approvals/" + ask["id"].get<std::string>(),
+                                json{{"decision", "allow"}}.dump());
+  EXPECT_EQ(answer.status, 200) << answer.body;
+  frames = read_until(*ws, "approval_resolved");
+  EXPECT_EQ(frames.back()["task_id"], task);
+  auto list = wait_tasks(chat, [](const json& items) { return all_in(items, 1, "completed"); });
+  EXPECT_EQ(list["items"][0]["result"], "wrote it");
+  std::ifstream in(workspace_ / "asked.txt");
+  EXPECT_EQ(std::string((std::istreambuf_iterator<char>(in)), {}), "allowed");
 }
