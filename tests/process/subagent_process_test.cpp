@@ -228,10 +228,12 @@ TEST_F(SubagentProcessTest, ThreeSubagentsRunToolsAndTheChatIsNotifiedOnceForEac
   auto transcript = test::get_json(to_, "/api/chats/" + id);
   EXPECT_EQ(test::of_role(transcript, "tool").size(), 1u);
   json traces; // written by the trace writer shortly after each call
-  ASSERT_TRUE(poll_until(10s, [&] {
-    traces = test::get_json(to_, "/api/chats/" + id + "/traces")["items"];
-    return traces.size() >= 3;
-  })) << "two model calls and a tool call: " << traces.dump();
+  ASSERT_TRUE(poll_until(10s,
+                         [&] {
+                           traces = test::get_json(to_, "/api/chats/" + id + "/traces")["items"];
+                           return traces.size() >= 3;
+                         }))
+    << "two model calls and a tool call: " << traces.dump();
   for (auto& tr : traces) {
     EXPECT_EQ(tr["actor_kind"], "subagent");
     EXPECT_EQ(tr["parent_id"], chat);
