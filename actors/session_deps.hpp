@@ -41,6 +41,8 @@ struct session_deps {
   /// Background subagents (tasks), over the same pool, and their bounds.
   std::shared_ptr<storage::task_repository> tasks;
   agent::task_limits task_limits;
+  /// What the model's tokens cost: a task's cost (all zero: not known).
+  model::model_prices prices;
   /// The node's registry, for turn workers that start, cancel and notify
   /// actors (set when the registry starts).
   std::shared_ptr<actor_router> router = std::make_shared<actor_router>();

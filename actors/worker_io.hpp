@@ -147,8 +147,8 @@ public:
     const auto& u = *m.usage;
     agent::task_usage add{static_cast<int64_t>(u.prompt), static_cast<int64_t>(u.cache_hit),
                           static_cast<int64_t>(u.completion), static_cast<int64_t>(u.reasoning)};
-    writes_.post([&deps = deps_, id = task_->spawn.id, add] {
-      deps.tasks->add_usage(id, add, 0);
+    writes_.post([&deps = deps_, id = task_->spawn.id, add, cost = deps_.prices.cost(u)] {
+      deps.tasks->add_usage(id, add, cost);
       task_control{deps}.announce(id);
     });
   }

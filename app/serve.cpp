@@ -221,6 +221,7 @@ int run(const node_config& cfg, log_set& logs) {
   deps->passivate_after = cfg.passivate_after;
   deps->turn_limits = {cfg.turn_model_calls, cfg.turn_tokens, cfg.turn_time};
   deps->task_limits = cfg.task_limits;
+  deps->prices = cfg.prices;
   deps->node_id = node_id;
   deps->cluster = cfg.cluster;
   deps->provider = make_provider(cfg, logs);

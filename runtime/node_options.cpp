@@ -261,6 +261,10 @@ const std::vector<option_spec>& option_table() {
        [](node_config& c, std::string_view v) {
          return set_count(c.task_limits.spawns_per_turn, v, 1000, "spawns");
        }},
+      {"model-prices", "BOOCODE_MODEL_PRICES", "IN,CACHED,OUT",
+       "the model's prices in USD per million tokens: input, cached input, output (tasks show "
+       "their cost)",
+       "", [](node_config& c, std::string_view v) { return set_prices(c.prices, v); }},
       {"subagent-depth", "BOOCODE_SUBAGENT_DEPTH", "N",
        "how deep subagents nest (1: only chats spawn them)", "1",
        [](node_config& c, std::string_view v) {

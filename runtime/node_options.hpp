@@ -11,6 +11,7 @@
 
 #include "runtime/agent/subagent_tools.hpp"
 #include "runtime/logging.hpp"
+#include "runtime/model/usage.hpp"
 
 namespace boocode {
 
@@ -49,6 +50,8 @@ struct node_config {
   /// Bounds on background subagents (running per chat and per node, spawns
   /// per turn, nesting depth).
   agent::task_limits task_limits;
+  /// What the model's tokens cost (all zero: not known).
+  model::model_prices prices;
   /// Bounds on one chat turn: model calls, tokens (0: none), wall time (0: none).
   int turn_model_calls = 50;
   int64_t turn_tokens = 0;

@@ -2,6 +2,8 @@
 
 #include <cctype>
 #include <charconv>
+#include <cstdlib>
+#include <vector>
 
 #include <fmt/format.h>
 
@@ -69,6 +71,27 @@ std::optional<std::string> set_duration(std::chrono::milliseconds& d, std::strin
     return "expected a duration such as 500ms, 2s or 3m";
   if (d.count() == 0 && !zero_ok)
     return "must be greater than zero";
+  return std::nullopt;
+}
+
+std::optional<std::string> set_prices(model::model_prices& p, std::string_view v) {
+  std::vector<double> got;
+  for (;;) {
+    auto comma = v.find(',');
+    auto part = std::string(v.substr(0, comma));
+    char* end = nullptr;
+    double price = std::strtod(part.c_str(), &end);
+    if (part.empty() || end != part.c_str() + part.size() || !(price >= 0) || price > 10000)
+      break;
+    got.push_back(price);
+    if (comma == std::string_view::npos)
+      break;
+    v.remove_prefix(comma + 1);
+  }
+  if (got.size() != 3 || v.find(',') != std::string_view::npos)
+    return std::string("expected three prices in USD per million tokens, INPUT,CACHED,OUTPUT "
+                       "(e.g. 0.27,0.07,1.10)");
+  p = {got[0], got[1], got[2]};
   return std::nullopt;
 }
 

@@ -7,6 +7,8 @@
 #include <string>
 #include <string_view>
 
+#include "runtime/model/usage.hpp"
+
 // Reading option values (flags, BOOCODE_* variables, config-file lines): each
 // setter stores the value it reads and returns nothing, or returns the
 // message that says what was expected, changing nothing.
@@ -29,6 +31,10 @@ std::optional<std::string> set_path(std::filesystem::path& p, std::string_view v
 /// 500ms, 2s (or 2) or 3m; zero only when `zero_ok`.
 std::optional<std::string> set_duration(std::chrono::milliseconds& d, std::string_view v,
                                         bool zero_ok = false);
+
+/// Three prices, USD per million tokens: "INPUT,CACHED,OUTPUT" (e.g.
+/// "0.27,0.07,1.10"), each a number from 0 to 10000.
+std::optional<std::string> set_prices(model::model_prices& p, std::string_view v);
 
 /// A count from 1 to `most` of `what` (named in the error).
 std::optional<std::string> set_count(int& n, std::string_view v, uint64_t most, const char* what);

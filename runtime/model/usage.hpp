@@ -28,6 +28,22 @@ struct token_usage {
   friend bool operator==(const token_usage&, const token_usage&) = default;
 };
 
+/// What a model's tokens cost, in USD per million tokens (node option
+/// model-prices); all zero: not known, and costs show as 0.
+struct model_prices {
+  double input = 0;  // prompt tokens not served from the cache
+  double cached = 0; // prompt tokens served from the cache
+  double output = 0; // completion tokens, reasoning included
+
+  /// What `u` cost, in USD.
+  double cost(const token_usage& u) const {
+    auto miss = u.prompt > u.cache_hit ? u.prompt - u.cache_hit : 0;
+    return (static_cast<double>(miss) * input + static_cast<double>(u.cache_hit) * cached +
+            static_cast<double>(u.completion) * output) /
+           1e6;
+  }
+};
+
 /// Reads a provider's `usage` object:
 /// - DeepSeek: prompt_cache_hit_tokens + prompt_cache_miss_tokens = prompt;
 /// - OpenAI (and vLLM, Ollama, llama.cpp): prompt_tokens_details.cached_tokens is part of

@@ -206,6 +206,18 @@ TEST(NodeOptionsTest, SubagentLimits) {
             std::string::npos);
 }
 
+TEST(NodeOptionsTest, ModelPricesGiveCosts) {
+  auto none = parse_ok({"serve"}).config.prices;
+  EXPECT_EQ(none.cost({1000, 0, 1000, 0, 1000, 0, true}), 0) << "unknown prices cost nothing";
+  auto p = parse_ok({"serve", "--model-prices", "0.27,0.07,1.10"}).config.prices;
+  // 1M prompt tokens (400k from the cache) and 100k out.
+  model::token_usage u{1'000'000, 400'000, 600'000, 0, 100'000, 0, true};
+  EXPECT_NEAR(p.cost(u), 0.6 * 0.27 + 0.4 * 0.07 + 0.1 * 1.10, 1e-12);
+  for (const char* bad : {"1,2", "1,2,3,4", "a,b,c", "1,,3", "-1,2,3", ""})
+    EXPECT_NE(parse_err({"serve", "--model-prices", bad}).find("three prices"), std::string::npos)
+      << bad;
+}
+
 TEST(NodeOptionsTest, ClusterInsecureIsASwitchTheEnvironmentCanSet) {
   auto bare = parse_ok({"serve", "--cluster-listen", "10.0.0.2:4242", "--cluster-insecure"});
   EXPECT_TRUE(bare.config.cluster_insecure);
