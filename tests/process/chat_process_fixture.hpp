@@ -100,6 +100,20 @@ inline std::vector<nlohmann::json> of_role(const nlohmann::json& chat, const std
   return out;
 }
 
+/// A message's text ("" when it has none, e.g. tool calls only).
+inline std::string content_of(const nlohmann::json& m) {
+  auto it = m.find("content");
+  return it != m.end() && it->is_string() ? it->get<std::string>() : "";
+}
+
+/// A model request's first user message: an agent's prompt.
+inline std::string first_prompt(const nlohmann::json& body) {
+  for (const auto& m : body["messages"])
+    if (m["role"] == "user")
+      return content_of(m);
+  return "";
+}
+
 } // namespace boocode::test
 
 class ChatProcessTest : public ::testing::Test {

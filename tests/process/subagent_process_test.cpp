@@ -19,7 +19,9 @@
 using namespace boocode;
 using namespace std::chrono_literals;
 using nlohmann::json;
+using test::content_of;
 using test::fake_reply;
+using test::first_prompt;
 
 namespace {
 
@@ -48,22 +50,9 @@ private:
   int waiting_ = 0;
 };
 
-std::string content_of(const json& m) {
-  auto it = m.find("content");
-  return it != m.end() && it->is_string() ? it->get<std::string>() : "";
-}
-
 /// Whether a model request comes from a subagent (its system prompt says so).
 bool from_subagent(const json& body) {
   return content_of(body["messages"][0]).find("background subagent") != std::string::npos;
-}
-
-/// The first user message: a subagent's prompt.
-std::string first_prompt(const json& body) {
-  for (auto& m : body["messages"])
-    if (m["role"] == "user")
-      return content_of(m);
-  return "";
 }
 
 const json& last_message(const json& body) {
@@ -96,6 +85,12 @@ json spawn_args(const std::string& name, json more = json::object()) {
 
 class SubagentProcessTest : public ChatProcessTest {
 protected:
+  void SetUp() override {
+    // USD per million tokens: a task's cost is known.
+    extra_args_.insert(extra_args_.begin(), {"--model-prices", "1,0.5,2"});
+    ChatProcessTest::SetUp();
+  }
+
   void TearDown() override {
     held_->open(); // no model call stays blocked past the test
     ChatProcessTest::TearDown();
@@ -183,6 +178,7 @@ TEST_F(SubagentProcessTest, ThreeSubagentsRunToolsAndTheChatIsNotifiedOnceForEac
       << t.dump();
     EXPECT_EQ(t["usage"]["input"], 200) << "two model calls of 100 prompt tokens";
     EXPECT_EQ(t["usage"]["output"], 20);
+    EXPECT_NEAR(t["cost_usd"].get<double>(), (200 * 1.0 + 20 * 2.0) / 1e6, 1e-12);
     EXPECT_EQ(t["parent_id"], chat);
   }
   EXPECT_EQ(list["totals"]["input"], 600) << "the chat's tasks add up";
