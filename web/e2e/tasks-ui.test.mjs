@@ -3,7 +3,7 @@
 // that streams a long report):
 //
 // the pane lists both live (state, elapsed, tokens), the quick one ends `completed` with its
-// result's start while the slow one runs; Stop ends the slow one `cancelled`; the chat's model is
+// result's start while the slow one runs, and the chat's header adds its tokens; Stop ends the slow one `cancelled`; the chat's model is
 // notified of each; the quick one's transcript opens on its own page (its tool call, read-only,
 // no Tasks pane) and its traces carry actor kind `subagent`.
 import assert from 'node:assert/strict';
@@ -42,6 +42,9 @@ describe('tasks pane', { timeout: 180_000 }, () => {
     assert.equal(await slow.getAttribute('data-state'), 'running', 'the slow one still runs');
     assert.match((await page.getByTestId('tasks-toggle').textContent()) ?? '', /Tasks \(1\)/);
     assert.equal(await quick.getByTestId('task-stop').count(), 0, 'an ended task has no Stop');
+    // The chat's totals say how much its subagents used.
+    await page.getByTestId('chat-tasks-usage').waitFor({ timeout: 10_000 });
+    assert.match((await page.getByTestId('chat-tasks-usage').textContent()) ?? '', /subagents: in [1-9]/);
     await screenshot(page, t, 'tasks-pane');
 
     await slow.getByTestId('task-stop').click();

@@ -14,11 +14,11 @@ import type { Chat, TimelineTurn } from '../protocol/rest';
 import { CHAT_STATUSES } from '../protocol/states';
 import { archiveChat } from '../chat-api';
 import { buildTranscript, turnStatus, type TranscriptItem, type TurnInfo } from '../chatState';
-import { formatUsage } from '../format';
+import { formatCount, formatUsage } from '../format';
 import { Markdown } from '../Markdown';
 import { navigate } from '../router';
 import type { ChatSession } from '../useChatSession';
-import { liveTasks } from '../tasks';
+import { liveTasks, taskTotals } from '../tasks';
 import type { Tasks } from '../useTasks';
 import type { Timeline } from '../useTimeline';
 import type { Traces } from '../useTraces';
@@ -67,6 +67,7 @@ export function ChatView({
   // A task's conversation (its id is the task's): read-only, without a Tasks pane of its own.
   const isTask = state.chatId.startsWith('t_');
   const liveCount = liveTasks(tasks.state?.tasks ?? null).length;
+  const taskUsage = taskTotals(tasks.state?.tasks ?? null);
 
   useEffect(() => {
     document.title = chat ? `${chat.title} · BooCode` : 'BooCode';
@@ -152,6 +153,13 @@ export function ChatView({
           {state.usage && state.usage.prompt + state.usage.completion > 0 && (
             <span className="chat-usage" data-testid="chat-usage" title="This chat's tokens: prompt in · served from the prompt cache · completion out">
               {formatUsage(state.usage)}
+              {taskUsage.input + taskUsage.output > 0 && (
+                <span data-testid="chat-tasks-usage" title="Of which its background subagents used">
+                  {' '}
+                  (+ subagents: in {formatCount(taskUsage.input)} · cached {formatCount(taskUsage.cached)} · out{' '}
+                  {formatCount(taskUsage.output)})
+                </span>
+              )}
             </span>
           )}
           <span className={`turn-status status-${status}`} data-testid="turn-status" data-status={status}>
