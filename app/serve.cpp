@@ -18,6 +18,7 @@
 #include "actors/node_directory.hpp"
 #include "actors/peer_links.hpp"
 #include "actors/session_registry.hpp"
+#include "actors/task_control.hpp"
 #include "actors/trace_writer.hpp"
 #include "app/command_sandbox.hpp"
 #include "app/data_dir_lock.hpp"
@@ -330,6 +331,13 @@ int run(const node_config& cfg, log_set& logs) {
     sys, store, registry, {node_id, cfg.heartbeat_interval, peers, logs.get("cluster")}));
   log->info("cluster {}: reachable at {}; admin port {}", cfg.cluster, self_row.cluster_address,
             self_row.admin_address);
+  // Queued tasks start when a running one ends; after a restart there may be
+  // none running to end, so the queue moves once now.
+  try {
+    task_control{*deps}.start_queued();
+  } catch (const std::exception& e) {
+    log->warn("queued tasks not started yet: {}", e.what());
+  }
 
   log->info("listening on {}", address);
   std::cout << "boocode listening on " << address << std::endl;
