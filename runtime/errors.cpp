@@ -38,7 +38,8 @@ std::string error_text(caf::actor_system& sys, const caf::error& e) {
 }
 
 bool is_error(const caf::error& e, errc code) {
-  return e.category() == caf::atom("boocode") && e.code() == static_cast<uint8_t>(code);
+  // An actor that quit normally has no error (CAF 0.17's category() of none is undefined).
+  return e && e.category() == caf::atom("boocode") && e.code() == static_cast<uint8_t>(code);
 }
 
 } // namespace boocode
