@@ -30,6 +30,8 @@ bool has_type(const json& v, const json& schema) {
     return v.is_number_integer();
   if (type == "boolean")
     return v.is_boolean();
+  if (type == "object")
+    return v.is_object();
   if (type == "array") {
     if (!v.is_array() || v.size() < schema.value("minItems", 0u))
       return false;
@@ -42,7 +44,7 @@ bool has_type(const json& v, const json& schema) {
 std::string describe_type(const json& schema) {
   auto type = schema.at("type").get<std::string>();
   if (type != "array")
-    return (type == "integer" ? "an " : "a ") + type;
+    return (type == "integer" || type == "object" ? "an " : "a ") + type;
   return fmt::format("an array of {}s{}", schema.at("items").at("type").get<std::string>(),
                      schema.value("minItems", 0u) > 0 ? " (not empty)" : "");
 }
