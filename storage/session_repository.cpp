@@ -14,8 +14,7 @@ namespace boocode::storage {
 namespace {
 
 /// SQL: the kind of actor $1 names (protocol::kind_of_actor).
-constexpr const char* lease_kind =
-  "CASE WHEN starts_with($1, 't_') THEN 'subagent' ELSE 'session' END";
+constexpr const char* lease_kind = "actor_kind_of($1)"; // storage/migrations/0011_workflows.sql
 
 } // namespace
 
@@ -184,9 +183,13 @@ std::vector<claimed_actor> session_repository::claim_orphans(const std::string& 
       return out;
     auto share = (orphans + up - 1) / up;
     auto rows = tx.exec_params(
+      // Work: input waiting, a turn in progress, or a workflow run not ended
+      // (its script replays, whatever it was doing).
       "SELECT l.actor_id, c.workspace, (EXISTS (SELECT 1 FROM inbox i WHERE i.actor_id = c.id"
       " AND i.consumed_at IS NULL) OR EXISTS (SELECT 1 FROM turn_journal j"
-      " WHERE j.actor_id = c.id)) AS has_work FROM actor_leases l JOIN chats c ON c.id = l.actor_id"
+      " WHERE j.actor_id = c.id) OR (c.kind = 'workflow' AND EXISTS (SELECT 1 FROM tasks t"
+      " WHERE t.id = c.id AND t.state = 'running'))) AS has_work"
+      " FROM actor_leases l JOIN chats c ON c.id = l.actor_id"
       " WHERE c.archived_at IS NULL AND NOT " +
         std::string(live_node("l.node_id")) +
         " ORDER BY has_work DESC, l.actor_id LIMIT $1 FOR UPDATE OF l SKIP LOCKED",

@@ -13,44 +13,6 @@ namespace boocode::storage {
 
 namespace {
 
-const std::string task_columns =
-  "id, chat_id, parent_actor, parent_turn, call_id, depth, description, prompt, tools::text, "
-  "coalesce(model, ''), worktree, state, coalesce(result, ''), coalesce(error, ''), "
-  "input_tokens, cached_tokens, output_tokens, reasoning_tokens, cost_usd, "
-  "coalesce(owner_node, ''), coalesce(worktree_path, ''), coalesce(branch, ''), " +
-  iso_time("created_at") + ", coalesce(" + iso_time("started_at") + ", ''), coalesce(" +
-  iso_time("ended_at") + ", '')";
-
-agent::task_record to_task(const pqxx::row& row) {
-  agent::task_record t;
-  auto& s = t.spawn;
-  s.id = row[0].c_str();
-  s.chat_id = row[1].c_str();
-  s.parent_actor = row[2].c_str();
-  s.parent_turn = row[3].as<int>();
-  s.call_id = row[4].c_str();
-  s.depth = row[5].as<int>();
-  s.description = row[6].c_str();
-  s.prompt = row[7].c_str();
-  if (!row[8].is_null())
-    s.tools = nlohmann::json::parse(row[8].c_str()).get<std::vector<std::string>>();
-  s.model = row[9].c_str();
-  s.worktree = row[10].as<bool>();
-  t.state = protocol::from_text<protocol::task_state>(row[11].c_str());
-  t.result = row[12].c_str();
-  t.error = row[13].c_str();
-  t.usage = {row[14].as<int64_t>(), row[15].as<int64_t>(), row[16].as<int64_t>(),
-             row[17].as<int64_t>()};
-  t.cost_usd = row[18].as<double>();
-  t.owner_node = row[19].c_str();
-  t.worktree_path = row[20].c_str();
-  t.branch = row[21].c_str();
-  t.created_at = row[22].c_str();
-  t.started_at = row[23].c_str();
-  t.ended_at = row[24].c_str();
-  return t;
-}
-
 std::vector<agent::task_record> to_tasks(const pqxx::result& r) {
   std::vector<agent::task_record> out;
   out.reserve(r.size());
@@ -94,30 +56,12 @@ task_repository::~task_repository() = default;
 task_repository::created task_repository::create(const agent::task_spawn& s) {
   return impl_->db.with("create a task", [&](pqxx::connection& c) {
     pqxx::work tx{c};
-    std::optional<std::string> tools;
-    if (s.tools)
-      tools = nlohmann::json(*s.tools).dump();
-    std::optional<std::string> model;
-    if (!s.model.empty())
-      model = s.model;
-    auto inserted = tx.exec_params(
-      "INSERT INTO tasks (id, chat_id, parent_actor, parent_turn, call_id, depth, description,"
-      " prompt, tools, model, worktree) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9::jsonb, $10,"
-      " $11) ON CONFLICT (parent_actor, parent_turn, call_id) DO NOTHING RETURNING id",
-      s.id, s.chat_id, s.parent_actor, s.parent_turn, s.call_id, s.depth, s.description, s.prompt,
-      tools, model, s.worktree);
-    if (!inserted.empty())
-      tx.exec_params(
-        "INSERT INTO chats (id, workspace, title, build_command, owner, permission_mode,"
-        " allow_rules, network, env, kind, parent_chat) SELECT $1, workspace, $2, build_command,"
-        " owner, permission_mode, allow_rules, network, env, 'subagent', $3 FROM chats"
-        " WHERE id = $4",
-        s.id, s.description, s.chat_id, s.parent_actor);
+    const bool inserted = insert_task(tx, s);
     auto row = tx.exec_params1(fmt::format("SELECT {} FROM tasks WHERE parent_actor = $1 AND "
                                            "parent_turn = $2 AND call_id = $3",
                                            task_columns),
                                s.parent_actor, s.parent_turn, s.call_id);
-    created out{to_task(row), !inserted.empty()};
+    created out{to_task(row), inserted};
     tx.commit();
     return out;
   });
@@ -135,7 +79,7 @@ std::vector<agent::task_record> task_repository::for_chat(const std::string& cha
 }
 
 std::vector<agent::task_record> task_repository::children(const std::string& parent_actor) {
-  return impl_->select("list a task's children", "parent_actor = $1", parent_actor);
+  return impl_->select("list a task's children", "parent_actor = $1 AND id <> $1", parent_actor);
 }
 
 std::optional<chat::inbox_entry>
@@ -145,14 +89,17 @@ task_repository::start(const std::string& id, const std::string& node, int per_c
       pqxx::work tx{c};
       // Two starts on one node at once would both see room under the bound.
       tx.exec_params("SELECT pg_advisory_xact_lock(hashtext('boocode.tasks.' || $1))", node);
-      auto started =
-        tx.exec_params("UPDATE tasks t SET state = 'running', owner_node = $2, started_at = now()"
-                       " WHERE id = $1 AND state = 'queued'"
-                       " AND ($3 <= 0 OR (SELECT count(*) FROM tasks r WHERE r.chat_id = t.chat_id"
-                       " AND r.state = 'running') < $3)"
-                       " AND ($4 <= 0 OR (SELECT count(*) FROM tasks r WHERE r.owner_node = $2"
-                       " AND r.state = 'running') < $4) RETURNING prompt",
-                       id, node, per_chat, per_node);
+      auto started = tx.exec_params(
+        "UPDATE tasks t SET state = 'running', owner_node = $2, started_at = now()"
+        " WHERE id = $1 AND state = 'queued'"
+        // A run bounds its own steps (chats.max_running).
+        " AND (coalesce((SELECT max_running FROM chats WHERE id = t.chat_id), $3) <= 0"
+        " OR (SELECT count(*) FROM tasks r WHERE r.chat_id = t.chat_id"
+        " AND r.state = 'running') < coalesce((SELECT max_running FROM chats"
+        " WHERE id = t.chat_id), $3))"
+        " AND ($4 <= 0 OR (SELECT count(*) FROM tasks r WHERE r.owner_node = $2"
+        " AND r.state = 'running') < $4) RETURNING prompt",
+        id, node, per_chat, per_node);
       if (started.empty())
         return std::nullopt;
       auto entry = tx.exec_params1(
@@ -161,7 +108,7 @@ task_repository::start(const std::string& id, const std::string& node, int per_c
           iso_time("created_at"),
         id, started[0][0].as<std::string>());
       tx.exec_params("INSERT INTO actor_leases (actor_id, node_id, epoch, kind) VALUES ($1, $2, 0,"
-                     " 'subagent') ON CONFLICT (actor_id) DO NOTHING",
+                     " actor_kind_of($1)) ON CONFLICT (actor_id) DO NOTHING",
                      id, node);
       tx.commit();
       chat::inbox_entry e;
@@ -225,7 +172,8 @@ void task_repository::set_worktree(const std::string& id, const std::string& pat
 
 int64_t task_repository::live_children(const std::string& parent_actor) {
   return impl_->count("count a task's live children",
-                      "parent_actor = $1 AND state IN ('queued', 'running')", parent_actor);
+                      "parent_actor = $1 AND id <> $1 AND state IN ('queued', 'running')",
+                      parent_actor);
 }
 
 int64_t task_repository::running_for_chat(const std::string& chat_id) {

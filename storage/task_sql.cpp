@@ -1,10 +1,81 @@
 #include "storage/task_sql.hpp"
 
+#include <optional>
+
 #include <fmt/format.h>
+#include <nlohmann/json.hpp>
 
 #include "storage/rows.hpp"
 
 namespace boocode::storage {
+
+const std::string task_columns =
+  "id, chat_id, parent_actor, parent_turn, call_id, depth, description, prompt, tools::text, "
+  "coalesce(model, ''), worktree, state, coalesce(result, ''), coalesce(error, ''), "
+  "input_tokens, cached_tokens, output_tokens, reasoning_tokens, cost_usd, "
+  "coalesce(owner_node, ''), coalesce(worktree_path, ''), coalesce(branch, ''), " +
+  iso_time("created_at") + ", coalesce(" + iso_time("started_at") + ", ''), coalesce(" +
+  iso_time("ended_at") +
+  ", ''), coalesce(spec_hash, ''), coalesce(schema::text, ''), coalesce(phase, '')";
+
+agent::task_record to_task(const pqxx::row& row) {
+  agent::task_record t;
+  auto& s = t.spawn;
+  s.id = row[0].c_str();
+  s.chat_id = row[1].c_str();
+  s.parent_actor = row[2].c_str();
+  s.parent_turn = row[3].as<int>();
+  s.call_id = row[4].c_str();
+  s.depth = row[5].as<int>();
+  s.description = row[6].c_str();
+  s.prompt = row[7].c_str();
+  if (!row[8].is_null())
+    s.tools = nlohmann::json::parse(row[8].c_str()).get<std::vector<std::string>>();
+  s.model = row[9].c_str();
+  s.worktree = row[10].as<bool>();
+  t.state = protocol::from_text<protocol::task_state>(row[11].c_str());
+  t.result = row[12].c_str();
+  t.error = row[13].c_str();
+  t.usage = {row[14].as<int64_t>(), row[15].as<int64_t>(), row[16].as<int64_t>(),
+             row[17].as<int64_t>()};
+  t.cost_usd = row[18].as<double>();
+  t.owner_node = row[19].c_str();
+  t.worktree_path = row[20].c_str();
+  t.branch = row[21].c_str();
+  t.created_at = row[22].c_str();
+  t.started_at = row[23].c_str();
+  t.ended_at = row[24].c_str();
+  s.spec_hash = row[25].c_str();
+  s.schema = row[26].c_str();
+  s.phase = row[27].c_str();
+  return t;
+}
+
+bool insert_task(pqxx::work& tx, const agent::task_spawn& s) {
+  std::optional<std::string> tools;
+  if (s.tools)
+    tools = nlohmann::json(*s.tools).dump();
+  std::optional<std::string> model;
+  if (!s.model.empty())
+    model = s.model;
+  auto inserted = tx.exec_params(
+    "INSERT INTO tasks (id, chat_id, parent_actor, parent_turn, call_id, depth, description,"
+    " prompt, tools, model, worktree, spec_hash, schema, phase) VALUES ($1, $2, $3, $4, $5, $6,"
+    " $7, $8, $9::jsonb, $10, $11, nullif($12, ''), nullif($13, '')::jsonb, nullif($14, ''))"
+    " ON CONFLICT (parent_actor, parent_turn, call_id) DO NOTHING RETURNING id",
+    s.id, s.chat_id, s.parent_actor, s.parent_turn, s.call_id, s.depth, s.description, s.prompt,
+    tools, model, s.worktree, s.spec_hash, s.schema, s.phase);
+  if (inserted.empty())
+    return false;
+  // Its conversation, on its parent's workspace, owner and permissions.
+  tx.exec_params(
+    "INSERT INTO chats (id, workspace, title, build_command, owner, permission_mode,"
+    " allow_rules, network, env, kind, parent_chat) SELECT $1, workspace, $2, build_command,"
+    " owner, permission_mode, allow_rules, network, env, actor_kind_of($1), $3 FROM chats"
+    " WHERE id = $4 ON CONFLICT (id) DO NOTHING",
+    s.id, s.description, s.chat_id, s.parent_actor);
+  return true;
+}
 
 std::string end_task_ctes(const task_end_params& p) {
   auto from = p.after.empty() ? std::string() : " FROM " + p.after;
@@ -14,6 +85,7 @@ std::string end_task_ctes(const task_end_params& p) {
     " AND {1}::text IS NOT NULL AND state IN ('queued', 'running') RETURNING parent_actor)"
     ", note AS (INSERT INTO inbox (actor_id, kind, content, client_id)"
     " SELECT parent_actor, 'notification', {4}::text, 'task:' || {0} FROM ended"
+    " WHERE parent_actor <> {0}"
     " ON CONFLICT DO NOTHING RETURNING id, {6} AS created_at, actor_id)",
     p.id, p.state, p.result, p.error, p.note, from, iso_time("created_at"));
 }

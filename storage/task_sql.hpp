@@ -7,7 +7,22 @@
 
 #include <string>
 
+#include <pqxx/pqxx>
+
+#include "runtime/agent/task.hpp"
+
 namespace boocode::storage {
+
+/// A task's columns, in the order to_task reads them (unqualified: select
+/// them from tasks, or from a subquery with tasks' columns).
+extern const std::string task_columns;
+/// A task from a row that starts with task_columns.
+agent::task_record to_task(const pqxx::row& row);
+
+/// Writes task `s` (queued) and its conversation row (a copy of its
+/// parent's: workspace, owner, permissions) unless its parent's call wrote
+/// it before; whether it was new.
+bool insert_task(pqxx::work& tx, const agent::task_spawn& s);
 
 /// Where end_task_ctes reads its values: SQL expressions, usually $N.
 struct task_end_params {

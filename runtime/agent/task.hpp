@@ -27,7 +27,7 @@ struct task_usage {
 /// What a spawn_subagent call asks for, as its parent's turn made it: the
 /// row written before the subagent starts.
 struct task_spawn {
-  std::string id;           // "t_" + 16 hex digits
+  std::string id;           // "t_" (subagent), "s_" (workflow step), "w_" (run) + 16 hex
   std::string chat_id;      // the chat it works for
   std::string parent_actor; // the chat, or the task that spawned it
   int parent_turn = 0;
@@ -38,6 +38,13 @@ struct task_spawn {
   std::optional<std::vector<std::string>> tools; // nothing: the chat's
   std::string model;                             // empty: the chat's
   bool worktree = false;
+  /// A workflow step's spec hash (its prompt, options and model); empty for
+  /// a subagent.
+  std::string spec_hash;
+  /// A workflow step's JSON Schema (text) its answer must match; empty: none.
+  std::string schema;
+  /// A workflow step's phase (the script's at its call); empty: none.
+  std::string phase;
 };
 
 /// A task as stored: its spawn, then what became of it.
