@@ -37,12 +37,20 @@ enum class tool_outcome { ok, error, timeout, cancelled, denied, interrupted };
 enum class trace_kind { tool, model };
 
 /// The kinds of actor that run agents: a chat's session, a background
-/// subagent (a task; its id starts with "t_").
-enum class actor_kind { session, subagent };
+/// subagent (a task; its id starts with "t_"), a workflow run ("w_") and a
+/// step of one ("s_").
+enum class actor_kind { session, subagent, workflow, workflow_step };
 
-/// The kind of the actor `id` names: task ids start with "t_".
+/// The kind of the actor `id` names, by its prefix (storage's
+/// actor_kind_of says the same).
 constexpr actor_kind kind_of_actor(std::string_view id) {
-  return id.starts_with("t_") ? actor_kind::subagent : actor_kind::session;
+  if (id.starts_with("t_"))
+    return actor_kind::subagent;
+  if (id.starts_with("w_"))
+    return actor_kind::workflow;
+  if (id.starts_with("s_"))
+    return actor_kind::workflow_step;
+  return actor_kind::session;
 }
 
 /// An actor as the admin port shows it (docs/admin.md).
@@ -78,7 +86,8 @@ enum class server_frame {
   model_trace_finish,
   approval_request,
   approval_resolved,
-  task_update
+  task_update,
+  workflow_update
 };
 
 /// Every frame type a client may send.
@@ -125,7 +134,7 @@ BOOCODE_ENUM_NAMES(turn_outcome, "turn outcome", "completed", "cancelled", "erro
 BOOCODE_ENUM_NAMES(tool_outcome, "tool outcome", "ok", "error", "timeout", "cancelled", "denied",
                    "interrupted");
 BOOCODE_ENUM_NAMES(trace_kind, "trace kind", "tool", "model");
-BOOCODE_ENUM_NAMES(actor_kind, "actor kind", "session", "subagent");
+BOOCODE_ENUM_NAMES(actor_kind, "actor kind", "session", "subagent", "workflow", "workflow_step");
 BOOCODE_ENUM_NAMES(actor_state, "actor state", "running", "idle", "unloaded", "stopped",
                    "restarting", "failed", "unowned", "unknown");
 BOOCODE_ENUM_NAMES(message_role, "message role", "user", "assistant", "tool");
@@ -136,7 +145,7 @@ BOOCODE_ENUM_NAMES(server_frame, "frame type", "hello", "pong", "error", "sessio
                    "snapshot", "ack", "message", "turn_start", "assistant_delta", "reasoning_delta",
                    "tool_call", "tool_result", "turn_end", "tool_trace_start", "tool_trace_finish",
                    "model_trace_start", "model_trace_finish", "approval_request",
-                   "approval_resolved", "task_update");
+                   "approval_resolved", "task_update", "workflow_update");
 BOOCODE_ENUM_NAMES(client_frame, "client frame type", "ping", "subscribe", "unsubscribe",
                    "user_message", "cancel", "approval_answer");
 BOOCODE_ENUM_NAMES(user_role, "user role", "admin", "user");

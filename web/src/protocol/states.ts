@@ -32,7 +32,7 @@ export const TRACE_KINDS = ['tool', 'model'] as const;
 export type TraceKind = (typeof TRACE_KINDS)[number] | Newer;
 
 /** Who runs agents: a chat's `session`, a background `subagent` (a task). */
-export const ACTOR_KINDS = ['session', 'subagent'] as const;
+export const ACTOR_KINDS = ['session', 'subagent', 'workflow', 'workflow_step'] as const;
 export type ActorKind = (typeof ACTOR_KINDS)[number] | Newer;
 
 export const ROLES = ['user', 'assistant', 'tool'] as const;
@@ -87,6 +87,7 @@ export const SERVER_FRAME_TYPES = [
   'approval_request',
   'approval_resolved',
   'task_update',
+  'workflow_update',
 ] as const;
 
 /** Every frame type a page sends. */
