@@ -6,6 +6,7 @@
 #include "runtime/protocol/records.hpp"
 #include "runtime/protocol/tasks.hpp"
 #include "runtime/protocol/traces.hpp"
+#include "runtime/protocol/workflows.hpp"
 
 namespace boocode::test {
 
@@ -179,6 +180,45 @@ chat::live_view running_view() {
 
 } // namespace
 
+/// A run of multi-review in chat c_3f9c0a12b4de5678: two steps (one
+/// ended, one running), a nested run, a phase and a log line.
+nlohmann::json sample_run(task_state state) {
+  workflow::run_record run;
+  run.task = sample_task("w_00000000000000c1", state);
+  run.task.spawn.description = "multi-review";
+  run.name = "multi-review";
+  run.args = {{"base", "main"}};
+  run.meta = {{"name", "multi-review"},
+              {"description", "Reviews the diff"},
+              {"phases", {{{"title", "Review"}}, {{"title", "Merge"}}}}};
+  run.workspace = "/work/app";
+  run.owner = "ada";
+  if (state == task_state::completed)
+    run.result = {{"summary", "One bug."}, {"findings", 1}};
+  if (state == task_state::failed)
+    run.task.error = "time limit: the script ran 5000 ms of CPU without awaiting an agent";
+  if (state == task_state::queued)
+    return run_view(run, {}, {});
+  auto step = sample_task("s_00000000000000d1", task_state::completed);
+  step.spawn.chat_id = step.spawn.parent_actor = run.task.spawn.id;
+  step.spawn.call_id = "parallel-0/item-1/agent-0";
+  step.spawn.description = "review: security";
+  step.spawn.phase = "Review";
+  step.ended_at = "2026-11-24T10:00:09.000Z";
+  auto running = sample_task("s_00000000000000d2", task_state::running);
+  running.spawn.chat_id = running.spawn.parent_actor = run.task.spawn.id;
+  running.spawn.call_id = "parallel-0/item-0/agent-0";
+  auto nested = sample_task("w_00000000000000c2", task_state::cancelled);
+  nested.spawn.chat_id = nested.spawn.parent_actor = run.task.spawn.id;
+  nested.spawn.call_id = "workflow-0";
+  nested.error = "stopped before it started";
+  std::vector<workflow::journal_entry> journal = {
+    {"phase-0", "phase", "Review", "Review", "2026-11-24T10:00:00.300Z"},
+    {"now-0", "now", 1764000000300.0, "Review", "2026-11-24T10:00:00.310Z"},
+    {"log-0", "log", "4 reviewers", "Review", "2026-11-24T10:00:00.320Z"}};
+  return run_view(run, {running, step, nested}, journal);
+}
+
 sample_set frame_samples() {
   sample_set out;
   auto chat_frame = [&](int64_t seq, const chat::agent_event& e) {
@@ -245,6 +285,8 @@ sample_set frame_samples() {
                                              "t_00000000000000a1"});
   chat_frame(seq, chat::approval_resolved{"ap_2_tool_1_0", approval_decision::allow, "", "alice",
                                           "t_00000000000000a1"});
+  for (auto state : {task_state::running, task_state::completed})
+    out["workflow_update"].push_back(workflow_update_frame(sample_run(state)));
   return out;
 }
 
@@ -319,6 +361,29 @@ sample_set record_samples() {
   out["task_list"].push_back(text(task_list(tasks)));
   out["task_list"].push_back(text(task_list({})));
   out["stopped"].push_back(text(stopped(2)));
+  for (auto state : enum_names<task_state>::names)
+    out["workflow_run"].push_back(text(sample_run(from_text<task_state>(state))));
+  out["cancelled"].push_back(text(cancelled(true)));
+  out["cancelled"].push_back(text(cancelled(false)));
+  workflow::workflow_entry ok;
+  ok.name = "multi-review";
+  ok.from = workflow::origin::builtin;
+  ok.path = "builtin:multi-review.js";
+  ok.source = "export const meta = { name: 'multi-review', description: 'Reviews the diff' };";
+  ok.meta = sandbox::workflow_meta{"multi-review",
+                                   "Reviews the diff",
+                                   "Before a commit.",
+                                   {{"Review", "in parallel"}, {"Merge", ""}},
+                                   {{"base", "what to diff against"}},
+                                   std::nullopt,
+                                   nullptr};
+  workflow::workflow_entry broken;
+  broken.name = "broken";
+  broken.from = workflow::origin::project;
+  broken.path = "/work/app/.boocode/workflows/broken.js";
+  broken.source = "const fs = require('fs');";
+  broken.problem = "line 1, column 1: a workflow starts with `export const meta = …`";
+  out["workflow_list"].push_back(text(workflow_list({ok, broken})));
   out["posted"].push_back(text(posted(5)));
   out["restarted"].push_back(text(restarted(true)));
   out["error"].push_back(text(error_body("not_found", "no chat c_0000000000000000")));

@@ -44,6 +44,7 @@ import {
 } from './protocol/states';
 import { parseStopped, parseTask, parseTaskList } from './protocol/tasks';
 import { parseTrace, parseTracePage } from './protocol/traces';
+import { parseCancelled, parseWorkflowList, parseWorkflowRun } from './protocol/workflows';
 
 const contractDir = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../tests/contract');
 
@@ -129,6 +130,9 @@ const REST_PARSERS: Record<string, (data: unknown) => unknown> = {
   task: parseTask,
   task_list: parseTaskList,
   stopped: (data) => ({ stopped: parseStopped(data) }),
+  workflow_run: parseWorkflowRun,
+  workflow_list: parseWorkflowList,
+  cancelled: (data) => ({ cancelled: parseCancelled(data) }),
 };
 
 let info: ReturnType<typeof vi.spyOn>;

@@ -109,6 +109,7 @@ export function useChatSession(chatId: string | null, socket: NodeSocket): ChatS
     if (!id || frame.type === 'hello' || frame.type === 'pong') return;
     // A newer node's frame that is no chat frame: nothing of the chat's.
     if (frame.type === 'unknown' && !isChatFrame(frame)) return;
+    if (frame.type === 'workflow_update') return; // a workflow run's, not the chat's
     if (frame.type === 'error' && frame.chat_id === undefined) {
       // A client frame was refused without naming a chat: it was ours, about the open chat.
       dispatch({ type: 'frame', frame: { ...frame, chat_id: id } });

@@ -85,6 +85,7 @@ export function useTraces(chatId: string | null): Traces {
   const onFrame = useCallback((frame: ServerFrame) => {
     if (!chatIdRef.current || frame.type === 'hello' || frame.type === 'pong' || frame.type === 'session_failed') return;
     if (frame.type === 'unknown' && !isChatFrame(frame)) return; // a newer node's connection frame
+    if (frame.type === 'workflow_update') return; // a workflow run's, not the chat's
     dispatch({ type: 'frame', frame, atUs: Date.now() * 1000 });
   }, []);
 

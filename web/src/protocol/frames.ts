@@ -43,6 +43,7 @@ import {
   type TurnOutcome,
 } from './states';
 import { parseTaskUpdate, type TaskUpdateFrame } from './tasks';
+import { parseWorkflowUpdate, type WorkflowUpdateFrame } from './workflows';
 import { parseTraceFrame, type TraceFrame } from './traces';
 
 export interface HelloFrame {
@@ -214,7 +215,14 @@ export type ChatFrame =
   | (UnknownFrame & ChatFrameBase);
 
 /** Every frame the server may send over /ws. */
-export type ServerFrame = HelloFrame | PongFrame | ErrorFrame | SessionFailedFrame | ChatFrame | UnknownFrame;
+export type ServerFrame =
+  | HelloFrame
+  | PongFrame
+  | ErrorFrame
+  | SessionFailedFrame
+  | WorkflowUpdateFrame
+  | ChatFrame
+  | UnknownFrame;
 
 /** Frames the client sends. */
 export type ClientFrame =
@@ -437,6 +445,8 @@ export function parseFrameObject(data: unknown): ServerFrame {
         error: requireText(data, 'error', what),
       };
     }
+    case 'workflow_update':
+      return parseWorkflowUpdate(data);
     default:
       break;
   }

@@ -63,7 +63,7 @@ export interface TaskUpdateFrame extends ChatFrameBase {
   task: Task;
 }
 
-function parseTaskUsage(obj: JsonObject, what: string): TaskUsage {
+export function parseTaskUsage(obj: JsonObject, what: string): TaskUsage {
   return {
     input: requireInt(obj, 'input', what),
     cached: requireInt(obj, 'cached', what),
@@ -72,7 +72,7 @@ function parseTaskUsage(obj: JsonObject, what: string): TaskUsage {
   };
 }
 
-function optionalDate(obj: JsonObject, key: string, what: string): string | null {
+export function optionalDate(obj: JsonObject, key: string, what: string): string | null {
   return obj[key] === undefined || obj[key] === null ? null : requireDate(obj, key, what);
 }
 
