@@ -84,6 +84,8 @@ tools::tool_result agent_tools::run_task_tool(const std::string& name, const nlo
       r.text = tasks_->status(read_status(args));
     } else if (name == "subagent_result") {
       r.text = tasks_->result(read_result(args));
+    } else if (name == "run_workflow") {
+      r.text = tasks_->run_workflow(read_run_workflow(args), call_id);
     } else {
       r.text = tasks_->cancel(read_cancel(args));
     }

@@ -27,6 +27,8 @@ public:
   virtual std::string result(const result_args& args) = 0;
   /// Stops the task and the tasks it started.
   virtual std::string cancel(const std::string& task_id) = 0;
+  /// Starts a workflow run (once per call, like spawn); answers its id.
+  virtual std::string run_workflow(const workflow_args& args, const std::string& call_key) = 0;
 };
 
 /// An agent's tools: the workspace tools (only `only` of them when set),

@@ -68,6 +68,17 @@ const std::vector<subagent_tool>& defs() {
                    {"task_id"})},
     {"cancel_subagent", "Stops a task and the subagents it started; it ends cancelled.",
      object_schema({{"task_id", task_id_param()}}, {"task_id"})},
+    {"run_workflow",
+     "Starts a workflow, a script that runs many agents (deep-research, multi-review, "
+     "fix-failing-tests, or one of this workspace's), and returns its run id at once; you go on "
+     "working. When it ends you are notified with its result (subagent_status and "
+     "subagent_result work on the run id too). Give name or script, and its args.",
+     object_schema(
+       {{"name", string_param("The workflow's name.")},
+        {"script", string_param("Or a workflow's JavaScript source (export const meta = {...} "
+                                "first; agent(), parallel(), pipeline(), phase(), log()).")},
+        {"args", {{"type", "object"}, {"description", "The workflow's args."}}}},
+       json::array())},
   };
   return all;
 }
@@ -152,6 +163,19 @@ result_args read_result(const json& arguments) {
 
 std::string read_cancel(const json& arguments) {
   return checked("cancel_subagent", arguments)["task_id"].get<std::string>();
+}
+
+workflow_args read_run_workflow(const json& arguments) {
+  auto args = checked("run_workflow", arguments);
+  workflow_args out;
+  out.name = args.value("name", "");
+  out.script = args.value("script", "");
+  if (out.name.empty() == out.script.empty())
+    throw tool_failure("run_workflow: give either name or script");
+  if (out.script.size() > max_prompt * 10)
+    throw tool_failure("run_workflow: the script is over 1 MB");
+  out.args = args.value("args", json(nullptr));
+  return out;
 }
 
 std::optional<std::string> spawn_refusal(const task_limits& limits, int spawned, int depth) {

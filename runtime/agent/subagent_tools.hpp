@@ -6,7 +6,7 @@
 #include <string>
 #include <vector>
 
-#include <nlohmann/json_fwd.hpp>
+#include <nlohmann/json.hpp>
 
 namespace boocode::agent {
 
@@ -15,8 +15,8 @@ namespace boocode::agent {
 // rows, the subagent actors, notifications) is the session's; these are the
 // plain parts: schemas, argument checks and the limits' decisions.
 
-/// spawn_subagent, subagent_status, subagent_result and cancel_subagent in
-/// OpenAI's function format, always in that order and with the same text
+/// spawn_subagent, subagent_status, subagent_result, cancel_subagent and
+/// run_workflow in OpenAI's function format, always in that order and with the same text
 /// (they follow the workspace tools, and the prompt prefix stays cacheable).
 const nlohmann::json& subagent_tool_schemas();
 
@@ -56,6 +56,14 @@ result_args read_result(const nlohmann::json& arguments);
 
 /// cancel_subagent's task.
 std::string read_cancel(const nlohmann::json& arguments);
+
+/// run_workflow's arguments: a workflow's name or a script, and its args.
+struct workflow_args {
+  std::string name;
+  std::string script;
+  nlohmann::json args;
+};
+workflow_args read_run_workflow(const nlohmann::json& arguments);
 
 /// Bounds on subagents (node options; docs/configuration.md). Beyond the
 /// running bounds a task waits `queued` and starts in order; beyond the

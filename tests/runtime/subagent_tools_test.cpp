@@ -30,9 +30,9 @@ std::string failure_of(F&& f) {
 TEST(SubagentToolsTest, SchemasAreFixedAndInOrder) {
   EXPECT_EQ(subagent_tool_names(),
             (std::vector<std::string>{"spawn_subagent", "subagent_status", "subagent_result",
-                                      "cancel_subagent"}));
+                                      "cancel_subagent", "run_workflow"}));
   const auto& schemas = subagent_tool_schemas();
-  ASSERT_EQ(schemas.size(), 4u);
+  ASSERT_EQ(schemas.size(), 5u);
   EXPECT_EQ(&schemas, &subagent_tool_schemas()) << "one text, kept for the prompt cache";
   auto spawn = schemas[0]["function"];
   EXPECT_EQ(spawn["name"], "spawn_subagent");
@@ -117,4 +117,18 @@ TEST(SubagentToolsTest, LimitsRefuseOrQueue) {
   EXPECT_TRUE(may_start(d, 0, 0));
   EXPECT_FALSE(may_start(d, d.running_per_chat, 0));
   EXPECT_FALSE(may_start(d, 0, d.running_per_node));
+}
+
+TEST(SubagentToolsTest, RunWorkflowTakesANameOrAScriptAndItsArgs) {
+  auto byName = read_run_workflow(json{{"name", "deep-research"}, {"args", {{"question", "why"}}}});
+  EXPECT_EQ(byName.name, "deep-research");
+  EXPECT_EQ(byName.args, json({{"question", "why"}}));
+  auto byScript = read_run_workflow(json{{"script", "export const meta = {};"}}.dump());
+  EXPECT_EQ(byScript.script, "export const meta = {};");
+  EXPECT_TRUE(byScript.args.is_null());
+  EXPECT_THROW(read_run_workflow(json::object()), boocode::tools::tool_failure);
+  EXPECT_THROW(read_run_workflow(json{{"name", "a"}, {"script", "b"}}),
+               boocode::tools::tool_failure);
+  EXPECT_THROW(read_run_workflow(json{{"name", "a"}, {"args", "not an object"}}),
+               boocode::tools::tool_failure);
 }
