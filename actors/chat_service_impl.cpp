@@ -163,7 +163,7 @@ chat::result<int> chat_service_impl::stop_tasks(const std::string& chat_id,
 chat::result<chat::posted_message> chat_service_impl::post_message(const std::string& chat_id,
                                                                    const std::string& text,
                                                                    const std::string& client_id) {
-  if (protocol::kind_of_actor(chat_id) == protocol::actor_kind::subagent)
+  if (protocol::kind_of_actor(chat_id) != protocol::actor_kind::session)
     return chat::service_error{409, "task_conversation",
                                chat_id + " is a background task's conversation: it takes no "
                                          "messages (stop it, or ask its chat to spawn another)"};

@@ -19,6 +19,11 @@
 #include "storage/pool.hpp"
 #include "storage/session_repository.hpp"
 #include "storage/task_repository.hpp"
+#include "storage/workflow_repository.hpp"
+
+namespace boocode::sandbox {
+class engine;
+} // namespace boocode::sandbox
 
 namespace boocode {
 
@@ -41,6 +46,12 @@ struct session_deps {
   /// Background subagents (tasks), over the same pool, and their bounds.
   std::shared_ptr<storage::task_repository> tasks;
   agent::task_limits task_limits;
+  /// Workflow runs (their steps are tasks), over the same pool; the sandbox
+  /// their scripts run in (null: this node runs no workflows); the home
+  /// whose ~/.boocode/workflows holds a user's scripts.
+  std::shared_ptr<storage::workflow_repository> workflows;
+  std::shared_ptr<sandbox::engine> scripts;
+  std::string home;
   /// What the model's tokens cost: a task's cost (all zero: not known).
   model::model_prices prices;
   /// The node's registry, for turn workers that start, cancel and notify

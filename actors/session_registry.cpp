@@ -3,6 +3,7 @@
 #include <caf/all.hpp>
 
 #include "actors/session.hpp"
+#include "actors/workflow_run.hpp"
 
 namespace boocode {
 
@@ -87,6 +88,11 @@ session_registry_actor spawn_session_registry(caf::actor_system& sys,
   };
   kinds[protocol::actor_kind::session] = {"chat", spawn};
   kinds[protocol::actor_kind::subagent] = {"subagent", spawn};
+  kinds[protocol::actor_kind::workflow_step] = {"workflow step", spawn};
+  kinds[protocol::actor_kind::workflow] = {"workflow",
+                                           [deps](caf::actor_system& sys, const std::string& id) {
+                                             return spawn_workflow_run(sys, deps, id);
+                                           }};
   auto registry = spawn_registry(sys, deps->node_id, deps->log, std::move(store), std::move(peers),
                                  std::move(kinds));
   deps->router->set(registry);

@@ -24,6 +24,15 @@ void task_control::start_queued() {
 }
 
 int task_control::cancel_tree(const std::string& id) {
+  // A running workflow run stops its script first and then its own steps
+  // (stopped steps first would hand the script nulls it could finish with).
+  if (protocol::kind_of_actor(id) == protocol::actor_kind::workflow) {
+    if (auto run = deps_.tasks->find(id); run && run->state == protocol::task_state::running) {
+      if (auto r = deps_.router->get())
+        caf::anon_send(r, cancel_atom::value, id);
+      return 1;
+    }
+  }
   int stopped = 0;
   for (const auto& child : deps_.tasks->children(id))
     stopped += cancel_tree(child.spawn.id);

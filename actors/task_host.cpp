@@ -6,6 +6,7 @@
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
+#include "actors/workflow_jobs.hpp"
 #include "runtime/agent/task_text.hpp"
 #include "runtime/agent/worktree.hpp"
 #include "runtime/node_identity.hpp"
@@ -89,6 +90,29 @@ std::string worker_task_host::cancel(const std::string& task_id) {
     return fmt::format("Task {} had already ended ({}).", task_id, protocol::to_string(t.state));
   control_.cancel_tree(task_id);
   return fmt::format("Task {} is being stopped; it ends cancelled and you are notified.", task_id);
+}
+
+std::string worker_task_host::run_workflow(const agent::workflow_args& args,
+                                           const std::string& call_key) {
+  run_launch l;
+  l.workspace = caller_.workspace;
+  l.chat_id = caller_.chat_id;
+  l.parent_actor = caller_.actor_id;
+  l.parent_turn = caller_.turn;
+  l.call_id = call_key;
+  l.name = args.name;
+  l.script = args.script;
+  l.args = args.args;
+  auto launched = launch_run(deps_, l);
+  if (auto* err = std::get_if<chat::service_error>(&launched))
+    throw tool_failure("run_workflow: " + err->message);
+  const auto& run = std::get<workflow::run_record>(launched);
+  nlohmann::json answer{{"run_id", run.task.spawn.id},
+                        {"name", run.name},
+                        {"state", protocol::to_string(run.task.state)},
+                        {"note", "You are notified with its result when it ends; go on with your "
+                                 "own work."}};
+  return answer.dump();
 }
 
 } // namespace boocode

@@ -32,6 +32,7 @@ public:
   std::string status(const std::optional<std::string>& task_id) override;
   std::string result(const agent::result_args& args) override;
   std::string cancel(const std::string& task_id) override;
+  std::string run_workflow(const agent::workflow_args& args, const std::string& call_key) override;
 
 private:
   /// The task `id` if it is this chat's; else a tool failure.

@@ -168,7 +168,8 @@ turn_done run_worker(const std::shared_ptr<const session_deps>& deps,
       return turn_done::idle;
     turn = plan->turn;
     auto kind = protocol::kind_of_actor(chat_id);
-    if (kind == protocol::actor_kind::subagent && !mem.task) {
+    if ((kind == protocol::actor_kind::subagent || kind == protocol::actor_kind::workflow_step) &&
+        !mem.task) {
       mem.task = deps->tasks->find(chat_id);
       if (!mem.task)
         throw storage::storage_error("subagent " + chat_id + " has no task");

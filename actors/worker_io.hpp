@@ -21,6 +21,7 @@
 #include "runtime/agent/worktree.hpp"
 #include "runtime/protocol/records.hpp"
 #include "runtime/serial_jobs.hpp"
+#include "runtime/workflow/structured_answer.hpp"
 #include "storage/storage_error.hpp"
 
 namespace boocode::turn_detail {
@@ -134,8 +135,14 @@ public:
     // A subagent ends with its turn, unless the turn completed while tasks
     // of its own still run: their notifications start its next turn.
     if (task_ != nullptr && (sum.outcome != protocol::turn_outcome::completed ||
-                             tasks_.live_children(task_->spawn.id) == 0))
-      req.ends_task = task_end(sum, answer);
+                             tasks_.live_children(task_->spawn.id) == 0)) {
+      // A workflow step whose answer does not match its schema is asked
+      // again: the question waits in its inbox for its next turn.
+      if (auto again = schema_retry(sum, answer))
+        repo_.post(task_->spawn.id, *again, fmt::format("schema-retry-{}", turn_));
+      else
+        req.ends_task = task_end(sum, answer);
+    }
     waiting_ = repo_.checkpoint(fence_, req, answer, &note_);
   }
 
@@ -211,8 +218,27 @@ private:
         end.result += std::string("\n\n(the worktree could not be settled: ") + e.what() + ")";
       }
     }
+    if (end.state == protocol::task_state::completed && !task_->spawn.schema.empty()) {
+      if (auto why = workflow::answer_mismatch(task_->spawn.schema, end.result)) {
+        end.state = protocol::task_state::failed;
+        end.error = fmt::format("schema mismatch after {} answers: {}", turn_, *why);
+      }
+    }
     end.note = agent::notification_text(*task_, end.state, end.result, end.error);
     return end;
+  }
+  /// The question that asks a step again, when its answer does not match
+  /// its schema and it has answers left.
+  std::optional<std::string> schema_retry(const agent::turn_summary& sum,
+                                          const chat::message_record* answer) const {
+    if (task_->spawn.schema.empty() || sum.outcome != protocol::turn_outcome::completed ||
+        turn_ >= workflow::schema_answers)
+      return std::nullopt;
+    auto why =
+      workflow::answer_mismatch(task_->spawn.schema, answer != nullptr ? answer->content : "");
+    if (!why)
+      return std::nullopt;
+    return workflow::retry_prompt(*why, nlohmann::json::parse(task_->spawn.schema));
   }
   /// The workspace the task's worktree was made in: above .boocode/worktrees/<task>.
   std::string parent_workspace() const {

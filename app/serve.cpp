@@ -20,6 +20,7 @@
 #include "actors/session_registry.hpp"
 #include "actors/task_control.hpp"
 #include "actors/trace_writer.hpp"
+#include "actors/workflow_service_impl.hpp"
 #include "app/command_sandbox.hpp"
 #include "app/data_dir_lock.hpp"
 #include "app/node_access.hpp"
@@ -30,6 +31,7 @@
 #include "net/http_server.hpp"
 #include "net/model_client.hpp"
 #include "net/tls_files.hpp"
+#include "net/workflow_routes.hpp"
 #include "runtime/actor_system.hpp"
 #include "runtime/logging.hpp"
 #include "runtime/model/scripted_provider.hpp"
@@ -38,6 +40,7 @@
 #include "runtime/process_limits.hpp"
 #include "runtime/process_memory.hpp"
 #include "runtime/protocol/frames.hpp"
+#include "runtime/sandbox/engine.hpp"
 #include "runtime/version.hpp"
 #include "storage/embedded_postgres.hpp"
 #include "storage/migrations.hpp"
@@ -223,6 +226,10 @@ int run(const node_config& cfg, log_set& logs) {
   deps->turn_limits = {cfg.turn_model_calls, cfg.turn_tokens, cfg.turn_time};
   deps->task_limits = cfg.task_limits;
   deps->prices = cfg.prices;
+  // Workflow scripts run in the sandbox's isolates on a few threads of their own.
+  deps->scripts = std::make_shared<sandbox::engine>(sandbox::engine_options{2});
+  if (const char* home = std::getenv("HOME"))
+    deps->home = home;
   deps->node_id = node_id;
   deps->cluster = cfg.cluster;
   deps->provider = make_provider(cfg, logs);
@@ -283,6 +290,8 @@ int run(const node_config& cfg, log_set& logs) {
   };
   net::add_health_routes(routes, {node_id, version, [traces] { return traces->stats(); }, load});
   net::add_chat_routes(routes, chats, roots);
+  workflow_service_impl workflows{deps, roots};
+  net::add_workflow_routes(routes, workflows);
   auto gate = make_access_gate(cfg, std::move(users), deps->db);
   net::ws_handler ws;
   ws.on_open = [node_id](const std::shared_ptr<net::ws_connection>& c) {
