@@ -2,6 +2,7 @@
 
 #include <type_traits>
 
+#include "net/route_answers.hpp"
 #include "runtime/protocol/frames.hpp"
 #include "runtime/protocol/records.hpp"
 #include "runtime/protocol/requests.hpp"
@@ -14,27 +15,8 @@ namespace {
 
 using nlohmann::json;
 
-http_response from_error(const chat::service_error& e) {
-  return json_error(e.status, e.code, e.message);
-}
-
-http_response bad_body(const protocol::body_error& e) {
-  return json_error(400, "invalid_argument", e.message);
-}
-
-template <class T, class F>
-http_response answer(chat::result<T> r, int status, F&& render) {
-  if (auto* err = std::get_if<chat::service_error>(&r))
-    return from_error(*err);
-  return json_response(status, render(std::get<T>(r)));
-}
-
 /// Renders a record with its protocol::to_json.
 constexpr auto record = [](const auto& x) { return protocol::to_json(x); };
-
-chat::caller caller_of(const http_request& req) {
-  return {req.user.empty() ? "local" : req.user, req.user.empty() || req.admin};
-}
 
 /// A route on one chat: 404 unless its caller may reach the chat. `route`
 /// gets the request and the chat id, or with more parameters (an approval,
