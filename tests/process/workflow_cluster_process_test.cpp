@@ -1,0 +1,84 @@
+// A workflow run on a three-node cluster: the operator sees it with `boocode
+// admin actors --kind workflow`, and when the node running it is killed while
+// its script computes between steps (no step in flight, nothing in its inbox)
+// a survivor takes the run over and replays it: its finished step is not
+// asked again and the run completes.
+#include <atomic>
+
+#include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
+
+#include "runtime/poll.hpp"
+#include "tests/process/cluster_fixture.hpp"
+
+using namespace boocode;
+using namespace std::chrono_literals;
+using nlohmann::json;
+using test::ClusterTest;
+using test::fake_reply;
+using test::first_prompt;
+
+TEST_F(ClusterTest, AWorkflowRunOfAKilledNodeResumesOnASurvivor) {
+  std::atomic<bool> stall{true};
+  model_.set_responder([&stall](const json& body) -> std::optional<fake_reply> {
+    auto prompt = first_prompt(body);
+    if (prompt.starts_with("second") && stall) { // in case the kill comes later
+      auto r = fake_reply::text_reply("never");
+      r.fault_kind = fake_reply::fault::stall;
+      return r;
+    }
+    return fake_reply::text_reply(prompt.starts_with("first") ? "one" : "two");
+  });
+  const std::string script =
+    R"(export const meta = { name: 'busy', description: 'a step, work, a step' };
+const a = await agent('first step');
+let n = 0;
+for (let i = 0; i < 1000000000; i++) n += i % 3; // the script computes between its steps
+const b = await agent('second step after ' + a);
+return [a, b];
+)";
+  auto res = test::http_call(to("node-b"), "POST", "/api/workflow-runs",
+                             json{{"workspace", workspace_.string()}, {"script", script}}.dump());
+  ASSERT_EQ(res.status, 201) << res.body;
+  auto id = res.json()["id"].get<std::string>();
+  EXPECT_EQ(owner(id), "node-b") << "a run starts where it was asked for";
+  auto asked = [&](const std::string& start) {
+    int n = 0;
+    for (auto& r : model_.requests())
+      if (first_prompt(r.body).starts_with(start))
+        ++n;
+    return n;
+  };
+  // The first step ended and the run read its end: only its script is busy.
+  ASSERT_TRUE(poll_until(30s,
+                         [&] {
+                           return asked("first") == 1 &&
+                                  db_.scalar("SELECT count(*) FROM inbox WHERE actor_id = '" + id +
+                                             "'") == "0" &&
+                                  db_.scalar("SELECT state FROM tasks WHERE parent_actor = '" + id +
+                                             "' AND id <> '" + id + "'") == "completed";
+                         }))
+    << "asked " << asked("first") << "; inbox: "
+    << db_.scalar("SELECT string_agg(kind || ':' || client_id, ',') FROM inbox WHERE actor_id = '" +
+                  id + "'")
+    << "; steps: "
+    << db_.scalar("SELECT string_agg(id || ':' || state, ',') FROM tasks WHERE parent_actor = '" +
+                  id + "'");
+  auto listed = admin_json("node-a", {"actors", "--kind", "workflow"});
+  ASSERT_EQ(listed.size(), 1u) << listed.dump();
+  EXPECT_EQ(listed[0]["id"], id);
+
+  kill_node("node-b");
+  stall = false;
+  json view;
+  ASSERT_TRUE(poll_until(60s,
+                         [&] {
+                           view = test::get_json(to("node-a"), "/api/workflow-runs/" + id);
+                           return view["state"] == "completed";
+                         }))
+    << view.dump();
+  EXPECT_EQ(view["result"], json::parse(R"(["one","two"])"));
+  EXPECT_NE(owner(id), "node-b") << "a survivor took it over";
+  EXPECT_EQ(asked("first"), 1) << "its finished step was not asked again";
+  EXPECT_EQ(view["steps"].size(), 2u);
+}
