@@ -10,7 +10,7 @@
 #include <nlohmann/json.hpp>
 
 #include "runtime/poll.hpp"
-#include "tests/process/chat_process_fixture.hpp"
+#include "tests/process/workflow_process_fixture.hpp"
 
 using namespace boocode;
 using namespace std::chrono_literals;
@@ -18,45 +18,7 @@ using nlohmann::json;
 using test::content_of;
 using test::fake_reply;
 using test::first_prompt;
-
-namespace {
-
-fake_reply text(const std::string& t) {
-  return fake_reply::text_reply(
-    t, {{"prompt_tokens", 50}, {"completion_tokens", 5}, {"total_tokens", 55}});
-}
-
-} // namespace
-
-class WorkflowProcessTest : public ChatProcessTest {
-protected:
-  test::http_result start_run(const json& body) {
-    return test::http_call(to_, "POST", "/api/workflow-runs", body.dump());
-  }
-
-  json run(const std::string& id) { return test::get_json(to_, "/api/workflow-runs/" + id); }
-
-  /// The run once it ended (30 s at most).
-  json wait_ended(const std::string& id) {
-    json view;
-    bool ok = poll_until(30s, [&] {
-      view = run(id);
-      return view["state"] == "completed" || view["state"] == "failed" ||
-             view["state"] == "cancelled";
-    });
-    EXPECT_TRUE(ok) << "run: " << view.dump();
-    return view;
-  }
-
-  int asked(const std::string& prompt_start) {
-    int n = 0;
-    for (auto& r : model_.requests())
-      if (first_prompt(r.body).starts_with(prompt_start) &&
-          r.body["messages"].back()["role"] == "user")
-        ++n;
-    return n;
-  }
-};
+using test::text;
 
 TEST_F(WorkflowProcessTest, ARunFansOutRetriesASchemaMismatchAndReturnsTheScriptsResult) {
   model_.set_responder([](const json& body) -> std::optional<fake_reply> {
