@@ -51,6 +51,7 @@ struct session_deps {
   /// whose ~/.boocode/workflows holds a user's scripts.
   std::shared_ptr<storage::workflow_repository> workflows;
   std::shared_ptr<sandbox::engine> scripts;
+  agent::workflow_limits workflow_limits;
   std::string home;
   /// What the model's tokens cost: a task's cost (all zero: not known).
   model::model_prices prices;

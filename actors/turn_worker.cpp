@@ -193,6 +193,11 @@ turn_done run_worker(const std::shared_ptr<const session_deps>& deps,
     agent::spec spec{mem.system_prompt, &tools, deps->provider.get(), deps->turn_limits, {}};
     if (task != nullptr)
       spec.model_name = task->spawn.model;
+    // A workflow step's maxTurns bounds its model calls below the node's.
+    if (task != nullptr && task->spawn.max_turns > 0)
+      spec.limits.max_model_calls = std::min(
+        spec.limits.max_model_calls > 0 ? spec.limits.max_model_calls : task->spawn.max_turns,
+        task->spawn.max_turns);
     std::optional<agent::auto_fix> fix;
     if (mem.build_command) {
       fix.emplace(

@@ -82,6 +82,8 @@ agent::task_spawn step_spawn(const workflow::run_record& run, const sandbox::hos
     s.model = m->get<std::string>();
   if (auto w = spec.find("worktree"); w != spec.end() && w->is_boolean())
     s.worktree = w->get<bool>();
+  if (auto t = spec.find("maxTurns"); t != spec.end() && t->is_number_integer())
+    s.max_turns = static_cast<int>(std::clamp<int64_t>(t->get<int64_t>(), 1, 1000));
   if (auto schema = spec.find("schema"); schema != spec.end() && schema->is_object()) {
     s.schema = schema->dump();
     prompt += workflow::schema_instructions(*schema);

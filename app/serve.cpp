@@ -225,6 +225,7 @@ int run(const node_config& cfg, log_set& logs) {
   deps->passivate_after = cfg.passivate_after;
   deps->turn_limits = {cfg.turn_model_calls, cfg.turn_tokens, cfg.turn_time};
   deps->task_limits = cfg.task_limits;
+  deps->workflow_limits = cfg.workflow_limits;
   deps->prices = cfg.prices;
   // Workflow scripts run in the sandbox's isolates on a few threads of their own.
   deps->scripts = std::make_shared<sandbox::engine>(sandbox::engine_options{2});

@@ -270,6 +270,20 @@ const std::vector<option_spec>& option_table() {
        [](node_config& c, std::string_view v) {
          return set_count(c.task_limits.max_depth, v, 8, "levels");
        }},
+      {"workflow-agents", "BOOCODE_WORKFLOW_AGENTS", "N",
+       "agent() calls one workflow run may make (more throw in the script)", "1000",
+       [](node_config& c, std::string_view v) {
+         return set_count(c.workflow_limits.agents_per_run, v, 100000, "agents");
+       }},
+      {"workflow-warn-tokens", "BOOCODE_WORKFLOW_WARN_TOKENS", "N",
+       "a workflow run without a budget warns when its projected tokens pass this", "2000000",
+       [](node_config& c, std::string_view v) -> std::optional<std::string> {
+         auto n = to_uint(v);
+         if (!n || *n == 0 || *n > (uint64_t{1} << 40))
+           return "expected a number of tokens above 0";
+         c.workflow_limits.warn_tokens = static_cast<int64_t>(*n);
+         return std::nullopt;
+       }},
       {"turn-model-calls", "BOOCODE_TURN_MODEL_CALLS", "N",
        "model calls one turn may make before it stops with too_many_steps", "50",
        [](node_config& c, std::string_view v) {

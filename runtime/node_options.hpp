@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "runtime/agent/subagent_tools.hpp"
+#include "runtime/agent/task.hpp"
 #include "runtime/logging.hpp"
 #include "runtime/model/usage.hpp"
 
@@ -50,6 +51,8 @@ struct node_config {
   /// Bounds on background subagents (running per chat and per node, spawns
   /// per turn, nesting depth).
   agent::task_limits task_limits;
+  /// Bounds on workflow runs (agents per run, the projected-token warning).
+  agent::workflow_limits workflow_limits;
   /// What the model's tokens cost (all zero: not known).
   model::model_prices prices;
   /// Bounds on one chat turn: model calls, tokens (0: none), wall time (0: none).

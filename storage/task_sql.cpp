@@ -16,7 +16,8 @@ const std::string task_columns =
   "coalesce(owner_node, ''), coalesce(worktree_path, ''), coalesce(branch, ''), " +
   iso_time("created_at") + ", coalesce(" + iso_time("started_at") + ", ''), coalesce(" +
   iso_time("ended_at") +
-  ", ''), coalesce(spec_hash, ''), coalesce(schema::text, ''), coalesce(phase, '')";
+  ", ''), coalesce(spec_hash, ''), coalesce(schema::text, ''), coalesce(phase, ''), "
+  "coalesce(max_turns, 0)";
 
 agent::task_record to_task(const pqxx::row& row) {
   agent::task_record t;
@@ -48,6 +49,8 @@ agent::task_record to_task(const pqxx::row& row) {
   s.spec_hash = row[25].c_str();
   s.schema = row[26].c_str();
   s.phase = row[27].c_str();
+  s.max_turns = row[28].as<int>();
+  static_assert(task_column_count == 29, "to_task reads every task column");
   return t;
 }
 
@@ -60,11 +63,12 @@ bool insert_task(pqxx::work& tx, const agent::task_spawn& s) {
     model = s.model;
   auto inserted = tx.exec_params(
     "INSERT INTO tasks (id, chat_id, parent_actor, parent_turn, call_id, depth, description,"
-    " prompt, tools, model, worktree, spec_hash, schema, phase) VALUES ($1, $2, $3, $4, $5, $6,"
-    " $7, $8, $9::jsonb, $10, $11, nullif($12, ''), nullif($13, '')::jsonb, nullif($14, ''))"
-    " ON CONFLICT (parent_actor, parent_turn, call_id) DO NOTHING RETURNING id",
+    " prompt, tools, model, worktree, spec_hash, schema, phase, max_turns) VALUES ($1, $2, $3,"
+    " $4, $5, $6, $7, $8, $9::jsonb, $10, $11, nullif($12, ''), nullif($13, '')::jsonb,"
+    " nullif($14, ''), nullif($15, 0)) ON CONFLICT (parent_actor, parent_turn, call_id)"
+    " DO NOTHING RETURNING id",
     s.id, s.chat_id, s.parent_actor, s.parent_turn, s.call_id, s.depth, s.description, s.prompt,
-    tools, model, s.worktree, s.spec_hash, s.schema, s.phase);
+    tools, model, s.worktree, s.spec_hash, s.schema, s.phase, s.max_turns);
   if (inserted.empty())
     return false;
   // Its conversation, on its parent's workspace, owner and permissions.

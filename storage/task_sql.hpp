@@ -16,6 +16,8 @@ namespace boocode::storage {
 /// A task's columns, in the order to_task reads them (unqualified: select
 /// them from tasks, or from a subquery with tasks' columns).
 extern const std::string task_columns;
+/// How many they are: a query's own columns follow them.
+constexpr int task_column_count = 29;
 /// A task from a row that starts with task_columns.
 agent::task_record to_task(const pqxx::row& row);
 

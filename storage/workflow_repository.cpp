@@ -26,7 +26,7 @@ const std::string& run_select() {
 workflow_run to_run(const pqxx::row& row) {
   workflow_run r;
   r.task = to_task(row);
-  const auto base = static_cast<pqxx::row::size_type>(28);
+  const auto base = static_cast<pqxx::row::size_type>(task_column_count);
   r.name = row[base].c_str();
   r.source = row[base + 1].c_str();
   r.args = nlohmann::json::parse(row[base + 2].c_str());

@@ -45,6 +45,9 @@ struct task_spawn {
   std::string schema;
   /// A workflow step's phase (the script's at its call); empty: none.
   std::string phase;
+  /// A workflow step's maxTurns: the model calls its turn may make (0: the
+  /// node's turn-model-calls).
+  int max_turns = 0;
 };
 
 /// A task as stored: its spawn, then what became of it.
@@ -61,6 +64,16 @@ struct task_record {
   std::string created_at; // ISO 8601, UTC, milliseconds
   std::string started_at; // empty until it starts
   std::string ended_at;   // empty until it ends
+};
+
+/// Bounds on workflow runs (node options; docs/configuration.md).
+struct workflow_limits {
+  /// agent() calls one run may make (nested runs count their own); beyond,
+  /// agent() throws.
+  int agents_per_run = 1000;
+  /// Tokens (input + output) a run's projected use may reach before the run
+  /// logs a warning: its budget when it has one, else this.
+  int64_t warn_tokens = 2'000'000;
 };
 
 } // namespace boocode::agent

@@ -90,9 +90,12 @@ json run_view(const workflow::run_record& run, const std::vector<agent::task_rec
   for (const auto& j : journal) {
     if (j.kind == "phase")
       add_phase(j.value.is_string() ? j.value.get<std::string>() : "");
-    if (j.kind == "log")
-      logs.push_back(
-        {{"path", j.path}, {"text", j.value}, {"phase", or_null(j.phase)}, {"at", j.created_at}});
+    if (j.kind == "log" || j.kind == "warning")
+      logs.push_back({{"path", j.path},
+                      {"level", j.kind == "log" ? "info" : "warning"},
+                      {"text", j.value},
+                      {"phase", or_null(j.phase)},
+                      {"at", j.created_at}});
   }
   const bool own = t.spawn.chat_id == t.spawn.id;
   return {

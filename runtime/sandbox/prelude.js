@@ -131,6 +131,11 @@
       return Promise.reject(new TypeError("agent(prompt, { schema }): the schema's root must be " +
                                           "an object schema ({ type: 'object', properties: … })"));
     }
+    const maxTurns = opts ? opts.maxTurns : undefined;
+    if (maxTurns !== undefined && !(Number.isInteger(maxTurns) && maxTurns > 0)) {
+      return Promise.reject(new TypeError('agent(prompt, { maxTurns }): maxTurns must be a ' +
+                                          'positive integer (the model calls the agent may make)'));
+    }
     const path = nextPath('agent');
     const spent = N.spent();
     if (spent >= budgetTotal) {

@@ -32,7 +32,7 @@ struct run_record {
 /// (log, phase), by its structural path.
 struct journal_entry {
   std::string path;
-  std::string kind; // now, random, log, phase
+  std::string kind; // now, random, log, phase, warning
   nlohmann::json value;
   std::string phase;
   std::string created_at;

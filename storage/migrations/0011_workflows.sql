@@ -27,6 +27,8 @@ ALTER TABLE tasks ADD COLUMN spec_hash text;
 ALTER TABLE tasks ADD COLUMN schema jsonb;
 -- The phase the script was in when it asked for the step.
 ALTER TABLE tasks ADD COLUMN phase text;
+-- agent(prompt, { maxTurns }): the model calls the step's turn may make.
+ALTER TABLE tasks ADD COLUMN max_turns integer CHECK (max_turns > 0);
 
 CREATE TABLE workflow_runs (
   id         text PRIMARY KEY REFERENCES tasks (id),
@@ -40,11 +42,13 @@ CREATE TABLE workflow_runs (
 
 -- What a run's script read and wrote besides its steps, by structural path:
 -- Date.now() and Math.random() values (a replay reads them back), log lines
--- and phases (written once however often the script is replayed).
+-- and phases (written once however often the script is replayed), and the
+-- run's warnings (a projected token use past its threshold, a replayed call
+-- that asks something else than when it ran).
 CREATE TABLE workflow_journal (
   run_id     text NOT NULL REFERENCES workflow_runs (id),
   path       text NOT NULL,
-  kind       text NOT NULL CHECK (kind IN ('now', 'random', 'log', 'phase')),
+  kind       text NOT NULL CHECK (kind IN ('now', 'random', 'log', 'phase', 'warning')),
   value      jsonb NOT NULL,
   phase      text NOT NULL DEFAULT '',
   seq        bigserial,

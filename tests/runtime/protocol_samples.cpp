@@ -215,7 +215,10 @@ nlohmann::json sample_run(task_state state) {
   std::vector<workflow::journal_entry> journal = {
     {"phase-0", "phase", "Review", "Review", "2026-11-24T10:00:00.300Z"},
     {"now-0", "now", 1764000000300.0, "Review", "2026-11-24T10:00:00.310Z"},
-    {"log-0", "log", "4 reviewers", "Review", "2026-11-24T10:00:00.320Z"}};
+    {"log-0", "log", "4 reviewers", "Review", "2026-11-24T10:00:00.320Z"},
+    {"warning-projected", "warning",
+     "projected tokens 2400000 pass the warning threshold 2000000 (3 of 4 steps ended)", "Review",
+     "2026-11-24T10:00:01.000Z"}};
   return run_view(run, {running, step, nested}, journal);
 }
 

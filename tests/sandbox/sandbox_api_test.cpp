@@ -50,6 +50,31 @@ return [a, b];)"),
     "tools":["read_file"],"schema":{"type":"object"},"phase":"Explore"})"));
 }
 
+TEST(SandboxApiTest, AgentOptionsAreCheckedBeforeAStepStarts) {
+  auto host = start_script(script(R"(
+const refused = [];
+for (const opts of [{ maxTurns: 0 }, { maxTurns: 2.5 }, { maxTurns: '3' }, { schema: { type: 'array' } }, 'x']) {
+  try { await agent('p', opts); } catch (e) { refused.push(e.name + ': ' + e.message); }
+}
+const ok = await agent('bounded', { maxTurns: 4 });
+return { refused, ok };)"),
+                           nullptr, echo);
+  const auto end = host->wait_end();
+  ASSERT_EQ(end.state, end_state::completed) << end.error;
+  const auto& refused = end.result.at("refused");
+  ASSERT_EQ(refused.size(), 5u) << end.result.dump();
+  for (int i = 0; i < 3; ++i)
+    EXPECT_NE(refused[i].get<std::string>().find("maxTurns must be a positive integer"),
+              std::string::npos)
+      << refused[i];
+  EXPECT_NE(refused[3].get<std::string>().find("schema's root"), std::string::npos);
+  EXPECT_NE(refused[4].get<std::string>().find("opts must be an object"), std::string::npos);
+  EXPECT_EQ(end.result.at("ok"), "bounded!");
+  const auto calls = host->calls();
+  ASSERT_EQ(calls.size(), 1u) << "a refused call asks the host nothing";
+  EXPECT_EQ(calls[0].spec.at("maxTurns"), 4);
+}
+
 TEST(SandboxApiTest, ParallelNeverRejectsAndAThrowingThunkGivesNull) {
   auto host = start_script(script(R"(
 return await parallel([

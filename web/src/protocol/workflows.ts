@@ -16,6 +16,7 @@ import {
   requireObject,
   requireString,
   type JsonObject,
+  type Newer,
 } from './fields';
 import { TASK_STATES, type TaskState } from './states';
 import { optionalDate, parseTaskUsage, type TaskUsage } from './tasks';
@@ -61,8 +62,14 @@ export interface WorkflowStep {
   ended_at: string | null;
 }
 
+/** A log() line (`info`) or the run's own warning (a projected token use past its threshold, a
+ * replayed call that asks something else); a newer node's level shows as it is named. */
+export const LOG_LEVELS = ['info', 'warning'] as const;
+export type LogLevel = (typeof LOG_LEVELS)[number] | Newer;
+
 export interface WorkflowLog {
   path: string;
+  level: LogLevel;
   text: string;
   phase: string | null;
   at: string;
@@ -151,6 +158,7 @@ export function parseWorkflowRun(data: unknown, what = 'workflow run'): Workflow
       const where = `${what}.logs[${i}]`;
       return {
         path: requireString(l, 'path', where),
+        level: readState(l, 'level', where, LOG_LEVELS, 'log level'),
         text: requireString(l, 'text', where),
         phase: optionalTextOrNull(l, 'phase', where),
         at: requireDate(l, 'at', where),
