@@ -1,41 +1,16 @@
 #include "actors/workflow_run.hpp"
 
-#include <map>
-#include <set>
-
-#include <caf/all.hpp>
-
-#include "actors/workflow_jobs.hpp"
+#include "actors/workflow_run_state.hpp"
 #include "runtime/errors.hpp"
-#include "runtime/protocol/workflows.hpp"
 #include "runtime/sandbox/engine.hpp"
-#include "runtime/serial_jobs.hpp"
 #include "storage/storage_error.hpp"
 
 namespace boocode {
 
 namespace {
 
+using namespace workflow_run_detail;
 using json = nlohmann::json;
-
-using wf_loaded_atom = caf::atom_constant<caf::atom("wf_loaded")>;
-using wf_call_atom = caf::atom_constant<caf::atom("wf_call")>;
-using wf_record_atom = caf::atom_constant<caf::atom("wf_record")>;
-using wf_event_atom = caf::atom_constant<caf::atom("wf_event")>;
-using wf_ended_atom = caf::atom_constant<caf::atom("wf_ended")>;
-using wf_step_atom = caf::atom_constant<caf::atom("wf_step")>;
-using wf_reject_atom = caf::atom_constant<caf::atom("wf_reject")>;
-using wf_crash_atom = caf::atom_constant<caf::atom("wf_crash")>;
-using wf_final_atom = caf::atom_constant<caf::atom("wf_final")>;
-
-using workflow_impl = session_actor::extend<
-  caf::reacts_to<wf_loaded_atom, run_load>, caf::reacts_to<wf_call_atom, sandbox::host_call>,
-  caf::reacts_to<wf_record_atom, std::string, std::string>,
-  caf::reacts_to<wf_event_atom, sandbox::run_event>,
-  caf::reacts_to<wf_ended_atom, sandbox::run_end>,
-  caf::reacts_to<wf_step_atom, uint64_t, agent::task_record>,
-  caf::reacts_to<wf_reject_atom, uint64_t, std::string>, caf::reacts_to<wf_crash_atom, std::string>,
-  caf::reacts_to<wf_final_atom, workflow::run_record>>;
 
 /// The sandbox's host: what the script asks becomes a message to the actor
 /// (called on a sandbox thread; it only sends).
@@ -59,76 +34,10 @@ private:
   workflow_impl me_;
 };
 
-struct workflow_state {
-  std::shared_ptr<const session_deps> deps;
-  std::string id;
-  std::optional<workflow::run_record> run;
-  std::vector<workflow::journal_entry> journal;
-  std::map<std::string, agent::task_record> steps; // by structural path
-  std::map<std::string, uint64_t> waiting;         // step id -> the call awaiting it
-  std::set<std::string> said;                      // paths of the log lines and phases journaled
-  std::shared_ptr<sandbox::run> script;
-  std::unique_ptr<serial_jobs> writes; // the script's records and steps, in order
-  std::vector<ws_client_actor> subscribers;
-  int depth = 1;
-  bool ended = false;
-  bool cancel_asked = false;                                // before the script started
-  std::vector<caf::typed_response_promise<bool>> suspended; // migrate or stop: answered at the end
-  static inline const char* name = "workflow-run";
-};
-
-using self_ptr = workflow_impl::stateful_pointer<workflow_state>;
-
 // "parallel-0/item-1/now-2" -> "now"
 std::string value_kind(const std::string& path) {
   auto last = path.substr(path.rfind('/') + 1);
   return last.substr(0, last.find('-'));
-}
-
-void broadcast(self_ptr self) {
-  auto& st = self->state;
-  if (st.subscribers.empty() || !st.run)
-    return;
-  std::vector<agent::task_record> steps;
-  steps.reserve(st.steps.size());
-  for (const auto& [path, t] : st.steps)
-    steps.push_back(t);
-  auto frame = protocol::workflow_update_frame(protocol::run_view(*st.run, steps, st.journal));
-  for (auto& c : st.subscribers)
-    self->send(c, frame_atom::value, frame);
-}
-
-void update_spent(workflow_state& st) {
-  int64_t spent = 0;
-  for (const auto& [path, t] : st.steps)
-    spent += t.usage.input + t.usage.output;
-  if (st.script)
-    st.script->set_spent(spent);
-}
-
-void answer(workflow_state& st, uint64_t call, const agent::task_record& step) {
-  auto a = answer_of(step);
-  if (a.error_name.empty())
-    st.script->settle(call, a.value);
-  else
-    st.script->reject(call, a.error_name, a.message);
-}
-
-/// Runs `job` behind the run's earlier writes; a database failure crashes
-/// the actor (the registry starts it again, and the script replays).
-void write(self_ptr self, std::function<void()> job) {
-  auto me = caf::actor_cast<workflow_impl>(self);
-  try {
-    self->state.writes->post([me, job = std::move(job)] {
-      try {
-        job();
-      } catch (const std::exception& e) {
-        caf::anon_send(me, wf_crash_atom::value, std::string(e.what()));
-      }
-    });
-  } catch (const std::exception& e) {
-    self->quit(caf::make_error(errc::storage_unavailable, e.what()));
-  }
 }
 
 void start_script(self_ptr self, run_load loaded) {
@@ -138,8 +47,10 @@ void start_script(self_ptr self, run_load loaded) {
   for (const auto& j : st.journal)
     st.said.insert(j.path);
   st.depth = loaded.depth;
-  for (auto& t : loaded.steps)
+  for (auto& t : loaded.steps) {
+    st.agents += protocol::kind_of_actor(t.spawn.id) == protocol::actor_kind::workflow_step;
     st.steps[t.spawn.call_id] = std::move(t);
+  }
   sandbox::run_request req;
   req.name = st.run->name + ".js";
   req.args = st.run->args;
@@ -163,65 +74,6 @@ void start_script(self_ptr self, run_load loaded) {
   st.script = st.deps->scripts->start(std::move(req), std::make_shared<actor_host>(me));
   update_spent(st);
   broadcast(self);
-}
-
-void on_call(self_ptr self, const sandbox::host_call& c) {
-  auto& st = self->state;
-  if (st.ended)
-    return;
-  if (auto found = st.steps.find(c.path); found != st.steps.end()) {
-    const auto& step = found->second;
-    if (agent::is_final(step.state))
-      answer(st, c.id, step); // finished before: no model call
-    else
-      st.waiting[step.spawn.id] = c.id; // still running: its end answers
-    return;
-  }
-  auto me = caf::actor_cast<workflow_impl>(self);
-  write(self, [deps = st.deps, run = *st.run, depth = st.depth, c, me] {
-    try {
-      auto step = c.kind == sandbox::call_kind::agent ? start_step(*deps, step_spawn(run, c))
-                                                      : start_nested(*deps, run, depth, c);
-      caf::anon_send(me, wf_step_atom::value, c.id, std::move(step));
-    } catch (const std::invalid_argument& e) {
-      caf::anon_send(me, wf_reject_atom::value, c.id, std::string(e.what()));
-    }
-  });
-}
-
-void on_step(self_ptr self, uint64_t call, agent::task_record step) {
-  auto& st = self->state;
-  const auto id = step.spawn.id;
-  st.steps[step.spawn.call_id] = step;
-  if (call != 0)
-    st.waiting[id] = call;
-  update_spent(st);
-  if (agent::is_final(step.state) && !st.ended && st.script) {
-    if (auto w = st.waiting.find(id); w != st.waiting.end()) {
-      answer(st, w->second, step);
-      st.waiting.erase(w);
-    }
-  }
-  broadcast(self);
-}
-
-/// A step's end reached the run's inbox: read how it ended.
-void on_note(self_ptr self, const chat::inbox_entry& e) {
-  auto& st = self->state;
-  if (e.kind != chat::inbox_kind::notification || !e.client_id.starts_with("task:"))
-    return;
-  auto me = caf::actor_cast<workflow_impl>(self);
-  auto step_id = e.client_id.substr(5);
-  st.deps->blocking->post([deps = st.deps, run_id = st.id, step_id, entry = e.id, me] {
-    try {
-      auto step = deps->tasks->find(step_id);
-      deps->workflows->forget_note(run_id, entry);
-      if (step)
-        caf::anon_send(me, wf_step_atom::value, uint64_t{0}, std::move(*step));
-    } catch (const std::exception& ex) {
-      caf::anon_send(me, wf_crash_atom::value, std::string(ex.what()));
-    }
-  });
 }
 
 void on_ended(self_ptr self, const sandbox::run_end& end) {
@@ -287,15 +139,9 @@ workflow_behavior(self_ptr self, std::shared_ptr<const session_deps> deps, std::
       });
     },
     [self](wf_event_atom, const sandbox::run_event& e) {
-      auto& st = self->state;
       // A replay says again what it said before: written once, shown once.
-      if (!st.said.insert(e.path).second)
-        return;
-      workflow::journal_entry j{e.path, e.what == sandbox::run_event::kind::phase ? "phase" : "log",
-                                e.text, e.phase, ""};
-      st.journal.push_back(j);
-      write(self, [deps = st.deps, run_id = st.id, j] { deps->workflows->record(run_id, j); });
-      broadcast(self);
+      say(self, {e.path, e.what == sandbox::run_event::kind::phase ? "phase" : "log", e.text,
+                 e.phase, ""});
     },
     [self](wf_ended_atom, const sandbox::run_end& end) { on_ended(self, end); },
     [self](wf_step_atom, uint64_t call, agent::task_record& step) {
@@ -309,10 +155,16 @@ workflow_behavior(self_ptr self, std::shared_ptr<const session_deps> deps, std::
       self->quit(caf::make_error(errc::storage_unavailable, why));
     },
     [self](wf_final_atom, workflow::run_record& now) {
-      self->state.run = std::move(now);
+      auto& st = self->state;
+      st.run = std::move(now);
+      st.finished = true;
       broadcast(self);
-      self->quit();
+      if (steps_settled(st))
+        self->quit();
+      else // its stopped steps end shortly: shown as they do
+        self->delayed_send(self, settle_time, wf_idle_atom::value);
     },
+    [self](wf_idle_atom) { self->quit(); },
     // The session interface the registry speaks.
     [self](deliver_atom, const chat::inbox_entry& e) { on_note(self, e); },
     [self](subscribe_atom, ws_client_actor client, int64_t, int64_t) {

@@ -1,0 +1,196 @@
+// The handlers of a workflow run's actor for its steps: asking for one,
+// hearing that one changed or ended, answering the script, and what the run
+// journals and shows meanwhile.
+#include <algorithm>
+
+#include "actors/workflow_run_state.hpp"
+#include "net/auth_crypto.hpp"
+#include "runtime/errors.hpp"
+#include "runtime/protocol/tasks.hpp"
+#include "runtime/protocol/workflows.hpp"
+#include "runtime/sandbox/engine.hpp"
+#include "runtime/trace/trace.hpp"
+#include "runtime/workflow/run_checks.hpp"
+
+namespace boocode::workflow_run_detail {
+
+using json = nlohmann::json;
+
+namespace {
+
+void answer(workflow_state& st, uint64_t call, const agent::task_record& step) {
+  auto a = answer_of(step);
+  if (a.error_name.empty())
+    st.script->settle(call, a.value);
+  else
+    st.script->reject(call, a.error_name, a.message);
+}
+
+void warn(self_ptr self, const std::string& key, std::string text, std::string phase) {
+  say(self, {"warning-" + key, "warning", std::move(text), std::move(phase), ""});
+}
+
+/// Reads step `id` again (it changed) and hands it to the actor.
+void reread_step(self_ptr self, const std::string& id) {
+  auto me = caf::actor_cast<workflow_impl>(self);
+  self->state.deps->blocking->post([deps = self->state.deps, id, me] {
+    try {
+      if (auto step = deps->tasks->find(id))
+        caf::anon_send(me, wf_step_atom::value, uint64_t{0}, std::move(*step));
+    } catch (const std::exception& ex) {
+      caf::anon_send(me, wf_crash_atom::value, std::string(ex.what()));
+    }
+  });
+}
+
+} // namespace
+
+void broadcast(self_ptr self) {
+  auto& st = self->state;
+  if (st.subscribers.empty() || !st.run)
+    return;
+  std::vector<agent::task_record> steps;
+  steps.reserve(st.steps.size());
+  for (const auto& [path, t] : st.steps)
+    steps.push_back(t);
+  auto frame = protocol::workflow_update_frame(protocol::run_view(*st.run, steps, st.journal));
+  for (auto& c : st.subscribers)
+    self->send(c, frame_atom::value, frame);
+}
+
+void update_spent(workflow_state& st) {
+  int64_t spent = 0;
+  for (const auto& [path, t] : st.steps)
+    spent += t.usage.input + t.usage.output;
+  if (st.script)
+    st.script->set_spent(spent);
+}
+
+void write(self_ptr self, std::function<void()> job) {
+  auto me = caf::actor_cast<workflow_impl>(self);
+  try {
+    self->state.writes->post([me, job = std::move(job)] {
+      try {
+        job();
+      } catch (const std::exception& e) {
+        caf::anon_send(me, wf_crash_atom::value, std::string(e.what()));
+      }
+    });
+  } catch (const std::exception& e) {
+    self->quit(caf::make_error(errc::storage_unavailable, e.what()));
+  }
+}
+
+void say(self_ptr self, workflow::journal_entry j) {
+  auto& st = self->state;
+  if (!st.said.insert(j.path).second)
+    return;
+  j.created_at = trace::iso_time(trace::now_us());
+  st.journal.push_back(j);
+  write(self, [deps = st.deps, run_id = st.id, j] { deps->workflows->record(run_id, j); });
+  broadcast(self);
+}
+
+void on_call(self_ptr self, const sandbox::host_call& c) {
+  auto& st = self->state;
+  if (st.ended)
+    return;
+  if (auto found = st.steps.find(c.path); found != st.steps.end()) {
+    const auto& step = found->second;
+    if (c.kind == sandbox::call_kind::agent) {
+      if (auto why = workflow::replay_mismatch(step, net::sha256_hex(c.spec.dump())))
+        warn(self, "replay-" + c.path, *why, step.spawn.phase);
+    }
+    if (agent::is_final(step.state))
+      answer(st, c.id, step); // finished before: no model call
+    else
+      st.waiting[step.spawn.id] = c.id; // still running: its end answers
+    return;
+  }
+  if (c.kind == sandbox::call_kind::agent) {
+    if (auto why =
+          workflow::agent_cap_refusal(st.agents, st.deps->workflow_limits.agents_per_run)) {
+      st.script->reject(c.id, "Error", *why);
+      return;
+    }
+    ++st.agents;
+  }
+  auto me = caf::actor_cast<workflow_impl>(self);
+  write(self, [deps = st.deps, run = *st.run, depth = st.depth, c, me] {
+    try {
+      auto step = c.kind == sandbox::call_kind::agent ? start_step(*deps, step_spawn(run, c))
+                                                      : start_nested(*deps, run, depth, c);
+      caf::anon_send(me, wf_step_atom::value, c.id, std::move(step));
+    } catch (const std::invalid_argument& e) {
+      caf::anon_send(me, wf_reject_atom::value, c.id, std::string(e.what()));
+    }
+  });
+}
+
+bool steps_settled(const workflow_state& st) {
+  return std::all_of(st.steps.begin(), st.steps.end(),
+                     [](const auto& s) { return agent::is_final(s.second.state); });
+}
+
+void on_step(self_ptr self, uint64_t call, agent::task_record step) {
+  auto& st = self->state;
+  const auto id = step.spawn.id;
+  // Reads of a step may arrive out of order: an ended step never runs again.
+  if (auto known = st.steps.find(step.spawn.call_id); known != st.steps.end() &&
+                                                      agent::is_final(known->second.state) &&
+                                                      !agent::is_final(step.state))
+    return;
+  st.steps[step.spawn.call_id] = step;
+  if (call != 0)
+    st.waiting[id] = call;
+  update_spent(st);
+  if (agent::is_final(step.state) && st.run) {
+    auto threshold = st.run->budget.value_or(st.deps->workflow_limits.warn_tokens);
+    if (auto why = workflow::token_warning(workflow::project_tokens(st.steps), threshold,
+                                           st.run->budget.has_value()))
+      warn(self, "projected", *why, step.spawn.phase);
+  }
+  if (st.finished && steps_settled(st)) {
+    broadcast(self);
+    self->quit();
+    return;
+  }
+  if (agent::is_final(step.state) && !st.ended && st.script) {
+    if (auto w = st.waiting.find(id); w != st.waiting.end()) {
+      answer(st, w->second, step);
+      st.waiting.erase(w);
+    }
+  }
+  broadcast(self);
+}
+
+/// A step's end reached the run's inbox: read how it ended. A step's change
+/// (it started, its tokens grew): read it again for the run's watchers.
+void on_note(self_ptr self, const chat::inbox_entry& e) {
+  auto& st = self->state;
+  if (e.kind == chat::inbox_kind::task_event) {
+    auto event = protocol::read_task_event(e.content);
+    if (const auto* changed = event ? std::get_if<chat::task_changed>(&*event) : nullptr) {
+      auto task = json::parse(changed->task, nullptr, false);
+      if (task.is_object() && task.value("id", "") != st.id)
+        reread_step(self, task.value("id", ""));
+    }
+    return;
+  }
+  if (e.kind != chat::inbox_kind::notification || !e.client_id.starts_with("task:"))
+    return;
+  auto me = caf::actor_cast<workflow_impl>(self);
+  auto step_id = e.client_id.substr(5);
+  st.deps->blocking->post([deps = st.deps, run_id = st.id, step_id, entry = e.id, me] {
+    try {
+      auto step = deps->tasks->find(step_id);
+      deps->workflows->forget_note(run_id, entry);
+      if (step)
+        caf::anon_send(me, wf_step_atom::value, uint64_t{0}, std::move(*step));
+    } catch (const std::exception& ex) {
+      caf::anon_send(me, wf_crash_atom::value, std::string(ex.what()));
+    }
+  });
+}
+
+} // namespace boocode::workflow_run_detail
