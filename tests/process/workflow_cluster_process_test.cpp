@@ -2,8 +2,12 @@
 // admin actors --kind workflow`, and when the node running it is killed while
 // its script computes between steps (no step in flight, nothing in its inbox)
 // a survivor takes the run over and replays it: its finished step is not
-// asked again and the run completes.
+// asked again and the run completes. `boocode admin migrate` moves a run the
+// same way.
 #include <atomic>
+#include <condition_variable>
+#include <memory>
+#include <mutex>
 
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
@@ -80,5 +84,76 @@ return [a, b];
   EXPECT_EQ(view["result"], json::parse(R"(["one","two"])"));
   EXPECT_NE(owner(id), "node-b") << "a survivor took it over";
   EXPECT_EQ(asked("first"), 1) << "its finished step was not asked again";
+  EXPECT_EQ(view["steps"].size(), 2u);
+}
+
+// `boocode admin migrate` moves a run while its second step is in flight:
+// the run stops on node-b and replays on node-c, where its finished step
+// answers from the record and the step in flight (still on node-b) answers
+// when it ends; nothing is asked twice.
+TEST_F(ClusterTest, AdminMigrateMovesAWorkflowRunAndItReplaysOnTheTarget) {
+  // The second step's model call is held until the run has moved.
+  struct gate {
+    std::mutex m;
+    std::condition_variable cv;
+    bool open = false;
+    int waiting = 0;
+    void release() {
+      std::lock_guard lock(m);
+      open = true;
+      cv.notify_all();
+    }
+  };
+  auto held = std::make_shared<gate>();
+  struct opener {
+    std::shared_ptr<gate> g;
+    ~opener() { g->release(); } // no call stays held past the test
+  } open_at_end{held};
+  model_.set_responder([held](const json& body) -> std::optional<fake_reply> {
+    auto prompt = first_prompt(body);
+    if (prompt.starts_with("second")) {
+      std::unique_lock lock(held->m);
+      ++held->waiting;
+      held->cv.wait_for(lock, 60s, [&] { return held->open; });
+    }
+    return fake_reply::text_reply(prompt.starts_with("first") ? "one" : "two");
+  });
+  const std::string script = R"(export const meta = { name: 'moved', description: 'two steps' };
+const a = await agent('first step');
+const b = await agent('second step after ' + a);
+return [a, b];
+)";
+  auto res = test::http_call(to("node-b"), "POST", "/api/workflow-runs",
+                             json{{"workspace", workspace_.string()}, {"script", script}}.dump());
+  ASSERT_EQ(res.status, 201) << res.body;
+  auto id = res.json()["id"].get<std::string>();
+  auto asked = [&](const std::string& start) {
+    int n = 0;
+    for (auto& r : model_.requests())
+      n += first_prompt(r.body).starts_with(start);
+    return n;
+  };
+  ASSERT_TRUE(poll_until(30s,
+                         [&] {
+                           std::lock_guard lock(held->m);
+                           return held->waiting == 1;
+                         }))
+    << "the second step never asked the model";
+
+  auto r = admin("node-a", {"migrate", id, "node-c"});
+  EXPECT_EQ(r.code, 0) << r.output;
+  EXPECT_EQ(owner(id), "node-c");
+  held->release();
+  json view;
+  ASSERT_TRUE(poll_until(60s,
+                         [&] {
+                           view = test::get_json(to("node-a"), "/api/workflow-runs/" + id);
+                           return view["state"] == "completed";
+                         }))
+    << view.dump();
+  EXPECT_EQ(view["result"], json::parse(R"(["one","two"])"));
+  EXPECT_EQ(owner(id), "node-c") << "it ended where it was moved";
+  EXPECT_EQ(asked("first"), 1) << "the finished step answered from the record";
+  EXPECT_EQ(asked("second"), 1) << "the step in flight was not asked again";
   EXPECT_EQ(view["steps"].size(), 2u);
 }
