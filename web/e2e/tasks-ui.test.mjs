@@ -3,9 +3,10 @@
 // that streams a long report):
 //
 // the pane lists both live (state, elapsed, tokens), the quick one ends `completed` with its
-// result's start while the slow one runs, and the chat's header adds its tokens; Stop ends the slow one `cancelled`; the chat's model is
-// notified of each; the quick one's transcript opens on its own page (its tool call, read-only,
-// no Tasks pane) and its traces carry actor kind `subagent`.
+// result's start while the slow one runs, and the chat's header adds its tokens; Stop ends the
+// slow one `cancelled`; the chat's model is notified of each; the quick one's transcript opens on
+// its own page (its tool call, read-only, no Tasks pane) and its traces carry actor kind
+// `subagent`.
 import assert from 'node:assert/strict';
 import { writeFile } from 'node:fs/promises';
 import path from 'node:path';

@@ -12,6 +12,7 @@ import { useNodeSocket } from './useNodeSocket';
 import { useTasks } from './useTasks';
 import { useTimeline } from './useTimeline';
 import { useTraces } from './useTraces';
+import { useWorkflows } from './useWorkflows';
 
 function useHealth(): [HealthState, () => void] {
   const [state, setState] = useState<HealthState>({ kind: 'loading' });
@@ -75,11 +76,14 @@ export function App({ me, onLogout }: { me?: Me; onLogout?: () => void } = {}) {
   const traces = useTraces(chatId);
   const timeline = useTimeline(chatId);
   const tasks = useTasks(chatId, ws.connection);
+  const openChat = session.state.chatId === chatId ? session.state.chat : null;
+  const workflows = useWorkflows(chatId, openChat?.workspace ?? null, ws);
   frameSink.current = (frame) => {
     session.onFrame(frame);
     traces.onFrame(frame);
     timeline.onFrame(frame);
     tasks.onFrame(frame);
+    workflows.onFrame(frame);
   };
 
   // The list is refreshed on every (re)connect, and when the open chat's turn ends.
@@ -155,6 +159,7 @@ export function App({ me, onLogout }: { me?: Me; onLogout?: () => void } = {}) {
             traces={traces}
             timeline={timeline}
             tasks={tasks}
+            workflows={workflows}
             connected={ws.status === 'connected'}
             onArchived={onArchived}
             onForked={onCreated}

@@ -11,6 +11,11 @@ export function formatDuration(ms: number): string {
   return `${Math.floor(s / 60)} m ${String(s % 60).padStart(2, '0')} s`;
 }
 
+/** A cost to add after a usage line (" · $0.0123"); nothing when it is 0 (prices not known). */
+export function formatCost(usd: number): string {
+  return usd > 0 ? ` · $${usd.toFixed(usd < 0.01 ? 4 : 2)}` : '';
+}
+
 const numberFormat = new Intl.NumberFormat('en-US');
 
 export function formatCount(n: number): string {

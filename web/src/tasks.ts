@@ -77,15 +77,15 @@ export function taskTotals(tasks: Task[] | null): TaskUsage & { cost_usd: number
   return sum;
 }
 
-/** How long a task ran (or has run, at `nowMs`), in ms; null before it started. */
-export function taskElapsedMs(t: Task, nowMs: number): number | null {
+/** How long a task (or a workflow step) ran, or has run at `nowMs`, in ms; null before it started. */
+export function taskElapsedMs(t: Pick<Task, 'started_at' | 'ended_at'>, nowMs: number): number | null {
   if (!t.started_at) return null;
   const end = t.ended_at ? Date.parse(t.ended_at) : nowMs;
   return Math.max(0, end - Date.parse(t.started_at));
 }
 
 /** The start of a result or error for the list (the whole one is in the task's transcript). */
-export function resultPreview(t: Task, max = 160): string {
+export function resultPreview(t: Pick<Task, 'error' | 'result'>, max = 160): string {
   const text = (t.error ?? t.result ?? '').trim();
   return text.length > max ? `${text.slice(0, max)}…` : text;
 }

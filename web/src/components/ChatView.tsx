@@ -1,14 +1,4 @@
-import {
-  memo,
-  useCallback,
-  useEffect,
-  useLayoutEffect,
-  useMemo,
-  useRef,
-  useState,
-  type FormEvent,
-  type KeyboardEvent,
-} from 'react';
+import { memo, useCallback, useEffect, useLayoutEffect, useMemo, useRef, useState } from 'react';
 import { errorInfo, type ErrorInfo } from '../http';
 import type { Chat, TimelineTurn } from '../protocol/rest';
 import { CHAT_STATUSES } from '../protocol/states';
@@ -22,13 +12,16 @@ import { liveTasks, taskTotals } from '../tasks';
 import type { Tasks } from '../useTasks';
 import type { Timeline } from '../useTimeline';
 import type { Traces } from '../useTraces';
+import type { Workflows } from '../useWorkflows';
 import { ApprovalCard } from './ApprovalCard';
+import { Composer } from './Composer';
 import { ChatPermissions } from './PermissionControls';
 import { SidePanelToggle } from './SidePanel';
 import { TasksPanel } from './TasksPanel';
 import { TimelinePanel } from './TimelinePanel';
 import { ToolCall } from './ToolCall';
 import { TracePanel } from './TracePanel';
+import { WorkflowsPanel } from './WorkflowsPanel';
 
 /** How long a turn the timeline jumped to stays highlighted. */
 const JUMP_HIGHLIGHT_MS = 1600;
@@ -46,6 +39,7 @@ export function ChatView({
   traces,
   timeline,
   tasks,
+  workflows,
   connected,
   onArchived,
   onForked,
@@ -54,6 +48,7 @@ export function ChatView({
   traces: Traces;
   timeline: Timeline;
   tasks: Tasks;
+  workflows: Workflows;
   connected: boolean;
   onArchived: (id: string) => void;
   /** A turn was restored into a new chat (POST .../fork). */
@@ -64,9 +59,12 @@ export function ChatView({
   const status = turnStatus(state);
   const chat = state.chat;
   const archived = chat?.archived ?? false;
-  // A task's conversation (its id is the task's): read-only, without a Tasks pane of its own.
-  const isTask = state.chatId.startsWith('t_');
+  // A task's conversation (a subagent's, a workflow step's or run's: its id is the task's):
+  // read-only, without Tasks and Workflows panes of its own.
+  const isTask = !state.chatId.startsWith('c_');
   const liveCount = liveTasks(tasks.state?.tasks ?? null).length;
+  const runs = (tasks.state?.tasks ?? []).filter((t) => t.id.startsWith('w_'));
+  const liveRuns = liveTasks(runs).length;
   const taskUsage = taskTotals(tasks.state?.tasks ?? null);
 
   useEffect(() => {
@@ -170,7 +168,7 @@ export function ChatView({
             name="timeline"
             label="Timeline"
             panel={timeline}
-            others={[traces, tasks]}
+            others={[traces, tasks, workflows]}
             title={['Hide the timeline', "Show the chat's turns: when, how long, tokens, tools; restore one"]}
           >
             <path d="M3.25 1h1.5v14h-1.5zM8 3h7v2H8zM8 7h6v2H8zM8 11h7v2H8z" fill="currentColor" />
@@ -182,7 +180,7 @@ export function ChatView({
             name="trace"
             label="Traces"
             panel={traces}
-            others={[timeline, tasks]}
+            others={[timeline, tasks, workflows]}
             title={['Hide the tool and model calls', 'Show every tool and model call, with timings and tokens']}
           >
             <path d="M2 3h7v2H2zM5 7h9v2H5zM3 11h6v2H3z" fill="currentColor" />
@@ -192,10 +190,21 @@ export function ChatView({
               name="tasks"
               label={liveCount > 0 ? `Tasks (${liveCount})` : 'Tasks'}
               panel={tasks}
-              others={[timeline, traces]}
+              others={[timeline, traces, workflows]}
               title={['Hide the background tasks', "Show the chat's background subagents: state, time, tokens, results"]}
             >
               <path d="M1 2h6v5H1zM9 2h6v5H9zM1 9h6v5H1zM9 9h6v5H9z" fill="currentColor" />
+            </SidePanelToggle>
+          )}
+          {!isTask && (
+            <SidePanelToggle
+              name="workflows"
+              label={liveRuns > 0 ? `Workflows (${liveRuns})` : 'Workflows'}
+              panel={workflows}
+              others={[timeline, traces, tasks]}
+              title={['Hide the workflows', "Run the workspace's workflows and watch their steps"]}
+            >
+              <path d="M2 2h5v4H2zM9 10h5v4H9zM4.25 6h1.5v5H9v1.5H4.25z" fill="currentColor" />
             </SidePanelToggle>
           )}
           {chat && !archived && (
@@ -263,11 +272,14 @@ export function ChatView({
             disabledReason={
               isTask ? "A background task's conversation: it takes no messages." : archived ? 'This chat is archived.' : undefined
             }
-            narrow={traces.open || timeline.open || tasks.open}
+            narrow={traces.open || timeline.open || tasks.open || workflows.open}
+            workflows={isTask ? null : workflows.catalog}
+            onWorkflow={workflows.start}
           />
         </div>
         {traces.open && <TracePanel traces={traces} />}
         {tasks.open && !isTask && <TasksPanel tasks={tasks} />}
+        {workflows.open && !isTask && <WorkflowsPanel workflows={workflows} runs={runs} />}
         {timeline.open && <TimelinePanel timeline={timeline} onJump={jumpTo} onForked={onForked} />}
       </div>
     </section>
@@ -485,111 +497,5 @@ function TurnEnd({ info }: { info: TurnInfo }) {
         )}
       </div>
     </div>
-  );
-}
-
-function Composer({
-  session,
-  running,
-  connected,
-  disabled,
-  disabledReason,
-  narrow,
-}: {
-  session: ChatSession;
-  running: boolean;
-  connected: boolean;
-  disabled: boolean;
-  disabledReason: string | undefined;
-  /** The trace panel takes part of the width: the text (or placeholder) may wrap differently. */
-  narrow: boolean;
-}) {
-  const [text, setText] = useState('');
-  const [error, setError] = useState<ErrorInfo | null>(null);
-  const [cancelling, setCancelling] = useState(false);
-  const input = useRef<HTMLTextAreaElement>(null);
-  const chatId = session.state.chatId;
-
-  useEffect(() => {
-    if (!running) setCancelling(false);
-  }, [running]);
-  useEffect(() => {
-    setText('');
-    setError(null);
-    input.current?.focus();
-  }, [chatId]);
-  // Grow with the text, up to the CSS max-height.
-  useLayoutEffect(() => {
-    const el = input.current;
-    if (!el) return;
-    el.style.height = 'auto';
-    el.style.height = `${el.scrollHeight + 2}px`;
-  }, [text, narrow, running]);
-
-  const submit = () => {
-    if (disabled || text.trim() === '') return;
-    const err = session.send(text);
-    setError(err);
-    if (!err) setText('');
-  };
-  const onSubmit = (ev: FormEvent) => {
-    ev.preventDefault();
-    submit();
-  };
-  const onKeyDown = (ev: KeyboardEvent<HTMLTextAreaElement>) => {
-    if (ev.key === 'Enter' && !ev.shiftKey && !ev.nativeEvent.isComposing) {
-      ev.preventDefault();
-      submit();
-    }
-  };
-  const onCancel = () => {
-    if (session.cancel()) {
-      setCancelling(true);
-      setError(null);
-    } else {
-      setError({ code: 'not_connected', message: 'Not connected to the node: cannot cancel right now.' });
-    }
-  };
-
-  return (
-    <form className="composer" onSubmit={onSubmit}>
-      {error && (
-        <div className="composer-error" role="alert" data-testid="composer-error">
-          {error.message}
-        </div>
-      )}
-      <div className="composer-box">
-        <textarea
-          ref={input}
-          data-testid="composer-input"
-          rows={1}
-          value={text}
-          onChange={(e) => setText(e.target.value)}
-          onKeyDown={onKeyDown}
-          placeholder={disabledReason ?? 'Message the agent (Enter to send, Shift+Enter for a new line)'}
-          disabled={disabled}
-          aria-label="Message"
-        />
-        <div className="composer-actions">
-          {running && (
-            <button
-              type="button"
-              className="btn btn-secondary"
-              data-testid="cancel-turn"
-              onClick={onCancel}
-              disabled={cancelling}
-            >
-              {cancelling ? 'Cancelling…' : 'Cancel'}
-            </button>
-          )}
-          <button type="submit" className="btn btn-primary" data-testid="composer-send" disabled={disabled || text.trim() === ''}>
-            Send
-          </button>
-        </div>
-      </div>
-      {!connected && !disabled && (
-        <div className="composer-hint">Offline: messages are sent over HTTP; live updates resume when the connection is back.</div>
-      )}
-    </form>
   );
 }

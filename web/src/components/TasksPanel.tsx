@@ -3,7 +3,7 @@
 // button while it has not ended, and a link to its own transcript and traces.
 import { useState } from 'react';
 import type { ErrorInfo } from '../http';
-import { formatCount, formatDuration } from '../format';
+import { formatCost, formatCount, formatDuration } from '../format';
 import type { ApprovalRequest } from '../protocol/permissions';
 import { taskEnded, type Task } from '../protocol/tasks';
 import type { Decision } from '../protocol/states';
@@ -14,10 +14,6 @@ import { SidePanelError, SidePanelHead, useNow } from './SidePanel';
 
 /** How often a running task's elapsed time advances. */
 const TICK_MS = 1000;
-
-function formatCost(usd: number): string {
-  return usd > 0 ? ` · $${usd.toFixed(usd < 0.01 ? 4 : 2)}` : '';
-}
 
 export function TasksPanel({ tasks }: { tasks: Tasks }) {
   const list = tasks.state?.tasks ?? null;

@@ -128,6 +128,6 @@ export function parseTaskUpdate(base: ChatFrameBase, data: JsonObject): TaskUpda
 }
 
 /** Whether a task has ended (it never changes again). */
-export function taskEnded(t: Task): boolean {
+export function taskEnded(t: Pick<Task, 'state'>): boolean {
   return t.state === 'completed' || t.state === 'failed' || t.state === 'cancelled';
 }
