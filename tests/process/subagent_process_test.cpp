@@ -5,16 +5,15 @@
 // from its journal; limits queue and refuse; a stop cascades; a user's
 // cancel holds notifications back; a subagent's approval reaches its chat's
 // browser; worktrees are made, confined, kept or removed.
-#include <condition_variable>
 #include <csignal>
 #include <fstream>
-#include <mutex>
 
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
 
 #include "runtime/poll.hpp"
 #include "tests/process/chat_process_fixture.hpp"
+#include "tests/process/model_gate.hpp"
 
 using namespace boocode;
 using namespace std::chrono_literals;
@@ -24,31 +23,6 @@ using test::fake_reply;
 using test::first_prompt;
 
 namespace {
-
-/// Holds model calls back until the test opens it.
-class gate {
-public:
-  void wait() {
-    std::unique_lock lock{mu_};
-    ++waiting_;
-    cv_.wait(lock, [this] { return open_; });
-  }
-  void open() {
-    std::lock_guard lock{mu_};
-    open_ = true;
-    cv_.notify_all();
-  }
-  int waiting() const {
-    std::lock_guard lock{mu_};
-    return waiting_;
-  }
-
-private:
-  mutable std::mutex mu_;
-  std::condition_variable cv_;
-  bool open_ = false;
-  int waiting_ = 0;
-};
 
 /// Whether a model request comes from a subagent (its system prompt says so).
 bool from_subagent(const json& body) {
@@ -146,7 +120,7 @@ protected:
     return n;
   }
 
-  std::shared_ptr<gate> held_ = std::make_shared<gate>();
+  std::shared_ptr<test::model_gate> held_ = std::make_shared<test::model_gate>();
 };
 
 TEST_F(SubagentProcessTest, ThreeSubagentsRunToolsAndTheChatIsNotifiedOnceForEach) {
@@ -371,7 +345,7 @@ TEST_F(SubagentLimitsTest, ExtraTasksQueueOrAreRefusedAndAStopCascades) {
 
 TEST_F(SubagentProcessTest, AfterTheUserCancelsNotificationsWaitForTheirNextMessage) {
   auto held = held_;
-  auto parent_held = std::make_shared<gate>();
+  auto parent_held = std::make_shared<test::model_gate>();
   model_.set_responder([held, parent_held](const json& body) -> std::optional<fake_reply> {
     const auto& last = last_message(body);
     if (from_subagent(body)) {

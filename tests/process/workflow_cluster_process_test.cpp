@@ -5,15 +5,14 @@
 // asked again and the run completes. `boocode admin migrate` moves a run the
 // same way.
 #include <atomic>
-#include <condition_variable>
 #include <memory>
-#include <mutex>
 
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
 
 #include "runtime/poll.hpp"
 #include "tests/process/cluster_fixture.hpp"
+#include "tests/process/model_gate.hpp"
 
 using namespace boocode;
 using namespace std::chrono_literals;
@@ -93,29 +92,15 @@ return [a, b];
 // when it ends; nothing is asked twice.
 TEST_F(ClusterTest, AdminMigrateMovesAWorkflowRunAndItReplaysOnTheTarget) {
   // The second step's model call is held until the run has moved.
-  struct gate {
-    std::mutex m;
-    std::condition_variable cv;
-    bool open = false;
-    int waiting = 0;
-    void release() {
-      std::lock_guard lock(m);
-      open = true;
-      cv.notify_all();
-    }
-  };
-  auto held = std::make_shared<gate>();
+  auto held = std::make_shared<test::model_gate>();
   struct opener {
-    std::shared_ptr<gate> g;
-    ~opener() { g->release(); } // no call stays held past the test
+    std::shared_ptr<test::model_gate> g;
+    ~opener() { g->open(); } // no call stays held past the test
   } open_at_end{held};
   model_.set_responder([held](const json& body) -> std::optional<fake_reply> {
     auto prompt = first_prompt(body);
-    if (prompt.starts_with("second")) {
-      std::unique_lock lock(held->m);
-      ++held->waiting;
-      held->cv.wait_for(lock, 60s, [&] { return held->open; });
-    }
+    if (prompt.starts_with("second"))
+      held->wait();
     return fake_reply::text_reply(prompt.starts_with("first") ? "one" : "two");
   });
   const std::string script = R"(export const meta = { name: 'moved', description: 'two steps' };
@@ -133,17 +118,13 @@ return [a, b];
       n += first_prompt(r.body).starts_with(start);
     return n;
   };
-  ASSERT_TRUE(poll_until(30s,
-                         [&] {
-                           std::lock_guard lock(held->m);
-                           return held->waiting == 1;
-                         }))
+  ASSERT_TRUE(poll_until(30s, [&] { return held->waiting() == 1; }))
     << "the second step never asked the model";
 
   auto r = admin("node-a", {"migrate", id, "node-c"});
   EXPECT_EQ(r.code, 0) << r.output;
   EXPECT_EQ(owner(id), "node-c");
-  held->release();
+  held->open();
   json view;
   ASSERT_TRUE(poll_until(60s,
                          [&] {
