@@ -1,5 +1,8 @@
 #include "actors/workflow_run.hpp"
 
+#include <algorithm>
+#include <utility>
+
 #include "actors/workflow_run_state.hpp"
 #include "runtime/errors.hpp"
 #include "runtime/sandbox/engine.hpp"
@@ -51,6 +54,13 @@ void start_script(self_ptr self, run_load loaded) {
     st.agents += protocol::kind_of_actor(t.spawn.id) == protocol::actor_kind::workflow_step;
     st.steps[t.spawn.call_id] = std::move(t);
   }
+  launch_script(self);
+}
+
+} // namespace
+
+void workflow_run_detail::launch_script(self_ptr self) {
+  auto& st = self->state;
   sandbox::run_request req;
   req.name = st.run->name + ".js";
   req.args = st.run->args;
@@ -74,10 +84,52 @@ void start_script(self_ptr self, run_load loaded) {
   st.script = st.deps->scripts->start(std::move(req), std::make_shared<actor_host>(me));
   update_spent(st);
   broadcast(self);
+  touch(self);
+}
+
+void workflow_run_detail::touch(self_ptr self) {
+  auto& st = self->state;
+  ++st.activity;
+  auto after = st.deps->workflow_limits.passivate_after;
+  if (st.check_pending || after.count() <= 0 || !st.script || st.ended)
+    return;
+  st.check_pending = true;
+  self->delayed_send(self, after, wf_check_atom::value, st.activity);
+}
+
+namespace {
+
+/// A quiet spell is over: a script that only awaits its steps drops its
+/// isolate (it is stopped; its end is not the run's).
+void on_check(self_ptr self, uint64_t seen) {
+  auto& st = self->state;
+  st.check_pending = false;
+  if (!st.script || st.ended || st.passivating)
+    return;
+  if (seen != st.activity || st.asking > 0 || st.waiting.empty() || !st.suspended.empty() ||
+      st.cancel_asked) {
+    --st.activity; // touch() counts again
+    touch(self);
+    return;
+  }
+  st.passivating = true;
+  st.script->cancel();
 }
 
 void on_ended(self_ptr self, const sandbox::run_end& end) {
   auto& st = self->state;
+  if (std::exchange(st.passivating, false) && end.state == sandbox::end_state::cancelled &&
+      !st.cancel_asked && st.suspended.empty()) {
+    st.script.reset(); // its isolate goes: the next step's end replays the script
+    st.waiting.clear();
+    st.passive = true;
+    st.deps->log->debug("workflow run {}: passivated, awaiting {} step(s)", st.id,
+                        st.steps.size() - static_cast<size_t>(std::count_if(
+                                            st.steps.begin(), st.steps.end(), [](const auto& s) {
+                                              return agent::is_final(s.second.state);
+                                            })));
+    return;
+  }
   st.ended = true;
   if (!st.suspended.empty()) { // moved or stopped by an operator: the script replays later
     for (auto& rp : st.suspended)
@@ -133,12 +185,17 @@ workflow_behavior(self_ptr self, std::shared_ptr<const session_deps> deps, std::
     },
     [self](wf_call_atom, const sandbox::host_call& c) { on_call(self, c); },
     [self](wf_record_atom, const std::string& path, const std::string& value) {
+      touch(self);
       workflow::journal_entry j{path, value_kind(path), json::parse(value), "", ""};
+      // Kept: a replay after passivation reads the same value.
+      if (self->state.said.insert(path).second)
+        self->state.journal.push_back(j);
       write(self, [deps = self->state.deps, run_id = self->state.id, j] {
         deps->workflows->record(run_id, j);
       });
     },
     [self](wf_event_atom, const sandbox::run_event& e) {
+      touch(self);
       // A replay says again what it said before: written once, shown once.
       say(self, {e.path, e.what == sandbox::run_event::kind::phase ? "phase" : "log", e.text,
                  e.phase, ""});
@@ -148,6 +205,8 @@ workflow_behavior(self_ptr self, std::shared_ptr<const session_deps> deps, std::
       on_step(self, call, std::move(step));
     },
     [self](wf_reject_atom, uint64_t call, const std::string& why) {
+      --self->state.asking;
+      touch(self);
       if (self->state.script && !self->state.ended)
         self->state.script->reject(call, "Error", why);
     },
@@ -165,6 +224,7 @@ workflow_behavior(self_ptr self, std::shared_ptr<const session_deps> deps, std::
         self->delayed_send(self, settle_time, wf_idle_atom::value);
     },
     [self](wf_idle_atom) { self->quit(); },
+    [self](wf_check_atom, uint64_t seen) { on_check(self, seen); },
     // The session interface the registry speaks.
     [self](deliver_atom, const chat::inbox_entry& e) { on_note(self, e); },
     [self](subscribe_atom, ws_client_actor client, int64_t, int64_t) {
@@ -178,10 +238,13 @@ workflow_behavior(self_ptr self, std::shared_ptr<const session_deps> deps, std::
     },
     [self](cancel_atom) {
       auto& st = self->state;
-      if (st.script)
+      st.cancel_asked = true;
+      if (st.script) {
         st.script->cancel();
-      else
-        st.cancel_asked = true;
+      } else if (st.passive) { // no script to stop: the run ends here
+        st.passive = false;
+        on_ended(self, {sandbox::end_state::cancelled, nullptr, "cancelled"});
+      }
     },
     [](events_atom, const chat::event_batch&) {},
     [](turn_done_atom, turn_done) {},

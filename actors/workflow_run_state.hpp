@@ -34,6 +34,7 @@ using wf_reject_atom = caf::atom_constant<caf::atom("wf_reject")>;
 using wf_crash_atom = caf::atom_constant<caf::atom("wf_crash")>;
 using wf_final_atom = caf::atom_constant<caf::atom("wf_final")>;
 using wf_idle_atom = caf::atom_constant<caf::atom("wf_idle")>;
+using wf_check_atom = caf::atom_constant<caf::atom("wf_check")>;
 
 /// How long an ended run waits for its steps' own ends (its cancelled steps
 /// stop shortly after it), so its watchers see them, before it unloads.
@@ -46,7 +47,8 @@ using workflow_impl = session_actor::extend<
   caf::reacts_to<wf_ended_atom, sandbox::run_end>,
   caf::reacts_to<wf_step_atom, uint64_t, agent::task_record>,
   caf::reacts_to<wf_reject_atom, uint64_t, std::string>, caf::reacts_to<wf_crash_atom, std::string>,
-  caf::reacts_to<wf_final_atom, workflow::run_record>, caf::reacts_to<wf_idle_atom>>;
+  caf::reacts_to<wf_final_atom, workflow::run_record>, caf::reacts_to<wf_idle_atom>,
+  caf::reacts_to<wf_check_atom, uint64_t>>;
 
 struct workflow_state {
   std::shared_ptr<const session_deps> deps;
@@ -61,9 +63,16 @@ struct workflow_state {
   std::unique_ptr<serial_jobs> writes; // the script's records and steps, in order
   std::vector<ws_client_actor> subscribers;
   int depth = 1;
-  bool ended = false;                                       // the script ended
-  bool finished = false;                                    // and the run's end is stored
-  bool cancel_asked = false;                                // before the script started
+  bool ended = false;        // the script ended
+  bool finished = false;     // and the run's end is stored
+  bool cancel_asked = false; // by a user or the chat
+  // Passivation: a script that awaits only its steps drops its isolate after
+  // workflow-passivate-after without activity, and replays when one ends.
+  uint64_t activity = 0;      // bumped by everything the script does or is told
+  bool check_pending = false; // a wf_check is on its way
+  int asking = 0;             // new steps being written
+  bool passivating = false;   // its script was stopped to drop its isolate
+  bool passive = false;       // it has no script until a step ends
   std::vector<caf::typed_response_promise<bool>> suspended; // migrate or stop: answered at the end
   static inline const char* name = "workflow-run";
 };
@@ -89,5 +98,9 @@ void on_step(self_ptr self, uint64_t call, agent::task_record step);
 void on_note(self_ptr self, const chat::inbox_entry& e);
 /// Whether every step the run started has ended.
 bool steps_settled(const workflow_state& st);
+/// Starts (or restarts) the run's script from its record and journal.
+void launch_script(self_ptr self);
+/// Notes activity: the run passivates only after a quiet spell.
+void touch(self_ptr self);
 
 } // namespace boocode::workflow_run_detail

@@ -95,6 +95,7 @@ void on_call(self_ptr self, const sandbox::host_call& c) {
   auto& st = self->state;
   if (st.ended)
     return;
+  touch(self);
   if (auto found = st.steps.find(c.path); found != st.steps.end()) {
     const auto& step = found->second;
     if (c.kind == sandbox::call_kind::agent) {
@@ -115,6 +116,7 @@ void on_call(self_ptr self, const sandbox::host_call& c) {
     }
     ++st.agents;
   }
+  ++st.asking;
   auto me = caf::actor_cast<workflow_impl>(self);
   write(self, [deps = st.deps, run = *st.run, depth = st.depth, c, me] {
     try {
@@ -141,8 +143,10 @@ void on_step(self_ptr self, uint64_t call, agent::task_record step) {
                                                       !agent::is_final(step.state))
     return;
   st.steps[step.spawn.call_id] = step;
-  if (call != 0)
+  if (call != 0) {
     st.waiting[id] = call;
+    --st.asking;
+  }
   update_spent(st);
   if (agent::is_final(step.state) && st.run) {
     auto threshold = st.run->budget.value_or(st.deps->workflow_limits.warn_tokens);
@@ -159,9 +163,16 @@ void on_step(self_ptr self, uint64_t call, agent::task_record step) {
     if (auto w = st.waiting.find(id); w != st.waiting.end()) {
       answer(st, w->second, step);
       st.waiting.erase(w);
+      touch(self);
     }
   }
   broadcast(self);
+  // A passive run's step ended: its script replays and reads the result.
+  if (st.passive && agent::is_final(step.state)) {
+    st.passive = false;
+    st.deps->log->debug("workflow run {}: step {} ended, replaying", st.id, id);
+    launch_script(self);
+  }
 }
 
 /// A step's end reached the run's inbox: read how it ended. A step's change

@@ -284,6 +284,11 @@ const std::vector<option_spec>& option_table() {
          c.workflow_limits.warn_tokens = static_cast<int64_t>(*n);
          return std::nullopt;
        }},
+      {"workflow-passivate-after", "BOOCODE_WORKFLOW_PASSIVATE_AFTER", "DURATION",
+       "a workflow run waiting this long for its steps drops its isolate until one ends (0: never)",
+       "30s",
+       [](node_config& c,
+          std::string_view v) { return set_duration(c.workflow_limits.passivate_after, v, true); }},
       {"turn-model-calls", "BOOCODE_TURN_MODEL_CALLS", "N",
        "model calls one turn may make before it stops with too_many_steps", "50",
        [](node_config& c, std::string_view v) {

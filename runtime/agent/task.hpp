@@ -1,5 +1,6 @@
 #pragma once
 
+#include <chrono>
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -74,6 +75,9 @@ struct workflow_limits {
   /// Tokens (input + output) a run's projected use may reach before the run
   /// logs a warning: its budget when it has one, else this.
   int64_t warn_tokens = 2'000'000;
+  /// A run that has waited this long for its steps with nothing else to do
+  /// drops its isolate (memory) until a step ends, then replays (0: never).
+  std::chrono::milliseconds passivate_after{std::chrono::seconds(30)};
 };
 
 } // namespace boocode::agent

@@ -210,10 +210,13 @@ TEST(NodeOptionsTest, WorkflowLimits) {
   auto d = parse_ok({"serve"}).config.workflow_limits;
   EXPECT_EQ(d.agents_per_run, 1000);
   EXPECT_EQ(d.warn_tokens, 2'000'000);
-  auto c = parse_ok({"serve", "--workflow-agents", "5", "--workflow-warn-tokens", "300"})
+  EXPECT_EQ(d.passivate_after, std::chrono::seconds(30));
+  auto c = parse_ok({"serve", "--workflow-agents", "5", "--workflow-warn-tokens", "300",
+                     "--workflow-passivate-after", "0"})
              .config.workflow_limits;
   EXPECT_EQ(c.agents_per_run, 5);
   EXPECT_EQ(c.warn_tokens, 300);
+  EXPECT_EQ(c.passivate_after, std::chrono::milliseconds(0)) << "never";
   EXPECT_NE(parse_err({"serve", "--workflow-agents", "0"}).find("from 1 to 100000"),
             std::string::npos);
   EXPECT_NE(parse_err({"serve", "--workflow-warn-tokens", "0"}).find("above 0"), std::string::npos);
