@@ -146,6 +146,14 @@ describe('workflows panel', { timeout: 240_000 }, () => {
     await waitForState(run, 'cancelled', 'the run to end cancelled');
     await waitForState(step(page, 'slow'), 'cancelled', 'its running step to stop');
     await waitForState(page.locator(`[data-testid="workflow-run-row"][data-run-id="${runId}"]`), 'cancelled', 'its row to show cancelled');
+
+    // The run is one of the chat's tasks; its row there opens it in the Workflows panel.
+    await page.getByTestId('tasks-toggle').click();
+    const row = page.locator(`[data-testid="task"][data-task-id="${runId}"]`);
+    await waitForState(row, 'cancelled', 'the run to show in the Tasks pane');
+    await row.getByTestId('task-open-run').click();
+    await page.getByTestId('workflows-panel').waitFor();
+    assert.equal(await page.getByTestId('workflow-run').getAttribute('data-run-id'), runId);
     await closePage(page, problems);
   });
 });

@@ -278,7 +278,16 @@ export function ChatView({
           />
         </div>
         {traces.open && <TracePanel traces={traces} />}
-        {tasks.open && !isTask && <TasksPanel tasks={tasks} />}
+        {tasks.open && !isTask && (
+          <TasksPanel
+            tasks={tasks}
+            onOpenRun={(runId) => {
+              tasks.setOpen(false);
+              workflows.select(runId);
+              workflows.setOpen(true);
+            }}
+          />
+        )}
         {workflows.open && !isTask && <WorkflowsPanel workflows={workflows} runs={runs} />}
         {timeline.open && <TimelinePanel timeline={timeline} onJump={jumpTo} onForked={onForked} />}
       </div>

@@ -15,7 +15,14 @@ import { SidePanelError, SidePanelHead, useNow } from './SidePanel';
 /** How often a running task's elapsed time advances. */
 const TICK_MS = 1000;
 
-export function TasksPanel({ tasks }: { tasks: Tasks }) {
+export function TasksPanel({
+  tasks,
+  onOpenRun,
+}: {
+  tasks: Tasks;
+  /** Shows a workflow run (a task "w_…") in the Workflows panel. */
+  onOpenRun: (runId: string) => void;
+}) {
   const list = tasks.state?.tasks ?? null;
   const live = liveTasks(list);
   const nowMs = useNow(live.some((t) => t.state === 'running'), TICK_MS);
@@ -64,6 +71,7 @@ export function TasksPanel({ tasks }: { tasks: Tasks }) {
             nowMs={nowMs}
             approvals={tasks.state?.approvals[t.id] ?? []}
             onStop={() => act(() => tasks.stop(t.id))}
+            onOpenRun={onOpenRun}
             onAnswer={(id, decision) => act(() => tasks.answer(t.id, id, decision))}
           />
         ))}
@@ -77,12 +85,14 @@ function TaskRow({
   nowMs,
   approvals,
   onStop,
+  onOpenRun,
   onAnswer,
 }: {
   task: Task;
   nowMs: number;
   approvals: ApprovalRequest[];
   onStop: () => void;
+  onOpenRun: (runId: string) => void;
   onAnswer: (approvalId: string, decision: Decision) => void;
 }) {
   const onLinkClick = useLinkClick();
@@ -121,9 +131,16 @@ function TaskRow({
         </div>
       ))}
       <div className="task-actions">
-        <a href={chatHref(t.id)} onClick={onLinkClick} data-testid="task-open">
-          Transcript and traces
-        </a>
+        {t.id.startsWith('w_') ? (
+          // A workflow run: its steps and their transcripts are in the Workflows panel.
+          <button type="button" className="link-btn" data-testid="task-open-run" onClick={() => onOpenRun(t.id)}>
+            Steps and log
+          </button>
+        ) : (
+          <a href={chatHref(t.id)} onClick={onLinkClick} data-testid="task-open">
+            Transcript and traces
+          </a>
+        )}
         {!taskEnded(t) && (
           <button type="button" className="btn btn-quiet btn-danger" data-testid="task-stop" onClick={onStop}>
             Stop
