@@ -39,7 +39,7 @@ std::string first_line(const std::string& text) {
 run_load load_run(const session_deps& deps, const std::string& id) {
   run_load out;
   try {
-    deps.sessions->acquire_lease(id, deps.node_id);
+    out.fence = deps.sessions->acquire_lease(id, deps.node_id);
     deps.workflows->forget_notes(id); // before the steps are read: no end is missed
     out.run = deps.workflows->find(id);
     if (!out.run) {

@@ -23,6 +23,7 @@ namespace boocode {
 /// and its steps (read after its inbox is cleared, so no step's end is
 /// missed), or why not.
 struct run_load {
+  storage::fence fence; // its journal's writes hold while this does
   std::optional<workflow::run_record> run;
   std::vector<workflow::journal_entry> journal;
   std::vector<agent::task_record> steps;

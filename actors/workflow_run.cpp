@@ -45,6 +45,7 @@ std::string value_kind(const std::string& path) {
 
 void start_script(self_ptr self, run_load loaded) {
   auto& st = self->state;
+  st.fence = loaded.fence;
   st.run = std::move(loaded.run);
   st.journal = std::move(loaded.journal);
   for (const auto& j : st.journal)
@@ -190,8 +191,8 @@ workflow_behavior(self_ptr self, std::shared_ptr<const session_deps> deps, std::
       // Kept: a replay after passivation reads the same value.
       if (self->state.said.insert(path).second)
         self->state.journal.push_back(j);
-      write(self, [deps = self->state.deps, run_id = self->state.id, j] {
-        deps->workflows->record(run_id, j);
+      write(self, [deps = self->state.deps, fence = self->state.fence, j] {
+        deps->workflows->record(fence, j);
       });
     },
     [self](wf_event_atom, const sandbox::run_event& e) {

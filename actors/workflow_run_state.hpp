@@ -53,6 +53,7 @@ using workflow_impl = session_actor::extend<
 struct workflow_state {
   std::shared_ptr<const session_deps> deps;
   std::string id;
+  storage::fence fence; // the run's lease: its journal's writes check it
   std::optional<workflow::run_record> run;
   std::vector<workflow::journal_entry> journal;
   std::map<std::string, agent::task_record> steps; // by structural path
@@ -84,7 +85,8 @@ void broadcast(self_ptr self);
 /// Tells the script how many tokens its steps used so far.
 void update_spent(workflow_state& st);
 /// Runs `job` behind the run's earlier writes; a database failure crashes
-/// the actor (the registry starts it again, and the script replays).
+/// the actor (the registry starts it again, and the script replays), a lost
+/// lease stops it (its new owner replays the run).
 void write(self_ptr self, std::function<void()> job);
 /// Journals a line the script said (or the run's own warning) once, however
 /// often the script replays, and shows it.

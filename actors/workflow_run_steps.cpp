@@ -11,6 +11,7 @@
 #include "runtime/sandbox/engine.hpp"
 #include "runtime/trace/trace.hpp"
 #include "runtime/workflow/run_checks.hpp"
+#include "storage/storage_error.hpp"
 
 namespace boocode::workflow_run_detail {
 
@@ -69,13 +70,17 @@ void update_spent(workflow_state& st) {
 void write(self_ptr self, std::function<void()> job) {
   auto me = caf::actor_cast<workflow_impl>(self);
   try {
-    self->state.writes->post([me, job = std::move(job)] {
-      try {
-        job();
-      } catch (const std::exception& e) {
-        caf::anon_send(me, wf_crash_atom::value, std::string(e.what()));
-      }
-    });
+    self->state.writes->post(
+      [me, log = self->state.deps->log, id = self->state.id, job = std::move(job)] {
+        try {
+          job();
+        } catch (const storage::fenced& e) { // another owner replays the run: this one stops
+          log->warn("workflow run {}: {}", id, e.what());
+          caf::anon_send(me, wf_idle_atom::value);
+        } catch (const std::exception& e) {
+          caf::anon_send(me, wf_crash_atom::value, std::string(e.what()));
+        }
+      });
   } catch (const std::exception& e) {
     self->quit(caf::make_error(errc::storage_unavailable, e.what()));
   }

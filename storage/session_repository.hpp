@@ -10,18 +10,11 @@
 #include <nlohmann/json.hpp>
 
 #include "runtime/chat/journal.hpp"
+#include "storage/fence.hpp"
 
 namespace boocode::storage {
 
 class pool;
-
-/// An owner's right to write an actor's state: the write fails with `fenced`
-/// once another owner took the lease (a higher epoch).
-struct fence {
-  std::string actor_id; // a chat's session: the chat id
-  int64_t epoch = 0;
-  std::string node_id;
-};
 
 /// What a session writes at a turn boundary.
 struct checkpoint_request {

@@ -5,6 +5,7 @@
 
 #include "storage/connection.hpp"
 #include "storage/rows.hpp"
+#include "storage/storage_error.hpp"
 #include "storage/task_sql.hpp"
 
 namespace boocode::storage {
@@ -116,15 +117,20 @@ std::vector<journal_value> workflow_repository::journal(const std::string& run_i
   });
 }
 
-bool workflow_repository::record(const std::string& run_id, const journal_value& v) {
+bool workflow_repository::record(const fence& f, const journal_value& v) {
   return impl_->db.with("record in a workflow journal", [&](pqxx::connection& c) {
     pqxx::work tx{c};
-    auto r = tx.exec_params("INSERT INTO workflow_journal (run_id, path, kind, value, phase)"
-                            " VALUES ($1, $2, $3, $4::jsonb, $5) ON CONFLICT DO NOTHING"
-                            " RETURNING seq",
-                            run_id, v.path, v.kind, v.value.dump(), v.phase);
+    auto r = tx.exec_params(
+      "WITH lease AS (SELECT 1 FROM actor_leases WHERE actor_id = $1 AND node_id = $6"
+      " AND epoch = $7), added AS (INSERT INTO workflow_journal (run_id, path, kind, value, phase)"
+      " SELECT $1, $2, $3, $4::jsonb, $5 FROM lease ON CONFLICT DO NOTHING RETURNING seq)"
+      " SELECT (SELECT count(*) FROM lease), (SELECT count(*) FROM added)",
+      f.actor_id, v.path, v.kind, v.value.dump(), v.phase, f.node_id, f.epoch);
+    if (r[0][0].as<int64_t>() == 0)
+      throw fenced(fmt::format("record {} in {}'s journal: it is no longer owned at epoch {}",
+                               v.path, f.actor_id, f.epoch));
     tx.commit();
-    return !r.empty();
+    return r[0][1].as<int64_t>() > 0;
   });
 }
 

@@ -10,6 +10,7 @@
 
 #include "runtime/agent/task.hpp"
 #include "runtime/workflow/records.hpp"
+#include "storage/fence.hpp"
 
 namespace boocode::storage {
 
@@ -61,8 +62,9 @@ public:
   /// What the run's script recorded, in the order written.
   std::vector<journal_value> journal(const std::string& run_id);
   /// Records `v` under its path unless something is there already (a
-  /// replay); false then.
-  bool record(const std::string& run_id, const journal_value& v);
+  /// replay); false then. Throws `fenced` when `f` (the run's lease) no
+  /// longer holds: another owner replays the run, and writes its own.
+  bool record(const fence& f, const journal_value& v);
   /// Drops the notifications in the run's inbox: a run learns how its steps
   /// ended from their tasks (read after this, so none is missed).
   void forget_notes(const std::string& run_id);

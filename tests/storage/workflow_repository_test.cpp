@@ -7,6 +7,8 @@
 #include <pqxx/pqxx>
 
 #include "storage/chat_repository.hpp"
+#include "storage/session_repository.hpp"
+#include "storage/storage_error.hpp"
 #include "storage/task_repository.hpp"
 #include "storage/workflow_repository.hpp"
 #include "tests/support/sample_records.hpp"
@@ -23,6 +25,7 @@ struct fixture {
   storage::chat_repository chats{db.conninfo()};
   storage::task_repository tasks{db.conninfo()};
   storage::workflow_repository runs{db.conninfo()};
+  storage::session_repository sessions{db.conninfo()};
 
   fixture() { chats.create_chat(test::sample_chat("c_1")); }
 
@@ -143,11 +146,12 @@ TEST(WorkflowRepositoryTest, StepsAreTasksOfTheRunStartedWithinItsOwnBound) {
 TEST(WorkflowRepositoryTest, TheJournalKeepsTheFirstValueAtEachPathInOrder) {
   fixture f;
   f.runs.create(fixture::spec("w_1", false));
-  EXPECT_TRUE(f.runs.record("w_1", {"now-0", "now", 1700000000000.0, "", ""}));
-  EXPECT_TRUE(f.runs.record("w_1", {"phase-0", "phase", "Review", "Review", ""}));
-  EXPECT_TRUE(f.runs.record("w_1", {"log-0", "log", "looking", "Review", ""}));
+  auto lease = f.sessions.acquire_lease("w_1", "node-a");
+  EXPECT_TRUE(f.runs.record(lease, {"now-0", "now", 1700000000000.0, "", ""}));
+  EXPECT_TRUE(f.runs.record(lease, {"phase-0", "phase", "Review", "Review", ""}));
+  EXPECT_TRUE(f.runs.record(lease, {"log-0", "log", "looking", "Review", ""}));
   // A replay writes the same paths again: nothing changes.
-  EXPECT_FALSE(f.runs.record("w_1", {"now-0", "now", 1800000000000.0, "", ""}));
+  EXPECT_FALSE(f.runs.record(lease, {"now-0", "now", 1800000000000.0, "", ""}));
   const auto journal = f.runs.journal("w_1");
   ASSERT_EQ(journal.size(), 3u);
   EXPECT_EQ(journal[0].value, 1700000000000.0);
@@ -157,4 +161,17 @@ TEST(WorkflowRepositoryTest, TheJournalKeepsTheFirstValueAtEachPathInOrder) {
   f.runs.set_result("w_1", json{{"issues", 3}});
   EXPECT_EQ(f.runs.find("w_1")->result, json::parse(R"({"issues":3})"));
   EXPECT_FALSE(f.runs.find("w_9").has_value());
+}
+
+TEST(WorkflowRepositoryTest, AnOwnerThatLostTheRunsLeaseWritesNothing) {
+  fixture f;
+  f.runs.create(fixture::spec("w_1", false));
+  auto old = f.sessions.acquire_lease("w_1", "node-a");
+  f.sessions.release_lease(old);
+  auto now = f.sessions.acquire_lease("w_1", "node-b"); // the run moved
+  EXPECT_THROW(f.runs.record(old, {"random-0", "random", 0.25, "", ""}), storage::fenced);
+  EXPECT_TRUE(f.runs.journal("w_1").empty()) << "the old owner's value is not kept";
+  EXPECT_TRUE(f.runs.record(now, {"random-0", "random", 0.75, "", ""}));
+  ASSERT_EQ(f.runs.journal("w_1").size(), 1u);
+  EXPECT_EQ(f.runs.journal("w_1")[0].value, 0.75) << "the new owner's value stands";
 }
