@@ -62,6 +62,7 @@ void start_script(self_ptr self, run_load loaded) {
 
 void workflow_run_detail::launch_script(self_ptr self) {
   auto& st = self->state;
+  st.waiting.clear(); // call ids are the new script's
   sandbox::run_request req;
   req.name = st.run->name + ".js";
   req.args = st.run->args;
@@ -124,6 +125,11 @@ void on_ended(self_ptr self, const sandbox::run_end& end) {
     st.script.reset(); // its isolate goes: the next step's end replays the script
     st.waiting.clear();
     st.passive = true;
+    if (std::exchange(st.woken, false)) { // a step ended meanwhile: replay now
+      st.passive = false;
+      launch_script(self);
+      return;
+    }
     st.deps->log->debug("workflow run {}: passivated, awaiting {} step(s)", st.id,
                         st.steps.size() - static_cast<size_t>(std::count_if(
                                             st.steps.begin(), st.steps.end(), [](const auto& s) {
@@ -229,8 +235,11 @@ workflow_behavior(self_ptr self, std::shared_ptr<const session_deps> deps, std::
     // The session interface the registry speaks.
     [self](deliver_atom, const chat::inbox_entry& e) { on_note(self, e); },
     [self](subscribe_atom, ws_client_actor client, int64_t, int64_t) {
-      self->monitor(client);
-      self->state.subscribers.push_back(client);
+      auto& subs = self->state.subscribers;
+      if (std::find(subs.begin(), subs.end(), client) == subs.end()) {
+        self->monitor(client);
+        subs.push_back(client);
+      }
       broadcast(self);
     },
     [self](unsubscribe_atom, ws_client_actor client) {

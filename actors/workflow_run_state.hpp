@@ -74,6 +74,7 @@ struct workflow_state {
   int asking = 0;             // new steps being written
   bool passivating = false;   // its script was stopped to drop its isolate
   bool passive = false;       // it has no script until a step ends
+  bool woken = false;         // a step ended while it was passivating
   std::vector<caf::typed_response_promise<bool>> suspended; // migrate or stop: answered at the end
   static inline const char* name = "workflow-run";
 };

@@ -31,17 +31,22 @@ void warn(self_ptr self, const std::string& key, std::string text, std::string p
   say(self, {"warning-" + key, "warning", std::move(text), std::move(phase), ""});
 }
 
-/// Reads step `id` again (it changed) and hands it to the actor.
-void reread_step(self_ptr self, const std::string& id) {
+/// Reads step `id` again (it changed, or ended: then its notification,
+/// inbox entry `note`, is read and dropped) and hands it to the actor.
+void reread_step(self_ptr self, const std::string& id, std::optional<int64_t> note = {}) {
   auto me = caf::actor_cast<workflow_impl>(self);
-  self->state.deps->blocking->post([deps = self->state.deps, id, me] {
-    try {
-      if (auto step = deps->tasks->find(id))
-        caf::anon_send(me, wf_step_atom::value, uint64_t{0}, std::move(*step));
-    } catch (const std::exception& ex) {
-      caf::anon_send(me, wf_crash_atom::value, std::string(ex.what()));
-    }
-  });
+  self->state.deps->blocking->post(
+    [deps = self->state.deps, run_id = self->state.id, id, note, me] {
+      try {
+        auto step = deps->tasks->find(id);
+        if (note)
+          deps->workflows->forget_note(run_id, *note);
+        if (step)
+          caf::anon_send(me, wf_step_atom::value, uint64_t{0}, std::move(*step));
+      } catch (const std::exception& ex) {
+        caf::anon_send(me, wf_crash_atom::value, std::string(ex.what()));
+      }
+    });
 }
 
 } // namespace
@@ -92,13 +97,14 @@ void say(self_ptr self, workflow::journal_entry j) {
     return;
   j.created_at = trace::iso_time(trace::now_us());
   st.journal.push_back(j);
-  write(self, [deps = st.deps, run_id = st.id, j] { deps->workflows->record(run_id, j); });
+  write(self, [deps = st.deps, fence = st.fence, j] { deps->workflows->record(fence, j); });
   broadcast(self);
 }
 
 void on_call(self_ptr self, const sandbox::host_call& c) {
   auto& st = self->state;
-  if (st.ended)
+  // A script being stopped to passivate asks nothing more: its replay will.
+  if (st.ended || st.passivating)
     return;
   touch(self);
   if (auto found = st.steps.find(c.path); found != st.steps.end()) {
@@ -142,11 +148,14 @@ bool steps_settled(const workflow_state& st) {
 void on_step(self_ptr self, uint64_t call, agent::task_record step) {
   auto& st = self->state;
   const auto id = step.spawn.id;
+  // The run's inbox also hears of the subagents its steps spawn: not steps.
+  if (call == 0 && step.spawn.parent_actor != st.id)
+    return;
   // Reads of a step may arrive out of order: an ended step never runs again.
   if (auto known = st.steps.find(step.spawn.call_id); known != st.steps.end() &&
                                                       agent::is_final(known->second.state) &&
                                                       !agent::is_final(step.state))
-    return;
+    step = known->second;
   st.steps[step.spawn.call_id] = step;
   if (call != 0) {
     st.waiting[id] = call;
@@ -164,7 +173,11 @@ void on_step(self_ptr self, uint64_t call, agent::task_record step) {
     self->quit();
     return;
   }
-  if (agent::is_final(step.state) && !st.ended && st.script) {
+  // A script being stopped to passivate hears nothing more: it replays at
+  // once (its end is on its way) and reads this end then.
+  if (agent::is_final(step.state) && st.passivating)
+    st.woken = true;
+  if (agent::is_final(step.state) && !st.ended && st.script && !st.passivating) {
     if (auto w = st.waiting.find(id); w != st.waiting.end()) {
       answer(st, w->second, step);
       st.waiting.erase(w);
@@ -195,18 +208,7 @@ void on_note(self_ptr self, const chat::inbox_entry& e) {
   }
   if (e.kind != chat::inbox_kind::notification || !e.client_id.starts_with("task:"))
     return;
-  auto me = caf::actor_cast<workflow_impl>(self);
-  auto step_id = e.client_id.substr(5);
-  st.deps->blocking->post([deps = st.deps, run_id = st.id, step_id, entry = e.id, me] {
-    try {
-      auto step = deps->tasks->find(step_id);
-      deps->workflows->forget_note(run_id, entry);
-      if (step)
-        caf::anon_send(me, wf_step_atom::value, uint64_t{0}, std::move(*step));
-    } catch (const std::exception& ex) {
-      caf::anon_send(me, wf_crash_atom::value, std::string(ex.what()));
-    }
-  });
+  reread_step(self, e.client_id.substr(5), e.id);
 }
 
 } // namespace boocode::workflow_run_detail
