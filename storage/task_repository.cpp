@@ -151,9 +151,15 @@ void task_repository::add_usage(const std::string& id, const agent::task_usage& 
                                 double cost_usd) {
   impl_->db.with("add a task's usage", [&](pqxx::connection& c) {
     pqxx::work tx{c};
-    tx.exec_params("UPDATE tasks SET input_tokens = input_tokens + $2, cached_tokens ="
+    // The workflow runs above the task count it too: a run's tokens (and its
+    // budget, in its parent run) hold everything below it.
+    tx.exec_params("WITH RECURSIVE up (id) AS (SELECT parent_actor FROM tasks WHERE id = $1"
+                   " UNION SELECT t.parent_actor FROM tasks t JOIN up ON t.id = up.id"
+                   " WHERE t.parent_actor <> t.id)"
+                   " UPDATE tasks SET input_tokens = input_tokens + $2, cached_tokens ="
                    " cached_tokens + $3, output_tokens = output_tokens + $4, reasoning_tokens ="
-                   " reasoning_tokens + $5, cost_usd = cost_usd + $6 WHERE id = $1",
+                   " reasoning_tokens + $5, cost_usd = cost_usd + $6"
+                   " WHERE id = $1 OR id IN (SELECT id FROM up WHERE starts_with(id, 'w_'))",
                    id, u.input, u.cached, u.output, u.reasoning, cost_usd);
     tx.commit();
   });

@@ -54,7 +54,8 @@ public:
   std::optional<chat::inbox_entry> finish(const std::string& id, protocol::task_state state,
                                           const std::string& result, const std::string& error,
                                           const std::string& note);
-  /// Adds a model call's tokens and cost to the task's totals.
+  /// Adds a model call's tokens and cost to the task's totals, and to the
+  /// workflow runs above it.
   void add_usage(const std::string& id, const agent::task_usage& u, double cost_usd);
   /// Where the task's git worktree is, and its branch; the worktree becomes
   /// its conversation's workspace (its tools are confined to it).

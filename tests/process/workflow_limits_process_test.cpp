@@ -49,14 +49,6 @@ protected:
                        {"--workflow-agents", "3", "--workflow-warn-tokens", "100"});
     WorkflowProcessTest::SetUp();
   }
-
-  /// Model calls whose first prompt starts with `start` (every one, not only a turn's first).
-  int calls(const std::string& start) {
-    int n = 0;
-    for (auto& r : model_.requests())
-      n += first_prompt(r.body).starts_with(start);
-    return n;
-  }
 };
 
 TEST_F(WorkflowLimitsProcessTest, MaxTurnsTheAgentCapAndTheProjectedTokensBoundARun) {
@@ -151,4 +143,7 @@ return { r, missing };
   EXPECT_EQ(child["parent_id"], id);
   ASSERT_EQ(child["steps"].size(), 1u) << child.dump();
   EXPECT_EQ(child["steps"][0]["state"], "completed");
+  // Tokens below a run count in it: the nested run's step, in the parent's totals.
+  EXPECT_EQ(nested["usage"]["input"], 50) << nested.dump();
+  EXPECT_EQ(view["usage"]["input"], 50) << view.dump();
 }
