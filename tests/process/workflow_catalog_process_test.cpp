@@ -45,15 +45,6 @@ fake_reply tool(const std::string& name, const json& args) {
 
 class WorkflowCatalogProcessTest : public WorkflowProcessTest {
 protected:
-  /// The first prompt of every model call that starts with `start`.
-  std::vector<std::string> prompts(const std::string& start) {
-    std::vector<std::string> out;
-    for (auto& r : model_.requests())
-      if (auto p = first_prompt(r.body); p.starts_with(start))
-        out.push_back(p);
-    return out;
-  }
-
   json run_builtin(const std::string& name, const json& args) {
     auto res = start_run({{"workspace", workspace_.string()}, {"name", name}, {"args", args}});
     EXPECT_EQ(res.status, 201) << res.body;

@@ -5,6 +5,7 @@
 // model calls a step's prompt made.
 
 #include <string>
+#include <vector>
 
 #include <nlohmann/json.hpp>
 
@@ -43,6 +44,19 @@ protected:
     return view;
   }
 
+  /// The first prompt of every model call (each of a step's turns) whose
+  /// first prompt starts with `start`.
+  std::vector<std::string> prompts(const std::string& start) {
+    std::vector<std::string> out;
+    for (auto& r : model_.requests())
+      if (auto p = boocode::test::first_prompt(r.body); p.starts_with(start))
+        out.push_back(p);
+    return out;
+  }
+  int calls(const std::string& start) { return static_cast<int>(prompts(start).size()); }
+
+  /// Turns (a step's first model call, or one after a user message) whose
+  /// first prompt starts with `prompt_start`.
   int asked(const std::string& prompt_start) {
     int n = 0;
     for (auto& r : model_.requests())
