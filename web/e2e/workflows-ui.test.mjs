@@ -81,7 +81,10 @@ describe('workflows panel', { timeout: 240_000 }, () => {
     assert.equal(await run.getAttribute('data-state'), 'running');
     assert.match((await quick.textContent()) ?? '', /Quick answer: 42/);
     assert.equal(await page.locator('[data-testid="workflow-phase"][data-title="Ask"]').getByTestId('workflow-step').count(), 2);
-    assert.match((await page.getByTestId('workflows-toggle').textContent()) ?? '', /Workflows \(1\)/);
+    await waitFor(async () => /Workflows \(1\)/.test((await page.getByTestId('workflows-toggle').textContent()) ?? ''), {
+      what: 'the toggle to count the running run',
+      timeoutMs: 10_000,
+    });
     await screenshot(page, t, 'workflows-panel');
 
     await slow.getByTestId('workflow-step-cancel').click();
@@ -116,6 +119,11 @@ describe('workflows panel', { timeout: 240_000 }, () => {
     await openChat(page, node, chatId, 'Slash');
 
     const input = page.getByTestId('composer-input');
+    await input.fill('/ask');
+    const option = page.locator('[data-testid="slash-option"][data-name="ask-two"]');
+    await option.waitFor({ timeout: 10_000 }); // the catalog has loaded
+    assert.match((await option.textContent()) ?? '', /quick and a slow agent/);
+    await screenshot(page, t, 'workflows-slash');
     await input.fill('/nope now');
     await input.press('Enter');
     await page.getByTestId('composer-error').waitFor({ timeout: 10_000 });
@@ -123,10 +131,7 @@ describe('workflows panel', { timeout: 240_000 }, () => {
     assert.equal(await page.getByTestId('message-user').count(), 0, 'nothing was sent');
 
     await input.fill('/ask');
-    const option = page.locator('[data-testid="slash-option"][data-name="ask-two"]');
     await option.waitFor({ timeout: 10_000 });
-    assert.match((await option.textContent()) ?? '', /quick and a slow agent/);
-    await screenshot(page, t, 'workflows-slash');
     await input.press('Tab');
     assert.equal(await input.inputValue(), '/ask-two ');
     assert.equal(await page.getByTestId('slash-menu').count(), 0, 'the menu closes once the name is taken');

@@ -41,9 +41,15 @@ async function attempt(f: () => Promise<unknown>): Promise<ErrorInfo | null> {
   }
 }
 
-/** A newer view of the run replaces the one shown; an ended run never shows running again. */
+/** How far a view of a run has come: a read that raced a frame may be older. */
+function progress(run: WorkflowRun): number {
+  const ended = run.steps.filter(taskEnded).length;
+  return (taskEnded(run) ? 1e9 : 0) + run.steps.length * 1e4 + ended * 10 + run.logs.length;
+}
+
+/** A newer view of the run replaces the one shown, never an older one. */
 function newer(shown: WorkflowRun | null, next: WorkflowRun): WorkflowRun {
-  if (shown && shown.id === next.id && taskEnded(shown) && !taskEnded(next)) return shown;
+  if (shown && shown.id === next.id && progress(next) < progress(shown)) return shown;
   return next;
 }
 

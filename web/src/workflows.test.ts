@@ -83,6 +83,9 @@ describe('the /name command', () => {
     expect(argNames(schema)).toEqual(['question', 'depth']);
     expect(commandArgs('why', schema)).toEqual({ ok: true, args: { question: 'why' } });
     expect(argNames(info('n', { args: 'a string' }))).toEqual([]);
+    expect(argNames(info('t', { args: { type: 'string' } }))).toEqual([]);
+    expect(argNames(info('o', { args: { type: 'object' } }))).toEqual([]);
+    expect(commandArgs('free', info('t', { args: { type: 'string' } }))).toEqual({ ok: true, args: 'free' });
   });
 });
 

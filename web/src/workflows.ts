@@ -37,8 +37,11 @@ export function argNames(info: WorkflowInfo): string[] {
   const a = info.args;
   if (typeof a !== 'object' || a === null || Array.isArray(a)) return [];
   const obj = a as Record<string, unknown>;
-  const props = obj.properties;
-  if (obj.type === 'object' && typeof props === 'object' && props !== null && !Array.isArray(props)) return Object.keys(props);
+  if (typeof obj.type === 'string') {
+    // A JSON Schema: its properties, if it is an object's.
+    const props = obj.properties;
+    return typeof props === 'object' && props !== null && !Array.isArray(props) ? Object.keys(props) : [];
+  }
   return Object.keys(obj);
 }
 
