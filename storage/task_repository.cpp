@@ -153,13 +153,16 @@ void task_repository::add_usage(const std::string& id, const agent::task_usage& 
     pqxx::work tx{c};
     // The workflow runs above the task count it too: a run's tokens (and its
     // budget, in its parent run) hold everything below it.
+    // (Each row by its key: an OR across the two would scan the table.)
     tx.exec_params("WITH RECURSIVE up (id) AS (SELECT parent_actor FROM tasks WHERE id = $1"
                    " UNION SELECT t.parent_actor FROM tasks t JOIN up ON t.id = up.id"
-                   " WHERE t.parent_actor <> t.id)"
+                   " WHERE t.parent_actor <> t.id AND starts_with(t.parent_actor, 'w_')),"
+                   " targets (id) AS (SELECT $1::text UNION SELECT id FROM up"
+                   " WHERE starts_with(id, 'w_'))"
                    " UPDATE tasks SET input_tokens = input_tokens + $2, cached_tokens ="
                    " cached_tokens + $3, output_tokens = output_tokens + $4, reasoning_tokens ="
                    " reasoning_tokens + $5, cost_usd = cost_usd + $6"
-                   " WHERE id = $1 OR id IN (SELECT id FROM up WHERE starts_with(id, 'w_'))",
+                   " FROM targets WHERE tasks.id = targets.id",
                    id, u.input, u.cached, u.output, u.reasoning, cost_usd);
     tx.commit();
   });
