@@ -17,10 +17,13 @@ export function WorkflowRunView({
   run,
   onCancelRun,
   onCancelStep,
+  onOpenRun,
 }: {
   run: WorkflowRun;
   onCancelRun: () => void;
   onCancelStep: (stepId: string) => void;
+  /** Shows a nested run (a step of kind `workflow`) in the panel. */
+  onOpenRun: (runId: string) => void;
 }) {
   const running = !taskEnded(run);
   const nowMs = useNow(running, TICK_MS);
@@ -63,7 +66,7 @@ export function WorkflowRunView({
           <h4 className="workflow-phase-title">{g.title ?? 'Start'}</h4>
           <ul className="workflow-steps">
             {g.steps.map((s) => (
-              <StepRow key={s.id} step={s} nowMs={nowMs} onCancel={() => onCancelStep(s.id)} />
+              <StepRow key={s.id} step={s} nowMs={nowMs} onCancel={() => onCancelStep(s.id)} onOpenRun={() => onOpenRun(s.id)} />
             ))}
           </ul>
           {g.logs.map((l) => (
@@ -77,7 +80,17 @@ export function WorkflowRunView({
   );
 }
 
-function StepRow({ step: s, nowMs, onCancel }: { step: WorkflowStep; nowMs: number; onCancel: () => void }) {
+function StepRow({
+  step: s,
+  nowMs,
+  onCancel,
+  onOpenRun,
+}: {
+  step: WorkflowStep;
+  nowMs: number;
+  onCancel: () => void;
+  onOpenRun: () => void;
+}) {
   const onLinkClick = useLinkClick();
   const elapsed = taskElapsedMs(s, nowMs);
   const note = resultPreview(s);
@@ -108,9 +121,16 @@ function StepRow({ step: s, nowMs, onCancel }: { step: WorkflowStep; nowMs: numb
       </div>
       {note && <div className={`task-result${s.error ? ' task-error' : ''}`}>{note}</div>}
       <div className="task-actions">
-        <a href={chatHref(s.id)} onClick={onLinkClick} data-testid="workflow-step-open">
-          Transcript and traces
-        </a>
+        {s.kind === 'workflow' ? (
+          // A nested run: its own tree, in this panel.
+          <button type="button" className="link-btn" data-testid="workflow-step-open-run" onClick={onOpenRun}>
+            Its steps and log
+          </button>
+        ) : (
+          <a href={chatHref(s.id)} onClick={onLinkClick} data-testid="workflow-step-open">
+            Transcript and traces
+          </a>
+        )}
         {!taskEnded(s) && (
           <button type="button" className="btn btn-quiet btn-danger" data-testid="workflow-step-cancel" onClick={onCancel}>
             Cancel step

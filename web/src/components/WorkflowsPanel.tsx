@@ -70,6 +70,7 @@ export function WorkflowsPanel({ workflows, runs }: { workflows: Workflows; runs
             run={run}
             onCancelRun={() => void act(() => workflows.cancelRun(run.id))}
             onCancelStep={(step) => void act(() => workflows.cancelStep(run.id, step))}
+            onOpenRun={workflows.select}
           />
         )}
       </div>
