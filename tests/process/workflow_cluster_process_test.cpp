@@ -21,6 +21,28 @@ using test::ClusterTest;
 using test::fake_reply;
 using test::first_prompt;
 
+namespace {
+
+/// Model calls whose first prompt starts with `start`.
+int calls(test::fake_model_server& model, const std::string& start) {
+  int n = 0;
+  for (auto& r : model.requests())
+    n += first_prompt(r.body).starts_with(start);
+  return n;
+}
+
+/// Run `id` as `to` shows it once it completed (a minute at most), or as it was then.
+json wait_completed(const test::endpoint& to, const std::string& id) {
+  json view;
+  poll_until(60s, [&] {
+    view = test::get_json(to, "/api/workflow-runs/" + id);
+    return view["state"] == "completed";
+  });
+  return view;
+}
+
+} // namespace
+
 TEST_F(ClusterTest, AWorkflowRunOfAKilledNodeResumesOnASurvivor) {
   std::atomic<bool> stall{true};
   model_.set_responder([&stall](const json& body) -> std::optional<fake_reply> {
@@ -45,13 +67,7 @@ return [a, b];
   ASSERT_EQ(res.status, 201) << res.body;
   auto id = res.json()["id"].get<std::string>();
   EXPECT_EQ(owner(id), "node-b") << "a run starts where it was asked for";
-  auto asked = [&](const std::string& start) {
-    int n = 0;
-    for (auto& r : model_.requests())
-      if (first_prompt(r.body).starts_with(start))
-        ++n;
-    return n;
-  };
+  auto asked = [&](const std::string& start) { return calls(model_, start); };
   // The first step ended and the run read its end: only its script is busy.
   ASSERT_TRUE(poll_until(30s,
                          [&] {
@@ -73,13 +89,8 @@ return [a, b];
 
   kill_node("node-b");
   stall = false;
-  json view;
-  ASSERT_TRUE(poll_until(60s,
-                         [&] {
-                           view = test::get_json(to("node-a"), "/api/workflow-runs/" + id);
-                           return view["state"] == "completed";
-                         }))
-    << view.dump();
+  auto view = wait_completed(to("node-a"), id);
+  ASSERT_EQ(view["state"], "completed") << view.dump();
   EXPECT_EQ(view["result"], json::parse(R"(["one","two"])"));
   EXPECT_NE(owner(id), "node-b") << "a survivor took it over";
   EXPECT_EQ(asked("first"), 1) << "its finished step was not asked again";
@@ -112,12 +123,7 @@ return [a, b];
                              json{{"workspace", workspace_.string()}, {"script", script}}.dump());
   ASSERT_EQ(res.status, 201) << res.body;
   auto id = res.json()["id"].get<std::string>();
-  auto asked = [&](const std::string& start) {
-    int n = 0;
-    for (auto& r : model_.requests())
-      n += first_prompt(r.body).starts_with(start);
-    return n;
-  };
+  auto asked = [&](const std::string& start) { return calls(model_, start); };
   ASSERT_TRUE(poll_until(30s, [&] { return held->waiting() == 1; }))
     << "the second step never asked the model";
 
@@ -125,13 +131,8 @@ return [a, b];
   EXPECT_EQ(r.code, 0) << r.output;
   EXPECT_EQ(owner(id), "node-c");
   held->open();
-  json view;
-  ASSERT_TRUE(poll_until(60s,
-                         [&] {
-                           view = test::get_json(to("node-a"), "/api/workflow-runs/" + id);
-                           return view["state"] == "completed";
-                         }))
-    << view.dump();
+  auto view = wait_completed(to("node-a"), id);
+  ASSERT_EQ(view["state"], "completed") << view.dump();
   EXPECT_EQ(view["result"], json::parse(R"(["one","two"])"));
   EXPECT_EQ(owner(id), "node-c") << "it ended where it was moved";
   EXPECT_EQ(asked("first"), 1) << "the finished step answered from the record";
