@@ -5,8 +5,8 @@
 
 #include "actors/storage_errors.hpp"
 #include "actors/task_control.hpp"
-#include "net/auth_crypto.hpp"
 #include "runtime/agent/task_text.hpp"
+#include "runtime/digest.hpp"
 #include "runtime/errors.hpp"
 #include "runtime/node_identity.hpp"
 #include "runtime/sandbox/engine.hpp"
@@ -89,7 +89,7 @@ agent::task_spawn step_spawn(const workflow::run_record& run, const sandbox::hos
     prompt += workflow::schema_instructions(*schema);
   }
   s.prompt = std::move(prompt);
-  s.spec_hash = net::sha256_hex(spec.dump()); // keys sorted: the same spec, the same hash
+  s.spec_hash = sha256_hex(spec.dump()); // keys sorted: the same spec, the same hash
   return s;
 }
 

@@ -4,7 +4,7 @@
 #include <algorithm>
 
 #include "actors/workflow_run_state.hpp"
-#include "net/auth_crypto.hpp"
+#include "runtime/digest.hpp"
 #include "runtime/errors.hpp"
 #include "runtime/protocol/tasks.hpp"
 #include "runtime/protocol/workflows.hpp"
@@ -110,7 +110,7 @@ void on_call(self_ptr self, const sandbox::host_call& c) {
   if (auto found = st.steps.find(c.path); found != st.steps.end()) {
     const auto& step = found->second;
     if (c.kind == sandbox::call_kind::agent) {
-      if (auto why = workflow::replay_mismatch(step, net::sha256_hex(c.spec.dump())))
+      if (auto why = workflow::replay_mismatch(step, sha256_hex(c.spec.dump())))
         warn(self, "replay-" + c.path, *why, step.spawn.phase);
     }
     if (agent::is_final(step.state))

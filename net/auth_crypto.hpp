@@ -6,10 +6,8 @@
 
 namespace boocode::net {
 
-/// The few primitives access control needs, over OpenSSL's libcrypto.
-
-/// SHA-256 of `data` as 64 lower-case hex digits.
-std::string sha256_hex(std::string_view data);
+/// The few primitives access control needs, over OpenSSL's libcrypto
+/// (SHA-256 itself is runtime/digest.hpp).
 
 /// HMAC-SHA-256 of `data` under `key`, as 43 base64url characters (no padding).
 std::string hmac_sha256_b64(std::string_view key, std::string_view data);

@@ -9,6 +9,7 @@
 #include <fmt/format.h>
 
 #include "net/auth_crypto.hpp"
+#include "runtime/digest.hpp"
 
 namespace boocode::net {
 

@@ -9,6 +9,7 @@
 #include "net/access_gate.hpp"
 #include "net/auth_crypto.hpp"
 #include "net/auth_users.hpp"
+#include "runtime/digest.hpp"
 #include "runtime/poll.hpp"
 #include "tests/support/temp_dir.hpp"
 
