@@ -12,6 +12,7 @@
 
 #include <fmt/format.h>
 
+#include "runtime/tools/file_observer.hpp"
 #include "runtime/tools/text.hpp"
 #include "runtime/tools/workspace_path.hpp"
 
@@ -62,8 +63,33 @@ std::string read_text(const workspace_path& file, size_t max_bytes) {
   return data;
 }
 
-/// Writes `content` to a temporary file in the same directory and renames it
-/// over `file`. Keeps an existing file's permission bits.
+/// How often `needle` occurs in `haystack`, overlapping occurrences included;
+/// `first` gets the first position.
+size_t count_occurrences(std::string_view haystack, std::string_view needle, size_t& first) {
+  size_t n = 0;
+  first = haystack.find(needle);
+  for (auto pos = first; pos != std::string_view::npos; pos = haystack.find(needle, pos + 1))
+    ++n;
+  return n;
+}
+
+std::string describe_entry(const fs::directory_entry& entry) {
+  std::error_code ec;
+  auto name = valid_utf8(entry.path().filename().string());
+  auto st = entry.symlink_status(ec);
+  if (fs::is_symlink(st))
+    return fmt::format("symlink  {} -> {}", name, valid_utf8(fs::read_symlink(entry, ec).string()));
+  if (fs::is_directory(st))
+    return fmt::format("dir  {}/", name);
+  if (fs::is_regular_file(st)) {
+    auto size = entry.file_size(ec);
+    return ec ? fmt::format("file  {}", name) : fmt::format("file  {}  ({} bytes)", name, size);
+  }
+  return fmt::format("other  {}", name);
+}
+
+} // namespace
+
 void write_atomically(const workspace_path& file, std::string_view content) {
   static std::atomic<unsigned> counter{0};
   struct stat old {};
@@ -100,37 +126,13 @@ void write_atomically(const workspace_path& file, std::string_view content) {
     fail("rename");
 }
 
-/// How often `needle` occurs in `haystack`, overlapping occurrences included;
-/// `first` gets the first position.
-size_t count_occurrences(std::string_view haystack, std::string_view needle, size_t& first) {
-  size_t n = 0;
-  first = haystack.find(needle);
-  for (auto pos = first; pos != std::string_view::npos; pos = haystack.find(needle, pos + 1))
-    ++n;
-  return n;
-}
-
-std::string describe_entry(const fs::directory_entry& entry) {
-  std::error_code ec;
-  auto name = valid_utf8(entry.path().filename().string());
-  auto st = entry.symlink_status(ec);
-  if (fs::is_symlink(st))
-    return fmt::format("symlink  {} -> {}", name, valid_utf8(fs::read_symlink(entry, ec).string()));
-  if (fs::is_directory(st))
-    return fmt::format("dir  {}/", name);
-  if (fs::is_regular_file(st)) {
-    auto size = entry.file_size(ec);
-    return ec ? fmt::format("file  {}", name) : fmt::format("file  {}  ({} bytes)", name, size);
-  }
-  return fmt::format("other  {}", name);
-}
-
-} // namespace
-
 tool_result read_file(const tool_context& ctx, std::string_view path) {
   return guarded(true, [&] {
     auto file = resolve_workspace_path(ctx.workspace, path);
-    auto text = valid_utf8(read_text(file, ctx.limits.max_read_bytes));
+    auto bytes = read_text(file, ctx.limits.max_read_bytes);
+    if (ctx.observer)
+      ctx.observer->read(file.relative, bytes);
+    auto text = valid_utf8(std::move(bytes));
     return success(text.empty() ? "[empty file]" : std::move(text));
   });
 }
@@ -148,6 +150,8 @@ tool_result write_file(const tool_context& ctx, std::string_view path, std::stri
     if (fs::exists(st) && !fs::is_regular_file(st))
       throw tool_failure(fmt::format("{} is not a regular file", file.relative));
     bool existed = fs::exists(st);
+    if (ctx.observer)
+      ctx.observer->writing(file.relative, file.absolute);
     fs::create_directories(file.absolute.parent_path(), ec);
     if (ec)
       throw tool_failure(fmt::format(
@@ -184,6 +188,8 @@ tool_result edit_file(const tool_context& ctx, std::string_view path, std::strin
       throw tool_failure(
         fmt::format("the edited file would be too large ({} bytes; the limit is {})", text.size(),
                     ctx.limits.max_write_bytes));
+    if (ctx.observer)
+      ctx.observer->writing(file.relative, file.absolute);
     write_atomically(file, text);
     auto line = 1 + std::count(text.begin(), text.begin() + static_cast<std::ptrdiff_t>(pos), '\n');
     return success(fmt::format("edited {} at line {}", file.relative, line));
@@ -210,6 +216,13 @@ tool_result list_dir(const tool_context& ctx, std::string_view path) {
     }
     std::sort(entries.begin(), entries.end(),
               [](auto& a, auto& b) { return a.path().filename() < b.path().filename(); });
+    if (ctx.observer) {
+      std::vector<std::string> names;
+      names.reserve(entries.size());
+      for (const auto& e : entries)
+        names.push_back(e.path().filename().string());
+      ctx.observer->listed(dir.relative, std::move(names));
+    }
     if (entries.empty())
       return success("[empty directory]");
     std::string out;

@@ -4,6 +4,7 @@
 
 #include "runtime/tools/tool_context.hpp"
 #include "runtime/tools/tool_result.hpp"
+#include "runtime/tools/workspace_path.hpp"
 
 namespace boocode::tools {
 
@@ -31,5 +32,10 @@ tool_result edit_file(const tool_context& ctx, std::string_view path, std::strin
 /// One line per entry, sorted by name: "dir  NAME/", "file  NAME  (N bytes)",
 /// "symlink  NAME -> TARGET" or "other  NAME"; at most limits.max_list_entries.
 tool_result list_dir(const tool_context& ctx, std::string_view path);
+
+/// Writes `content` to a temporary file next to `file` and renames it over,
+/// keeping an existing file's permission bits (write_file's way, also the
+/// step cache's). Throws tool_failure naming the path.
+void write_atomically(const workspace_path& file, std::string_view content);
 
 } // namespace boocode::tools

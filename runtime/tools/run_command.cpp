@@ -8,6 +8,7 @@
 
 #include "runtime/child_process.hpp"
 #include "runtime/poll.hpp"
+#include "runtime/tools/file_observer.hpp"
 #include "runtime/tools/text.hpp"
 #include "runtime/tools/workspace_path.hpp"
 
@@ -120,6 +121,8 @@ tool_result run_command(const tool_context& ctx, const std::vector<std::string>&
       throw tool_failure(fmt::format("timeout_s must be more than 0 and at most {}",
                                      seconds(ctx.limits.max_timeout)));
     auto cwd = resolve_workspace_path(ctx.workspace, ".").root;
+    if (ctx.observer)
+      ctx.observer->running_command();
     auto res = run_command({.argv = argv,
                             .cwd = cwd,
                             .timeout = limit,

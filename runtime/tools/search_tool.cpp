@@ -1,12 +1,13 @@
 #include "runtime/tools/search_tool.hpp"
 
 #include <algorithm>
-#include <fstream>
 #include <regex>
 #include <vector>
 
 #include <fmt/format.h>
 
+#include "runtime/tools/file_observer.hpp"
+#include "runtime/tools/file_walk.hpp"
 #include "runtime/tools/text.hpp"
 #include "runtime/tools/workspace_path.hpp"
 
@@ -23,28 +24,6 @@ constexpr size_t max_pattern_bytes = 1000;
 /// AddressSanitizer), where a minified megabyte line would overflow any.
 constexpr size_t max_matched_line_bytes = 1024;
 
-bool skipped_dir(const std::string& name) {
-  static const char* const names[] = {".git",         ".hg",         ".svn",
-                                      "node_modules", "__pycache__", "build"};
-  return std::any_of(std::begin(names), std::end(names), [&](auto n) { return name == n; }) ||
-         name.rfind("build-", 0) == 0 || name.rfind("cmake-build-", 0) == 0;
-}
-
-/// A file's bytes, or nothing when it is too large or unreadable.
-std::optional<std::string> slurp(const fs::path& file, size_t max_bytes) {
-  std::error_code ec;
-  auto size = fs::file_size(file, ec);
-  if (ec || size > max_bytes)
-    return std::nullopt;
-  std::ifstream in(file, std::ios::binary);
-  if (!in)
-    return std::nullopt;
-  std::string data(size, '\0');
-  in.read(data.data(), static_cast<std::streamsize>(size));
-  data.resize(static_cast<size_t>(in.gcount()));
-  return data;
-}
-
 /// The walk's state: what it found and why it stopped.
 struct search_run {
   const tool_context& ctx;
@@ -56,6 +35,7 @@ struct search_run {
   bool match_limit_hit = false;
   bool file_limit_hit = false;
   bool cancelled = false;
+  std::optional<walk_digest> seen; // kept when the context has an observer
 
   bool done() const { return match_limit_hit || file_limit_hit || cancelled; }
 
@@ -65,9 +45,11 @@ struct search_run {
       return;
     }
     auto data = slurp(file, ctx.limits.max_search_file_bytes);
+    auto rel = valid_utf8(file.lexically_relative(root).string());
+    if (seen)
+      seen->add(rel, data);
     if (!data || looks_binary(*data))
       return;
-    auto rel = valid_utf8(file.lexically_relative(root).string());
     std::string_view rest{*data};
     for (size_t line_no = 1; !rest.empty(); ++line_no) {
       if (ctx.cancel && ctx.cancel->cancelled()) {
@@ -114,40 +96,26 @@ tool_result search(const tool_context& ctx, std::string_view pattern, std::strin
     if (!fs::exists(fs::status(start.absolute, ec)))
       throw tool_failure(fmt::format("path not found: {}", start.relative));
 
-    search_run run{ctx, re, start.root, {}};
-    // Depth first in name order, from an explicit stack: deep trees cannot
-    // exhaust the thread's stack.
-    std::vector<fs::path> stack{start.absolute};
-    while (!stack.empty() && !run.done()) {
-      run.cancelled = ctx.cancel && ctx.cancel->cancelled();
-      if (run.cancelled)
-        break;
-      auto next = std::move(stack.back());
-      stack.pop_back();
-      auto st = fs::symlink_status(next, ec);
-      if (fs::is_regular_file(st)) {
-        run.search_file(next);
-        continue;
-      }
-      if (!fs::is_directory(st))
-        continue; // symlinks, sockets, devices
-      std::vector<fs::path> children;
-      for (fs::directory_iterator it(next, fs::directory_options::skip_permission_denied, ec), end;
-           !ec && it != end; it.increment(ec)) {
-        bool dir = it->is_directory(ec) && !it->is_symlink(ec);
-        if (!dir || !skipped_dir(it->path().filename().string()))
-          children.push_back(it->path());
-      }
-      std::sort(children.rbegin(), children.rend());
-      for (auto& c : children)
-        stack.push_back(std::move(c));
-    }
+    search_run run{ctx, re, start.root, {}, 0, 0, false, false, false, std::nullopt};
+    if (ctx.observer)
+      run.seen.emplace();
+    walk_files(
+      start.absolute,
+      [&](const fs::path& file) {
+        run.search_file(file);
+        return !run.done();
+      },
+      ctx.cancel.get());
+    run.cancelled = run.cancelled || (ctx.cancel && ctx.cancel->cancelled());
 
     if (run.cancelled) {
       auto r = tool_error("search cancelled", true);
       r.outcome = tool_outcome::cancelled;
       return r;
     }
+    if (ctx.observer)
+      ctx.observer->searched(
+        {start.relative, std::string(pattern), run.seen->files(), !run.done(), run.seen->hex()});
     tool_result r;
     r.text = std::move(run.out);
     r.truncated = run.done();

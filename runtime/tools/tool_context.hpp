@@ -12,7 +12,8 @@
 
 namespace boocode::tools {
 struct sandbox_policy;
-}
+class file_observer;
+} // namespace boocode::tools
 
 namespace boocode::tools {
 
@@ -53,6 +54,8 @@ struct tool_context {
   std::shared_ptr<const sandbox_policy> sandbox{};
   /// Whether a sandboxed command may use the network (the chat allows it).
   bool network = false;
+  /// Told what the tools read and change (a cached workflow step); may be null.
+  std::shared_ptr<file_observer> observer{};
 };
 
 } // namespace boocode::tools
