@@ -53,10 +53,15 @@ task_repository::task_repository(std::shared_ptr<pool> p)
 
 task_repository::~task_repository() = default;
 
-task_repository::created task_repository::create(const agent::task_spawn& s) {
+task_repository::created task_repository::create(const agent::task_spawn& s,
+                                                 const std::string* completed_with) {
   return impl_->db.with("create a task", [&](pqxx::connection& c) {
     pqxx::work tx{c};
     const bool inserted = insert_task(tx, s);
+    if (inserted && completed_with != nullptr)
+      tx.exec_params("UPDATE tasks SET state = 'completed', result = $2, started_at = now(),"
+                     " ended_at = now() WHERE id = $1",
+                     s.id, *completed_with);
     auto row = tx.exec_params1(fmt::format("SELECT {} FROM tasks WHERE parent_actor = $1 AND "
                                            "parent_turn = $2 AND call_id = $3",
                                            task_columns),
@@ -144,6 +149,14 @@ std::optional<chat::inbox_entry> task_repository::finish(const std::string& id,
     e.client_id = "task:" + id;
     e.created_at = r[2].as<std::string>();
     return e;
+  });
+}
+
+void task_repository::set_cache(const std::string& id, const agent::step_cache_note& note) {
+  impl_->db.with("note a step's cache", [&](pqxx::connection& c) {
+    pqxx::work tx{c};
+    tx.exec_params("UPDATE tasks SET cache = $2::jsonb WHERE id = $1", id, cache_note_json(note));
+    tx.commit();
   });
 }
 

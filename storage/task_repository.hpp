@@ -32,7 +32,9 @@ public:
     agent::task_record task;
     bool fresh = false;
   };
-  created create(const agent::task_spawn& s);
+  /// With `completed_with`, a new task is written completed with that
+  /// result (a workflow step taken from the step cache): no notification.
+  created create(const agent::task_spawn& s, const std::string* completed_with = nullptr);
 
   std::optional<agent::task_record> find(const std::string& id);
   /// The chat's tasks (at every depth), oldest first.
@@ -61,6 +63,8 @@ public:
   /// its conversation's workspace (its tools are confined to it).
   void set_worktree(const std::string& id, const std::string& path, const std::string& branch);
 
+  /// A workflow step's cache note, changed (it could not be stored: why).
+  void set_cache(const std::string& id, const agent::step_cache_note& note);
   /// The tasks `parent_actor` spawned that have not ended.
   int64_t live_children(const std::string& parent_actor);
   /// Tasks running now, of a chat and on a node (the limits).

@@ -17,7 +17,35 @@ const std::string task_columns =
   iso_time("created_at") + ", coalesce(" + iso_time("started_at") + ", ''), coalesce(" +
   iso_time("ended_at") +
   ", ''), coalesce(spec_hash, ''), coalesce(schema::text, ''), coalesce(phase, ''), "
-  "coalesce(max_turns, 0)";
+  "coalesce(max_turns, 0), coalesce(cache::text, '')";
+
+std::string cache_note_json(const agent::step_cache_note& n) {
+  return nlohmann::json{{"status", protocol::to_string(n.status)},
+                        {"reason", n.reason},
+                        {"key", n.key},
+                        {"digest", n.digest},
+                        {"write", n.write},
+                        {"workflow", n.workflow},
+                        {"spec", n.spec},
+                        {"saved", n.saved},
+                        {"source", n.source}}
+    .dump();
+}
+
+agent::step_cache_note cache_note_from_json(std::string_view text) {
+  auto j = nlohmann::json::parse(text);
+  agent::step_cache_note n;
+  n.status = protocol::from_text<protocol::cache_status>(j.value("status", "miss"));
+  n.reason = j.value("reason", "");
+  n.key = j.value("key", "");
+  n.digest = j.value("digest", "");
+  n.write = j.value("write", false);
+  n.workflow = j.value("workflow", "");
+  n.spec = j.value("spec", "");
+  n.saved = j.value("saved", int64_t{0});
+  n.source = j.value("source", "");
+  return n;
+}
 
 agent::task_record to_task(const pqxx::row& row) {
   agent::task_record t;
@@ -50,7 +78,9 @@ agent::task_record to_task(const pqxx::row& row) {
   s.schema = row[26].c_str();
   s.phase = row[27].c_str();
   s.max_turns = row[28].as<int>();
-  static_assert(task_column_count == 29, "to_task reads every task column");
+  if (std::string_view cache = row[29].c_str(); !cache.empty())
+    s.cache = cache_note_from_json(cache);
+  static_assert(task_column_count == 30, "to_task reads every task column");
   return t;
 }
 
@@ -61,14 +91,17 @@ bool insert_task(pqxx::work& tx, const agent::task_spawn& s) {
   std::optional<std::string> model;
   if (!s.model.empty())
     model = s.model;
+  std::optional<std::string> cache;
+  if (s.cache)
+    cache = cache_note_json(*s.cache);
   auto inserted = tx.exec_params(
     "INSERT INTO tasks (id, chat_id, parent_actor, parent_turn, call_id, depth, description,"
-    " prompt, tools, model, worktree, spec_hash, schema, phase, max_turns) VALUES ($1, $2, $3,"
-    " $4, $5, $6, $7, $8, $9::jsonb, $10, $11, nullif($12, ''), nullif($13, '')::jsonb,"
-    " nullif($14, ''), nullif($15, 0)) ON CONFLICT (parent_actor, parent_turn, call_id)"
-    " DO NOTHING RETURNING id",
+    " prompt, tools, model, worktree, spec_hash, schema, phase, max_turns, cache) VALUES ($1,"
+    " $2, $3, $4, $5, $6, $7, $8, $9::jsonb, $10, $11, nullif($12, ''), nullif($13, '')::jsonb,"
+    " nullif($14, ''), nullif($15, 0), $16::jsonb) ON CONFLICT (parent_actor, parent_turn,"
+    " call_id) DO NOTHING RETURNING id",
     s.id, s.chat_id, s.parent_actor, s.parent_turn, s.call_id, s.depth, s.description, s.prompt,
-    tools, model, s.worktree, s.spec_hash, s.schema, s.phase, s.max_turns);
+    tools, model, s.worktree, s.spec_hash, s.schema, s.phase, s.max_turns, cache);
   if (inserted.empty())
     return false;
   // Its conversation, on its parent's workspace, owner and permissions.

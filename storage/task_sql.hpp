@@ -6,6 +6,7 @@
 // wherever it ends.
 
 #include <string>
+#include <string_view>
 
 #include <pqxx/pqxx>
 
@@ -17,7 +18,11 @@ namespace boocode::storage {
 /// them from tasks, or from a subquery with tasks' columns).
 extern const std::string task_columns;
 /// How many they are: a query's own columns follow them.
-constexpr int task_column_count = 29;
+constexpr int task_column_count = 30;
+/// A workflow step's cache note as tasks.cache holds it, and back.
+std::string cache_note_json(const agent::step_cache_note& n);
+agent::step_cache_note cache_note_from_json(std::string_view text);
+
 /// A task from a row that starts with task_columns.
 agent::task_record to_task(const pqxx::row& row);
 

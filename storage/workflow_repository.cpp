@@ -16,9 +16,9 @@ namespace {
 const std::string& run_select() {
   static const std::string sql = fmt::format(
     "SELECT {}, run_name, source, args_text, meta_text, budget, run_result, workspace, owner,"
-    " coalesce(max_running, 0) FROM (SELECT t.*, w.name AS run_name, w.source,"
+    " coalesce(max_running, 0), cache_mode FROM (SELECT t.*, w.name AS run_name, w.source,"
     " w.args::text AS args_text, w.meta::text AS meta_text, w.budget,"
-    " w.result::text AS run_result, c.workspace, c.owner, c.max_running"
+    " w.result::text AS run_result, w.cache_mode, c.workspace, c.owner, c.max_running"
     " FROM tasks t JOIN workflow_runs w ON w.id = t.id JOIN chats c ON c.id = t.id) AS run",
     task_columns);
   return sql;
@@ -39,6 +39,7 @@ workflow_run to_run(const pqxx::row& row) {
   r.workspace = row[base + 6].c_str();
   r.owner = row[base + 7].c_str();
   r.concurrency = row[base + 8].as<int>();
+  r.cache = protocol::from_text<protocol::cache_mode>(row[base + 9].c_str());
   return r;
 }
 
@@ -69,9 +70,10 @@ workflow_repository::created workflow_repository::create(const workflow_run_spec
     if (fresh) {
       tx.exec_params("UPDATE chats SET max_running = $2 WHERE id = $1", t.id, s.concurrency);
       std::optional<int64_t> budget = s.budget;
-      tx.exec_params("INSERT INTO workflow_runs (id, name, source, args, meta, budget) VALUES"
-                     " ($1, $2, $3, $4::jsonb, $5::jsonb, $6)",
-                     t.id, s.name, s.source, s.args.dump(), s.meta.dump(), budget);
+      tx.exec_params("INSERT INTO workflow_runs (id, name, source, args, meta, budget, cache_mode)"
+                     " VALUES ($1, $2, $3, $4::jsonb, $5::jsonb, $6, $7)",
+                     t.id, s.name, s.source, s.args.dump(), s.meta.dump(), budget,
+                     std::string(protocol::to_string(s.cache)));
     }
     auto row = tx.exec_params1(run_select() +
                                  " WHERE parent_actor = $1 AND parent_turn = $2 AND call_id = $3",

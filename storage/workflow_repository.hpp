@@ -32,6 +32,7 @@ struct workflow_run_spec {
   /// where it works and whose it is. Otherwise copied from its chat.
   std::string workspace;
   std::string owner;
+  protocol::cache_mode cache = protocol::cache_mode::on;
 };
 
 using workflow_run = workflow::run_record;

@@ -25,6 +25,20 @@ struct task_usage {
   int64_t reasoning = 0;
 };
 
+/// A workflow step and the step cache (docs/workflows.md, "The step
+/// cache"); nothing for a subagent or a nested run.
+struct step_cache_note {
+  protocol::cache_status status = protocol::cache_status::miss;
+  std::string reason;   // a miss's or off's: "first run", "input changed: a.c"
+  std::string key;      // its cache key (empty: off)
+  std::string digest;   // its spec's digest: identical calls of a run share it
+  bool write = false;   // its end is stored under `key`
+  std::string workflow; // the run's workflow, and
+  std::string spec;     // the spec the key hashes (JSON text): where a later miss looks
+  int64_t saved = 0;    // a hit: the tokens (input + output) the step it took used
+  std::string source;   // a hit: that step's id
+};
+
 /// What a spawn_subagent call asks for, as its parent's turn made it: the
 /// row written before the subagent starts.
 struct task_spawn {
@@ -49,6 +63,8 @@ struct task_spawn {
   /// A workflow step's maxTurns: the model calls its turn may make (0: the
   /// node's turn-model-calls).
   int max_turns = 0;
+  /// A workflow step's use of the step cache.
+  std::optional<step_cache_note> cache;
 };
 
 /// A task as stored: its spawn, then what became of it.
@@ -78,6 +94,10 @@ struct workflow_limits {
   /// A run that has waited this long for its steps with nothing else to do
   /// drops its isolate (memory) until a step ends, then replays (0: never).
   std::chrono::milliseconds passivate_after{std::chrono::seconds(30)};
+  /// The step cache: an entry unused this long expires, and the entries
+  /// together hold at most this many bytes (the least recently used go).
+  std::chrono::seconds cache_ttl{std::chrono::hours(24 * 7)};
+  int64_t cache_max_bytes = int64_t{1} << 30;
 };
 
 } // namespace boocode::agent

@@ -34,7 +34,7 @@ enum class turn_outcome { completed, cancelled, error, interrupted };
 enum class tool_outcome { ok, error, timeout, cancelled, denied, interrupted };
 
 /// What a trace records: a tool call (or the auto-fix build) or a model call.
-enum class trace_kind { tool, model };
+enum class trace_kind { tool, model, cache };
 
 /// The kinds of actor that run agents: a chat's session, a background
 /// subagent (a task; its id starts with "t_"), a workflow run ("w_") and a
@@ -105,6 +105,15 @@ enum class permission_mode { ask, auto_edit, allow };
 /// then `running`, and one of the three ends, which it never leaves.
 enum class task_state { queued, running, completed, failed, cancelled };
 
+/// Whether a workflow step came from the step cache: `hit` (no model call;
+/// its files were put back), `miss` (it ran; the reason says why), `off`
+/// (the call or its run turned the cache off).
+enum class cache_status { hit, miss, off };
+
+/// A workflow run's use of the step cache: `on` reads and writes it,
+/// `read` only takes hits, `write` runs every step and stores them, `off`.
+enum class cache_mode { on, read, write, off };
+
 /// A user's answer to an approval request; `allow_always` also adds a rule
 /// to the chat so that calls like it run without asking.
 enum class approval_decision { allow, deny, allow_always };
@@ -133,7 +142,7 @@ BOOCODE_ENUM_NAMES(session_status, "session status", "idle", "running");
 BOOCODE_ENUM_NAMES(turn_outcome, "turn outcome", "completed", "cancelled", "error", "interrupted");
 BOOCODE_ENUM_NAMES(tool_outcome, "tool outcome", "ok", "error", "timeout", "cancelled", "denied",
                    "interrupted");
-BOOCODE_ENUM_NAMES(trace_kind, "trace kind", "tool", "model");
+BOOCODE_ENUM_NAMES(trace_kind, "trace kind", "tool", "model", "cache");
 BOOCODE_ENUM_NAMES(actor_kind, "actor kind", "session", "subagent", "workflow", "workflow_step");
 BOOCODE_ENUM_NAMES(actor_state, "actor state", "running", "idle", "unloaded", "stopped",
                    "restarting", "failed", "unowned", "unknown");
@@ -153,6 +162,8 @@ BOOCODE_ENUM_NAMES(permission_mode, "permission mode", "ask", "auto-edit", "allo
 BOOCODE_ENUM_NAMES(approval_decision, "decision", "allow", "deny", "allow_always");
 BOOCODE_ENUM_NAMES(task_state, "task state", "queued", "running", "completed", "failed",
                    "cancelled");
+BOOCODE_ENUM_NAMES(cache_status, "cache status", "hit", "miss", "off");
+BOOCODE_ENUM_NAMES(cache_mode, "cache mode", "on", "read", "write", "off");
 
 #undef BOOCODE_ENUM_NAMES
 
@@ -176,6 +187,8 @@ void for_each_named_enum(F&& f) {
   f(permission_mode{});
   f(approval_decision{});
   f(task_state{});
+  f(cache_status{});
+  f(cache_mode{});
 }
 
 /// A value read from the database, a peer or a request that names no value

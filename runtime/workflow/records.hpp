@@ -25,7 +25,8 @@ struct run_record {
   int concurrency = 3;
   std::string workspace;
   std::string owner;
-  nlohmann::json result; // once completed
+  nlohmann::json result;                                 // once completed
+  protocol::cache_mode cache = protocol::cache_mode::on; // its use of the step cache
 };
 
 /// A value the script read (Date.now(), Math.random()) or a line it wrote
