@@ -9,6 +9,7 @@ void connect_storage(session_deps& deps, const std::string& conninfo, int pool_s
   deps.approvals = std::make_shared<storage::approval_repository>(deps.db);
   deps.tasks = std::make_shared<storage::task_repository>(deps.db);
   deps.workflows = std::make_shared<storage::workflow_repository>(deps.db);
+  deps.step_cache = std::make_shared<storage::step_cache_repository>(deps.db);
   deps.blocking = std::make_shared<work_queue>(pool_size);
 }
 

@@ -18,6 +18,7 @@
 #include "storage/chat_repository.hpp"
 #include "storage/pool.hpp"
 #include "storage/session_repository.hpp"
+#include "storage/step_cache_repository.hpp"
 #include "storage/task_repository.hpp"
 #include "storage/workflow_repository.hpp"
 
@@ -50,6 +51,9 @@ struct session_deps {
   /// their scripts run in (null: this node runs no workflows); the home
   /// whose ~/.boocode/workflows holds a user's scripts.
   std::shared_ptr<storage::workflow_repository> workflows;
+  /// The step cache, over the same pool, and when it was last swept (µs).
+  std::shared_ptr<storage::step_cache_repository> step_cache;
+  std::shared_ptr<std::atomic<int64_t>> cache_swept_us = std::make_shared<std::atomic<int64_t>>(0);
   std::shared_ptr<sandbox::engine> scripts;
   agent::workflow_limits workflow_limits;
   std::string home;

@@ -6,6 +6,7 @@
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
+#include "actors/step_cache_jobs.hpp"
 #include "actors/task_host.hpp"
 #include "actors/worker_io.hpp"
 #include "runtime/agent/agent_tools.hpp"
@@ -179,6 +180,13 @@ turn_done run_worker(const std::shared_ptr<const session_deps>& deps,
     ctx.limits = deps->limits;
     ctx.cancel = cancel;
     ctx.sandbox = deps->sandbox;
+    // A cached workflow step's reads and writes are recorded from its start
+    // (a resumed turn's earlier calls were not seen: it is not stored).
+    std::shared_ptr<step_cache::recorder> recorded;
+    if (mem.task && mem.task->spawn.cache && mem.task->spawn.cache->write && !plan->resume) {
+      recorded = std::make_shared<step_cache::recorder>(mem.workspace, step_cache::record_limits{});
+      ctx.observer = recorded;
+    }
     agent::workspace_tools workspace{std::move(ctx)};
     const auto* task = mem.task ? &*mem.task : nullptr;
     int depth = task != nullptr ? task->spawn.depth : 0;
@@ -227,6 +235,8 @@ turn_done run_worker(const std::shared_ptr<const session_deps>& deps,
     mem.turns = turn;
     mem.usage += sum.usage;
     mem.valid = true;
+    if (recorded)
+      store_step(*deps, chat_id, *recorded); // before its run hears of its end
     if (task != nullptr)
       task_ended(*deps, *task, io.note());
     return io.waiting() > 0 ? turn_done::more : turn_done::checkpointed;

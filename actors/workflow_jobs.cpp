@@ -1,8 +1,10 @@
 #include "actors/workflow_jobs.hpp"
 
 #include <algorithm>
+#include <chrono>
 #include <stdexcept>
 
+#include "actors/step_cache_jobs.hpp"
 #include "actors/storage_errors.hpp"
 #include "actors/task_control.hpp"
 #include "runtime/agent/task_text.hpp"
@@ -49,6 +51,7 @@ run_load load_run(const session_deps& deps, const std::string& id) {
     out.journal = deps.workflows->journal(id);
     out.steps = deps.tasks->children(id);
     out.depth = out.run->task.spawn.depth;
+    out.cache = step_context_of(deps, out.run->workspace);
   } catch (const storage::storage_error& e) {
     out.error = to_error(e);
   } catch (const std::exception& e) {
@@ -93,7 +96,16 @@ agent::task_spawn step_spawn(const workflow::run_record& run, const sandbox::hos
   return s;
 }
 
-agent::task_record start_step(const session_deps& deps, const agent::task_spawn& s) {
+agent::task_record start_step(const session_deps& deps, const workflow::run_record& run,
+                              agent::task_spawn s) {
+  using protocol::cache_mode;
+  if (s.cache && (run.cache == cache_mode::on || run.cache == cache_mode::read)) {
+    auto t0 = std::chrono::steady_clock::now();
+    if (auto hit = take_hit(deps, run.workspace, s)) {
+      std::chrono::duration<double, std::milli> took = std::chrono::steady_clock::now() - t0;
+      return write_hit(deps, s, *hit, took.count());
+    }
+  }
   auto created = deps.tasks->create(s);
   const auto& id = created.task.spawn.id;
   if (created.task.state == protocol::task_state::queued)
@@ -114,6 +126,7 @@ agent::task_record start_nested(const session_deps& deps, const workflow::run_re
   l.name = c.spec.at("name").get<std::string>();
   l.args = c.spec.value("args", json(nullptr));
   l.concurrency = parent.concurrency;
+  l.cache = parent.cache;
   auto launched = launch_run(deps, l);
   if (auto* err = std::get_if<chat::service_error>(&launched))
     throw std::invalid_argument("workflow(): " + err->message);
@@ -157,6 +170,7 @@ chat::result<workflow::run_record> launch_run(const session_deps& deps, const ru
     meta.concurrency.value_or(l.concurrency.value_or(default_concurrency)), 1, max_concurrency);
   ws.workspace = l.workspace;
   ws.owner = l.owner;
+  ws.cache = l.cache;
   auto created = deps.workflows->create(ws);
   const auto& id = created.run.task.spawn.id;
   if (created.run.task.state == protocol::task_state::queued) {

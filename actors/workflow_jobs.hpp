@@ -15,6 +15,7 @@
 #include "actors/session_deps.hpp"
 #include "runtime/chat/service.hpp"
 #include "runtime/sandbox/run.hpp"
+#include "runtime/step_cache/key.hpp"
 #include "runtime/workflow/records.hpp"
 
 namespace boocode {
@@ -28,6 +29,7 @@ struct run_load {
   std::vector<workflow::journal_entry> journal;
   std::vector<agent::task_record> steps;
   int depth = 1;
+  step_cache::step_context cache; // what shapes its steps besides their options
   caf::error error;
 };
 run_load load_run(const session_deps& deps, const std::string& id);
@@ -38,8 +40,11 @@ run_load load_run(const session_deps& deps, const std::string& id);
 agent::task_spawn step_spawn(const workflow::run_record& run, const sandbox::host_call& c);
 
 /// Writes the step (or finds the one a replay wrote before) and starts it
-/// within the run's and the node's bounds (else it queues).
-agent::task_record start_step(const session_deps& deps, const agent::task_spawn& s);
+/// within the run's and the node's bounds (else it queues); or, when the
+/// run reads the step cache and it holds a valid entry for the step, writes
+/// it ended with the entry's result (its files put back).
+agent::task_record start_step(const session_deps& deps, const workflow::run_record& run,
+                              agent::task_spawn s);
 
 /// A nested workflow(name, args): the run written (or found) and started.
 /// Throws std::invalid_argument for an unknown name, a script that does not
@@ -62,8 +67,9 @@ struct run_launch {
   std::string script; // its source
   nlohmann::json args = nullptr;
   std::optional<int64_t> budget;
-  int depth = 1;                  // a nested run's is its parent's + 1
-  std::optional<int> concurrency; // when the script names none (default 3)
+  int depth = 1;                                         // a nested run's is its parent's + 1
+  std::optional<int> concurrency;                        // when the script names none (default 3)
+  protocol::cache_mode cache = protocol::cache_mode::on; // its use of the step cache
 };
 
 /// Finds and checks the script, writes the run and starts it. 400

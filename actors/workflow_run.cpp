@@ -51,8 +51,11 @@ void start_script(self_ptr self, run_load loaded) {
   for (const auto& j : st.journal)
     st.said.insert(j.path);
   st.depth = loaded.depth;
+  st.cache_ctx = std::move(loaded.cache);
   for (auto& t : loaded.steps) {
     st.agents += protocol::kind_of_actor(t.spawn.id) == protocol::actor_kind::workflow_step;
+    if (t.spawn.cache)
+      st.calls_by_digest[t.spawn.cache->digest].insert(t.spawn.call_id);
     st.steps[t.spawn.call_id] = std::move(t);
   }
   launch_script(self);

@@ -58,8 +58,12 @@ struct workflow_state {
   std::vector<workflow::journal_entry> journal;
   std::map<std::string, agent::task_record> steps; // by structural path
   std::map<std::string, uint64_t> waiting;         // step id -> the call awaiting it
-  std::set<std::string> said; // paths of the log lines, phases and warnings journaled
-  int agents = 0;             // agent() steps asked for (bounded by workflow-agents)
+  std::set<std::string> said;         // paths of the log lines, phases and warnings journaled
+  int agents = 0;                     // agent() steps asked for (bounded by workflow-agents)
+  step_cache::step_context cache_ctx; // what shapes its steps besides their options
+  /// The paths of its agent() calls by their spec's digest: a call's
+  /// occurrence among identical ones is how many came before it.
+  std::map<std::string, std::set<std::string>> calls_by_digest;
   std::shared_ptr<sandbox::run> script;
   std::unique_ptr<serial_jobs> writes; // the script's records and steps, in order
   std::vector<ws_client_actor> subscribers;

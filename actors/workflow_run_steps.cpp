@@ -3,6 +3,7 @@
 // journals and shows meanwhile.
 #include <algorithm>
 
+#include "actors/step_cache_jobs.hpp"
 #include "actors/workflow_run_state.hpp"
 #include "runtime/digest.hpp"
 #include "runtime/errors.hpp"
@@ -127,12 +128,26 @@ void on_call(self_ptr self, const sandbox::host_call& c) {
     }
     ++st.agents;
   }
+  std::optional<agent::step_cache_note> note;
+  if (c.kind == sandbox::call_kind::agent) {
+    auto spec = step_cache::key_spec(c.spec, st.cache_ctx);
+    auto& calls = st.calls_by_digest[step_cache::spec_digest(spec)];
+    auto occurrence = static_cast<int>(calls.size());
+    calls.insert(c.path);
+    note = plan_cache(*st.run, c.spec, spec, occurrence);
+  }
   ++st.asking;
   auto me = caf::actor_cast<workflow_impl>(self);
-  write(self, [deps = st.deps, run = *st.run, depth = st.depth, c, me] {
+  write(self, [deps = st.deps, run = *st.run, depth = st.depth, c, me, note] {
     try {
-      auto step = c.kind == sandbox::call_kind::agent ? start_step(*deps, step_spawn(run, c))
-                                                      : start_nested(*deps, run, depth, c);
+      agent::task_record step;
+      if (c.kind == sandbox::call_kind::agent) {
+        auto s = step_spawn(run, c);
+        s.cache = note;
+        step = start_step(*deps, run, std::move(s));
+      } else {
+        step = start_nested(*deps, run, depth, c);
+      }
       caf::anon_send(me, wf_step_atom::value, c.id, std::move(step));
     } catch (const std::invalid_argument& e) {
       caf::anon_send(me, wf_reject_atom::value, c.id, std::string(e.what()));

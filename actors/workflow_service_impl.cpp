@@ -1,5 +1,7 @@
 #include "actors/workflow_service_impl.hpp"
 
+#include "actors/step_cache_jobs.hpp"
+
 #include <caf/all.hpp>
 
 #include "actors/task_control.hpp"
@@ -81,6 +83,7 @@ chat::result<workflow::run_snapshot> workflow_service_impl::start(const protocol
     l.script = s.script;
     l.args = s.args;
     l.budget = s.budget;
+    l.cache = s.cache;
     auto launched = launch_run(*deps_, l);
     if (auto* err = std::get_if<chat::service_error>(&launched))
       return *err;
@@ -121,6 +124,29 @@ chat::result<int> workflow_service_impl::cancel_step(const std::string& id, cons
       return not_found("no step " + step + " in workflow run " + id);
     return task_control{*deps_}.cancel_tree(step);
   });
+}
+
+chat::result<workflow::cache_totals> workflow_service_impl::cache(const std::string& workspace) {
+  return guarded<workflow::cache_totals>([&]() -> chat::result<workflow::cache_totals> {
+    chat::new_chat nc;
+    nc.workspace = workspace;
+    if (auto err = chat::validate_new_chat(nc, roots_))
+      return *err;
+    auto root = step_context_of(*deps_, nc.workspace).workspace;
+    auto t = deps_->step_cache->count(root);
+    return workflow::cache_totals{root, t.entries, t.bytes};
+  });
+}
+
+chat::result<workflow::cache_totals>
+workflow_service_impl::clear_cache(const std::string& workspace) {
+  auto before = cache(workspace);
+  if (auto* t = std::get_if<workflow::cache_totals>(&before))
+    return guarded<workflow::cache_totals>([&]() -> chat::result<workflow::cache_totals> {
+      deps_->step_cache->clear(t->workspace);
+      return *t;
+    });
+  return before;
 }
 
 } // namespace boocode

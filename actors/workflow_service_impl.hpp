@@ -22,6 +22,8 @@ public:
                                              const chat::caller& who) override;
   chat::result<workflow::run_snapshot> get(const std::string& id, const chat::caller& who) override;
   chat::result<bool> cancel(const std::string& id, const chat::caller& who) override;
+  chat::result<workflow::cache_totals> cache(const std::string& workspace) override;
+  chat::result<workflow::cache_totals> clear_cache(const std::string& workspace) override;
   chat::result<int> cancel_step(const std::string& id, const std::string& step,
                                 const chat::caller& who) override;
 

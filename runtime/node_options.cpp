@@ -289,6 +289,25 @@ const std::vector<option_spec>& option_table() {
        "30s",
        [](node_config& c,
           std::string_view v) { return set_duration(c.workflow_limits.passivate_after, v, true); }},
+      {"step-cache-ttl", "BOOCODE_STEP_CACHE_TTL", "DURATION",
+       "a step cache entry unused this long expires", "7d",
+       [](node_config& c, std::string_view v) -> std::optional<std::string> {
+         std::chrono::milliseconds d{};
+         if (auto err = set_duration(d, v, false))
+           return err;
+         c.workflow_limits.cache_ttl = std::chrono::duration_cast<std::chrono::seconds>(d);
+         if (c.workflow_limits.cache_ttl.count() == 0)
+           return "must be at least 1s";
+         return std::nullopt;
+       }},
+      {"step-cache-max-mb", "BOOCODE_STEP_CACHE_MAX_MB", "N",
+       "the step cache's entries hold at most this many MiB (the least recently used go)", "1024",
+       [](node_config& c, std::string_view v) {
+         int mb = 0;
+         auto err = set_count(mb, v, 1 << 20, "MiB");
+         c.workflow_limits.cache_max_bytes = int64_t{mb} << 20;
+         return err;
+       }},
       {"turn-model-calls", "BOOCODE_TURN_MODEL_CALLS", "N",
        "model calls one turn may make before it stops with too_many_steps", "50",
        [](node_config& c, std::string_view v) {

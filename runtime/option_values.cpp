@@ -67,8 +67,12 @@ std::optional<std::string> set_duration(std::chrono::milliseconds& d, std::strin
     d = std::chrono::seconds(*n);
   else if (unit == "m")
     d = std::chrono::minutes(*n);
+  else if (unit == "h")
+    d = std::chrono::hours(*n);
+  else if (unit == "d")
+    d = std::chrono::hours(24 * *n);
   else
-    return "expected a duration such as 500ms, 2s or 3m";
+    return "expected a duration such as 500ms, 2s, 3m, 4h or 7d";
   if (d.count() == 0 && !zero_ok)
     return "must be greater than zero";
   return std::nullopt;

@@ -28,7 +28,7 @@ std::optional<std::string> set_switch(bool& out, std::string_view v);
 /// A path that is not empty.
 std::optional<std::string> set_path(std::filesystem::path& p, std::string_view v);
 
-/// 500ms, 2s (or 2) or 3m; zero only when `zero_ok`.
+/// 500ms, 2s (or 2), 3m, 4h or 7d; zero only when `zero_ok`.
 std::optional<std::string> set_duration(std::chrono::milliseconds& d, std::string_view v,
                                         bool zero_ok = false);
 

@@ -20,6 +20,8 @@ std::string miss::describe() const {
   switch (kind) {
     case miss_kind::first_run:
       return "first run";
+    case miss_kind::gone:
+      return "no entry (expired, evicted or cleared)";
     case miss_kind::spec_changed:
       return "spec changed: " + detail;
     case miss_kind::input_changed:

@@ -14,6 +14,7 @@ namespace boocode::step_cache {
 /// Why a step was not taken from the cache (docs/workflows.md).
 enum class miss_kind {
   first_run,      // no entry for its key, nor one for its place in the workflow
+  gone,           // its place had an entry for this spec: expired, evicted or cleared
   spec_changed,   // its place's last entry asked something else (detail: the field)
   input_changed,  // a file it read is not as it was (detail: the path)
   write_conflict, // a file it wrote changed since (detail: the path)

@@ -222,6 +222,23 @@ TEST(NodeOptionsTest, WorkflowLimits) {
   EXPECT_NE(parse_err({"serve", "--workflow-warn-tokens", "0"}).find("above 0"), std::string::npos);
 }
 
+TEST(NodeOptionsTest, StepCacheExpiryAndSizeCap) {
+  auto d = parse_ok({"serve"}).config.workflow_limits;
+  EXPECT_EQ(d.cache_ttl, std::chrono::hours(24 * 7));
+  EXPECT_EQ(d.cache_max_bytes, int64_t{1} << 30);
+  auto c = parse_ok({"serve", "--step-cache-ttl", "12h", "--step-cache-max-mb", "64"})
+             .config.workflow_limits;
+  EXPECT_EQ(c.cache_ttl, std::chrono::hours(12));
+  EXPECT_EQ(c.cache_max_bytes, int64_t{64} << 20);
+  EXPECT_EQ(parse_ok({"serve", "--step-cache-ttl", "2d"}).config.workflow_limits.cache_ttl,
+            std::chrono::hours(48));
+  EXPECT_NE(parse_err({"serve", "--step-cache-ttl", "0"}).find("greater than zero"),
+            std::string::npos);
+  EXPECT_NE(parse_err({"serve", "--step-cache-ttl", "500ms"}).find("at least 1s"),
+            std::string::npos);
+  EXPECT_NE(parse_err({"serve", "--step-cache-max-mb", "0"}).find("MiB"), std::string::npos);
+}
+
 TEST(NodeOptionsTest, ModelPricesGiveCosts) {
   auto none = parse_ok({"serve"}).config.prices;
   EXPECT_EQ(none.cost({1000, 0, 1000, 0, 1000, 0, true}), 0) << "unknown prices cost nothing";

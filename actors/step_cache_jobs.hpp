@@ -1,0 +1,45 @@
+#pragma once
+
+// The step cache's blocking work for a workflow run (actors/workflow_run)
+// and a step's turn (actors/turn_worker): looking a step up, checking and
+// restoring it, writing a step taken from the cache, and storing a step
+// that ran. docs/workflows.md, "The step cache".
+
+#include <optional>
+#include <string>
+
+#include <nlohmann/json.hpp>
+
+#include "actors/session_deps.hpp"
+#include "runtime/step_cache/key.hpp"
+#include "runtime/step_cache/recorder.hpp"
+#include "runtime/workflow/records.hpp"
+#include "storage/step_cache_repository.hpp"
+
+namespace boocode {
+
+/// What shapes every step of a run in `workspace` besides its options.
+step_cache::step_context step_context_of(const session_deps& deps, const std::string& workspace);
+
+/// A step's use of the cache before it is written: from its run's mode, its
+/// call's `cache` option, its spec's digest and its occurrence in the run.
+agent::step_cache_note plan_cache(const workflow::run_record& run, const nlohmann::json& options,
+                                  const nlohmann::json& key_spec, int occurrence);
+
+/// Looks step `s` (its note planned; its run reads the cache) up: the entry, once it held and its
+/// files were put back (the note says hit), or nothing (the note says why).
+std::optional<storage::cache_entry> take_hit(const session_deps& deps, const std::string& workspace,
+                                             agent::task_spawn& s);
+
+/// Writes a step taken from the cache: completed with the entry's result,
+/// no model call, a trace of kind cache (or finds the one a replay wrote).
+agent::task_record write_hit(const session_deps& deps, const agent::task_spawn& s,
+                             const storage::cache_entry& e, double lookup_ms);
+
+/// After a step's turn checkpointed: stores what it did under its key when
+/// it completed (its note says write), and sweeps the cache now and then.
+/// A failure is logged: the step's end stands.
+void store_step(const session_deps& deps, const std::string& step_id,
+                const step_cache::recorder& rec);
+
+} // namespace boocode
