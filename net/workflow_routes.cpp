@@ -14,17 +14,13 @@ json view(const workflow::run_snapshot& s) {
   return protocol::run_view(s.run, s.steps, s.journal);
 }
 
+std::variant<std::string, http_response> workspace_of(const http_request& req);
+
 http_response list(workflow::workflow_service& s, const http_request& req) {
-  auto params = parse_query(req.query);
-  if (!params)
-    return json_error(400, "invalid_argument", "the query string is malformed");
-  std::string workspace;
-  for (const auto& [key, value] : *params)
-    if (key == "workspace")
-      workspace = value;
-  if (workspace.empty())
-    return json_error(400, "invalid_argument", "workspace is required: ?workspace=/path");
-  return answer(s.list(workspace), 200, protocol::workflow_list);
+  auto ws = workspace_of(req);
+  if (auto* err = std::get_if<http_response>(&ws))
+    return std::move(*err);
+  return answer(s.list(std::get<std::string>(ws)), 200, protocol::workflow_list);
 }
 
 http_response start(workflow::workflow_service& s, const http_request& req) {
@@ -34,6 +30,28 @@ http_response start(workflow::workflow_service& s, const http_request& req) {
   return answer(s.start(std::get<protocol::workflow_start>(body), caller_of(req)), 201, view);
 }
 
+/// ?workspace=/path, required.
+std::variant<std::string, http_response> workspace_of(const http_request& req) {
+  auto params = parse_query(req.query);
+  if (!params)
+    return json_error(400, "invalid_argument", "the query string is malformed");
+  for (const auto& [key, value] : *params)
+    if (key == "workspace" && !value.empty())
+      return value;
+  return json_error(400, "invalid_argument", "workspace is required: ?workspace=/path");
+}
+
+http_response cache(workflow::workflow_service& s, const http_request& req, bool clear) {
+  auto ws = workspace_of(req);
+  if (auto* err = std::get_if<http_response>(&ws))
+    return std::move(*err);
+  const auto& path = std::get<std::string>(ws);
+  return answer(clear ? s.clear_cache(path) : s.cache(path), 200,
+                [clear](const workflow::cache_totals& t) {
+                  return protocol::cache_view(t.workspace, t.entries, t.bytes, clear);
+                });
+}
+
 } // namespace
 
 void add_workflow_routes(router& r, workflow::workflow_service& s) {
@@ -41,6 +59,10 @@ void add_workflow_routes(router& r, workflow::workflow_service& s) {
         [&s](const http_request& req, const route_params&) { return list(s, req); });
   r.add("POST", "/api/workflow-runs",
         [&s](const http_request& req, const route_params&) { return start(s, req); });
+  r.add("GET", "/api/workspaces/cache",
+        [&s](const http_request& req, const route_params&) { return cache(s, req, false); });
+  r.add("DELETE", "/api/workspaces/cache",
+        [&s](const http_request& req, const route_params&) { return cache(s, req, true); });
   r.add("GET", "/api/workflow-runs/:id", [&s](const http_request& req, const route_params& p) {
     return answer(s.get(p.at("id"), caller_of(req)), 200, view);
   });

@@ -63,7 +63,18 @@ json run_view(const workflow::run_record& run, const std::vector<agent::task_rec
     if (!title.empty() && std::find(phases.begin(), phases.end(), title) == phases.end())
       phases.push_back(title);
   };
+  int64_t hits = 0;
+  int64_t saved = 0;
   for (const auto& s : steps) {
+    auto cache = json(nullptr);
+    if (const auto& c = s.spawn.cache) {
+      cache = {{"status", to_string(c->status)},
+               {"reason", or_null(c->reason)},
+               {"saved_tokens", c->saved},
+               {"source", or_null(c->source)}};
+      hits += c->status == cache_status::hit;
+      saved += c->saved;
+    }
     total.input += s.usage.input;
     total.cached += s.usage.cached;
     total.output += s.usage.output;
@@ -79,7 +90,8 @@ json run_view(const workflow::run_record& run, const std::vector<agent::task_rec
        {"state", to_string(s.state)},
        {"usage", usage_of(s.usage)},
        {"cost_usd", s.cost_usd},
-       {"cached", false},
+       {"cached", s.spawn.cache && s.spawn.cache->status == cache_status::hit},
+       {"cache", std::move(cache)},
        {"result", or_null(std::string(tools::clip_utf8(s.result, step_result_preview)))},
        {"error", or_null(s.error)},
        {"created_at", s.created_at},
@@ -109,6 +121,9 @@ json run_view(const workflow::run_record& run, const std::vector<agent::task_rec
     {"result", run.result},
     {"error", or_null(t.error)},
     {"budget", run.budget ? json(*run.budget) : json(nullptr)},
+    {"cache", to_string(run.cache)},
+    {"cache_hits", hits},
+    {"saved_tokens", saved},
     {"usage", usage_of(total)},
     {"cost_usd", cost},
     {"phases", phases},
@@ -117,6 +132,10 @@ json run_view(const workflow::run_record& run, const std::vector<agent::task_rec
     {"created_at", t.created_at},
     {"started_at", or_null(t.started_at)},
     {"ended_at", or_null(t.ended_at)}};
+}
+
+json cache_view(const std::string& workspace, int64_t entries, int64_t bytes, bool cleared) {
+  return {{"workspace", workspace}, {"entries", entries}, {"bytes", bytes}, {"cleared", cleared}};
 }
 
 json cancelled(bool stopped) {
@@ -153,6 +172,12 @@ std::variant<workflow_start, body_error> read_workflow_start(std::string_view bo
     if (!it->is_number_integer() || it->get<int64_t>() <= 0)
       return body_error{"budget must be a positive whole number of tokens"};
     s.budget = it->get<int64_t>();
+  }
+  if (auto it = j.find("cache"); it != j.end() && !it->is_null()) {
+    auto mode = it->is_string() ? from_name<cache_mode>(it->get<std::string>()) : std::nullopt;
+    if (!mode)
+      return body_error{"cache must be on, read, write or off"};
+    s.cache = *mode;
   }
   return s;
 }

@@ -52,8 +52,14 @@ struct workflow_start {
   nlohmann::json args = nullptr;
   std::string chat_id;
   std::optional<int64_t> budget;
+  cache_mode cache = cache_mode::on; // its use of the step cache
 };
 std::variant<workflow_start, body_error> read_workflow_start(std::string_view body);
+
+/// GET (and DELETE) /api/workspaces/cache: {workspace, entries, bytes},
+/// and with `cleared` {…, cleared: true} (the totals it removed).
+nlohmann::json cache_view(const std::string& workspace, int64_t entries, int64_t bytes,
+                          bool cleared);
 
 /// The longest result text a run's view quotes for a step.
 constexpr std::size_t step_result_preview = 400;

@@ -17,6 +17,13 @@ struct run_snapshot {
   std::vector<journal_entry> journal;
 };
 
+/// A workspace's share of the step cache.
+struct cache_totals {
+  std::string workspace; // canonical
+  int64_t entries = 0;
+  int64_t bytes = 0;
+};
+
 /// What the HTTP API asks of workflows (actors/workflow_service_impl).
 /// Errors are service errors with their HTTP status: 400 for a script that
 /// does not check (with line and column) or bad input, 404 for an unknown
@@ -36,6 +43,10 @@ public:
   /// Stops one step: its agent() resolves null. How many tasks stopped.
   virtual chat::result<int> cancel_step(const std::string& id, const std::string& step,
                                         const chat::caller& who) = 0;
+  /// The step cache's entries for `workspace`, and clearing them (the
+  /// totals before).
+  virtual chat::result<cache_totals> cache(const std::string& workspace) = 0;
+  virtual chat::result<cache_totals> clear_cache(const std::string& workspace) = 0;
 };
 
 } // namespace boocode::workflow

@@ -139,3 +139,28 @@ return [a, b];
   EXPECT_EQ(asked("second"), 1) << "the step in flight was not asked again";
   EXPECT_EQ(view["steps"].size(), 2u);
 }
+
+TEST_F(ClusterTest, AStepCachedOnOneNodeHitsOnAnother) {
+  model_.set_responder([](const json& body) -> std::optional<fake_reply> {
+    return fake_reply::text_reply("answer to " + first_prompt(body));
+  });
+  const std::string script = R"(export const meta = { name: 'shared', description: 'two steps' };
+return [await agent('first question'), await agent('second question')];
+)";
+  auto run_on = [&](const std::string& node) {
+    auto res = test::http_call(to(node), "POST", "/api/workflow-runs",
+                               json{{"workspace", workspace_.string()}, {"script", script}}.dump());
+    EXPECT_EQ(res.status, 201) << res.body;
+    auto id = res.json().value("id", "");
+    return std::pair{id, wait_completed(to(node), id)};
+  };
+  auto [first_id, first] = run_on("node-a");
+  ASSERT_EQ(first["state"], "completed") << first.dump();
+  auto [second_id, second] = run_on("node-b");
+  ASSERT_EQ(second["state"], "completed") << second.dump();
+  EXPECT_NE(owner(first_id), owner(second_id)) << "the runs ran on two nodes";
+  EXPECT_EQ(second["result"], first["result"]);
+  EXPECT_EQ(second["cache_hits"], 2) << second.dump();
+  EXPECT_EQ(calls(model_, "first"), 1);
+  EXPECT_EQ(calls(model_, "second"), 1);
+}

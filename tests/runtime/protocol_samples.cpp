@@ -205,7 +205,18 @@ nlohmann::json sample_run(task_state state) {
   step.spawn.description = "review: security";
   step.spawn.phase = "Review";
   step.ended_at = "2026-11-24T10:00:09.000Z";
+  step.spawn.cache = agent::step_cache_note{
+    protocol::cache_status::hit, "", "k", "d", false, "review", "{}", 1320, "s_00000000000000a7"};
   auto running = sample_task("s_00000000000000d2", task_state::running);
+  running.spawn.cache = agent::step_cache_note{protocol::cache_status::miss,
+                                               "input changed: src/auth.c",
+                                               "k2",
+                                               "d2",
+                                               true,
+                                               "review",
+                                               "{}",
+                                               0,
+                                               ""};
   running.spawn.chat_id = running.spawn.parent_actor = run.task.spawn.id;
   running.spawn.call_id = "parallel-0/item-0/agent-0";
   auto nested = sample_task("w_00000000000000c2", task_state::cancelled);
