@@ -7,8 +7,9 @@
 // descriptions; Start with key=value args shows the run's live tree; cancelling the slow step
 // makes its agent() give null, and the run completes with the quick answer, the log line and the
 // step's transcript (its own page, actor kind workflow_step in its traces).
-// From the chat: `/ask` offers ask-two with its description, Tab takes it, Enter starts it, and
-// Cancel run ends it cancelled; an unknown name is refused in the composer.
+// From the chat: `/ask` offers ask-two with its description, Tab takes it, Enter starts it (its
+// quick step, asked as in the first test, comes from the step cache, marked cached), and Cancel
+// run ends it cancelled; an unknown name is refused in the composer.
 import assert from 'node:assert/strict';
 import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
@@ -135,17 +136,22 @@ describe('workflows panel', { timeout: 240_000 }, () => {
     await input.press('Tab');
     assert.equal(await input.inputValue(), '/ask-two ');
     assert.equal(await page.getByTestId('slash-menu').count(), 0, 'the menu closes once the name is taken');
-    await input.pressSequentially('coffee');
+    await input.pressSequentially('tea');
     await input.press('Enter');
 
+    // The quick step asked what the first test's did: it comes from the step cache.
     await page.getByTestId('workflows-panel').waitFor({ timeout: 10_000 });
     const run = page.getByTestId('workflow-run');
     await waitForState(step(page, 'quick'), 'completed', 'the quick step to complete');
     assert.match((await step(page, 'quick').textContent()) ?? '', /Quick answer/);
+    assert.equal(await step(page, 'quick').getAttribute('data-cached'), 'true');
+    assert.match((await step(page, 'quick').getByTestId('workflow-step-cached').textContent()) ?? '', /^cached/);
+    assert.match((await step(page, 'slow').getByTestId('workflow-step-cache-miss').textContent()) ?? '', /not cached: first run/);
     assert.equal(await input.inputValue(), '', 'the command was taken');
     const runId = await run.getAttribute('data-run-id');
     const shown = await (await fetch(`${node.url}/api/workflow-runs/${runId}`)).json();
-    assert.deepEqual(shown.args, { topic: 'coffee' }, 'free text is the first documented arg');
+    assert.deepEqual(shown.args, { topic: 'tea' }, 'free text is the first documented arg');
+    assert.equal(shown.cache_hits, 1);
 
     await page.getByTestId('workflow-run-cancel').click();
     await waitForState(run, 'cancelled', 'the run to end cancelled');

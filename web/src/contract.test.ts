@@ -37,6 +37,8 @@ import {
   SESSION_FAILURES,
   SESSION_STATUSES,
   TASK_STATES,
+  CACHE_STATUSES,
+  CACHE_MODES,
   TOOL_OUTCOMES,
   TRACE_KINDS,
   TURN_OUTCOMES,
@@ -106,6 +108,8 @@ const PAGE_STATES: Record<string, readonly string[]> = {
   permission_mode: PERMISSION_MODES,
   decision: DECISIONS,
   task_state: TASK_STATES,
+  cache_status: CACHE_STATUSES,
+  cache_mode: CACHE_MODES,
 };
 
 /** States of the node the page never reads: the admin port's, and error codes shown as text. */

@@ -3,6 +3,7 @@
 // /api/workflow-runs/:id, then its `workflow_update` frames: the page subscribes to the run's id
 // on every (re)connect), and starting and cancelling runs and steps.
 
+import type { CacheMode } from './protocol/states';
 import { useCallback, useEffect, useReducer, useRef, useState } from 'react';
 import { errorInfo, type ErrorInfo } from './http';
 import type { NodeSocket } from './useNodeSocket';
@@ -26,7 +27,7 @@ export interface Workflows {
   /** Feed every frame of the page's socket here. */
   onFrame: (frame: ServerFrame) => void;
   /** Starts `name` for the chat and shows its run in the panel. */
-  start: (name: string, args: unknown) => Promise<ErrorInfo | null>;
+  start: (name: string, args: unknown, cache?: CacheMode) => Promise<ErrorInfo | null>;
   cancelRun: (runId: string) => Promise<ErrorInfo | null>;
   cancelStep: (runId: string, stepId: string) => Promise<ErrorInfo | null>;
 }
@@ -109,10 +110,10 @@ export function useWorkflows(chatId: string | null, workspace: string | null, so
   }, []);
 
   const start = useCallback(
-    async (name: string, args: unknown) => {
+    async (name: string, args: unknown, cache?: CacheMode) => {
       if (!chatId) return null;
       return attempt(async () => {
-        const r = await startWorkflow({ chat_id: chatId, name, args });
+        const r = await startWorkflow({ chat_id: chatId, name, args, ...(cache ? { cache } : {}) });
         setSelected(r.id);
         setRun(r);
         setOpen(true);

@@ -1,6 +1,7 @@
 // REST calls for workflows (docs/api.md, "Workflows"). Each throws an ApiError with the node's
 // code and message, or a ProtocolError when a 2xx body has the wrong shape.
 
+import type { CacheMode } from './protocol/states';
 import { requestJson, type FetchOptions } from './http';
 import { parseCancelled, parseWorkflowList, parseWorkflowRun, type WorkflowInfo, type WorkflowRun } from './protocol/workflows';
 import { parseStopped } from './protocol/tasks';
@@ -11,6 +12,8 @@ export interface NewWorkflowRun {
   name: string;
   /** Left out: the script sees `args` as null. */
   args?: unknown;
+  /** Left out: on. `/name --no-cache` sends off. */
+  cache?: CacheMode;
 }
 
 function runPath(id: string): string {
@@ -27,6 +30,7 @@ export async function listWorkflows(workspace: string, opts: FetchOptions = {}):
 export async function startWorkflow(req: NewWorkflowRun, opts: FetchOptions = {}): Promise<WorkflowRun> {
   const body: NewWorkflowRun = { chat_id: req.chat_id, name: req.name };
   if (req.args !== undefined) body.args = req.args;
+  if (req.cache !== undefined) body.cache = req.cache;
   return parseWorkflowRun(await requestJson('POST', '/api/workflow-runs', { ...opts, body }));
 }
 

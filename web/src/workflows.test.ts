@@ -28,6 +28,7 @@ function step(id: string, phase: string | null): WorkflowStep {
     state: 'completed',
     usage: { input: 1, cached: 0, output: 1, reasoning: 0 },
     cost_usd: 0,
+    cache: { status: 'miss', reason: 'first run', saved_tokens: 0, source: null },
     cached: false,
     result: null,
     error: null,
@@ -53,9 +54,13 @@ describe('the /name command', () => {
   });
 
   it('reads a workflow, a message, and // as a message that starts with /', () => {
-    expect(readCommand('/multi-review base=main')).toEqual({ kind: 'workflow', name: 'multi-review', argsText: 'base=main' });
-    expect(readCommand('/deep-research\nwhy is it slow?\n')).toEqual({ kind: 'workflow', name: 'deep-research', argsText: 'why is it slow?' });
-    expect(readCommand('/x')).toEqual({ kind: 'workflow', name: 'x', argsText: '' });
+    expect(readCommand('/multi-review base=main')).toEqual({ kind: 'workflow', name: 'multi-review', argsText: 'base=main', noCache: false });
+    expect(readCommand('/deep-research\nwhy is it slow?\n')).toEqual({ kind: 'workflow', name: 'deep-research', argsText: 'why is it slow?', noCache: false });
+    expect(readCommand('/x')).toEqual({ kind: 'workflow', name: 'x', argsText: '', noCache: false });
+    // --no-cache runs every step again; it is not an arg.
+    expect(readCommand('/x --no-cache base=main')).toEqual({ kind: 'workflow', name: 'x', argsText: 'base=main', noCache: true });
+    expect(readCommand('/x --no-cache')).toEqual({ kind: 'workflow', name: 'x', argsText: '', noCache: true });
+    expect(readCommand('/x --no-caches')).toEqual({ kind: 'workflow', name: 'x', argsText: '--no-caches', noCache: false });
     expect(readCommand('//etc/hosts is odd')).toEqual({ kind: 'message', text: '/etc/hosts is odd' });
     expect(readCommand('fix /etc')).toEqual({ kind: 'message', text: 'fix /etc' });
     expect(readCommand('/ not a name')).toEqual({ kind: 'message', text: '/ not a name' });
@@ -97,6 +102,9 @@ describe("a run's tree", () => {
     parent_id: 'c_1',
     workspace: '/w',
     state: 'running',
+    cache: 'on',
+    cache_hits: 0,
+    saved_tokens: 0,
     args: null,
     result: null,
     error: null,

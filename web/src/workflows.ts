@@ -22,14 +22,17 @@ export function matchWorkflows(items: WorkflowInfo[], prefix: string): WorkflowI
 /** What the composer's text asks for: a message to send, or a workflow to start. */
 export type ComposerCommand =
   | { kind: 'message'; text: string }
-  | { kind: 'workflow'; name: string; argsText: string };
+  | { kind: 'workflow'; name: string; argsText: string; noCache: boolean };
 
 /** `/name args…` starts a workflow; `//…` sends a message that starts with `/`; anything else is a message. */
 export function readCommand(text: string): ComposerCommand {
   if (text.startsWith('//')) return { kind: 'message', text: text.slice(1) };
   const m = /^\/([A-Za-z0-9_.-]+)(?:\s+([\s\S]*))?$/.exec(text.trim());
   if (!m) return { kind: 'message', text };
-  return { kind: 'workflow', name: m[1]!, argsText: (m[2] ?? '').trim() };
+  // `--no-cache` (first among the args) runs every step again.
+  const rest = (m[2] ?? '').trim();
+  const noCache = /^--no-cache(\s|$)/.test(rest);
+  return { kind: 'workflow', name: m[1]!, argsText: noCache ? rest.slice('--no-cache'.length).trim() : rest, noCache };
 }
 
 /** The names meta.args documents (its keys, or a JSON Schema's properties), in order. */

@@ -31,7 +31,7 @@ export function Composer({
   /** The workspace's workflows (null while they load). */
   workflows: WorkflowInfo[] | null;
   /** Starts a workflow for the chat. */
-  onWorkflow: (name: string, args: unknown) => Promise<ErrorInfo | null>;
+  onWorkflow: (name: string, args: unknown, cache?: 'off') => Promise<ErrorInfo | null>;
 }) {
   const [text, setText] = useState('');
   const [error, setError] = useState<ErrorInfo | null>(null);
@@ -65,7 +65,7 @@ export function Composer({
     el.style.height = `${el.scrollHeight + 2}px`;
   }, [text, narrow, running]);
 
-  const startWorkflow = async (name: string, argsText: string) => {
+  const startWorkflow = async (name: string, argsText: string, noCache: boolean) => {
     const info = workflows?.find((w) => w.name === name);
     const fail = (message: string) => setError({ code: 'invalid_command', message });
     if (!workflows) return fail('The workflows are still loading: try again in a moment.');
@@ -74,7 +74,7 @@ export function Composer({
     const args = commandArgs(argsText, info);
     if (!args.ok) return fail(args.error);
     setStarting(true);
-    const err = await onWorkflow(name, args.args);
+    const err = await onWorkflow(name, args.args, noCache ? 'off' : undefined);
     setStarting(false);
     setError(err);
     if (!err) setText('');
@@ -84,7 +84,7 @@ export function Composer({
     if (disabled || starting || text.trim() === '') return;
     const command = readCommand(text);
     if (command.kind === 'workflow') {
-      void startWorkflow(command.name, command.argsText);
+      void startWorkflow(command.name, command.argsText, command.noCache);
       return;
     }
     const err = session.send(command.text);

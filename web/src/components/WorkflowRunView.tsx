@@ -42,6 +42,8 @@ export function WorkflowRunView({
         {formatCount(run.usage.input)} · out {formatCount(run.usage.output)}
         {formatCost(run.cost_usd)}
         {run.budget !== null && ` · budget ${formatCount(run.budget)}`}
+        {run.cache_hits > 0 && ` · ${run.cache_hits} cached (${formatCount(run.saved_tokens)} tokens saved)`}
+        {run.cache !== 'on' && ` · cache ${run.cache}`}
       </div>
       {running && (
         <div className="task-actions">
@@ -110,7 +112,7 @@ function StepRow({
         </span>
         {s.cached && (
           <span className="badge muted-badge" data-testid="workflow-step-cached" title="Its result came from the step cache: no model call">
-            cached
+            cached{s.cache && s.cache.saved_tokens > 0 ? ` · ${formatCount(s.cache.saved_tokens)} tokens saved` : ''}
           </span>
         )}
         <span className={`badge task-state state-${s.state}`}>{s.state}</span>
@@ -119,6 +121,12 @@ function StepRow({
         {elapsed !== null ? formatDuration(elapsed) : 'queued'} · in {formatCount(s.usage.input)} · out {formatCount(s.usage.output)}
         {formatCost(s.cost_usd)}
       </div>
+      {s.cache && s.cache.status !== 'hit' && s.cache.reason && (
+        <div className="task-meta" data-testid="workflow-step-cache-miss">
+          {s.cache.status === 'off' ? '' : 'not cached: '}
+          {s.cache.reason}
+        </div>
+      )}
       {note && <div className={`task-result${s.error ? ' task-error' : ''}`}>{note}</div>}
       <div className="task-actions">
         {s.kind === 'workflow' ? (

@@ -28,7 +28,8 @@ export type TurnOutcome = (typeof TURN_OUTCOMES)[number] | Newer;
 export const TOOL_OUTCOMES = ['ok', 'error', 'timeout', 'cancelled', 'denied', 'interrupted'] as const;
 export type ToolOutcome = (typeof TOOL_OUTCOMES)[number] | Newer;
 
-export const TRACE_KINDS = ['tool', 'model'] as const;
+/** `cache`: a workflow step taken from the step cache (no model call). */
+export const TRACE_KINDS = ['tool', 'model', 'cache'] as const;
 export type TraceKind = (typeof TRACE_KINDS)[number] | Newer;
 
 /** Who runs agents: a chat's `session`, a background `subagent` (a task). */
@@ -60,6 +61,14 @@ export type PermissionMode = (typeof PERMISSION_MODES)[number] | Newer;
  */
 export const TASK_STATES = ['queued', 'running', 'completed', 'failed', 'cancelled'] as const;
 export type TaskState = (typeof TASK_STATES)[number] | Newer;
+
+/** Whether a workflow step came from the step cache (`miss`: it ran, and its reason says why). */
+export const CACHE_STATUSES = ['hit', 'miss', 'off'] as const;
+export type CacheStatus = (typeof CACHE_STATUSES)[number] | Newer;
+
+/** A workflow run's use of the step cache. */
+export const CACHE_MODES = ['on', 'read', 'write', 'off'] as const;
+export type CacheMode = (typeof CACHE_MODES)[number] | Newer;
 
 /** A user's answer to an approval: `allow_always` also adds an allow rule to the chat. */
 export const DECISIONS = ['allow', 'deny', 'allow_always'] as const;

@@ -9,6 +9,7 @@ import {
   optionalIntOrNull,
   optionalTextOrNull,
   readState,
+  requireInt,
   requireBool,
   requireDate,
   requireJson,
@@ -18,7 +19,7 @@ import {
   type JsonObject,
   type Newer,
 } from './fields';
-import { TASK_STATES, type TaskState } from './states';
+import { CACHE_MODES, CACHE_STATUSES, TASK_STATES, type CacheMode, type CacheStatus, type TaskState } from './states';
 import { optionalDate, parseTaskUsage, type TaskUsage } from './tasks';
 
 export interface WorkflowPhase {
@@ -42,6 +43,16 @@ export interface WorkflowInfo {
   problem: string | null;
 }
 
+/** A step and the step cache: a hit (the tokens the step it took used), or why it ran. */
+export interface StepCache {
+  status: CacheStatus;
+  /** A miss's or off's: "first run", "spec changed: prompt", "input changed: src/a.c", … */
+  reason: string | null;
+  saved_tokens: number;
+  /** A hit: the step whose result it took. */
+  source: string | null;
+}
+
 export interface WorkflowStep {
   /** "s_…" (an agent) or "w_…" (a nested workflow): also the id of its conversation. */
   id: string;
@@ -53,7 +64,10 @@ export interface WorkflowStep {
   state: TaskState;
   usage: TaskUsage;
   cost_usd: number;
+  /** Its result came from the step cache (no model call). */
   cached: boolean;
+  /** Its use of the step cache; null for a nested workflow. */
+  cache: StepCache | null;
   /** The start of its result. */
   result: string | null;
   error: string | null;
@@ -86,6 +100,10 @@ export interface WorkflowRun {
   result: unknown;
   error: string | null;
   budget: number | null;
+  cache: CacheMode;
+  /** Steps taken from the step cache, and the tokens they saved. */
+  cache_hits: number;
+  saved_tokens: number;
   usage: TaskUsage;
   cost_usd: number;
   phases: string[];
@@ -117,6 +135,18 @@ function objects(obj: JsonObject, key: string, what: string): JsonObject[] {
   return value as JsonObject[];
 }
 
+function parseStepCache(data: JsonObject, what: string): StepCache | null {
+  if (data.cache === null) return null;
+  const c = requireObject(data, 'cache', what);
+  const where = `${what}.cache`;
+  return {
+    status: readState(c, 'status', where, CACHE_STATUSES, 'cache status'),
+    reason: optionalTextOrNull(c, 'reason', where),
+    saved_tokens: requireInt(c, 'saved_tokens', where),
+    source: optionalTextOrNull(c, 'source', where),
+  };
+}
+
 function parseStep(data: JsonObject, what: string): WorkflowStep {
   return {
     id: requireString(data, 'id', what),
@@ -128,6 +158,7 @@ function parseStep(data: JsonObject, what: string): WorkflowStep {
     usage: parseTaskUsage(requireObject(data, 'usage', what), `${what}.usage`),
     cost_usd: requireNumber(data, 'cost_usd', what),
     cached: requireBool(data, 'cached', what),
+    cache: parseStepCache(data, what),
     result: optionalTextOrNull(data, 'result', what),
     error: optionalTextOrNull(data, 'error', what),
     created_at: requireDate(data, 'created_at', what),
@@ -150,6 +181,9 @@ export function parseWorkflowRun(data: unknown, what = 'workflow run'): Workflow
     result: requireJson(data, 'result', what),
     error: optionalTextOrNull(data, 'error', what),
     budget: optionalIntOrNull(data, 'budget', what),
+    cache: readState(data, 'cache', what, CACHE_MODES, 'cache mode'),
+    cache_hits: requireInt(data, 'cache_hits', what),
+    saved_tokens: requireInt(data, 'saved_tokens', what),
     usage: parseTaskUsage(requireObject(data, 'usage', what), `${what}.usage`),
     cost_usd: requireNumber(data, 'cost_usd', what),
     phases: stringArray(data, 'phases', what),
