@@ -35,8 +35,8 @@ public:
   explicit step_cache_repository(std::shared_ptr<pool> p);
   ~step_cache_repository();
 
-  /// The entry under `key`, marked used now; nothing when there is none or
-  /// it was last used longer than `ttl` ago (then it is deleted).
+  /// The entry under `key`, marked used now (at most once a minute); nothing
+  /// when there is none or it was last used longer than `ttl` ago.
   std::optional<cache_entry> find(const std::string& key, std::chrono::seconds ttl);
   /// The spec of the last entry used at this place of a workflow.
   std::optional<nlohmann::json> last_spec(const std::string& workspace, const std::string& workflow,

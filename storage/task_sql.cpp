@@ -84,7 +84,8 @@ agent::task_record to_task(const pqxx::row& row) {
   return t;
 }
 
-bool insert_task(pqxx::work& tx, const agent::task_spawn& s) {
+std::optional<agent::task_record> insert_task(pqxx::work& tx, const agent::task_spawn& s,
+                                              const std::string* completed_with) {
   std::optional<std::string> tools;
   if (s.tools)
     tools = nlohmann::json(*s.tools).dump();
@@ -94,24 +95,32 @@ bool insert_task(pqxx::work& tx, const agent::task_spawn& s) {
   std::optional<std::string> cache;
   if (s.cache)
     cache = cache_note_json(*s.cache);
-  auto inserted = tx.exec_params(
-    "INSERT INTO tasks (id, chat_id, parent_actor, parent_turn, call_id, depth, description,"
-    " prompt, tools, model, worktree, spec_hash, schema, phase, max_turns, cache) VALUES ($1,"
-    " $2, $3, $4, $5, $6, $7, $8, $9::jsonb, $10, $11, nullif($12, ''), nullif($13, '')::jsonb,"
-    " nullif($14, ''), nullif($15, 0), $16::jsonb) ON CONFLICT (parent_actor, parent_turn,"
-    " call_id) DO NOTHING RETURNING id",
-    s.id, s.chat_id, s.parent_actor, s.parent_turn, s.call_id, s.depth, s.description, s.prompt,
-    tools, model, s.worktree, s.spec_hash, s.schema, s.phase, s.max_turns, cache);
+  std::optional<std::string> result;
+  if (completed_with != nullptr)
+    result = *completed_with;
+  // One statement: the task and its conversation (on its parent's
+  // workspace, owner and permissions), in one round trip.
+  static const std::string sql =
+    "WITH t AS (INSERT INTO tasks (id, chat_id, parent_actor, parent_turn, call_id, depth,"
+    " description, prompt, tools, model, worktree, spec_hash, schema, phase, max_turns, cache,"
+    " state, result, started_at, ended_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9::jsonb,"
+    " $10, $11, nullif($12, ''), nullif($13, '')::jsonb, nullif($14, ''), nullif($15, 0),"
+    " $16::jsonb, CASE WHEN $17::text IS NULL THEN 'queued' ELSE 'completed' END, $17,"
+    " CASE WHEN $17::text IS NULL THEN NULL ELSE now() END,"
+    " CASE WHEN $17::text IS NULL THEN NULL ELSE now() END)"
+    " ON CONFLICT (parent_actor, parent_turn, call_id) DO NOTHING RETURNING " +
+    task_columns +
+    "), c AS (INSERT INTO chats (id, workspace, title, build_command, owner, permission_mode,"
+    " allow_rules, network, env, kind, parent_chat) SELECT $1, workspace, $7, build_command,"
+    " owner, permission_mode, allow_rules, network, env, actor_kind_of($1), $2 FROM chats"
+    " WHERE id = $3 AND EXISTS (SELECT 1 FROM t) ON CONFLICT (id) DO NOTHING)"
+    " SELECT * FROM t";
+  auto inserted = tx.exec_params(sql, s.id, s.chat_id, s.parent_actor, s.parent_turn, s.call_id,
+                                 s.depth, s.description, s.prompt, tools, model, s.worktree,
+                                 s.spec_hash, s.schema, s.phase, s.max_turns, cache, result);
   if (inserted.empty())
-    return false;
-  // Its conversation, on its parent's workspace, owner and permissions.
-  tx.exec_params(
-    "INSERT INTO chats (id, workspace, title, build_command, owner, permission_mode,"
-    " allow_rules, network, env, kind, parent_chat) SELECT $1, workspace, $2, build_command,"
-    " owner, permission_mode, allow_rules, network, env, actor_kind_of($1), $3 FROM chats"
-    " WHERE id = $4 ON CONFLICT (id) DO NOTHING",
-    s.id, s.description, s.chat_id, s.parent_actor);
-  return true;
+    return std::nullopt;
+  return to_task(inserted[0]);
 }
 
 std::string end_task_ctes(const task_end_params& p) {

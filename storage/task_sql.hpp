@@ -5,6 +5,7 @@
 // (its turn is over), so a task ends and notifies its parent the same way
 // wherever it ends.
 
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -26,10 +27,12 @@ agent::step_cache_note cache_note_from_json(std::string_view text);
 /// A task from a row that starts with task_columns.
 agent::task_record to_task(const pqxx::row& row);
 
-/// Writes task `s` (queued) and its conversation row (a copy of its
-/// parent's: workspace, owner, permissions) unless its parent's call wrote
-/// it before; whether it was new.
-bool insert_task(pqxx::work& tx, const agent::task_spawn& s);
+/// Writes task `s` (queued; with `completed_with`, completed with that
+/// result) and its conversation row (a copy of its parent's: workspace,
+/// owner, permissions) unless its parent's call wrote it before: the new
+/// task, or nothing.
+std::optional<agent::task_record> insert_task(pqxx::work& tx, const agent::task_spawn& s,
+                                              const std::string* completed_with = nullptr);
 
 /// Where end_task_ctes reads its values: SQL expressions, usually $N.
 struct task_end_params {

@@ -66,7 +66,7 @@ workflow_repository::created workflow_repository::create(const workflow_run_spec
       tx.exec_params("INSERT INTO chats (id, workspace, title, owner, kind) VALUES ($1, $2, $3,"
                      " $4, 'workflow') ON CONFLICT (id) DO NOTHING",
                      t.id, s.workspace, t.description, s.owner);
-    const bool fresh = insert_task(tx, t);
+    const bool fresh = insert_task(tx, t).has_value();
     if (fresh) {
       tx.exec_params("UPDATE chats SET max_running = $2 WHERE id = $1", t.id, s.concurrency);
       std::optional<int64_t> budget = s.budget;
