@@ -25,16 +25,12 @@
 #include <nlohmann/json.hpp>
 #include <pqxx/pqxx>
 
-#include "bench/database.hpp"
 #include "bench/stats.hpp"
-#include "runtime/poll.hpp"
+#include "bench/workflow_node.hpp"
 #include "runtime/step_cache/check.hpp"
 #include "runtime/step_cache/recorder.hpp"
 #include "runtime/tools/tool_registry.hpp"
 #include "storage/step_cache_repository.hpp"
-#include "tests/support/fake_model_server.hpp"
-#include "tests/support/http_client.hpp"
-#include "tests/support/node_process.hpp"
 #include "tests/support/temp_dir.hpp"
 
 using namespace boocode;
@@ -43,30 +39,6 @@ using nlohmann::json;
 namespace fs = std::filesystem;
 
 namespace {
-
-/// Runs `script` to its end: its id and wall time in ms (empty id: failed).
-std::pair<std::string, double> run_once(const test::endpoint& to, const fs::path& workspace,
-                                        const std::string& script, const std::string& cache) {
-  auto start = steady_clock::now();
-  auto res = test::http_call(
-    to, "POST", "/api/workflow-runs",
-    json{{"workspace", workspace.string()}, {"script", script}, {"cache", cache}}.dump());
-  if (res.status != 201) {
-    std::fprintf(stderr, "start failed: %d %s\n", res.status, res.body.c_str());
-    return {};
-  }
-  auto id = res.json()["id"].get<std::string>();
-  std::string state;
-  poll_until(minutes(5), [&] {
-    state = test::http_call(to, "GET", "/api/workflow-runs/" + id).json()["state"];
-    return state != "running" && state != "queued";
-  });
-  if (state != "completed") {
-    std::fprintf(stderr, "run %s ended %s\n", id.c_str(), state.c_str());
-    return {};
-  }
-  return {id, duration<double, std::milli>(steady_clock::now() - start).count()};
-}
 
 /// The gaps (ms) between consecutive cache hits of run `id`, by their
 /// traces, and each hit's own lookup, check and restore (its latency).
@@ -134,24 +106,7 @@ int main(int argc, char** argv) {
   const int files = argc > 3 ? std::atoi(argv[3]) : 50;
   const int lookups = argc > 4 ? std::atoi(argv[4]) : 200;
   test::temp_dir dir{"boocode-bench"};
-  auto workspace = dir / "ws";
-  fs::create_directories(workspace);
-  auto pg = bench::start_database(dir / "pg");
-
-  test::fake_model_server model;
-  model.set_request_log_limit(16);
-  model.set_responder([](const json&) -> std::optional<test::fake_reply> {
-    test::fake_reply r;
-    r.text = "ok";
-    return r;
-  });
-  test::node_process node{{"serve", "--listen", "127.0.0.1:0", "--data-dir",
-                           (dir / "data").string(), "--database-url", pg->conninfo(),
-                           "--model-base-url", model.base_url(), "--model", "bench", "--log-level",
-                           "warn", "--subagents-per-node", "256"},
-                          dir / "node.log"};
-  node.wait_ready();
-  auto to = node.address();
+  bench::workflow_node node{dir.path()};
 
   const auto n = std::to_string(steps);
   const std::string serial =
@@ -160,22 +115,22 @@ int main(int argc, char** argv) {
     n + "; i++) await agent('step ' + i);\nreturn " + n + ";";
   std::vector<double> live;
   for (int r = 0; r < rounds; ++r) {
-    auto [id, ms] = run_once(to, workspace, serial, "off");
+    auto [id, ms] = node.run(serial, {{"cache", "off"}});
     if (id.empty())
       return 1;
     live.push_back(ms / steps);
   }
-  if (run_once(to, workspace, serial, "on").first.empty()) // fills the cache
+  if (node.run(serial).first.empty()) // fills the cache
     return 1;
   std::vector<double> cached_runs;
   std::vector<double> gaps;
   std::vector<double> hit_ms;
   for (int r = 0; r < rounds; ++r) {
-    auto [id, ms] = run_once(to, workspace, serial, "on");
+    auto [id, ms] = node.run(serial);
     if (id.empty())
       return 1;
     cached_runs.push_back(ms / steps);
-    hit_gaps(pg->conninfo(), id, gaps, hit_ms);
+    hit_gaps(node.conninfo(), id, gaps, hit_ms);
   }
   auto live_p50 = bench::percentile(live, 0.5);
   auto cached_p50 = bench::percentile(cached_runs, 0.5);
@@ -190,6 +145,6 @@ int main(int argc, char** argv) {
   std::printf("  of which the lookup, check and restore: p50 %.3f ms, p99 %.3f ms\n",
               bench::percentile(hit_ms, 0.5), bench::percentile(hit_ms, 0.99));
   std::printf("ratio live / cached per step: %.1fx\n", live_p50 / cached_p50);
-  lookup_and_check(pg->conninfo(), dir.path(), files, lookups);
+  lookup_and_check(node.conninfo(), dir.path(), files, lookups);
   return 0;
 }
