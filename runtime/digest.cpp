@@ -32,7 +32,7 @@ std::string sha256::hex() {
     throw std::runtime_error("SHA-256 failed");
   static constexpr char digits[] = "0123456789abcdef";
   std::string out;
-  out.reserve(size * 2);
+  out.reserve(std::size_t{size} * 2);
   for (unsigned i = 0; i < size; ++i) {
     out += digits[digest[i] >> 4];
     out += digits[digest[i] & 15];

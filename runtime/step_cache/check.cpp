@@ -67,14 +67,9 @@ std::optional<miss> check(const fs::path& workspace, const step_record& r,
     if (!written.contains(f.path) && hash_file(root / f.path) != f.hash)
       return miss{miss_kind::input_changed, f.path};
   std::set<std::string> created{r.created.begin(), r.created.end()};
-  for (const auto& d : r.lists) {
-    std::vector<std::string> kept;
-    for (auto& n : folder_names(root / d.path))
-      if (!created.contains(d.path == "." ? n : d.path + "/" + n))
-        kept.push_back(std::move(n));
-    if (names_hash(std::move(kept)) != d.names)
+  for (const auto& d : r.lists)
+    if (listing_hash(d.path, folder_names(root / d.path), created) != d.names)
       return miss{miss_kind::input_changed, d.path == "." ? "./" : d.path + "/"};
-  }
   for (const auto& s : r.searches) {
     auto v = view_search(root, root / s.path, s.files, limits.max_search_file_bytes);
     if (v.digest != s.digest || (s.complete && v.more))

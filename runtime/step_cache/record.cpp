@@ -97,6 +97,18 @@ step_record record_from_json(const json& j) {
   }
 }
 
+std::string listing_hash(const std::string& dir, const std::vector<std::string>& names,
+                         const std::set<std::string>& created) {
+  std::vector<std::string> kept;
+  std::string path;
+  for (const auto& n : names) {
+    path.assign(dir == "." ? "" : dir + "/").append(n);
+    if (!created.contains(path))
+      kept.push_back(n);
+  }
+  return names_hash(std::move(kept));
+}
+
 std::string names_hash(std::vector<std::string> names) {
   std::sort(names.begin(), names.end());
   sha256 h;

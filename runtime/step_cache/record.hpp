@@ -6,6 +6,7 @@
 #include <cstddef>
 #include <map>
 #include <optional>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -64,5 +65,10 @@ step_record record_from_json(const nlohmann::json& j);
 
 /// SHA-256 of `names` sorted, one per line.
 std::string names_hash(std::vector<std::string> names);
+
+/// A dir_read's hash of folder `dir`'s `names`, less the paths in `created`
+/// (what the step made there: a re-run finds them, and still holds).
+std::string listing_hash(const std::string& dir, const std::vector<std::string>& names,
+                         const std::set<std::string>& created);
 
 } // namespace boocode::step_cache

@@ -115,13 +115,8 @@ std::variant<step_record, std::string> recorder::finish() const {
   r.searches = searches_;
   // A folder's names, less the files and folders the step created in it.
   r.created = {created_.begin(), created_.end()};
-  for (const auto& [path, names] : lists_) {
-    std::vector<std::string> kept;
-    for (const auto& n : names)
-      if (!created_.contains(path == "." ? n : path + "/" + n))
-        kept.push_back(n);
-    r.lists.push_back({path, names_hash(std::move(kept))});
-  }
+  for (const auto& [path, names] : lists_)
+    r.lists.push_back({path, listing_hash(path, names, created_)});
   return r;
 }
 
