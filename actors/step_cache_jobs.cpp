@@ -1,5 +1,6 @@
 #include "actors/step_cache_jobs.hpp"
 
+#include <chrono>
 #include <filesystem>
 #include <memory>
 
@@ -139,6 +140,28 @@ std::optional<storage::cache_entry> take_hit(const session_deps& deps, const std
   note.saved = e->usage.input + e->usage.output;
   note.source = e->step_id;
   return e;
+}
+
+cache_lookup look_up(const session_deps& deps, const std::string& workspace, uint64_t call,
+                     agent::task_spawn s) {
+  cache_lookup l{call, std::move(s), std::nullopt, 0};
+  auto t0 = std::chrono::steady_clock::now();
+  try {
+    l.hit = take_hit(deps, workspace, l.spawn);
+  } catch (const std::exception& e) { // the step runs; the cache is not worth a failed run
+    l.spawn.cache->reason = std::string("the cache could not be read: ") + e.what();
+  }
+  l.ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();
+  return l;
+}
+
+agent::task_record hit_record(const agent::task_spawn& s, const storage::cache_entry& e) {
+  agent::task_record t;
+  t.spawn = s;
+  t.state = protocol::task_state::completed;
+  t.result = e.result;
+  t.created_at = t.started_at = t.ended_at = trace::iso_time(trace::now_us());
+  return t;
 }
 
 agent::task_record write_hit(const session_deps& deps, const agent::task_spawn& s,

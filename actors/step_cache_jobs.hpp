@@ -8,6 +8,7 @@
 #include <optional>
 #include <string>
 
+#include <caf/allowed_unsafe_message_type.hpp>
 #include <nlohmann/json.hpp>
 
 #include "actors/session_deps.hpp"
@@ -31,6 +32,22 @@ agent::step_cache_note plan_cache(const workflow::run_record& run, const nlohman
 std::optional<storage::cache_entry> take_hit(const session_deps& deps, const std::string& workspace,
                                              agent::task_spawn& s);
 
+/// A step looked up for the script's call `call`: `spawn`'s note says how
+/// it went; with `hit`, its entry (and how long the lookup took).
+struct cache_lookup {
+  uint64_t call = 0;
+  agent::task_spawn spawn;
+  std::optional<storage::cache_entry> hit;
+  double ms = 0;
+};
+/// take_hit, timed; a storage failure is a miss that says so.
+cache_lookup look_up(const session_deps& deps, const std::string& workspace, uint64_t call,
+                     agent::task_spawn s);
+
+/// The step a hit makes, as write_hit will store it: completed now with the
+/// entry's result.
+agent::task_record hit_record(const agent::task_spawn& s, const storage::cache_entry& e);
+
 /// Writes a step taken from the cache: completed with the entry's result,
 /// no model call, a trace of kind cache (or finds the one a replay wrote).
 agent::task_record write_hit(const session_deps& deps, const agent::task_spawn& s,
@@ -43,3 +60,6 @@ void store_step(const session_deps& deps, const std::string& step_id,
                 const step_cache::recorder& rec);
 
 } // namespace boocode
+
+// Local only: a run's actor and its lookups run on one node.
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(boocode::cache_lookup)

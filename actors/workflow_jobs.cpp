@@ -1,7 +1,6 @@
 #include "actors/workflow_jobs.hpp"
 
 #include <algorithm>
-#include <chrono>
 #include <stdexcept>
 
 #include "actors/step_cache_jobs.hpp"
@@ -96,16 +95,7 @@ agent::task_spawn step_spawn(const workflow::run_record& run, const sandbox::hos
   return s;
 }
 
-agent::task_record start_step(const session_deps& deps, const workflow::run_record& run,
-                              agent::task_spawn s) {
-  using protocol::cache_mode;
-  if (s.cache && (run.cache == cache_mode::on || run.cache == cache_mode::read)) {
-    auto t0 = std::chrono::steady_clock::now();
-    if (auto hit = take_hit(deps, run.workspace, s)) {
-      std::chrono::duration<double, std::milli> took = std::chrono::steady_clock::now() - t0;
-      return write_hit(deps, s, *hit, took.count());
-    }
-  }
+agent::task_record start_step(const session_deps& deps, const agent::task_spawn& s) {
   auto created = deps.tasks->create(s);
   const auto& id = created.task.spawn.id;
   if (created.task.state == protocol::task_state::queued)

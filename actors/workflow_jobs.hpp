@@ -40,11 +40,8 @@ run_load load_run(const session_deps& deps, const std::string& id);
 agent::task_spawn step_spawn(const workflow::run_record& run, const sandbox::host_call& c);
 
 /// Writes the step (or finds the one a replay wrote before) and starts it
-/// within the run's and the node's bounds (else it queues); or, when the
-/// run reads the step cache and it holds a valid entry for the step, writes
-/// it ended with the entry's result (its files put back).
-agent::task_record start_step(const session_deps& deps, const workflow::run_record& run,
-                              agent::task_spawn s);
+/// within the run's and the node's bounds (else it queues).
+agent::task_record start_step(const session_deps& deps, const agent::task_spawn& s);
 
 /// A nested workflow(name, args): the run written (or found) and started.
 /// Throws std::invalid_argument for an unknown name, a script that does not

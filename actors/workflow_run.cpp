@@ -214,6 +214,7 @@ workflow_behavior(self_ptr self, std::shared_ptr<const session_deps> deps, std::
     [self](wf_step_atom, uint64_t call, agent::task_record& step) {
       on_step(self, call, std::move(step));
     },
+    [self](wf_looked_atom, cache_lookup& l) { on_looked(self, std::move(l)); },
     [self](wf_reject_atom, uint64_t call, const std::string& why) {
       --self->state.asking;
       touch(self);

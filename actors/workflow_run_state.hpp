@@ -17,6 +17,7 @@
 #include <caf/all.hpp>
 
 #include "actors/session.hpp"
+#include "actors/step_cache_jobs.hpp"
 #include "actors/workflow_jobs.hpp"
 #include "runtime/sandbox/run.hpp"
 #include "runtime/serial_jobs.hpp"
@@ -35,6 +36,7 @@ using wf_crash_atom = caf::atom_constant<caf::atom("wf_crash")>;
 using wf_final_atom = caf::atom_constant<caf::atom("wf_final")>;
 using wf_idle_atom = caf::atom_constant<caf::atom("wf_idle")>;
 using wf_check_atom = caf::atom_constant<caf::atom("wf_check")>;
+using wf_looked_atom = caf::atom_constant<caf::atom("wf_looked")>;
 
 /// How long an ended run waits for its steps' own ends (its cancelled steps
 /// stop shortly after it), so its watchers see them, before it unloads.
@@ -48,7 +50,7 @@ using workflow_impl = session_actor::extend<
   caf::reacts_to<wf_step_atom, uint64_t, agent::task_record>,
   caf::reacts_to<wf_reject_atom, uint64_t, std::string>, caf::reacts_to<wf_crash_atom, std::string>,
   caf::reacts_to<wf_final_atom, workflow::run_record>, caf::reacts_to<wf_idle_atom>,
-  caf::reacts_to<wf_check_atom, uint64_t>>;
+  caf::reacts_to<wf_check_atom, uint64_t>, caf::reacts_to<wf_looked_atom, cache_lookup>>;
 
 struct workflow_state {
   std::shared_ptr<const session_deps> deps;
@@ -99,6 +101,9 @@ void say(self_ptr self, workflow::journal_entry j);
 
 /// The script asks for a step (agent() or workflow()).
 void on_call(self_ptr self, const sandbox::host_call& c);
+/// A step was looked up in the step cache for a call: a hit answers at
+/// once; a miss is written and started.
+void on_looked(self_ptr self, cache_lookup l);
 /// A step was written, or changed: `call` (0: none) awaits it.
 void on_step(self_ptr self, uint64_t call, agent::task_record step);
 /// An entry of the run's inbox: a step's end or change.

@@ -138,19 +138,56 @@ void on_call(self_ptr self, const sandbox::host_call& c) {
   }
   ++st.asking;
   auto me = caf::actor_cast<workflow_impl>(self);
+  using protocol::cache_mode;
+  if (note && note->status != protocol::cache_status::off &&
+      (st.run->cache == cache_mode::on || st.run->cache == cache_mode::read)) {
+    // Looked up beside the run's writes (not behind them): a hit answers the
+    // script at once, and its row is written behind (on_looked).
+    auto s = step_spawn(*st.run, c);
+    s.cache = note;
+    st.deps->blocking->post(
+      [deps = st.deps, workspace = st.run->workspace, call = c.id, s = std::move(s), me] {
+        caf::anon_send(me, wf_looked_atom::value, look_up(*deps, workspace, call, s));
+      });
+    return;
+  }
   write(self, [deps = st.deps, run = *st.run, depth = st.depth, c, me, note] {
     try {
       agent::task_record step;
       if (c.kind == sandbox::call_kind::agent) {
         auto s = step_spawn(run, c);
         s.cache = note;
-        step = start_step(*deps, run, std::move(s));
+        step = start_step(*deps, s);
       } else {
         step = start_nested(*deps, run, depth, c);
       }
       caf::anon_send(me, wf_step_atom::value, c.id, std::move(step));
     } catch (const std::invalid_argument& e) {
       caf::anon_send(me, wf_reject_atom::value, c.id, std::string(e.what()));
+    }
+  });
+}
+
+void on_looked(self_ptr self, cache_lookup l) {
+  auto me = caf::actor_cast<workflow_impl>(self);
+  if (self->state.ended) { // the run ended meanwhile: nothing more starts
+    --self->state.asking;
+    return;
+  }
+  if (l.hit) {
+    // Stored behind the answer (ahead of the run's later writes, its end
+    // among them); lost in a crash, the replay takes it from the cache again.
+    write(self, [deps = self->state.deps, s = l.spawn, e = *l.hit, ms = l.ms] {
+      write_hit(*deps, s, e, ms);
+    });
+    on_step(self, l.call, hit_record(l.spawn, *l.hit));
+    return;
+  }
+  write(self, [deps = self->state.deps, call = l.call, s = std::move(l.spawn), me] {
+    try {
+      caf::anon_send(me, wf_step_atom::value, call, start_step(*deps, s));
+    } catch (const std::invalid_argument& e) {
+      caf::anon_send(me, wf_reject_atom::value, call, std::string(e.what()));
     }
   });
 }
