@@ -268,12 +268,22 @@ const TurnRow = memo(function TurnRow({
   );
 });
 
+/** What each kind of traced call is, for its icon's title. */
+const KIND_TITLES: Record<string, string> = {
+  model: 'model call',
+  tool: 'tool call',
+  cache: 'a workflow step taken from the step cache (no model call)',
+};
+
 function KindIcon({ kind }: { kind: TraceCall['kind'] }) {
   return (
-    <span className={`trace-kind kind-${kind}`} title={kind === 'model' ? 'model call' : 'tool call'} aria-label={kind}>
+    <span className={`trace-kind kind-${kind}`} title={KIND_TITLES[kind] ?? kind} aria-label={kind}>
       <svg viewBox="0 0 16 16" width="12" height="12" aria-hidden="true">
         {kind === 'model' ? (
           <path d="M8 1 9.7 6.3 15 8 9.7 9.7 8 15 6.3 9.7 1 8 6.3 6.3Z" fill="currentColor" />
+        ) : kind === 'cache' ? (
+          // A stack of stored results.
+          <path d="M2 3h12v3H2zM2 7.5h12v3H2zM2 12h12v2H2z" fill="currentColor" />
         ) : (
           <path
             d="M11.2 1.2a3.8 3.8 0 0 0-4.3 5L1.6 11.5a1.6 1.6 0 0 0 2.3 2.3l5.3-5.3a3.8 3.8 0 0 0 5-4.3l-2.2 2.2-2.2-.6-.6-2.2z"
