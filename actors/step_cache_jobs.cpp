@@ -23,12 +23,6 @@ using protocol::cache_status;
 /// this often per node.
 constexpr int64_t sweep_every_us = int64_t{60} * 1000 * 1000;
 
-std::string canonical_workspace(const std::string& workspace) {
-  std::error_code ec;
-  auto path = std::filesystem::canonical(workspace, ec);
-  return ec ? workspace : path.string();
-}
-
 /// Why a step was not found under its key: its place in the workflow last
 /// held another spec (which field changed), the same one, or nothing.
 std::string why_absent(const session_deps& deps, const std::string& workspace,
@@ -69,6 +63,12 @@ void trace_hit(const session_deps& deps, const agent::task_record& step,
 }
 
 } // namespace
+
+std::string canonical_workspace(const std::string& workspace) {
+  std::error_code ec;
+  auto path = std::filesystem::canonical(workspace, ec);
+  return ec ? workspace : path.string();
+}
 
 step_cache::step_context step_context_of(const session_deps& deps, const std::string& workspace) {
   step_cache::step_context ctx;

@@ -19,6 +19,10 @@
 
 namespace boocode {
 
+/// A workspace's identity in the cache: its canonical path (as given when
+/// it cannot be resolved).
+std::string canonical_workspace(const std::string& workspace);
+
 /// What shapes every step of a run in `workspace` besides its options.
 step_cache::step_context step_context_of(const session_deps& deps, const std::string& workspace);
 

@@ -132,7 +132,7 @@ chat::result<workflow::cache_totals> workflow_service_impl::cache(const std::str
     nc.workspace = workspace;
     if (auto err = chat::validate_new_chat(nc, roots_))
       return *err;
-    auto root = step_context_of(*deps_, nc.workspace).workspace;
+    auto root = canonical_workspace(nc.workspace);
     auto t = deps_->step_cache->count(root);
     return workflow::cache_totals{root, t.entries, t.bytes};
   });

@@ -14,7 +14,16 @@ json view(const workflow::run_snapshot& s) {
   return protocol::run_view(s.run, s.steps, s.journal);
 }
 
-std::variant<std::string, http_response> workspace_of(const http_request& req);
+/// ?workspace=/path, required.
+std::variant<std::string, http_response> workspace_of(const http_request& req) {
+  auto params = parse_query(req.query);
+  if (!params)
+    return json_error(400, "invalid_argument", "the query string is malformed");
+  for (const auto& [key, value] : *params)
+    if (key == "workspace" && !value.empty())
+      return value;
+  return json_error(400, "invalid_argument", "workspace is required: ?workspace=/path");
+}
 
 http_response list(workflow::workflow_service& s, const http_request& req) {
   auto ws = workspace_of(req);
@@ -28,17 +37,6 @@ http_response start(workflow::workflow_service& s, const http_request& req) {
   if (auto* err = std::get_if<protocol::body_error>(&body))
     return bad_body(*err);
   return answer(s.start(std::get<protocol::workflow_start>(body), caller_of(req)), 201, view);
-}
-
-/// ?workspace=/path, required.
-std::variant<std::string, http_response> workspace_of(const http_request& req) {
-  auto params = parse_query(req.query);
-  if (!params)
-    return json_error(400, "invalid_argument", "the query string is malformed");
-  for (const auto& [key, value] : *params)
-    if (key == "workspace" && !value.empty())
-      return value;
-  return json_error(400, "invalid_argument", "workspace is required: ?workspace=/path");
 }
 
 http_response cache(workflow::workflow_service& s, const http_request& req, bool clear) {

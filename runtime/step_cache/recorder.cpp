@@ -58,17 +58,19 @@ std::variant<step_record, std::string> recorder::finish() const {
   step_record r;
   std::size_t bytes = 0;
   auto add_write = [&](const std::string& path, file_hash before) -> bool {
+    // The file is read once: its bytes are both what a hit puts back and
+    // what its hash is taken of.
     auto absolute = root_ / path;
-    auto after = hash_file(absolute);
-    if (after == before)
-      return true; // no change in the end
-    file_write w{path, std::move(before), after, std::nullopt};
-    if (!after.empty()) {
-      auto bytes_now = tools::slurp(absolute, limits_.max_write_bytes);
-      if (!bytes_now || hash_file(absolute) != after)
-        return false; // too large, or it changed while read
-      w.content = std::move(*bytes_now);
+    file_write w{path, std::move(before), "", std::nullopt};
+    std::error_code ec;
+    if (fs::is_regular_file(fs::status(absolute, ec))) {
+      w.content = tools::slurp(absolute, limits_.max_write_bytes);
+      if (!w.content)
+        return false; // too large (or unreadable)
+      w.after = sha256_hex(*w.content);
     }
+    if (w.after == w.before)
+      return true; // no change in the end
     bytes += w.path.size() + (w.content ? w.content->size() : 0);
     r.writes.push_back(std::move(w));
     return bytes <= limits_.max_write_bytes;

@@ -35,7 +35,7 @@ class StepCacheCheckTest : public ::testing::Test {
 protected:
   void SetUp() override {
     put(dir / "src/a.c", "int a;\n");
-    put(dir / "src/b.c", "int b; // TODO\n");
+    put(dir / "src/b.c", "int b; // needle\n");
     put(dir / "README", "hello\n");
     start();
   }
@@ -92,19 +92,19 @@ TEST_F(StepCacheCheckTest, AListedFolderHoldsUntilItsNamesChange) {
 }
 
 TEST_F(StepCacheCheckTest, ASearchHoldsUntilAFileItSawChanges) {
-  call("search", {{"pattern", "TODO"}, {"path", "src"}});
+  call("search", {{"pattern", "needle"}, {"path", "src"}});
   auto r = finish();
   ASSERT_EQ(r.searches.size(), 1U);
   EXPECT_EQ(r.searches[0].files, 2U);
   EXPECT_EQ(why(r), "holds");
-  put(dir / "README", "TODO outside the searched folder\n");
+  put(dir / "README", "needle outside the searched folder\n");
   EXPECT_EQ(why(r), "holds");
-  put(dir / "src/a.c", "int a; // TODO too\n");
-  EXPECT_EQ(why(r), "input changed: /TODO/ in src");
+  put(dir / "src/a.c", "int a; // needle too\n");
+  EXPECT_EQ(why(r), "input changed: /needle/ in src");
   put(dir / "src/a.c", "int a;\n");
   EXPECT_EQ(why(r), "holds");
   put(dir / "src/z.c", "new\n");
-  EXPECT_EQ(why(r), "input changed: /TODO/ in src");
+  EXPECT_EQ(why(r), "input changed: /needle/ in src");
 }
 
 TEST_F(StepCacheCheckTest, WritesAreRestoredWhereTheFilesAreAsTheStepFoundThem) {

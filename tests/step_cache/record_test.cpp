@@ -10,7 +10,7 @@ TEST(StepRecordTest, RoundTripsThroughJsonWithBinaryContent) {
   step_record r;
   r.reads.push_back({"a.txt", std::string(64, 'a')});
   r.lists.push_back({"src", std::string(64, 'b')});
-  r.searches.push_back({".", "TODO", 3, false, std::string(64, 'c')});
+  r.searches.push_back({".", "needle", 3, false, std::string(64, 'c')});
   r.writes.push_back({"out.txt", "", std::string(64, 'd'), "hello\n"});
   r.writes.push_back(
     {"img.bin", std::string(64, 'e'), std::string(64, 'f'), std::string("\x89PNG\0\xff", 6)});
