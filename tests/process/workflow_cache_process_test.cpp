@@ -5,7 +5,10 @@
 // run exactly the steps they concern, with the reason shown; a command step
 // is checked against the whole workspace; two runs racing for one key leave
 // one entry; a run may turn the cache off; a workspace's entries can be
-// cleared. (A hit on another node: workflow_cluster_process_test.cpp.)
+// cleared; a node killed after cached steps resumes without asking them again.
+// (A hit on another node: workflow_cluster_process_test.cpp.)
+#include <atomic>
+#include <csignal>
 #include <fstream>
 #include <sstream>
 #include <thread>
@@ -241,4 +244,45 @@ return await agent('solo question');
   EXPECT_EQ(third["cache_hits"], 1);
   EXPECT_EQ(third["result"], "answer: solo question");
   EXPECT_EQ(asked("solo"), 2);
+}
+
+TEST_F(WorkflowCacheTest, ANodeKilledAfterCachedStepsResumesWithoutAskingThemAgain) {
+  std::atomic<bool> stall{false};
+  model_.set_responder([&stall](const json& body) -> std::optional<fake_reply> {
+    if (first_prompt(body).starts_with("last") && stall) { // the node dies during this call
+      fake_reply r = text("never");
+      r.fault_kind = fake_reply::fault::stall;
+      return r;
+    }
+    return tool_user(body);
+  });
+  put("notes.txt", "notes");
+  const std::string cached = R"(export const meta = { name: 'kill', description: 'c' };
+const a = [];
+for (let i = 0; i < 5; i++) a.push(await agent('step ' + i));
+a.push(await agent('read notes.txt'));
+)";
+  run_script(cached + "return a;\n");
+  EXPECT_EQ(asked("step"), 5);
+  // The same steps (hits, their rows written behind their answers), then a
+  // new one during which the node is killed.
+  stall = true;
+  auto res = start_run({{"workspace", workspace_.string()},
+                        {"script", cached + "a.push(await agent('last one'));\nreturn a;\n"}});
+  ASSERT_EQ(res.status, 201) << res.body;
+  auto id = res.json()["id"].get<std::string>();
+  ASSERT_TRUE(poll_until(30s, [&] { return asked("last") == 1; })) << "the new step never ran";
+  node_->signal(SIGKILL);
+  ASSERT_EQ(node_->wait_exit(20s), 128 + SIGKILL);
+  stall = false;
+  start_node("node-2.log");
+
+  auto view = wait_ended(id);
+  ASSERT_EQ(view["state"], "completed") << view.dump();
+  EXPECT_EQ(asked("step"), 5) << "the cached steps were not asked again";
+  EXPECT_EQ(asked("read notes.txt"), 1);
+  EXPECT_EQ(asked("last"), 2) << "the step cut short was asked again";
+  EXPECT_EQ(view["cache_hits"], 6) << view.dump();
+  EXPECT_EQ(view["steps"].size(), 7u);
+  EXPECT_EQ(view["result"].size(), 7u);
 }
