@@ -235,10 +235,12 @@ turn_done run_worker(const std::shared_ptr<const session_deps>& deps,
     mem.turns = turn;
     mem.usage += sum.usage;
     mem.valid = true;
-    if (recorded)
-      store_step(*deps, chat_id, *recorded); // before its run hears of its end
     if (task != nullptr)
       task_ended(*deps, *task, io.note());
+    // Stored after its end is delivered: a store stuck on the database holds
+    // up no run, and a re-run a moment later at worst runs the step again.
+    if (recorded)
+      store_step(*deps, chat_id, *recorded);
     return io.waiting() > 0 ? turn_done::more : turn_done::checkpointed;
   } catch (const storage::fenced& e) {
     if (deps->log)

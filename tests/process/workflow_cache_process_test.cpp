@@ -5,7 +5,9 @@
 // run exactly the steps they concern, with the reason shown; a command step
 // is checked against the whole workspace; two runs racing for one key leave
 // one entry; a run may turn the cache off; a workspace's entries can be
-// cleared; a node killed after cached steps resumes without asking them again.
+// cleared; a node killed after cached steps resumes without asking them again;
+// a cache write stuck on the database holds up no run (not even its own) and
+// no chat.
 // (A hit on another node: workflow_cluster_process_test.cpp.)
 #include <atomic>
 #include <csignal>
@@ -95,6 +97,11 @@ protected:
   json cache_of() {
     return test::get_json(to_, "/api/workspaces/cache?workspace=" + workspace_.string());
   }
+  /// Waits (20 s at most) for the workspace to hold `n` entries: a step is
+  /// stored by its turn just after it ended, so a run may end a moment first.
+  void wait_entries(int n) {
+    EXPECT_TRUE(poll_until(20s, [&] { return cache_of()["entries"] == n; })) << cache_of().dump();
+  }
 };
 
 TEST_F(WorkflowCacheTest, AnUnchangedRerunMakesNoModelCallAndEachChangeRunsOnlyItsSteps) {
@@ -115,7 +122,7 @@ return { notes, wrote, votes, other };
     EXPECT_EQ(s["cache"]["reason"], "first run") << s.dump();
     EXPECT_FALSE(s["cached"].get<bool>());
   }
-  EXPECT_EQ(cache_of()["entries"], 6) << cache_of().dump();
+  wait_entries(6);
 
   // Unchanged (its written file removed): no model call, the same result,
   // the file put back.
@@ -176,6 +183,7 @@ const c = await agent('gamma stays', { label: 'gamma', cache: args.gamma ?? true
 return [a, b, c];
 )";
   run_script(script, {{"args", {{"word", "x"}}}});
+  wait_entries(3);
   auto edited = run_script(script, {{"args", {{"word", "y"}}}});
   EXPECT_EQ(asked("alpha"), 2);
   EXPECT_EQ(asked("beta"), 2);
@@ -207,6 +215,7 @@ TEST_F(WorkflowCacheTest, ACommandStepHitsWhileTheWorkspaceIsUnchanged) {
 return await agent('cmd cat in.txt > copy.txt', { label: 'copy' });
 )";
   run_script(script);
+  wait_entries(1);
   EXPECT_EQ(text_of("copy.txt"), "input");
   std::filesystem::remove(workspace_ / "copy.txt");
   auto again = run_script(script);
@@ -239,7 +248,7 @@ return await agent('solo question');
   gate.open();
   for (const auto& id : ids)
     EXPECT_EQ(wait_ended(id)["state"], "completed");
-  EXPECT_EQ(cache_of()["entries"], 1);
+  wait_entries(1);
   auto third = run_script(script);
   EXPECT_EQ(third["cache_hits"], 1);
   EXPECT_EQ(third["result"], "answer: solo question");
@@ -263,6 +272,7 @@ for (let i = 0; i < 5; i++) a.push(await agent('step ' + i));
 a.push(await agent('read notes.txt'));
 )";
   run_script(cached + "return a;\n");
+  wait_entries(6);
   EXPECT_EQ(asked("step"), 5);
   // The same steps (hits, their rows written behind their answers), then a
   // new one during which the node is killed.
@@ -285,4 +295,49 @@ a.push(await agent('read notes.txt'));
   EXPECT_EQ(view["cache_hits"], 6) << view.dump();
   EXPECT_EQ(view["steps"].size(), 7u);
   EXPECT_EQ(view["result"].size(), 7u);
+}
+
+TEST_F(WorkflowCacheTest, ACacheWriteStuckOnTheDatabaseHoldsUpNoRunNorChat) {
+  model_.set_responder(tool_user);
+  // Writes to the step cache wait for the test's advisory lock.
+  db_.scalar("CREATE FUNCTION wait_for_test() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN"
+             " PERFORM pg_advisory_lock_shared(4343); PERFORM pg_advisory_unlock_shared(4343);"
+             " RETURN NEW; END $$");
+  db_.scalar("CREATE TRIGGER slow_cache BEFORE INSERT OR UPDATE ON step_cache FOR EACH ROW"
+             " EXECUTE FUNCTION wait_for_test()");
+  auto lock =
+    std::make_unique<test::held_transaction>(db_.conninfo(), "SELECT pg_advisory_xact_lock(4343)");
+  auto waiting = [&] {
+    return std::stoi(
+      db_.scalar("SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND NOT granted"));
+  };
+  const std::string script = R"(export const meta = { name: 'stuck', description: 'c' };
+return await agent('stored slowly');
+)";
+  auto res = start_run({{"workspace", workspace_.string()}, {"script", script}});
+  ASSERT_EQ(res.status, 201) << res.body;
+  auto id = res.json()["id"].get<std::string>();
+  ASSERT_TRUE(poll_until(20s, [&] { return waiting() == 1; }))
+    << "the step's store did not reach the database";
+
+  // Meanwhile a run with the cache off, and a chat, work.
+  auto other = run_script(R"(export const meta = { name: 'free', description: 'c' };
+return await agent('not stored');
+)",
+                          {{"cache", "off"}});
+  EXPECT_EQ(other["result"], "answer: not stored");
+  auto chat = create_chat();
+  test::post_message(to_, chat, "hello", "h-1");
+  EXPECT_EQ(test::of_role(test::wait_done(to_, chat), "assistant").size(), 1u);
+  // The stuck run is not held up either: its step ended at its checkpoint,
+  // and its store waits on its own.
+  EXPECT_EQ(wait_ended(id)["result"], "answer: stored slowly");
+  EXPECT_EQ(cache_of()["entries"], 0);
+  EXPECT_EQ(waiting(), 1);
+
+  // Released: the entry lands, and a re-run hits.
+  lock.reset();
+  wait_entries(1);
+  EXPECT_EQ(run_script(script)["cache_hits"], 1);
+  EXPECT_EQ(asked("stored slowly"), 1);
 }

@@ -156,6 +156,11 @@ return [await agent('first question'), await agent('second question')];
   };
   auto [first_id, first] = run_on("node-a");
   ASSERT_EQ(first["state"], "completed") << first.dump();
+  // Each step is stored by its turn just after it ended.
+  ASSERT_TRUE(poll_until(20s, [&] {
+    return test::get_json(to("node-a"),
+                          "/api/workspaces/cache?workspace=" + workspace_.string())["entries"] == 2;
+  }));
   auto [second_id, second] = run_on("node-b");
   ASSERT_EQ(second["state"], "completed") << second.dump();
   EXPECT_NE(owner(first_id), owner(second_id)) << "the runs ran on two nodes";
