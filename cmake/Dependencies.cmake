@@ -12,6 +12,8 @@ find_package(GTest CONFIG REQUIRED)
 find_package(PkgConfig REQUIRED)
 pkg_check_modules(PQXX REQUIRED IMPORTED_TARGET libpqxx)
 pkg_check_modules(PQ REQUIRED IMPORTED_TARGET libpq)
+# Image attachments: decoded and re-encoded by the codecs' own libraries (runtime/image).
+pkg_check_modules(IMAGE_CODECS REQUIRED IMPORTED_TARGET libpng libturbojpeg libwebp libwebpdemux libgif)
 
 # CAF 0.17 ships no CMake or pkg-config files.
 find_path(CAF_INCLUDE_DIR caf/all.hpp REQUIRED)
