@@ -113,13 +113,25 @@ enum class turn_done { idle, checkpointed, more, interrupted, fenced, failed, wa
 // Local only (a session and its loader and turn workers run on one node).
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(boocode::chat::event_batch)
 
+namespace boocode::model {
+
+/// An image a message carries (a reference: its bytes stay in the store).
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, image_ref& x) {
+  return f(caf::meta::type_name("image_ref"), x.id, x.sha256, x.media_type, x.bytes, x.width,
+           x.height, x.name);
+}
+
+} // namespace boocode::model
+
 namespace boocode::chat {
 
-/// A user message in the inbox, delivered to its session (on any node). It
-/// is waiting: taken_turn does not travel.
+/// A user message in the inbox, delivered to its session (on any node),
+/// with its images. It is waiting: taken_turn does not travel.
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, inbox_entry& x) {
-  return f(caf::meta::type_name("inbox_entry"), x.id, x.kind, x.content, x.client_id, x.created_at);
+  return f(caf::meta::type_name("inbox_entry"), x.id, x.kind, x.content, x.client_id, x.created_at,
+           x.attachments);
 }
 
 } // namespace boocode::chat

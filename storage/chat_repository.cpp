@@ -77,6 +77,8 @@ bool chat_repository::archive_chat(const std::string& id) {
     pqxx::work tx{c};
     auto r = tx.exec_params(
       "UPDATE chats SET archived_at = coalesce(archived_at, now()) WHERE id = $1", id);
+    // Its images go with it (their bytes too, once no other chat holds them).
+    tx.exec_params("DELETE FROM attachments WHERE chat_id = $1", id);
     tx.commit();
     return r.affected_rows() == 1;
   });
@@ -156,11 +158,16 @@ chat::chat_record chat_repository::fork_chat(const std::string& chat_id, int tur
                       nlohmann::json(fork.permissions.variables).dump());
     tx.exec_params("INSERT INTO messages (chat_id, role, content, reasoning, tool_calls,"
                    " tool_call_id, tool_name, outcome, exit_code, duration_ms, turn, client_id,"
-                   " usage, created_at) SELECT $2, role, content, reasoning, tool_calls,"
-                   " tool_call_id, tool_name, outcome, exit_code, duration_ms, turn, client_id,"
-                   " usage, created_at FROM messages WHERE chat_id = $1 AND turn <= $3"
-                   " ORDER BY turn, id",
+                   " usage, created_at, attachments) SELECT $2, role, content, reasoning,"
+                   " tool_calls, tool_call_id, tool_name, outcome, exit_code, duration_ms, turn,"
+                   " client_id, usage, created_at, attachments FROM messages WHERE chat_id = $1"
+                   " AND turn <= $3 ORDER BY turn, id",
                    chat_id, fork.id, turn);
+    // Its images, under the same ids (the copied messages name them).
+    tx.exec_params("INSERT INTO attachments (id, chat_id, owner, sha256, name, created_at,"
+                   " referenced_at) SELECT id, $2, $3, sha256, name, created_at, referenced_at"
+                   " FROM attachments WHERE chat_id = $1 ON CONFLICT DO NOTHING",
+                   chat_id, fork.id, fork.owner);
     tx.exec_params("INSERT INTO chat_turns SELECT $2, turn, started_at, finished_at, outcome,"
                    " error, usage, model_calls, tool_calls FROM chat_turns"
                    " WHERE chat_id = $1 AND turn <= $3",

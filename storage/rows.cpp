@@ -54,7 +54,7 @@ const std::string chat_columns =
 const std::string message_columns =
   "id, chat_id, role, content, reasoning, tool_calls::text, tool_call_id, tool_name, outcome,"
   " exit_code, duration_ms, turn, coalesce(client_id, ''), usage::text, " +
-  iso_time("created_at");
+  iso_time("created_at") + ", attachments::text";
 
 std::optional<protocol::tool_outcome> outcome_of(const std::string& text) {
   if (text.empty())
@@ -104,6 +104,7 @@ chat::message_record to_message(const pqxx::row& row) {
   if (!row[13].is_null())
     m.usage = protocol::usage_from_json(nlohmann::json::parse(row[13].c_str()));
   m.created_at = row[14].as<std::string>();
+  m.attachments = protocol::image_refs_from_json(nlohmann::json::parse(row[15].c_str()));
   return m;
 }
 
@@ -130,6 +131,7 @@ nlohmann::json message_to_row(const chat::message_record& m) {
           {"turn", json_or_null(m.turn)},
           {"client_id", m.client_id.empty() ? nlohmann::json() : nlohmann::json(m.client_id)},
           {"usage", m.usage ? usage_to_json(*m.usage) : nlohmann::json()},
+          {"attachments", protocol::to_json(m.attachments)},
           {"created_at", m.created_at}};
 }
 
@@ -155,6 +157,8 @@ chat::message_record message_from_row(const nlohmann::json& row) {
   if (!row.at("usage").is_null())
     m.usage = protocol::usage_from_json(row.at("usage"));
   m.created_at = row.at("created_at").get<std::string>();
+  if (auto it = row.find("attachments"); it != row.end())
+    m.attachments = protocol::image_refs_from_json(*it);
   return m;
 }
 

@@ -254,13 +254,14 @@ std::vector<std::string> session_repository::leases_of(const std::string& node_i
 
 session_repository::posted session_repository::post(const std::string& chat_id,
                                                     const std::string& text,
-                                                    const std::string& client_id) {
+                                                    const std::string& client_id,
+                                                    const std::vector<std::string>& attachments) {
   return impl_->db.with("post message", [&](pqxx::connection& c) {
     // One statement, one round trip: the chat's state, the message stored
     // with this client_id before (in the inbox, or answered before the inbox
     // existed: migration 0004), or the new row.
     pqxx::nontransaction tx{c};
-    auto r = tx.exec_prepared("post_message", chat_id, text, client_id);
+    auto r = tx.exec_prepared("post_message", chat_id, text, client_id, text_array(attachments));
     posted out;
     if (r.empty() || r[0][0].as<int>() == 0) {
       out.no_chat = true;
@@ -271,8 +272,12 @@ session_repository::posted session_repository::post(const std::string& chat_id,
       return out;
     }
     if (!r[0][3].is_null()) {
-      out.entry = to_inbox(pqxx::row{r[0]}.slice(3, 9));
+      out.entry = to_inbox(pqxx::row{r[0]}.slice(3, 10));
       out.duplicate = r[0][2].as<std::string>() != "new";
+      return out;
+    }
+    if (!r[0][10].as<bool>()) {
+      out.unknown_attachment = true;
       return out;
     }
     // A concurrent caller stored the same client_id after our statement

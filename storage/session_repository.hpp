@@ -133,12 +133,17 @@ public:
     bool duplicate = false; // client_id was stored before; nothing new written
     bool archived = false;  // the chat is archived: nothing written, no entry
     bool no_chat = false;   // there is no such chat: nothing written, no entry
+    /// An attachment id is not one of the chat's (or is listed twice):
+    /// nothing written, no entry.
+    bool unknown_attachment = false;
   };
 
   /// Stores an acknowledged user message in the chat's inbox (one round
   /// trip). A non-empty `client_id` is stored at most once per chat, also
   /// under concurrent calls.
-  posted post(const std::string& chat_id, const std::string& text, const std::string& client_id);
+  /// `attachments`: the ids of the chat's uploads it carries, in order.
+  posted post(const std::string& chat_id, const std::string& text, const std::string& client_id,
+              const std::vector<std::string>& attachments = {});
 
   /// Everything a session needs to continue `chat_id`; nothing for an
   /// unknown chat. One consistent read.

@@ -15,8 +15,8 @@
 
 namespace boocode::storage {
 
-const std::string inbox_columns =
-  "id, content, coalesce(client_id, ''), " + iso_time("created_at") + ", taken_turn, kind";
+const std::string inbox_columns = "id, content, coalesce(client_id, ''), " +
+                                  iso_time("created_at") + ", taken_turn, kind, attachments::text";
 
 chat::inbox_entry to_inbox(const pqxx::row& row) {
   chat::inbox_entry e;
@@ -31,6 +31,7 @@ chat::inbox_entry to_inbox(const pqxx::row& row) {
     throw storage_error("inbox entry " + std::to_string(e.id) + " has an unknown kind '" + kind +
                         "'");
   e.kind = *parsed;
+  e.attachments = protocol::image_refs_from_json(nlohmann::json::parse(row[6].c_str()));
   return e;
 }
 
@@ -57,13 +58,13 @@ const std::string begin_turn_sql =
   " AND ($5::bigint[] IS NULL OR inbox.id = ANY($5::bigint[])) RETURNING inbox.id, inbox.content,"
   " coalesce(inbox.client_id, '') AS client_id, " +
   iso_time("inbox.created_at") +
-  " AS created_at, inbox.taken_turn, inbox.kind)"
+  " AS created_at, inbox.taken_turn, inbox.kind, inbox.attachments::text AS attachments)"
   ", started AS (INSERT INTO turn_journal (actor_id, turn, step, kind, payload, epoch)"
   " SELECT $1, $3::int, '', 'start', '{}', $2 FROM go RETURNING 1)"
   ", counted AS (UPDATE chats SET turns = $3::int FROM go WHERE id = $1 RETURNING 1)"
   ", ids AS (SELECT nextval('messages_id_seq') AS id FROM go, generate_series(1, $4::int))"
   " SELECT (SELECT count(*) FROM lease), (SELECT turns FROM chat), (SELECT archived FROM chat),"
-  " t.id, t.content, t.client_id, t.created_at, t.taken_turn, t.kind,"
+  " t.id, t.content, t.client_id, t.created_at, t.taken_turn, t.kind, t.attachments,"
   " (SELECT string_agg(id::text, ',' ORDER BY id) FROM ids)"
   " FROM (SELECT 1) AS one LEFT JOIN taken t ON true ORDER BY t.id";
 
@@ -95,8 +96,9 @@ const std::string journal_step_sql =
 // answer, stored after its journaled messages (NULL: none).
 const std::string checkpoint_sql =
   std::string(lease_cte) +
-  ", users AS (INSERT INTO messages (id, chat_id, role, content, client_id, turn, created_at)"
-  " SELECT id, actor_id, 'user', content, client_id, taken_turn, created_at FROM inbox, lease"
+  ", users AS (INSERT INTO messages (id, chat_id, role, content, client_id, turn, created_at,"
+  " attachments) SELECT id, actor_id, 'user', content, client_id, taken_turn, created_at,"
+  " attachments FROM inbox, lease"
   " WHERE actor_id = $1 AND taken_turn = $3 AND consumed_at IS NULL"
   " AND kind IN ('user_message', 'notification')"
   " RETURNING 1)"
@@ -131,31 +133,41 @@ const std::string checkpoint_sql =
   " (SELECT id FROM answer), (SELECT at FROM answer), (SELECT id FROM note),"
   " (SELECT created_at FROM note)";
 
-// $1 chat, $2 text, $3 client_id ('' none). Columns: the chat exists, it
-// is archived, then (when stored or found) how ("new", "inbox",
-// "answered") and the inbox columns.
+// $1 chat, $2 text, $3 client_id ('' none), $4 the ids of its attachments
+// (text[]). Columns: the chat exists, it is archived, then (when stored or
+// found) how ("new", "inbox", "answered") and the inbox columns, then
+// whether every attachment is the chat's (else nothing is stored).
 const std::string post_message_sql =
   "WITH chat AS (SELECT archived_at IS NOT NULL AS archived FROM chats WHERE id = $1)"
+  ", refs AS (SELECT a.id, a.name, b.sha256, b.media_type, b.bytes, b.width, b.height"
+  " FROM attachments a JOIN attachment_blobs b USING (sha256) WHERE a.chat_id = $1"
+  " AND a.id = ANY($4::text[]))"
+  ", refs_ok AS (SELECT (SELECT count(*) FROM refs) = cardinality($4::text[]) AS ok)"
   ", answered AS (SELECT id, content, coalesce(client_id, '') AS client_id, " +
   iso_time("created_at") +
-  " AS created_at, turn AS taken_turn, 'user_message' AS kind FROM messages WHERE $3 <> ''"
-  " AND chat_id = $1 AND client_id = $3 AND role = 'user')"
+  " AS created_at, turn AS taken_turn, 'user_message' AS kind, attachments::text AS attachments"
+  " FROM messages WHERE $3 <> '' AND chat_id = $1 AND client_id = $3 AND role = 'user')"
   ", earlier AS (SELECT id, content, coalesce(client_id, '') AS client_id, " +
   iso_time("created_at") +
-  " AS created_at, taken_turn, kind FROM inbox WHERE $3 <> '' AND actor_id = $1"
-  " AND client_id = $3)"
-  ", stored AS (INSERT INTO inbox (actor_id, content, client_id) SELECT $1, $2, nullif($3, '')"
-  " FROM chat WHERE NOT chat.archived AND NOT EXISTS (SELECT 1 FROM answered)"
-  " AND NOT EXISTS (SELECT 1 FROM earlier)"
+  " AS created_at, taken_turn, kind, attachments::text AS attachments FROM inbox"
+  " WHERE $3 <> '' AND actor_id = $1 AND client_id = $3)"
+  ", stored AS (INSERT INTO inbox (actor_id, content, client_id, attachments)"
+  " SELECT $1, $2, nullif($3, ''), (SELECT coalesce(jsonb_agg(jsonb_build_object('id', id,"
+  " 'sha256', sha256, 'media_type', media_type, 'bytes', bytes, 'width', width, 'height',"
+  " height, 'name', name) ORDER BY array_position($4::text[], id)), '[]') FROM refs)"
+  " FROM chat, refs_ok WHERE NOT chat.archived AND refs_ok.ok"
+  " AND NOT EXISTS (SELECT 1 FROM answered) AND NOT EXISTS (SELECT 1 FROM earlier)"
   " ON CONFLICT (actor_id, client_id) WHERE client_id IS NOT NULL DO NOTHING"
   " RETURNING id, content, coalesce(client_id, '') AS client_id, " +
   iso_time("created_at") +
-  " AS created_at, taken_turn, kind)"
+  " AS created_at, taken_turn, kind, attachments::text AS attachments)"
+  ", marked AS (UPDATE attachments SET referenced_at = coalesce(referenced_at, now())"
+  " WHERE chat_id = $1 AND id = ANY($4::text[]) AND EXISTS (SELECT 1 FROM stored))"
   ", found AS (SELECT 'new' AS how, * FROM stored UNION ALL SELECT 'answered', * FROM answered"
   " UNION ALL SELECT 'inbox', * FROM earlier LIMIT 1)"
   " SELECT (SELECT count(*) FROM chat), coalesce((SELECT archived FROM chat), false), f.how,"
-  " f.id, f.content, f.client_id, f.created_at, f.taken_turn, f.kind"
-  " FROM (SELECT 1) AS one LEFT JOIN found f ON true";
+  " f.id, f.content, f.client_id, f.created_at, f.taken_turn, f.kind, f.attachments,"
+  " (SELECT ok FROM refs_ok) FROM (SELECT 1) AS one LEFT JOIN found f ON true";
 
 const std::string reserve_ids_sql =
   "SELECT string_agg(id::text, ',' ORDER BY id) FROM"
@@ -206,8 +218,8 @@ turn_begun session_repository::begin_turn(const fence& f, int turn, int reserve,
     bool archived = nullable<bool>(r[0][2]).value_or(true);
     for (const auto& row : r)
       if (!row[3].is_null())
-        out.taken.push_back(to_inbox(pqxx::row{row}.slice(3, 9)));
-    out.ids = id_list(r[0][9]);
+        out.taken.push_back(to_inbox(pqxx::row{row}.slice(3, 10)));
+    out.ids = id_list(r[0][10]);
     if (!out.taken.empty())
       out.state = turn_begun::started;
     else if (!turns || *turns != turn - 1 || archived || only != nullptr)

@@ -59,6 +59,7 @@ message_record inbox_entry::as_message(const std::string& chat_id) const {
   m.content = content;
   m.client_id = client_id;
   m.turn = taken_turn;
+  m.attachments = attachments;
   m.created_at = created_at;
   return m;
 }

@@ -72,7 +72,8 @@ struct inbox_entry {
   std::string content;
   std::string client_id;
   std::string created_at;
-  std::optional<int> taken_turn; // the turn that took it; null while waiting
+  std::optional<int> taken_turn;             // the turn that took it; null while waiting
+  std::vector<model::image_ref> attachments; // a user message's images
 
   /// As a user message of `taken_turn` (or of no turn yet).
   message_record as_message(const std::string& chat_id) const;

@@ -10,6 +10,7 @@ model::chat_message to_model_message(const message_record& m) {
     out.tool_calls = m.tool_calls;
   if (m.role == protocol::message_role::tool)
     out.tool_call_id = m.tool_call_id;
+  out.images = m.attachments;
   return out;
 }
 

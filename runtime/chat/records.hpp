@@ -67,6 +67,8 @@ struct message_record {
   std::optional<int> turn;
   std::string client_id;
   std::optional<model::token_usage> usage; // assistant: the model call's usage
+  /// A user message's images, or the image a tool call opened (view_image).
+  std::vector<model::image_ref> attachments;
   std::string created_at;
 };
 

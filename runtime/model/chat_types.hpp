@@ -1,5 +1,6 @@
 #pragma once
 
+#include <cstdint>
 #include <string>
 #include <vector>
 
@@ -16,6 +17,19 @@ struct tool_call {
   friend bool operator==(const tool_call&, const tool_call&) = default;
 };
 
+/// An image a message carries, by reference: its bytes stay in the
+/// attachment store and are loaded only when a model call sends them.
+struct image_ref {
+  std::string id;     // the attachment's id ("a_" + 16 hex digits)
+  std::string sha256; // its bytes' (the store's key)
+  std::string media_type;
+  int64_t bytes = 0;
+  int width = 0;
+  int height = 0;
+  std::string name; // the file's name as uploaded ("" when it had none)
+  friend bool operator==(const image_ref&, const image_ref&) = default;
+};
+
 /// One message of a conversation, in the OpenAI chat-completions shape.
 struct chat_message {
   std::string role; // system, user, assistant, tool
@@ -24,6 +38,7 @@ struct chat_message {
   std::string reasoning;
   std::vector<tool_call> tool_calls; // assistant only
   std::string tool_call_id;          // tool only
+  std::vector<image_ref> images;     // user only: sent as image_url parts
 };
 
 /// What one streamed model call produced.

@@ -62,6 +62,36 @@ nlohmann::json approval_list(const std::vector<chat::approval_requested>& pendin
   return {{"items", std::move(items)}};
 }
 
+nlohmann::json to_json(const model::image_ref& img) {
+  return {{"id", img.id},       {"sha256", img.sha256}, {"media_type", img.media_type},
+          {"bytes", img.bytes}, {"width", img.width},   {"height", img.height},
+          {"name", img.name}};
+}
+
+model::image_ref image_ref_from_json(const nlohmann::json& j) {
+  return {j.at("id").get<std::string>(),
+          j.at("sha256").get<std::string>(),
+          j.at("media_type").get<std::string>(),
+          j.at("bytes").get<int64_t>(),
+          j.at("width").get<int>(),
+          j.at("height").get<int>(),
+          j.value("name", std::string{})};
+}
+
+nlohmann::json to_json(const std::vector<model::image_ref>& images) {
+  auto out = nlohmann::json::array();
+  for (const auto& img : images)
+    out.push_back(to_json(img));
+  return out;
+}
+
+std::vector<model::image_ref> image_refs_from_json(const nlohmann::json& j) {
+  std::vector<model::image_ref> out;
+  for (const auto& item : j)
+    out.push_back(image_ref_from_json(item));
+  return out;
+}
+
 nlohmann::json to_json(const chat::message_record& m) {
   nlohmann::json j{{"id", m.id},
                    {"role", to_string(m.role)},
@@ -91,6 +121,8 @@ nlohmann::json to_json(const chat::message_record& m) {
         j["client_id"] = m.client_id;
       break;
   }
+  if (!m.attachments.empty() || m.role == message_role::user)
+    j["attachments"] = to_json(m.attachments);
   return j;
 }
 

@@ -35,6 +35,14 @@ nlohmann::json to_json(const model::token_usage& u);
 /// zero; `reported` is read from a "reported" member, true when there is none.
 model::token_usage usage_from_json(const nlohmann::json& j);
 
+/// An attachment as messages and the upload answer carry it:
+/// {id, sha256, media_type, bytes, width, height, name}.
+nlohmann::json to_json(const model::image_ref& img);
+/// The reverse (a stored array's element); throws nlohmann::json::exception.
+model::image_ref image_ref_from_json(const nlohmann::json& j);
+nlohmann::json to_json(const std::vector<model::image_ref>& images);
+std::vector<model::image_ref> image_refs_from_json(const nlohmann::json& j);
+
 nlohmann::json to_json(const chat::chat_record& c);
 /// {"id", "turn", "call_id", "tool", "arguments" (the call's JSON text), "reason"}.
 nlohmann::json to_json(const chat::approval_requested& a);

@@ -95,6 +95,36 @@ message_record user_message(int64_t id, std::optional<int> turn) {
   return m;
 }
 
+model::image_ref sample_image() {
+  return {"a_5f0e3c9a7b1d2e44",
+          "9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08",
+          "image/png",
+          183204,
+          1280,
+          800,
+          "screenshot.png"};
+}
+
+message_record user_message_with_image(int64_t id) {
+  auto m = sample_message(id, message_role::user, "Why is this button cut off?", 2);
+  m.attachments = {sample_image()};
+  return m;
+}
+
+message_record view_image_message(int64_t id) {
+  auto m = sample_message(id, message_role::tool,
+                          "out/page.png (image/png, 1280x800 px, 183204 bytes) is shown to you "
+                          "after the tool results.",
+                          2);
+  m.tool_call_id = "call_2";
+  m.tool_name = "view_image";
+  m.outcome = tool_outcome::ok;
+  m.duration_ms = 12;
+  m.attachments = {sample_image()};
+  m.attachments[0].name = "out/page.png";
+  return m;
+}
+
 message_record assistant_message(int64_t id) {
   auto m = sample_message(id, message_role::assistant, "Running the tests first.", 2);
   m.reasoning = "The user wants green tests.";
@@ -331,6 +361,9 @@ sample_set record_samples() {
   out["message"].push_back(text(to_json(user_message(5, std::nullopt))));
   out["message"].push_back(text(to_json(assistant_message(6))));
   out["message"].push_back(text(to_json(tool_message(7))));
+  out["message"].push_back(text(to_json(user_message_with_image(8))));
+  out["message"].push_back(text(to_json(view_image_message(9))));
+  out["attachment"].push_back(text(to_json(sample_image())));
   std::vector<chat::timeline_turn> turns;
   int n = 0;
   for (auto outcome :
@@ -416,7 +449,8 @@ sample_set client_frame_samples() {
       R"({"type":"subscribe","chat_id":"c_9f3e0a12b4de5678","after_seq":40,"epoch":3})"}},
     {"unsubscribe", {R"({"type":"unsubscribe","chat_id":"c_9f3e0a12b4de5678"})"}},
     {"user_message",
-     {R"({"type":"user_message","chat_id":"c_9f3e0a12b4de5678","text":"Make the tests pass.","client_id":"k-51c3"})"}},
+     {R"({"type":"user_message","chat_id":"c_9f3e0a12b4de5678","text":"Make the tests pass.","client_id":"k-51c3"})",
+      R"({"type":"user_message","chat_id":"c_9f3e0a12b4de5678","text":"Why is this button cut off?","client_id":"k-51c4","attachments":["a_5f0e3c9a7b1d2e44"]})"}},
     {"cancel", {R"({"type":"cancel","chat_id":"c_9f3e0a12b4de5678"})"}},
     {"approval_answer",
      {R"({"type":"approval_answer","chat_id":"c_9f3e0a12b4de5678","id":"ap_5_tool_1_0","decision":"allow"})",
