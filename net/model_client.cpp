@@ -170,9 +170,12 @@ asio::awaitable<bool> exchange(Stream& s, outgoing_request& req, const model_end
   low.expires_after(ep.idle_timeout);
   http::request_serializer<http::empty_body> head{req.head};
   co_await http::async_write_header(s, head, asio::use_awaitable);
-  std::array<asio::const_buffer, 3> body{
-    asio::buffer(req.body.head), asio::buffer(req.body.messages.data(), req.body.messages.size()),
-    asio::buffer(req.body.tail)};
+  std::vector<asio::const_buffer> body;
+  body.reserve(req.body.messages.size() + 2);
+  body.emplace_back(asio::buffer(req.body.head));
+  for (auto part : req.body.messages)
+    body.emplace_back(part.data(), part.size());
+  body.emplace_back(asio::buffer(req.body.tail));
   co_await asio::async_write(s, body, asio::use_awaitable);
   beast::flat_buffer buf;
   http::response_parser<http::buffer_body> p;
@@ -461,8 +464,9 @@ model_result model_client::complete(const model::model_request& request,
       err.message = out.timed_out ? "the model endpoint did not answer in time"
                                   : "cannot reach the model endpoint: " + out.network_error;
     }
+    // An endpoint that does not take images says so again on a retry.
     bool retryable =
-      !out.delivered && err.what != model_error::kind::protocol &&
+      !out.delivered && err.what != model_error::kind::protocol && !model::refuses_images(err) &&
       (err.what != model_error::kind::http_status || out.status == 429 || out.status >= 500);
     if (!retryable || n >= ep_.max_attempts)
       return err;

@@ -80,6 +80,9 @@ std::string error_message_of(const attempt_result& r) {
     detail = e.is_object() && e.contains("message") && e["message"].is_string()
                ? e["message"].get<std::string>()
                : e.dump();
+  } else if (!j.is_discarded() && j.is_object() && j.contains("message") &&
+             j["message"].is_string()) {
+    detail = j["message"].get<std::string>(); // vLLM's shape
   } else {
     detail = r.body.substr(0, 300);
   }

@@ -20,6 +20,12 @@ struct model_error {
 
 std::string to_string(model_error::kind k);
 
+/// Whether `err` is an endpoint saying it does not take images: DeepSeek's
+/// 400 "unknown variant `image_url`", vLLM's "is not a multimodal model",
+/// Ollama's "does not support image input", llama.cpp's 500 about a missing
+/// mmproj, OpenAI's "image_url is only supported by certain models", ...
+bool refuses_images(const model_error& err);
+
 using model_result = std::variant<model_reply, model_error>;
 
 /// Something that answers chat-completion calls: the OpenAI-compatible HTTP

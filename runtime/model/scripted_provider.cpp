@@ -152,6 +152,11 @@ std::pair<size_t, size_t> scripted_provider::position(const std::vector<chat_mes
 model_result scripted_provider::complete(const model_request& req, const stream_callbacks& cb,
                                          const cancel_token* cancel) {
   const auto& messages = req.messages.messages();
+  if (!req.messages.image_slots().empty()) {
+    request_body body{"scripted", req};
+    std::lock_guard guard{received_mtx_};
+    received_.push_back(std::move(body.images));
+  }
   const auto& turns = turns_for(messages);
   auto [turn, step_index] = position(messages, turns.size());
   auto& steps = turns[turn];
@@ -208,6 +213,11 @@ model_result scripted_provider::complete(const model_request& req, const stream_
     r.usage.reasoning = estimate_tokens(step.reasoning.size());
   }
   return r;
+}
+
+std::vector<std::vector<sent_image>> scripted_provider::images_received() const {
+  std::lock_guard guard{received_mtx_};
+  return received_;
 }
 
 } // namespace boocode::model

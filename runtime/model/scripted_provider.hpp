@@ -2,6 +2,7 @@
 
 #include <chrono>
 #include <filesystem>
+#include <mutex>
 #include <string>
 #include <variant>
 #include <vector>
@@ -66,9 +67,15 @@ public:
   const std::vector<std::vector<script_step>>&
   turns_for(const std::vector<chat_message>& messages) const;
 
+  /// The images each call with images sent (as the request carried them),
+  /// in call order: tests check exactly what a model was sent.
+  std::vector<std::vector<sent_image>> images_received() const;
+
 private:
   model_script script_;
   std::string name_;
+  mutable std::mutex received_mtx_;
+  std::vector<std::vector<sent_image>> received_;
 };
 
 } // namespace boocode::model

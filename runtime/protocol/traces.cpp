@@ -55,8 +55,13 @@ nlohmann::json to_json(const trace::trace_page& page) {
                                            : nlohmann::json(nullptr)}};
 }
 
-std::string model_call_input(std::string_view model, size_t messages, size_t tools) {
-  return object_writer{64}.str("model", model).num("messages", messages).num("tools", tools).done();
+std::string model_call_input(std::string_view model, size_t messages, size_t tools, size_t images,
+                             size_t image_bytes) {
+  object_writer w{96};
+  w.str("model", model).num("messages", messages).num("tools", tools);
+  if (images > 0)
+    w.num("images", images).num("image_bytes", image_bytes);
+  return w.done();
 }
 
 void put_trace_start(object_writer& w, const trace::trace_start& s) {

@@ -20,7 +20,8 @@ nlohmann::json to_json(const trace::trace_record& r);
 nlohmann::json to_json(const trace::trace_page& page);
 
 /// A model call's traced input: {"model", "messages": count, "tools": count}.
-std::string model_call_input(std::string_view model, size_t messages, size_t tools);
+std::string model_call_input(std::string_view model, size_t messages, size_t tools,
+                             size_t images = 0, size_t image_bytes = 0);
 
 /// The members of a tool_trace_start or model_trace_start frame.
 void put_trace_start(object_writer& w, const trace::trace_start& s);

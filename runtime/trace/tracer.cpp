@@ -148,11 +148,12 @@ tracer::finished_call tracer::end_tool(const span& s, const tools::tool_result& 
   return end(s, tool_trace_end(result), t1);
 }
 
-tracer::span tracer::begin_model(const std::string& model, size_t messages, size_t tools) {
+tracer::span tracer::begin_model(const std::string& model, size_t messages, size_t tools,
+                                 size_t images, size_t image_bytes) {
   if (sink_ == nullptr)
     return {};
-  return begin(call_kind::model, "model", {}, protocol::model_call_input(model, messages, tools),
-               model);
+  return begin(call_kind::model, "model", {},
+               protocol::model_call_input(model, messages, tools, images, image_bytes), model);
 }
 
 tracer::finished_call

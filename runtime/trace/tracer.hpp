@@ -58,7 +58,9 @@ public:
   span begin_tool(const std::string& tool, const std::string& call_id, std::string input_json);
   [[nodiscard]] finished_call end_tool(const span& s, const tools::tool_result& result);
 
-  span begin_model(const std::string& model, size_t messages, size_t tools);
+  /// `images` sent with it and their data URLs' `image_bytes` (0: none).
+  span begin_model(const std::string& model, size_t messages, size_t tools, size_t images = 0,
+                   size_t image_bytes = 0);
   /// `first_token` is when the first text, reasoning or tool call streamed in.
   [[nodiscard]] finished_call
   end_model(const span& s, const model::model_result& result,

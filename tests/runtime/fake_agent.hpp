@@ -41,6 +41,9 @@ struct fake_io : turn_io, tool_set, model::model_provider {
     prompt.insert(prompt.end(), req.messages.messages().begin(), req.messages.messages().end());
     prompts.push_back(std::move(prompt));
     tools_told.emplace_back(req.tools_json);
+    model::request_body body{"fake", req};
+    images_sent.push_back(body.images);
+    bodies.push_back(body.joined());
     if (replies.empty())
       return model::model_error{model::model_error::kind::network, 0, "no reply scripted", 1};
     auto r = replies.front();
@@ -69,7 +72,9 @@ struct fake_io : turn_io, tool_set, model::model_provider {
   }
   std::vector<std::vector<std::string>> bursts; // how the next reply's text streams
   std::string schemas = "[]";
-  std::vector<std::string> tools_told; // the schemas each model call was given
+  std::vector<std::string> tools_told;                     // the schemas each model call was given
+  std::vector<std::vector<model::sent_image>> images_sent; // by each model call
+  std::vector<std::string> bodies;                         // each call's request body
   tools::tool_result run(const std::string& name, const json& args,
                          const std::string& /*call_id*/) override {
     tools_run.push_back(name);
