@@ -34,7 +34,9 @@ void add_schemas(nlohmann::json& out, std::vector<std::string>& names,
 agent_tools::agent_tools(workspace_tools& workspace, task_host* tasks,
                          const std::optional<std::vector<std::string>>& only)
   : workspace_(workspace), tasks_(tasks) {
-  auto keep = [&only](const std::string& name) {
+  auto keep = [&only, &workspace](const std::string& name) {
+    if (name == "view_image" && !workspace.shows_images())
+      return false;
     return !only || std::find(only->begin(), only->end(), name) != only->end();
   };
   auto schemas = nlohmann::json::array();

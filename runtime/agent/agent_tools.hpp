@@ -31,7 +31,8 @@ public:
   virtual std::string run_workflow(const workflow_args& args, const std::string& call_key) = 0;
 };
 
-/// An agent's tools: the workspace tools (only `only` of them when set),
+/// An agent's tools: the workspace tools (only `only` of them when set;
+/// view_image only when the workspace tools can show images),
 /// then, with a host, the subagent tools (again only those in `only`). The
 /// schemas are the same bytes for the same choice, in the fixed order.
 class agent_tools final : public tool_set {

@@ -6,7 +6,9 @@
 namespace boocode::agent {
 
 /// The workspace tools (runtime/tools: read_file, write_file, edit_file,
-/// list_dir, search, run_command) as a tool set, working in one workspace.
+/// list_dir, search, run_command, view_image) as a tool set, working in one
+/// workspace. Agents get them through agent_tools, which leaves view_image
+/// out when it cannot show images.
 class workspace_tools final : public tool_set {
 public:
   explicit workspace_tools(tools::tool_context ctx);
@@ -25,6 +27,8 @@ public:
   /// The chat's own variables (NAME=VALUE) for the commands that follow,
   /// after their fixed environment.
   void set_variables(const std::vector<std::string>& vars);
+  /// Whether view_image can show the model an image (the node sends images).
+  bool shows_images() const { return ctx_.images != nullptr; }
 
 private:
   tools::tool_context ctx_;

@@ -13,6 +13,7 @@
 namespace boocode::tools {
 struct sandbox_policy;
 class file_observer;
+class image_attacher;
 } // namespace boocode::tools
 
 namespace boocode::tools {
@@ -56,6 +57,9 @@ struct tool_context {
   bool network = false;
   /// Told what the tools read and change (a cached workflow step); may be null.
   std::shared_ptr<file_observer> observer{};
+  /// Stores the images view_image opens; null: the model is not sent images
+  /// (view_image is not offered).
+  std::shared_ptr<image_attacher> images{};
 };
 
 } // namespace boocode::tools

@@ -14,6 +14,7 @@
 #include "runtime/tools/search_tool.hpp"
 #include "runtime/tools/text.hpp"
 #include "runtime/tools/tool_schema.hpp"
+#include "runtime/tools/view_image.hpp"
 
 namespace boocode::tools {
 
@@ -108,6 +109,12 @@ const std::vector<tool_def>& defs() {
        }
        return run_command(ctx, a["argv"].get<std::vector<std::string>>(), timeout);
      }},
+    {"view_image", true,
+     "Look at an image file in the workspace (PNG, JPEG, WebP or GIF), e.g. a screenshot a test "
+     "wrote. The image is shown to you after the tool results.",
+     object_schema({{"path", string_param("Image path, relative to the workspace root.")}},
+                   {"path"}),
+     [](const json& a, const tool_context& ctx) { return view_image(ctx, str(a, "path")); }},
   };
   return all;
 }

@@ -4,9 +4,11 @@
 #include <stdexcept>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include <nlohmann/json_fwd.hpp>
 
+#include "runtime/model/chat_types.hpp"
 #include "runtime/protocol/states.hpp"
 
 namespace boocode::tools {
@@ -27,6 +29,9 @@ struct tool_result {
   /// The tool changes nothing in the workspace (read_file, list_dir, search),
   /// so a call interrupted by a crash may simply run again.
   bool read_only = false;
+  /// Images the call opened (view_image): shown to the model after the
+  /// reply's tool results, kept with the tool's message.
+  std::vector<model::image_ref> images;
 
   bool ok() const { return outcome == tool_outcome::ok; }
 };

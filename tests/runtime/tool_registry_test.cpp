@@ -26,7 +26,7 @@ TEST_F(ToolRegistryTest, SchemasComeInTheFixedOrder) {
   for (auto& tool : tool_schemas())
     names.push_back(tool.at("function").at("name").get<std::string>());
   EXPECT_THAT(names, ElementsAre("read_file", "write_file", "edit_file", "list_dir", "search",
-                                 "run_command"));
+                                 "run_command", "view_image"));
   EXPECT_EQ(tool_names(), names);
 }
 
@@ -149,7 +149,7 @@ TEST_F(ToolRegistryTest, UnknownToolIsAToolError) {
   auto r = run("delete_everything", {{"path", "."}});
   EXPECT_EQ(r.outcome, tool_outcome::error);
   EXPECT_EQ(r.text, "unknown tool 'delete_everything'; the tools are read_file, write_file, "
-                    "edit_file, list_dir, search, run_command");
+                    "edit_file, list_dir, search, run_command, view_image");
 }
 
 TEST_F(ToolRegistryTest, ResultsRoundTripThroughJson) {
