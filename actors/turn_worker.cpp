@@ -46,10 +46,12 @@ struct turn_plan {
   std::vector<int64_t> user_message_ids;      // what it took from the inbox
   std::vector<int64_t> ids;                   // message ids reserved for it (may be none)
   bool begin_behind = false;                  // not begun yet: its first write begins it
+  size_t first_message = 0;                   // its first message's index in the conversation
 
   /// Takes `entries` (in id order) as the turn's user messages.
   void take(const std::vector<chat::inbox_entry>& entries, const std::string& chat_id,
             chat_memory& mem) {
+    first_message = mem.conversation.size();
     for (auto e : entries) {
       e.taken_turn = turn;
       mem.conversation.append(chat::to_model_message(e.as_message(chat_id)));
@@ -103,6 +105,7 @@ std::optional<turn_plan> begin_from_database(storage::session_repository& repo,
     plan.turn = img->in_progress->turn;
     img->chat.turns = plan.turn - 1; // begun: its checkpoint makes it the last one
     remember(mem, *img);
+    plan.first_message = mem.conversation.size();
     for (auto& e : img->inbox)
       if (e.taken_turn == plan.turn && e.is_message())
         mem.conversation.append(chat::to_model_message(e.as_message(chat_id)));
@@ -187,6 +190,10 @@ turn_done run_worker(const std::shared_ptr<const session_deps>& deps,
       recorded = std::make_shared<step_cache::recorder>(mem.workspace, step_cache::record_limits{});
       ctx.observer = recorded;
     }
+    // view_image where the node sends images (it stores what it opens).
+    if (deps->attachments &&
+        (deps->vision.mode != chat::vision_mode::off || deps->vision.vision_model != nullptr))
+      ctx.images = deps->attachments->attacher_for(chat_id);
     agent::workspace_tools workspace{std::move(ctx)};
     const auto* task = mem.task ? &*mem.task : nullptr;
     int depth = task != nullptr ? task->spawn.depth : 0;
@@ -201,6 +208,8 @@ turn_done run_worker(const std::shared_ptr<const session_deps>& deps,
     agent::spec spec{mem.system_prompt, &tools, deps->provider.get(), deps->turn_limits, {}};
     if (task != nullptr)
       spec.model_name = task->spawn.model;
+    spec.vision = deps->vision;
+    spec.vision.images = deps->attachments.get();
     // A workflow step's maxTurns bounds its model calls below the node's.
     if (task != nullptr && task->spawn.max_turns > 0)
       spec.limits.max_model_calls = std::min(
@@ -220,7 +229,8 @@ turn_done run_worker(const std::shared_ptr<const session_deps>& deps,
     trace::tracer tracer{
       deps->traces.get(), deps->trace_ids.get(), chat_id,
       trace::actor_ref{kind, chat_id, task != nullptr ? task->spawn.parent_actor : ""}};
-    agent::turn_input in{turn, std::move(plan->user_message_ids), resume, std::move(plan->answers)};
+    agent::turn_input in{turn, std::move(plan->user_message_ids), resume, std::move(plan->answers),
+                         plan->first_message};
     auto sum = agent::run_turn(spec, in, mem.conversation, io, *cancel, &tracer);
     if (deps->log)
       deps->log->info(

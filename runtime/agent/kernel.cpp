@@ -167,6 +167,7 @@ step_result run_call(turn_context& t, const model::tool_call& call, const std::s
   m.exit_code = res.exit_code;
   m.duration_ms = ms;
   m.turn = t.turn;
+  m.attachments = std::move(res.images);
   bool with_next = next != nullptr && !t.cancel.cancelled();
   m = t.io.journal_message(step, std::move(m), with_next ? next : nullptr);
   next_journaled = with_next;
@@ -221,13 +222,47 @@ model::model_result ask_model(turn_context& t, message_record& m) {
   cb.on_tool_call = [&](std::string_view) { mark(); };
   cb.on_pause = [&] { t.out.flush(); };
   const auto& s = t.spec;
-  auto& model = *s.model;
-  auto span = t.tracer.begin_model(
-    model.model_name(), t.conv.size() + (s.system_prompt.empty() ? 0 : 1), s.tools->size());
-  t.out.flush();
-  auto result =
-    model.complete({s.system_prompt, t.conv, s.tools->schemas_json(), s.model_name}, cb, &t.cancel);
-  auto traced = t.tracer.end_model(span, result, first_token);
+  bool fresh = t.conv.has_images_from(t.first_message);
+  auto plan = plan_call(s.vision, *s.model, fresh);
+  auto& model = *plan.model;
+  std::string_view model_override = plan.on_vision_model ? std::string_view{} : s.model_name;
+  auto name = model_override.empty() ? model.model_name() : std::string(model_override);
+  if (fresh && !plan.send_images)
+    return model::model_error{model::model_error::kind::config, 0,
+                              no_vision_message(name, s.vision.mode == chat::vision_mode::off
+                                                        ? "--model-vision is off"
+                                                        : "its endpoint refused images earlier"),
+                              0};
+  model::image_payload payload;
+  bool with_images = t.conv.has_images_from(0);
+  if (plan.send_images && with_images)
+    payload = load_images(t.conv, *s.vision.images);
+  payload.send = plan.send_images;
+  auto call = [&] {
+    first_token.reset();
+    auto sent = count_images(t.conv, payload);
+    auto span = t.tracer.begin_model(name, t.conv.size() + (s.system_prompt.empty() ? 0 : 1),
+                                     s.tools->size(), sent.images, sent.bytes);
+    t.out.flush();
+    auto result = model.complete(
+      {s.system_prompt, t.conv, s.tools->schemas_json(), model_override, &payload}, cb, &t.cancel);
+    // Its frames go out with the next step's (the reply stored, its first call).
+    t.out.commit_after_flush(t.tracer.end_model(span, result, first_token));
+    return result;
+  };
+  auto result = call();
+  auto* err = std::get_if<model::model_error>(&result);
+  if (err != nullptr && payload.send && with_images && model::refuses_images(*err)) {
+    // The endpoint does not take images: say so for this turn's, or send
+    // the older ones as notes.
+    if (!plan.on_vision_model && s.vision.mode == chat::vision_mode::automatic && s.vision.refused)
+      s.vision.refused->store(true);
+    if (fresh)
+      return model::model_error{err->what, err->status, no_vision_message(name, err->message),
+                                err->attempts};
+    payload.send = false;
+    result = call();
+  }
   if (auto* reply = std::get_if<model::model_reply>(&result)) {
     m.role = protocol::message_role::assistant;
     m.content = reply->message.content;
@@ -236,8 +271,6 @@ model::model_result ask_model(turn_context& t, message_record& m) {
     m.turn = t.turn;
     m.usage = reply->usage;
   }
-  // Its frames go out with the next step's (the reply stored, its first call).
-  t.out.commit_after_flush(std::move(traced));
   return result;
 }
 
@@ -287,7 +320,14 @@ turn_summary run_turn(const spec& spec, const turn_input& in, model::conversatio
   };
   const auto* resume = in.resume;
   approval_gate gate{in.turn, in.answers};
-  turn_context t{spec, in.turn, conv, io, out, cancel, tracer, resume, sum, gate};
+  // The turn's own messages: its user messages, at the end of `conv`.
+  size_t first = conv.size();
+  if (in.first_message)
+    first = std::min(*in.first_message, conv.size());
+  else
+    while (first > 0 && conv.messages()[first - 1].role == "user")
+      --first;
+  turn_context t{spec, in.turn, conv, io, out, cancel, tracer, resume, sum, gate, first};
   // The turn's answer (a reply without tool calls), stored by the checkpoint.
   std::optional<message_record> answer;
   out.add(chat::turn_started{in.turn, in.user_message_ids, resume != nullptr});

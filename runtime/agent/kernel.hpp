@@ -22,6 +22,9 @@ struct turn_input {
   const chat::turn_journal* resume = nullptr;
   /// Users' answers to the approvals this turn asked for.
   std::vector<chat::approval_answer> answers{};
+  /// The index in the conversation of the turn's first message (its user
+  /// messages come first); nothing: the user messages at its end.
+  std::optional<size_t> first_message{};
 };
 
 /// Runs one turn of the agent `spec`: calls its model with the conversation,

@@ -9,6 +9,7 @@
 
 #include <nlohmann/json_fwd.hpp>
 
+#include "runtime/agent/vision.hpp"
 #include "runtime/model/provider.hpp"
 #include "runtime/tools/tool_result.hpp"
 
@@ -67,6 +68,8 @@ struct spec {
   std::vector<turn_hook*> hooks{};
   /// Another model than the provider's endpoint names ("": its own).
   std::string model_name{};
+  /// How its calls send the images of its conversation (default: never).
+  vision_setup vision{};
 };
 
 } // namespace boocode::agent

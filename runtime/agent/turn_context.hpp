@@ -63,6 +63,8 @@ struct turn_context {
   const chat::turn_journal* resume;
   turn_summary& sum;
   approval_gate& gate;
+  /// The index in `conv` of the turn's first message (its user messages).
+  size_t first_message = 0;
 };
 
 /// Something a kind of agent adds to the loop (the chat's auto-fix build is

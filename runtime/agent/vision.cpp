@@ -1,0 +1,60 @@
+#include "runtime/agent/vision.hpp"
+
+#include <fmt/format.h>
+
+namespace boocode::agent {
+
+call_plan plan_call(const vision_setup& v, model::model_provider& main, bool fresh_images) {
+  if (v.images == nullptr)
+    return {&main, false, false};
+  if (fresh_images && v.vision_model != nullptr)
+    return {v.vision_model, true, true};
+  bool send = v.mode == chat::vision_mode::on ||
+              (v.mode == chat::vision_mode::automatic && !(v.refused && v.refused->load()));
+  return {&main, send, false};
+}
+
+std::string no_vision_message(const std::string& model, const std::string& detail) {
+  return fmt::format(
+    "The model {} does not accept images ({}). Your message and its images are kept, and the "
+    "chat goes on: send text, or point --vision-model-base-url and --vision-model at a model "
+    "that sees images (or set --model-vision off to stop sending them).",
+    model, detail);
+}
+
+model::image_payload load_images(const model::conversation& conv, chat::image_loader& loader) {
+  model::image_payload p;
+  auto add = [&](const model::image_ref& img) {
+    if (!p.data_urls.contains(img.sha256))
+      p.data_urls.emplace(img.sha256, loader.data_url(img.sha256));
+  };
+  for (const auto& slot : conv.image_slots())
+    add(conv.image_of(slot));
+  std::vector<model::image_slot> trailing;
+  conv.tool_images_json(trailing);
+  for (const auto& slot : trailing)
+    add(conv.image_of(slot));
+  return p;
+}
+
+image_count count_images(const model::conversation& conv, const model::image_payload& payload) {
+  image_count n;
+  if (!payload.send)
+    return n;
+  auto add = [&](const model::image_slot& slot) {
+    auto it = payload.data_urls.find(conv.image_of(slot).sha256);
+    if (it != payload.data_urls.end() && it->second) {
+      ++n.images;
+      n.bytes += it->second->size();
+    }
+  };
+  for (const auto& slot : conv.image_slots())
+    add(slot);
+  std::vector<model::image_slot> trailing;
+  conv.tool_images_json(trailing);
+  for (const auto& slot : trailing)
+    add(slot);
+  return n;
+}
+
+} // namespace boocode::agent
