@@ -7,6 +7,7 @@
 
 #include <fmt/format.h>
 
+#include "runtime/option_spec.hpp"
 #include "runtime/option_values.hpp"
 #include "runtime/split.hpp"
 #include "runtime/version.hpp"
@@ -16,18 +17,6 @@ extern char** environ;
 namespace boocode {
 
 namespace {
-
-/// Sets one field from text; returns an error message, or nothing on success.
-using setter = std::optional<std::string> (*)(node_config&, std::string_view);
-
-struct option_spec {
-  const char* name;       // flag without "--", and the config-file key
-  const char* env;        // environment variable
-  const char* value_name; // shown in help
-  const char* help;
-  const char* default_text;
-  setter set;
-};
 
 std::optional<std::string> set_listen(node_config& c, std::string_view v) {
   return parse_host_port(v, c.listen_host, c.listen_port);
@@ -52,7 +41,7 @@ std::optional<std::string> set_database_url(node_config& c, std::string_view v) 
   return std::nullopt;
 }
 
-const std::vector<option_spec>& option_table() {
+const std::vector<option_spec>& core_options() {
   static const std::vector<option_spec> table =
     {
       {"listen", "BOOCODE_LISTEN", "HOST:PORT",
@@ -291,15 +280,8 @@ const std::vector<option_spec>& option_table() {
           std::string_view v) { return set_duration(c.workflow_limits.passivate_after, v, true); }},
       {"step-cache-ttl", "BOOCODE_STEP_CACHE_TTL", "DURATION",
        "a step cache entry unused this long expires", "7d",
-       [](node_config& c, std::string_view v) -> std::optional<std::string> {
-         std::chrono::milliseconds d{};
-         if (auto err = set_duration(d, v, false))
-           return err;
-         c.workflow_limits.cache_ttl = std::chrono::duration_cast<std::chrono::seconds>(d);
-         if (c.workflow_limits.cache_ttl.count() == 0)
-           return "must be at least 1s";
-         return std::nullopt;
-       }},
+       [](node_config& c,
+          std::string_view v) { return set_seconds(c.workflow_limits.cache_ttl, v); }},
       {"step-cache-max-mb", "BOOCODE_STEP_CACHE_MAX_MB", "N",
        "the step cache's entries hold at most this many MiB (the least recently used go)", "1024",
        [](node_config& c, std::string_view v) {
@@ -329,6 +311,16 @@ const std::vector<option_spec>& option_table() {
        "wall time one turn may run before it stops with over_budget (0: no limit)", "0",
        [](node_config& c, std::string_view v) { return set_duration(c.turn_time, v, true); }},
     };
+  return table;
+}
+
+const std::vector<option_spec>& option_table() {
+  static const std::vector<option_spec> table = [] {
+    auto all = core_options();
+    const auto& media = media_options();
+    all.insert(all.end(), media.begin(), media.end());
+    return all;
+  }();
   return table;
 }
 

@@ -11,6 +11,7 @@
 
 #include "runtime/agent/subagent_tools.hpp"
 #include "runtime/agent/task.hpp"
+#include "runtime/chat/attachments.hpp"
 #include "runtime/logging.hpp"
 #include "runtime/model/usage.hpp"
 
@@ -82,6 +83,14 @@ struct node_config {
   std::string model;
   /// A scripted model (docs/model-script.md) instead of an endpoint.
   std::filesystem::path model_script;
+  /// Image uploads: sizes, how many a message carries, expiry.
+  chat::attachment_limits attachments;
+  /// Whether the model is sent images.
+  chat::vision_mode model_vision = chat::vision_mode::automatic;
+  /// A second endpoint for turns whose messages carry images; empty: none.
+  std::string vision_model_base_url;
+  std::string vision_model_api_key; // empty: model_api_key
+  std::string vision_model;
   /// Users and their tokens' SHA-256 (docs/security.md); re-read when it changes.
   std::filesystem::path auth_file;
   /// The one-user shorthand: this token is the user "admin"; never logged.

@@ -11,6 +11,10 @@ bool is_loopback(const std::string& host) {
 std::optional<option_error> check_node_config(const node_config& c) {
   if (!c.model_base_url.empty() && c.model.empty())
     return option_error{"--model is required with --model-base-url"};
+  if (c.vision_model_base_url.empty() != c.vision_model.empty())
+    return option_error{"--vision-model-base-url and --vision-model go together"};
+  if (c.attachments.model_edge > c.attachments.max_edge)
+    return option_error{"--model-image-edge must not exceed --max-image-edge"};
   if (!c.model_base_url.empty() && !c.model_script.empty())
     return option_error{"use either --model-base-url or --model-script, not both"};
   if (c.tls_cert.empty() != c.tls_key.empty())

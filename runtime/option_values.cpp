@@ -78,6 +78,16 @@ std::optional<std::string> set_duration(std::chrono::milliseconds& d, std::strin
   return std::nullopt;
 }
 
+std::optional<std::string> set_seconds(std::chrono::seconds& s, std::string_view v) {
+  std::chrono::milliseconds d{};
+  if (auto err = set_duration(d, v, false))
+    return err;
+  if (d < std::chrono::seconds(1))
+    return "must be at least 1s";
+  s = std::chrono::duration_cast<std::chrono::seconds>(d);
+  return std::nullopt;
+}
+
 std::optional<std::string> set_prices(model::model_prices& p, std::string_view v) {
   std::vector<double> got;
   for (;;) {

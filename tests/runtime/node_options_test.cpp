@@ -239,6 +239,37 @@ TEST(NodeOptionsTest, StepCacheExpiryAndSizeCap) {
   EXPECT_NE(parse_err({"serve", "--step-cache-max-mb", "0"}).find("MiB"), std::string::npos);
 }
 
+TEST(NodeOptionsTest, AttachmentLimitsAndVision) {
+  auto d = parse_ok({"serve"}).config;
+  EXPECT_EQ(d.attachments.max_bytes, uint64_t{20} << 20);
+  EXPECT_EQ(d.attachments.max_per_message, 10);
+  EXPECT_EQ(d.attachments.max_edge, 8192);
+  EXPECT_EQ(d.attachments.model_edge, 1568);
+  EXPECT_EQ(d.attachments.ttl, std::chrono::hours(24));
+  EXPECT_EQ(d.model_vision, chat::vision_mode::automatic);
+  EXPECT_TRUE(d.vision_model_base_url.empty());
+  auto c = parse_ok({"serve", "--max-attachment-bytes", "1000", "--max-attachments", "3",
+                     "--max-image-edge", "4000", "--model-image-edge", "1024", "--attachment-ttl",
+                     "2h", "--model-vision", "off", "--vision-model-base-url",
+                     "http://127.0.0.1:9/v1", "--vision-model", "gpt-4.1-mini"})
+             .config;
+  EXPECT_EQ(c.attachments.max_bytes, 1000u);
+  EXPECT_EQ(c.attachments.max_per_message, 3);
+  EXPECT_EQ(c.attachments.max_edge, 4000);
+  EXPECT_EQ(c.attachments.model_edge, 1024);
+  EXPECT_EQ(c.attachments.ttl, std::chrono::hours(2));
+  EXPECT_EQ(c.model_vision, chat::vision_mode::off);
+  EXPECT_EQ(c.vision_model, "gpt-4.1-mini");
+  EXPECT_EQ(parse_ok({"serve", "--model-vision", "on"}).config.model_vision, chat::vision_mode::on);
+  EXPECT_NE(parse_err({"serve", "--model-vision", "maybe"}).find("auto, on or off"),
+            std::string::npos);
+  EXPECT_NE(parse_err({"serve", "--max-image-edge", "8"}).find("16 to 65535"), std::string::npos);
+  EXPECT_NE(parse_err({"serve", "--model-image-edge", "9000"}).find("must not exceed"),
+            std::string::npos);
+  EXPECT_NE(parse_err({"serve", "--vision-model", "x"}).find("go together"), std::string::npos);
+  EXPECT_NE(parse_err({"serve", "--max-attachment-bytes", "0"}).find("bytes"), std::string::npos);
+}
+
 TEST(NodeOptionsTest, ModelPricesGiveCosts) {
   auto none = parse_ok({"serve"}).config.prices;
   EXPECT_EQ(none.cost({1000, 0, 1000, 0, 1000, 0, true}), 0) << "unknown prices cost nothing";
