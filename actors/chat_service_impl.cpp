@@ -160,9 +160,10 @@ chat::result<int> chat_service_impl::stop_tasks(const std::string& chat_id,
   });
 }
 
-chat::result<chat::posted_message> chat_service_impl::post_message(const std::string& chat_id,
-                                                                   const std::string& text,
-                                                                   const std::string& client_id) {
+chat::result<chat::posted_message>
+chat_service_impl::post_message(const std::string& chat_id, const std::string& text,
+                                const std::string& client_id,
+                                const std::vector<std::string>& attachments) {
   if (protocol::kind_of_actor(chat_id) != protocol::actor_kind::session)
     return chat::service_error{409, "task_conversation",
                                chat_id + " is a background task's conversation: it takes no "
@@ -170,11 +171,15 @@ chat::result<chat::posted_message> chat_service_impl::post_message(const std::st
   chat::inbox_entry stored;
   auto posted = with_repo<chat::posted_message>(
     [&](storage::chat_repository&) -> chat::result<chat::posted_message> {
-      auto p = deps_->sessions->post(chat_id, text, client_id);
+      auto p = deps_->sessions->post(chat_id, text, client_id, attachments);
       if (p.no_chat)
         return not_found(chat_id);
       if (p.archived)
         return chat::service_error{409, "archived", "chat " + chat_id + " is archived"};
+      if (p.unknown_attachment)
+        return chat::service_error{400, "unknown_attachment",
+                                   "an attachment is not one of this chat's uploads (or it "
+                                   "expired): upload the image again"};
       stored = p.entry;
       return chat::posted_message{p.entry.id, p.duplicate};
     });

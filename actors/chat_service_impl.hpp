@@ -36,9 +36,9 @@ public:
   chat::result<bool> reach(const chat::caller& who, const std::string& chat_id) override;
   chat::result<chat::chat_view> get_chat(const std::string& id) override;
   chat::result<chat::chat_record> archive_chat(const std::string& id) override;
-  chat::result<chat::posted_message> post_message(const std::string& chat_id,
-                                                  const std::string& text,
-                                                  const std::string& client_id) override;
+  chat::result<chat::posted_message>
+  post_message(const std::string& chat_id, const std::string& text, const std::string& client_id,
+               const std::vector<std::string>& attachments = {}) override;
   chat::result<bool> cancel(const std::string& chat_id) override;
   chat::result<std::vector<chat::timeline_turn>> timeline(const std::string& chat_id) override;
   chat::result<chat::chat_record> fork(const std::string& chat_id, int turn,

@@ -8,6 +8,7 @@
 #include <spdlog/logger.h>
 
 #include "actors/actor_router.hpp"
+#include "actors/attachment_store.hpp"
 #include "runtime/agent/spec.hpp"
 #include "runtime/agent/subagent_tools.hpp"
 #include "runtime/model/provider.hpp"
@@ -74,6 +75,13 @@ struct session_deps {
   /// The cluster it belongs to (new chats are placed on its nodes).
   std::string cluster = "default";
   std::shared_ptr<model::model_provider> provider;
+  /// Image attachments (null: the node takes none), and how model calls
+  /// send them: the mode, whether the endpoint refused them, the vision
+  /// endpoint (its provider is kept alive by `vision_provider`).
+  std::shared_ptr<attachment_store> attachments;
+  agent::vision_setup vision{chat::vision_mode::automatic,
+                             std::make_shared<std::atomic<bool>>(false)};
+  std::shared_ptr<model::model_provider> vision_provider;
   tools::tool_limits limits;
   /// The OS sandbox of run_command and the auto-fix build; null: unconfined.
   std::shared_ptr<const tools::sandbox_policy> sandbox;

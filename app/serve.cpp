@@ -27,6 +27,7 @@
 #include "net/access_routes.hpp"
 #include "net/admin_server.hpp"
 #include "net/api_routes.hpp"
+#include "net/attachment_routes.hpp"
 #include "net/chat_routes.hpp"
 #include "net/http_server.hpp"
 #include "net/model_client.hpp"
@@ -234,6 +235,19 @@ int run(const node_config& cfg, log_set& logs) {
   deps->node_id = node_id;
   deps->cluster = cfg.cluster;
   deps->provider = make_provider(cfg, logs);
+  deps->attachments =
+    std::make_shared<attachment_store>(deps->db, cfg.attachments, logs.get("attachments"));
+  deps->vision.mode = cfg.model_vision;
+  if (!cfg.vision_model_base_url.empty()) {
+    net::model_endpoint ep;
+    ep.base_url = cfg.vision_model_base_url;
+    ep.api_key = cfg.vision_model_api_key.empty() ? cfg.model_api_key : cfg.vision_model_api_key;
+    ep.model = cfg.vision_model;
+    deps->vision_provider = std::make_shared<net::model_client>(ep, logs.get("model"));
+    deps->vision.vision_model = deps->vision_provider.get();
+    logs.get("node")->info("vision model (turns with images): {}",
+                           deps->vision_provider->describe());
+  }
   deps->log = logs.get("session");
   auto trace_log = logs.get("trace");
   auto traces = std::make_shared<trace::trace_queue>(trace_queue_capacity, trace_log);
@@ -290,7 +304,10 @@ int run(const node_config& cfg, log_set& logs) {
     return l;
   };
   net::add_health_routes(routes, {node_id, version, [traces] { return traces->stats(); }, load});
-  net::add_chat_routes(routes, chats, roots);
+  net::add_chat_routes(routes, chats, roots, static_cast<size_t>(cfg.attachments.max_per_message));
+  deps->attachments->set_reach(
+    [&chats](const chat::caller& who, const std::string& id) { return chats.reach(who, id); });
+  net::add_attachment_routes(routes, chats, *deps->attachments);
   workflow_service_impl workflows{deps, roots};
   net::add_workflow_routes(routes, workflows);
   auto gate = make_access_gate(cfg, std::move(users), deps->db);
@@ -298,8 +315,10 @@ int run(const node_config& cfg, log_set& logs) {
   ws.on_open = [node_id](const std::shared_ptr<net::ws_connection>& c) {
     c->send_text(protocol::hello_frame(node_id, version));
   };
-  ws.on_text = [&chats](const std::shared_ptr<net::ws_connection>& c, std::string text) {
-    net::handle_chat_frame(chats, c, text, c->caller());
+  auto max_images = static_cast<size_t>(cfg.attachments.max_per_message);
+  ws.on_text = [&chats, max_images](const std::shared_ptr<net::ws_connection>& c,
+                                    std::string text) {
+    net::handle_chat_frame(chats, c, text, c->caller(), max_images);
   };
   ws.on_close = [&chats](const std::shared_ptr<net::ws_connection>& c) {
     chats.connection_closed(c->id());
@@ -308,6 +327,8 @@ int run(const node_config& cfg, log_set& logs) {
     {.host = cfg.listen_host,
      .port = cfg.listen_port,
      .max_body_bytes = cfg.max_body_bytes,
+     // An image and a multipart body's few hundred bytes around it.
+     .upload_body_bytes = std::max<uint64_t>(cfg.max_body_bytes, cfg.attachments.max_bytes + 65536),
      .web_dir = web_dir,
      .threads = 2,
      .handler_threads = pool_size + 2, // a few beyond the pool: those not waiting for it

@@ -47,14 +47,15 @@ http_response create_chat(chat::chat_service& s, const http_request& req,
   return answer(s.create_chat(nc), 201, record);
 }
 
-http_response post_message(chat::chat_service& s, const http_request& req, const std::string& id) {
+http_response post_message(chat::chat_service& s, const http_request& req, const std::string& id,
+                           size_t max_images) {
   auto body = protocol::read_message_post(req.body);
   if (auto* err = std::get_if<protocol::body_error>(&body))
     return bad_body(*err);
   auto& p = std::get<protocol::message_post>(body);
-  if (auto err = chat::validate_message_text(p.text))
+  if (auto err = chat::validate_message(p.text, p.attachments.size(), max_images))
     return from_error(*err);
-  return answer(s.post_message(id, p.text, p.client_id), 202,
+  return answer(s.post_message(id, p.text, p.client_id, p.attachments), 202,
                 [](const chat::posted_message& m) { return protocol::posted(m.message_id); });
 }
 
@@ -104,6 +105,7 @@ struct frame_handler {
   chat::chat_service& s;
   const std::shared_ptr<chat::frame_sink>& conn;
   const chat::caller& who;
+  size_t max_images;
 
   /// Whether the connection's user may reach the chat; refuses the frame if not.
   bool may_reach(const std::string& chat_id) const {
@@ -139,7 +141,7 @@ struct frame_handler {
     report(s.answer_approval(r.chat_id, {r.id, r.decision, r.note, who.user}), r.chat_id);
   }
   void operator()(const protocol::user_message_request& r) const {
-    if (auto err = chat::validate_message_text(r.text))
+    if (auto err = chat::validate_message(r.text, r.attachments.size(), max_images))
       return refuse(conn, err->code, err->message, r.chat_id);
     if (!may_reach(r.chat_id))
       return;
@@ -147,14 +149,14 @@ struct frame_handler {
     auto sub = s.subscribe(conn, r.chat_id, {}, true);
     if (std::holds_alternative<chat::service_error>(sub))
       return report(sub, r.chat_id);
-    report(s.post_message(r.chat_id, r.text, r.client_id), r.chat_id);
+    report(s.post_message(r.chat_id, r.text, r.client_id, r.attachments), r.chat_id);
   }
 };
 
 } // namespace
 
 void add_chat_routes(router& r, chat::chat_service& s,
-                     std::vector<std::filesystem::path> workspace_roots) {
+                     std::vector<std::filesystem::path> workspace_roots, size_t max_images) {
   r.add("POST", "/api/chats",
         [&s, roots = std::move(workspace_roots)](const http_request& req, const route_params&) {
           return create_chat(s, req, roots);
@@ -182,8 +184,8 @@ void add_chat_routes(router& r, chat::chat_service& s,
           return answer(s.archive_chat(id), 200, record);
         }));
   r.add("POST", "/api/chats/:id/messages",
-        on_chat(s, [&s](const http_request& req, const std::string& id) {
-          return post_message(s, req, id);
+        on_chat(s, [&s, max_images](const http_request& req, const std::string& id) {
+          return post_message(s, req, id, max_images);
         }));
   r.add("GET", "/api/chats/:id/timeline",
         on_chat(s, [&s](const http_request&, const std::string& id) {
@@ -215,8 +217,8 @@ void add_chat_routes(router& r, chat::chat_service& s,
 }
 
 void handle_chat_frame(chat::chat_service& s, const std::shared_ptr<chat::frame_sink>& conn,
-                       std::string_view text, const chat::caller& who) {
-  std::visit(frame_handler{s, conn, who},
+                       std::string_view text, const chat::caller& who, size_t max_images) {
+  std::visit(frame_handler{s, conn, who, max_images},
              protocol::read_client_frame(text, chat::max_message_bytes + 4096));
 }
 

@@ -347,7 +347,8 @@ private:
 
   void do_read() {
     parser_.emplace();
-    parser_->body_limit(srv_->opts.max_body_bytes);
+    body_limit_ = srv_->opts.max_body_bytes;
+    parser_->body_limit(body_limit_);
     parser_->header_limit(header_limit);
     lowest().expires_after(idle_timeout);
     http::async_read_header(
@@ -378,6 +379,11 @@ private:
                    });
       });
       return;
+    }
+    if (srv_->opts.upload_body_bytes > 0 && req.method() == http::verb::post &&
+        req.target().find("/attachments") != beast::string_view::npos) {
+      body_limit_ = srv_->opts.upload_body_bytes;
+      parser_->body_limit(body_limit_);
     }
     if (beast::iequals(req[http::field::expect], "100-continue")) {
       auto cont =
@@ -453,10 +459,9 @@ private:
     if (ec == http::error::end_of_stream || ec == asio::error::eof)
       return drain_and_close();
     if (ec == http::error::body_limit)
-      return send(
-        json_error(413, "payload_too_large",
-                   fmt::format("the request body exceeds {} bytes", srv_->opts.max_body_bytes)),
-        false);
+      return send(json_error(413, "payload_too_large",
+                             fmt::format("the request body exceeds {} bytes", body_limit_)),
+                  false);
     if (ec == http::error::header_limit)
       return send(json_error(431, "headers_too_large", "the request headers exceed 64 KiB"), false);
     if (ec.category() == http::make_error_code(http::error::bad_method).category())
@@ -504,6 +509,7 @@ private:
   Stream stream_;
   beast::flat_buffer buffer_;
   std::optional<http::request_parser<http::string_body>> parser_;
+  uint64_t body_limit_ = 0; // of the request being read
   std::array<char, 4096> drain_{};
   unsigned version_ = 11;
   bool head_ = false;

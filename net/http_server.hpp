@@ -45,6 +45,9 @@ struct http_server_options {
   std::string host = "127.0.0.1";
   uint16_t port = 8080;
   uint64_t max_body_bytes = 16ull << 20;
+  /// An image upload's body (POST .../attachments) may be this large
+  /// instead (0: max_body_bytes too).
+  uint64_t upload_body_bytes = 0;
   std::filesystem::path web_dir;
   int threads = 2; // I/O: reading, writing, frames
   /// Run the API handlers and WebSocket callbacks, which may block on the

@@ -49,8 +49,12 @@ std::optional<service_error> validate_new_chat(new_chat& req, const std::vector<
   return std::nullopt;
 }
 
-std::optional<service_error> validate_message_text(const std::string& text) {
-  if (text.empty())
+std::optional<service_error> validate_message(const std::string& text, size_t images,
+                                              size_t max_images) {
+  if (images > max_images)
+    return service_error{400, "too_many_attachments",
+                         "a message carries at most " + std::to_string(max_images) + " images"};
+  if (text.empty() && images == 0)
     return service_error{400, "invalid_argument", "text must not be empty"};
   if (text.size() > max_message_bytes)
     return service_error{413, "too_large",

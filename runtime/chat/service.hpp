@@ -87,9 +87,12 @@ public:
   virtual result<bool> reach(const caller& who, const std::string& chat_id) = 0;
   virtual result<chat_view> get_chat(const std::string& id) = 0;
   virtual result<chat_record> archive_chat(const std::string& id) = 0;
-  /// Stores the message, then wakes the chat's session; answers once stored.
+  /// Stores the message (with the chat's uploads `attachments` names, in
+  /// that order: 400 unknown_attachment when one is not the chat's, and
+  /// nothing is stored), then wakes the chat's session; answers once stored.
   virtual result<posted_message> post_message(const std::string& chat_id, const std::string& text,
-                                              const std::string& client_id) = 0;
+                                              const std::string& client_id,
+                                              const std::vector<std::string>& attachments) = 0;
   virtual result<bool> cancel(const std::string& chat_id) = 0;
   /// The chat's turns, oldest first (404 for an unknown chat).
   virtual result<std::vector<timeline_turn>> timeline(const std::string& chat_id) = 0;
@@ -145,7 +148,10 @@ inline constexpr size_t max_message_bytes = 100'000;
 std::optional<service_error>
 validate_new_chat(new_chat& req, const std::vector<std::filesystem::path>& roots = {});
 
-/// Checks a user message's text (non-empty, at most max_message_bytes).
-std::optional<service_error> validate_message_text(const std::string& text);
+/// Checks a user message's text (non-empty unless it carries images, at
+/// most max_message_bytes) and how many images it carries (at most
+/// `max_images`).
+std::optional<service_error> validate_message(const std::string& text, size_t images,
+                                              size_t max_images);
 
 } // namespace boocode::chat

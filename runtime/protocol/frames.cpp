@@ -4,6 +4,7 @@
 
 #include "runtime/protocol/json_writer.hpp"
 #include "runtime/protocol/records.hpp"
+#include "runtime/protocol/requests.hpp"
 #include "runtime/protocol/traces.hpp"
 
 namespace boocode::protocol {
@@ -275,10 +276,12 @@ client_request read_client_frame(std::string_view text, size_t max_bytes) {
     case client_frame::cancel:
       return cancel_request{chat_id};
     case client_frame::user_message: {
-      user_message_request r{chat_id, {}, {}};
+      user_message_request r{chat_id, {}, {}, {}};
       if (auto err = string_member(frame, "text", true, r.text))
         return refuse(*err);
       if (auto err = string_member(frame, "client_id", false, r.client_id))
+        return refuse(*err);
+      if (auto err = read_attachment_ids(frame, r.attachments))
         return refuse(*err);
       return r;
     }

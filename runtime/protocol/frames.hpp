@@ -68,6 +68,7 @@ struct user_message_request {
   std::string chat_id;
   std::string text;
   std::string client_id;
+  std::vector<std::string> attachments; // ids of the chat's uploads
 };
 struct cancel_request {
   std::string chat_id;
@@ -92,7 +93,7 @@ using client_request =
                cancel_request, approval_answer_request, frame_refusal>;
 
 /// Reads one client frame of at most `max_bytes`. The text of a
-/// user_message is not checked here beyond its type (see chat::validate_message_text).
+/// user_message is not checked here beyond its type (see chat::validate_message).
 client_request read_client_frame(std::string_view text, size_t max_bytes);
 
 } // namespace boocode::protocol

@@ -113,6 +113,31 @@ std::variant<chat::new_chat, body_error> read_new_chat(std::string_view text) {
     });
 }
 
+std::optional<std::string> read_attachment_ids(const json& obj, std::vector<std::string>& ids) {
+  auto it = obj.find("attachments");
+  if (it == obj.end() || it->is_null())
+    return std::nullopt;
+  if (!it->is_array())
+    return "attachments must be an array of attachment ids";
+  if (it->size() > 100)
+    return "attachments lists too many ids";
+  for (const auto& item : *it) {
+    if (!item.is_string())
+      return "attachments must be an array of attachment ids";
+    auto id = item.get<std::string>();
+    bool well_formed =
+      id.size() == 18 && id.starts_with("a_") && std::all_of(id.begin() + 2, id.end(), [](char c) {
+        return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f');
+      });
+    if (!well_formed)
+      return "attachments: '" + id.substr(0, 40) + "' is not an attachment id";
+    if (std::find(ids.begin(), ids.end(), id) != ids.end())
+      return "attachments: " + id + " is listed twice";
+    ids.push_back(std::move(id));
+  }
+  return std::nullopt;
+}
+
 std::variant<message_post, body_error> read_message_post(std::string_view text) {
   return read_object<message_post>(
     text, [](const json& body) -> std::variant<message_post, body_error> {
@@ -123,6 +148,8 @@ std::variant<message_post, body_error> read_message_post(std::string_view text) 
         return *err;
       if (p.client_id.size() > max_client_id_chars)
         return body_error{"client_id must be at most 200 characters"};
+      if (auto err = read_attachment_ids(body, p.attachments))
+        return body_error{*err};
       return p;
     });
 }

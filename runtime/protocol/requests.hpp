@@ -25,7 +25,14 @@ std::variant<chat::new_chat, body_error> read_new_chat(std::string_view body);
 struct message_post {
   std::string text;
   std::string client_id;
+  std::vector<std::string> attachments; // ids of the chat's uploads
 };
+
+/// The optional "attachments" member of a message (REST body or
+/// user_message frame) into `ids`: an array of attachment ids
+/// ("a_" + 16 hex digits), each at most once; the error says what is wrong.
+std::optional<std::string> read_attachment_ids(const nlohmann::json& obj,
+                                               std::vector<std::string>& ids);
 std::variant<message_post, body_error> read_message_post(std::string_view body);
 
 /// POST /api/chats/:id/fork: {"turn"}, a positive integer.

@@ -39,6 +39,27 @@ fake_reply fake_reply::error(int status, std::optional<int> retry_after) {
   return r;
 }
 
+fake_reply fake_reply::error_with(int status, std::string body) {
+  fake_reply r;
+  r.status = status;
+  r.error_body = std::move(body);
+  return r;
+}
+
+std::vector<std::string> image_urls(const nlohmann::json& body) {
+  std::vector<std::string> out;
+  if (!body.contains("messages"))
+    return out;
+  for (const auto& m : body["messages"]) {
+    if (!m.contains("content") || !m["content"].is_array())
+      continue;
+    for (const auto& part : m["content"])
+      if (part.value("type", "") == "image_url")
+        out.push_back(part["image_url"].value("url", ""));
+  }
+  return out;
+}
+
 std::string fake_request::header(const std::string& name) const {
   for (auto& [k, v] : headers)
     if (k == name)
@@ -299,10 +320,12 @@ struct fake_model_server::impl {
   bool respond(int fd, const fake_reply& r, bool keep) {
     const char* connection = keep ? "" : "Connection: close\r\n";
     if (r.status != 200) {
-      auto body = nlohmann::json{{"error",
-                                  {{"message", fmt::format("fake error {}", r.status)},
-                                   {"type", "server_error"}}}}
-                    .dump();
+      auto body = !r.error_body.empty()
+                    ? r.error_body
+                    : nlohmann::json{{"error",
+                                      {{"message", fmt::format("fake error {}", r.status)},
+                                       {"type", "server_error"}}}}
+                        .dump();
       auto head = fmt::format("HTTP/1.1 {} Error\r\nContent-Type: application/json\r\n"
                               "Content-Length: {}\r\n{}",
                               r.status, body.size(), connection);

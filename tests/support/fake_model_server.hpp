@@ -22,6 +22,7 @@ struct fake_reply {
   };
   int status = 200;               // 429, 500, ...: an OpenAI-style error body
   std::optional<int> retry_after; // Retry-After header, in seconds
+  std::string error_body;         // with an error status: this body instead (JSON)
   std::string text;               // assistant content, streamed in small pieces
   std::string reasoning;          // DeepSeek reasoning_content, streamed first
   std::vector<std::pair<std::string, std::string>> tool_calls; // name, arguments JSON text
@@ -45,7 +46,13 @@ struct fake_reply {
   static fake_reply text_reply(std::string text, nlohmann::json usage = nullptr);
   static fake_reply tool_reply(std::string name, std::string arguments_json);
   static fake_reply error(int status, std::optional<int> retry_after = std::nullopt);
+  /// An error answer with the body a provider sends (e.g. its refusal of images).
+  static fake_reply error_with(int status, std::string body);
 };
+
+/// The image parts of a chat-completions request body, in order: each
+/// image_url part's URL (a data: URL as BooCode sends them).
+std::vector<std::string> image_urls(const nlohmann::json& body);
 
 /// A request the fake server received.
 struct fake_request {
