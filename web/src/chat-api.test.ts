@@ -4,7 +4,18 @@ import { ProtocolError, forgetNotedNewer, notedNewer } from './protocol/fields';
 import { isChatFrame, parseServerFrame } from './protocol/frames';
 import { parseChat, parseMessage } from './protocol/rest';
 import { CHAT_STATUSES } from './protocol/states';
-import { archiveChat, createChat, forkChat, getChat, getTimeline, listChats, restartChat, sendMessage } from './chat-api';
+import {
+  archiveChat,
+  attachmentUrl,
+  createChat,
+  forkChat,
+  getChat,
+  getTimeline,
+  listChats,
+  restartChat,
+  sendMessage,
+  uploadAttachment,
+} from './chat-api';
 import { finishedTurn } from './test-fixtures';
 
 const chat = {
@@ -104,6 +115,23 @@ describe('chat and message parsers', () => {
     expect(parseMessage(toolMsg)).toEqual(toolMsg);
   });
 
+  it("reads a message's images, and leaves them out for a node without attachments", () => {
+    const image = {
+      id: 'a_5f0e3c9a7b1d2e44',
+      sha256: '9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08',
+      media_type: 'image/png',
+      bytes: 183204,
+      width: 1280,
+      height: 800,
+      name: '',
+    };
+    expect(parseMessage({ ...userMsg, attachments: [image] }).attachments).toEqual([image]);
+    expect(parseMessage({ ...userMsg, attachments: [] }).attachments).toEqual([]);
+    expect(parseMessage({ ...toolMsg, tool_name: 'view_image', attachments: [image] }).attachments).toEqual([image]);
+    expect('attachments' in parseMessage(userMsg)).toBe(false);
+    expect('attachments' in parseMessage({ ...userMsg, attachments: null })).toBe(false);
+  });
+
   it('accepts the interrupted tool outcome', () => {
     expect(parseMessage({ ...toolMsg, outcome: 'interrupted' }).outcome).toBe('interrupted');
   });
@@ -120,6 +148,9 @@ describe('chat and message parsers', () => {
     ['tool without tool_call_id', { ...toolMsg, tool_call_id: undefined }],
     ['an empty outcome', { ...toolMsg, outcome: '' }],
     ['tool_calls not an array', { ...assistantMsg, tool_calls: {} }],
+    ['attachments not an array', { ...userMsg, attachments: {} }],
+    ['an attachment without an id', { ...userMsg, attachments: [{ sha256: 'ab', media_type: 'image/png', bytes: 1, width: 1, height: 1, name: '' }] }],
+    ['an attachment of no pixels', { ...userMsg, attachments: [{ id: 'a_1', sha256: 'ab', media_type: 'image/png', bytes: 1, width: 0, height: 1, name: '' }] }],
   ])('rejects a message with %s', (_n, body) => {
     expect(() => parseMessage(body)).toThrow(ProtocolError);
   });
@@ -382,14 +413,29 @@ describe('chat REST calls', () => {
 
   it('sendMessage posts text and client_id and returns message_id', async () => {
     const f = respond(202, { message_id: 12 });
-    await expect(sendMessage('c1', 'hello', 'm-17', { fetchImpl: f })).resolves.toEqual({ message_id: 12 });
+    await expect(sendMessage('c1', { text: 'hello', client_id: 'm-17' }, { fetchImpl: f })).resolves.toEqual({ message_id: 12 });
     expect(f.mock.calls[0]?.[0]).toBe('/api/chats/c1/messages');
     expect(JSON.parse(String(f.mock.calls[0]?.[1]?.body))).toEqual({ text: 'hello', client_id: 'm-17' });
   });
 
+  it('sendMessage posts the attachment ids, and leaves the field out when there are none', async () => {
+    const f = respond(202, { message_id: 13 });
+    await sendMessage('c1', { text: '', client_id: 'm-18', attachments: ['a_5f0e3c9a7b1d2e44'] }, { fetchImpl: f });
+    expect(JSON.parse(String(f.mock.calls[0]?.[1]?.body))).toEqual({ text: '', client_id: 'm-18', attachments: ['a_5f0e3c9a7b1d2e44'] });
+    await sendMessage('c1', { text: 'x', attachments: [] }, { fetchImpl: f });
+    expect(JSON.parse(String(f.mock.calls[1]?.[1]?.body))).toEqual({ text: 'x' });
+  });
+
+  it('sendMessage surfaces the refusal of an attachment', async () => {
+    const message = 'an attachment is not one of this chat\'s uploads (or it expired): upload the image again';
+    const f = respond(400, { error: { code: 'unknown_attachment', message } });
+    const err = await sendMessage('c1', { text: 'x', attachments: ['a_0000000000000000'] }, { fetchImpl: f }).catch((e: unknown) => e);
+    expect(errorInfo(err)).toEqual({ code: 'unknown_attachment', message });
+  });
+
   it('sendMessage surfaces 409 archived', async () => {
     const f = respond(409, { error: { code: 'archived', message: 'the chat is archived' } });
-    const err = await sendMessage('c1', 'x', undefined, { fetchImpl: f }).catch((e: unknown) => e);
+    const err = await sendMessage('c1', { text: 'x' }, { fetchImpl: f }).catch((e: unknown) => e);
     expect(errorInfo(err)).toEqual({ code: 'archived', message: 'the chat is archived' });
   });
 });
@@ -456,5 +502,54 @@ describe('timeline, fork and restart', () => {
     expect(f.mock.calls[0]?.[0]).toBe('/api/chats/c1/restart');
     expect(f.mock.calls[0]?.[1]?.method).toBe('POST');
     await expect(restartChat('c1', { fetchImpl: respond(200, { restarted: 'yes' }) })).rejects.toBeInstanceOf(ProtocolError);
+  });
+});
+
+describe('attachments', () => {
+  const stored = {
+    id: 'a_5f0e3c9a7b1d2e44',
+    sha256: '9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08',
+    media_type: 'image/png',
+    bytes: 183204,
+    width: 1280,
+    height: 800,
+    name: 'screenshot.png',
+  };
+
+  it('uploadAttachment posts the file as multipart field "file" with its name, and reads the attachment', async () => {
+    const f = respond(201, stored);
+    const file = new Blob([new Uint8Array([0x89, 0x50, 0x4e, 0x47])], { type: 'image/png' });
+    await expect(uploadAttachment('c 1', file, 'screenshot.png', { fetchImpl: f })).resolves.toEqual(stored);
+    const [url, init] = f.mock.calls[0] ?? [];
+    expect(url).toBe('/api/chats/c%201/attachments');
+    expect(init?.method).toBe('POST');
+    const body = init?.body;
+    expect(body).toBeInstanceOf(FormData);
+    const part = (body as FormData).get('file');
+    expect(part).toBeInstanceOf(File);
+    expect((part as File).name).toBe('screenshot.png');
+    expect((part as File).size).toBe(4);
+    // fetch writes the multipart Content-Type (with its boundary) itself.
+    expect(new Headers(init?.headers).has('Content-Type')).toBe(false);
+  });
+
+  it.each([
+    [413, 'payload_too_large', 'the image has 30000000 bytes; the limit is 20971520'],
+    [415, 'unsupported_media_type', 'not a PNG, JPEG, WebP or GIF image (judged by its bytes)'],
+    [400, 'invalid_image', 'the image has too many pixels'],
+  ])('uploadAttachment surfaces the node\'s %i %s as it is', async (status, code, message) => {
+    const f = respond(status, { error: { code, message } });
+    const err = await uploadAttachment('c1', new Blob(['x']), 'x.png', { fetchImpl: f }).catch((e: unknown) => e);
+    expect(errorInfo(err)).toEqual({ code, message });
+  });
+
+  it('uploadAttachment refuses a malformed answer', async () => {
+    const f = respond(201, { ...stored, width: 0 });
+    await expect(uploadAttachment('c1', new Blob(['x']), 'x.png', { fetchImpl: f })).rejects.toBeInstanceOf(ProtocolError);
+  });
+
+  it('attachmentUrl names the original and the thumbnail', () => {
+    expect(attachmentUrl('a_5f0e3c9a7b1d2e44')).toBe('/api/attachments/a_5f0e3c9a7b1d2e44');
+    expect(attachmentUrl('a_5f0e3c9a7b1d2e44', 'thumbnail')).toBe('/api/attachments/a_5f0e3c9a7b1d2e44/thumbnail');
   });
 });

@@ -4,7 +4,19 @@
 
 import { requestJson, type FetchOptions } from './http';
 import { parseApprovalAnswer, parseApprovalList, type AllowRule, type ApprovalAnswer, type ApprovalRequest } from './protocol/permissions';
-import { parseChat, parseChatList, parseChatWithMessages, parseRestartResult, parseSendResult, parseTimeline, type Chat, type ChatWithMessages, type TimelineTurn } from './protocol/rest';
+import {
+  parseAttachment,
+  parseChat,
+  parseChatList,
+  parseChatWithMessages,
+  parseRestartResult,
+  parseSendResult,
+  parseTimeline,
+  type Attachment,
+  type Chat,
+  type ChatWithMessages,
+  type TimelineTurn,
+} from './protocol/rest';
 import type { Decision, PermissionMode } from './protocol/states';
 import { parseStopped, parseTaskList, type TaskList } from './protocol/tasks';
 
@@ -54,16 +66,44 @@ export async function archiveChat(id: string, opts: FetchOptions = {}): Promise<
   return parseChat(await requestJson('DELETE', chatPath(id), opts));
 }
 
-/** POST /api/chats/:id/messages -> 202 {message_id}, once the message is stored. */
-export async function sendMessage(
-  id: string,
-  text: string,
-  clientId?: string,
-  opts: FetchOptions = {},
-): Promise<{ message_id: number }> {
-  const body: { text: string; client_id?: string } = { text };
-  if (clientId !== undefined) body.client_id = clientId;
+/** What POST /api/chats/:id/messages takes. */
+export interface OutgoingMessage {
+  /** May be empty when `attachments` are given. */
+  text: string;
+  /** The same id for every send of one message: the node stores it once. */
+  client_id?: string;
+  /** Ids of the chat's uploads (uploadAttachment), at most 10, each once. */
+  attachments?: string[];
+}
+
+/**
+ * POST /api/chats/:id/messages -> 202 {message_id}, once the message is stored. Errors besides
+ * the usual: unknown_attachment (an id is not one of the chat's uploads, or it expired),
+ * too_many_attachments.
+ */
+export async function sendMessage(id: string, message: OutgoingMessage, opts: FetchOptions = {}): Promise<{ message_id: number }> {
+  const body: OutgoingMessage = { text: message.text };
+  if (message.client_id !== undefined) body.client_id = message.client_id;
+  if (message.attachments && message.attachments.length > 0) body.attachments = message.attachments;
   return parseSendResult(await requestJson('POST', `${chatPath(id)}/messages`, { ...opts, body }));
+}
+
+/**
+ * POST /api/chats/:id/attachments (multipart, field "file") -> 201 the stored image. The node
+ * judges the type by the bytes. Errors (the node's code and message): payload_too_large (413),
+ * unsupported_media_type (415: not PNG, JPEG, WebP or GIF), invalid_image (400: it does not
+ * decode, or has too many pixels), not_found.
+ */
+export async function uploadAttachment(chatId: string, file: Blob, name: string, opts: FetchOptions = {}): Promise<Attachment> {
+  const body = new FormData();
+  body.append('file', file, name);
+  return parseAttachment(await requestJson('POST', `${chatPath(chatId)}/attachments`, { ...opts, body }));
+}
+
+/** Where the page loads an attachment: the original, or its thumbnail (a WebP fitting 320 px). */
+export function attachmentUrl(id: string, view: 'original' | 'thumbnail' = 'original'): string {
+  const path = `/api/attachments/${encodeURIComponent(id)}`;
+  return view === 'thumbnail' ? `${path}/thumbnail` : path;
 }
 
 /** POST /api/chats/:id/restart -> {restarted}: starts a session stopped after repeated crashes. */

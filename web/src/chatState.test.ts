@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { ChatFrame, ErrorFrame, SnapshotTurn } from './protocol/frames';
-import type { ChatWithMessages, Message, Usage } from './protocol/rest';
+import type { Attachment, ChatWithMessages, Message, Usage } from './protocol/rest';
 import type { ChatStatus } from './protocol/states';
 import {
   buildTranscript,
@@ -8,8 +8,10 @@ import {
   compareMessages,
   initialChatState,
   mergeMessages,
+  resendFrames,
   subscribeFrame,
   turnStatus,
+  userMessageFrame,
   type ChatAction,
   type ChatState,
 } from './chatState';
@@ -611,11 +613,11 @@ describe('chatReducer: frames as the node sends them', () => {
 describe('chatReducer: optimistic user messages', () => {
   it('shows the message at once and replaces it when ack and message arrive', () => {
     let s = run([snapshot(0), { type: 'send', client_id: 'm-1', text: 'hello' }]);
-    expect(s.pending).toEqual([{ client_id: 'm-1', text: 'hello', state: 'sending' }]);
+    expect(s.pending).toEqual([{ client_id: 'm-1', text: 'hello', attachments: [], state: 'sending' }]);
     expect(buildTranscript(s)).toMatchObject([{ kind: 'user', text: 'hello', pending: { state: 'sending' } }]);
 
     s = run([f('ack', { client_id: 'm-1', message_id: 7 })], s);
-    expect(s.pending).toEqual([{ client_id: 'm-1', text: 'hello', state: 'sent', message_id: 7 }]);
+    expect(s.pending).toEqual([{ client_id: 'm-1', text: 'hello', attachments: [], state: 'sent', message_id: 7 }]);
 
     s = run([f('message', { message: msg(7, 'user', 'hello', { client_id: 'm-1' }) })], s);
     expect(s.pending).toEqual([]);
@@ -647,7 +649,7 @@ describe('chatReducer: optimistic user messages', () => {
     s = chatReducer(s, { type: 'send_failed', client_id: 'm-3', error: { code: 'archived', message: 'archived' } });
     expect(s.pending[0]).toMatchObject({ state: 'failed', error: { code: 'archived' } });
     s = chatReducer(s, { type: 'resend', client_id: 'm-3' });
-    expect(s.pending[0]).toEqual({ client_id: 'm-3', text: 'x', state: 'sending' });
+    expect(s.pending[0]).toEqual({ client_id: 'm-3', text: 'x', attachments: [], state: 'sending' });
     s = chatReducer(s, { type: 'discard_pending', client_id: 'm-3' });
     expect(s.pending).toEqual([]);
   });
@@ -659,5 +661,95 @@ describe('chatReducer: optimistic user messages', () => {
     expect(s.errors).toMatchObject([{ code: 'too_large', message: 'frame too large' }]);
     // It consumes no seq.
     expect(s.lastSeq).toBeNull();
+  });
+});
+
+describe('chatReducer: messages with images', () => {
+  const image = (id: string, name = 'shot.png'): Attachment => ({
+    id,
+    sha256: 'ab'.repeat(32),
+    media_type: 'image/png',
+    bytes: 2048,
+    width: 640,
+    height: 480,
+    name,
+  });
+  const a1 = image('a_0000000000000001');
+  const a2 = image('a_0000000000000002', 'second.png');
+
+  it('a pending message keeps its images through ack, retry and resend, and shows them', () => {
+    let s = run([snapshot(0), { type: 'send', client_id: 'm-1', text: '', attachments: [a1, a2] }]);
+    expect(buildTranscript(s)).toMatchObject([{ kind: 'user', text: '', attachments: [a1, a2], pending: { state: 'sending' } }]);
+
+    s = chatReducer(s, { type: 'send_failed', client_id: 'm-1', error: { code: 'network', message: 'offline' } });
+    s = chatReducer(s, { type: 'resend', client_id: 'm-1' });
+    expect(s.pending).toEqual([{ client_id: 'm-1', text: '', attachments: [a1, a2], state: 'sending' }]);
+
+    s = run([f('ack', { client_id: 'm-1', message_id: 7 })], s);
+    expect(s.pending).toEqual([{ client_id: 'm-1', text: '', attachments: [a1, a2], state: 'sent', message_id: 7 }]);
+    s = chatReducer(s, { type: 'sent', client_id: 'm-1', message_id: 7 });
+    expect(s.pending[0]?.attachments).toEqual([a1, a2]);
+
+    // The stored message (with its images) takes its place.
+    s = run([f('message', { message: msg(7, 'user', '', { client_id: 'm-1', attachments: [a1, a2] }) })], s);
+    expect(s.pending).toEqual([]);
+    expect(buildTranscript(s)).toMatchObject([{ kind: 'user', key: 'm7', text: '', attachments: [a1, a2] }]);
+  });
+
+  it('every send of a pending message carries the same client_id and attachment ids', () => {
+    const s = run([
+      { type: 'send', client_id: 'm-1', text: 'look', attachments: [a1] },
+      { type: 'send', client_id: 'm-2', text: 'plain' },
+      { type: 'send', client_id: 'm-3', text: 'done already', attachments: [a2] },
+      { type: 'sent', client_id: 'm-3', message_id: 9 },
+    ]);
+    const [first, second] = s.pending;
+    expect(userMessageFrame(CHAT, first!)).toEqual({
+      type: 'user_message',
+      chat_id: CHAT,
+      text: 'look',
+      client_id: 'm-1',
+      attachments: ['a_0000000000000001'],
+    });
+    // Without images the field is left out (as nodes before attachments read the frame).
+    expect(userMessageFrame(CHAT, second!)).toEqual({ type: 'user_message', chat_id: CHAT, text: 'plain', client_id: 'm-2' });
+    // A reconnect sends again what is still sending (not what was stored: m-3), the same way.
+    expect(resendFrames(s)).toEqual([userMessageFrame(CHAT, first!), userMessageFrame(CHAT, second!)]);
+  });
+
+  it("the node's refusal of an attachment fails the message, which keeps its images for a retry", () => {
+    const err: ErrorFrame = { type: 'error', code: 'unknown_attachment', message: 'upload the image again', chat_id: CHAT };
+    const s = run([{ type: 'send', client_id: 'm-1', text: 'x', attachments: [a1] }, { type: 'frame', frame: err }]);
+    expect(s.pending[0]).toMatchObject({ state: 'failed', attachments: [a1], error: { code: 'unknown_attachment' } });
+    expect(resendFrames(s)).toEqual([]);
+  });
+
+  it('stored messages without attachments (an older node) show none', () => {
+    const s = run([{ type: 'loaded', chat: chatWith([msg(1, 'user', 'hi')]) }]);
+    expect(buildTranscript(s)).toMatchObject([{ kind: 'user', attachments: [] }]);
+  });
+
+  it('the image a view_image call opened goes with its call', () => {
+    const page = image('a_0000000000000003', 'out/page.png');
+    const call = { id: 'call_2', name: 'view_image', arguments: '{"path":"out/page.png"}' };
+    const s = run([
+      snapshot(0),
+      turnStart(1),
+      f('message', { message: msg(2, 'assistant', '', { tool_calls: [call] }) }),
+      f('tool_result', { call_id: 'call_2', name: 'view_image', turn: 1, outcome: 'ok', output: 'shown', exit_code: null, duration_ms: 4 }),
+      f('message', {
+        message: msg(3, 'tool', 'shown', { tool_call_id: 'call_2', tool_name: 'view_image', outcome: 'ok', attachments: [page] }),
+      }),
+    ]);
+    const assistant = buildTranscript(s).find((i) => i.kind === 'assistant');
+    expect(assistant).toMatchObject({ toolCalls: [{ call_id: 'call_2', state: 'done', attachments: [page] }] });
+    // A call without an image has none.
+    const plain = run([
+      snapshot(0),
+      f('message', { message: msg(2, 'assistant', '', { tool_calls: [{ ...call, name: 'run_command' }] }) }),
+      f('message', { message: msg(3, 'tool', 'ok', { tool_call_id: 'call_2', outcome: 'ok', attachments: [] }) }),
+    ]);
+    const view = buildTranscript(plain).find((i) => i.kind === 'assistant');
+    expect(view?.kind === 'assistant' && 'attachments' in view.toolCalls[0]!).toBe(false);
   });
 });

@@ -25,12 +25,14 @@ import {
 import type { ErrorInfo } from './http';
 import type { AckFrame, ChatFrame, ClientFrame, ErrorFrame, SessionFailedFrame, SnapshotFrame, ToolCallPayload, TurnStartFrame } from './protocol/frames';
 import type { ApprovalRequest } from './protocol/permissions';
-import type { Chat, ChatWithMessages, Message, StoredToolCall, Usage } from './protocol/rest';
+import type { Attachment, Chat, ChatWithMessages, Message, StoredToolCall, Usage } from './protocol/rest';
 import { SESSION_FAILURES, type Decision, type SessionFailureReason, type ToolOutcome, type TurnOutcome } from './protocol/states';
 
 export interface PendingMessage {
   client_id: string;
   text: string;
+  /** The uploaded images it carries (their ids go with every send of it); empty when none. */
+  attachments: Attachment[];
   /** sending: not stored yet; sent: stored (ack or 202), its `message` not seen yet. */
   state: 'sending' | 'sent' | 'failed';
   message_id?: number;
@@ -125,7 +127,7 @@ export type ChatAction =
   /** The page subscribed again (without after_seq) after a gap: clears `gap`. */
   | { type: 'resubscribe' }
   | { type: 'frame'; frame: ChatFrame | ErrorFrame | SessionFailedFrame }
-  | { type: 'send'; client_id: string; text: string }
+  | { type: 'send'; client_id: string; text: string; attachments?: Attachment[] }
   | { type: 'resend'; client_id: string }
   | { type: 'sent'; client_id: string; message_id: number }
   | { type: 'send_failed'; client_id: string; error: ErrorInfo }
@@ -205,6 +207,27 @@ function settlePending(pending: PendingMessage[], messages: Message[]): PendingM
   return left.length === pending.length ? pending : left;
 }
 
+/** What a pending message sends, without its delivery state. */
+function sameMessage(p: PendingMessage): Pick<PendingMessage, 'client_id' | 'text' | 'attachments'> {
+  return { client_id: p.client_id, text: p.text, attachments: p.attachments };
+}
+
+/**
+ * The `user_message` frame of a pending message: every send of it (the first, a resend after a
+ * reconnect, a retry) carries the same client_id and the same attachment ids, so the node stores
+ * it once. `attachments` is left out when there are none (as nodes before attachments read it).
+ */
+export function userMessageFrame(chatId: string, p: PendingMessage): Extract<ClientFrame, { type: 'user_message' }> {
+  const frame: Extract<ClientFrame, { type: 'user_message' }> = { type: 'user_message', chat_id: chatId, text: p.text, client_id: p.client_id };
+  if (p.attachments.length > 0) frame.attachments = p.attachments.map((a) => a.id);
+  return frame;
+}
+
+/** The frames to send again on a new connection: the messages still sending (maybe lost with the old one). */
+export function resendFrames(state: ChatState): Extract<ClientFrame, { type: 'user_message' }>[] {
+  return state.pending.filter((p) => p.state === 'sending').map((p) => userMessageFrame(state.chatId, p));
+}
+
 function pushError(state: ChatState, error: ErrorInfo, turn?: number): ChatState {
   const item: ChatError = { key: state.nextKey, code: error.code, message: error.message };
   if (turn !== undefined) item.turn = turn;
@@ -212,7 +235,7 @@ function pushError(state: ChatState, error: ErrorInfo, turn?: number): ChatState
 }
 
 /** Error frames without seq answer a client frame; those codes mean a sent message was refused. */
-const SEND_REFUSED = new Set(['archived', 'too_large', 'bad_frame', 'not_found']);
+const SEND_REFUSED = new Set(['archived', 'too_large', 'bad_frame', 'not_found', 'unknown_attachment', 'too_many_attachments']);
 
 function applyConnectionError(state: ChatState, frame: ErrorFrame): ChatState {
   // A refused approval answer is shown on its card.
@@ -294,7 +317,7 @@ function applyAck(state: ChatState, frame: AckFrame): ChatState {
       continue;
     }
     changed = true;
-    if (!stored) pending.push({ client_id: p.client_id, text: p.text, state: 'sent', message_id: frame.message_id });
+    if (!stored) pending.push({ ...sameMessage(p), state: 'sent', message_id: frame.message_id });
   }
   return changed ? { ...state, pending } : state;
 }
@@ -518,13 +541,16 @@ export function chatReducer(state: ChatState, action: ChatAction): ChatState {
     case 'send':
       return {
         ...state,
-        pending: [...state.pending, { client_id: action.client_id, text: action.text, state: 'sending' }],
+        pending: [
+          ...state.pending,
+          { client_id: action.client_id, text: action.text, attachments: action.attachments ?? [], state: 'sending' },
+        ],
       };
     case 'resend':
       return {
         ...state,
         pending: state.pending.map((p) =>
-          p.client_id === action.client_id ? { client_id: p.client_id, text: p.text, state: 'sending' } : p,
+          p.client_id === action.client_id ? { ...sameMessage(p), state: 'sending' } : p,
         ),
       };
     case 'sent': {
@@ -535,7 +561,7 @@ export function chatReducer(state: ChatState, action: ChatAction): ChatState {
         ...state,
         pending: state.pending.map((p) =>
           p.client_id === action.client_id && p.state !== 'sent'
-            ? { client_id: p.client_id, text: p.text, state: 'sent', message_id: action.message_id }
+            ? { ...sameMessage(p), state: 'sent', message_id: action.message_id }
             : p,
         ),
       };
@@ -579,6 +605,8 @@ export interface ToolCallView {
   output?: string;
   exit_code?: number | null;
   duration_ms?: number;
+  /** The image the call opened (`view_image`), from its stored result. */
+  attachments?: Attachment[];
 }
 
 export type TranscriptItem =
@@ -587,6 +615,8 @@ export type TranscriptItem =
       kind: 'user';
       key: string;
       text: string;
+      /** Its images (a pending message's: the uploads it sends). */
+      attachments: Attachment[];
       messageId?: number;
       turn?: number | null;
       pending?: PendingMessage;
@@ -620,6 +650,7 @@ function viewFromStored(call: StoredToolCall, result: Message | undefined, live:
     view.output = result.content;
     view.exit_code = result.exit_code ?? null;
     if (result.duration_ms !== undefined) view.duration_ms = result.duration_ms;
+    if (result.attachments && result.attachments.length > 0) view.attachments = result.attachments;
   } else if (live?.state === 'done') {
     Object.assign(view, viewFromLive(live));
   } else if (ended) {
@@ -691,7 +722,15 @@ export function buildTranscript(state: ChatState): TranscriptItem[] {
   const placeMessage = (m: Message, i: number) => {
     if (m.role === 'user') {
       const task = m.client_id?.startsWith('task:') ? m.client_id.slice('task:'.length) : undefined;
-      items.push({ kind: 'user', key: `m${m.id}`, text: m.content, messageId: m.id, turn: m.turn, ...(task ? { task } : {}) });
+      items.push({
+        kind: 'user',
+        key: `m${m.id}`,
+        text: m.content,
+        attachments: m.attachments ?? [],
+        messageId: m.id,
+        turn: m.turn,
+        ...(task ? { task } : {}),
+      });
     } else if (m.role === 'assistant') {
       const calls = (m.tool_calls ?? []).map((c) => {
         claimed.add(c.id);
@@ -758,7 +797,9 @@ export function buildTranscript(state: ChatState): TranscriptItem[] {
     if (e.turn === undefined) items.push({ kind: 'error', key: `e${e.key}`, error: e });
   }
 
-  for (const p of state.pending) items.push({ kind: 'user', key: `p${p.client_id}`, text: p.text, pending: p });
+  for (const p of state.pending) {
+    items.push({ kind: 'user', key: `p${p.client_id}`, text: p.text, attachments: p.attachments, pending: p });
+  }
   return items;
 }
 

@@ -16,6 +16,7 @@ import { forgetNotedNewer, isObject, notedNewer } from './protocol/fields';
 import { parseServerFrame, type ClientFrame } from './protocol/frames';
 import { parseApprovalAnswer, parseApprovalList } from './protocol/permissions';
 import {
+  parseAttachment,
   parseChat,
   parseChatList,
   parseChatWithMessages,
@@ -123,6 +124,7 @@ const REST_PARSERS: Record<string, (data: unknown) => unknown> = {
   chat_list: (data) => ({ items: parseChatList(data) }),
   chat_view: parseChatWithMessages,
   message: parseMessage,
+  attachment: parseAttachment,
   timeline: (data) => ({ turns: parseTimeline(data) }),
   posted: parseSendResult,
   restarted: parseRestartResult,
@@ -192,6 +194,16 @@ describe('contract: REST records', () => {
     expect(parse, `no reader for ${name}`).toBeDefined();
     for (const [i, sample] of (records.get(name) ?? []).entries()) {
       expectReadAsWritten(parse!(sample), sample, `${name}[${i}]`);
+    }
+  });
+
+  it("the page reads a message's images (a user message's, a view_image call's)", () => {
+    // expectReadAsWritten compares only what the page read: this one fails if it reads none.
+    const written = (records.get('message') ?? []) as Record<string, unknown>[];
+    const withImages = written.filter((m) => Array.isArray(m.attachments) && m.attachments.length > 0);
+    expect(new Set(withImages.map((m) => m.role))).toEqual(new Set(['tool', 'user']));
+    for (const m of written) {
+      if (m.attachments !== undefined) expect(parseMessage(m).attachments).toEqual(m.attachments);
     }
   });
 

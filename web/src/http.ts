@@ -61,7 +61,8 @@ export interface FetchOptions {
 }
 
 /**
- * Sends a request and returns the decoded JSON body of a 2xx answer.
+ * Sends a request and returns the decoded JSON body of a 2xx answer. `body` is sent as JSON, or
+ * as it is when it is FormData (an upload).
  *
  * Errors are ApiErrors. With `prefix` (the health check) the message reads
  * "GET /api/health: HTTP 503 node is draining"; without it the message is exactly the
@@ -77,7 +78,9 @@ export async function requestJson(
   const where = `${method} ${path}`;
   const headers: Record<string, string> = { Accept: 'application/json' };
   const init: RequestInit = { method, headers, signal: opts.signal };
-  if (opts.body !== undefined) {
+  if (opts.body instanceof FormData) {
+    init.body = opts.body; // multipart: fetch writes the Content-Type with its boundary
+  } else if (opts.body !== undefined) {
     headers['Content-Type'] = 'application/json';
     init.body = JSON.stringify(opts.body);
   }

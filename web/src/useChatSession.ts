@@ -3,8 +3,9 @@
 // reconnect continues where it was when the node can), routes frames into the reducer,
 // subscribes again for a full snapshot after a seq gap, and sends messages (over the
 // WebSocket, with POST /api/chats/:id/messages as the fallback; the client_id makes a
-// message that is sent twice be stored once), cancels the turn, and answers its approvals (over
-// the WebSocket, with POST /api/chats/:id/approvals/:id when it is not connected).
+// message that is sent twice be stored once, and its attachment ids go with every send),
+// cancels the turn, and answers its approvals (over the WebSocket, with
+// POST /api/chats/:id/approvals/:id when it is not connected).
 
 import { useCallback, useEffect, useReducer, useRef } from 'react';
 import { errorInfo, type ErrorInfo } from './http';
@@ -12,7 +13,18 @@ import { isChatFrame, type ServerFrame } from './protocol/frames';
 import { answerApproval as postAnswer, getChat, restartChat, sendMessage } from './chat-api';
 import { approvalAnswerFrame } from './approvalState';
 import type { Decision } from './protocol/states';
-import { chatReducer, initialChatState, subscribeFrame, type ChatAction, type ChatState } from './chatState';
+import {
+  chatReducer,
+  initialChatState,
+  resendFrames,
+  subscribeFrame,
+  userMessageFrame,
+  type ChatAction,
+  type ChatState,
+  type PendingMessage,
+} from './chatState';
+import { MAX_ATTACHMENTS } from './attachments';
+import type { Attachment } from './protocol/rest';
 import { newClientId, utf8Length } from './format';
 import type { NodeSocket } from './useNodeSocket';
 
@@ -26,8 +38,8 @@ export interface ChatSession {
   dispatch: (action: ChatAction) => void;
   /** Feed every frame of the page's socket here. */
   onFrame: (frame: ServerFrame) => void;
-  /** Sends a message; returns an error when it cannot even be tried. */
-  send: (text: string) => ErrorInfo | null;
+  /** Sends a message with its uploaded images; returns an error when it cannot even be tried. */
+  send: (text: string, attachments?: Attachment[]) => ErrorInfo | null;
   retry: (clientId: string) => void;
   /** Asks the node to cancel the running turn; false when not connected. */
   cancel: () => boolean;
@@ -79,9 +91,7 @@ export function useChatSession(chatId: string | null, socket: NodeSocket): ChatS
       socket.send(subscribeFrame(current));
       if (current.gap) dispatch({ type: 'resubscribe' });
       // Messages that may have been lost with the old connection: the same client_id again.
-      for (const p of current.pending) {
-        if (p.state === 'sending') socket.send({ type: 'user_message', chat_id: chatId, text: p.text, client_id: p.client_id });
-      }
+      for (const frame of resendFrames(current)) socket.send(frame);
     }
     subscribed.current = { chatId, connection: socket.connection };
   }, [chatId, socket.status, socket.connection, socket.send]);
@@ -126,34 +136,39 @@ export function useChatSession(chatId: string | null, socket: NodeSocket): ChatS
     }
   }, []);
 
-  const postMessage = useCallback((id: string, clientId: string, text: string) => {
-    sendMessage(id, text, clientId).then(
+  const postMessage = useCallback((id: string, p: PendingMessage) => {
+    const clientId = p.client_id;
+    sendMessage(id, { text: p.text, client_id: clientId, attachments: p.attachments.map((a) => a.id) }).then(
       (r) => dispatch({ type: 'sent', client_id: clientId, message_id: r.message_id }),
       (err: unknown) => dispatch({ type: 'send_failed', client_id: clientId, error: errorInfo(err) }),
     );
   }, []);
 
   const deliver = useCallback(
-    (id: string, clientId: string, text: string) => {
-      if (socketRef.current.send({ type: 'user_message', chat_id: id, text, client_id: clientId })) {
+    (id: string, p: PendingMessage) => {
+      const clientId = p.client_id;
+      if (socketRef.current.send(userMessageFrame(id, p))) {
         const timer = setTimeout(() => {
           timers.current.delete(clientId);
-          const p = stateRef.current.pending.find((x) => x.client_id === clientId);
-          if (stateRef.current.chatId === id && p?.state === 'sending') postMessage(id, clientId, text);
+          const now = stateRef.current.pending.find((x) => x.client_id === clientId);
+          if (stateRef.current.chatId === id && now?.state === 'sending') postMessage(id, now);
         }, ACK_TIMEOUT_MS);
         timers.current.set(clientId, timer);
       } else {
-        postMessage(id, clientId, text);
+        postMessage(id, p);
       }
     },
     [postMessage],
   );
 
   const send = useCallback(
-    (text: string): ErrorInfo | null => {
+    (text: string, attachments: Attachment[] = []): ErrorInfo | null => {
       const id = chatIdRef.current;
       if (!id) return { code: 'no_chat', message: 'No chat is open.' };
-      if (text.trim() === '') return { code: 'empty', message: 'Type a message first.' };
+      if (text.trim() === '' && attachments.length === 0) return { code: 'empty', message: 'Type a message first.' };
+      if (attachments.length > MAX_ATTACHMENTS) {
+        return { code: 'too_many_attachments', message: `A message carries at most ${MAX_ATTACHMENTS} images.` };
+      }
       const size = utf8Length(text);
       if (size > MAX_MESSAGE_BYTES) {
         return {
@@ -161,9 +176,9 @@ export function useChatSession(chatId: string | null, socket: NodeSocket): ChatS
           message: `The message is ${size.toLocaleString('en-US')} bytes; the limit is ${MAX_MESSAGE_BYTES.toLocaleString('en-US')}.`,
         };
       }
-      const clientId = newClientId();
-      dispatch({ type: 'send', client_id: clientId, text });
-      deliver(id, clientId, text);
+      const pending: PendingMessage = { client_id: newClientId(), text, attachments, state: 'sending' };
+      dispatch({ type: 'send', client_id: pending.client_id, text, attachments });
+      deliver(id, pending);
       return null;
     },
     [deliver],
@@ -175,7 +190,7 @@ export function useChatSession(chatId: string | null, socket: NodeSocket): ChatS
       const p = stateRef.current.pending.find((x) => x.client_id === clientId);
       if (!id || !p) return;
       dispatch({ type: 'resend', client_id: clientId });
-      deliver(id, clientId, p.text);
+      deliver(id, p);
     },
     [deliver],
   );

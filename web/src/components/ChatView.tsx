@@ -1,4 +1,4 @@
-import { useCallback, useEffect, useLayoutEffect, useMemo, useRef, useState } from 'react';
+import { useCallback, useEffect, useLayoutEffect, useMemo, useRef, useState, type DragEvent } from 'react';
 import { errorInfo, type ErrorInfo } from '../http';
 import type { Chat, TimelineTurn } from '../protocol/rest';
 import { CHAT_STATUSES } from '../protocol/states';
@@ -10,6 +10,7 @@ import type { ChatSession } from '../useChatSession';
 import { liveTasks, taskTotals } from '../tasks';
 import type { Tasks } from '../useTasks';
 import type { Timeline } from '../useTimeline';
+import { useAttachmentDrafts } from '../useAttachmentDrafts';
 import type { Traces } from '../useTraces';
 import type { Workflows } from '../useWorkflows';
 import { Composer } from './Composer';
@@ -64,6 +65,26 @@ export function ChatView({
   const runs = (tasks.state?.tasks ?? []).filter((t) => t.id.startsWith('w_'));
   const liveRuns = liveTasks(runs).length;
   const taskUsage = taskTotals(tasks.state?.tasks ?? null);
+  const composerDisabled = !chat || archived || isTask;
+  const drafts = useAttachmentDrafts(composerDisabled ? null : state.chatId);
+
+  // Files dropped anywhere on the chat column join the message's images.
+  const [dropping, setDropping] = useState(false);
+  const onDragOver = (ev: DragEvent) => {
+    if (!ev.dataTransfer.types.includes('Files')) return;
+    ev.preventDefault(); // else the browser opens the file in place of the page
+    ev.dataTransfer.dropEffect = composerDisabled ? 'none' : 'copy';
+    if (!composerDisabled) setDropping(true);
+  };
+  const onDragLeave = (ev: DragEvent) => {
+    if (!(ev.relatedTarget instanceof Node && ev.currentTarget.contains(ev.relatedTarget))) setDropping(false);
+  };
+  const onDrop = (ev: DragEvent) => {
+    if (!ev.dataTransfer.types.includes('Files')) return;
+    ev.preventDefault();
+    setDropping(false);
+    if (!composerDisabled) drafts.add([...ev.dataTransfer.files]);
+  };
 
   useEffect(() => {
     document.title = chat ? `${chat.title} · BooCode` : 'BooCode';
@@ -221,7 +242,18 @@ export function ChatView({
       </header>
 
       <div className="chat-split">
-        <div className="chat-column">
+        <div
+          className={`chat-column${dropping ? ' dropping' : ''}`}
+          onDragOver={onDragOver}
+          onDragLeave={onDragLeave}
+          onDrop={onDrop}
+          data-testid="chat-drop-zone"
+        >
+          {dropping && (
+            <div className="drop-overlay" aria-hidden="true">
+              Drop images to attach them
+            </div>
+          )}
           {state.loadError && (
             <div className="error-banner" role="alert" data-testid="error-banner" data-code={state.loadError.code}>
               <span>
@@ -264,9 +296,10 @@ export function ChatView({
 
           <Composer
             session={session}
+            drafts={drafts}
             running={state.running}
             connected={connected}
-            disabled={!chat || archived || isTask}
+            disabled={composerDisabled}
             disabledReason={
               isTask ? "A background task's conversation: it takes no messages." : archived ? 'This chat is archived.' : undefined
             }

@@ -1,6 +1,7 @@
 import { memo } from 'react';
 import type { ToolCallView } from '../chatState';
 import { formatDuration, prettyArguments, summarizeArguments } from '../format';
+import { AttachmentImages } from './AttachmentImages';
 
 const OUTCOME_LABEL: Record<string, string> = {
   ok: 'ok',
@@ -14,7 +15,10 @@ const OUTCOME_LABEL: Record<string, string> = {
   unknown: 'no result',
 };
 
-/** One tool call, collapsed to a line (name, arguments, outcome, duration); opens for details. */
+/**
+ * One tool call, collapsed to a line (name, arguments, outcome, duration); opens for details. The
+ * image a call opened (`view_image`) shows under that line, open or not.
+ */
 export const ToolCall = memo(function ToolCall({ call }: { call: ToolCallView }) {
   const outcome =
     call.state === 'done'
@@ -26,7 +30,7 @@ export const ToolCall = memo(function ToolCall({ call }: { call: ToolCallView })
         : 'unknown';
   const summary = summarizeArguments(call.name, call.arguments);
   const showExit = call.exit_code !== undefined && call.exit_code !== null && (call.exit_code !== 0 || call.name === 'run_command');
-  return (
+  const details = (
     <details
       className={`tool tool-${outcome}`}
       data-testid="tool-call"
@@ -76,5 +80,12 @@ export const ToolCall = memo(function ToolCall({ call }: { call: ToolCallView })
         </div>
       </div>
     </details>
+  );
+  if (!call.attachments || call.attachments.length === 0) return details;
+  return (
+    <div className="tool-with-images" data-testid="tool-images" data-call-id={call.call_id}>
+      {details}
+      <AttachmentImages attachments={call.attachments} className="tool-images" />
+    </div>
   );
 });

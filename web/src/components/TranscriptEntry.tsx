@@ -1,5 +1,5 @@
-// One entry of a chat's transcript (src/chatState.ts builds them): a user message (or a task's
-// notification), an assistant message with its tool calls, the live answer as it streams, a
+// One entry of a chat's transcript (src/chatState.ts builds them): a user message with its images
+// (or a task's notification), an assistant message with its tool calls, the live answer as it streams, a
 // turn's end, an approval card or an error.
 import { memo } from 'react';
 import type { TranscriptItem, TurnInfo } from '../chatState';
@@ -7,6 +7,7 @@ import { formatUsage } from '../format';
 import { Markdown } from '../Markdown';
 import type { ChatSession } from '../useChatSession';
 import { ApprovalCard } from './ApprovalCard';
+import { AttachmentImages } from './AttachmentImages';
 import { ToolCall } from './ToolCall';
 
 export const TranscriptEntry = memo(function TranscriptEntry({
@@ -33,7 +34,8 @@ export const TranscriptEntry = memo(function TranscriptEntry({
           data-turn={item.turn ?? undefined}
         >
           {item.task && <div className="msg-note">background task {item.task}, told to the model</div>}
-          <div className="bubble">{item.text}</div>
+          {item.attachments.length > 0 && <AttachmentImages attachments={item.attachments} />}
+          {(item.text !== '' || item.attachments.length === 0) && <div className="bubble">{item.text}</div>}
           {p?.state === 'sending' && <div className="msg-note">Sending…</div>}
           {p?.state === 'failed' && (
             <div className="msg-note msg-failed" role="alert">

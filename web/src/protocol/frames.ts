@@ -230,7 +230,8 @@ export type ClientFrame =
   /** after_seq and epoch (both or neither): continue from there if the session still can. */
   | { type: 'subscribe'; chat_id: string; after_seq?: number; epoch?: number }
   | { type: 'unsubscribe'; chat_id: string }
-  | { type: 'user_message'; chat_id: string; text: string; client_id: string }
+  /** `attachments`: ids of the chat's uploads (at most 10, each once); left out when none. */
+  | { type: 'user_message'; chat_id: string; text: string; client_id: string; attachments?: string[] }
   | { type: 'cancel'; chat_id: string }
   /** `note`: at most 4000 characters; the model reads it with a denial. */
   | { type: 'approval_answer'; chat_id: string; id: string; decision: Decision; note?: string };

@@ -128,6 +128,36 @@ export interface StoredToolCall {
   arguments: string;
 }
 
+/**
+ * An image uploaded to a chat (POST /api/chats/:id/attachments), as messages carry it. Its bytes:
+ * GET /api/attachments/:id, a WebP fitting 320 px: GET /api/attachments/:id/thumbnail.
+ */
+export interface Attachment {
+  id: string;
+  /** Hex SHA-256 of the original bytes. */
+  sha256: string;
+  /** image/png, image/jpeg, image/webp or image/gif, judged by the node from the bytes. */
+  media_type: string;
+  bytes: number;
+  width: number;
+  height: number;
+  /** The file name it was uploaded with (a path for `view_image`); may be empty. */
+  name: string;
+}
+
+export function parseAttachment(data: unknown, what = 'attachment'): Attachment {
+  if (!isObject(data)) throw new ProtocolError(`${what}: must be a JSON object`);
+  return {
+    id: requireString(data, 'id', what),
+    sha256: requireString(data, 'sha256', what),
+    media_type: requireString(data, 'media_type', what),
+    bytes: requireInt(data, 'bytes', what),
+    width: requireInt(data, 'width', what, 1),
+    height: requireInt(data, 'height', what, 1),
+    name: requireText(data, 'name', what),
+  };
+}
+
 export interface Message {
   id: number;
   role: Role;
@@ -150,6 +180,11 @@ export interface Message {
   duration_ms?: number;
   /** user only */
   client_id?: string;
+  /**
+   * The images it carries: a user message's (always there, maybe empty, from nodes with
+   * attachments), or the one a `view_image` tool call opened.
+   */
+  attachments?: Attachment[];
 }
 
 export interface ChatWithMessages extends Chat {
@@ -229,6 +264,10 @@ export function parseMessage(data: unknown): Message {
   }
   const clientId = optionalText(data, 'client_id', what);
   if (clientId) msg.client_id = clientId;
+  if (data.attachments !== undefined && data.attachments !== null) {
+    if (!Array.isArray(data.attachments)) throw new ProtocolError(`${what}: field "attachments" must be an array`);
+    msg.attachments = data.attachments.map((a, i) => parseAttachment(a, `${what}.attachments[${i}]`));
+  }
   if (msg.role === 'tool' && msg.tool_call_id === undefined) {
     throw new ProtocolError(`${what}: a tool message needs "tool_call_id"`);
   }
