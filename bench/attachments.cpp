@@ -47,9 +47,9 @@ std::string png_of_2mb(int width, int height, int noisy_rows, uint32_t seed) {
   std::mt19937 rng{seed};
   for (int y = 0; y < height; ++y)
     for (int x = 0; x < width; ++x) {
-      auto* p = &px.rgba[(static_cast<size_t>(y) * static_cast<size_t>(width) +
-                          static_cast<size_t>(x)) *
-                         4];
+      auto* p =
+        &px.rgba[(static_cast<size_t>(y) * static_cast<size_t>(width) + static_cast<size_t>(x)) *
+                 4];
       auto r = rng();
       p[0] = y < noisy_rows ? static_cast<unsigned char>(r) : static_cast<unsigned char>(x);
       p[1] = y < noisy_rows ? static_cast<unsigned char>(r >> 8) : static_cast<unsigned char>(y);
@@ -104,8 +104,8 @@ int main(int argc, char** argv) {
     return r;
   });
   test::node_process node{{"serve", "--listen", "127.0.0.1:0", "--data-dir",
-                           (dir / "data").string(), "--model-base-url", model.base_url(),
-                           "--model", "bench", "--log-level", "warn"},
+                           (dir / "data").string(), "--model-base-url", model.base_url(), "--model",
+                           "bench", "--log-level", "warn"},
                           dir / "node.log"};
   node.wait_ready();
   auto to = node.address();

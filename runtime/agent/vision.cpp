@@ -9,8 +9,11 @@ call_plan plan_call(const vision_setup& v, model::model_provider& main, bool fre
     return {&main, false, false};
   if (fresh_images && v.vision_model != nullptr)
     return {v.vision_model, true, true};
+  // With a vision model beside it, the main model is taken for one that
+  // does not see (unless model-vision is on): older images go as notes.
   bool send = v.mode == chat::vision_mode::on ||
-              (v.mode == chat::vision_mode::automatic && !(v.refused && v.refused->load()));
+              (v.mode == chat::vision_mode::automatic && v.vision_model == nullptr &&
+               !(v.refused && v.refused->load()));
   return {&main, send, false};
 }
 

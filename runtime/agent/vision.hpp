@@ -31,7 +31,9 @@ struct call_plan {
 };
 
 /// The plan for a call of a turn: `fresh_images`, the turn's own messages
-/// (its user messages, the images its tools opened) carry images.
+/// (its user messages, the images its tools opened) carry images. Such a
+/// turn goes to the vision model when there is one; the main model is then
+/// sent older images only with mode on (else as notes).
 call_plan plan_call(const vision_setup& v, model::model_provider& main, bool fresh_images);
 
 /// The turn's error when its images cannot be sent: names the model, says

@@ -28,7 +28,7 @@ TEST(MultipartTest, TheBoundaryComesFromAFormDataContentType) {
 }
 
 TEST(MultipartTest, TheFirstFilePartIsTakenByteForByte) {
-  std::string bytes("\x89PNG\r\n\x1a\n\0\r\n--not-the-boundary\r\n", 35);
+  std::string bytes("\x89PNG\r\n\x1a\n\0\r\n--not-the-boundary\r\n", 31);
   auto body = part("XYZ", "form-data; name=\"note\"", "hello") +
               part("XYZ", "form-data; name=\"upload\"; filename=\"shot \\\"1\\\".png\"", bytes) +
               part("XYZ", "form-data; name=\"file\"; filename=\"second.png\"", "later") +

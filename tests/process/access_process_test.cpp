@@ -11,6 +11,7 @@
 #include "tests/support/http_client.hpp"
 #include "tests/support/node_process.hpp"
 #include "tests/support/temp_dir.hpp"
+#include "tests/support/test_images.hpp"
 
 using namespace boocode;
 using namespace std::chrono_literals;
@@ -221,4 +222,32 @@ TEST_F(AccessTest, ChatsOpenOnlyInsideTheWorkspaceRoots) {
   }
   auto list = test::http_call(node->address(), "GET", "/api/chats").json();
   EXPECT_EQ(list["items"].size(), 1u) << "a refused chat was not made";
+}
+
+// An image is served only to whoever may read a chat that holds it: another
+// user gets the same 404 as for no image at all, and cannot upload to the
+// chat either.
+TEST_F(AccessTest, AnImageIsServedOnlyToThoseWhoMayReadItsChat) {
+  auto alice = add_token({"alice"});
+  auto bob = add_token({"bob"});
+  auto node = start({"--listen", "127.0.0.1:0", "--auth-file", users_.string()});
+  auto at = node->address();
+  auto ws = dir_ / "ws";
+  fs::create_directories(ws);
+  auto chat = test::http_call(at, "POST", "/api/chats",
+                              nlohmann::json{{"workspace", ws.string()}}.dump(), bearer(alice));
+  ASSERT_EQ(chat.status, 201) << chat.body;
+  auto chat_id = chat.json()["id"].get<std::string>();
+  auto png = test::test_png(20, 20);
+  auto target = "/api/chats/" + chat_id + "/attachments";
+  auto up = test::http_call(at, "POST", target, png, bearer(alice));
+  ASSERT_EQ(up.status, 201) << up.body;
+  auto image = "/api/attachments/" + up.json()["id"].get<std::string>();
+  EXPECT_EQ(test::http_call(at, "GET", image, "", bearer(alice)).body, png);
+  auto theirs = test::http_call(at, "GET", image, "", bearer(bob));
+  EXPECT_EQ(theirs.status, 404);
+  EXPECT_EQ(theirs.body.find("PNG"), std::string::npos);
+  EXPECT_EQ(test::http_call(at, "GET", image + "/thumbnail", "", bearer(bob)).status, 404);
+  EXPECT_EQ(test::http_call(at, "GET", image).status, 401);
+  EXPECT_EQ(test::http_call(at, "POST", target, png, bearer(bob)).status, 404);
 }

@@ -282,3 +282,34 @@ TEST_F(ClusterTest, AnImageUploadedOnOneNodeIsServedAndSentByAnother) {
   ASSERT_EQ(bodies.size(), 1u);
   EXPECT_EQ(decoded(image_urls(bodies[0])[0]), png);
 }
+
+class VisionModelTest : public ChatProcessTest {
+protected:
+  VisionModelTest() {
+    extra_args_ = {"--vision-model-base-url", vision_.base_url(), "--vision-model", "seeing-model"};
+  }
+  fake_model_server vision_;
+};
+
+TEST_F(VisionModelTest, TurnsWithImagesGoToTheVisionModelAndTheRestToTheMainOne) {
+  auto chat = create_chat();
+  auto id = upload(to_, chat, test_png(24, 24)).json()["id"].get<std::string>();
+  vision_.enqueue(fake_reply::text_reply("A gradient."));
+  ASSERT_EQ(post_with(to_, chat, "what is it?", {id}, "m-1").status, 202);
+  wait_done(to_, chat);
+  ASSERT_EQ(vision_.request_count(), 1u);
+  EXPECT_EQ(model_.request_count(), 0u);
+  auto sent = vision_.requests().back().body;
+  EXPECT_EQ(sent["model"], "seeing-model");
+  EXPECT_EQ(image_urls(sent).size(), 1u);
+  model_.enqueue(fake_reply::text_reply("Text, from the main model."));
+  post_message(to_, chat, "thanks", "m-2");
+  auto done = wait_done(to_, chat);
+  EXPECT_EQ(model_.request_count(), 1u);
+  EXPECT_EQ(vision_.request_count(), 1u);
+  EXPECT_EQ(model_.requests().back().body["model"], "fake-model");
+  // The main model is taken for one that does not see: the image goes as a note.
+  EXPECT_TRUE(image_urls(model_.requests().back().body).empty());
+  EXPECT_NE(model_.requests().back().body.dump().find("not shown"), std::string::npos);
+  EXPECT_EQ(of_role(done, "assistant").back()["content"], "Text, from the main model.");
+}

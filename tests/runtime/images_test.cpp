@@ -169,6 +169,10 @@ TEST(ImagesTest, APlanSendsImagesByModeAndRoutesFreshOnesToTheVisionModel) {
   EXPECT_EQ(fresh.model, &vision_model);
   EXPECT_TRUE(fresh.send_images);
   EXPECT_EQ(agent::plan_call(v, main_model, false).model, &main_model);
+  v.mode = chat::vision_mode::automatic; // the main model is taken for one that does not see
+  EXPECT_FALSE(agent::plan_call(v, main_model, false).send_images);
+  v.mode = chat::vision_mode::on;
+  EXPECT_TRUE(agent::plan_call(v, main_model, false).send_images);
   v.images = nullptr; // a node without an attachment store sends none
   EXPECT_FALSE(agent::plan_call(v, main_model, true).send_images);
 }

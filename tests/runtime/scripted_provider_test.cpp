@@ -132,3 +132,23 @@ TEST(ScriptedProviderTest, TheBundledDemoScriptUsesRealTools) {
       used.insert(c.name);
   EXPECT_TRUE(used.count("write_file") && used.count("run_command")) << "the demo shows tools";
 }
+
+// The scripted model records the images each call sent, as the request
+// carried them, so in-process tests can check exactly what a model was shown.
+TEST(ScriptedProviderTest, RecordsTheImagesACallSent) {
+  scripted_provider p{two_turns(), "test"};
+  chat_message m = msg("user", "what is this?");
+  m.images = {{"a_1", "s1", "image/png", 10, 2, 2, "one.png"},
+              {"a_2", "s2", "image/png", 10, 2, 2, "two.png"}};
+  conversation conv{{m}};
+  image_payload payload;
+  payload.data_urls = {{"s1", std::make_shared<const std::string>("data:image/jpeg;base64,QUJD")}};
+  ask(p, conversation{{msg("user", "no images")}});
+  EXPECT_TRUE(p.images_received().empty());
+  p.complete({"system", conv, "", {}, &payload}, {}, nullptr);
+  auto got = p.images_received();
+  ASSERT_EQ(got.size(), 1u);
+  ASSERT_EQ(got[0].size(), 1u); // s2 is not stored: a note, not an image
+  EXPECT_EQ(got[0][0].sha256, "s1");
+  EXPECT_EQ(got[0][0].media_type, "image/jpeg");
+}
