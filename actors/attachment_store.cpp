@@ -93,6 +93,8 @@ chat::result<model::image_ref> attachment_store::upload(const std::string& chat_
                                "not a PNG, JPEG, WebP or GIF image (judged by its bytes)"};
   auto sha = sha256_hex(bytes);
   auto id = random_id("a_", 16);
+  // Expired uploads and unheld bytes go as new ones come (at most once a minute).
+  sweep_now_and_then();
   try {
     bool no_chat = false;
     // The same bytes stored before (by any chat of the cluster): no decoding.
