@@ -33,32 +33,6 @@ using nlohmann::json;
 
 namespace {
 
-/// A PNG of about 2 MB: `width` x `height`, noise in the top `noisy_rows`
-/// rows (from `seed`), a gradient below.
-std::string png_of_2mb(int width, int height, int noisy_rows, uint32_t seed) {
-  auto noise = test::test_png(width, noisy_rows, true, seed);
-  if (noisy_rows == height)
-    return noise;
-  // Noise over a gradient: encode the whole picture once.
-  image::pixels px;
-  px.width = width;
-  px.height = height;
-  px.rgba.resize(image::rgba_size(width, height));
-  std::mt19937 rng{seed};
-  for (int y = 0; y < height; ++y)
-    for (int x = 0; x < width; ++x) {
-      auto* p =
-        &px.rgba[(static_cast<size_t>(y) * static_cast<size_t>(width) + static_cast<size_t>(x)) *
-                 4];
-      auto r = rng();
-      p[0] = y < noisy_rows ? static_cast<unsigned char>(r) : static_cast<unsigned char>(x);
-      p[1] = y < noisy_rows ? static_cast<unsigned char>(r >> 8) : static_cast<unsigned char>(y);
-      p[2] = y < noisy_rows ? static_cast<unsigned char>(r >> 16) : 90;
-      p[3] = 255;
-    }
-  return std::get<image::encoded>(image::encode_png(px)).bytes;
-}
-
 double ms_since(steady_clock::time_point t0) {
   return duration<double, std::milli>(steady_clock::now() - t0).count();
 }
@@ -120,8 +94,8 @@ int main(int argc, char** argv) {
   std::vector<double> fits, downscaled, again;
   size_t fits_bytes = 0, big_bytes = 0;
   for (int i = 0; i <= uploads; ++i) { // upload 0 warms up
-    auto small = png_of_2mb(836, 836, 836, static_cast<uint32_t>(2 * i + 1));
-    auto large = png_of_2mb(3000, 2000, 225, static_cast<uint32_t>(2 * i + 2));
+    auto small = test::test_png(836, 836, 836, static_cast<uint32_t>(2 * i + 1));
+    auto large = test::test_png(3000, 2000, 225, static_cast<uint32_t>(2 * i + 2));
     auto a = upload(to, chat, small);
     auto b = upload(to, chat, large);
     auto c = upload(to, chat, small);
@@ -180,7 +154,7 @@ int main(int argc, char** argv) {
     auto plain = new_chat();
     auto t = turn(plain, {}, text_bytes);
     auto pictured = new_chat();
-    auto img = upload(to, pictured, png_of_2mb(836, 836, 836, static_cast<uint32_t>(1000 + i)));
+    auto img = upload(to, pictured, test::test_png(836, 836, 836, static_cast<uint32_t>(1000 + i)));
     auto w = turn(pictured, {img.id}, image_bytes);
     auto a = turn(pictured, {}, again_bytes);
     if (i == 0)

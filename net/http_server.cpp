@@ -151,6 +151,12 @@ http::response<http::string_body> to_beast(http_response res, unsigned version, 
   return out;
 }
 
+/// Whether a POST to `target` is an image upload (/api/chats/:id/attachments).
+bool is_upload(beast::string_view target) {
+  auto path = target.substr(0, target.find('?'));
+  return path.starts_with("/api/chats/") && path.ends_with("/attachments");
+}
+
 /// Ends a connection's TLS session (when it has one) and closes its socket.
 void close_stream(beast::tcp_stream& s) {
   beast::error_code ec;
@@ -381,7 +387,7 @@ private:
       return;
     }
     if (srv_->opts.upload_body_bytes > 0 && req.method() == http::verb::post &&
-        req.target().find("/attachments") != beast::string_view::npos) {
+        is_upload(req.target())) {
       body_limit_ = srv_->opts.upload_body_bytes;
       parser_->body_limit(body_limit_);
     }

@@ -27,16 +27,9 @@ std::string no_vision_message(const std::string& model, const std::string& detai
 
 model::image_payload load_images(const model::conversation& conv, chat::image_loader& loader) {
   model::image_payload p;
-  auto add = [&](const model::image_ref& img) {
-    if (!p.data_urls.contains(img.sha256))
-      p.data_urls.emplace(img.sha256, loader.data_url(img.sha256));
-  };
-  for (const auto& slot : conv.image_slots())
-    add(conv.image_of(slot));
-  std::vector<model::image_slot> trailing;
-  conv.tool_images_json(trailing);
-  for (const auto& slot : trailing)
-    add(conv.image_of(slot));
+  for (const auto* img : conv.images())
+    if (!p.data_urls.contains(img->sha256))
+      p.data_urls.emplace(img->sha256, loader.data_url(img->sha256));
   return p;
 }
 
@@ -44,19 +37,13 @@ image_count count_images(const model::conversation& conv, const model::image_pay
   image_count n;
   if (!payload.send)
     return n;
-  auto add = [&](const model::image_slot& slot) {
-    auto it = payload.data_urls.find(conv.image_of(slot).sha256);
+  for (const auto* img : conv.images()) {
+    auto it = payload.data_urls.find(img->sha256);
     if (it != payload.data_urls.end() && it->second) {
       ++n.images;
       n.bytes += it->second->size();
     }
-  };
-  for (const auto& slot : conv.image_slots())
-    add(slot);
-  std::vector<model::image_slot> trailing;
-  conv.tool_images_json(trailing);
-  for (const auto& slot : trailing)
-    add(slot);
+  }
   return n;
 }
 

@@ -203,15 +203,22 @@ std::variant<pixels, std::string> jpeg_decode(std::string_view bytes) {
   return detail::apply_orientation(std::move(out), detail::jpeg_orientation(bytes));
 }
 
+/// The format of `bytes`, or why they are no image at all.
+std::variant<format, std::string> format_of(std::string_view bytes) {
+  if (bytes.empty())
+    return std::string("the image is empty");
+  if (auto fmt = sniff(bytes))
+    return *fmt;
+  return std::string("not a PNG, JPEG, WebP or GIF image");
+}
+
 } // namespace
 
 std::variant<header, std::string> read_header(std::string_view bytes) {
-  if (bytes.empty())
-    return std::string("the image is empty");
-  const auto fmt = sniff(bytes);
-  if (!fmt)
-    return std::string("not a PNG, JPEG, WebP or GIF image");
-  switch (*fmt) {
+  auto fmt = format_of(bytes);
+  if (auto* why = std::get_if<std::string>(&fmt))
+    return *why;
+  switch (std::get<format>(fmt)) {
     case format::png:
       return png_header(bytes);
     case format::jpeg:
@@ -225,13 +232,11 @@ std::variant<header, std::string> read_header(std::string_view bytes) {
 }
 
 std::variant<pixels, std::string> decode(std::string_view bytes) {
-  if (bytes.empty())
-    return std::string("the image is empty");
-  const auto fmt = sniff(bytes);
-  if (!fmt)
-    return std::string("not a PNG, JPEG, WebP or GIF image");
+  auto fmt = format_of(bytes);
+  if (auto* why = std::get_if<std::string>(&fmt))
+    return *why;
   try {
-    switch (*fmt) {
+    switch (std::get<format>(fmt)) {
       case format::png:
         return png_decode(bytes);
       case format::jpeg:

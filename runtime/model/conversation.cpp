@@ -47,6 +47,17 @@ void conversation::append(chat_message m) {
   messages_.push_back(std::move(m));
 }
 
+std::vector<const image_ref*> conversation::images() const {
+  std::vector<const image_ref*> out;
+  out.reserve(slots_.size());
+  for (const auto& slot : slots_)
+    out.push_back(&image_of(slot));
+  for (auto index : tool_images_)
+    for (const auto& img : messages_[index].images)
+      out.push_back(&img);
+  return out;
+}
+
 std::string conversation::tool_images_json(std::vector<image_slot>& slots) const {
   if (tool_images_.empty())
     return {};

@@ -48,6 +48,9 @@ public:
   }
   /// Whether messages from index `from` on carry images.
   bool has_images_from(size_t from) const;
+  /// Every image a call of this conversation carries, in order (those of
+  /// json_items(), then those of tool_images_json()).
+  std::vector<const image_ref*> images() const;
   /// The user message that shows the model the images its newest tool
   /// results opened (a tool message cannot carry images), when the
   /// conversation ends with such results: "" or ",{...}", its image parts'

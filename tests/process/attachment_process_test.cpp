@@ -83,7 +83,7 @@ TEST_F(AttachmentProcessTest, BadUploadsAreRefusedAndStoreNothing) {
   auto truncated = upload(to_, chat, png.substr(0, png.size() / 2));
   EXPECT_EQ(truncated.status, 400) << truncated.body;
   EXPECT_EQ(truncated.json()["error"]["code"], "invalid_image");
-  auto oversized = upload(to_, chat, test_png(400, 400, true)); // ~480 KB of noise
+  auto oversized = upload(to_, chat, test_png(400, 400, 400)); // ~480 KB of noise
   EXPECT_EQ(oversized.status, 413) << oversized.body;
   // Past the HTTP server's own limit for uploads: refused before it is read.
   auto huge = upload(to_, chat, std::string(600000, 'x'));

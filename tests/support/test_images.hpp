@@ -11,9 +11,9 @@
 
 namespace boocode::test {
 
-/// A `width` x `height` PNG: a gradient, or (with `noise`) random pixels
-/// from `seed`, which keep the file about 3 bytes a pixel.
-inline std::string test_png(int width, int height, bool noise = false, uint32_t seed = 1) {
+/// A `width` x `height` PNG: a gradient, with random pixels from `seed` in
+/// its top `noisy_rows` rows (noise keeps the file about 3 bytes a pixel).
+inline std::string test_png(int width, int height, int noisy_rows = 0, uint32_t seed = 1) {
   image::pixels px;
   px.width = width;
   px.height = height;
@@ -24,7 +24,7 @@ inline std::string test_png(int width, int height, bool noise = false, uint32_t 
       auto* p =
         &px.rgba[(static_cast<size_t>(y) * static_cast<size_t>(width) + static_cast<size_t>(x)) *
                  4];
-      if (noise) {
+      if (y < noisy_rows) {
         auto r = rng();
         p[0] = static_cast<unsigned char>(r);
         p[1] = static_cast<unsigned char>(r >> 8);
