@@ -235,6 +235,15 @@ chat::result<chat::chat_record> chat_service_impl::fork(const std::string& chat_
     });
 }
 
+chat::result<trace::usage_summary> chat_service_impl::usage(const std::string& chat_id) {
+  return with_repo<trace::usage_summary>(
+    [&](storage::chat_repository& repo) -> chat::result<trace::usage_summary> {
+      if (!repo.find_chat(chat_id))
+        return not_found(chat_id);
+      return trace::summarise(chat_id, traces_->usage(chat_id));
+    });
+}
+
 chat::result<trace::trace_page> chat_service_impl::list_traces(const std::string& chat_id,
                                                                const trace::trace_query& q) {
   return with_repo<trace::trace_page>(

@@ -43,6 +43,7 @@ public:
   chat::result<std::vector<chat::timeline_turn>> timeline(const std::string& chat_id) override;
   chat::result<chat::chat_record> fork(const std::string& chat_id, int turn,
                                        const std::string& owner) override;
+  chat::result<trace::usage_summary> usage(const std::string& chat_id) override;
   chat::result<trace::trace_page> list_traces(const std::string& chat_id,
                                               const trace::trace_query& q) override;
   chat::result<bool> subscribe(const std::shared_ptr<chat::frame_sink>& conn,

@@ -10,6 +10,7 @@ void connect_storage(session_deps& deps, const std::string& conninfo, int pool_s
   deps.tasks = std::make_shared<storage::task_repository>(deps.db);
   deps.workflows = std::make_shared<storage::workflow_repository>(deps.db);
   deps.step_cache = std::make_shared<storage::step_cache_repository>(deps.db);
+  deps.trace_store = std::make_shared<storage::trace_repository>(deps.db);
   deps.blocking = std::make_shared<work_queue>(pool_size);
 }
 

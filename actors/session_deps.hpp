@@ -11,6 +11,7 @@
 #include "actors/attachment_store.hpp"
 #include "runtime/agent/spec.hpp"
 #include "runtime/agent/subagent_tools.hpp"
+#include "runtime/model/prices.hpp"
 #include "runtime/model/provider.hpp"
 #include "runtime/tools/tool_context.hpp"
 #include "runtime/trace/trace.hpp"
@@ -21,6 +22,7 @@
 #include "storage/session_repository.hpp"
 #include "storage/step_cache_repository.hpp"
 #include "storage/task_repository.hpp"
+#include "storage/trace_repository.hpp"
 #include "storage/workflow_repository.hpp"
 
 namespace boocode::sandbox {
@@ -54,12 +56,15 @@ struct session_deps {
   std::shared_ptr<storage::workflow_repository> workflows;
   /// The step cache, over the same pool, and when it was last swept (µs).
   std::shared_ptr<storage::step_cache_repository> step_cache;
+  /// The traces, over the same pool: an agent's last model call is read
+  /// from them once when it loads (the prompt cache's break check).
+  std::shared_ptr<storage::trace_repository> trace_store;
   std::shared_ptr<std::atomic<int64_t>> cache_swept_us = std::make_shared<std::atomic<int64_t>>(0);
   std::shared_ptr<sandbox::engine> scripts;
   agent::workflow_limits workflow_limits;
   std::string home;
-  /// What the model's tokens cost: a task's cost (all zero: not known).
-  model::model_prices prices;
+  /// What models' tokens cost: each model call's and a task's cost.
+  model::price_table prices;
   /// The node's registry, for turn workers that start, cancel and notify
   /// actors (set when the registry starts).
   std::shared_ptr<actor_router> router = std::make_shared<actor_router>();

@@ -209,6 +209,9 @@ turn_done run_worker(const std::shared_ptr<const session_deps>& deps,
     if (task != nullptr)
       spec.model_name = task->spawn.model;
     spec.vision = deps->vision;
+    spec.cache = &mem.prompt_cache;
+    spec.prices = &deps->prices;
+    spec.cache_key = chat_id;
     spec.vision.images = deps->attachments.get();
     // A workflow step's maxTurns bounds its model calls below the node's.
     if (task != nullptr && task->spawn.max_turns > 0)

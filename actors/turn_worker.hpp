@@ -39,6 +39,8 @@ struct chat_memory {
   model::conversation conversation; // without the system prompt
   /// A subagent's task (its spawn: tools, model, parent); none for a chat.
   std::optional<agent::task_record> task;
+  /// Its last model call, for the prompt cache's break check.
+  model::cache_memory prompt_cache;
 };
 
 /// Runs one turn of a chat on the node's turn threads (the model call and

@@ -61,6 +61,18 @@ public:
     chats_.add_allow_rule(fence_.actor_id, rule);
   }
 
+  std::optional<model::prior_call> last_model_call() override {
+    try {
+      return deps_.trace_store ? deps_.trace_store->last_model_call(fence_.actor_id) : std::nullopt;
+    } catch (const std::exception& e) {
+      if (deps_.log)
+        deps_.log->warn("chat {}: cannot read its last model call ({}); its prompt cache is "
+                        "compared from its next call on",
+                        fence_.actor_id, e.what());
+      return std::nullopt;
+    }
+  }
+
   chat::message_record journal_message(const std::string& step, chat::message_record m,
                                        const chat::tool_intent* next) override {
     identify(m);
@@ -154,10 +166,17 @@ public:
     const auto& u = *m.usage;
     agent::task_usage add{static_cast<int64_t>(u.prompt), static_cast<int64_t>(u.cache_hit),
                           static_cast<int64_t>(u.completion), static_cast<int64_t>(u.reasoning)};
-    writes_.post([&deps = deps_, id = task_->spawn.id, add, cost = deps_.prices.cost(u)] {
-      deps.tasks->add_usage(id, add, cost);
-      task_control{deps}.announce(id);
-    });
+    writes_.post(
+      [&deps = deps_, id = task_->spawn.id, add, cost = deps_.prices.cost(model_name(), u)] {
+        deps.tasks->add_usage(id, add, cost);
+        task_control{deps}.announce(id);
+      });
+  }
+
+  /// The model the agent's calls name.
+  std::string model_name() const {
+    return task_ != nullptr && !task_->spawn.model.empty() ? task_->spawn.model
+                                                           : deps_.provider->model_name();
   }
 
   /// Messages that still wait after the checkpoint.

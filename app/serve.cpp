@@ -23,6 +23,7 @@
 #include "actors/workflow_service_impl.hpp"
 #include "app/command_sandbox.hpp"
 #include "app/data_dir_lock.hpp"
+#include "app/model_setup.hpp"
 #include "app/node_access.hpp"
 #include "net/access_routes.hpp"
 #include "net/admin_server.hpp"
@@ -81,27 +82,6 @@ fs::path find_web_dir(const node_config& cfg) {
       return candidate;
   }
   return fs::absolute("web/dist");
-}
-
-/// The model the node's chats talk to: an endpoint, a script, or the demo.
-std::shared_ptr<model::model_provider> make_provider(const node_config& cfg, log_set& logs) {
-  std::shared_ptr<model::model_provider> p;
-  if (!cfg.model_script.empty()) {
-    p = std::make_shared<model::scripted_provider>(model::load_model_script(cfg.model_script),
-                                                   cfg.model_script.filename().string());
-  } else if (!cfg.model_base_url.empty()) {
-    net::model_endpoint ep;
-    ep.base_url = cfg.model_base_url;
-    ep.api_key = cfg.model_api_key;
-    ep.model = cfg.model;
-    p = std::make_shared<net::model_client>(ep, logs.get("model"));
-  } else {
-    p = std::make_shared<model::scripted_provider>(model::demo_script(), "built-in demo");
-    logs.get("node")->warn("no model configured: using the built-in demo script. Set "
-                           "--model-base-url, --model-api-key and --model for a real model.");
-  }
-  logs.get("node")->info("model: {}", p->describe());
-  return p;
 }
 
 /// Rows of finished calls that may wait for the database before new ones are
@@ -227,7 +207,6 @@ int run(const node_config& cfg, log_set& logs) {
   deps->turn_limits = {cfg.turn_model_calls, cfg.turn_tokens, cfg.turn_time};
   deps->task_limits = cfg.task_limits;
   deps->workflow_limits = cfg.workflow_limits;
-  deps->prices = cfg.prices;
   // Workflow scripts run in the sandbox's isolates on a few threads of their own.
   deps->scripts = std::make_shared<sandbox::engine>(sandbox::engine_options{2});
   if (const char* home = std::getenv("HOME"))
@@ -235,19 +214,12 @@ int run(const node_config& cfg, log_set& logs) {
   deps->node_id = node_id;
   deps->cluster = cfg.cluster;
   deps->provider = make_provider(cfg, logs);
+  deps->prices = price_table_of(cfg, *deps->provider);
   deps->attachments =
     std::make_shared<attachment_store>(deps->db, cfg.attachments, logs.get("attachments"));
   deps->vision.mode = cfg.model_vision;
-  if (!cfg.vision_model_base_url.empty()) {
-    net::model_endpoint ep;
-    ep.base_url = cfg.vision_model_base_url;
-    ep.api_key = cfg.vision_model_api_key.empty() ? cfg.model_api_key : cfg.vision_model_api_key;
-    ep.model = cfg.vision_model;
-    deps->vision_provider = std::make_shared<net::model_client>(ep, logs.get("model"));
-    deps->vision.vision_model = deps->vision_provider.get();
-    logs.get("node")->info("vision model (turns with images): {}",
-                           deps->vision_provider->describe());
-  }
+  deps->vision_provider = make_vision_provider(cfg, logs);
+  deps->vision.vision_model = deps->vision_provider.get();
   deps->log = logs.get("session");
   auto trace_log = logs.get("trace");
   auto traces = std::make_shared<trace::trace_queue>(trace_queue_capacity, trace_log);

@@ -14,6 +14,7 @@ pkg_check_modules(PQXX REQUIRED IMPORTED_TARGET libpqxx)
 pkg_check_modules(PQ REQUIRED IMPORTED_TARGET libpq)
 # Image attachments: decoded and re-encoded by the codecs' own libraries (runtime/image).
 pkg_check_modules(IMAGE_CODECS REQUIRED IMPORTED_TARGET libpng libturbojpeg libwebp libwebpdemux libgif)
+pkg_check_modules(XXHASH REQUIRED IMPORTED_TARGET libxxhash)
 
 # CAF 0.17 ships no CMake or pkg-config files.
 find_path(CAF_INCLUDE_DIR caf/all.hpp REQUIRED)

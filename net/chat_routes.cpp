@@ -210,6 +210,9 @@ void add_chat_routes(router& r, chat::chat_service& s,
         on_chat(s, [&s](const http_request&, const route_params& p) {
           return answer(s.stop_tasks(p.at("id"), p.at("task")), 200, protocol::stopped);
         }));
+  r.add("GET", "/api/chats/:id/usage", on_chat(s, [&s](const http_request&, const std::string& id) {
+          return answer(s.usage(id), 200, record);
+        }));
   r.add("GET", "/api/chats/:id/traces",
         on_chat(s, [&s](const http_request& req, const std::string& id) {
           return list_traces(s, req, id);

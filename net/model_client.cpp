@@ -375,6 +375,11 @@ struct model_client::impl {
   }
 };
 
+bool is_openai_endpoint(std::string_view base_url) {
+  auto url = parse_url(base_url);
+  return url && (url->host == "api.openai.com" || url->host.ends_with(".openai.com"));
+}
+
 model_client::model_client(model_endpoint ep, std::shared_ptr<spdlog::logger> log)
   : ep_(std::move(ep)), impl_(std::make_unique<impl>()) {
   impl_->log = std::move(log);
@@ -407,7 +412,7 @@ model_result model_client::complete(const model::model_request& request,
                        "the model base URL must start with http:// or https://", 0};
   const auto& url = *impl_->url;
   outgoing_request req{{http::verb::post, url.path + "/chat/completions", 11},
-                       model::request_body{ep_.model, request}};
+                       model::request_body{ep_.model, request, ep_.prompt_cache_key}};
   auto& head = req.head;
   head.set(http::field::host, url.host);
   head.set(http::field::user_agent, std::string("boocode/") + version);

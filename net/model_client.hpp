@@ -26,9 +26,15 @@ struct model_endpoint {
   int max_attempts = 4;
   std::chrono::milliseconds backoff_base{500};
   std::chrono::milliseconds backoff_max{8000};
+  /// Send each request's cache key as `prompt_cache_key` (OpenAI routes
+  /// calls with the same key to where their prefix is cached).
+  bool prompt_cache_key = false;
   /// Extra CA file for https (self-signed servers); the system store is always used.
   std::string ca_file;
 };
+
+/// Whether `base_url` is OpenAI's own API (which takes prompt_cache_key).
+bool is_openai_endpoint(std::string_view base_url);
 
 using model::model_error;
 using model::model_result;

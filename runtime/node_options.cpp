@@ -250,10 +250,6 @@ const std::vector<option_spec>& core_options() {
        [](node_config& c, std::string_view v) {
          return set_count(c.task_limits.spawns_per_turn, v, 1000, "spawns");
        }},
-      {"model-prices", "BOOCODE_MODEL_PRICES", "IN,CACHED,OUT",
-       "the model's prices in USD per million tokens: input, cached input, output (tasks show "
-       "their cost)",
-       "", [](node_config& c, std::string_view v) { return set_prices(c.prices, v); }},
       {"subagent-depth", "BOOCODE_SUBAGENT_DEPTH", "N",
        "how deep subagents nest (1: only chats spawn them)", "1",
        [](node_config& c, std::string_view v) {
@@ -317,6 +313,8 @@ const std::vector<option_spec>& core_options() {
 const std::vector<option_spec>& option_table() {
   static const std::vector<option_spec> table = [] {
     auto all = core_options();
+    const auto& model = model_options();
+    all.insert(all.end(), model.begin(), model.end());
     const auto& media = media_options();
     all.insert(all.end(), media.begin(), media.end());
     return all;

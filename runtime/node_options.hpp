@@ -19,6 +19,15 @@ namespace boocode {
 
 /// Everything `boocode serve` can be told. Each field is declared once, with
 /// its flag, environment variable and help, in node_options.cpp's table.
+/// The wire protocol a model endpoint speaks.
+enum class model_wire {
+  openai,    // chat completions (/chat/completions): DeepSeek, OpenAI, vLLM, Ollama, llama.cpp
+  anthropic, // Anthropic Messages (/messages)
+};
+
+/// An on/off switch that may also be decided by the node.
+enum class tristate { automatic, on, off };
+
 struct node_config {
   std::string listen_host = "127.0.0.1";
   uint16_t listen_port = 8080;
@@ -54,8 +63,16 @@ struct node_config {
   agent::task_limits task_limits;
   /// Bounds on workflow runs (agents per run, the projected-token warning).
   agent::workflow_limits workflow_limits;
-  /// What the model's tokens cost (all zero: not known).
+  /// What the configured model's tokens cost (all zero: as the price table says).
   model::model_prices prices;
+  /// A JSON price table whose entries replace the shipped ones by name.
+  std::filesystem::path prices_file;
+  /// The endpoint's wire protocol.
+  model_wire wire = model_wire::openai;
+  /// Anthropic: how long cache_control breakpoints keep a prefix (5 min or 1 h).
+  std::chrono::seconds anthropic_cache_ttl{300};
+  /// OpenAI's prompt_cache_key: auto (sent to api.openai.com only), on, off.
+  tristate prompt_cache_key = tristate::automatic;
   /// Bounds on one chat turn: model calls, tokens (0: none), wall time (0: none).
   int turn_model_calls = 50;
   int64_t turn_tokens = 0;

@@ -23,6 +23,10 @@ struct option_spec {
   option_setter set;
 };
 
+/// The options for the model's wire protocol, its prompt cache and its
+/// prices (node_options_model.cpp).
+const std::vector<option_spec>& model_options();
+
 /// The options for image attachments and the models that see them
 /// (node_options_media.cpp); node_options.cpp's table ends with them.
 const std::vector<option_spec>& media_options();

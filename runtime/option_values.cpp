@@ -102,10 +102,10 @@ std::optional<std::string> set_prices(model::model_prices& p, std::string_view v
       break;
     v.remove_prefix(comma + 1);
   }
-  if (got.size() != 3 || v.find(',') != std::string_view::npos)
-    return std::string("expected three prices in USD per million tokens, INPUT,CACHED,OUTPUT "
-                       "(e.g. 0.27,0.07,1.10)");
-  p = {got[0], got[1], got[2]};
+  if (got.size() < 3 || got.size() > 4 || v.find(',') != std::string_view::npos)
+    return std::string("expected three or four prices in USD per million tokens, "
+                       "INPUT,CACHED,OUTPUT[,CACHE_WRITE] (e.g. 0.27,0.07,1.10)");
+  p = {got[0], got[1], got[2], got.size() == 4 ? got[3] : 0.0};
   return std::nullopt;
 }
 

@@ -35,8 +35,8 @@ std::optional<std::string> set_duration(std::chrono::milliseconds& d, std::strin
 /// A duration of at least one second, kept in whole seconds (an expiry).
 std::optional<std::string> set_seconds(std::chrono::seconds& s, std::string_view v);
 
-/// Three prices, USD per million tokens: "INPUT,CACHED,OUTPUT" (e.g.
-/// "0.27,0.07,1.10"), each a number from 0 to 10000.
+/// Three or four prices, USD per million tokens: "INPUT,CACHED,OUTPUT[,CACHE_WRITE]"
+/// (e.g. "0.27,0.07,1.10"), each a number from 0 to 10000.
 std::optional<std::string> set_prices(model::model_prices& p, std::string_view v);
 
 /// A count from 1 to `most` of `what` (named in the error).

@@ -148,14 +148,14 @@ chat::chat_record chat_repository::fork_chat(const std::string& chat_id, int tur
       throw storage_error(fmt::format("fork chat: turn {} of {} has not finished", turn, chat_id));
     auto row =
       tx.exec_params1(fmt::format("INSERT INTO chats (id, workspace, title, build_command, turns,"
-                                  " owner, permission_mode, allow_rules, network, env) VALUES ($1,"
-                                  " $2, $3, $4::jsonb, $5, $6, $7, $8::jsonb, $9, $10::jsonb)"
-                                  " RETURNING {}",
+                                  " owner, permission_mode, allow_rules, network, env,"
+                                  " forked_from) VALUES ($1, $2, $3, $4::jsonb, $5, $6, $7,"
+                                  " $8::jsonb, $9, $10::jsonb, $11) RETURNING {}",
                                   chat_columns),
                       fork.id, fork.workspace, fork.title, build, turn, fork.owner,
                       std::string(protocol::to_string(fork.permissions.mode)),
                       chat::to_json(fork.permissions.rules).dump(), fork.permissions.network,
-                      nlohmann::json(fork.permissions.variables).dump());
+                      nlohmann::json(fork.permissions.variables).dump(), chat_id);
     tx.exec_params("INSERT INTO messages (chat_id, role, content, reasoning, tool_calls,"
                    " tool_call_id, tool_name, outcome, exit_code, duration_ms, turn, client_id,"
                    " usage, created_at, attachments) SELECT $2, role, content, reasoning,"

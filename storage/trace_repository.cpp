@@ -4,6 +4,7 @@
 #include <nlohmann/json.hpp>
 #include <pqxx/pqxx>
 
+#include "runtime/protocol/prompt_cache.hpp"
 #include "runtime/protocol/records.hpp"
 #include "runtime/protocol/traces.hpp"
 #include "storage/connection.hpp"
@@ -19,16 +20,16 @@ const char* const insert_sql = R"sql(
 INSERT INTO tool_traces (id, chat_id, turn_number, kind, tool_name, call_id, actor_kind,
   actor_id, parent_id, input, output, started_at, finished_at, latency_ms, outcome, error,
   exit_code, tokens_used, cache_tokens, reasoning_tokens, model, ttft_ms, usage,
-  finish_reason, attempts)
+  finish_reason, attempts, prompt_cache, message_hashes)
 SELECT id, chat_id, turn, kind, tool, call_id, actor_kind, actor_id, parent_id, input, output,
   started_at, finished_at, latency_ms, outcome, error, exit_code, tokens_used, cache_tokens,
-  reasoning_tokens, model, ttft_ms, usage, finish_reason, attempts
+  reasoning_tokens, model, ttft_ms, usage, finish_reason, attempts, prompt_cache, message_hashes
 FROM jsonb_to_recordset($1::jsonb) AS x(id text, chat_id text, turn int,
   kind text, tool text, call_id text, actor_kind text, actor_id text, parent_id text,
   input jsonb, output text, started_at timestamptz, finished_at timestamptz,
   latency_ms float8, outcome text, error text, exit_code int, tokens_used bigint,
   cache_tokens bigint, reasoning_tokens bigint, model text, ttft_ms float8, usage jsonb,
-  finish_reason text, attempts int)
+  finish_reason text, attempts int, prompt_cache jsonb, message_hashes text)
 ON CONFLICT (id) DO NOTHING
 )sql";
 
@@ -39,7 +40,7 @@ const char* const columns =
   " (extract(epoch FROM finished_at) * 1000000)::bigint, latency_ms, outcome,"
   " coalesce(error, ''), exit_code, tokens_used, cache_tokens, reasoning_tokens,"
   " coalesce(model, ''), ttft_ms, usage::text, coalesce(finish_reason, ''),"
-  " coalesce(attempts, 0)";
+  " coalesce(attempts, 0), prompt_cache::text";
 
 trace::trace_record to_record(const pqxx::row& row) {
   auto s = std::make_shared<trace::trace_start>();
@@ -69,6 +70,9 @@ trace::trace_record to_record(const pqxx::row& row) {
     e.usage = protocol::usage_from_json(nlohmann::json::parse(row[23].c_str()));
   e.finish_reason = row[24].as<std::string>();
   e.attempts = row[25].as<int>();
+  if (!row[26].is_null())
+    e.prompt_cache = std::make_shared<trace::prompt_cache_trace>(
+      trace::prompt_cache_trace{row[26].as<std::string>(), {}});
   return {std::move(s), std::move(e)};
 }
 
@@ -97,7 +101,7 @@ void trace_repository::insert(const std::vector<trace::trace_record>& rows) {
     return;
   auto batch = nlohmann::json::array();
   for (auto& r : rows)
-    batch.push_back(protocol::to_json(r));
+    batch.push_back(protocol::to_json(r, true));
   auto text = batch.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
   impl_->db.with("write traces", [&](pqxx::connection& c) {
     pqxx::nontransaction tx{c}; // one statement: all of it or nothing
@@ -129,6 +133,84 @@ trace::trace_page trace_repository::page(const std::string& chat_id, const trace
     if (r.size() > n)
       page.next_cursor = r[static_cast<int>(n) - 1][0].as<int64_t>();
     return page;
+  });
+}
+
+std::vector<trace::usage_row> trace_repository::usage(const std::string& chat_id) {
+  return impl_->db.with("sum a chat's usage", [&](pqxx::connection& c) {
+    pqxx::read_transaction tx{c};
+    auto r = tx.exec_params(
+      "WITH RECURSIVE tree (id, parent) AS (SELECT id, '' FROM chats WHERE id = $1"
+      " UNION ALL SELECT c.id, c.parent_chat FROM chats c JOIN tree t ON c.parent_chat = t.id)"
+      " SELECT t.chat_id, t.actor_kind, tree.parent, t.turn_number, count(*),"
+      " sum(coalesce((t.usage->>'prompt')::bigint, 0)),"
+      " sum(coalesce((t.usage->>'cache_hit')::bigint, 0)),"
+      " sum(coalesce((t.usage->>'cache_miss')::bigint, 0)),"
+      " sum(coalesce((t.usage->>'cache_write')::bigint, 0)),"
+      " sum(coalesce((t.usage->>'completion')::bigint, 0)),"
+      " sum(coalesce((t.usage->>'reasoning')::bigint, 0)),"
+      " count(*) FILTER (WHERE jsonb_typeof(t.prompt_cache->'break') = 'object'),"
+      " sum(coalesce((t.prompt_cache->>'cost_usd')::float8, 0)),"
+      " sum(coalesce((t.prompt_cache->>'saved_usd')::float8, 0))"
+      " FROM tool_traces t JOIN tree ON tree.id = t.chat_id WHERE t.kind = 'model'"
+      " AND t.usage IS NOT NULL GROUP BY 1, 2, 3, 4 ORDER BY 1, 4",
+      chat_id);
+    std::vector<trace::usage_row> rows;
+    rows.reserve(r.size());
+    for (const auto& row : r) {
+      trace::usage_row u;
+      u.chat_id = row[0].as<std::string>();
+      u.kind = protocol::from_text<protocol::actor_kind>(row[1].as<std::string>());
+      u.parent = row[2].as<std::string>();
+      u.turn = row[3].as<int>();
+      u.line.calls = row[4].as<int64_t>();
+      auto& x = u.line.usage;
+      x.prompt = row[5].as<uint64_t>();
+      x.cache_hit = row[6].as<uint64_t>();
+      x.cache_miss = row[7].as<uint64_t>();
+      x.cache_write = row[8].as<uint64_t>();
+      x.completion = row[9].as<uint64_t>();
+      x.reasoning = row[10].as<uint64_t>();
+      x.reported = true;
+      u.line.breaks = row[11].as<int64_t>();
+      u.line.cost_usd = row[12].as<double>();
+      u.line.saved_usd = row[13].as<double>();
+      rows.push_back(std::move(u));
+    }
+    return rows;
+  });
+}
+
+std::optional<model::prior_call> trace_repository::last_model_call(const std::string& actor_id) {
+  return impl_->db.with("read the last model call", [&](pqxx::connection& c) {
+    pqxx::read_transaction tx{c};
+    auto last = [&](const std::string& actor) {
+      return tx.exec_params(
+        "SELECT coalesce(model, ''), prompt_cache::text, coalesce(message_hashes, ''),"
+        " (extract(epoch FROM finished_at) * 1000000)::bigint, id FROM tool_traces"
+        " WHERE actor_id = $1 AND kind = 'model' AND prompt_cache IS NOT NULL"
+        " ORDER BY seq DESC LIMIT 1",
+        actor);
+    };
+    auto r = last(actor_id);
+    std::string from;
+    if (r.empty()) {
+      auto fork = tx.exec_params("SELECT forked_from FROM chats WHERE id = $1 AND"
+                                 " forked_from IS NOT NULL",
+                                 actor_id);
+      if (fork.empty())
+        return std::optional<model::prior_call>{};
+      from = fork[0][0].as<std::string>();
+      r = last(from);
+      if (r.empty())
+        return std::optional<model::prior_call>{};
+    }
+    auto p = protocol::prior_call_from(
+      r[0][0].as<std::string>(), nlohmann::json::parse(r[0][1].c_str(), nullptr, false),
+      r[0][2].as<std::string>(), r[0][3].as<int64_t>(), r[0][4].as<std::string>());
+    if (p)
+      p->chat_id = from;
+    return p;
   });
 }
 

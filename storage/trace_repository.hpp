@@ -1,11 +1,14 @@
 #pragma once
 
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
+#include "runtime/model/cache_break.hpp"
 #include "runtime/trace/trace.hpp"
 #include "runtime/trace/trace_query.hpp"
+#include "runtime/trace/usage_summary.hpp"
 
 namespace boocode::storage {
 
@@ -33,6 +36,15 @@ public:
 
   /// One page of the chat's traces in write order, after `q.cursor`.
   trace::trace_page page(const std::string& chat_id, const trace::trace_query& q);
+
+  /// The last model call of `actor_id` that has a prompt cache, as the
+  /// next call compares with it; failing that, when the actor is a chat
+  /// forked from another, that chat's last one (chat_id set to it).
+  std::optional<model::prior_call> last_model_call(const std::string& actor_id);
+
+  /// The model calls of chat `chat_id` and of every agent it started
+  /// (subagents, workflow runs' steps, theirs), summed per actor and turn.
+  std::vector<trace::usage_row> usage(const std::string& chat_id);
 
 private:
   struct impl;

@@ -241,13 +241,18 @@ model::model_result ask_model(turn_context& t, message_record& m) {
   auto call = [&] {
     first_token.reset();
     auto sent = count_images(t.conv, payload);
+    model::model_request req{s.system_prompt, t.conv,   s.tools->schemas_json(),
+                             model_override,  &payload, s.cache_key};
+    if (t.cache != nullptr)
+      t.cache->before(name, req, model.prompt_cache_ttl());
     auto span = t.tracer.begin_model(name, t.conv.size() + (s.system_prompt.empty() ? 0 : 1),
                                      s.tools->size(), sent.images, sent.bytes);
     t.out.flush();
-    auto result = model.complete(
-      {s.system_prompt, t.conv, s.tools->schemas_json(), model_override, &payload}, cb, &t.cancel);
+    auto result = model.complete(req, cb, &t.cancel);
+    const auto* cache =
+      t.cache != nullptr ? t.cache->after(result, trace::tracer::id_of(span)) : nullptr;
     // Its frames go out with the next step's (the reply stored, its first call).
-    t.out.commit_after_flush(t.tracer.end_model(span, result, first_token));
+    t.out.commit_after_flush(t.tracer.end_model(span, result, first_token, cache));
     return result;
   };
   auto result = call();
@@ -327,7 +332,11 @@ turn_summary run_turn(const spec& spec, const turn_input& in, model::conversatio
   else
     while (first > 0 && conv.messages()[first - 1].role == "user")
       --first;
-  turn_context t{spec, in.turn, conv, io, out, cancel, tracer, resume, sum, gate, first};
+  // The prompt cache is measured where calls are traced.
+  model::cache_memory turn_cache;
+  cache_watch watch{spec.cache != nullptr ? *spec.cache : turn_cache, spec.prices, io};
+  turn_context t{spec,   in.turn, conv, io,   out,   cancel,
+                 tracer, resume,  sum,  gate, first, tracer.enabled() ? &watch : nullptr};
   // The turn's answer (a reply without tool calls), stored by the checkpoint.
   std::optional<message_record> answer;
   out.add(chat::turn_started{in.turn, in.user_message_ids, resume != nullptr});

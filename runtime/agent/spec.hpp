@@ -10,6 +10,8 @@
 #include <nlohmann/json_fwd.hpp>
 
 #include "runtime/agent/vision.hpp"
+#include "runtime/model/cache_break.hpp"
+#include "runtime/model/prices.hpp"
 #include "runtime/model/provider.hpp"
 #include "runtime/tools/tool_result.hpp"
 
@@ -70,6 +72,14 @@ struct spec {
   std::string model_name{};
   /// How its calls send the images of its conversation (default: never).
   vision_setup vision{};
+  /// Its last model call, kept between turns for the prompt cache's break
+  /// check (null: kept for the turn only).
+  model::cache_memory* cache = nullptr;
+  /// Each call's cost by its model (null: not counted).
+  const model::price_table* prices = nullptr;
+  /// Sent as OpenAI's prompt_cache_key where the endpoint takes one: the
+  /// agent's id, so its calls land where its prefix is cached.
+  std::string cache_key{};
 };
 
 } // namespace boocode::agent

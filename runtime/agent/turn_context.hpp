@@ -3,6 +3,7 @@
 #include <utility>
 
 #include "runtime/agent/approval_gate.hpp"
+#include "runtime/agent/cache_watch.hpp"
 #include "runtime/agent/spec.hpp"
 #include "runtime/agent/turn_io.hpp"
 #include "runtime/cancel_token.hpp"
@@ -65,6 +66,8 @@ struct turn_context {
   approval_gate& gate;
   /// The index in `conv` of the turn's first message (its user messages).
   size_t first_message = 0;
+  /// Measures the prompt cache of its model calls.
+  cache_watch* cache = nullptr;
 };
 
 /// Something a kind of agent adds to the loop (the chat's auto-fix build is

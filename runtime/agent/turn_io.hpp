@@ -8,6 +8,7 @@
 #include "runtime/chat/journal.hpp"
 #include "runtime/chat/permissions.hpp"
 #include "runtime/chat/records.hpp"
+#include "runtime/model/cache_break.hpp"
 #include "runtime/model/usage.hpp"
 #include "runtime/protocol/states.hpp"
 
@@ -54,6 +55,11 @@ public:
   virtual chat::chat_permissions permissions() { return {}; }
   /// Adds `rule` to the chat's rules (a user answered "Always allow").
   virtual void add_allow_rule(const chat::allow_rule& rule) { (void)rule; }
+  /// The agent's last model call as stored (its trace), or its fork
+  /// source's, for the prompt cache's break check; asked once per loaded
+  /// agent, before its first call. Nothing when none is stored or the
+  /// store fails (the check then starts with this call).
+  virtual std::optional<model::prior_call> last_model_call() { return std::nullopt; }
   /// The turn is over (not interrupted): make it durable (the checkpoint),
   /// with `answer` (the model's last reply, not journaled; may be null)
   /// stored in the same commit, its id and created_at filled in. Called

@@ -13,6 +13,7 @@
 #include "runtime/chat/events.hpp"
 #include "runtime/chat/records.hpp"
 #include "runtime/trace/trace_query.hpp"
+#include "runtime/trace/usage_summary.hpp"
 
 namespace boocode::chat {
 
@@ -100,6 +101,9 @@ public:
   /// finished turn `turn` (the workspace's files are not restored).
   virtual result<chat_record> fork(const std::string& chat_id, int turn,
                                    const std::string& owner) = 0;
+  /// What the chat's model calls and those of the agents it started used
+  /// and cost (404 for an unknown chat).
+  virtual result<trace::usage_summary> usage(const std::string& chat_id) = 0;
   /// One page of the chat's traces (404 for an unknown chat).
   virtual result<trace::trace_page> list_traces(const std::string& chat_id,
                                                 const trace::trace_query& q) = 0;

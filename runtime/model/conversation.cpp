@@ -1,5 +1,7 @@
 #include "runtime/model/conversation.hpp"
 
+#include "runtime/model/cache_shape.hpp"
+
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
@@ -43,7 +45,11 @@ void conversation::append(chat_message m) {
     json_ += ',';
   if (m.role == "tool" && !m.images.empty())
     tool_images_.push_back(messages_.size());
+  auto from = ends_.empty() ? 0 : ends_.back();
   json_ += message_json(m, &slots_, json_.size(), messages_.size());
+  chain_.push_back(
+    chain_hash(chain_.empty() ? 0 : chain_.back(), std::string_view(json_).substr(from)));
+  ends_.push_back(json_.size());
   messages_.push_back(std::move(m));
 }
 
@@ -118,7 +124,8 @@ std::string message_json(const chat_message& m, std::vector<image_slot>* slots, 
   return dump(j);
 }
 
-request_body::request_body(const std::string& model, const model_request& req) : tail("]}") {
+request_body::request_body(const std::string& model, const model_request& req, bool cache_key)
+  : tail("]}") {
   const auto& conv = req.messages;
   std::string_view text = conv.json_items();
   add_parts(req, text, conv.image_slots());
@@ -130,6 +137,10 @@ request_body::request_body(const std::string& model, const model_request& req) :
   head += "{\"model\":";
   head += dump(req.model.empty() ? model : std::string(req.model));
   head += ",\"stream\":true,\"stream_options\":{\"include_usage\":true}";
+  if (cache_key && !req.cache_key.empty()) {
+    head += ",\"prompt_cache_key\":";
+    head += dump(std::string(req.cache_key));
+  }
   if (!req.tools_json.empty() && req.tools_json != "[]") {
     head += ",\"tools\":";
     head += req.tools_json;

@@ -1,5 +1,6 @@
 #pragma once
 
+#include <cstdint>
 #include <list>
 #include <map>
 #include <memory>
@@ -46,6 +47,13 @@ public:
   const image_ref& image_of(const image_slot& s) const {
     return messages_[s.message].images[s.image];
   }
+  /// Where message `i`'s request JSON ends in json_items() (a tool's images
+  /// that join before the next message count as that message's).
+  size_t message_end(size_t i) const { return ends_[i]; }
+  /// A hash of json_items() up to message_end(i), chained message by
+  /// message (XXH3), so two conversations agree on it exactly where their
+  /// first i + 1 messages have the same bytes.
+  uint64_t prefix_hash(size_t i) const { return chain_[i]; }
   /// Whether messages from index `from` on carry images.
   bool has_images_from(size_t from) const;
   /// Every image a call of this conversation carries, in order (those of
@@ -63,6 +71,8 @@ private:
   std::string json_;
   std::vector<image_slot> slots_;
   std::vector<size_t> tool_images_; // tool results with images since the last other message
+  std::vector<size_t> ends_;        // per message: its end in json_
+  std::vector<uint64_t> chain_;     // per message: prefix_hash
 };
 
 /// One message in the chat-completions request shape (reasoning is never
@@ -92,6 +102,9 @@ struct model_request {
   std::string_view model{};    // another model than the endpoint's ("": the endpoint's)
   /// The conversation's images (null: each goes as a note, not sent).
   const image_payload* images = nullptr;
+  /// The agent's id, sent as OpenAI's prompt_cache_key by an endpoint that
+  /// takes one ("": none).
+  std::string_view cache_key{};
 };
 
 /// An image a call sends, as the request carries it.
@@ -108,7 +121,8 @@ struct sent_image {
 /// image's data URL is sent from where it is), then the end. So successive
 /// calls of one conversation share their bytes up to the newest messages.
 struct request_body {
-  request_body(const std::string& model, const model_request& req);
+  /// `cache_key`: send the request's cache_key as prompt_cache_key.
+  request_body(const std::string& model, const model_request& req, bool cache_key = false);
   request_body(request_body&&) = default;
   request_body& operator=(request_body&&) = default;
 

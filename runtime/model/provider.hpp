@@ -1,5 +1,6 @@
 #pragma once
 
+#include <chrono>
 #include <string>
 #include <variant>
 #include <vector>
@@ -45,6 +46,10 @@ public:
 
   /// The model's name, for traces ("deepseek-chat"; "scripted" for the scripted provider).
   virtual std::string model_name() const = 0;
+
+  /// How long the endpoint keeps a prompt prefix nobody uses: a cache break
+  /// after this much idle time is named expiry, before it eviction.
+  virtual std::chrono::seconds prompt_cache_ttl() const { return std::chrono::minutes(5); }
 };
 
 } // namespace boocode::model

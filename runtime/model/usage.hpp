@@ -1,5 +1,6 @@
 #pragma once
 
+#include <algorithm>
 #include <cstddef>
 #include <cstdint>
 
@@ -28,17 +29,23 @@ struct token_usage {
   friend bool operator==(const token_usage&, const token_usage&) = default;
 };
 
-/// What a model's tokens cost, in USD per million tokens (node option
-/// model-prices); all zero: not known, and costs show as 0.
+/// What a model's tokens cost, in USD per million tokens (config/model-prices.json,
+/// --model-prices-file, --model-prices); all zero: not known, and costs show as 0.
 struct model_prices {
-  double input = 0;  // prompt tokens not served from the cache
-  double cached = 0; // prompt tokens served from the cache
-  double output = 0; // completion tokens, reasoning included
+  double input = 0;       // prompt tokens neither served from nor written to the cache
+  double cached = 0;      // prompt tokens served from the cache
+  double output = 0;      // completion tokens, reasoning included
+  double cache_write = 0; // prompt tokens written to the cache (0: the input price)
+
+  bool known() const { return input > 0 || cached > 0 || output > 0 || cache_write > 0; }
 
   /// What `u` cost, in USD.
   double cost(const token_usage& u) const {
     auto miss = u.prompt > u.cache_hit ? u.prompt - u.cache_hit : 0;
-    return (static_cast<double>(miss) * input + static_cast<double>(u.cache_hit) * cached +
+    auto written = std::min(u.cache_write, miss);
+    return (static_cast<double>(miss - written) * input +
+            static_cast<double>(u.cache_hit) * cached +
+            static_cast<double>(written) * (cache_write > 0 ? cache_write : input) +
             static_cast<double>(u.completion) * output) /
            1e6;
   }

@@ -14,36 +14,79 @@ void put_actor(object_writer& w, const trace::trace_start& s) {
 
 } // namespace
 
-nlohmann::json to_json(const trace::trace_record& r) {
+nlohmann::json to_json(const trace::trace_record& r, bool stored) {
   auto& s = *r.start;
   auto& e = r.end;
   bool model = s.kind == trace_kind::model;
-  return {{"id", s.id},
-          {"chat_id", s.chat_id},
-          {"turn", s.turn},
-          {"kind", to_string(s.kind)},
-          {"tool", s.tool},
-          {"call_id", s.call_id},
-          {"actor_kind", to_string(s.actor.kind)},
-          {"actor_id", s.actor.id},
-          {"parent_id", or_null(s.actor.parent_id)},
-          {"input", s.input.empty() ? nlohmann::json(nullptr)
-                                    : nlohmann::json::parse(s.input, nullptr, false)},
-          {"output", e.output},
-          {"started_at", trace::iso_time(s.started_us)},
-          {"finished_at", trace::iso_time(e.finished_us)},
-          {"latency_ms", e.latency_ms},
-          {"ttft_ms", or_null(e.ttft_ms)},
-          {"outcome", to_string(e.outcome)},
-          {"error", or_null(e.error)},
-          {"exit_code", or_null(e.exit_code)},
-          {"tokens_used", e.tokens_used},
-          {"cache_tokens", e.cache_tokens},
-          {"reasoning_tokens", e.reasoning_tokens},
-          {"usage", e.usage ? to_json(*e.usage) : nlohmann::json(nullptr)},
-          {"model", model ? or_null(s.model) : nlohmann::json(nullptr)},
-          {"finish_reason", or_null(e.finish_reason)},
-          {"attempts", model ? nlohmann::json(e.attempts) : nlohmann::json(nullptr)}};
+  nlohmann::json j{{"id", s.id},
+                   {"chat_id", s.chat_id},
+                   {"turn", s.turn},
+                   {"kind", to_string(s.kind)},
+                   {"tool", s.tool},
+                   {"call_id", s.call_id},
+                   {"actor_kind", to_string(s.actor.kind)},
+                   {"actor_id", s.actor.id},
+                   {"parent_id", or_null(s.actor.parent_id)},
+                   {"input", s.input.empty() ? nlohmann::json(nullptr)
+                                             : nlohmann::json::parse(s.input, nullptr, false)},
+                   {"output", e.output},
+                   {"started_at", trace::iso_time(s.started_us)},
+                   {"finished_at", trace::iso_time(e.finished_us)},
+                   {"latency_ms", e.latency_ms},
+                   {"ttft_ms", or_null(e.ttft_ms)},
+                   {"outcome", to_string(e.outcome)},
+                   {"error", or_null(e.error)},
+                   {"exit_code", or_null(e.exit_code)},
+                   {"tokens_used", e.tokens_used},
+                   {"cache_tokens", e.cache_tokens},
+                   {"reasoning_tokens", e.reasoning_tokens},
+                   {"usage", e.usage ? to_json(*e.usage) : nlohmann::json(nullptr)},
+                   {"model", model ? or_null(s.model) : nlohmann::json(nullptr)},
+                   {"finish_reason", or_null(e.finish_reason)},
+                   {"attempts", model ? nlohmann::json(e.attempts) : nlohmann::json(nullptr)}};
+  j["prompt_cache"] = e.prompt_cache ? nlohmann::json::parse(e.prompt_cache->json, nullptr, false)
+                                     : nlohmann::json(nullptr);
+  if (stored && e.prompt_cache)
+    j["message_hashes"] = e.prompt_cache->message_hashes;
+  return j;
+}
+
+namespace {
+
+double rounded(double v, double unit) {
+  return static_cast<double>(static_cast<int64_t>(v / unit + 0.5)) * unit;
+}
+
+nlohmann::json line_json(const trace::usage_line& l) {
+  return {{"model_calls", l.calls},
+          {"usage", to_json(l.usage)},
+          {"hit_rate", rounded(l.hit_rate(), 1e-4)},
+          {"cache_breaks", l.breaks},
+          {"cost_usd", rounded(l.cost_usd, 1e-6)},
+          {"saved_usd", rounded(l.saved_usd, 1e-6)}};
+}
+
+template <class Key>
+nlohmann::json lines_json(const std::vector<std::pair<Key, trace::usage_line>>& lines,
+                          const char* key) {
+  auto out = nlohmann::json::array();
+  for (const auto& [k, l] : lines) {
+    auto j = line_json(l);
+    j[key] = k;
+    out.push_back(std::move(j));
+  }
+  return out;
+}
+
+} // namespace
+
+nlohmann::json to_json(const trace::usage_summary& s) {
+  return {{"chat_id", s.chat_id},
+          {"total", line_json(s.total)},
+          {"own", line_json(s.own)},
+          {"turns", lines_json(s.turns, "turn")},
+          {"subagents", lines_json(s.subagents, "id")},
+          {"workflow_runs", lines_json(s.workflow_runs, "id")}};
 }
 
 nlohmann::json to_json(const trace::trace_page& page) {
@@ -95,6 +138,10 @@ void put_trace_finish(object_writer& w, const trace::trace_start& s, const trace
     else
       w.null("usage");
     w.num("cache_tokens", e.cache_tokens).num("reasoning_tokens", e.reasoning_tokens);
+    if (e.prompt_cache)
+      w.raw("prompt_cache", e.prompt_cache->json);
+    else
+      w.null("prompt_cache");
   }
 }
 

@@ -7,14 +7,19 @@
 #include "runtime/protocol/json_writer.hpp"
 #include "runtime/trace/trace.hpp"
 #include "runtime/trace/trace_query.hpp"
+#include "runtime/trace/usage_summary.hpp"
 
 // Traces as JSON (docs/api.md, "A trace"; docs/protocol.md, the *_trace_*
 // frames). The trace rows are stored in this form too.
 
 namespace boocode::protocol {
 
-/// One trace as GET /api/chats/:id/traces lists it (and as it is stored).
-nlohmann::json to_json(const trace::trace_record& r);
+/// One trace as GET /api/chats/:id/traces lists it; `stored`: as it is
+/// stored (with the model call's message hashes).
+nlohmann::json to_json(const trace::trace_record& r, bool stored = false);
+
+/// GET /api/chats/:id/usage's answer.
+nlohmann::json to_json(const trace::usage_summary& s);
 
 /// {"items": [...], "next_cursor": "..." or null}.
 nlohmann::json to_json(const trace::trace_page& page);

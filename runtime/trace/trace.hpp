@@ -43,6 +43,12 @@ struct trace_start {
   int64_t started_us = 0; // microseconds since the Unix epoch
 };
 
+/// A model call's prompt cache, rendered once when the call ends.
+struct prompt_cache_trace {
+  std::string json;           // the `prompt_cache` member (protocol/prompt_cache)
+  std::string message_hashes; // stored only (8 hex digits per message)
+};
+
 /// What is known when it ends.
 struct trace_end {
   int64_t finished_us = 0;
@@ -58,6 +64,7 @@ struct trace_end {
   std::optional<model::token_usage> usage; // model calls
   std::string finish_reason;
   int attempts = 0;
+  std::shared_ptr<const prompt_cache_trace> prompt_cache; // model calls that got a reply
 };
 
 /// One finished call: a row of tool_traces.

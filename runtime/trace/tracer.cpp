@@ -2,6 +2,7 @@
 
 #include <fmt/format.h>
 
+#include "runtime/protocol/prompt_cache.hpp"
 #include "runtime/protocol/traces.hpp"
 
 namespace boocode::trace {
@@ -158,13 +159,17 @@ tracer::span tracer::begin_model(const std::string& model, size_t messages, size
 
 tracer::finished_call
 tracer::end_model(const span& s, const model::model_result& result,
-                  std::optional<std::chrono::steady_clock::time_point> first_token) {
+                  std::optional<std::chrono::steady_clock::time_point> first_token,
+                  const model::cache_report* cache) {
   if (!s.start)
     return {};
   auto t1 = std::chrono::steady_clock::now();
   auto e = model_trace_end(result);
   if (first_token)
     e.ttft_ms = ms_between(s.t0, *first_token);
+  if (cache != nullptr)
+    e.prompt_cache = std::make_shared<prompt_cache_trace>(prompt_cache_trace{
+      protocol::prompt_cache_json(*cache), protocol::message_hashes_text(cache->message_hashes)});
   return end(s, std::move(e), t1);
 }
 

@@ -7,6 +7,7 @@
 #include <string>
 
 #include "runtime/cancel_token.hpp"
+#include "runtime/model/cache_break.hpp"
 #include "runtime/model/provider.hpp"
 #include "runtime/tools/tool_result.hpp"
 #include "runtime/trace/trace.hpp"
@@ -61,10 +62,16 @@ public:
   /// `images` sent with it and their data URLs' `image_bytes` (0: none).
   span begin_model(const std::string& model, size_t messages, size_t tools, size_t images = 0,
                    size_t image_bytes = 0);
-  /// `first_token` is when the first text, reasoning or tool call streamed in.
+  /// `first_token` is when the first text, reasoning or tool call streamed
+  /// in; `cache` (may be null) its prompt cache.
   [[nodiscard]] finished_call
   end_model(const span& s, const model::model_result& result,
-            std::optional<std::chrono::steady_clock::time_point> first_token);
+            std::optional<std::chrono::steady_clock::time_point> first_token,
+            const model::cache_report* cache = nullptr);
+  /// The id of the call `s` (empty when tracing is off).
+  static std::string_view id_of(const span& s) {
+    return s.start ? std::string_view(s.start->id) : std::string_view{};
+  }
 
   /// Hands the finished call's row to the sink (once its frame is sent).
   void commit(finished_call&& call);

@@ -277,9 +277,32 @@ TEST(NodeOptionsTest, ModelPricesGiveCosts) {
   // 1M prompt tokens (400k from the cache) and 100k out.
   model::token_usage u{1'000'000, 400'000, 600'000, 0, 100'000, 0, true};
   EXPECT_NEAR(p.cost(u), 0.6 * 0.27 + 0.4 * 0.07 + 0.1 * 1.10, 1e-12);
-  for (const char* bad : {"1,2", "1,2,3,4", "a,b,c", "1,,3", "-1,2,3", ""})
-    EXPECT_NE(parse_err({"serve", "--model-prices", bad}).find("three prices"), std::string::npos)
+  auto w = parse_ok({"serve", "--model-prices", "3,0.3,15,3.75"}).config.prices;
+  EXPECT_EQ(w.cache_write, 3.75) << "a fourth price: cache writes";
+  for (const char* bad : {"1,2", "1,2,3,4,5", "a,b,c", "1,,3", "-1,2,3", ""})
+    EXPECT_NE(parse_err({"serve", "--model-prices", bad}).find("three or four prices"),
+              std::string::npos)
       << bad;
+}
+
+TEST(NodeOptionsTest, ModelWireAndPromptCacheOptions) {
+  auto d = parse_ok({"serve"}).config;
+  EXPECT_EQ(d.wire, model_wire::openai);
+  EXPECT_EQ(d.anthropic_cache_ttl, std::chrono::minutes(5));
+  EXPECT_EQ(d.prompt_cache_key, tristate::automatic);
+  auto c = parse_ok({"serve", "--model-provider", "anthropic", "--anthropic-cache-ttl", "1h",
+                     "--prompt-cache-key", "off", "--model-prices-file", "/etc/prices.json"})
+             .config;
+  EXPECT_EQ(c.wire, model_wire::anthropic);
+  EXPECT_EQ(c.anthropic_cache_ttl, std::chrono::hours(1));
+  EXPECT_EQ(c.prompt_cache_key, tristate::off);
+  EXPECT_EQ(c.prices_file, "/etc/prices.json");
+  EXPECT_NE(parse_err({"serve", "--model-provider", "gemini"}).find("anthropic"),
+            std::string::npos);
+  EXPECT_NE(parse_err({"serve", "--anthropic-cache-ttl", "2h"}).find("5m or 1h"),
+            std::string::npos);
+  EXPECT_NE(parse_err({"serve", "--prompt-cache-key", "yes"}).find("auto, on or off"),
+            std::string::npos);
 }
 
 TEST(NodeOptionsTest, ClusterInsecureIsASwitchTheEnvironmentCanSet) {

@@ -3,6 +3,7 @@
 #include <nlohmann/json.hpp>
 
 #include "runtime/protocol/frames.hpp"
+#include "runtime/protocol/prompt_cache.hpp"
 #include "runtime/protocol/records.hpp"
 #include "runtime/protocol/tasks.hpp"
 #include "runtime/protocol/traces.hpp"
@@ -186,6 +187,40 @@ trace::trace_record model_trace() {
   r.end.reasoning_tokens = 30;
   r.end.finish_reason = "tool_calls";
   r.end.attempts = 1;
+  // Its prompt cache: the tools were reordered since the chat's previous
+  // call, so only the first tool's schema came from the cache.
+  model::cache_report cache;
+  auto seg = [](model::segment_kind k, std::string name, uint64_t bytes, uint64_t hash,
+                size_t messages) {
+    model::cache_segment s;
+    s.kind = k;
+    s.name = std::move(name);
+    s.bytes = bytes;
+    s.tokens = (bytes + 3) / 4;
+    s.hash = hash;
+    s.messages = messages;
+    return s;
+  };
+  cache.shape.segments = {seg(model::segment_kind::tool, "read_file", 412, 0x1f2e3d4c5b6a7988, 0),
+                          seg(model::segment_kind::tool, "run_command", 530, 0x0a1b2c3d4e5f6071, 0),
+                          seg(model::segment_kind::system, "", 1800, 0x7766554433221100, 0),
+                          seg(model::segment_kind::history, "", 2000, 0x0123456789abcdef, 4),
+                          seg(model::segment_kind::fresh, "", 58, 0xfedcba9876543210, 2)};
+  model::token_usage u = *r.end.usage;
+  model::place_cached(cache.shape, u);
+  cache.cost_usd = 0.000513;
+  model::cache_break b;
+  b.causes = {model::break_cause::tools_changed};
+  b.previous_cached = 1152;
+  b.cached = 600;
+  b.previous_call = "k2x9q0ab.1c";
+  b.previous_model = "deepseek-chat";
+  b.tools_reordered = true;
+  b.idle_s = 42.5;
+  cache.broke = b;
+  cache.message_hashes = {0x01020304, 0x0a0b0c0d};
+  r.end.prompt_cache = std::make_shared<trace::prompt_cache_trace>(
+    trace::prompt_cache_trace{prompt_cache_json(cache), message_hashes_text(cache.message_hashes)});
   return r;
 }
 
@@ -438,6 +473,29 @@ sample_set record_samples() {
   out["trace"].push_back(text(to_json(model_trace())));
   out["trace_page"].push_back(text(to_json(trace::trace_page{{model_trace(), tool_trace()}, 812})));
   out["trace_page"].push_back(text(to_json(trace::trace_page{{}, std::nullopt})));
+  // A chat with two turns, a subagent and a workflow run of two steps.
+  auto row = [](std::string chat, actor_kind kind, std::string parent, int turn, uint64_t prompt,
+                uint64_t hit, int64_t breaks, double cost) {
+    trace::usage_row r{std::move(chat), kind, std::move(parent), turn, {}};
+    r.line.calls = 2;
+    r.line.usage = usage(prompt);
+    r.line.usage.cache_hit = hit;
+    r.line.usage.cache_miss = prompt - hit;
+    r.line.breaks = breaks;
+    r.line.cost_usd = cost;
+    r.line.saved_usd = static_cast<double>(hit) * 0.2 / 1e6;
+    return r;
+  };
+  std::vector<trace::usage_row> rows{
+    row(chat_id, actor_kind::session, "", 1, 4000, 0, 0, 0.00121),
+    row(chat_id, actor_kind::session, "", 2, 9000, 8192, 1, 0.00087),
+    row("t_00aa11bb22cc33dd", actor_kind::subagent, chat_id, 1, 3000, 2048, 0, 0.0004),
+    row("s_1234567890abcdef", actor_kind::workflow_step, "w_feedbeef00112233", 1, 5000, 4096, 0,
+        0.0006),
+    row("s_fedcba0987654321", actor_kind::workflow_step, "w_feedbeef00112233", 1, 5000, 4096, 0,
+        0.0006)};
+  out["usage_summary"].push_back(text(to_json(trace::summarise(chat_id, rows))));
+  out["usage_summary"].push_back(text(to_json(trace::summarise(chat_id, {}))));
   return out;
 }
 

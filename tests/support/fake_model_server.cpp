@@ -176,6 +176,7 @@ struct fake_model_server::impl {
   bool stopping = false;
   std::deque<fake_reply> replies;
   fake_model_server::responder respond_with; // when set: answers instead of `replies`
+  std::shared_ptr<fake_prompt_cache> prompt_cache;
   std::deque<fake_request> received;
   size_t request_log_limit = SIZE_MAX;
   size_t served = 0;
@@ -189,6 +190,11 @@ struct fake_model_server::impl {
   // reuses: a long chat's requests are megabytes, and a fresh buffer for
   // each costs page faults and, when freed, every core a TLB flush.
   std::string spare_body;
+
+  std::shared_ptr<fake_prompt_cache> prompt_cache_now() {
+    std::lock_guard guard{mtx};
+    return prompt_cache;
+  }
 
   bool wait_or_stop(std::chrono::milliseconds d) {
     std::unique_lock lock{mtx};
@@ -214,6 +220,9 @@ struct fake_model_server::impl {
         std::lock_guard guard{mtx};
         by_request = respond_with;
       }
+      std::optional<nlohmann::json> cached_usage;
+      if (auto cache = prompt_cache_now())
+        cached_usage = cache->usage_for(req->raw_body, 0);
       if (by_request) { // outside the lock: it may block (a test holding a call back)
         body = nlohmann::json::parse(req->raw_body, nullptr, false);
         reply = by_request(body);
@@ -234,6 +243,13 @@ struct fake_model_server::impl {
       }
       if (!reply)
         reply = fake_reply::error(500);
+      if (cached_usage && reply->status == 200) {
+        uint64_t completion = reply->text.size() / 4 + 1;
+        (*cached_usage)["completion_tokens"] = completion;
+        (*cached_usage)["total_tokens"] =
+          (*cached_usage)["prompt_tokens"].get<uint64_t>() + completion;
+        reply->usage = std::move(*cached_usage);
+      }
       bool keep = !client_closes && !close_after_reply && reply->status == 200 &&
                   reply->fault_kind == fake_reply::fault::none;
       bool whole = respond(fd, *reply, keep);
@@ -447,6 +463,11 @@ void fake_model_server::enqueue(fake_reply reply) {
 void fake_model_server::set_responder(responder r) {
   std::lock_guard guard{impl_->mtx};
   impl_->respond_with = std::move(r);
+}
+
+void fake_model_server::set_prompt_cache(std::shared_ptr<fake_prompt_cache> cache) {
+  std::lock_guard guard{impl_->mtx};
+  impl_->prompt_cache = std::move(cache);
 }
 
 void fake_model_server::clear_replies() {

@@ -10,6 +10,8 @@
 
 #include <nlohmann/json.hpp>
 
+#include "tests/support/fake_prompt_cache.hpp"
+
 namespace boocode::test {
 
 /// One scripted answer of the fake model server.
@@ -88,6 +90,9 @@ public:
   /// Runs on the request's connection thread; it may block.
   using responder = std::function<std::optional<fake_reply>(const nlohmann::json& body)>;
   void set_responder(responder r);
+  /// Plays a provider's prompt cache: each reply's usage is the cache's
+  /// count for the request's bytes (null: the replies' own usage).
+  void set_prompt_cache(std::shared_ptr<fake_prompt_cache> cache);
   /// Drops the replies not served yet.
   void clear_replies();
 
