@@ -19,6 +19,13 @@ bool wants_cache_key(const node_config& cfg, const std::string& base_url) {
   return net::is_openai_endpoint(base_url);
 }
 
+/// How long the endpoint keeps an unused prefix, as the node judges breaks.
+std::chrono::seconds cache_ttl_of(const node_config& cfg) {
+  if (cfg.prompt_cache_ttl)
+    return *cfg.prompt_cache_ttl;
+  return cfg.wire == model_wire::anthropic ? cfg.anthropic_cache_ttl : std::chrono::minutes(5);
+}
+
 } // namespace
 
 model::price_table price_table_of(const node_config& cfg, const model::model_provider& provider) {
@@ -48,6 +55,7 @@ std::shared_ptr<model::model_provider> make_provider(const node_config& cfg, log
     ep.api_key = cfg.model_api_key;
     ep.model = cfg.model;
     ep.prompt_cache_key = wants_cache_key(cfg, ep.base_url);
+    ep.cache_ttl = cache_ttl_of(cfg);
     p = std::make_shared<net::model_client>(ep, logs.get("model"));
   } else {
     p = std::make_shared<model::scripted_provider>(model::demo_script(), "built-in demo");
@@ -66,6 +74,7 @@ std::shared_ptr<model::model_provider> make_vision_provider(const node_config& c
   ep.api_key = cfg.vision_model_api_key.empty() ? cfg.model_api_key : cfg.vision_model_api_key;
   ep.model = cfg.vision_model;
   ep.prompt_cache_key = wants_cache_key(cfg, ep.base_url);
+  ep.cache_ttl = cache_ttl_of(cfg);
   auto p = std::make_shared<net::model_client>(ep, logs.get("model"));
   logs.get("node")->info("vision model (turns with images): {}", p->describe());
   return p;

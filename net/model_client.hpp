@@ -29,6 +29,8 @@ struct model_endpoint {
   /// Send each request's cache key as `prompt_cache_key` (OpenAI routes
   /// calls with the same key to where their prefix is cached).
   bool prompt_cache_key = false;
+  /// How long the endpoint keeps a prompt prefix nobody uses.
+  std::chrono::seconds cache_ttl{300};
   /// Extra CA file for https (self-signed servers); the system store is always used.
   std::string ca_file;
 };
@@ -61,6 +63,7 @@ public:
 
   std::string describe() const override;
   std::string model_name() const override;
+  std::chrono::seconds prompt_cache_ttl() const override { return ep_.cache_ttl; }
 
   const model_endpoint& endpoint() const { return ep_; }
 

@@ -71,6 +71,9 @@ struct node_config {
   model_wire wire = model_wire::openai;
   /// Anthropic: how long cache_control breakpoints keep a prefix (5 min or 1 h).
   std::chrono::seconds anthropic_cache_ttl{300};
+  /// How long the endpoint keeps a prefix nobody uses (a cache break after
+  /// longer idle is named expiry); none: 5 min, or anthropic_cache_ttl.
+  std::optional<std::chrono::seconds> prompt_cache_ttl;
   /// OpenAI's prompt_cache_key: auto (sent to api.openai.com only), on, off.
   tristate prompt_cache_key = tristate::automatic;
   /// Bounds on one chat turn: model calls, tokens (0: none), wall time (0: none).

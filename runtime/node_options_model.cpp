@@ -51,6 +51,17 @@ const std::vector<option_spec>& model_options() {
     {"prompt-cache-key", "BOOCODE_PROMPT_CACHE_KEY", "auto|on|off",
      "send each chat's id as OpenAI's prompt_cache_key (auto: to api.openai.com only)", "auto",
      &set_cache_key},
+    {"prompt-cache-ttl", "BOOCODE_PROMPT_CACHE_TTL", "DURATION",
+     "how long the endpoint keeps an unused prompt prefix: a cache break after longer idle is "
+     "named expiry, before it eviction",
+     "5m (anthropic: --anthropic-cache-ttl)",
+     [](node_config& c, std::string_view v) -> std::optional<std::string> {
+       std::chrono::seconds s{};
+       if (auto err = set_seconds(s, v))
+         return err;
+       c.prompt_cache_ttl = s;
+       return std::nullopt;
+     }},
     {"model-prices", "BOOCODE_MODEL_PRICES", "IN,CACHED,OUT[,WRITE]",
      "the configured model's prices in USD per million tokens: input, cached input, output, "
      "and cache writes (default: the input price)",

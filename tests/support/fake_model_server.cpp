@@ -486,6 +486,15 @@ std::vector<fake_request> fake_model_server::requests() const {
   return out;
 }
 
+std::vector<std::string> fake_model_server::raw_bodies() const {
+  std::lock_guard guard{impl_->mtx};
+  std::vector<std::string> out;
+  out.reserve(impl_->received.size());
+  for (const auto& r : impl_->received)
+    out.push_back(r.raw_body);
+  return out;
+}
+
 void fake_model_server::set_request_log_limit(size_t n) {
   std::lock_guard guard{impl_->mtx};
   impl_->request_log_limit = n;

@@ -98,6 +98,8 @@ public:
 
   /// The requests received (the last set_request_log_limit() of them).
   std::vector<fake_request> requests() const;
+  /// The bodies of the requests received, byte for byte as they came.
+  std::vector<std::string> raw_bodies() const;
   /// Every request received.
   size_t request_count() const;
   /// Keeps only the last `n` requests for requests() (long benchmarks).
