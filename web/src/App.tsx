@@ -8,6 +8,7 @@ import { ConnectionStatus } from './components/ConnectionStatus';
 import { ChatList, NewChatForm, NodeInfo, type HealthState } from './components/Sidebar';
 import { chatHref, navigate, parseRoute, useLinkClick, usePathname } from './router';
 import { useChatSession } from './useChatSession';
+import { useChatUsage } from './useChatUsage';
 import { useNodeSocket } from './useNodeSocket';
 import { useTasks } from './useTasks';
 import { useTimeline } from './useTimeline';
@@ -75,6 +76,7 @@ export function App({ me, onLogout }: { me?: Me; onLogout?: () => void } = {}) {
   const session = useChatSession(chatId, ws);
   const traces = useTraces(chatId);
   const timeline = useTimeline(chatId);
+  const usage = useChatUsage(chatId);
   const tasks = useTasks(chatId, ws.connection);
   const openChat = session.state.chatId === chatId ? session.state.chat : null;
   const workflows = useWorkflows(chatId, openChat?.workspace ?? null, ws);
@@ -82,6 +84,7 @@ export function App({ me, onLogout }: { me?: Me; onLogout?: () => void } = {}) {
     session.onFrame(frame);
     traces.onFrame(frame);
     timeline.onFrame(frame);
+    usage.onFrame(frame);
     tasks.onFrame(frame);
     workflows.onFrame(frame);
   };
@@ -160,6 +163,7 @@ export function App({ me, onLogout }: { me?: Me; onLogout?: () => void } = {}) {
             timeline={timeline}
             tasks={tasks}
             workflows={workflows}
+            usage={usage.summary}
             connected={ws.status === 'connected'}
             onArchived={onArchived}
             onForked={onCreated}

@@ -47,6 +47,7 @@ import {
 } from './protocol/states';
 import { parseStopped, parseTask, parseTaskList } from './protocol/tasks';
 import { parseTrace, parseTracePage } from './protocol/traces';
+import { parseUsageSummary } from './protocol/usage';
 import { parseCancelled, parseWorkflowList, parseWorkflowRun } from './protocol/workflows';
 
 const contractDir = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../tests/contract');
@@ -131,6 +132,7 @@ const REST_PARSERS: Record<string, (data: unknown) => unknown> = {
   error: parseErrorBody,
   trace: parseTrace,
   trace_page: parseTracePage,
+  usage_summary: parseUsageSummary,
   approval_list: (data) => ({ items: parseApprovalList(data) }),
   approval_answer: parseApprovalAnswer,
   task: parseTask,

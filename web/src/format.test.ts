@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { formatDuration, formatUsage, newClientId, shellQuote, summarizeArguments, utf8Length } from './format';
+import { formatDuration, formatIdle, formatPercent, formatUsage, formatUsd, newClientId, shellQuote, summarizeArguments, utf8Length } from './format';
 
 describe('format', () => {
   it('formats durations', () => {
@@ -8,6 +8,29 @@ describe('format', () => {
     expect(formatDuration(1234)).toBe('1.2 s');
     expect(formatDuration(42_000)).toBe('42 s');
     expect(formatDuration(125_000)).toBe('2 m 05 s');
+  });
+
+  it('formats dollars: cents, else four places under a cent', () => {
+    expect(formatUsd(0.42)).toBe('$0.42');
+    expect(formatUsd(12.3)).toBe('$12.30');
+    expect(formatUsd(0.000513)).toBe('$0.0005');
+    expect(formatUsd(0.00001)).toBe('<$0.0001');
+    expect(formatUsd(0)).toBe('$0');
+  });
+
+  it('formats shares as whole percents that never round to all or none', () => {
+    expect(formatPercent(0.9204)).toBe('92%');
+    expect(formatPercent(0.998)).toBe('99%');
+    expect(formatPercent(1)).toBe('100%');
+    expect(formatPercent(0.001)).toBe('<1%');
+    expect(formatPercent(0)).toBe('0%');
+  });
+
+  it('formats idle times', () => {
+    expect(formatIdle(40.4)).toBe('40s');
+    expect(formatIdle(372)).toBe('6m 12s');
+    expect(formatIdle(305)).toBe('5m 05s');
+    expect(formatIdle(3_900)).toBe('1h 05m');
   });
 
   it('formats usage as in / cached / out', () => {

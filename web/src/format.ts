@@ -16,6 +16,35 @@ export function formatCost(usd: number): string {
   return usd > 0 ? ` · $${usd.toFixed(usd < 0.01 ? 4 : 2)}` : '';
 }
 
+/** "$0.42", "$12.30", "$0.0005" (under a cent), "<$0.0001", "$0". */
+export function formatUsd(usd: number): string {
+  if (!Number.isFinite(usd) || usd <= 0) return '$0';
+  if (usd < 0.00005) return '<$0.0001';
+  return `$${usd.toFixed(usd < 0.01 ? 4 : 2)}`;
+}
+
+/**
+ * A share (0..1) as a whole percent: "92%". Never "100%" unless it is all, nor "0%" unless it is
+ * none, so a rounded figure does not claim a full (or an empty) cache.
+ */
+export function formatPercent(share: number): string {
+  if (!Number.isFinite(share) || share <= 0) return '0%';
+  if (share >= 1) return '100%';
+  const p = Math.round(share * 100);
+  if (p === 0) return '<1%';
+  return `${Math.min(p, 99)}%`;
+}
+
+/** An idle time in seconds: "40s", "6m 12s", "1h 05m". */
+export function formatIdle(seconds: number): string {
+  if (!Number.isFinite(seconds) || seconds < 0) return '';
+  const s = Math.round(seconds);
+  if (s < 60) return `${s}s`;
+  if (s < 3600) return `${Math.floor(s / 60)}m ${String(s % 60).padStart(2, '0')}s`;
+  const m = Math.round(s / 60);
+  return `${Math.floor(m / 60)}h ${String(m % 60).padStart(2, '0')}m`;
+}
+
 const numberFormat = new Intl.NumberFormat('en-US');
 
 export function formatCount(n: number): string {

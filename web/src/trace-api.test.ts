@@ -3,6 +3,7 @@ import { ApiError } from './http';
 import { ProtocolError } from './protocol/fields';
 import { parseServerFrame } from './protocol/frames';
 import { parseTrace, parseTracePage } from './protocol/traces';
+import { samplePromptCache } from './test-fixtures';
 import { fetchTraces, tracesPath } from './trace-api';
 
 const modelTrace = {
@@ -133,6 +134,80 @@ describe('trace parsers', () => {
     );
     expect(mf).toMatchObject({ type: 'model_trace_finish', outcome: 'cancelled', usage: null, ttft_ms: null });
     expect(() => parseServerFrame(JSON.stringify({ ...base, type: 'tool_trace_finish', tool: 'x' }))).toThrow(ProtocolError);
+  });
+});
+
+describe('prompt_cache on model traces', () => {
+  /** The wire form of samplePromptCache: segments without name or messages where they have none. */
+  const wire = {
+    ...samplePromptCache,
+    segments: samplePromptCache.segments.map(({ name, messages, ...rest }) => ({
+      ...rest,
+      ...(name !== null ? { name } : {}),
+      ...(messages !== null ? { messages } : {}),
+    })),
+  };
+
+  it('reads it on a stored trace and on a model_trace_finish frame; null or absent is none', () => {
+    expect(parseTrace({ ...modelTrace, prompt_cache: wire }).prompt_cache).toEqual(samplePromptCache);
+    expect(parseTrace({ ...modelTrace, prompt_cache: null }).prompt_cache).toBeNull();
+    expect(parseTrace(modelTrace).prompt_cache).toBeNull();
+    const frame = parseServerFrame(
+      JSON.stringify({
+        type: 'model_trace_finish',
+        chat_id: 'c1',
+        seq: 9,
+        id: 'x',
+        turn: 1,
+        finished_at: '2026-11-24T08:00:01Z',
+        latency_ms: 1000,
+        ttft_ms: 10,
+        outcome: 'ok',
+        output_preview: '',
+        error: null,
+        finish_reason: 'stop',
+        attempts: 1,
+        usage: modelTrace.usage,
+        tokens_used: 1,
+        cache_tokens: 0,
+        reasoning_tokens: 0,
+        prompt_cache: { ...wire, break: null },
+      }),
+    );
+    expect(frame.type === 'model_trace_finish' && frame.prompt_cache).toEqual({ ...samplePromptCache, break: null });
+  });
+
+  it('rejects what does not hold', () => {
+    const seg0 = wire.segments[0]!;
+    const bad: [string, unknown][] = [
+      ['not an object', 'yes'],
+      ['segments', { ...wire, segments: {} }],
+      ['stop past the end', { ...wire, stop: 6 }],
+      ['hit_rate over 1', { ...wire, hit_rate: 1.5 }],
+      ['cost', { ...wire, cost_usd: -1 }],
+      ['saved', { ...wire, saved_usd: undefined }],
+      ['a tool without a name', { ...wire, segments: [{ ...seg0, name: undefined }] }],
+      ['tokens', { ...wire, segments: [{ ...seg0, tokens_est: 1.5 }] }],
+      ['no causes', { ...wire, break: { ...wire.break, causes: [] } }],
+      ['tools list', { ...wire, break: { ...wire.break, tools_added: 'x' } }],
+      ['reordered', { ...wire, break: { ...wire.break, tools_reordered: 1 } }],
+    ];
+    for (const [what, pc] of bad) expect(() => parseTrace({ ...modelTrace, prompt_cache: pc }), what).toThrow(ProtocolError);
+  });
+
+  it("keeps a newer node's segment kind and break cause as they are", () => {
+    const spy = vi.spyOn(console, 'info').mockImplementation(() => {});
+    const pc = parseTrace({
+      ...modelTrace,
+      prompt_cache: {
+        ...wire,
+        segments: [...wire.segments, { kind: 'image', bytes: 1, tokens_est: 1, hash: 'ab', cached_tokens_est: 0 }],
+        break: { ...wire.break, cause: 'quota_reset', causes: ['quota_reset'] },
+      },
+    }).prompt_cache;
+    expect(pc?.segments.at(-1)?.kind).toBe('image');
+    expect(pc?.break?.causes).toEqual(['quota_reset']);
+    spy.mockRestore();
   });
 });
 

@@ -1,6 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import type { ChatFrame } from './protocol/frames';
+import type { PromptCache } from './protocol/promptCache';
 import type { Usage } from './protocol/rest';
+import { CACHE_LINE_HEIGHT } from './promptCache';
+import { samplePromptCache } from './test-fixtures';
 import { parseIsoMicros } from './time';
 import type { ModelTraceFinishFrame, ModelTraceStartFrame, ToolTraceFinishFrame, ToolTraceStartFrame, Trace, TraceFinishFrame, TraceStartFrame } from './protocol/traces';
 import {
@@ -57,7 +60,14 @@ function modelStart(id: string, turn: number, startUs: number): ModelTraceStartF
   };
 }
 
-function modelFinish(id: string, turn: number, startUs: number, endUs: number, u: Usage | null = usage): ModelTraceFinishFrame {
+function modelFinish(
+  id: string,
+  turn: number,
+  startUs: number,
+  endUs: number,
+  u: Usage | null = usage,
+  pc: PromptCache | null = null,
+): ModelTraceFinishFrame {
   return {
     type: 'model_trace_finish',
     ...base(),
@@ -72,6 +82,7 @@ function modelFinish(id: string, turn: number, startUs: number, endUs: number, u
     finish_reason: 'tool_calls',
     attempts: 1,
     usage: u,
+    prompt_cache: pc,
     tokens_used: u ? u.prompt + u.completion : 0,
     cache_tokens: u?.cache_hit ?? 0,
     reasoning_tokens: u?.reasoning ?? 0,
@@ -146,6 +157,7 @@ function stored(start: TraceStartFrame, finish: TraceFinishFrame): Trace {
     cache_tokens: model ? f.cache_tokens : 0,
     reasoning_tokens: model ? f.reasoning_tokens : 0,
     usage: model ? f.usage : null,
+    prompt_cache: model ? f.prompt_cache : null,
     model: model ? s.model : null,
     finish_reason: model ? f.finish_reason : null,
     attempts: model ? f.attempts : null,
@@ -491,6 +503,49 @@ describe('turns, axes and bars', () => {
       ROW_HEIGHT.call,
     ]);
     expect(rows[2]!.kind === 'call' && rows[2]!.expanded).toBe(true);
+  });
+});
+
+describe('prompt cache on calls and turns', () => {
+  const unbroken = { ...samplePromptCache, break: null };
+  const frames: ChatFrame[] = [
+    modelStart('p1', 3, 0),
+    modelFinish('p1', 3, 0, 1_000_000, { ...usage, prompt: 1000, cache_hit: 0 }, unbroken),
+    toolStart('p2', 3, 1_000_000),
+    toolFinish('p2', 3, 1_000_000, 1_100_000),
+    modelStart('p3', 3, 1_200_000),
+    modelFinish('p3', 3, 1_200_000, 2_000_000, { ...usage, prompt: 1200, cache_hit: 600 }, samplePromptCache),
+    modelStart('p4', 3, 2_100_000),
+  ];
+  const store = run(frames.map((f) => frame(f)));
+  const [turn] = groupTurns(store.entries);
+
+  it("takes a model call's prompt cache from its finish frame, and the stored trace's over it", () => {
+    expect(callOf(store, 'p3').prompt_cache).toEqual(samplePromptCache);
+    expect(callOf(store, 'p2').prompt_cache).toBeNull();
+    expect(callOf(store, 'p4').prompt_cache).toBeNull(); // still running
+    const finish = modelFinish('p5', 3, 0, 10, usage, samplePromptCache);
+    const item = { ...stored(modelStart('p5', 3, 0), finish), prompt_cache: unbroken };
+    const s = run([frame(finish), page([item])]);
+    expect(callOf(s, 'p5').prompt_cache).toEqual(unbroken);
+  });
+
+  it("gives a turn's hit rate over its model calls with usage, and counts its breaks", () => {
+    expect(turn!.hitRate).toBeCloseTo(600 / 2200, 12);
+    expect(turn!.cacheBreaks).toBe(1);
+    const [toolsOnly] = groupTurns(run([frame(toolStart('q', 9, 0)), frame(toolFinish('q', 9, 0, 5))]).entries);
+    expect(toolsOnly!.hitRate).toBeNull();
+  });
+
+  it('makes room in a model call row for the strip, and for the break under it', () => {
+    const rows = traceRows([turn!], new Set(['p3']));
+    expect(rows.map((r) => [r.key, r.height])).toEqual([
+      ['turn:3', ROW_HEIGHT.turn],
+      ['call:p1', ROW_HEIGHT.call + CACHE_LINE_HEIGHT.strip],
+      ['call:p2', ROW_HEIGHT.call],
+      ['call:p3', ROW_HEIGHT.expanded + CACHE_LINE_HEIGHT.strip + CACHE_LINE_HEIGHT.break],
+      ['call:p4', ROW_HEIGHT.call],
+    ]);
   });
 });
 

@@ -15,7 +15,9 @@
 // `nowUs` (and the local receive time of frames) in.
 
 import type { ErrorInfo } from './http';
+import { cacheLinesHeight, hitRate } from './promptCache';
 import type { ChatFrame, ErrorFrame } from './protocol/frames';
+import type { PromptCache } from './protocol/promptCache';
 import type { Usage } from './protocol/rest';
 import type { TraceKind } from './protocol/states';
 import type { Trace, TraceFinishFrame, TraceFrame, TraceOutcome, TracePage, TraceStartFrame } from './protocol/traces';
@@ -63,6 +65,8 @@ export interface TraceCall {
   cache_tokens: number | null;
   reasoning_tokens: number | null;
   usage: Usage | null;
+  /** A model call's prompt cache (./promptCache); null for tool calls and while running. */
+  prompt_cache: PromptCache | null;
   finish_reason: string | null;
   attempts: number | null;
   /** An API item was seen: the call is in the database. */
@@ -135,6 +139,7 @@ export function mergeTraceParts(id: string, parts: TraceParts): TraceCall {
     cache_tokens: stored ? stored.cache_tokens : (modelFinish?.cache_tokens ?? (toolFinish ? 0 : null)),
     reasoning_tokens: stored ? stored.reasoning_tokens : (modelFinish?.reasoning_tokens ?? (toolFinish ? 0 : null)),
     usage: stored ? stored.usage : (modelFinish?.usage ?? null),
+    prompt_cache: stored ? stored.prompt_cache : (modelFinish?.prompt_cache ?? null),
     finish_reason: stored ? stored.finish_reason : (modelFinish?.finish_reason ?? null),
     attempts: stored ? stored.attempts : (modelFinish?.attempts ?? null),
     stored: stored !== undefined,
@@ -337,6 +342,10 @@ export interface TraceTurn {
   tokens: TokenBreakdown;
   /** What the tool calls' outputs added to the conversation (estimated tokens), summed. */
   toolTokens: number;
+  /** The model calls' cached / prompt tokens (provider counts); null without any prompt. */
+  hitRate: number | null;
+  /** Model calls whose prompt cache broke. */
+  cacheBreaks: number;
   /** Some call has not finished. */
   running: boolean;
   /** Calls that ended other than ok. */
@@ -363,14 +372,16 @@ export function groupTurns(entries: ReadonlyMap<string, TraceEntry>): TraceTurn[
       let toolTokens = 0;
       let running = false;
       let failed = 0;
+      let cacheBreaks = 0;
       for (const c of calls) {
         const t = callTokens(c);
         if (t) tokens = addTokens(tokens, t);
+        if (c.prompt_cache?.break) cacheBreaks++;
         if (c.kind === 'tool') toolTokens += c.tokens_used ?? 0;
         if (c.state === 'running') running = true;
         else if (c.outcome !== 'ok') failed++;
       }
-      return { turn, calls, tokens, toolTokens, running, failed };
+      return { turn, calls, tokens, hitRate: hitRate(tokens.cached, tokens.input), cacheBreaks, toolTokens, running, failed };
     });
 }
 
@@ -440,7 +451,10 @@ export type TraceRow =
   | { kind: 'turn'; key: string; turn: TraceTurn; height: number }
   | { kind: 'call'; key: string; call: TraceCall; turn: TraceTurn; expanded: boolean; height: number };
 
-/** A header per turn, then its calls; `expanded` ids get the tall height. */
+/**
+ * A header per turn, then its calls; `expanded` ids get the tall height, and a model call with a
+ * prompt cache its strip's (and break's) lines on top.
+ */
 export function traceRows(turns: readonly TraceTurn[], expanded: ReadonlySet<string>): TraceRow[] {
   const rows: TraceRow[] = [];
   for (const turn of turns) {
@@ -453,7 +467,7 @@ export function traceRows(turns: readonly TraceTurn[], expanded: ReadonlySet<str
         call,
         turn,
         expanded: open,
-        height: open ? ROW_HEIGHT.expanded : ROW_HEIGHT.call,
+        height: (open ? ROW_HEIGHT.expanded : ROW_HEIGHT.call) + cacheLinesHeight(call.prompt_cache),
       });
     }
   }

@@ -1,9 +1,11 @@
 import { useCallback, useEffect, useLayoutEffect, useMemo, useRef, useState, type DragEvent } from 'react';
 import { errorInfo, type ErrorInfo } from '../http';
 import type { Chat, TimelineTurn } from '../protocol/rest';
+import type { UsageSummary } from '../protocol/usage';
 import { CHAT_STATUSES } from '../protocol/states';
 import { archiveChat } from '../chat-api';
 import { buildTranscript, turnStatus } from '../chatState';
+import { headerUsageView } from '../chatUsage';
 import { formatCount, formatUsage } from '../format';
 import { navigate } from '../router';
 import type { ChatSession } from '../useChatSession';
@@ -39,6 +41,7 @@ export function ChatView({
   timeline,
   tasks,
   workflows,
+  usage,
   connected,
   onArchived,
   onForked,
@@ -48,6 +51,8 @@ export function ChatView({
   timeline: Timeline;
   tasks: Tasks;
   workflows: Workflows;
+  /** GET /api/chats/:id/usage of this chat; null until it answers. */
+  usage: UsageSummary | null;
   connected: boolean;
   onArchived: (id: string) => void;
   /** A turn was restored into a new chat (POST .../fork). */
@@ -65,6 +70,7 @@ export function ChatView({
   const runs = (tasks.state?.tasks ?? []).filter((t) => t.id.startsWith('w_'));
   const liveRuns = liveTasks(runs).length;
   const taskUsage = taskTotals(tasks.state?.tasks ?? null);
+  const cache = headerUsageView(usage?.chat_id === state.chatId ? usage.total : null);
   const composerDisabled = !chat || archived || isTask;
   const drafts = useAttachmentDrafts(composerDisabled ? null : state.chatId);
 
@@ -175,6 +181,25 @@ export function ChatView({
                   {' '}
                   (+ subagents: in {formatCount(taskUsage.input)} · cached {formatCount(taskUsage.cached)} · out{' '}
                   {formatCount(taskUsage.output)})
+                </span>
+              )}
+            </span>
+          )}
+          {cache && (
+            <span
+              className="chat-cache"
+              data-testid="chat-cache"
+              data-hit-rate={cache.rate}
+              title={cache.title}
+              aria-label={`Prompt cache: ${cache.hitRate}, ${cache.saved}${cache.cost ? `, cost ${cache.cost}` : ''}`}
+            >
+              <span className="chat-cache-rate" data-testid="chat-cache-rate">
+                {cache.hitRate}
+              </span>
+              <span data-testid="chat-cache-saved">{cache.saved}</span>
+              {cache.cost && (
+                <span className="chat-cost" data-testid="chat-cost">
+                  {cache.cost}
                 </span>
               )}
             </span>

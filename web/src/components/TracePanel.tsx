@@ -18,8 +18,10 @@ import {
   type TraceRow,
   type TraceTurn,
 } from '../traces';
+import { formatPercent } from '../format';
 import type { Traces } from '../useTraces';
 import { prefixOffsets, visibleRange } from '../virtualList';
+import { CacheStrip } from './CacheStrip';
 import { SidePanelError, SidePanelHead, useNow } from './SidePanel';
 
 /** Rows rendered beyond each edge of the viewport. */
@@ -251,6 +253,22 @@ const TurnRow = memo(function TurnRow({
           {n === 1 ? '1 call' : `${n} calls`}
           {turn.failed > 0 && <span className="trace-turn-failed"> · {turn.failed} not ok</span>}
         </span>
+        {turn.hitRate !== null && (
+          <span
+            className="trace-turn-cache"
+            data-testid="trace-turn-cache"
+            data-hit-rate={turn.hitRate}
+            title="Of this turn's prompt tokens, the share the provider read from its cache (its own counts, over the model calls that reported usage)"
+          >
+            {formatPercent(turn.hitRate)} cached
+            {turn.cacheBreaks > 0 && (
+              <span className="trace-turn-breaks" data-testid="trace-turn-breaks">
+                {' '}
+                · {turn.cacheBreaks === 1 ? '1 cache break' : `${turn.cacheBreaks} cache breaks`}
+              </span>
+            )}
+          </span>
+        )}
         {turn.running && <span className="spinner trace-turn-spinner" aria-label="running" />}
         <span className="trace-turn-latency" data-testid="trace-turn-latency" title="From the first call's start to the last call's end">
           {formatLatency(spanMs)}
@@ -389,6 +407,7 @@ const CallRow = memo(function CallRow({
           )}
         </span>
       </button>
+      {call.prompt_cache && <CacheStrip pc={call.prompt_cache} callId={call.id} />}
       {expanded && <CallDetail call={call} />}
     </div>
   );

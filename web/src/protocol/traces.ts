@@ -18,6 +18,7 @@ import {
   type ChatFrameBase,
   type JsonObject,
 } from './fields';
+import { parseNullablePromptCache, type PromptCache } from './promptCache';
 import { parseNullableUsage, type Usage } from './rest';
 import { ACTOR_KINDS, TOOL_OUTCOMES, TRACE_KINDS, type ActorKind, type ToolOutcome, type TraceKind } from './states';
 
@@ -60,6 +61,8 @@ export interface Trace extends TraceActor {
   reasoning_tokens: number;
   /** Model calls only. */
   usage: Usage | null;
+  /** Model calls that got an answer (./promptCache); null otherwise and on older rows. */
+  prompt_cache: PromptCache | null;
   model: string | null;
   finish_reason: string | null;
   attempts: number | null;
@@ -118,6 +121,7 @@ export interface ModelTraceFinishFrame extends ChatFrameBase {
   finish_reason: string | null;
   attempts: number | null;
   usage: Usage | null;
+  prompt_cache: PromptCache | null;
   tokens_used: number;
   cache_tokens: number;
   reasoning_tokens: number;
@@ -178,6 +182,7 @@ export function parseTrace(data: unknown): Trace {
     cache_tokens: requireInt(data, 'cache_tokens', what),
     reasoning_tokens: requireInt(data, 'reasoning_tokens', what),
     usage: parseNullableUsage(data, what),
+    prompt_cache: parseNullablePromptCache(data, what),
     model: optionalTextOrNull(data, 'model', what),
     finish_reason: optionalTextOrNull(data, 'finish_reason', what),
     attempts: optionalIntOrNull(data, 'attempts', what),
@@ -246,6 +251,7 @@ export function parseTraceFrame(type: TraceFrame['type'], base: ChatFrameBase, d
         finish_reason: optionalTextOrNull(data, 'finish_reason', what),
         attempts: optionalIntOrNull(data, 'attempts', what),
         usage: parseNullableUsage(data, what),
+        prompt_cache: parseNullablePromptCache(data, what),
         tokens_used: requireInt(data, 'tokens_used', what),
         cache_tokens: requireInt(data, 'cache_tokens', what),
         reasoning_tokens: requireInt(data, 'reasoning_tokens', what),
