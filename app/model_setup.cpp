@@ -23,7 +23,8 @@ bool wants_cache_key(const node_config& cfg, const std::string& base_url) {
 std::chrono::seconds cache_ttl_of(const node_config& cfg) {
   if (cfg.prompt_cache_ttl)
     return *cfg.prompt_cache_ttl;
-  return cfg.wire == model_wire::anthropic ? cfg.anthropic_cache_ttl : std::chrono::minutes(5);
+  return cfg.wire == model::wire_format::anthropic ? cfg.anthropic_cache_ttl
+                                                   : std::chrono::minutes(5);
 }
 
 } // namespace
@@ -56,6 +57,8 @@ std::shared_ptr<model::model_provider> make_provider(const node_config& cfg, log
     ep.model = cfg.model;
     ep.prompt_cache_key = wants_cache_key(cfg, ep.base_url);
     ep.cache_ttl = cache_ttl_of(cfg);
+    ep.wire = cfg.wire;
+    ep.breakpoint_ttl = cfg.anthropic_cache_ttl;
     p = std::make_shared<net::model_client>(ep, logs.get("model"));
   } else {
     p = std::make_shared<model::scripted_provider>(model::demo_script(), "built-in demo");
@@ -75,6 +78,8 @@ std::shared_ptr<model::model_provider> make_vision_provider(const node_config& c
   ep.model = cfg.vision_model;
   ep.prompt_cache_key = wants_cache_key(cfg, ep.base_url);
   ep.cache_ttl = cache_ttl_of(cfg);
+  ep.wire = cfg.wire;
+  ep.breakpoint_ttl = cfg.anthropic_cache_ttl;
   auto p = std::make_shared<net::model_client>(ep, logs.get("model"));
   logs.get("node")->info("vision model (turns with images): {}", p->describe());
   return p;

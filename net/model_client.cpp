@@ -14,6 +14,8 @@
 #include <fmt/format.h>
 
 #include "net/model_http.hpp"
+#include "runtime/model/anthropic_request.hpp"
+#include "runtime/model/anthropic_stream.hpp"
 #include "runtime/model/sse_parser.hpp"
 #include "runtime/version.hpp"
 
@@ -165,7 +167,7 @@ struct outgoing_request {
 /// call.
 template <class Stream>
 asio::awaitable<bool> exchange(Stream& s, outgoing_request& req, const model_endpoint& ep,
-                               model::chat_stream& cs, attempt_result& out) {
+                               model::reply_reader& cs, attempt_result& out) {
   auto& low = beast::get_lowest_layer(s);
   low.expires_after(ep.idle_timeout);
   http::request_serializer<http::empty_body> head{req.head};
@@ -224,7 +226,7 @@ asio::awaitable<bool> exchange(Stream& s, outgoing_request& req, const model_end
   }
   if (out.status == 200 && !out.protocol_error) {
     if (!streaming)
-      out.protocol_error = feed_whole_reply(out.body, cs);
+      out.protocol_error = cs.on_whole(out.body);
     else if (!cs.done() && cs.reply().finish_reason.empty())
       out.network_error = "the model's stream ended before it finished";
   }
@@ -333,7 +335,7 @@ struct model_client::impl {
 
   /// One attempt on `c` (`fresh`: not connected yet), on its I/O context.
   asio::awaitable<void> run_attempt(const model_endpoint& ep, model_connection& c, bool fresh,
-                                    outgoing_request& req, model::chat_stream& cs,
+                                    outgoing_request& req, model::reply_reader& cs,
                                     attempt_result& out, attempt_end& end) {
     try {
       if (fresh)
@@ -353,7 +355,7 @@ struct model_client::impl {
   /// the connection when `cancel` is raised (checked every cancel_poll).
   /// Returns whether it was cancelled.
   bool attempt(const model_endpoint& ep, const connection_ptr& c, bool fresh, outgoing_request& req,
-               model::chat_stream& cs, attempt_result& out, const cancel_token* cancel) {
+               model::reply_reader& cs, attempt_result& out, const cancel_token* cancel) {
     attempt_end end;
     asio::co_spawn(c->ioc, run_attempt(ep, *c, fresh, req, cs, out, end), asio::detached);
     bool cancelled = false;
@@ -393,7 +395,8 @@ model_client::model_client(model_endpoint ep, std::shared_ptr<spdlog::logger> lo
 model_client::~model_client() = default;
 
 std::string model_client::describe() const {
-  return fmt::format("{} at {}", ep_.model.empty() ? "(default model)" : ep_.model, ep_.base_url);
+  return fmt::format("{} at {}{}", ep_.model.empty() ? "(default model)" : ep_.model, ep_.base_url,
+                     ep_.wire == model::wire_format::anthropic ? " (Anthropic Messages)" : "");
 }
 
 std::string model_client::model_name() const {
@@ -411,14 +414,21 @@ model_result model_client::complete(const model::model_request& request,
     return model_error{model_error::kind::config, 0,
                        "the model base URL must start with http:// or https://", 0};
   const auto& url = *impl_->url;
-  outgoing_request req{{http::verb::post, url.path + "/chat/completions", 11},
-                       model::request_body{ep_.model, request, ep_.prompt_cache_key}};
+  bool anthropic = ep_.wire == model::wire_format::anthropic;
+  outgoing_request req{
+    {http::verb::post, url.path + (anthropic ? "/messages" : "/chat/completions"), 11},
+    anthropic ? model::anthropic_request(ep_.model, request, {ep_.breakpoint_ttl, ep_.max_tokens})
+              : model::request_body{ep_.model, request, ep_.prompt_cache_key}};
   auto& head = req.head;
   head.set(http::field::host, url.host);
   head.set(http::field::user_agent, std::string("boocode/") + version);
   head.set(http::field::content_type, "application/json");
   head.set(http::field::accept, "text/event-stream");
-  if (!ep_.api_key.empty())
+  if (anthropic)
+    head.set("anthropic-version", "2023-06-01");
+  if (!ep_.api_key.empty() && anthropic)
+    head.set("x-api-key", ep_.api_key);
+  else if (!ep_.api_key.empty())
     head.set(http::field::authorization, "Bearer " + ep_.api_key);
   head.content_length(req.body.size());
   auto cancelled = [&] { return cancel != nullptr && cancel->cancelled(); };
@@ -437,7 +447,9 @@ model_result model_client::complete(const model::model_request& request,
     };
     wrapped.on_tool_call = cb.on_tool_call;
     wrapped.on_pause = cb.on_pause;
-    model::chat_stream cs{wrapped};
+    model::chat_stream chat{wrapped};
+    model::anthropic_stream messages{wrapped};
+    model::reply_reader& cs = anthropic ? static_cast<model::reply_reader&>(messages) : chat;
     auto conn = impl_->take_idle();
     bool reused = conn != nullptr;
     if (!reused)

@@ -11,14 +11,21 @@
 
 namespace boocode::net {
 
-/// An OpenAI-compatible chat-completions endpoint (DeepSeek, OpenAI, vLLM,
-/// Ollama, llama.cpp).
+/// A model endpoint: OpenAI-compatible chat completions (DeepSeek, OpenAI,
+/// vLLM, Ollama, llama.cpp) or Anthropic's Messages.
 struct model_endpoint {
   /// Up to the API version, e.g. https://api.deepseek.com/v1 or
-  /// http://127.0.0.1:11434/v1; "/chat/completions" is appended.
+  /// http://127.0.0.1:11434/v1; "/chat/completions" is appended (Anthropic:
+  /// https://api.anthropic.com/v1, and "/messages").
   std::string base_url;
-  /// Sent as "Authorization: Bearer ..."; never logged. Empty: no header.
+  /// Sent as "Authorization: Bearer ..." (Anthropic: "x-api-key"); never
+  /// logged. Empty: no header.
   std::string api_key;
+  model::wire_format wire = model::wire_format::openai;
+  /// Anthropic: the reply's length limit (the API requires one), and how
+  /// long its cache breakpoints keep a prefix (5 min, or 1 h).
+  int max_tokens = 8192;
+  std::chrono::seconds breakpoint_ttl{300};
   std::string model;
   std::chrono::milliseconds connect_timeout{10000};
   /// Longest silence allowed between two reads of a response.

@@ -50,28 +50,6 @@ std::optional<std::chrono::milliseconds> parse_retry_after(std::string_view v) {
   return std::chrono::seconds(secs);
 }
 
-/// A non-streamed completion, turned into one chunk for chat_stream.
-std::optional<std::string> feed_whole_reply(const std::string& body, model::chat_stream& cs) {
-  auto j = nlohmann::json::parse(body, nullptr, false);
-  if (j.is_discarded() || !j.is_object())
-    return "the model's reply is not JSON";
-  auto choices = j.find("choices");
-  if (choices == j.end() || !choices->is_array() || choices->empty())
-    return "the model's reply has no choices";
-  nlohmann::json chunk{{"choices", nlohmann::json::array()}};
-  for (auto& c : *choices) {
-    if (!c.is_object() || !c.contains("message"))
-      return "the model's reply has a choice without a message";
-    chunk["choices"].push_back(
-      {{"delta", c["message"]}, {"finish_reason", c.value("finish_reason", nlohmann::json())}});
-  }
-  if (j.contains("usage"))
-    chunk["usage"] = j["usage"];
-  if (auto err = cs.on_chunk(chunk))
-    return err;
-  return cs.on_data("[DONE]");
-}
-
 std::string error_message_of(const attempt_result& r) {
   auto j = nlohmann::json::parse(r.body, nullptr, false);
   std::string detail;

@@ -39,10 +39,6 @@ struct attempt_result {
 /// A Retry-After header in seconds (at most an hour); none for HTTP dates.
 std::optional<std::chrono::milliseconds> parse_retry_after(std::string_view v);
 
-/// Feeds a non-streamed completion to `cs` as one chunk; an error message if
-/// it is not one.
-std::optional<std::string> feed_whole_reply(const std::string& body, model::chat_stream& cs);
-
 /// The message for an attempt the endpoint answered with an error status.
 std::string error_message_of(const attempt_result& r);
 

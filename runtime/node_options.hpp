@@ -13,18 +13,13 @@
 #include "runtime/agent/task.hpp"
 #include "runtime/chat/attachments.hpp"
 #include "runtime/logging.hpp"
+#include "runtime/model/provider.hpp"
 #include "runtime/model/usage.hpp"
 
 namespace boocode {
 
 /// Everything `boocode serve` can be told. Each field is declared once, with
 /// its flag, environment variable and help, in node_options.cpp's table.
-/// The wire protocol a model endpoint speaks.
-enum class model_wire {
-  openai,    // chat completions (/chat/completions): DeepSeek, OpenAI, vLLM, Ollama, llama.cpp
-  anthropic, // Anthropic Messages (/messages)
-};
-
 /// An on/off switch that may also be decided by the node.
 enum class tristate { automatic, on, off };
 
@@ -68,7 +63,7 @@ struct node_config {
   /// A JSON price table whose entries replace the shipped ones by name.
   std::filesystem::path prices_file;
   /// The endpoint's wire protocol.
-  model_wire wire = model_wire::openai;
+  model::wire_format wire = model::wire_format::openai;
   /// Anthropic: how long cache_control breakpoints keep a prefix (5 min or 1 h).
   std::chrono::seconds anthropic_cache_ttl{300};
   /// How long the endpoint keeps a prefix nobody uses (a cache break after

@@ -8,9 +8,9 @@ namespace {
 
 std::optional<std::string> set_wire(node_config& c, std::string_view v) {
   if (v == "openai")
-    c.wire = model_wire::openai;
+    c.wire = model::wire_format::openai;
   else if (v == "anthropic")
-    c.wire = model_wire::anthropic;
+    c.wire = model::wire_format::anthropic;
   else
     return "expected openai (chat completions: DeepSeek, OpenAI, vLLM, Ollama, llama.cpp) or "
            "anthropic (the Messages API)";

@@ -29,6 +29,27 @@ std::optional<std::string> chat_stream::on_data(std::string_view data) {
   return on_chunk(chunk);
 }
 
+std::optional<std::string> chat_stream::on_whole(std::string_view body) {
+  auto j = nlohmann::json::parse(body, nullptr, false);
+  if (j.is_discarded() || !j.is_object())
+    return "the model's reply is not JSON";
+  auto choices = j.find("choices");
+  if (choices == j.end() || !choices->is_array() || choices->empty())
+    return "the model's reply has no choices";
+  nlohmann::json chunk{{"choices", nlohmann::json::array()}};
+  for (auto& c : *choices) {
+    if (!c.is_object() || !c.contains("message"))
+      return "the model's reply has a choice without a message";
+    chunk["choices"].push_back(
+      {{"delta", c["message"]}, {"finish_reason", c.value("finish_reason", nlohmann::json())}});
+  }
+  if (j.contains("usage"))
+    chunk["usage"] = j["usage"];
+  if (auto err = on_chunk(chunk))
+    return err;
+  return on_data("[DONE]");
+}
+
 std::optional<std::string> chat_stream::on_chunk(const nlohmann::json& chunk) {
   if (!chunk.is_object())
     return "a stream chunk is not a JSON object";

@@ -9,6 +9,7 @@
 #include <nlohmann/json_fwd.hpp>
 
 #include "runtime/model/chat_types.hpp"
+#include "runtime/model/reply_reader.hpp"
 #include "runtime/model/stream_chunk.hpp"
 
 namespace boocode::model {
@@ -28,7 +29,7 @@ struct stream_callbacks {
 /// DeepSeek reasoning_content deltas, tool calls whose id, name and
 /// arguments arrive split across many chunks (keyed by `index`), the finish
 /// reason and the final usage chunk.
-class chat_stream {
+class chat_stream final : public reply_reader {
 public:
   explicit chat_stream(stream_callbacks cb = {}) : cb_(std::move(cb)) {}
 
@@ -37,18 +38,19 @@ public:
   std::optional<std::string> on_chunk(const nlohmann::json& chunk);
 
   /// Takes the raw text of one `data:` payload ("[DONE]" ends the stream).
-  std::optional<std::string> on_data(std::string_view data);
+  std::optional<std::string> on_data(std::string_view data) override;
 
-  bool done() const { return done_; }
+  /// A non-streamed completion, taken as one chunk.
+  std::optional<std::string> on_whole(std::string_view body) override;
 
-  /// Tells the callbacks that the stream waits for more (on_pause).
-  void pause() const {
+  bool done() const override { return done_; }
+
+  void pause() const override {
     if (cb_.on_pause)
       cb_.on_pause();
   }
 
-  /// The reply so far (complete once done()).
-  model_reply reply() const;
+  model_reply reply() const override;
 
 private:
   /// Adds what a chunk says to the reply (its strings are moved out).

@@ -13,18 +13,21 @@ std::string dump(const nlohmann::json& j) {
   return j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
 }
 
-/// What a model that is not sent an image reads in its place.
+/// What a model that is not sent an image reads in its place, as a text part.
 std::string image_note(const image_ref& img, std::string_view why) {
-  auto text =
-    fmt::format("[image {} ({}, {}x{} px) was attached here but is not shown: {}]",
-                img.name.empty() ? img.id : img.name, img.media_type, img.width, img.height, why);
-  return R"({"type":"text","text":)" + dump(text) + "}";
+  return R"({"type":"text","text":)" + dump(image_note_text(img, why)) + "}";
 }
 
 constexpr std::string_view image_part_open = R"({"type":"image_url","image_url":{"url":")";
 constexpr std::string_view image_part_close = R"("}})";
 
 } // namespace
+
+std::string image_note_text(const image_ref& img, std::string_view why) {
+  return fmt::format("[image {} ({}, {}x{} px) was attached here but is not shown: {}]",
+                     img.name.empty() ? img.id : img.name, img.media_type, img.width, img.height,
+                     why);
+}
 
 conversation::conversation(std::vector<chat_message> messages) {
   messages_.reserve(messages.size());

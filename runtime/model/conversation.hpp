@@ -83,6 +83,10 @@ private:
 std::string message_json(const chat_message& m, std::vector<image_slot>* slots = nullptr,
                          size_t offset = 0, size_t index = 0);
 
+/// The text a model that is not sent image `img` reads in its place, `why`
+/// saying why ("this model does not accept images", ...).
+std::string image_note_text(const image_ref& img, std::string_view why);
+
 /// How one call sends the images of its conversation.
 struct image_payload {
   /// False: every image goes as a short text part saying it was not sent
@@ -123,6 +127,8 @@ struct sent_image {
 struct request_body {
   /// `cache_key`: send the request's cache_key as prompt_cache_key.
   request_body(const std::string& model, const model_request& req, bool cache_key = false);
+  /// An empty body, for another wire format to fill.
+  request_body() = default;
   request_body(request_body&&) = default;
   request_body& operator=(request_body&&) = default;
 
@@ -135,6 +141,9 @@ struct request_body {
   size_t size() const;
   /// The body in one string.
   std::string joined() const;
+
+  /// Keeps `text` for as long as the body lives; where it is kept.
+  std::string_view keep(std::string text) { return owned_.emplace_back(std::move(text)); }
 
 private:
   /// Adds `text` with its image slots replaced.

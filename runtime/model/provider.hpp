@@ -11,6 +11,12 @@
 
 namespace boocode::model {
 
+/// The wire protocol a model endpoint speaks.
+enum class wire_format {
+  openai,    // chat completions (/chat/completions): DeepSeek, OpenAI, vLLM, Ollama, llama.cpp
+  anthropic, // Anthropic's Messages (/messages)
+};
+
 /// Why a model call failed.
 struct model_error {
   enum class kind { network, timeout, http_status, protocol, cancelled, config } what;

@@ -2,6 +2,7 @@
 // a provider's prefix cache over the bytes BooCode sends (docs/api.md,
 // "Prompt cache").
 #include <csignal>
+#include <fstream>
 
 #include <gtest/gtest.h>
 
@@ -53,7 +54,13 @@ protected:
       return fake_reply::text_reply(std::string(reply_bytes_, 'x') + " done");
     });
     extra_args_ = {"--prompt-cache-key", "on"};
+    if (anthropic()) {
+      model_.set_anthropic(true);
+      extra_args_.insert(extra_args_.end(), {"--model-provider", "anthropic"});
+    }
   }
+
+  static bool anthropic() { return GetParam() == fake_prompt_cache::style::anthropic; }
 
   /// Posts `text` and waits for its turn to end.
   void say(const std::string& chat, const std::string& text) {
@@ -112,14 +119,32 @@ TEST_P(PromptCacheTest, ANormalChatShowsItsShapeHitRateAndByteStableRequests) {
         EXPECT_EQ(segments[s]["cached_tokens_est"], 0) << s;
   }
 
-  // Each request starts with the previous one's bytes up to its last message.
   auto bodies = model_.raw_bodies();
   ASSERT_EQ(bodies.size(), 4u);
-  for (size_t i = 1; i < bodies.size(); ++i) {
-    auto before = std::string_view(bodies[i - 1]).substr(0, bodies[i - 1].size() - 2); // "]}"
-    EXPECT_TRUE(std::string_view(bodies[i]).starts_with(before)) << "request " << i;
+  if (anthropic()) {
+    // The breakpoints: the last tool, the system prompt, the newest turn and
+    // the user turn before it.
+    auto body = json::parse(bodies[3]);
+    EXPECT_TRUE(body["tools"].back().contains("cache_control"));
+    EXPECT_TRUE(body["system"][0].contains("cache_control"));
+    auto& messages = body["messages"];
+    ASSERT_EQ(messages.size(), 7u);
+    EXPECT_TRUE(messages[6]["content"].back().contains("cache_control"));
+    EXPECT_TRUE(messages[4]["content"].back().contains("cache_control"));
+    EXPECT_FALSE(messages[2]["content"].back().contains("cache_control")) << "at most four";
+    auto req = model_.requests().back();
+    EXPECT_EQ(req.target, "/v1/messages");
+    EXPECT_EQ(req.header("anthropic-version"), "2023-06-01");
+    EXPECT_EQ(req.header("x-api-key"), "sk-secret-key");
+    EXPECT_EQ(req.header("authorization"), "");
+  } else {
+    // Each request starts with the previous one's bytes up to its last message.
+    for (size_t i = 1; i < bodies.size(); ++i) {
+      auto before = std::string_view(bodies[i - 1]).substr(0, bodies[i - 1].size() - 2); // "]}"
+      EXPECT_TRUE(std::string_view(bodies[i]).starts_with(before)) << "request " << i;
+    }
+    EXPECT_EQ(json::parse(bodies[0])["prompt_cache_key"], chat);
   }
-  EXPECT_EQ(json::parse(bodies[0])["prompt_cache_key"], chat);
 
   auto usage = get_json(to_, "/api/chats/" + chat + "/usage");
   EXPECT_EQ(usage["own"]["model_calls"], 4);
@@ -186,10 +211,18 @@ TEST_P(PromptCacheTest, EachBreakIsNamedByItsCause) {
 
 INSTANTIATE_TEST_SUITE_P(Providers, PromptCacheTest,
                          ::testing::Values(fake_prompt_cache::style::deepseek,
-                                           fake_prompt_cache::style::openai),
+                                           fake_prompt_cache::style::openai,
+                                           fake_prompt_cache::style::anthropic),
                          [](const auto& info) {
-                           return info.param == fake_prompt_cache::style::deepseek ? "DeepSeek"
-                                                                                   : "OpenAI";
+                           switch (info.param) {
+                             case fake_prompt_cache::style::deepseek:
+                               return "DeepSeek";
+                             case fake_prompt_cache::style::openai:
+                               return "OpenAI";
+                             case fake_prompt_cache::style::anthropic:
+                               break;
+                           }
+                           return "Anthropic";
                          });
 
 /// The provider keeps a prefix one second, and the node knows it.
@@ -224,6 +257,50 @@ TEST_F(PromptCacheExpiryTest, ABreakAfterTheTtlIsNamedExpiryWithTheIdleTime) {
   EXPECT_EQ(last["break"]["cause"], "expired");
   EXPECT_GE(last["break"]["idle_s"].get<double>(), 1.0);
   EXPECT_EQ(last["cached_tokens"], 0);
+}
+
+} // namespace
+
+namespace {
+
+/// A node speaking Anthropic's Messages to a fake Anthropic endpoint.
+class AnthropicChatTest : public ChatProcessTest {
+protected:
+  AnthropicChatTest() {
+    model_.set_anthropic(true);
+    extra_args_ = {"--model-provider", "anthropic"};
+  }
+};
+
+TEST_F(AnthropicChatTest, ATurnCallsToolsRetriesOverloadAndEndsWithTheAnswer) {
+  {
+    std::ofstream f{workspace_ / "notes.txt"};
+    f << "hi there";
+  }
+  model_.enqueue(fake_reply::error(529)); // overloaded: retried
+  model_.enqueue(fake_reply::tool_reply("read_file", R"({"path":"notes.txt"})"));
+  model_.enqueue(fake_reply::text_reply("It says hi."));
+  auto chat = create_chat();
+  post_message(to_, chat, "what do the notes say?", "k-1");
+  auto done = wait_done(to_, chat);
+  auto answers = boocode::test::of_role(done, "assistant");
+  ASSERT_FALSE(answers.empty()) << done.dump();
+  EXPECT_EQ(boocode::test::content_of(answers.back()), "It says hi.");
+  auto results = boocode::test::of_role(done, "tool");
+  ASSERT_EQ(results.size(), 1u);
+  EXPECT_NE(boocode::test::content_of(results[0]).find("hi there"), std::string::npos);
+
+  auto requests = model_.requests();
+  ASSERT_EQ(requests.size(), 3u);
+  auto& last = requests[2].body;
+  auto& messages = last["messages"];
+  ASSERT_EQ(messages.size(), 3u) << last.dump();
+  EXPECT_EQ(messages[1]["content"][0]["type"], "tool_use");
+  EXPECT_EQ(messages[1]["content"][0]["input"]["path"], "notes.txt");
+  auto& result = messages[2]["content"][0];
+  EXPECT_EQ(result["type"], "tool_result");
+  EXPECT_EQ(result["tool_use_id"], messages[1]["content"][0]["id"]);
+  EXPECT_NE(result["content"].get<std::string>().find("hi there"), std::string::npos);
 }
 
 } // namespace

@@ -287,13 +287,13 @@ TEST(NodeOptionsTest, ModelPricesGiveCosts) {
 
 TEST(NodeOptionsTest, ModelWireAndPromptCacheOptions) {
   auto d = parse_ok({"serve"}).config;
-  EXPECT_EQ(d.wire, model_wire::openai);
+  EXPECT_EQ(d.wire, model::wire_format::openai);
   EXPECT_EQ(d.anthropic_cache_ttl, std::chrono::minutes(5));
   EXPECT_EQ(d.prompt_cache_key, tristate::automatic);
   auto c = parse_ok({"serve", "--model-provider", "anthropic", "--anthropic-cache-ttl", "1h",
                      "--prompt-cache-key", "off", "--model-prices-file", "/etc/prices.json"})
              .config;
-  EXPECT_EQ(c.wire, model_wire::anthropic);
+  EXPECT_EQ(c.wire, model::wire_format::anthropic);
   EXPECT_EQ(c.anthropic_cache_ttl, std::chrono::hours(1));
   EXPECT_EQ(c.prompt_cache_key, tristate::off);
   EXPECT_EQ(c.prices_file, "/etc/prices.json");

@@ -1,5 +1,7 @@
 #include "tests/support/fake_model_server.hpp"
 
+#include "tests/support/fake_anthropic.hpp"
+
 #include <algorithm>
 #include <arpa/inet.h>
 #include <condition_variable>
@@ -177,6 +179,7 @@ struct fake_model_server::impl {
   std::deque<fake_reply> replies;
   fake_model_server::responder respond_with; // when set: answers instead of `replies`
   std::shared_ptr<fake_prompt_cache> prompt_cache;
+  bool anthropic = false;
   std::deque<fake_request> received;
   size_t request_log_limit = SIZE_MAX;
   size_t served = 0;
@@ -244,10 +247,7 @@ struct fake_model_server::impl {
       if (!reply)
         reply = fake_reply::error(500);
       if (cached_usage && reply->status == 200) {
-        uint64_t completion = reply->text.size() / 4 + 1;
-        (*cached_usage)["completion_tokens"] = completion;
-        (*cached_usage)["total_tokens"] =
-          (*cached_usage)["prompt_tokens"].get<uint64_t>() + completion;
+        prompt_cache_now()->set_completion(*cached_usage, reply->text.size() / 4 + 1);
         reply->usage = std::move(*cached_usage);
       }
       bool keep = !client_closes && !close_after_reply && reply->status == 200 &&
@@ -335,13 +335,18 @@ struct fake_model_server::impl {
   /// Sends reply `r`; false when it stopped before the end.
   bool respond(int fd, const fake_reply& r, bool keep) {
     const char* connection = keep ? "" : "Connection: close\r\n";
+    bool messages = false;
+    {
+      std::lock_guard guard{mtx};
+      messages = anthropic;
+    }
     if (r.status != 200) {
-      auto body = !r.error_body.empty()
-                    ? r.error_body
-                    : nlohmann::json{{"error",
-                                      {{"message", fmt::format("fake error {}", r.status)},
-                                       {"type", "server_error"}}}}
-                        .dump();
+      auto body = !r.error_body.empty() ? r.error_body
+                  : messages            ? anthropic_error_body(r.status)
+                                        : nlohmann::json{{"error",
+                                                          {{"message", fmt::format("fake error {}", r.status)},
+                                                           {"type", "server_error"}}}}
+                                 .dump();
       auto head = fmt::format("HTTP/1.1 {} Error\r\nContent-Type: application/json\r\n"
                               "Content-Length: {}\r\n{}",
                               r.status, body.size(), connection);
@@ -350,7 +355,7 @@ struct fake_model_server::impl {
       return send_all(fd, head + "\r\n" + body);
     }
     if (!r.stream) {
-      auto body = whole_body(r);
+      auto body = messages ? anthropic_whole_body(r) : whole_body(r);
       return send_all(fd, fmt::format("HTTP/1.1 200 OK\r\nContent-Type: application/json\r\n"
                                       "Content-Length: {}\r\n{}\r\n{}",
                                       body.size(), connection, body));
@@ -359,7 +364,7 @@ struct fake_model_server::impl {
                                   "Transfer-Encoding: chunked\r\n{}\r\n",
                                   connection)))
       return false;
-    auto events = stream_events(r);
+    auto events = messages ? anthropic_events(r) : stream_events(r);
     if (r.fault_kind == fake_reply::fault::malformed)
       events.insert(events.begin() + 1, "data: {\"choices\": [ {\"delta\": \n\n");
     if (r.one_write && r.interval.count() == 0 && !r.stamped &&
@@ -463,6 +468,11 @@ void fake_model_server::enqueue(fake_reply reply) {
 void fake_model_server::set_responder(responder r) {
   std::lock_guard guard{impl_->mtx};
   impl_->respond_with = std::move(r);
+}
+
+void fake_model_server::set_anthropic(bool on) {
+  std::lock_guard guard{impl_->mtx};
+  impl_->anthropic = on;
 }
 
 void fake_model_server::set_prompt_cache(std::shared_ptr<fake_prompt_cache> cache) {

@@ -67,6 +67,7 @@ struct fake_request {
 };
 
 /// A fake model endpoint speaking the OpenAI chat-completions wire protocol
+/// (or Anthropic's Messages, set_anthropic)
 /// over real HTTP/1.1 on 127.0.0.1 (chunked SSE streams, or plain JSON).
 /// Serves the enqueued replies in order, one per request; with none left it
 /// answers 500. Connections are kept alive between replies (HTTP/1.1) unless
@@ -90,6 +91,9 @@ public:
   /// Runs on the request's connection thread; it may block.
   using responder = std::function<std::optional<fake_reply>(const nlohmann::json& body)>;
   void set_responder(responder r);
+  /// Speaks Anthropic's Messages format instead of chat completions: its
+  /// events, its whole replies and its error bodies.
+  void set_anthropic(bool on);
   /// Plays a provider's prompt cache: each reply's usage is the cache's
   /// count for the request's bytes (null: the replies' own usage).
   void set_prompt_cache(std::shared_ptr<fake_prompt_cache> cache);

@@ -20,6 +20,12 @@ public:
   enum class style {
     deepseek, // 64-token units from the start; usage prompt_cache_hit/miss_tokens
     openai,   // nothing under 1,024 tokens, then 128-token steps; prompt_tokens_details
+    /// Anthropic's Messages: blocks in the order tools, system, messages; a
+    /// prefix is written only at a cache_control breakpoint (1,024 tokens
+    /// or more) and read at a breakpoint or up to 19 blocks before it;
+    /// usage input_tokens (uncached), cache_read_input_tokens,
+    /// cache_creation_input_tokens. The model's name is part of the prefix.
+    anthropic,
   };
 
   explicit fake_prompt_cache(style s, std::chrono::milliseconds ttl = std::chrono::minutes(5))
@@ -33,11 +39,17 @@ public:
   /// Drops everything cached (a provider evicting it).
   void evict_all();
 
+  /// Sets the output tokens of a usage object usage_for made.
+  void set_completion(nlohmann::json& usage, uint64_t completion) const;
+
   static constexpr uint64_t bytes_per_token = 4;
 
 private:
   /// Where a cached prefix may end, in tokens, after `at` tokens (0: none).
   uint64_t next_boundary(uint64_t at) const;
+  nlohmann::json anthropic_usage(std::string_view body);
+  /// Whether prefix `hash` is cached now (refreshing it).
+  bool fresh(uint64_t hash, std::chrono::steady_clock::time_point now);
 
   style style_;
   std::chrono::milliseconds ttl_;
