@@ -59,6 +59,7 @@ std::shared_ptr<model::model_provider> make_provider(const node_config& cfg, log
     ep.cache_ttl = cache_ttl_of(cfg);
     ep.wire = cfg.wire;
     ep.breakpoint_ttl = cfg.anthropic_cache_ttl;
+    ep.max_tokens = cfg.model_max_tokens;
     p = std::make_shared<net::model_client>(ep, logs.get("model"));
   } else {
     p = std::make_shared<model::scripted_provider>(model::demo_script(), "built-in demo");
@@ -80,6 +81,7 @@ std::shared_ptr<model::model_provider> make_vision_provider(const node_config& c
   ep.cache_ttl = cache_ttl_of(cfg);
   ep.wire = cfg.wire;
   ep.breakpoint_ttl = cfg.anthropic_cache_ttl;
+  ep.max_tokens = cfg.model_max_tokens;
   auto p = std::make_shared<net::model_client>(ep, logs.get("model"));
   logs.get("node")->info("vision model (turns with images): {}", p->describe());
   return p;

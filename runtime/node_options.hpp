@@ -64,6 +64,8 @@ struct node_config {
   std::filesystem::path prices_file;
   /// The endpoint's wire protocol.
   model::wire_format wire = model::wire_format::openai;
+  /// Anthropic: the reply's length limit (the Messages API requires one).
+  int model_max_tokens = 8192;
   /// Anthropic: how long cache_control breakpoints keep a prefix (5 min or 1 h).
   std::chrono::seconds anthropic_cache_ttl{300};
   /// How long the endpoint keeps a prefix nobody uses (a cache break after

@@ -46,6 +46,11 @@ const std::vector<option_spec>& model_options() {
     {"model-provider", "BOOCODE_MODEL_PROVIDER", "openai|anthropic",
      "the endpoint's wire protocol: openai (chat completions) or anthropic (Messages API)",
      "openai", &set_wire},
+    {"model-max-tokens", "BOOCODE_MODEL_MAX_TOKENS", "N",
+     "anthropic: the longest reply, in tokens (the Messages API requires a limit)", "8192",
+     [](node_config& c, std::string_view v) {
+       return set_count(c.model_max_tokens, v, 1000000, "tokens");
+     }},
     {"anthropic-cache-ttl", "BOOCODE_ANTHROPIC_CACHE_TTL", "5m|1h",
      "how long Anthropic keeps the prompt prefix BooCode marks for caching", "5m", &set_cache_ttl},
     {"prompt-cache-key", "BOOCODE_PROMPT_CACHE_KEY", "auto|on|off",

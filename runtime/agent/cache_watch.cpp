@@ -27,11 +27,19 @@ void cache_watch::before(std::string model, const model::model_request& req,
   }
   ttl_ = ttl;
   started_us_ = trace::now_us();
-  call_ = model::fingerprint_of(std::move(model), req);
+  // An agent's tools stay the same from call to call: split them again
+  // only when their text changes.
+  auto tools_key = model::hash_bytes(req.tools_json);
+  if (tools_key != tools_key_ || req.tools_json.size() != tools_size_) {
+    tools_ = model::hash_tools(req.tools_json);
+    tools_key_ = tools_key;
+    tools_size_ = req.tools_json.size();
+  }
+  call_ = model::fingerprint_of(std::move(model), req, tools_);
   auto history =
     memory_.last ? shared_messages(memory_.last->fingerprint.messages, call_.messages) : size_t{0};
   report_ = {};
-  report_.shape = model::shape_of(req, history);
+  report_.shape = model::shape_of(req, history, tools_);
 }
 
 const model::cache_report* cache_watch::after(const model::model_result& result,

@@ -4,6 +4,7 @@
 #include <cstdint>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "runtime/model/cache_break.hpp"
 #include "runtime/model/prices.hpp"
@@ -36,6 +37,9 @@ private:
   const model::price_table* prices_;
   turn_io& io_;
   model::call_fingerprint call_;
+  std::vector<model::tool_hash> tools_; // the last call's, split and hashed
+  uint64_t tools_key_ = 0;
+  size_t tools_size_ = SIZE_MAX;
   model::cache_report report_;
   int64_t started_us_ = 0;
   std::chrono::seconds ttl_{0};

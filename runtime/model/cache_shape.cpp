@@ -1,6 +1,7 @@
 #include "runtime/model/cache_shape.hpp"
 
 #include <algorithm>
+#include <optional>
 
 #include <xxhash.h>
 
@@ -29,13 +30,15 @@ std::string_view tool_name(std::string_view json) {
   return at == std::string_view::npos ? std::string_view{} : string_at(json, at + key.size());
 }
 
-cache_segment segment(segment_kind kind, std::string_view bytes, std::string name = {}) {
+/// A segment of `bytes`; its hash is theirs unless given.
+cache_segment segment(segment_kind kind, std::string_view bytes, std::string name = {},
+                      std::optional<uint64_t> hash = std::nullopt) {
   cache_segment s;
   s.kind = kind;
   s.name = std::move(name);
   s.bytes = bytes.size();
   s.tokens = estimate_tokens(bytes.size());
-  s.hash = hash_bytes(bytes);
+  s.hash = hash ? *hash : hash_bytes(bytes);
   return s;
 }
 
@@ -73,18 +76,15 @@ std::vector<tool_schema_part> split_tools(std::string_view tools_json) {
   std::vector<tool_schema_part> out;
   int depth = 0;
   size_t start = 0;
-  bool in_string = false;
   for (size_t i = 0; i < tools_json.size(); ++i) {
     char c = tools_json[i];
-    if (in_string) {
-      if (c == '\\')
-        ++i;
-      else if (c == '"')
-        in_string = false;
-      continue;
-    }
-    if (c == '"') {
-      in_string = true;
+    if (c == '"') { // skip the string: to its closing quote, past escapes
+      for (i = tools_json.find_first_of("\\\"", i + 1); i != std::string_view::npos;
+           i = tools_json.find_first_of("\\\"", i + 2))
+        if (tools_json[i] == '"')
+          break;
+      if (i == std::string_view::npos)
+        break;
     } else if (c == '{' || c == '[') {
       if (++depth == 2)
         start = i;
@@ -98,14 +98,23 @@ std::vector<tool_schema_part> split_tools(std::string_view tools_json) {
   return out;
 }
 
-call_fingerprint fingerprint_of(std::string model, const model_request& req) {
+std::vector<tool_hash> hash_tools(std::string_view tools_json) {
+  auto parts = split_tools(tools_json);
+  std::vector<tool_hash> out;
+  out.reserve(parts.size());
+  for (const auto& t : parts)
+    out.push_back({std::string(t.name), t.json.size(), hash_bytes(t.json)});
+  return out;
+}
+
+call_fingerprint fingerprint_of(std::string model, const model_request& req,
+                                const std::vector<tool_hash>& tools) {
   call_fingerprint f;
   f.model = std::move(model);
   f.system = hash_bytes(req.system);
-  auto tools = split_tools(req.tools_json);
   f.tools.reserve(tools.size());
   for (const auto& t : tools)
-    f.tools.push_back({std::string(t.name), hash_bytes(t.json)});
+    f.tools.push_back({t.name, t.hash});
   const auto& conv = req.messages;
   f.messages.reserve(conv.size());
   for (size_t i = 0; i < conv.size(); ++i)
@@ -113,12 +122,22 @@ call_fingerprint fingerprint_of(std::string model, const model_request& req) {
   return f;
 }
 
-cache_shape shape_of(const model_request& req, size_t history) {
+call_fingerprint fingerprint_of(std::string model, const model_request& req) {
+  return fingerprint_of(std::move(model), req, hash_tools(req.tools_json));
+}
+
+cache_shape shape_of(const model_request& req, size_t history,
+                     const std::vector<tool_hash>& tools) {
   cache_shape shape;
-  auto tools = split_tools(req.tools_json);
   shape.segments.reserve(tools.size() + 3);
-  for (const auto& t : tools)
-    shape.segments.push_back(segment(segment_kind::tool, t.json, std::string(t.name)));
+  for (const auto& t : tools) {
+    auto& s = shape.segments.emplace_back();
+    s.kind = segment_kind::tool;
+    s.name = t.name;
+    s.bytes = t.bytes;
+    s.tokens = estimate_tokens(t.bytes);
+    s.hash = t.hash;
+  }
   if (!req.system.empty())
     shape.segments.push_back(segment(segment_kind::system, req.system));
   const auto& conv = req.messages;
@@ -126,13 +145,18 @@ cache_shape shape_of(const model_request& req, size_t history) {
   history = std::min(history, conv.size());
   size_t cut = history == 0 ? 0 : conv.message_end(history - 1);
   if (history > 0) {
-    auto& h = shape.segments.emplace_back(segment(segment_kind::history, items.substr(0, cut)));
-    h.hash = conv.prefix_hash(history - 1);
+    // The conversation hashed it message by message as they joined.
+    auto& h = shape.segments.emplace_back(
+      segment(segment_kind::history, items.substr(0, cut), {}, conv.prefix_hash(history - 1)));
     h.messages = history;
   }
   auto& fresh = shape.segments.emplace_back(segment(segment_kind::fresh, items.substr(cut)));
   fresh.messages = conv.size() - history;
   return shape;
+}
+
+cache_shape shape_of(const model_request& req, size_t history) {
+  return shape_of(req, history, hash_tools(req.tools_json));
 }
 
 void place_cached(cache_shape& shape, const token_usage& u) {

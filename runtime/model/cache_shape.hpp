@@ -79,11 +79,25 @@ struct call_fingerprint {
   friend bool operator==(const call_fingerprint&, const call_fingerprint&) = default;
 };
 
-/// `req`'s fingerprint, its model being `model`.
+/// A tool's schema as the cache sees it.
+struct tool_hash {
+  std::string name;
+  uint64_t bytes = 0;
+  uint64_t hash = 0;
+};
+
+/// The tools of a tools array's text, each hashed.
+std::vector<tool_hash> hash_tools(std::string_view tools_json);
+
+/// `req`'s fingerprint, its model being `model` and its tools `tools`
+/// (hash_tools of its tools_json: an agent's stay the same call to call).
+call_fingerprint fingerprint_of(std::string model, const model_request& req,
+                                const std::vector<tool_hash>& tools);
 call_fingerprint fingerprint_of(std::string model, const model_request& req);
 
 /// `req` in segments, the first `history` messages of its conversation
-/// being those the agent's previous call sent too; no call yet: 0.
+/// being those the agent's previous call sent too (no call yet: 0).
+cache_shape shape_of(const model_request& req, size_t history, const std::vector<tool_hash>& tools);
 cache_shape shape_of(const model_request& req, size_t history);
 
 /// Spreads the call's cached tokens (`u.cache_hit`) over the segments in

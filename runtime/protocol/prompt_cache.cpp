@@ -99,10 +99,11 @@ std::string prompt_cache_json(const model::cache_report& r) {
 }
 
 std::string message_hashes_text(const std::vector<uint32_t>& hashes) {
-  std::string out;
-  out.reserve(hashes.size() * 8);
-  for (auto h : hashes)
-    fmt::format_to(std::back_inserter(out), "{:08x}", h);
+  static constexpr std::string_view digits = "0123456789abcdef";
+  std::string out(hashes.size() * 8, '0');
+  for (size_t i = 0; i < hashes.size(); ++i)
+    for (size_t d = 0; d < 8; ++d)
+      out[i * 8 + d] = digits[(hashes[i] >> (28 - 4 * d)) & 0xf];
   return out;
 }
 

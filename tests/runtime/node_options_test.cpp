@@ -297,6 +297,9 @@ TEST(NodeOptionsTest, ModelWireAndPromptCacheOptions) {
   EXPECT_EQ(c.anthropic_cache_ttl, std::chrono::hours(1));
   EXPECT_EQ(c.prompt_cache_key, tristate::off);
   EXPECT_EQ(c.prices_file, "/etc/prices.json");
+  EXPECT_EQ(parse_ok({"serve", "--model-max-tokens", "32000"}).config.model_max_tokens, 32000);
+  EXPECT_EQ(parse_ok({"serve", "--prompt-cache-ttl", "1h"}).config.prompt_cache_ttl,
+            std::chrono::hours(1));
   EXPECT_NE(parse_err({"serve", "--model-provider", "gemini"}).find("anthropic"),
             std::string::npos);
   EXPECT_NE(parse_err({"serve", "--anthropic-cache-ttl", "2h"}).find("5m or 1h"),
