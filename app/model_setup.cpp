@@ -27,6 +27,21 @@ std::chrono::seconds cache_ttl_of(const node_config& cfg) {
                                                    : std::chrono::minutes(5);
 }
 
+/// An endpoint of the node's wire protocol and prompt-cache options.
+net::model_endpoint endpoint_of(const node_config& cfg, const std::string& base_url,
+                                const std::string& api_key, const std::string& model) {
+  net::model_endpoint ep;
+  ep.base_url = base_url;
+  ep.api_key = api_key;
+  ep.model = model;
+  ep.wire = cfg.wire;
+  ep.max_tokens = cfg.model_max_tokens;
+  ep.breakpoint_ttl = cfg.anthropic_cache_ttl;
+  ep.cache_ttl = cache_ttl_of(cfg);
+  ep.prompt_cache_key = wants_cache_key(cfg, base_url);
+  return ep;
+}
+
 } // namespace
 
 model::price_table price_table_of(const node_config& cfg, const model::model_provider& provider) {
@@ -51,16 +66,8 @@ std::shared_ptr<model::model_provider> make_provider(const node_config& cfg, log
     p = std::make_shared<model::scripted_provider>(model::load_model_script(cfg.model_script),
                                                    cfg.model_script.filename().string());
   } else if (!cfg.model_base_url.empty()) {
-    net::model_endpoint ep;
-    ep.base_url = cfg.model_base_url;
-    ep.api_key = cfg.model_api_key;
-    ep.model = cfg.model;
-    ep.prompt_cache_key = wants_cache_key(cfg, ep.base_url);
-    ep.cache_ttl = cache_ttl_of(cfg);
-    ep.wire = cfg.wire;
-    ep.breakpoint_ttl = cfg.anthropic_cache_ttl;
-    ep.max_tokens = cfg.model_max_tokens;
-    p = std::make_shared<net::model_client>(ep, logs.get("model"));
+    p = std::make_shared<net::model_client>(
+      endpoint_of(cfg, cfg.model_base_url, cfg.model_api_key, cfg.model), logs.get("model"));
   } else {
     p = std::make_shared<model::scripted_provider>(model::demo_script(), "built-in demo");
     logs.get("node")->warn("no model configured: using the built-in demo script. Set "
@@ -73,16 +80,11 @@ std::shared_ptr<model::model_provider> make_provider(const node_config& cfg, log
 std::shared_ptr<model::model_provider> make_vision_provider(const node_config& cfg, log_set& logs) {
   if (cfg.vision_model_base_url.empty())
     return nullptr;
-  net::model_endpoint ep;
-  ep.base_url = cfg.vision_model_base_url;
-  ep.api_key = cfg.vision_model_api_key.empty() ? cfg.model_api_key : cfg.vision_model_api_key;
-  ep.model = cfg.vision_model;
-  ep.prompt_cache_key = wants_cache_key(cfg, ep.base_url);
-  ep.cache_ttl = cache_ttl_of(cfg);
-  ep.wire = cfg.wire;
-  ep.breakpoint_ttl = cfg.anthropic_cache_ttl;
-  ep.max_tokens = cfg.model_max_tokens;
-  auto p = std::make_shared<net::model_client>(ep, logs.get("model"));
+  auto p = std::make_shared<net::model_client>(
+    endpoint_of(cfg, cfg.vision_model_base_url,
+                cfg.vision_model_api_key.empty() ? cfg.model_api_key : cfg.vision_model_api_key,
+                cfg.vision_model),
+    logs.get("model"));
   logs.get("node")->info("vision model (turns with images): {}", p->describe());
   return p;
 }

@@ -7,7 +7,6 @@
 
 #include <nlohmann/json.hpp>
 
-#include "runtime/model/chat_stream.hpp"
 #include "runtime/model/reply_reader.hpp"
 
 namespace boocode::model {
@@ -21,23 +20,18 @@ namespace boocode::model {
 /// tool_calls, max_tokens: length, refusal: content_filter).
 class anthropic_stream final : public reply_reader {
 public:
-  explicit anthropic_stream(stream_callbacks cb = {}) : cb_(std::move(cb)) {}
+  explicit anthropic_stream(stream_callbacks cb = {}) : reply_reader(std::move(cb)) {}
 
   std::optional<std::string> on_data(std::string_view data) override;
   /// A whole Message object (a reply not streamed).
   std::optional<std::string> on_whole(std::string_view body) override;
   bool done() const override { return done_; }
-  void pause() const override {
-    if (cb_.on_pause)
-      cb_.on_pause();
-  }
   model_reply reply() const override;
 
 private:
   std::optional<std::string> on_event(const nlohmann::json& ev);
   void take_usage(const nlohmann::json& usage);
 
-  stream_callbacks cb_;
   std::string content_;
   std::string reasoning_;
   std::map<int, tool_call> calls_; // by block index

@@ -14,24 +14,13 @@
 
 namespace boocode::model {
 
-/// Callbacks for the parts of a reply as they stream in.
-struct stream_callbacks {
-  std::function<void(std::string_view)> on_text;
-  std::function<void(std::string_view)> on_reasoning;
-  /// A tool call starts streaming in (its name, as far as it has arrived).
-  std::function<void(std::string_view)> on_tool_call;
-  /// The deltas delivered so far are all there is for now (the stream waits
-  /// for more): a moment to pass them on together.
-  std::function<void()> on_pause;
-};
-
 /// Assembles an OpenAI-style streamed reply from its chunks: content and
 /// DeepSeek reasoning_content deltas, tool calls whose id, name and
 /// arguments arrive split across many chunks (keyed by `index`), the finish
 /// reason and the final usage chunk.
 class chat_stream final : public reply_reader {
 public:
-  explicit chat_stream(stream_callbacks cb = {}) : cb_(std::move(cb)) {}
+  explicit chat_stream(stream_callbacks cb = {}) : reply_reader(std::move(cb)) {}
 
   /// Takes one parsed `data:` payload. Returns an error message for a chunk
   /// that is not a chat-completion chunk (or carries an API error).
@@ -45,18 +34,12 @@ public:
 
   bool done() const override { return done_; }
 
-  void pause() const override {
-    if (cb_.on_pause)
-      cb_.on_pause();
-  }
-
   model_reply reply() const override;
 
 private:
   /// Adds what a chunk says to the reply (its strings are moved out).
   void apply(stream_chunk& parts);
 
-  stream_callbacks cb_;
   std::string content_;
   std::string reasoning_;
   std::map<int, tool_call> calls_;

@@ -1,6 +1,10 @@
-// tool_traces against a real PostgreSQL: batch inserts, keyset pages, filters, refusals.
+// tool_traces against a real PostgreSQL: batch inserts, keyset pages, filters, refusals,
+// usage sums and an agent's last model call.
 #include <gtest/gtest.h>
 
+#include <pqxx/pqxx>
+
+#include "runtime/protocol/prompt_cache.hpp"
 #include "runtime/protocol/traces.hpp"
 #include "storage/chat_repository.hpp"
 #include "storage/storage_error.hpp"
@@ -146,4 +150,110 @@ TEST(TraceRepositoryOutageTest, AnUnreachableDatabaseIsAnOutage) {
   storage::trace_repository repo{"host=/nonexistent-dir port=1 dbname=x connect_timeout=1"};
   EXPECT_THROW(repo.insert({trace::trace_record{std::make_shared<trace::trace_start>(), {}}}),
                storage::storage_unavailable);
+}
+
+namespace {
+
+/// A model call of `actor` (its own chat) in `turn`, with usage and a prompt cache.
+trace::trace_record model_call(const std::string& id, const std::string& actor, int turn,
+                               uint64_t prompt, uint64_t hit, bool broke, int64_t at_us) {
+  auto s = std::make_shared<trace::trace_start>();
+  s->id = id;
+  s->chat_id = actor;
+  s->turn = turn;
+  s->kind = protocol::trace_kind::model;
+  s->tool = "model";
+  s->model = "deepseek-chat";
+  s->actor = {protocol::kind_of_actor(actor), actor, ""};
+  s->started_us = at_us;
+  s->input = R"({"messages":1,"model":"deepseek-chat","tools":1})";
+  trace::trace_record r{s, {}};
+  r.end.finished_us = at_us + 1000;
+  model::token_usage u;
+  u.prompt = prompt;
+  u.cache_hit = hit;
+  u.cache_miss = prompt - hit;
+  u.completion = 10;
+  u.reported = true;
+  r.end.usage = u;
+  model::cache_report c;
+  c.shape.segments = {{model::segment_kind::system, "", 400, 100, 0xabc, 0, 0}};
+  c.shape.prompt_tokens = prompt;
+  c.shape.cached_tokens = hit;
+  c.cost_usd = 0.001;
+  c.saved_usd = 0.0005;
+  if (broke) {
+    c.broke.emplace();
+    c.broke->causes = {model::break_cause::evicted};
+  }
+  c.message_hashes = {1, 2, 3};
+  r.end.prompt_cache = std::make_shared<trace::prompt_cache_trace>(trace::prompt_cache_trace{
+    protocol::prompt_cache_json(c), protocol::message_hashes_text(c.message_hashes)});
+  return r;
+}
+
+} // namespace
+
+TEST_F(TraceRepositoryTest, UsageSumsAChatWithTheAgentsItStarted) {
+  {
+    pqxx::connection c{db_.conninfo()};
+    pqxx::work tx{c};
+    // A subagent of c_1, a workflow run of c_1 and one of its steps.
+    tx.exec("INSERT INTO chats (id, workspace, title, kind, parent_chat) VALUES"
+            " ('t_0000000000000001', '/w', 't', 'subagent', 'c_1'),"
+            " ('w_0000000000000001', '/w', 'w', 'subagent', 'c_1'),"
+            " ('s_0000000000000001', '/w', 's', 'subagent', 'w_0000000000000001')");
+    tx.commit();
+  }
+  int64_t t = 1'795'000'000'000'000;
+  repo_.insert({model_call("m1", "c_1", 1, 4000, 0, false, t),
+                model_call("m2", "c_1", 2, 5000, 4096, false, t + 10),
+                model_call("m3", "c_1", 2, 5200, 0, true, t + 20),
+                model_call("m4", "t_0000000000000001", 1, 3000, 2048, false, t + 30),
+                model_call("m5", "s_0000000000000001", 1, 2000, 1024, false, t + 40),
+                model_call("m6", "c_2", 1, 9999, 9999, false, t + 50)});
+  auto s = trace::summarise("c_1", repo_.usage("c_1"));
+  EXPECT_EQ(s.own.calls, 3);
+  EXPECT_EQ(s.own.usage.prompt, 14200u);
+  EXPECT_EQ(s.own.breaks, 1);
+  ASSERT_EQ(s.turns.size(), 2u);
+  EXPECT_EQ(s.turns[1].first, 2);
+  EXPECT_EQ(s.turns[1].second.usage.cache_hit, 4096u);
+  ASSERT_EQ(s.subagents.size(), 1u);
+  EXPECT_EQ(s.subagents[0].first, "t_0000000000000001");
+  ASSERT_EQ(s.workflow_runs.size(), 1u);
+  EXPECT_EQ(s.workflow_runs[0].first, "w_0000000000000001");
+  EXPECT_EQ(s.workflow_runs[0].second.usage.prompt, 2000u);
+  EXPECT_EQ(s.total.calls, 5) << "another chat's calls are not counted";
+  EXPECT_NEAR(s.total.cost_usd, 0.005, 1e-9);
+  EXPECT_NEAR(s.total.saved_usd, 0.0025, 1e-9);
+  EXPECT_TRUE(repo_.usage("c_missing").empty());
+}
+
+TEST_F(TraceRepositoryTest, TheLastModelCallIsAnAgentsOwnOrItsForkSources) {
+  int64_t t = 1'795'000'000'000'000;
+  repo_.insert({model_call("m1", "c_1", 1, 4000, 0, false, t),
+                model_call("m2", "c_1", 2, 5000, 4096, false, t + 10), row("r1")});
+  auto last = repo_.last_model_call("c_1");
+  ASSERT_TRUE(last);
+  EXPECT_EQ(last->trace_id, "m2");
+  EXPECT_EQ(last->cached_tokens, 4096u);
+  EXPECT_EQ(last->fingerprint.model, "deepseek-chat");
+  EXPECT_EQ(last->fingerprint.system, 0xabcu);
+  EXPECT_EQ(last->fingerprint.messages, (std::vector<uint32_t>{1, 2, 3}));
+  EXPECT_EQ(last->chat_id, "") << "its own";
+  EXPECT_FALSE(repo_.last_model_call("c_2"));
+
+  // A fork of c_1 with no call of its own compares with c_1's last.
+  {
+    pqxx::connection c{db_.conninfo()};
+    pqxx::work tx{c};
+    tx.exec(
+      "INSERT INTO chats (id, workspace, title, forked_from) VALUES ('c_3', '/w', 'f', 'c_1')");
+    tx.commit();
+  }
+  auto forked = repo_.last_model_call("c_3");
+  ASSERT_TRUE(forked);
+  EXPECT_EQ(forked->trace_id, "m2");
+  EXPECT_EQ(forked->chat_id, "c_1");
 }
