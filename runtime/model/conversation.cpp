@@ -51,7 +51,7 @@ void conversation::append(chat_message m) {
   auto from = ends_.empty() ? 0 : ends_.back();
   json_ += message_json(m, &slots_, json_.size(), messages_.size());
   chain_.push_back(
-    chain_hash(chain_.empty() ? 0 : chain_.back(), std::string_view(json_).substr(from)));
+    chain_hash(chain_.empty() ? 0 : chain_.back(), std::string_view{json_}.substr(from)));
   ends_.push_back(json_.size());
   messages_.push_back(std::move(m));
 }

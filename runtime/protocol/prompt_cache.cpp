@@ -1,6 +1,7 @@
 #include "runtime/protocol/prompt_cache.hpp"
 
 #include <charconv>
+#include <cmath>
 
 #include <nlohmann/json.hpp>
 
@@ -67,7 +68,7 @@ std::string break_json(const model::cache_break& b) {
     .boolean("tools_reordered", b.tools_reordered)
     .num_or_null("from_message", b.from_message)
     .str_or_null("forked_from", b.forked_from)
-    .num("idle_s", static_cast<double>(static_cast<int64_t>(b.idle_s * 10)) / 10);
+    .num("idle_s", std::round(b.idle_s * 10) / 10);
   return w.done();
 }
 
@@ -88,7 +89,7 @@ std::string prompt_cache_json(const model::cache_report& r) {
     .num("prompt_tokens", shape.prompt_tokens)
     .num("cached_tokens", shape.cached_tokens)
     .num("cache_write_tokens", shape.cache_write_tokens)
-    .num("hit_rate", static_cast<double>(static_cast<int64_t>(shape.hit_rate() * 10000)) / 10000)
+    .num("hit_rate", std::round(shape.hit_rate() * 10000) / 10000)
     .num("cost_usd", r.cost_usd)
     .num("saved_usd", r.saved_usd);
   if (r.broke)

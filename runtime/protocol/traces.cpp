@@ -1,5 +1,7 @@
 #include "runtime/protocol/traces.hpp"
 
+#include <cmath>
+
 #include "runtime/protocol/records.hpp"
 
 namespace boocode::protocol {
@@ -54,7 +56,7 @@ nlohmann::json to_json(const trace::trace_record& r, bool stored) {
 namespace {
 
 double rounded(double v, double unit) {
-  return static_cast<double>(static_cast<int64_t>(v / unit + 0.5)) * unit;
+  return std::round(v / unit) * unit;
 }
 
 nlohmann::json line_json(const trace::usage_line& l) {

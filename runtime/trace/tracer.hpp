@@ -70,7 +70,7 @@ public:
             const model::cache_report* cache = nullptr);
   /// The id of the call `s` (empty when tracing is off).
   static std::string_view id_of(const span& s) {
-    return s.start ? std::string_view(s.start->id) : std::string_view{};
+    return s.start ? std::string_view{s.start->id} : std::string_view{};
   }
 
   /// Hands the finished call's row to the sink (once its frame is sent).
