@@ -13,6 +13,8 @@ namespace boocode {
 
 namespace {
 
+thread_local log_context context;
+
 const char* level_name(spdlog::level::level_enum lvl) {
   switch (lvl) {
     case spdlog::level::trace:
@@ -47,6 +49,14 @@ public:
       {"msg", std::string(msg.payload.data(), msg.payload.size())},
       {"thread", msg.thread_id},
     };
+    // The formatter runs on the thread that logs (the loggers are synchronous).
+    const auto& c = current_log_context();
+    if (!c.chat_id.empty())
+      j["chat_id"] = c.chat_id;
+    if (c.turn > 0)
+      j["turn"] = c.turn;
+    if (!c.actor_id.empty())
+      j["actor_id"] = c.actor_id;
     auto line = j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
     dest.append(line.data(), line.data() + line.size());
     dest.push_back('\n');
@@ -58,6 +68,16 @@ public:
 };
 
 } // namespace
+
+log_scope::log_scope(log_context c) : before_(context) {
+  context = c;
+}
+log_scope::~log_scope() {
+  context = before_;
+}
+const log_context& current_log_context() {
+  return context;
+}
 
 bool parse_log_format(std::string_view s, log_format& out) {
   if (s == "text")

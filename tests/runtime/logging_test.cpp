@@ -39,6 +39,34 @@ TEST(LoggingTest, JsonFormatWritesOneParsableObjectPerLine) {
   EXPECT_TRUE(lines[1]["ts"].is_string());
 }
 
+TEST(LoggingTest, JsonLinesCarryTheThreadsChatTurnAndActorWhileAScopeLasts) {
+  auto out = capture_stderr([] {
+    log_set logs{spdlog::level::info, log_format::json};
+    {
+      log_scope turn{{"c_parent", 7, "t_child"}};
+      {
+        log_scope inner{{"c_other", 0, ""}};
+        logs.get("session")->info("inner");
+      }
+      logs.get("session")->info("in the turn");
+    }
+    logs.get("session")->info("after it");
+  });
+  std::vector<nlohmann::json> lines;
+  for (size_t start = 0, end = 0; start < out.size(); start = end + 1) {
+    end = out.find('\n', start);
+    lines.push_back(nlohmann::json::parse(out.substr(start, end - start)));
+  }
+  ASSERT_EQ(lines.size(), 3u) << out;
+  EXPECT_EQ(lines[0]["chat_id"], "c_other");
+  EXPECT_FALSE(lines[0].contains("turn"));
+  EXPECT_FALSE(lines[0].contains("actor_id"));
+  EXPECT_EQ(lines[1]["chat_id"], "c_parent");
+  EXPECT_EQ(lines[1]["turn"], 7);
+  EXPECT_EQ(lines[1]["actor_id"], "t_child");
+  EXPECT_FALSE(lines[2].contains("chat_id")) << lines[2];
+}
+
 TEST(LoggingTest, TextFormatNamesTheModule) {
   auto out = capture_stderr([] {
     log_set logs{spdlog::level::info, log_format::text};
