@@ -22,6 +22,15 @@ bool heartbeat_state::record(bool ok) {
 
 namespace {
 
+/// Sets the cluster's node counts from a heartbeat's list of the others
+/// (those up or draining), this node counted as up.
+void count_nodes(const metrics::gauge_family& nodes, const std::vector<peer_info>& others) {
+  auto draining = std::count_if(others.begin(), others.end(),
+                                [](const peer_info& p) { return p.state == "draining"; });
+  nodes.with({"up"}).set(static_cast<double>(others.size() - draining) + 1);
+  nodes.with({"draining"}).set(static_cast<double>(draining));
+}
+
 using tick_atom = caf::atom_constant<caf::atom("cm_tick")>;
 using suspect_atom = caf::atom_constant<caf::atom("cm_suspect")>;
 
@@ -142,6 +151,10 @@ monitor_impl::behavior_type monitor_behavior(monitor_impl::stateful_pointer<moni
         [=](const cluster_tick& t) {
           if (self->state.hb.record(true) && log)
             log->info("heartbeat recovered");
+          if (opts.readiness) {
+            opts.readiness->database = true;
+            opts.readiness->in_cluster = t.alive;
+          }
           if (!t.alive) {
             rejoin();
             return;
@@ -149,6 +162,8 @@ monitor_impl::behavior_type monitor_behavior(monitor_impl::stateful_pointer<moni
           for (auto& id : t.declared_dead)
             if (log)
               log->warn("node {} missed its heartbeats: declared dead, its chats move", id);
+          opts.takeovers.inc(t.claimed);
+          count_nodes(opts.nodes, t.peers);
           if (t.claimed > 0 && log)
             log->info("took over {} chat(s), {} with work to resume", t.claimed, t.resume.size());
           if (!t.resume.empty())
@@ -157,6 +172,8 @@ monitor_impl::behavior_type monitor_behavior(monitor_impl::stateful_pointer<moni
             update_peers(t.peers);
         },
         [=](const caf::error& err) {
+          if (opts.readiness)
+            opts.readiness->database = false;
           if (self->state.hb.record(false) && log)
             log->warn("heartbeat failed: {}", self->system().render(err));
         });

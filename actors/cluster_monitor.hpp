@@ -8,6 +8,8 @@
 #include <spdlog/logger.h>
 
 #include "runtime/messages.hpp"
+#include "runtime/metrics/registry.hpp"
+#include "runtime/node_readiness.hpp"
 
 namespace boocode {
 
@@ -36,6 +38,13 @@ struct cluster_monitor_options {
   /// (none: a node of its own, without CAF's middleman).
   peer_links_actor peers;
   std::shared_ptr<spdlog::logger> log;
+  /// Counts the chats it takes over; the cluster's nodes by state, this
+  /// one included, as of its last heartbeat.
+  metrics::counter takeovers;
+  metrics::gauge_family nodes;
+  /// Told whether each heartbeat reached the database and found the node
+  /// still a member (null: nobody asks).
+  std::shared_ptr<node_readiness> readiness;
 };
 
 /// Spawns the actor that keeps this node in its cluster. Every `interval` it

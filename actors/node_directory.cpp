@@ -26,10 +26,10 @@ std::optional<std::pair<std::string, uint16_t>> split_address(const std::string&
 }
 
 node_directory_actor spawn_node_directory(caf::actor_system& sys, session_registry_actor registry,
-                                          peer_links_actor peers,
-                                          std::function<void()> on_drained) {
+                                          peer_links_actor peers, std::function<void()> on_drained,
+                                          std::function<void()> on_draining) {
   auto dir =
-    sys.spawn([registry, peers, on_drained](
+    sys.spawn([registry, peers, on_drained, on_draining](
                 node_directory_actor::pointer self) -> node_directory_actor::behavior_type {
       return {
         [=](introduce_atom a, const std::string& node, caf::strong_actor_ptr& peer_dir) {
@@ -46,6 +46,8 @@ node_directory_actor spawn_node_directory(caf::actor_system& sys, session_regist
         [=](drain_atom a) -> caf::result<int64_t> {
           auto rp = std::make_shared<caf::typed_response_promise<int64_t>>(
             self->make_response_promise<int64_t>());
+          if (on_draining)
+            on_draining();
           self->request(registry, caf::infinite, a)
             .then(
               [=](int64_t moved) {

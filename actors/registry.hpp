@@ -53,8 +53,10 @@ public:
   /// resume on the next start).
   ~registry();
 
+  /// `moved` counts the actors it moves to other nodes.
   void init(registry_impl::pointer self, std::string node_id, std::shared_ptr<spdlog::logger> log,
-            cluster_store_actor store, peer_links_actor peers, kind_table kinds);
+            cluster_store_actor store, peer_links_actor peers, kind_table kinds,
+            metrics::counter moved);
 
   // Routing (registry_routing.cpp).
   /// Finds the actor's owner and attaches to its actor: here, or on the
@@ -140,6 +142,7 @@ private:
   cluster_store_actor store_;
   peer_links_actor peers_; // other nodes' directories
   kind_table kinds_;
+  metrics::counter moved_;
   std::map<actor_key, actor_slot> slots_;
 };
 

@@ -63,6 +63,7 @@ void registry::migrate_local(const actor_key& key, const std::string& target, bo
     if (is_local(slot.state)) // not if the node was reset meanwhile
       slot.state = slot_state::unrouted;
     slot.policy.reset();
+    moved_.inc();
     // Other nodes asked for it while it stopped: it is the target's now
     // (holding them while this node asks the target could deadlock two
     // nodes routing the same actor).

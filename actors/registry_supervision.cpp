@@ -16,13 +16,14 @@ registry::~registry() {
 
 void registry::init(registry_impl::pointer self, std::string node_id,
                     std::shared_ptr<spdlog::logger> log, cluster_store_actor store,
-                    peer_links_actor peers, kind_table kinds) {
+                    peer_links_actor peers, kind_table kinds, metrics::counter moved) {
   self_ = self;
   me_ = std::move(node_id);
   log_ = std::move(log);
   store_ = std::move(store);
   peers_ = std::move(peers);
   kinds_ = std::move(kinds);
+  moved_ = moved;
 }
 
 const kind_traits& registry::traits(const actor_key& key) const {

@@ -36,7 +36,7 @@ session_impl::behavior_type session_behavior(session_impl::stateful_pointer<sess
                                              std::shared_ptr<const session_deps> deps,
                                              std::string chat_id) {
   self->state.frames = {chat_id, 0};
-  self->state.counts = deps->counts;
+  self->state.counted = counted_actor{deps->counts, protocol::kind_of_actor(chat_id)};
   auto status = [self] {
     return self->state.running && !self->state.turn_over ? protocol::session_status::running
                                                          : protocol::session_status::idle;

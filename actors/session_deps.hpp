@@ -7,10 +7,12 @@
 
 #include <spdlog/logger.h>
 
+#include "actors/actor_counts.hpp"
 #include "actors/actor_router.hpp"
 #include "actors/attachment_store.hpp"
 #include "runtime/agent/spec.hpp"
 #include "runtime/agent/subagent_tools.hpp"
+#include "runtime/metrics/node_metrics.hpp"
 #include "runtime/model/prices.hpp"
 #include "runtime/model/provider.hpp"
 #include "runtime/tools/tool_context.hpp"
@@ -29,13 +31,11 @@ namespace boocode::sandbox {
 class engine;
 } // namespace boocode::sandbox
 
-namespace boocode {
+namespace boocode::net {
+class otlp_exporter;
+} // namespace boocode::net
 
-/// How many sessions a node has loaded and unloaded (passivated) now.
-struct session_counts {
-  std::atomic<int64_t> loaded{0};
-  std::atomic<int64_t> unloaded{0};
-};
+namespace boocode {
 
 /// What every session and turn worker of a node shares; built once by the
 /// composition root and never changed afterwards.
@@ -94,12 +94,20 @@ struct session_deps {
   agent::limits turn_limits;
   int max_fix_attempts = 3;
   std::shared_ptr<spdlog::logger> log;
+  /// The node's metrics (by default a registry of their own, as in tests).
+  std::shared_ptr<metrics::registry> metric_registry = std::make_shared<metrics::registry>();
+  std::shared_ptr<metrics::node_metrics> metrics =
+    std::make_shared<metrics::node_metrics>(*metric_registry);
   /// Where traced calls go (the trace queue); null: calls are not traced.
   std::shared_ptr<trace::trace_sink> traces;
   std::shared_ptr<trace::id_source> trace_ids;
+  /// Where turns' spans go (and, through `traces`, their calls'); null: no
+  /// OpenTelemetry export.
+  std::shared_ptr<net::otlp_exporter> spans;
   /// Turns running now (the node waits for them to end before it stops).
   std::shared_ptr<std::atomic<int>> running_turns = std::make_shared<std::atomic<int>>(0);
-  std::shared_ptr<session_counts> counts = std::make_shared<session_counts>();
+  /// Actors loaded and unloaded now, by kind.
+  std::shared_ptr<actor_counts> counts = std::make_shared<actor_counts>();
   /// A session with no turn running, no subscribers and nothing waiting for
   /// this long saves its frame seq and drops its state (0: never).
   std::chrono::milliseconds passivate_after{std::chrono::minutes(3)};

@@ -23,10 +23,10 @@ registry_impl::behavior_type registry_behavior(registry_impl::stateful_pointer<r
                                                std::string node_id,
                                                std::shared_ptr<spdlog::logger> log,
                                                cluster_store_actor store, peer_links_actor peers,
-                                               kind_table kinds) {
+                                               kind_table kinds, metrics::counter moved) {
   auto& reg = self->state.reg;
   reg.init(self, std::move(node_id), std::move(log), std::move(store), std::move(peers),
-           std::move(kinds));
+           std::move(kinds), moved);
   self->set_down_handler([self](const caf::down_msg& dm) { self->state.reg.on_down(dm); });
   auto r = [self]() -> registry& { return self->state.reg; };
   return {
@@ -71,9 +71,9 @@ registry_impl::behavior_type registry_behavior(registry_impl::stateful_pointer<r
 session_registry_actor spawn_registry(caf::actor_system& sys, std::string node_id,
                                       std::shared_ptr<spdlog::logger> log,
                                       cluster_store_actor store, peer_links_actor peers,
-                                      kind_table kinds) {
+                                      kind_table kinds, metrics::counter moved) {
   registry_impl full = sys.spawn(registry_behavior, std::move(node_id), std::move(log),
-                                 std::move(store), std::move(peers), std::move(kinds));
+                                 std::move(store), std::move(peers), std::move(kinds), moved);
   return caf::actor_cast<session_registry_actor>(full);
 }
 
@@ -94,7 +94,7 @@ session_registry_actor spawn_session_registry(caf::actor_system& sys,
                                              return spawn_workflow_run(sys, deps, id);
                                            }};
   auto registry = spawn_registry(sys, deps->node_id, deps->log, std::move(store), std::move(peers),
-                                 std::move(kinds));
+                                 std::move(kinds), deps->metrics->migrations);
   deps->router->set(registry);
   return registry;
 }

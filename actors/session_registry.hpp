@@ -29,6 +29,6 @@ session_registry_actor spawn_session_registry(caf::actor_system& sys,
 session_registry_actor spawn_registry(caf::actor_system& sys, std::string node_id,
                                       std::shared_ptr<spdlog::logger> log,
                                       cluster_store_actor store, peer_links_actor peers,
-                                      kind_table kinds);
+                                      kind_table kinds, metrics::counter moved = {});
 
 } // namespace boocode

@@ -67,33 +67,23 @@ struct session_state {
   std::optional<caf::typed_response_promise<bool>> migrating;
   static inline const char* name = "session";
 
-  std::shared_ptr<session_counts> counts; // the node's, kept current
+  counted_actor counted; // in the node's counts, as loaded or unloaded
 
   bool loaded() const { return phase == session_phase::live || phase == session_phase::saving; }
 
   /// Moves to phase `p`, keeping the node's counts.
   void enter(session_phase p) {
-    count(-1);
     phase = p;
-    count(+1);
+    counted.set(loaded()                          ? residency::loaded
+                : phase == session_phase::dormant ? residency::unloaded
+                                                  : residency::none);
   }
 
   // The session stops (node shutdown, a crash): stop its turn too, so no turn
   // outlives it (the turn resumes from its journal in the next session).
   ~session_state() {
-    count(-1);
     if (running)
       running->cancel(cancel_reason::shutdown);
-  }
-
-private:
-  void count(int d) {
-    if (!counts)
-      return;
-    if (loaded())
-      counts->loaded += d;
-    else if (phase == session_phase::dormant)
-      counts->unloaded += d;
   }
 };
 

@@ -8,12 +8,16 @@
 
 #include "actors/step_cache_jobs.hpp"
 #include "actors/task_host.hpp"
+#include "actors/turn_metrics.hpp"
 #include "actors/worker_io.hpp"
+#include "net/otlp_exporter.hpp"
 #include "runtime/agent/agent_tools.hpp"
 #include "runtime/agent/auto_fix.hpp"
 #include "runtime/agent/kernel.hpp"
 #include "runtime/agent/workspace_tools.hpp"
 #include "runtime/chat/system_prompt.hpp"
+#include "runtime/logging.hpp"
+#include "runtime/trace/span_ids.hpp"
 #include "storage/storage_error.hpp"
 
 namespace boocode {
@@ -145,6 +149,18 @@ void task_ended(const session_deps& deps, const agent::task_record& task,
   }
 }
 
+/// The OpenTelemetry trace of `actor_id`'s turn `turn` when spans are
+/// exported (null otherwise): a subagent's or step's parents are read once.
+std::shared_ptr<const trace::turn_trace> otel_trace_of(const session_deps& deps,
+                                                       const std::string& actor_id, int turn,
+                                                       const agent::task_record* task) {
+  if (!deps.spans)
+    return nullptr;
+  return std::make_shared<trace::turn_trace>(
+    trace::turn_trace_of(actor_id, turn, task != nullptr ? &task->spawn : nullptr,
+                         [&deps](const std::string& id) { return deps.tasks->find(id); }));
+}
+
 /// The whole turn; blocking. Returns how it ended. `mem` is valid afterwards
 /// only if the turn reached its checkpoint (or found nothing to do).
 turn_done run_worker(const std::shared_ptr<const session_deps>& deps,
@@ -152,6 +168,8 @@ turn_done run_worker(const std::shared_ptr<const session_deps>& deps,
                      const std::shared_ptr<cancel_token>& cancel, const session_actor& session,
                      chat_memory& mem, std::vector<chat::inbox_entry> given) {
   const auto& chat_id = fence.actor_id;
+  auto kind = protocol::kind_of_actor(chat_id);
+  log_scope logging{{chat_id, 0, chat_id}};
   int turn = 0;
   bool kept = mem.valid;
   mem.valid = false; // until this turn's checkpoint
@@ -171,7 +189,6 @@ turn_done run_worker(const std::shared_ptr<const session_deps>& deps,
     if (!plan)
       return turn_done::idle;
     turn = plan->turn;
-    auto kind = protocol::kind_of_actor(chat_id);
     if ((kind == protocol::actor_kind::subagent || kind == protocol::actor_kind::workflow_step) &&
         !mem.task) {
       mem.task = deps->tasks->find(chat_id);
@@ -234,7 +251,23 @@ turn_done run_worker(const std::shared_ptr<const session_deps>& deps,
       trace::actor_ref{kind, chat_id, task != nullptr ? task->spawn.parent_actor : ""}};
     agent::turn_input in{turn, std::move(plan->user_message_ids), resume, std::move(plan->answers),
                          plan->first_message};
+    const auto& root_chat = task != nullptr ? task->spawn.chat_id : chat_id;
+    // A subagent's or step's lines name its parent chat and itself.
+    log_scope turn_logging{{root_chat, turn, chat_id}};
+    auto otel = otel_trace_of(*deps, chat_id, turn, task);
+    tracer.set_otel(otel);
+    auto t0 = std::chrono::steady_clock::now();
+    auto started_us = trace::now_us();
     auto sum = agent::run_turn(spec, in, mem.conversation, io, *cancel, &tracer);
+    auto overhead =
+      step_overhead_seconds(std::chrono::steady_clock::now() - t0, tracer.busy(), sum.model_calls);
+    auto outcome = turn_outcome_label(sum);
+    count_turn(*deps->metrics, kind, outcome,
+               sum.outcome == protocol::turn_outcome::completed && !sum.waiting ? overhead
+                                                                                : std::nullopt);
+    if (deps->spans)
+      deps->spans->add_turn({otel, root_chat, chat_id, kind, turn, started_us, trace::now_us(),
+                             std::string{outcome}, sum.usage, sum.model_calls});
     if (deps->log)
       deps->log->info(
         "chat {} turn {} {}{} ({} model calls, {} prompt / {} cached / {} output tokens)", chat_id,
@@ -256,12 +289,15 @@ turn_done run_worker(const std::shared_ptr<const session_deps>& deps,
       store_step(*deps, chat_id, *recorded);
     return io.waiting() > 0 ? turn_done::more : turn_done::checkpointed;
   } catch (const storage::fenced& e) {
+    count_turn(*deps->metrics, kind, "fenced");
+    deps->metrics->fencing_refusals.inc();
     if (deps->log)
       deps->log->warn("chat {} turn {} stopped: {}", chat_id, turn, e.what());
     return turn_done::fenced;
   } catch (const std::exception& e) {
     if (cancel->reason() == cancel_reason::shutdown)
       return turn_done::interrupted;
+    count_turn(*deps->metrics, kind, "failed");
     if (deps->log)
       deps->log->error("chat {} turn {} failed: {}", chat_id, turn, e.what());
     chat::event_batch failed{

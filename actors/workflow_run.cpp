@@ -65,6 +65,7 @@ void start_script(self_ptr self, run_load loaded) {
 
 void workflow_run_detail::launch_script(self_ptr self) {
   auto& st = self->state;
+  st.counted.set(residency::loaded);
   st.waiting.clear(); // call ids are the new script's
   sandbox::run_request req;
   req.name = st.run->name + ".js";
@@ -128,6 +129,7 @@ void on_ended(self_ptr self, const sandbox::run_end& end) {
     st.script.reset(); // its isolate goes: the next step's end replays the script
     st.waiting.clear();
     st.passive = true;
+    st.counted.set(residency::unloaded);
     if (std::exchange(st.woken, false)) { // a step ended meanwhile: replay now
       st.passive = false;
       launch_script(self);
@@ -160,6 +162,7 @@ workflow_behavior(self_ptr self, std::shared_ptr<const session_deps> deps, std::
   auto& st = self->state;
   st.deps = deps;
   st.id = id;
+  st.counted = counted_actor{deps->counts, protocol::actor_kind::workflow};
   st.writes = std::make_unique<serial_jobs>(deps->blocking);
   auto me = caf::actor_cast<workflow_impl>(self);
   deps->blocking->post(

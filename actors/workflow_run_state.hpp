@@ -82,6 +82,7 @@ struct workflow_state {
   bool passive = false;       // it has no script until a step ends
   bool woken = false;         // a step ended while it was passivating
   std::vector<caf::typed_response_promise<bool>> suspended; // migrate or stop: answered at the end
+  counted_actor counted; // loaded while its script has an isolate, unloaded while passive
   static inline const char* name = "workflow-run";
 };
 

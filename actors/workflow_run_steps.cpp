@@ -76,17 +76,18 @@ void update_spent(workflow_state& st) {
 void write(self_ptr self, std::function<void()> job) {
   auto me = caf::actor_cast<workflow_impl>(self);
   try {
-    self->state.writes->post(
-      [me, log = self->state.deps->log, id = self->state.id, job = std::move(job)] {
-        try {
-          job();
-        } catch (const storage::fenced& e) { // another owner replays the run: this one stops
-          log->warn("workflow run {}: {}", id, e.what());
-          caf::anon_send(me, wf_idle_atom::value);
-        } catch (const std::exception& e) {
-          caf::anon_send(me, wf_crash_atom::value, std::string(e.what()));
-        }
-      });
+    self->state.writes->post([me, deps = self->state.deps, log = self->state.deps->log,
+                              id = self->state.id, job = std::move(job)] {
+      try {
+        job();
+      } catch (const storage::fenced& e) { // another owner replays the run: this one stops
+        deps->metrics->fencing_refusals.inc();
+        log->warn("workflow run {}: {}", id, e.what());
+        caf::anon_send(me, wf_idle_atom::value);
+      } catch (const std::exception& e) {
+        caf::anon_send(me, wf_crash_atom::value, std::string(e.what()));
+      }
+    });
   } catch (const std::exception& e) {
     self->quit(caf::make_error(errc::storage_unavailable, e.what()));
   }

@@ -5,6 +5,7 @@
 #include <stdexcept>
 
 #include "net/model_client.hpp"
+#include "net/model_http.hpp"
 #include "runtime/model/scripted_provider.hpp"
 
 namespace boocode {
@@ -42,7 +43,29 @@ net::model_endpoint endpoint_of(const node_config& cfg, const std::string& base_
   return ep;
 }
 
+/// The provider behind `base_url`, by its host.
+std::string provider_of_url(const std::string& base_url) {
+  auto url = net::parse_url(base_url);
+  if (!url)
+    return "unknown";
+  const auto& host = url->host;
+  for (const char* known : {"deepseek", "openai", "anthropic", "openrouter", "mistral", "groq"})
+    if (host.find(known) != std::string::npos)
+      return known;
+  if (url->port == "11434")
+    return "ollama";
+  return host;
+}
+
 } // namespace
+
+std::string provider_name(const node_config& cfg, std::string_view model) {
+  if (!cfg.vision_model_base_url.empty() && model == cfg.vision_model && model != cfg.model)
+    return provider_of_url(cfg.vision_model_base_url);
+  if (!cfg.model_script.empty() || cfg.model_base_url.empty())
+    return "script";
+  return provider_of_url(cfg.model_base_url);
+}
 
 model::price_table price_table_of(const node_config& cfg, const model::model_provider& provider) {
   auto table = model::price_table::shipped();

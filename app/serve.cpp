@@ -25,6 +25,7 @@
 #include "app/data_dir_lock.hpp"
 #include "app/model_setup.hpp"
 #include "app/node_access.hpp"
+#include "app/observability.hpp"
 #include "net/access_routes.hpp"
 #include "net/admin_server.hpp"
 #include "net/api_routes.hpp"
@@ -190,6 +191,8 @@ int run(const node_config& cfg, log_set& logs) {
   if (!applied.empty())
     logs.get("storage")->info("applied {} migration(s), now at version {}", applied.size(),
                               applied.back());
+  auto readiness = std::make_shared<node_readiness>();
+  readiness->migrated = true;
 
   auto web_dir = find_web_dir(cfg);
   if (!fs::exists(web_dir / "index.html"))
@@ -223,8 +226,10 @@ int run(const node_config& cfg, log_set& logs) {
   deps->log = logs.get("session");
   auto trace_log = logs.get("trace");
   auto traces = std::make_shared<trace::trace_queue>(trace_queue_capacity, trace_log);
-  deps->traces = traces;
+  observe_traces(*deps, cfg, traces, make_span_exporter(cfg, *deps, node_id, logs));
   deps->trace_ids = std::make_shared<trace::id_source>();
+  collect_node_state(*deps->metric_registry,
+                     {deps, traces, deps->spans, readiness, node_id, version});
 
   node_actor_config actor_cfg;
   actor_cfg.distributed(std::min(cfg.heartbeat_interval / 2, std::chrono::milliseconds(250)),
@@ -244,8 +249,9 @@ int run(const node_config& cfg, log_set& logs) {
   auto peers = spawned.add(spawn_peer_links(sys, {.node_id = node_id, .log = logs.get("cluster")}));
   auto registry = spawned.add(spawn_session_registry(sys, deps, store, peers));
   // A drained node stops (the admin port's drain): as if told SIGTERM.
-  auto directory =
-    spawned.add(spawn_node_directory(sys, registry, peers, [] { ::kill(::getpid(), SIGTERM); }));
+  auto directory = spawned.add(spawn_node_directory(
+    sys, registry, peers, [] { ::kill(::getpid(), SIGTERM); },
+    [readiness] { readiness->draining = true; }));
   auto cluster_port = publish_on_cluster(sys, directory, cfg.cluster_port, cfg.cluster_host);
   if (!cluster_port)
     throw std::runtime_error(fmt::format("cannot listen for the cluster on {}:{}: {}",
@@ -268,14 +274,15 @@ int run(const node_config& cfg, log_set& logs) {
     l.pool_in_use = db.in_use;
     l.pool_peak = db.peak_in_use;
     l.pool_waiting = db.waiting;
-    l.sessions_loaded = deps->counts->loaded;
-    l.sessions_unloaded = deps->counts->unloaded;
+    l.sessions_loaded = deps->counts->sessions_loaded();
+    l.sessions_unloaded = deps->counts->sessions_unloaded();
     l.turns_running = *deps->running_turns;
     l.rss_bytes = resident_bytes();
     l.heap_bytes = heap_bytes();
     return l;
   };
-  net::add_health_routes(routes, {node_id, version, [traces] { return traces->stats(); }, load});
+  net::add_health_routes(routes,
+                         {node_id, version, [traces] { return traces->stats(); }, load, readiness});
   net::add_chat_routes(routes, chats, roots, static_cast<size_t>(cfg.attachments.max_per_message));
   deps->attachments->set_reach(
     [&chats](const chat::caller& who, const std::string& id) { return chats.reach(who, id); });
@@ -283,6 +290,9 @@ int run(const node_config& cfg, log_set& logs) {
   workflow_service_impl workflows{deps, roots};
   net::add_workflow_routes(routes, workflows);
   auto gate = make_access_gate(cfg, std::move(users), deps->db);
+  auto metrics_server = start_metrics_server(cfg, gate, *deps->metric_registry, logs);
+  if (!metrics_server)
+    net::add_metrics_route(routes, *deps->metric_registry);
   net::ws_handler ws;
   ws.on_open = [node_id](const std::shared_ptr<net::ws_connection>& c) {
     c->send_text(protocol::hello_frame(node_id, version));
@@ -307,7 +317,9 @@ int run(const node_config& cfg, log_set& logs) {
      .log = logs.get("http"),
      .admit_upgrade = [gate](net::http_request& req) { return admit_upgrade(*gate, req); },
      .tls_cert = cfg.tls_cert,
-     .tls_key = cfg.tls_key},
+     .tls_key = cfg.tls_key,
+     .ws_connections = deps->metrics->ws_connections,
+     .ws_frames = deps->metrics->ws_frames},
     [&routes, gate](const net::http_request& req) {
       return net::gated(*gate, req,
                         [&routes](const net::http_request& r) { return routes.dispatch(r); });
@@ -329,9 +341,13 @@ int run(const node_config& cfg, log_set& logs) {
       .receive([](bool) {}, [&](const caf::error& e) { failed = sys.render(e); });
     if (!failed.empty())
       throw std::runtime_error("cannot join the cluster: " + failed);
+    readiness->database = true;
+    readiness->in_cluster = true;
   }
   auto monitor = spawned.add(spawn_cluster_monitor(
-    sys, store, registry, {node_id, cfg.heartbeat_interval, peers, logs.get("cluster")}));
+    sys, store, registry,
+    {node_id, cfg.heartbeat_interval, peers, logs.get("cluster"), deps->metrics->lease_takeovers,
+     deps->metrics->cluster_nodes, readiness}));
   log->info("cluster {}: reachable at {}; admin port {}", cfg.cluster, self_row.cluster_address,
             self_row.admin_address);
   // Queued tasks start when a running one ends; after a restart there may be
@@ -356,10 +372,13 @@ int run(const node_config& cfg, log_set& logs) {
     }
   }
   log->info("received {}, shutting down", sig == SIGINT ? "SIGINT" : "SIGTERM");
+  readiness->draining = true; // load balancers stop sending work while it drains
   drain_if_clustered(sys, store, registry, node_id, *log);
   caf::anon_send_exit(monitor, caf::exit_reason::user_shutdown);
 
   admin.stop();
+  if (metrics_server)
+    metrics_server->stop();
   server.stop();
   chats.close_clients();
   caf::anon_send_exit(directory, caf::exit_reason::user_shutdown);

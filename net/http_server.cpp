@@ -100,7 +100,7 @@ struct http_server::impl {
 
   http_response handle(const http_request& req) {
     try {
-      if (req.path == "/api" || req.path.rfind("/api/", 0) == 0)
+      if (req.path == "/api" || req.path.rfind("/api/", 0) == 0 || req.path == "/metrics")
         return api(req);
       if (req.path == "/ws")
         return json_error(426, "upgrade_required", "/ws expects a WebSocket upgrade");
@@ -183,8 +183,10 @@ public:
   const chat::caller& caller() const override { return who_; }
 
   ~ws_session() override {
-    if (id_ != 0)
+    if (id_ != 0) {
       srv_->remove_session(id_);
+      srv_->opts.ws_connections.dec();
+    }
   }
 
   void run(http::request<http::string_body> req) {
@@ -207,6 +209,7 @@ public:
       if (self->closing_)
         return;
       self->queue_.push_back(std::move(t));
+      self->srv_->opts.ws_frames.inc();
       if (!self->writing_)
         self->do_write();
     });
@@ -218,6 +221,7 @@ public:
         return;
       for (auto& text : t)
         self->queue_.push_back(std::move(text));
+      self->srv_->opts.ws_frames.inc(static_cast<double>(t.size()));
       if (!self->writing_ && !self->queue_.empty())
         self->do_write();
     });
@@ -243,6 +247,7 @@ private:
     if (ec)
       return;
     id_ = srv_->add_session(weak_from_this(), true);
+    srv_->opts.ws_connections.inc();
     if (srv_->ws.on_open)
       asio::post(handler_, [self = shared_from_this()] {
         self->srv_->guarded("WebSocket on_open", [&] { self->srv_->ws.on_open(self); });

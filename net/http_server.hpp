@@ -13,6 +13,7 @@
 
 #include "net/http_types.hpp"
 #include "runtime/chat/service.hpp"
+#include "runtime/metrics/registry.hpp"
 
 namespace boocode::net {
 
@@ -61,6 +62,9 @@ struct http_server_options {
   /// PEM certificate chain and key: serve HTTPS and WSS. Empty: plain HTTP.
   std::filesystem::path tls_cert;
   std::filesystem::path tls_key;
+  /// Counts the open WebSocket connections and the frames queued on them.
+  metrics::gauge ws_connections;
+  metrics::counter ws_frames;
 };
 
 /// The node's HTTP + WebSocket server (Boost.Beast). /api/... goes to

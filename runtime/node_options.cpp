@@ -315,6 +315,8 @@ const std::vector<option_spec>& option_table() {
     auto all = core_options();
     const auto& model = model_options();
     all.insert(all.end(), model.begin(), model.end());
+    const auto& ops = ops_options();
+    all.insert(all.end(), ops.begin(), ops.end());
     const auto& media = media_options();
     all.insert(all.end(), media.begin(), media.end());
     return all;

@@ -77,6 +77,15 @@ struct node_config {
   int turn_model_calls = 50;
   int64_t turn_tokens = 0;
   std::chrono::milliseconds turn_time{0};
+  /// GET /metrics on an address of its own (behind the same access rule);
+  /// no host: on the API's port.
+  std::string metrics_host;
+  uint16_t metrics_port = 0;
+  /// The OpenTelemetry collector the spans go to over OTLP/HTTP (empty:
+  /// none), the headers sent with them, and the spans that may wait.
+  std::string otlp_endpoint;
+  std::vector<std::pair<std::string, std::string>> otlp_headers;
+  int otlp_queue = 20'000;
   /// The admin port (Cap'n Proto); beyond loopback it needs admin_token.
   std::string admin_host = "127.0.0.1";
   uint16_t admin_port = 8081;

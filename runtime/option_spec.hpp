@@ -27,6 +27,10 @@ struct option_spec {
 /// prices (node_options_model.cpp).
 const std::vector<option_spec>& model_options();
 
+/// The options for operating a node: metrics and span export
+/// (node_options_ops.cpp).
+const std::vector<option_spec>& ops_options();
+
 /// The options for image attachments and the models that see them
 /// (node_options_media.cpp); node_options.cpp's table ends with them.
 const std::vector<option_spec>& media_options();

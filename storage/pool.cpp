@@ -42,7 +42,10 @@ pool::lease pool::borrow() {
   if (st.idle.empty()) {
     ++st.stats.waits;
     ++st.stats.waiting;
+    auto t0 = std::chrono::steady_clock::now();
     st.freed.wait(lock, [&] { return !st.idle.empty(); });
+    st.stats.wait_seconds +=
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
     --st.stats.waiting;
   }
   // An open connection first, so the pool opens a new one only when all

@@ -9,12 +9,13 @@ namespace boocode::storage {
 
 /// What a pool holds and has done, for the budget checks and benchmarks.
 struct pool_stats {
-  int size = 0;        // most connections it opens
-  int open = 0;        // opened now
-  int in_use = 0;      // lent out now
-  int peak_in_use = 0; // most lent out at once
-  int waiting = 0;     // callers waiting for one now
-  uint64_t waits = 0;  // borrows that had to wait
+  int size = 0;            // most connections it opens
+  int open = 0;            // opened now
+  int in_use = 0;          // lent out now
+  int peak_in_use = 0;     // most lent out at once
+  int waiting = 0;         // callers waiting for one now
+  uint64_t waits = 0;      // borrows that had to wait
+  double wait_seconds = 0; // how long they waited, in all
   uint64_t borrows = 0;
 };
 

@@ -49,9 +49,9 @@ long long elapsed_ms(std::chrono::steady_clock::time_point since) {
 template <class F>
 [[nodiscard]] trace::tracer::finished_call journaled(turn_context& t, const std::string& what,
                                                      F&& wait) {
-  auto span = t.tracer.begin_tool("journal", fmt::format("journal_{}_{}", t.turn, what),
-                                  t.tracer.enabled() ? nlohmann::json{{"before", what}}.dump()
-                                                     : std::string{});
+  auto span = t.tracer.begin_tool(
+    std::string{trace::journal_tool}, fmt::format("journal_{}_{}", t.turn, what),
+    t.tracer.enabled() ? nlohmann::json{{"before", what}}.dump() : std::string{});
   try {
     wait();
   } catch (const std::exception& e) {

@@ -174,6 +174,15 @@ nlohmann::json restarted(bool restarted) {
   return {{"restarted", restarted}};
 }
 
+nlohmann::json readiness(bool ready, bool migrations, bool database, bool cluster, bool draining) {
+  return {{"ready", ready},
+          {"checks",
+           {{"migrations", migrations},
+            {"database", database},
+            {"cluster", cluster},
+            {"draining", draining}}}};
+}
+
 nlohmann::json health(std::string_view node_id, std::string_view version,
                       const std::optional<trace::queue_stats>& traces,
                       const std::optional<node_load>& load) {

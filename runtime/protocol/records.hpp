@@ -78,6 +78,10 @@ struct node_load {
   int64_t heap_bytes = 0; // allocated by malloc and not freed
 };
 
+/// GET /api/health/ready's answer: {"ready": bool, "checks": {"migrations",
+/// "database", "cluster", "draining"}} (the first three true when passed).
+nlohmann::json readiness(bool ready, bool migrations, bool database, bool cluster, bool draining);
+
 /// GET /api/health: {"status": "ok", "node_id", "version", "traces": {...},
 /// "database": {...}, "sessions": {...}, "memory": {...}}.
 nlohmann::json health(std::string_view node_id, std::string_view version,

@@ -12,6 +12,8 @@
 
 namespace boocode::trace {
 
+struct turn_trace; // span_ids.hpp
+
 /// How a traced call ended (docs/api.md, "A trace"): as a tool call does.
 using outcome = protocol::tool_outcome;
 
@@ -41,6 +43,8 @@ struct trace_start {
   std::string input;
   std::string model;      // model calls: the model's name
   int64_t started_us = 0; // microseconds since the Unix epoch
+  /// The OpenTelemetry trace of its turn (null: spans are not exported).
+  std::shared_ptr<const turn_trace> otel;
 };
 
 /// A model call's prompt cache, rendered once when the call ends.
@@ -90,6 +94,10 @@ inline constexpr size_t max_output_bytes = 16 * size_t{1024};
 inline constexpr size_t preview_bytes = 2 * size_t{1024};
 /// Error messages are cut to this.
 inline constexpr size_t max_error_bytes = 4 * size_t{1024};
+
+/// The pseudo-tool whose calls are a turn's waits for its journal's commits:
+/// BooCode's own time, traced beside the model and tool calls.
+inline constexpr std::string_view journal_tool = "journal";
 
 /// The error of a call cut short by the node stopping.
 inline constexpr const char* interrupted_error = "the node stopped while the call ran";

@@ -104,6 +104,7 @@ tracer::span tracer::begin(call_kind kind, const std::string& tool, const std::s
   s->input = std::move(input_json);
   s->model = model;
   s->started_us = now_us();
+  s->otel = otel_;
   span sp{std::move(s), std::chrono::steady_clock::now()};
   if (started_)
     started_({sp.start});
@@ -125,6 +126,8 @@ tracer::finished_call tracer::end(const span& s, trace_end e,
     e.error = interrupted_error;
   }
   e.latency_ms = ms_between(s.t0, t1);
+  if (s.start->tool != journal_tool)
+    busy_ += t1 - s.t0;
   e.finished_us =
     s.start->started_us + std::chrono::duration_cast<std::chrono::microseconds>(t1 - s.t0).count();
   if (finished_) {

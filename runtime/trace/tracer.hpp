@@ -40,6 +40,9 @@ public:
   /// The turn the following calls belong to.
   void set_turn(int turn) { turn_ = turn; }
 
+  /// The OpenTelemetry trace their spans go in (null: none).
+  void set_otel(std::shared_ptr<const turn_trace> t) { otel_ = std::move(t); }
+
   /// The token that stops the calls: a call cut short because the node is
   /// stopping is traced as interrupted rather than cancelled.
   void set_cancel(const cancel_token* cancel) { cancel_ = cancel; }
@@ -76,6 +79,10 @@ public:
   /// Hands the finished call's row to the sink (once its frame is sent).
   void commit(finished_call&& call);
 
+  /// The time its calls spent in models and tools so far, journal waits
+  /// left out: what a turn's wall time less this leaves is BooCode's own.
+  std::chrono::steady_clock::duration busy() const { return busy_; }
+
 private:
   span begin(call_kind kind, const std::string& tool, const std::string& call_id,
              std::string input_json, const std::string& model);
@@ -89,6 +96,8 @@ private:
   finished_fn finished_;
   int turn_ = 0;
   const cancel_token* cancel_ = nullptr;
+  std::chrono::steady_clock::duration busy_{};
+  std::shared_ptr<const turn_trace> otel_;
 };
 
 /// How a tool result is traced: its outcome (a path outside the workspace is
