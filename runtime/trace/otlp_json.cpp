@@ -76,7 +76,9 @@ json call_json(const call_span& c,
   attrs.push_back(attr("boocode.outcome", protocol::to_string(e.outcome)));
   if (model) {
     attrs.push_back(attr("gen_ai.operation.name", "chat"));
-    attrs.push_back(attr("gen_ai.system", provider_of ? provider_of(s.model) : std::string{}));
+    auto provider = provider_of ? provider_of(s.model) : std::string{};
+    attrs.push_back(attr("gen_ai.system", provider));
+    attrs.push_back(attr("gen_ai.provider.name", provider)); // the newer conventions' name
     attrs.push_back(attr("gen_ai.request.model", s.model));
     if (!e.finish_reason.empty())
       attrs.push_back(attr_list("gen_ai.response.finish_reasons", e.finish_reason));

@@ -13,6 +13,13 @@ std::string hex64(uint64_t v) {
   return fmt::format("{:016x}", v == 0 ? 1 : v);
 }
 
+/// The model's id of the call a spawn came from: the kernel names a tool
+/// call "STEP:CALL" (t1.0:call_7) to the tools; its span, by CALL alone.
+std::string_view traced_call(std::string_view spawn_call) {
+  auto at = spawn_call.find(':');
+  return at == std::string_view::npos ? spawn_call : spawn_call.substr(at + 1);
+}
+
 bool is_task(std::string_view actor_id) {
   return protocol::kind_of_actor(actor_id) != protocol::actor_kind::session;
 }
@@ -43,7 +50,7 @@ turn_trace turn_trace_of(std::string_view actor_id, int turn, const agent::task_
   for (int hops = 0; hops < 16; ++hops) {
     if (t.parent_span_id.empty() &&
         protocol::kind_of_actor(at.parent_actor) != protocol::actor_kind::workflow)
-      t.parent_span_id = span_id_of(at.parent_actor, at.parent_turn, at.call_id);
+      t.parent_span_id = span_id_of(at.parent_actor, at.parent_turn, traced_call(at.call_id));
     if (!is_task(at.parent_actor))
       break;
     auto parent = find ? find(at.parent_actor) : std::nullopt;

@@ -31,7 +31,8 @@ std::string span_id_of(std::string_view actor_id, int turn, std::string_view cal
 using task_lookup = std::function<std::optional<agent::task_record>(const std::string& id)>;
 
 /// The trace of `actor_id`'s turn `turn`: a chat's own (no `spawn`), else
-/// under the call of the spawn's parent (a workflow run's steps under the
+/// under the call of the spawn's parent (its call_id "STEP:CALL", as the
+/// kernel hands it to the tools) (a workflow run's steps under the
 /// call that started the run), in its root chat turn's trace. Climbs at
 /// most 16 spawns through `find`.
 turn_trace turn_trace_of(std::string_view actor_id, int turn, const agent::task_spawn* spawn,

@@ -73,10 +73,17 @@ TEST(PassivationTest, AnIdleChatUnloadsThenContinuesItsFramesUnderTheSameEpoch) 
   auto seen = last_seq(*browser);
   // Watched, it stays loaded however long it idles.
   EXPECT_FALSE(poll_until(1s, [&] { return state_of(n1) == protocol::actor_state::unloaded; }));
+  const auto& counts = *n1.deps->counts;
+  EXPECT_EQ(counts.loaded(protocol::actor_kind::session), 1);
+  EXPECT_EQ(counts.unloaded(protocol::actor_kind::session), 0);
 
   // Nobody watches: it unloads, its seq saved, its lease and epoch kept.
   n1.chats->unsubscribe(browser->id(), "c_1");
   ASSERT_TRUE(poll_until(10s, [&] { return state_of(n1) == protocol::actor_state::unloaded; }));
+  // The node's metrics count it passivated, no longer loaded.
+  EXPECT_EQ(counts.loaded(protocol::actor_kind::session), 0);
+  EXPECT_EQ(counts.unloaded(protocol::actor_kind::session), 1);
+  EXPECT_EQ(counts.sessions_unloaded(), 1);
   EXPECT_EQ(db.scalar("SELECT last_seq FROM chats WHERE id = 'c_1'"), std::to_string(seen));
   EXPECT_EQ(db.scalar("SELECT epoch FROM actor_leases WHERE actor_id = 'c_1'"),
             std::to_string(epoch));

@@ -1,11 +1,13 @@
 #include <fstream>
 
+#include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
 #include "runtime/node_options.hpp"
 #include "tests/support/temp_dir.hpp"
 
 using namespace boocode;
+using ::testing::HasSubstr;
 
 namespace {
 
@@ -80,6 +82,29 @@ TEST(NodeOptionsTest, HelpAndVersion) {
   for (auto flag : {"--listen", "--data-dir", "--database-url", "--node-id", "--log-level",
                     "--log-format", "BOOCODE_LISTEN"})
     EXPECT_NE(help.find(flag), std::string::npos) << flag;
+}
+
+TEST(NodeOptionsTest, MetricsAndSpanExportOptions) {
+  auto c = parse_ok({"serve", "--metrics-listen", "0.0.0.0:9464", "--otlp-endpoint",
+                     "https://otel.example.com:4318", "--otlp-headers",
+                     "x-honeycomb-team=abc, x-other = 1", "--otlp-queue", "500"})
+             .config;
+  EXPECT_EQ(c.metrics_host, "0.0.0.0");
+  EXPECT_EQ(c.metrics_port, 9464);
+  EXPECT_EQ(c.otlp_endpoint, "https://otel.example.com:4318");
+  EXPECT_EQ(c.otlp_headers, (std::vector<std::pair<std::string, std::string>>{
+                              {"x-honeycomb-team", "abc"}, {"x-other", "1"}}));
+  EXPECT_EQ(c.otlp_queue, 500);
+  auto d = parse_ok({"serve"}).config;
+  EXPECT_TRUE(d.metrics_host.empty());
+  EXPECT_TRUE(d.otlp_endpoint.empty());
+  EXPECT_EQ(d.otlp_queue, 20000);
+  EXPECT_THAT(parse_err({"serve", "--otlp-endpoint", "otel:4318"}), HasSubstr("http://"));
+  EXPECT_THAT(parse_err({"serve", "--otlp-headers", "novalue"}), HasSubstr("key=value"));
+  EXPECT_THAT(parse_err({"serve", "--otlp-headers", "a=b\r\nInjected: x"}),
+              HasSubstr("line break"));
+  EXPECT_THAT(parse_err({"serve", "--otlp-queue", "0"}), HasSubstr("spans"));
+  EXPECT_THAT(parse_err({"serve", "--metrics-listen", "nope"}), HasSubstr("HOST:PORT"));
 }
 
 TEST(NodeOptionsTest, ClusterAndAdminOptions) {

@@ -127,4 +127,9 @@ size_t otlp_receiver::exports() const {
   return server_.request_count();
 }
 
+std::string otlp_receiver::header(const std::string& name) const {
+  auto requests = server_.requests();
+  return requests.empty() ? "" : requests.back().header(name);
+}
+
 } // namespace boocode::test

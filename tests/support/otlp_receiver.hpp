@@ -55,6 +55,8 @@ public:
   std::vector<std::string> targets() const;
   /// Exports received (failed ones included).
   size_t exports() const;
+  /// Header `name` of the last export ("" when none came or it had none).
+  std::string header(const std::string& name) const;
 
 private:
   struct state {
