@@ -11,6 +11,8 @@
 //    cores. Reported: overhead per call in µs.
 // 2. The same with run_command running /bin/true: the overhead as a share of
 //    a real process tool.
+// 1c. What the node's metrics and OTLP span export add on top of tracing,
+//    the exporter posting to a real OTLP receiver on loopback meanwhile.
 // 3. The trace writer alone: rows per second into PostgreSQL (one multi-row
 //    INSERT per batch).
 //
@@ -23,13 +25,17 @@
 #include <nlohmann/json.hpp>
 
 #include "actors/trace_writer.hpp"
+#include "net/otlp_exporter.hpp"
 #include "runtime/actor_system.hpp"
 #include "runtime/agent/kernel.hpp"
 #include "runtime/poll.hpp"
 #include "runtime/protocol/frames.hpp"
+#include "runtime/metrics/node_metrics.hpp"
 #include "runtime/tools/run_command.hpp"
+#include "runtime/trace/call_metrics.hpp"
 #include "storage/chat_repository.hpp"
 #include "storage/trace_repository.hpp"
+#include "tests/support/otlp_receiver.hpp"
 #include "tests/support/temp_dir.hpp"
 #include "tests/support/test_database.hpp"
 
@@ -122,19 +128,21 @@ double run_one_turn(const caf::actor& frames, int calls, std::function<tools::to
   return seconds_since(t0);
 }
 
-/// Alternates untraced and traced turns `rounds` times; {off, on} seconds in total.
+/// Alternates turns traced by `first` and by `second` (null: untraced)
+/// `rounds` times; {first, second} seconds in total.
 std::pair<double, double> compare(const caf::actor& frames, int calls, int rounds,
                                   const std::function<tools::tool_result()>& tool,
-                                  trace::tracer& tracer, const std::function<void()>& between) {
-  double off = 0;
-  double on = 0;
+                                  trace::tracer* first, trace::tracer* second,
+                                  const std::function<void()>& between) {
+  double a = 0;
+  double b = 0;
   for (int round = 0; round < rounds; ++round) {
-    off += run_one_turn(frames, calls / rounds, tool, nullptr);
-    on += run_one_turn(frames, calls / rounds, tool, &tracer);
+    a += run_one_turn(frames, calls / rounds, tool, first);
+    b += run_one_turn(frames, calls / rounds, tool, second);
     if (between)
       between();
   }
-  return {off, on};
+  return {a, b};
 }
 
 trace::tracer make_tracer(trace::trace_sink* sink, trace::id_source* ids) {
@@ -183,7 +191,7 @@ int main(int argc, char** argv) {
     trace::trace_queue q{static_cast<size_t>(true_runs) * 2};
     auto traced = make_tracer(&q, &ids);
     run_one_turn(frames, 20, run_true, nullptr);
-    by_true = compare(frames, true_runs, rounds, run_true, traced, {});
+    by_true = compare(frames, true_runs, rounds, run_true, nullptr, &traced, {});
   }
 
   // 1a. The agent's own cost: rows wait in the queue (emptied between rounds, untimed).
@@ -194,7 +202,7 @@ int main(int argc, char** argv) {
     auto empty_queue = [&q] { q.done(q.take(SIZE_MAX).size()); };
     run_one_turn(frames, 1000, noop, &traced);
     empty_queue();
-    auto [off, on] = compare(frames, calls, rounds, noop, traced, empty_queue);
+    auto [off, on] = compare(frames, calls, rounds, noop, nullptr, &traced, empty_queue);
     agent_us = (on - off) / calls * 1e6;
     std::printf("no-op tool through the agent loop, %d calls: untraced %.2f us/call, traced "
                 "%.2f us/call\n",
@@ -203,12 +211,81 @@ int main(int argc, char** argv) {
                 agent_us);
   }
 
+  // 1c. What the node's metrics and the OTLP span export add: traced turns
+  // alternating with the same turns whose calls also pass the metrics and
+  // the span exporter (posting to a real OTLP receiver on loopback meanwhile).
+  {
+    auto q = std::make_shared<trace::trace_queue>(static_cast<size_t>(calls) * 4);
+    metrics::registry reg;
+    metrics::node_metrics m{reg};
+    auto prices = model::price_table::shipped();
+    test::otlp_receiver receiver;
+    net::otlp_options o;
+    o.endpoint = receiver.endpoint();
+    o.capacity = static_cast<size_t>(calls) * 2;
+    o.exported = m.spans_exported;
+    o.dropped = m.spans_dropped;
+    auto spans = std::make_shared<net::otlp_exporter>(o);
+    auto observed = std::make_shared<trace::observed_sink>(
+      q, std::vector<std::shared_ptr<trace::trace_observer>>{
+           std::make_shared<trace::call_metrics>(m, prices,
+                                                 [](std::string_view) { return "bench"; }),
+           spans});
+    auto plain = make_tracer(q.get(), &ids);
+    auto watched = make_tracer(observed.get(), &ids);
+    watched.set_otel(
+      std::make_shared<trace::turn_trace>(trace::turn_trace_of("c_bench", 1, nullptr, {})));
+    auto empty_queue = [&q] { q->done(q->take(SIZE_MAX).size()); };
+    run_one_turn(frames, 1000, noop, &watched);
+    empty_queue();
+    auto [traced, observed_s] = compare(frames, calls, rounds, noop, &plain, &watched, empty_queue);
+    std::printf("  metrics + OTLP export on top of tracing: %.2f us per call (goal < 1 us); "
+                "traced %.2f, with them %.2f us/call\n",
+                (observed_s - traced) / calls * 1e6, traced / calls * 1e6,
+                observed_s / calls * 1e6);
+    poll_until(minutes(2), [&] { return spans->pending() == 0; });
+    std::printf("  spans exported %.0f, dropped %.0f (the exporter's queue holds %zu)\n",
+                m.spans_exported.value(), m.spans_dropped.value(), o.capacity);
+
+    // The same cost without the turns around it (whose own noise is larger
+    // than it): finished calls handed to the queue, and to the queue through
+    // the metrics and the exporter, alternately in rounds.
+    std::vector<trace::trace_record> rows;
+    for (int i = 0; i < 1000; ++i) {
+      auto traced_call = watched.end_tool(
+        watched.begin_tool(i % 3 == 0 ? "read_file" : "run_command", "call_" + std::to_string(i),
+                           R"({"path":"a"})"),
+        noop());
+      rows.push_back(std::move(*traced_call.record));
+    }
+    double direct = 0;
+    double through = 0;
+    int handed = 0;
+    for (int round = 0; round < 200; ++round) {
+      auto t0 = steady_clock::now();
+      for (const auto& r : rows)
+        q->finished(r);
+      direct += seconds_since(t0);
+      empty_queue();
+      auto t1 = steady_clock::now();
+      for (const auto& r : rows)
+        observed->finished(r);
+      through += seconds_since(t1);
+      empty_queue();
+      handed += static_cast<int>(rows.size());
+      poll_until(seconds(30), [&] { return spans->pending() == 0; });
+    }
+    std::printf("  a finished call into the trace queue: %.3f us; through the metrics and the "
+                "exporter too: %.3f us: %.3f us added per call (goal < 1 us)\n",
+                direct / handed * 1e6, through / handed * 1e6, (through - direct) / handed * 1e6);
+  }
+
   // 1b. With the trace writer storing the rows meanwhile, on the same cores.
   {
     auto queue = std::make_shared<trace::trace_queue>(static_cast<size_t>(calls) * 2);
     auto writer = spawn_trace_writer(sys, queue, write, {});
     auto traced = make_tracer(queue.get(), &ids);
-    auto [off, on] = compare(frames, calls, rounds, noop, traced, {});
+    auto [off, on] = compare(frames, calls, rounds, noop, nullptr, &traced, {});
     std::printf("  with the writer storing them meanwhile (2 cores shared with PostgreSQL): "
                 "%.2f us per call\n",
                 (on - off) / calls * 1e6);
