@@ -28,9 +28,9 @@
 #include "net/otlp_exporter.hpp"
 #include "runtime/actor_system.hpp"
 #include "runtime/agent/kernel.hpp"
+#include "runtime/metrics/node_metrics.hpp"
 #include "runtime/poll.hpp"
 #include "runtime/protocol/frames.hpp"
-#include "runtime/metrics/node_metrics.hpp"
 #include "runtime/tools/run_command.hpp"
 #include "runtime/trace/call_metrics.hpp"
 #include "storage/chat_repository.hpp"
@@ -227,10 +227,10 @@ int main(int argc, char** argv) {
     o.dropped = m.spans_dropped;
     auto spans = std::make_shared<net::otlp_exporter>(o);
     auto observed = std::make_shared<trace::observed_sink>(
-      q, std::vector<std::shared_ptr<trace::trace_observer>>{
-           std::make_shared<trace::call_metrics>(m, prices,
-                                                 [](std::string_view) { return "bench"; }),
-           spans});
+      q,
+      std::vector<std::shared_ptr<trace::trace_observer>>{
+        std::make_shared<trace::call_metrics>(m, prices, [](std::string_view) { return "bench"; }),
+        spans});
     auto plain = make_tracer(q.get(), &ids);
     auto watched = make_tracer(observed.get(), &ids);
     watched.set_otel(
@@ -252,10 +252,10 @@ int main(int argc, char** argv) {
     // the metrics and the exporter, alternately in rounds.
     std::vector<trace::trace_record> rows;
     for (int i = 0; i < 1000; ++i) {
-      auto traced_call = watched.end_tool(
-        watched.begin_tool(i % 3 == 0 ? "read_file" : "run_command", "call_" + std::to_string(i),
-                           R"({"path":"a"})"),
-        noop());
+      auto traced_call =
+        watched.end_tool(watched.begin_tool(i % 3 == 0 ? "read_file" : "run_command",
+                                            "call_" + std::to_string(i), R"({"path":"a"})"),
+                         noop());
       rows.push_back(std::move(*traced_call.record));
     }
     double direct = 0;

@@ -6,6 +6,7 @@
 #include <shared_mutex>
 #include <stdexcept>
 
+#include <fmt/format.h>
 #include <prometheus/check_names.h>
 #include <prometheus/counter.h>
 #include <prometheus/family.h>
@@ -138,7 +139,7 @@ struct registry::impl {
       throw std::invalid_argument("bad metric name: " + name);
     for (auto& l : labels)
       if (!prometheus::CheckLabelName(l) || l == "le")
-        throw std::invalid_argument("bad label name on " + name + ": " + l);
+        throw std::invalid_argument(fmt::format("bad label name on {}: {}", name, l));
     std::lock_guard guard{mtx};
     if (!names.insert(name).second)
       throw std::invalid_argument("metric declared twice: " + name);

@@ -20,35 +20,38 @@ namespace boocode::metrics {
 /// one made by default counts nothing (so may every handle below).
 class counter {
 public:
-  explicit counter(prometheus::Counter* c = nullptr) : c_(c) {}
+  counter() = default;
+  explicit counter(prometheus::Counter* c) : c_(c) {}
   void inc(double by = 1) const;
   double value() const;
 
 private:
-  prometheus::Counter* c_;
+  prometheus::Counter* c_ = nullptr;
 };
 
 /// A value that goes up and down.
 class gauge {
 public:
-  explicit gauge(prometheus::Gauge* g = nullptr) : g_(g) {}
+  gauge() = default;
+  explicit gauge(prometheus::Gauge* g) : g_(g) {}
   void set(double v) const;
   void inc(double by = 1) const;
   void dec(double by = 1) const;
   double value() const;
 
 private:
-  prometheus::Gauge* g_;
+  prometheus::Gauge* g_ = nullptr;
 };
 
 /// Observations counted into fixed buckets (seconds, for durations).
 class histogram {
 public:
-  explicit histogram(prometheus::Histogram* h = nullptr) : h_(h) {}
+  histogram() = default;
+  explicit histogram(prometheus::Histogram* h) : h_(h) {}
   void observe(double v) const;
 
 private:
-  prometheus::Histogram* h_;
+  prometheus::Histogram* h_ = nullptr;
 };
 
 /// The series of one labelled metric, made on first use and kept for the
@@ -59,7 +62,8 @@ template <class Handle>
 class family {
 public:
   struct state;
-  explicit family(std::shared_ptr<state> s = nullptr) : s_(std::move(s)) {}
+  family() = default;
+  explicit family(std::shared_ptr<state> s) : s_(std::move(s)) {}
   /// The series with these label values, in the order the labels were
   /// declared (a family made by default gives handles that count nothing).
   Handle with(std::initializer_list<std::string_view> values) const;

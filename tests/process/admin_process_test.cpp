@@ -23,9 +23,7 @@ TEST_F(AdminTest, ListsTheClusterAndInspectsAChatMidTurn) {
   endless.interval = 50ms;
   model_.enqueue(endless);
   auto id = chat_on("node-b");
-  auto ws = test::subscribe(to("node-a"), id);
-  test::post_message(to("node-a"), id, "hello", "m-1");
-  next(*ws, "assistant_delta");
+  auto ws = streaming(id);
 
   auto table = admin("node-a", {"nodes"});
   EXPECT_EQ(table.code, 0) << table.output;

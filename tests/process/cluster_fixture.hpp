@@ -165,6 +165,15 @@ protected:
     return "";
   }
 
+  /// Posts "hello" to chat `id` through node-a while a browser there watches;
+  /// the browser, once the answer has started to stream.
+  std::unique_ptr<test::ws_client> streaming(const std::string& id) {
+    auto ws = test::subscribe(to("node-a"), id);
+    test::post_message(to("node-a"), id, "hello", "m-1");
+    next(*ws, "assistant_delta");
+    return ws;
+  }
+
   /// Posts `text` to chat `id` through node `via` while a browser on `via`
   /// watches; the answer the browser saw stream until the turn ended.
   std::string streamed_answer(const std::string& via, const std::string& id,

@@ -198,9 +198,7 @@ TEST_F(ClusterTest, AHungNodeIsDeclaredDeadAndItsStaleWritesAreRefused) {
   model_.enqueue(slow_reply());
   model_.enqueue(fake_reply::text_reply("Answered by a survivor."));
   auto id = chat_on("node-b");
-  auto ws = test::subscribe(to("node-a"), id);
-  test::post_message(to("node-a"), id, "hello", "m-1");
-  next(*ws, "assistant_delta");
+  auto ws = streaming(id);
   auto& b = nodes_.at("node-b");
   b.proc->signal(SIGSTOP);
   EXPECT_TRUE(poll_until(15s, [&] { return node_state("node-b") == "dead"; }));
@@ -236,9 +234,7 @@ TEST_F(ClusterTest, DrainingANodeMovesItsChatsWhileABrowserWatches) {
   model_.enqueue(slow_reply());
   auto id = chat_on("node-b");
   auto idle = chat_on("node-b");
-  auto ws = test::subscribe(to("node-a"), id);
-  test::post_message(to("node-a"), id, "hello", "m-1");
-  next(*ws, "assistant_delta");
+  auto ws = streaming(id);
   auto& b = nodes_.at("node-b");
   b.proc->signal(SIGTERM);
   EXPECT_EQ(b.proc->wait_exit(60s), 0) << b.proc->output();

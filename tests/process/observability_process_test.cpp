@@ -291,6 +291,35 @@ TEST_F(ObservabilityTest, TheShippedDashboardAndAlertsNameOnlyMetricsTheNodeExpo
   }
 }
 
+// A database the node's heartbeat cannot get through (its table locked by
+// another session): the node answers not ready, naming the database, and
+// ready again once the heartbeat gets through. Liveness never wavers.
+TEST_F(ObservabilityTest, ReadinessFollowsTheDatabaseThroughTheHeartbeat) {
+  auto probe = [&] { return test::http_call(to_, "GET", "/api/health/ready"); };
+  ASSERT_EQ(probe().status, 200);
+  test::http_result got;
+  {
+    test::held_transaction lock{db_.conninfo(), "LOCK TABLE nodes IN EXCLUSIVE MODE"};
+    ASSERT_TRUE(poll_until(20s,
+                           [&] {
+                             got = probe();
+                             return got.status == 503;
+                           }))
+      << got.body;
+    EXPECT_EQ(got.json()["checks"]["database"], false);
+    EXPECT_EQ(got.json()["checks"]["draining"], false);
+    EXPECT_EQ(test::http_call(to_, "GET", "/api/health/live").status, 200);
+    EXPECT_EQ(sample(scrape(), "boocode_node_ready"), 0);
+  }
+  ASSERT_TRUE(poll_until(20s,
+                         [&] {
+                           got = probe();
+                           return got.status == 200;
+                         }))
+    << got.body;
+  EXPECT_EQ(got.json()["ready"], true);
+}
+
 class MetricsAccessTest : public ::testing::Test {
 protected:
   test::temp_dir dir_;
@@ -352,9 +381,7 @@ TEST_F(ClusterTest, ReadinessFlipsToNotReadyWhileANodeDrains) {
   EXPECT_EQ(ready("node-b").status, 200);
   model_.enqueue(test::slow_reply());
   auto id = chat_on("node-b");
-  auto ws = test::subscribe(to("node-a"), id);
-  test::post_message(to("node-a"), id, "hello", "m-1");
-  next(*ws, "assistant_delta");
+  auto ws = streaming(id);
   auto& b = nodes_.at("node-b");
   b.proc->signal(SIGTERM);
   test::http_result probe;

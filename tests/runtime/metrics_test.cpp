@@ -181,7 +181,9 @@ TEST(CallMetricsTest, CountsModelCallsTokensCostAndToolCalls) {
 TEST(CallMetricsTest, AnObservedSinkShowsEachCallToItsObserversThenStoresIt) {
   struct recording final : trace::trace_sink, trace::trace_observer {
     std::vector<std::string> seen;
-    void started(std::shared_ptr<const trace::trace_start>) override { seen.push_back("started"); }
+    void started(std::shared_ptr<const trace::trace_start>) override {
+      seen.emplace_back("started");
+    }
     void finished(trace::trace_record r) override { seen.push_back("stored " + r.start->tool); }
     void observe(const trace::trace_record& r) override { seen.push_back("saw " + r.start->tool); }
   };
