@@ -266,7 +266,7 @@ turn_done run_worker(const std::shared_ptr<const session_deps>& deps,
                sum.outcome == protocol::turn_outcome::completed && !sum.waiting ? overhead
                                                                                 : std::nullopt);
     if (deps->spans)
-      deps->spans->add_turn({otel, root_chat, chat_id, kind, turn, started_us, trace::now_us(),
+      deps->spans->add_turn({otel, chat_id, kind, turn, started_us, trace::now_us(),
                              std::string{outcome}, sum.usage, sum.model_calls});
     if (deps->log)
       deps->log->info(

@@ -69,7 +69,7 @@ json call_json(const call_span& c,
   auto span = span_base(*s.otel, std::move(id), s.otel->span_id, std::move(name),
                         model ? span_client : span_internal, s.started_us, e.finished_us);
   json attrs = json::array();
-  attrs.push_back(attr("gen_ai.conversation.id", s.chat_id));
+  attrs.push_back(attr("gen_ai.conversation.id", s.otel->root_chat));
   attrs.push_back(attr("gen_ai.agent.id", s.actor.id));
   attrs.push_back(attr("boocode.trace_id", s.id));
   attrs.push_back(attr("boocode.turn", static_cast<int64_t>(s.turn)));
@@ -110,7 +110,7 @@ json turn_json(const turn_span& t) {
                         t.started_us, t.finished_us);
   json attrs = json::array();
   attrs.push_back(attr("gen_ai.operation.name", "invoke_agent"));
-  attrs.push_back(attr("gen_ai.conversation.id", t.chat_id));
+  attrs.push_back(attr("gen_ai.conversation.id", t.trace->root_chat));
   attrs.push_back(attr("gen_ai.agent.id", t.actor_id));
   attrs.push_back(attr("gen_ai.agent.name", protocol::to_string(t.kind)));
   attrs.push_back(attr("boocode.turn", static_cast<int64_t>(t.turn)));

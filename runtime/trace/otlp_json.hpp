@@ -28,7 +28,6 @@ call_span call_span_of(const trace_record& r);
 /// An actor's turn, the span its calls nest under.
 struct turn_span {
   std::shared_ptr<const turn_trace> trace;
-  std::string chat_id;  // the chat it works for
   std::string actor_id; // the chat, subagent or step itself
   protocol::actor_kind kind = protocol::actor_kind::session;
   int turn = 0;

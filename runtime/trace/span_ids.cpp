@@ -42,6 +42,7 @@ turn_trace turn_trace_of(std::string_view actor_id, int turn, const agent::task_
   t.span_id = span_id_of(actor_id, turn, "turn");
   if (spawn == nullptr) {
     t.trace_id = trace_id_of(actor_id, turn);
+    t.root_chat = actor_id;
     return t;
   }
   // Up the spawns to the chat turn at the root; the parent span is the call
@@ -57,8 +58,11 @@ turn_trace turn_trace_of(std::string_view actor_id, int turn, const agent::task_
     if (!parent)
       break;
     at = parent->spawn;
+    if (at.parent_actor == at.id) // a run started over REST is its own parent
+      break;
   }
-  t.trace_id = trace_id_of(is_task(at.parent_actor) ? at.chat_id : at.parent_actor, at.parent_turn);
+  t.root_chat = is_task(at.parent_actor) ? at.chat_id : at.parent_actor;
+  t.trace_id = trace_id_of(t.root_chat, at.parent_turn);
   return t;
 }
 

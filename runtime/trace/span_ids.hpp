@@ -18,6 +18,8 @@ struct turn_trace {
   std::string trace_id;       // 32 hex digits
   std::string span_id;        // 16: the turn's own span
   std::string parent_span_id; // 16; empty for a chat's turn (the trace's root)
+  /// The chat at the root (a workflow run's id for a run started over REST).
+  std::string root_chat;
 };
 
 /// The trace id of chat `chat_id`'s turn `turn`.

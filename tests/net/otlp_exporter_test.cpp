@@ -120,7 +120,7 @@ TEST(OtlpExporterTest, TurnsAreExportedAndAnEndpointThatIsNoUrlIsRefused) {
   net::otlp_exporter exporter{f.options()};
   auto tt = a_trace();
   exporter.add_turn(
-    {tt, "c_1", "c_1", protocol::actor_kind::session, 1, 1'000, 2'000, "completed", {}, 1});
+    {tt, "c_1", protocol::actor_kind::session, 1, 1'000, 2'000, "completed", {}, 1});
   ASSERT_TRUE(poll_until(10s, [&] { return f.receiver.spans().size() == 1; }));
   EXPECT_EQ(f.receiver.spans()[0].name, "invoke_agent session");
   auto o = f.options();

@@ -246,6 +246,54 @@ TEST_F(ObservabilityTest, TheReceiverGetsTheTurnsSpansNestedChatSpawnSubagent) {
   EXPECT_THAT(node_->output(), ::testing::Not(HasSubstr("team-secret")));
 }
 
+// A chat's model starts a workflow run; the run's step is an agent turn of
+// its own, in the chat turn's trace under the run_workflow call.
+TEST_F(ObservabilityTest, AWorkflowStepsTurnHangsUnderTheCallThatStartedItsRun) {
+  const std::string script = R"(export const meta = { name: 'one-step', description: 'one agent' };
+return { answer: await agent('step: count the files') };
+)";
+  model_.set_responder([&script](const json& body) -> std::optional<fake_reply> {
+    const auto& last = body["messages"].back();
+    if (test::first_prompt(body).starts_with("step:"))
+      return text("three files");
+    if (last["role"] == "user" && content_of(last) == "Run it")
+      return calls({{"run_workflow", {{"script", script}}}});
+    return text("noted");
+  });
+  auto chat = create_chat();
+  test::post_message(to_, chat, "Run it", "k1");
+  std::vector<test::received_span> spans;
+  const test::received_span* step = nullptr;
+  ASSERT_TRUE(poll_until(60s,
+                         [&] {
+                           spans = receiver_.spans();
+                           step = find_span(spans, [](const auto& s) {
+                             return s.name == "invoke_agent workflow_step";
+                           });
+                           return step != nullptr;
+                         }))
+    << spans.size() << " spans; " << node_->output();
+  auto run_call =
+    find_span(spans, [](const auto& s) { return s.name == "execute_tool run_workflow"; });
+  ASSERT_NE(run_call, nullptr);
+  auto chat_turn = find_span(spans, [&](const auto& s) {
+    return s.name == "invoke_agent session" && s.span_id == run_call->parent_span_id;
+  });
+  ASSERT_NE(chat_turn, nullptr);
+  EXPECT_EQ(step->trace_id, chat_turn->trace_id);
+  EXPECT_EQ(step->parent_span_id, run_call->span_id);
+  EXPECT_TRUE(step->text("gen_ai.agent.id").starts_with("s_")) << step->text("gen_ai.agent.id");
+  EXPECT_EQ(step->text("gen_ai.conversation.id"), chat);
+  auto step_model = find_span(spans, [&](const auto& s) {
+    return s.name == "chat fake-model" && s.parent_span_id == step->span_id;
+  });
+  EXPECT_NE(step_model, nullptr);
+  EXPECT_TRUE(poll_until(10s, [&] {
+    return sample(scrape(), R"(boocode_turns_total{kind="workflow_step",outcome="completed"})") ==
+           1;
+  }));
+}
+
 TEST_F(ObservabilityTest, JsonLogLinesNameTheChatTheTurnAndTheActor) {
   auto id = run_chat();
   bool chat_line = false;

@@ -70,6 +70,14 @@ TEST(SpanIdsTest, NestedSpawnsAndWorkflowStepsClimbToTheirRootChatTurn) {
   auto s = turn_trace_of("s_x", 1, &step, find);
   EXPECT_EQ(s.trace_id, trace_id_of("c_1", 4));
   EXPECT_EQ(s.parent_span_id, span_id_of("t_a", 2, "call_workflow"));
+  EXPECT_EQ(s.root_chat, "c_1");
+  // A run started over REST is its own parent: its steps' turns root a trace of the run's.
+  tasks["w_rest"].spawn = spawn_of("w_rest", "w_rest", "w_rest", 0, "w_rest");
+  auto rest_step = spawn_of("s_y", "w_rest", "w_rest", 0, "agent:0");
+  auto r = turn_trace_of("s_y", 1, &rest_step, find);
+  EXPECT_TRUE(r.parent_span_id.empty());
+  EXPECT_EQ(r.root_chat, "w_rest");
+  EXPECT_EQ(r.trace_id, trace_id_of("w_rest", 0));
 }
 
 TEST(OtlpJsonTest, ModelToolAndTurnSpansCarryTheGenAiAttributes) {
@@ -108,7 +116,6 @@ TEST(OtlpJsonTest, ModelToolAndTurnSpansCarryTheGenAiAttributes) {
   untraced->otel = nullptr; // no trace: left out
 
   turn_span turn{tt,
-                 "c_1",
                  "c_1",
                  protocol::actor_kind::session,
                  2,
