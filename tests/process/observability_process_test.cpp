@@ -324,8 +324,9 @@ TEST_F(ObservabilityTest, TheShippedDashboardAndAlertsNameOnlyMetricsTheNodeExpo
   for (auto file : {"grafana-dashboard.json", "prometheus-alerts.yml"}) {
     auto text = read_file(config / file);
     ASSERT_FALSE(text.empty()) << file;
-    if (std::string_view{file}.ends_with(".json")) // Grafana imports it
+    if (std::string_view{file}.ends_with(".json")) { // Grafana imports it
       EXPECT_FALSE(json::parse(text, nullptr, false).is_discarded()) << file;
+    }
     int named = 0;
     for (std::sregex_iterator i{text.begin(), text.end(), metric}, end; i != end; ++i) {
       auto name = std::regex_replace((*i)[1].str(), std::regex{"_(bucket|sum|count)$"}, "");
