@@ -5,6 +5,7 @@
 #include "app/model_setup.hpp"
 #include "net/access_routes.hpp"
 #include "net/api_routes.hpp"
+#include "runtime/option_values.hpp"
 #include "runtime/process_memory.hpp"
 #include "runtime/trace/call_metrics.hpp"
 #include "runtime/version.hpp"
@@ -168,10 +169,8 @@ std::unique_ptr<net::http_server> start_metrics_server(const node_config& cfg,
     },
     net::ws_handler{});
   auto port = server->start();
-  auto host = cfg.metrics_host.find(':') != std::string::npos ? "[" + cfg.metrics_host + "]"
-                                                              : cfg.metrics_host;
-  auto address =
-    fmt::format("{}://{}:{}/metrics", cfg.tls_cert.empty() ? "http" : "https", host, port);
+  auto address = fmt::format("{}://{}:{}/metrics", cfg.tls_cert.empty() ? "http" : "https",
+                             url_host(cfg.metrics_host), port);
   logs.get("node")->info("metrics on {}", address);
   std::cout << "boocode metrics on " << address << std::endl; // as "listening on" is
   return server;

@@ -39,6 +39,7 @@
 #include "runtime/logging.hpp"
 #include "runtime/model/scripted_provider.hpp"
 #include "runtime/node_identity.hpp"
+#include "runtime/option_values.hpp"
 #include "runtime/poll.hpp"
 #include "runtime/process_limits.hpp"
 #include "runtime/process_memory.hpp"
@@ -90,10 +91,6 @@ fs::path find_web_dir(const node_config& cfg) {
 constexpr size_t trace_queue_capacity = 10'000;
 /// Trace rows gather this long before they are written (see trace_writer_options).
 constexpr auto trace_gather = std::chrono::milliseconds(100);
-
-std::string url_host(const std::string& host) {
-  return host.find(':') != std::string::npos ? "[" + host + "]" : host;
-}
 
 /// Stops the node's long-lived actors when start-up fails part way (a port
 /// taken, the cluster unreachable): the actor system's destructor waits for

@@ -17,6 +17,10 @@ std::optional<uint64_t> to_uint(std::string_view s) {
   return v;
 }
 
+std::string url_host(const std::string& host) {
+  return host.find(':') != std::string::npos ? "[" + host + "]" : host;
+}
+
 std::optional<std::string> parse_host_port(std::string_view v, std::string& host_out,
                                            uint16_t& port_out) {
   auto colon = v.rfind(':');

@@ -22,6 +22,9 @@ std::optional<uint64_t> to_uint(std::string_view s);
 std::optional<std::string> parse_host_port(std::string_view v, std::string& host_out,
                                            uint16_t& port_out);
 
+/// A host as a URL or HOST:PORT writes it: an IPv6 address in brackets.
+std::string url_host(const std::string& host);
+
 /// true/1/on/yes or false/0/off/no.
 std::optional<std::string> set_switch(bool& out, std::string_view v);
 

@@ -3,8 +3,8 @@
 namespace boocode::metrics {
 
 node_metrics::node_metrics(registry& r)
-  : reg(r), turns(r.counters("boocode_turns_total", "Agent turns ended, by actor kind and outcome.",
-                             {"kind", "outcome"})),
+  : turns(r.counters("boocode_turns_total", "Agent turns ended, by actor kind and outcome.",
+                     {"kind", "outcome"})),
     step_overhead(r.histograms("boocode_step_overhead_seconds",
                                "BooCode's own time per agent step of a completed turn: the "
                                "turn's wall time less its model and tool calls, per model call.",

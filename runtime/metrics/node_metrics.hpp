@@ -11,8 +11,6 @@ namespace boocode::metrics {
 struct node_metrics {
   explicit node_metrics(registry& r);
 
-  registry& reg;
-
   // Turns and steps (the turn worker).
   counter_family turns;    // boocode_turns_total{kind,outcome}
   histogram step_overhead; // boocode_step_overhead_seconds
