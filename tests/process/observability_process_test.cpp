@@ -294,6 +294,52 @@ return { answer: await agent('step: count the files') };
   }));
 }
 
+// A node killed mid-turn: the turn resumes on the next start, and its spans
+// from both lives land in one trace, under one turn span.
+TEST_F(ObservabilityTest, ATurnResumedAfterAKillKeepsItsTrace) {
+  auto stall = std::make_shared<std::atomic<bool>>(true);
+  model_.set_responder([stall](const json& body) -> std::optional<fake_reply> {
+    const auto& last = body["messages"].back();
+    if (last["role"] != "tool")
+      return calls({{"read_file", {{"path", "a.txt"}}}});
+    auto r = text("Read it.");
+    if (*stall) // the node dies during this call
+      r.fault_kind = fake_reply::fault::stall;
+    return r;
+  });
+  auto id = create_chat();
+  test::post_message(to_, id, "go", "m-1");
+  std::vector<test::received_span> spans;
+  const test::received_span* read = nullptr;
+  ASSERT_TRUE(poll_until(30s,
+                         [&] {
+                           spans = receiver_.spans();
+                           read = find_span(spans, [](const auto& s) {
+                             return s.name == "execute_tool read_file";
+                           });
+                           return read != nullptr;
+                         }))
+    << "the first life's call was not exported";
+  auto first_life = *read;
+  node_->signal(SIGKILL);
+  ASSERT_EQ(node_->wait_exit(20s), 128 + SIGKILL);
+  *stall = false;
+  start_node("node-2.log");
+  test::wait_done(to_, id);
+  const test::received_span* turn = nullptr;
+  ASSERT_TRUE(poll_until(30s,
+                         [&] {
+                           spans = receiver_.spans();
+                           turn = find_span(
+                             spans, [](const auto& s) { return s.name == "invoke_agent session"; });
+                           return turn != nullptr;
+                         }))
+    << "the resumed turn was not exported";
+  EXPECT_EQ(turn->trace_id, first_life.trace_id);
+  EXPECT_EQ(first_life.parent_span_id, turn->span_id);
+  EXPECT_EQ(turn->status, 1);
+}
+
 TEST_F(ObservabilityTest, JsonLogLinesNameTheChatTheTurnAndTheActor) {
   auto id = run_chat();
   bool chat_line = false;
